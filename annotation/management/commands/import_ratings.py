@@ -1,0 +1,20 @@
+from annotation.management.base import HyokaCommand
+from annotation.readers import FORMATS
+from annotation.services import ratings_import
+
+
+class Command(HyokaCommand):
+    help = (
+        "Import ratings made elsewhere into a campaign, from JSONL or CSV records "
+        "{prompt_id, model, annotator, scores: {axis: score}, comment?}. Unknown annotators are created as "
+        "external. All or nothing: a bad record stops the import with FILE:LINE: field: reason."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="A .jsonl or .csv file (CSV: a scores column of JSON, or scores.AXIS columns).")
+        parser.add_argument("--campaign", required=True, help="Slug of an existing campaign.")
+        parser.add_argument("--format", choices=FORMATS, help="Override the format read from the file suffix.")
+
+    def handle(self, *args, file, campaign, format, **options):
+        summary = ratings_import(path=file, campaign_slug=campaign, file_format=format)
+        self.stdout.write(f"{file}: {summary.describe()}")

@@ -1,0 +1,30 @@
+from annotation.management.base import HyokaCommand
+from annotation.readers import FORMATS
+from annotation.services import responses_import
+
+
+class Command(HyokaCommand):
+    help = (
+        "Import model responses into a campaign (created if needed), from JSONL or CSV records "
+        "{prompt_id, prompt | turns, model, response | responses, category?, source?, reference?, metadata?}, "
+        "or the LLM-jp human-eval layout, whose scores become ratings by external annotators. "
+        "All or nothing: a bad record stops the import with FILE:LINE: field: reason."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="A .jsonl or .csv file.")
+        parser.add_argument("--campaign", required=True, help="Campaign slug; created when missing.")
+        parser.add_argument("--rubric", help="Rubric key for a new campaign (default quality-5x5).")
+        parser.add_argument("--source", default="", help="Source benchmark of prompts whose records name none.")
+        parser.add_argument(
+            "--annotator-prefix", default="llm-jp-eval",
+            help="LLM-jp layout: the i-th score of each list is by external annotator PREFIX-i.",
+        )
+        parser.add_argument("--format", choices=FORMATS, help="Override the format read from the file suffix.")
+
+    def handle(self, *args, file, campaign, rubric, source, annotator_prefix, format, **options):
+        summary = responses_import(
+            path=file, campaign_slug=campaign, rubric_key=rubric, source=source,
+            annotator_prefix=annotator_prefix, file_format=format,
+        )
+        self.stdout.write(f"{file}: {summary.describe()}")

@@ -1,0 +1,264 @@
+"""Checking the fields of import records (responses, ratings, verdicts, the LLM-jp layout).
+
+Each function takes a decoded record and returns plain values, or raises
+FieldError naming the field. No database access happens here.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from .errors import FieldError
+
+# LLM-jp's human-eval data names two of the quality axes differently.
+AXIS_ALIASES = {"factuality": "accuracy", "detailedness": "detail"}
+MISSING_WORDS = {"", "na", "n/a", "nan", "null", "none"}
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    line: int
+    source: str
+    prompt_id: str
+    prompt_turns: tuple
+    category: str
+    reference: str
+    context: str
+    prompt_metadata: dict
+    model: str
+    response_turns: tuple
+    response_metadata: dict
+
+
+@dataclass(frozen=True)
+class ScoreRecord:
+    """A rating (annotator set) or a verdict (sample set) of one (prompt, model)."""
+
+    line: int
+    prompt_id: str
+    model: str
+    scores: dict  # axis key -> int
+    annotator: str = ""
+    comment: str = ""
+    rationale: str = ""
+    sample: int = 0
+
+
+def text_field(record, field, required=True, default=""):
+    value = record.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise FieldError(field, "is required")
+        return default
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise FieldError(field, f"expected text, got {type(value).__name__}")
+    return str(value).strip()
+
+
+def turns_field(record, single, plural):
+    """Read either ``single`` (one text) or ``plural`` (a list of texts) as a tuple of turns."""
+    if record.get(plural) is not None:
+        turns = record[plural]
+        if not isinstance(turns, list) or not turns:
+            raise FieldError(plural, "expected a non-empty list of texts")
+        for index, turn in enumerate(turns):
+            if not isinstance(turn, str) or not turn.strip():
+                raise FieldError(f"{plural}[{index}]", "expected non-empty text")
+        return tuple(turns)
+    text = record.get(single)
+    if text is None:
+        raise FieldError(single, f"is required (or give {plural!r} as a list)")
+    if not isinstance(text, str) or not text.strip():
+        raise FieldError(single, "expected non-empty text")
+    return (text,)
+
+
+def metadata_field(record, field="metadata"):
+    value = record.get(field)
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise FieldError(field, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def sample_field(record):
+    value = record.get("sample", 0)
+    if value in (None, ""):
+        return 0
+    try:
+        sample = int(value)
+    except (TypeError, ValueError):
+        raise FieldError("sample", f"expected a whole number, got {value!r}") from None
+    if sample < 0 or sample > 1000 or str(sample) != str(value).strip():
+        raise FieldError("sample", f"expected a whole number from 0 to 1000, got {value!r}")
+    return sample
+
+
+def is_missing(value, zero_is_missing=False):
+    if value is None:
+        return True
+    if isinstance(value, str) and value.strip().lower() in MISSING_WORDS:
+        return True
+    if isinstance(value, float) and value != value:  # NaN
+        return True
+    return zero_is_missing and value == 0
+
+
+def score_value(value, field, axis_range):
+    """An integer score inside ``axis_range`` (low, high); a float like 4.0 counts as 4."""
+    if isinstance(value, bool):
+        raise FieldError(field, f"expected an integer score, got {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise FieldError(field, f"expected an integer score, got {value!r}") from None
+    if not isinstance(value, int):
+        raise FieldError(field, f"expected an integer score, got {value!r}")
+    low, high = axis_range
+    if not low <= value <= high:
+        raise FieldError(field, f"score {value} is outside the axis range {low}..{high}")
+    return value
+
+
+def axis_key(name, axis_ranges, field):
+    """Map an axis name of a record to the rubric's axis key, reading LLM-jp's spellings too."""
+    if name in axis_ranges:
+        return name
+    alias = AXIS_ALIASES.get(name)
+    if alias in axis_ranges:
+        return alias
+    known = ", ".join(axis_ranges)
+    raise FieldError(field, f"the rubric has no axis {name!r} (its axes: {known})")
+
+
+def scores_field(record, axis_ranges, rubric_key):
+    """Read ``scores`` as {axis key: int}; null, "" and "NA" leave an axis unscored."""
+    raw = record.get("scores")
+    if not isinstance(raw, dict):
+        raise FieldError("scores", "expected an object of axis → score, e.g. {\"overall\": 4}")
+    scores = {}
+    for name, value in raw.items():
+        field = f"scores.{name}"
+        key = axis_key(str(name), axis_ranges, field)
+        if key in scores:
+            raise FieldError(field, f"axis {key!r} is given twice")
+        if is_missing(value):
+            continue
+        scores[key] = score_value(value, field, axis_ranges[key])
+    if not scores:
+        raise FieldError("scores", f"no score for any axis of rubric {rubric_key}")
+    return scores
+
+
+def response_record(line, record, default_source):
+    return ResponseRecord(
+        line=line,
+        source=text_field(record, "source", required=False, default=default_source),
+        prompt_id=text_field(record, "prompt_id"),
+        prompt_turns=turns_field(record, "prompt", "turns"),
+        category=text_field(record, "category", required=False),
+        reference=text_field(record, "reference", required=False),
+        context=text_field(record, "context", required=False),
+        prompt_metadata=metadata_field(record),
+        model=text_field(record, "model"),
+        response_turns=turns_field(record, "response", "responses"),
+        response_metadata=metadata_field(record, "response_metadata"),
+    )
+
+
+def rating_record(line, record, axis_ranges, rubric_key):
+    return ScoreRecord(
+        line=line,
+        prompt_id=text_field(record, "prompt_id"),
+        model=text_field(record, "model"),
+        annotator=text_field(record, "annotator"),
+        scores=scores_field(record, axis_ranges, rubric_key),
+        comment=text_field(record, "comment", required=False),
+    )
+
+
+def verdict_record(line, record, axis_ranges, rubric_key):
+    return ScoreRecord(
+        line=line,
+        prompt_id=text_field(record, "prompt_id"),
+        model=text_field(record, "model"),
+        scores=scores_field(record, axis_ranges, rubric_key),
+        rationale=text_field(record, "rationale", required=False),
+        sample=sample_field(record),
+    )
+
+
+def is_llmjp_record(record):
+    """The LLM-jp human-eval layout: turns are objects holding the prompt and each model's response."""
+    turns = record.get("turns")
+    return isinstance(turns, list) and bool(turns) and isinstance(turns[0], dict)
+
+
+def llmjp_records(line, record, default_source, axis_ranges, annotator_prefix):
+    """Split one LLM-jp record into ResponseRecords and the ScoreRecords of its human evaluations.
+
+    Scores come from the last turn that carries ``human_evals``; list position i
+    is external annotator ``{annotator_prefix}-{i+1}``. NA, null and 0 are missing.
+    """
+    prompt_id = text_field(record, "id")
+    turns = record["turns"]
+    prompts, answers, evals = [], {}, {}
+    for index, turn in enumerate(turns):
+        where = f"turns[{index}]"
+        if not isinstance(turn, dict):
+            raise FieldError(where, "expected an object with prompt and responses")
+        prompt = turn.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise FieldError(f"{where}.prompt", "expected non-empty text")
+        prompts.append(prompt)
+        responses = turn.get("responses")
+        if not isinstance(responses, dict) or not responses:
+            raise FieldError(f"{where}.responses", "expected an object of model → response")
+        for model, answer in responses.items():
+            field = f"{where}.responses.{model}"
+            if not isinstance(answer, dict) or not isinstance(answer.get("response"), str):
+                raise FieldError(f"{field}.response", "expected text")
+            answers.setdefault(model, []).append(answer["response"])
+            if answer.get("human_evals"):
+                evals[model] = (field, answer["human_evals"])
+    for model, texts in answers.items():
+        if len(texts) != len(prompts):
+            raise FieldError(f"turns.responses.{model}", f"answers {len(texts)} of {len(prompts)} turns")
+    metadata = {key: value for key, value in record.items() if key not in ("id", "turns")}
+    responses = [
+        ResponseRecord(line, default_source, prompt_id, tuple(prompts), str(record.get("category") or ""),
+                       "", "", metadata, model, tuple(texts), {})
+        for model, texts in answers.items()
+    ]
+    ratings = []
+    for model, (field, human_evals) in evals.items():
+        ratings.extend(_llmjp_ratings(line, prompt_id, model, field, human_evals, axis_ranges, annotator_prefix))
+    return responses, ratings
+
+
+def _llmjp_ratings(line, prompt_id, model, field, human_evals, axis_ranges, annotator_prefix):
+    if not isinstance(human_evals, dict):
+        raise FieldError(f"{field}.human_evals", "expected an object of axis → list of scores")
+    by_slot = {}
+    for name, values in human_evals.items():
+        where = f"{field}.human_evals.{name}"
+        key = axis_key(name, axis_ranges, where)
+        if not isinstance(values, list):
+            values = [values]
+        for slot, value in enumerate(values):
+            if is_missing(value, zero_is_missing=True):
+                continue
+            by_slot.setdefault(slot, {})[key] = score_value(value, f"{where}[{slot}]", axis_ranges[key])
+    return [
+        ScoreRecord(line, prompt_id, model, scores, annotator=f"{annotator_prefix}-{slot + 1}")
+        for slot, scores in sorted(by_slot.items())
+    ]
+
+
+def content_hash(value):
+    """A short stable digest of JSON-able content, to compare records without keeping their text."""
+    return hashlib.blake2b(json.dumps(value, ensure_ascii=False, sort_keys=True).encode(), digest_size=16).digest()

@@ -1,0 +1,352 @@
+"""Importing responses and ratings made elsewhere.
+
+Every import runs in one transaction: the first bad record raises RecordError
+(``FILE:LINE: field: reason``) and nothing at all is written. Records stream in
+chunks and are written in bulk, so memory stays flat in the file's size (only
+small keys and digests of what was seen are kept). Importing the same file
+twice writes nothing the second time; a record that contradicts what is stored
+(a different text under the same prompt id, other scores from the same
+annotator) is an error, never a silent overwrite.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from annotation.errors import FieldError, HyokaError, RecordError
+from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response, Rubric
+from annotation.readers import chunked, read_records
+from annotation.records import content_hash, is_llmjp_record, llmjp_records, rating_record, response_record
+
+from .campaigns import campaign_for_import
+
+CHUNK_SIZE = 2000
+
+
+@dataclass
+class ImportSummary:
+    records: int = 0
+    created: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+
+    def describe(self):
+        made = ", ".join(f"{count} {name}" for name, count in self.created.items() if count) or "nothing new"
+        kept = sum(self.unchanged.values())
+        return f"{self.records} records: created {made}" + (f"; {kept} already present" if kept else "")
+
+
+def responses_import(*, path, campaign_slug, rubric_key=None, source="", annotator_prefix="llm-jp-eval", file_format=None):
+    """Import responses (and, from the LLM-jp layout, their human ratings) into a campaign."""
+    summary = ImportSummary()
+    with transaction.atomic():
+        campaign = campaign_for_import(slug=campaign_slug, rubric_key=rubric_key)
+        if campaign.rubric.kind == Rubric.Kind.PAIRWISE:
+            raise HyokaError(
+                f"campaign {campaign.slug} is pairwise; import responses into a likert campaign "
+                f"(pairwise items are built from a likert campaign's responses)."
+            )
+        responses = ResponseImporter(campaign, path, summary)
+        ratings = RatingImporter(campaign, path, summary, annotator_source=f"import of {path}")
+        for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
+            response_records, rating_records = [], []
+            for line, record in chunk:
+                summary.records += 1
+                with located(path, line):
+                    if is_llmjp_record(record):
+                        found, rated = llmjp_records(line, record, source, ratings.axis_ranges, annotator_prefix)
+                        response_records.extend(found)
+                        rating_records.extend(rated)
+                    else:
+                        response_records.append(response_record(line, record, source))
+            responses.add(response_records)
+            ratings.add(rating_records)
+    return summary
+
+
+def ratings_import(*, path, campaign_slug, file_format=None):
+    """Import ratings made elsewhere; their annotators become external annotators."""
+    summary = ImportSummary()
+    with transaction.atomic():
+        campaign = campaign_for_import(slug=campaign_slug, create=False)
+        importer = RatingImporter(campaign, path, summary, annotator_source=f"import of {path}")
+        for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
+            records = []
+            for line, record in chunk:
+                summary.records += 1
+                with located(path, line):
+                    records.append(rating_record(line, record, importer.axis_ranges, campaign.rubric.key))
+            importer.add(records)
+    return summary
+
+
+class located:
+    """Turn a FieldError raised inside the block into a RecordError at ``path:line``."""
+
+    def __init__(self, path, line):
+        self.path, self.line = path, line
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if isinstance(error, FieldError):
+            raise RecordError(self.path, self.line, error.field, error.reason) from None
+        return False
+
+
+class ResponseImporter:
+    """Writes ResponseRecords: models, prompts, responses and the campaign's items, in bulk."""
+
+    def __init__(self, campaign, path, summary):
+        self.campaign, self.path, self.summary = campaign, path, summary
+        self.model_ids = {}  # name -> id
+        self.prompts = {}  # (source, external_id) -> (id, digest); a few per thousand records
+
+    def add(self, records):
+        if not records:
+            return
+        self._resolve_models({record.model for record in records})
+        self._resolve_prompts(records)
+        response_ids = self._resolve_responses(records)
+        self._ensure_items(response_ids)
+
+    def _resolve_models(self, names):
+        missing = names - self.model_ids.keys()
+        if not missing:
+            return
+        self.model_ids.update(LanguageModel.objects.filter(name__in=missing).values_list("name", "id"))
+        new = [LanguageModel(name=name) for name in sorted(missing - self.model_ids.keys())]
+        LanguageModel.objects.bulk_create(new)
+        self.model_ids.update((model.name, model.id) for model in new)
+        self.summary.created["models"] += len(new)
+
+    def _resolve_prompts(self, records):
+        wanted = {(r.source, r.prompt_id) for r in records} - self.prompts.keys()
+        if wanted:
+            stored = Prompt.objects.filter(external_id__in={key[1] for key in wanted}).values_list(
+                "id", "source", "external_id", "turns", "reference", "context"
+            )
+            for pk, source, external_id, turns, reference, context in stored:
+                if (source, external_id) in wanted:
+                    self.prompts[(source, external_id)] = (pk, content_hash([turns, reference, context]))
+        new = {}
+        for record in records:
+            key = (record.source, record.prompt_id)
+            digest = content_hash([list(record.prompt_turns), record.reference, record.context])
+            known = self.prompts.get(key) or new.get(key)
+            if known is None:
+                new[key] = (record, digest)
+            elif known[1] != digest:
+                raise RecordError(
+                    self.path, record.line, "prompt",
+                    f"prompt {record.prompt_id!r} is already stored with other text, reference or context; "
+                    f"give the changed prompt its own prompt_id",
+                )
+        prompts = [
+            Prompt(
+                source=record.source,
+                external_id=record.prompt_id,
+                category=record.category,
+                turns=list(record.prompt_turns),
+                reference=record.reference,
+                context=record.context,
+                metadata=record.prompt_metadata,
+            )
+            for record, _ in new.values()
+        ]
+        Prompt.objects.bulk_create(prompts)
+        for prompt, (key, (_, digest)) in zip(prompts, new.items()):
+            self.prompts[key] = (prompt.id, digest)
+        self.summary.created["prompts"] += len(prompts)
+
+    def _resolve_responses(self, records):
+        keyed = [(self._response_key(record), record) for record in records]
+        wanted = {key for key, _ in keyed}
+        known_responses = {}  # (prompt id, model id) -> (id, digest); earlier chunks are in the database
+        stored = Response.objects.filter(
+            prompt_id__in={key[0] for key in wanted}, model_id__in={key[1] for key in wanted}
+        ).values_list("id", "prompt_id", "model_id", "turns")
+        for pk, prompt_id, model_id, turns in stored:
+            if (prompt_id, model_id) in wanted:
+                known_responses[(prompt_id, model_id)] = (pk, content_hash(turns))
+        new = {}
+        for key, record in keyed:
+            digest = content_hash(list(record.response_turns))
+            known = known_responses.get(key) or new.get(key)
+            if known is None:
+                new[key] = (record, digest)
+            elif known[1] != digest:
+                raise RecordError(
+                    self.path, record.line, "response",
+                    f"model {record.model!r} already has a different response to prompt {record.prompt_id!r}; "
+                    f"a stored response is never overwritten",
+                )
+            else:
+                self.summary.unchanged["responses"] += 1
+        responses = [
+            Response(prompt_id=key[0], model_id=key[1], turns=list(record.response_turns),
+                     metadata=record.response_metadata)
+            for key, (record, _) in new.items()
+        ]
+        Response.objects.bulk_create(responses)
+        for response, (key, (_, digest)) in zip(responses, new.items()):
+            known_responses[key] = (response.id, digest)
+        self.summary.created["responses"] += len(responses)
+        return {known_responses[key][0] for key, _ in keyed}
+
+    def _response_key(self, record):
+        return self.prompts[(record.source, record.prompt_id)][0], self.model_ids[record.model]
+
+    def _ensure_items(self, response_ids):
+        existing = set(
+            Item.objects.filter(campaign=self.campaign, response_id__in=response_ids, response_b__isnull=True)
+            .values_list("response_id", flat=True)
+        )
+        new = [Item(campaign=self.campaign, response_id=pk) for pk in sorted(response_ids - existing)]
+        Item.objects.bulk_create(new)
+        self.summary.created["items"] += len(new)
+
+
+class ScoreImporter:
+    """What ratings and verdicts share: finding the campaign item of each (prompt id, model)."""
+
+    def __init__(self, campaign, path, summary):
+        self.campaign, self.path, self.summary = campaign, path, summary
+        axes = list(campaign.rubric.axes.all())
+        self.axis_ranges = {axis.key: (axis.min_score, axis.max_score) for axis in axes}
+        self.axis_ids = {axis.key: axis.id for axis in axes}
+        if campaign.rubric.kind != Rubric.Kind.LIKERT:
+            raise HyokaError(f"campaign {campaign.slug} is pairwise; its records carry verdicts, not scores.")
+
+    def item_ids(self, records):
+        """Map (prompt id, model) of each record to an item id, adding the item when the response exists."""
+        keys = {(record.prompt_id, record.model) for record in records}
+        found = self._campaign_items(keys)
+        missing = keys - found.keys()
+        if missing:
+            found.update(self._add_items(missing, records))
+        return found
+
+    def _campaign_items(self, keys):
+        rows = Item.objects.filter(
+            campaign=self.campaign,
+            response_b__isnull=True,
+            response__prompt__external_id__in={key[0] for key in keys},
+            response__model__name__in={key[1] for key in keys},
+        ).values_list("id", "response__prompt__external_id", "response__model__name")
+        return self._unique_by_key(rows, keys, "in campaign " + self.campaign.slug)
+
+    def _add_items(self, keys, records):
+        rows = Response.objects.filter(
+            prompt__external_id__in={key[0] for key in keys}, model__name__in={key[1] for key in keys}
+        ).values_list("id", "prompt__external_id", "model__name")
+        responses = self._unique_by_key(rows, keys, "among stored responses")
+        for record in records:
+            key = (record.prompt_id, record.model)
+            if key in keys and key not in responses:
+                raise RecordError(
+                    self.path, record.line, "prompt_id",
+                    f"no response by model {record.model!r} to prompt {record.prompt_id!r}; "
+                    f"import it first with import_responses",
+                )
+        items = [Item(campaign=self.campaign, response_id=pk) for pk in responses.values()]
+        Item.objects.bulk_create(items)
+        self.summary.created["items"] += len(items)
+        return {key: item.id for key, item in zip(responses, items)}
+
+    def _unique_by_key(self, rows, keys, where):
+        found = {}
+        for pk, prompt_id, model in rows:
+            key = (prompt_id, model)
+            if key not in keys:
+                continue
+            if key in found:
+                raise HyokaError(
+                    f"prompt id {prompt_id!r} names prompts of more than one source {where}; "
+                    f"records cannot tell them apart"
+                )
+            found[key] = pk
+        return found
+
+    def score_rows(self, owner_ids, model, owner_field):
+        """{owner id: {axis key: score}} for the stored score rows of these ratings or verdicts."""
+        key_of = {pk: key for key, pk in self.axis_ids.items()}
+        scores = {}
+        rows = model.objects.filter(**{f"{owner_field}_id__in": owner_ids}).values_list(
+            f"{owner_field}_id", "axis_id", "score"
+        )
+        for owner_id, axis_id, score in rows:
+            scores.setdefault(owner_id, {})[key_of.get(axis_id, axis_id)] = score
+        return scores
+
+
+class RatingImporter(ScoreImporter):
+    """Writes rating ScoreRecords by annotators who are created as external when unknown."""
+
+    def __init__(self, campaign, path, summary, annotator_source):
+        super().__init__(campaign, path, summary)
+        self.annotator_source = annotator_source
+        self.annotator_ids = {}  # handle -> id
+
+    def add(self, records):
+        if not records:
+            return
+        items = self.item_ids(records)
+        self._resolve_annotators({record.annotator for record in records})
+        keyed = [((items[(r.prompt_id, r.model)], self.annotator_ids[r.annotator]), r) for r in records]
+        stored = self._stored_digests({key for key, _ in keyed})  # earlier chunks included
+        new = {}
+        for key, record in keyed:
+            digest = content_hash([record.scores, record.comment])
+            known = stored.get(key) or (new[key][1] if key in new else None)
+            if known is None:
+                new[key] = (record, digest)
+            elif known != digest:
+                raise RecordError(
+                    self.path, record.line, "annotator",
+                    f"{record.annotator!r} already rated model {record.model!r} on prompt {record.prompt_id!r} "
+                    f"with other scores; one rating per item and annotator",
+                )
+            else:
+                self.summary.unchanged["ratings"] += 1
+        self._write(new)
+
+    def _resolve_annotators(self, handles):
+        missing = handles - self.annotator_ids.keys()
+        if not missing:
+            return
+        self.annotator_ids.update(Annotator.objects.filter(handle__in=missing).values_list("handle", "id"))
+        new = [
+            Annotator(handle=handle, is_external=True, tier=Annotator.Tier.EXTERNAL, source=self.annotator_source[:200])
+            for handle in sorted(missing - self.annotator_ids.keys())
+        ]
+        Annotator.objects.bulk_create(new)
+        self.annotator_ids.update((annotator.handle, annotator.id) for annotator in new)
+        self.summary.created["annotators"] += len(new)
+
+    def _stored_digests(self, keys):
+        if not keys:
+            return {}
+        ratings = Rating.objects.filter(
+            item_id__in={key[0] for key in keys}, annotator_id__in={key[1] for key in keys}
+        ).values_list("id", "item_id", "annotator_id", "comment")
+        ratings = [row for row in ratings if (row[1], row[2]) in keys]
+        scores = self.score_rows([row[0] for row in ratings], RatingScore, "rating")
+        return {
+            (item_id, annotator_id): content_hash([scores.get(pk, {}), comment])
+            for pk, item_id, annotator_id, comment in ratings
+        }
+
+    def _write(self, new):
+        ratings = [
+            Rating(item_id=key[0], annotator_id=key[1], comment=record.comment, source=Rating.Source.IMPORT)
+            for key, (record, _) in new.items()
+        ]
+        Rating.objects.bulk_create(ratings)
+        RatingScore.objects.bulk_create(
+            RatingScore(rating_id=rating.id, axis_id=self.axis_ids[axis], score=score)
+            for rating, (record, _) in zip(ratings, new.values())
+            for axis, score in record.scores.items()
+        )
+        self.summary.created["ratings"] += len(ratings)

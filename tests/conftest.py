@@ -1,0 +1,42 @@
+import pytest
+from django.contrib.auth.models import Group, User
+
+from annotation.models import Annotator, Campaign, Rubric
+
+
+def make_user(username, role):
+    user = User.objects.create_user(username=username, password=f"{username}-password", email=f"{username}@example.org")
+    user.groups.add(Group.objects.get(name=role))
+    if role == "annotator":
+        Annotator.objects.create(user=user, handle=username, tier=Annotator.Tier.GRADUATE)
+    return user
+
+
+@pytest.fixture
+def lead(db):
+    return make_user("lena", "lead")
+
+
+@pytest.fixture
+def annotator(db):
+    return make_user("alice", "annotator")
+
+
+@pytest.fixture
+def other_annotator(db):
+    return make_user("bob", "annotator")
+
+
+@pytest.fixture
+def researcher(db):
+    return make_user("rita", "researcher")
+
+
+@pytest.fixture
+def quality_rubric(db):
+    return Rubric.objects.get(key="quality-5x5")
+
+
+@pytest.fixture
+def campaign(db, quality_rubric, lead):
+    return Campaign.objects.create(slug="jp-quality", name="日本語品質評価", rubric=quality_rubric, created_by=lead)

@@ -1,0 +1,38 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from hyoka.settings import database_from_url, envbool, envint
+
+
+def test_postgres_url_becomes_a_database_entry():
+    entry = database_from_url("postgres://hyoka:s%40cret@db.internal:5433/hyoka_prod")
+    assert entry["ENGINE"] == "django.db.backends.postgresql"
+    assert (entry["USER"], entry["PASSWORD"], entry["HOST"], entry["PORT"], entry["NAME"]) == (
+        "hyoka", "s@cret", "db.internal", "5433", "hyoka_prod")
+
+
+def test_sqlite_url_reads_absolute_and_relative_paths():
+    assert database_from_url("sqlite:////srv/hyoka/db.sqlite3")["NAME"] == "/srv/hyoka/db.sqlite3"
+    assert database_from_url("sqlite:///var/db.sqlite3")["NAME"] == "var/db.sqlite3"
+
+
+@pytest.mark.parametrize("url, words", [
+    ("mysql://root@localhost/hyoka", "scheme 'mysql'"),
+    ("postgres://localhost:99999999/hyoka", "malformed port"),
+    ("postgres://localhost", "names no database"),
+    ("sqlite://", "names no SQLite file"),
+])
+def test_malformed_database_url_fails_loudly(url, words):
+    with pytest.raises(ImproperlyConfigured, match=words):
+        database_from_url(url)
+
+
+def test_boolean_and_integer_variables_reject_garbage(monkeypatch):
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="DEBUG='maybe' is not a boolean"):
+        envbool("DEBUG", False)
+    monkeypatch.setenv("DEBUG", "Yes")
+    assert envbool("DEBUG", False) is True
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "ten")
+    with pytest.raises(ImproperlyConfigured, match="not an integer"):
+        envint("DATABASE_CONN_MAX_AGE", 0)
