@@ -15,7 +15,8 @@ class RecordError(HyokaError):
     """A bad record in an import file, reported as ``FILE:LINE: field: reason``."""
 
     def __init__(self, path, line, field, reason):
-        super().__init__(f"{path}:{line}: {field}: {reason}")
+        where = f"{path}:{line}" if line else str(path)  # line 0: the file as a whole
+        super().__init__(f"{where}: {field}: {reason}")
         self.path = path
         self.line = line
         self.field = field

@@ -65,10 +65,10 @@ def score_range_trigger(table):
         vendor = schema_editor.connection.vendor
         statements = _postgres_sql(table) if vendor == "postgresql" else _sqlite_sql(table)
         for statement in statements:
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
     def remove(apps, schema_editor):
         for statement in _drop_sql(schema_editor.connection.vendor, table):
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
     return migrations.RunPython(install, remove)
