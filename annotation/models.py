@@ -1,10 +1,19 @@
 import uuid
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+
+class UnicodeJSONEncoder(DjangoJSONEncoder):
+    """Writes Japanese as it is, not as \\u escapes: half the bytes on the wire, and far faster bulk inserts."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
 
 
 class LanguageModel(models.Model):
@@ -32,10 +41,12 @@ class Prompt(models.Model):
     source = models.CharField(_("source benchmark"), max_length=200, blank=True)
     external_id = models.CharField(_("external id"), max_length=200)
     category = models.CharField(_("category"), max_length=100, blank=True)
-    turns = models.JSONField(_("turns"), help_text=_("The user turns, in order, as a list of strings."))
+    turns = models.JSONField(
+        _("turns"), encoder=UnicodeJSONEncoder, help_text=_("The user turns, in order, as a list of strings.")
+    )
     reference = models.TextField(_("reference answer"), blank=True)
     context = models.TextField(_("context"), blank=True, help_text=_("An audience or style constraint."))
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, encoder=UnicodeJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,8 +69,10 @@ class Response(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="responses")
     model = models.ForeignKey(LanguageModel, on_delete=models.PROTECT, related_name="responses")
-    turns = models.JSONField(_("turns"), help_text=_("The answer to each user turn, as a list of strings."))
-    metadata = models.JSONField(default=dict, blank=True)
+    turns = models.JSONField(
+        _("turns"), encoder=UnicodeJSONEncoder, help_text=_("The answer to each user turn, as a list of strings.")
+    )
+    metadata = models.JSONField(default=dict, blank=True, encoder=UnicodeJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -80,6 +80,7 @@ def database_from_url(url):
             "HOST": parts.hostname or "",
             "PORT": str(port or ""),
             "CONN_MAX_AGE": envint("DATABASE_CONN_MAX_AGE", 0),
+            "OPTIONS": {"server_side_binding": envbool("DATABASE_SERVER_SIDE_BINDING", False)},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL={url!r} has scheme {parts.scheme!r}; use postgres:// or sqlite:///."
@@ -190,6 +191,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
         "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem://")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from annotation.bulk import bulk_insert
 from annotation.errors import FieldError, HyokaError, RecordError
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response, Rubric
 from annotation.readers import chunked, read_records
@@ -131,8 +132,13 @@ class ResponseImporter:
                 if (source, external_id) in wanted:
                     self.prompts[(source, external_id)] = (pk, content_hash([turns, reference, context]))
         new = {}
+        checked = {}  # key -> content already matched in this chunk; records of one prompt come in runs
         for record in records:
             key = (record.source, record.prompt_id)
+            content = (record.prompt_turns, record.reference, record.context)
+            if checked.get(key) == content:
+                continue
+            checked[key] = content
             digest = content_hash([list(record.prompt_turns), record.reference, record.context])
             known = self.prompts.get(key) or new.get(key)
             if known is None:
@@ -163,20 +169,20 @@ class ResponseImporter:
     def _resolve_responses(self, records):
         keyed = [(self._response_key(record), record) for record in records]
         wanted = {key for key, _ in keyed}
-        known_responses = {}  # (prompt id, model id) -> (id, digest); earlier chunks are in the database
+        known_responses = {}  # (prompt id, model id) -> (id, turns); earlier chunks are in the database
         stored = Response.objects.filter(
             prompt_id__in={key[0] for key in wanted}, model_id__in={key[1] for key in wanted}
         ).values_list("id", "prompt_id", "model_id", "turns")
         for pk, prompt_id, model_id, turns in stored:
             if (prompt_id, model_id) in wanted:
-                known_responses[(prompt_id, model_id)] = (pk, content_hash(turns))
+                known_responses[(prompt_id, model_id)] = (pk, turns)
         new = {}
         for key, record in keyed:
-            digest = content_hash(list(record.response_turns))
+            turns = list(record.response_turns)
             known = known_responses.get(key) or new.get(key)
             if known is None:
-                new[key] = (record, digest)
-            elif known[1] != digest:
+                new[key] = (record, turns)
+            elif known[1] != turns:
                 raise RecordError(
                     self.path, record.line, "response",
                     f"model {record.model!r} already has a different response to prompt {record.prompt_id!r}; "
@@ -184,15 +190,13 @@ class ResponseImporter:
                 )
             else:
                 self.summary.unchanged["responses"] += 1
-        responses = [
-            Response(prompt_id=key[0], model_id=key[1], turns=list(record.response_turns),
-                     metadata=record.response_metadata)
-            for key, (record, _) in new.items()
-        ]
-        Response.objects.bulk_create(responses)
-        for response, (key, (_, digest)) in zip(responses, new.items()):
-            known_responses[key] = (response.id, digest)
-        self.summary.created["responses"] += len(responses)
+        ids = bulk_insert(Response, [
+            {"prompt_id": key[0], "model_id": key[1], "turns": turns, "metadata": record.response_metadata}
+            for key, (record, turns) in new.items()
+        ])
+        for pk, (key, (_, turns)) in zip(ids, new.items()):
+            known_responses[key] = (pk, turns)
+        self.summary.created["responses"] += len(ids)
         return {known_responses[key][0] for key, _ in keyed}
 
     def _response_key(self, record):
@@ -203,8 +207,8 @@ class ResponseImporter:
             Item.objects.filter(campaign=self.campaign, response_id__in=response_ids, response_b__isnull=True)
             .values_list("response_id", flat=True)
         )
-        new = [Item(campaign=self.campaign, response_id=pk) for pk in sorted(response_ids - existing)]
-        Item.objects.bulk_create(new)
+        new = bulk_insert(Item, [{"campaign_id": self.campaign.id, "response_id": pk}
+                                 for pk in sorted(response_ids - existing)])
         self.summary.created["items"] += len(new)
 
 

@@ -1,0 +1,105 @@
+"""Import benchmark: 100,000 responses (2,000 prompts × 50 models, ~1 KB of Japanese each) into PostgreSQL.
+
+    .venv/bin/python bench/import_bench.py [--prompts 2000] [--models 50] [--database-url URL]
+
+Generates the JSONL file (streamed, not held in memory), recreates the bench
+database, migrates it, then times ``responses_import`` in this process and
+prints responses/s and the process's peak resident memory. The database named
+in --database-url is dropped and recreated: never point it at real data.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SENTENCES = [
+    "日本の四季はそれぞれに異なる魅力があり、春には桜、秋には紅葉を楽しむことができます。",
+    "この問題を解くには、まず与えられた条件を整理し、必要な情報を順番に確認することが大切です。",
+    "東京は日本の首都であり、政治や経済の中心地として多くの人々が暮らしています。",
+    "健康的な生活を送るためには、バランスの取れた食事と適度な運動、十分な睡眠が欠かせません。",
+    "歴史を学ぶことで、現在の社会がどのように形作られてきたのかを理解する手がかりが得られます。",
+    "プログラミングでは、読みやすいコードを書くことが、後から保守する人への思いやりになります。",
+]
+
+
+def japanese_text(rng, target_bytes):
+    parts, size = [], 0
+    while size < target_bytes:
+        sentence = rng.choice(SENTENCES)
+        parts.append(sentence)
+        size += len(sentence.encode())
+    return "".join(parts)
+
+
+def write_records(path, prompts, models, seed=7):
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as handle:
+        for p in range(prompts):
+            prompt = f"質問{p}：" + japanese_text(rng, 200)
+            for m in range(models):
+                record = {
+                    "prompt_id": f"bench-{p:05d}", "prompt": prompt, "category": "bench", "source": "import-bench",
+                    "model": f"model-{m:02d}", "response": japanese_text(rng, 1000),
+                }
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def recreate_database(url):
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+                         dbname="postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--prompts", type=int, default=2000)
+    parser.add_argument("--models", type=int, default=50)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_bench")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "responses.jsonl"
+        started = time.perf_counter()
+        write_records(path, args.prompts, args.models)
+        size_mb = path.stat().st_size / 1e6
+        print(f"generated {args.prompts * args.models:,} records ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s")
+
+        recreate_database(args.database_url)
+        os.environ["DATABASE_URL"] = args.database_url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hyoka.settings")
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        from annotation.services import responses_import
+
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        summary = responses_import(path=str(path), campaign_slug="import-bench")
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    responses = summary.created["responses"]
+    print(summary.describe())
+    print(f"imported {responses:,} responses in {elapsed:.1f} s: {responses / elapsed:,.0f} responses/s")
+    print(f"peak memory (max RSS of the process): {peak:.0f} MB (before the import: {rss_before:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
