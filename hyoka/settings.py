@@ -80,7 +80,6 @@ def database_from_url(url):
             "HOST": parts.hostname or "",
             "PORT": str(port or ""),
             "CONN_MAX_AGE": envint("DATABASE_CONN_MAX_AGE", 0),
-            "OPTIONS": {"server_side_binding": envbool("DATABASE_SERVER_SIDE_BINDING", False)},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL={url!r} has scheme {parts.scheme!r}; use postgres:// or sqlite:///."
