@@ -36,3 +36,21 @@ def test_boolean_and_integer_variables_reject_garbage(monkeypatch):
     monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "ten")
     with pytest.raises(ImproperlyConfigured, match="not an integer"):
         envint("DATABASE_CONN_MAX_AGE", 0)
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("DATABASE_URL", "mysql://root@localhost/hyoka", "DATABASE_URL='mysql://root@localhost/hyoka' has scheme 'mysql'"),
+    ("DEBUG", "sometimes", "DEBUG='sometimes' is not a boolean"),
+    ("CELERY_BROKER_URL", "amqp://guest@localhost//", "CELERY_BROKER_URL='amqp://guest@localhost//': use redis://"),
+])
+def test_start_up_stops_on_a_malformed_variable(variable, value, message):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, variable: value}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=Path(__file__).resolve().parents[1],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
