@@ -47,3 +47,26 @@ def _db_value(field, row, now, connection):
     else:
         value = field.get_default()
     return field.get_db_prep_save(value, connection)
+
+
+def bulk_update_columns(model, fields, rows):
+    """Set ``fields`` (attnames) of many rows at once; ``rows`` are tuples (pk, value, ...).
+
+    One ``UPDATE ... FROM unnest(...)`` per call on PostgreSQL; bulk_update elsewhere.
+    """
+    if not rows:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        objects = [model(pk=row[0], **dict(zip(fields, row[1:]))) for row in rows]
+        model.objects.bulk_update(objects, fields, batch_size=500)
+        return
+    columns = [model._meta.get_field(name) for name in fields]
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(column.column)} = v.c{index}"
+                            for index, column in enumerate(columns))
+    arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
+    names = ", ".join(f"c{i}" for i in range(len(columns)))
+    sql = f"UPDATE {table} SET {assignments} FROM unnest(%s::bigint[], {arrays}) AS v(id, {names}) WHERE {table}.id = v.id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[row[index] for row in rows] for index in range(len(fields) + 1)])

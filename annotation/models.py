@@ -186,8 +186,20 @@ class Campaign(models.Model):
     overlap = models.PositiveSmallIntegerField(
         _("overlap k"), default=2, help_text=_("How many distinct annotators rate each item.")
     )
+    class Mode(models.TextChoices):
+        BATCHES = "batches", _("Batches assigned by the lead")
+        PULL = "pull", _("Annotators pull the next item")
+
     show_model_names = models.BooleanField(_("show model names to annotators"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    mode = models.CharField(_("assignment mode"), max_length=20, choices=Mode.choices, default=Mode.BATCHES)
+    lease_minutes = models.PositiveSmallIntegerField(
+        _("lease (minutes)"), default=30,
+        help_text=_("In pull mode, an item taken but not submitted returns to the pool after this long."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CampaignMembership", related_name="campaigns", blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -216,6 +228,8 @@ class Item(models.Model):
         Response, on_delete=models.PROTECT, null=True, blank=True, related_name="items_as_b",
         help_text=_("The second response of a pairwise item; empty for likert items."),
     )
+    batch = models.ForeignKey("Batch", on_delete=models.SET_NULL, null=True, blank=True, related_name="items")
+    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order of rating in the campaign."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -237,6 +251,76 @@ class Item(models.Model):
         return str(self.public_id)
 
 
+class CampaignMembership(models.Model):
+    """Who works on a campaign, and as what. A lead manages it; annotators rate its items."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        ANNOTATOR = "annotator", _("Annotator")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="membership_unique_campaign_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) in {self.campaign}"
+
+
+class Batch(models.Model):
+    """A slice of a campaign's items, rated by the annotators it is assigned to."""
+
+    class Order(models.TextChoices):
+        RANDOM = "random", _("Seeded random")
+        PROMPT = "prompt", _("By prompt")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField(_("number"))
+    order = models.CharField(_("order"), max_length=20, choices=Order.choices, default=Order.RANDOM)
+    seed = models.BigIntegerField(_("seed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "number"]
+        verbose_name_plural = _("batches")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="batch_unique_campaign_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign.slug} #{self.number}"
+
+
+class Assignment(models.Model):
+    """An annotator's duty to rate every item of a batch."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REASSIGNED = "reassigned", _("Reassigned")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(Annotator, on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    reassigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "annotator"], name="assignment_unique_batch_annotator"),
+        ]
+
+    def __str__(self):
+        return f"{self.batch} → {self.annotator}"
+
+
 class Rating(models.Model):
     """One annotator's judgment of one item; its scores are RatingScore rows, one per axis."""
 
@@ -252,11 +336,15 @@ class Rating(models.Model):
     flags = models.JSONField(_("flags"), default=list, blank=True)
     seconds_spent = models.PositiveIntegerField(_("seconds spent"), null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1)
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
     submitted_at = models.DateTimeField(auto_now_add=True)
+    revised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["item", "annotator"], name="rating_unique_item_annotator"),
+            models.UniqueConstraint(fields=["annotator", "idempotency_key"], name="rating_unique_idempotency_key"),
         ]
 
     def __str__(self):
@@ -277,3 +365,106 @@ class RatingScore(models.Model):
 
     def __str__(self):
         return f"{self.axis.key}={self.score}"
+
+
+class RatingRevision(models.Model):
+    """An earlier version of a rating, kept when its annotator revises it."""
+
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveSmallIntegerField()
+    scores = models.JSONField(help_text=_("Axis key → score, as they were."))
+    comment = models.TextField(blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    seconds_spent = models.PositiveIntegerField(null=True, blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["rating", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["rating", "revision"], name="revision_unique_rating_revision"),
+        ]
+
+    def __str__(self):
+        return f"{self.rating} r{self.revision}"
+
+
+class ItemSlot(models.Model):
+    """One of the k places for a rating of an item. Slots are how exactly-k is kept under concurrency.
+
+    An item has exactly ``campaign.overlap`` slots. A slot is free (no annotator),
+    held (an annotator, by assignment or by a lease until ``lease_expires_at``) or
+    filled (a rating). At most one slot per item and annotator, and one rating per
+    slot, are enforced by the database; claims lock the slot row (SKIP LOCKED).
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="slots")
+    position = models.PositiveIntegerField(default=0, help_text=_("The item's position, for ordered hand-out."))
+    annotator = models.ForeignKey(Annotator, on_delete=models.PROTECT, null=True, blank=True, related_name="slots")
+    assignment = models.ForeignKey(Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    rating = models.OneToOneField(Rating, on_delete=models.SET_NULL, null=True, blank=True, related_name="slot")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "annotator"], condition=Q(annotator__isnull=False), name="slot_unique_item_annotator"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(annotator__isnull=False), name="slot_rating_has_annotator"
+            ),
+        ]
+        indexes = [
+            # Serves the pull query: the first open slot of a campaign in hand-out order.
+            models.Index(fields=["campaign", "position"], condition=Q(rating__isnull=True), name="slot_open_by_position"),
+            # Serves "my next held item" and the per-annotator progress.
+            models.Index(fields=["annotator", "campaign"], name="slot_by_annotator"),
+        ]
+
+    def __str__(self):
+        return f"slot of {self.item_id} for {self.annotator_id or '-'}"
+
+
+class Draft(models.Model):
+    """What an annotator has entered on an item but not submitted; saved as they go."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="drafts")
+    scores = models.JSONField(default=dict, blank=True, help_text=_("Axis key → score, possibly incomplete."))
+    comment = models.TextField(blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    seconds_spent = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "annotator"], name="draft_unique_item_annotator"),
+        ]
+
+    def __str__(self):
+        return f"draft of {self.annotator} on {self.item_id}"
+
+
+class Skip(models.Model):
+    """An annotator's choice not to rate an item, with a reason; the item goes to someone else."""
+
+    class Reason(models.TextChoices):
+        CANNOT_JUDGE = "cannot_judge", _("I cannot judge this")
+        BROKEN = "broken", _("The item is broken")
+        OTHER = "other", _("Other")
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="skips")
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="skips")
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "annotator"], name="skip_unique_item_annotator"),
+        ]
+
+    def __str__(self):
+        return f"{self.annotator} skipped {self.item_id}"

@@ -150,10 +150,14 @@ WSGI_APPLICATION = "hyoka.wsgi.application"
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'hyoka.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+if os.environ.get("HYOKA_TEST_DATABASE_NAME"):
+    # bin/test names the test database per run, so that runs side by side do not drop each other's.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["HYOKA_TEST_DATABASE_NAME"]}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # A file, not memory, so that commands run as subprocesses by the tests see the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,370 @@
+"""The rating workflow: batches, assignments, handing out items, drafts, submits and skips.
+
+Exactly k: every item has ``campaign.overlap`` ItemSlot rows, made when its batch
+is cut. A slot is held by at most one annotator and filled by at most one
+rating, an annotator holds at most one slot per item (database constraints), and
+a claim locks the slot row it takes, so no interleaving of requests can give an
+item more than k distinct annotators.
+"""
+
+import random
+from datetime import timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from annotation.bulk import bulk_insert, bulk_update_columns
+from annotation.errors import FieldError, HyokaError
+from annotation.models import (
+    Annotator, Assignment, Batch, Campaign, Draft, Item, ItemSlot, Rating, RatingRevision, RatingScore, Skip,
+)
+from annotation.records import score_value
+
+FLAGS = ("harmful", "broken", "wrong_language")
+CLAIM_ATTEMPTS = 3
+
+
+# Batches and assignments ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def campaign_cut_batches(*, campaign, size, order=Batch.Order.RANDOM, seed=None):
+    """Cut the campaign's unbatched items into batches of ``size`` and make k slots per item.
+
+    ``order`` is seeded-random (the seed is recorded on each batch) or by prompt.
+    Returns the new batches.
+    """
+    if size < 1:
+        raise HyokaError("batch size must be at least 1.")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    items = list(
+        Item.objects.filter(campaign=campaign, batch__isnull=True)
+        .order_by("response__prompt__source", "response__prompt__external_id", "response__model__name", "id")
+        .values_list("id", flat=True)
+    )
+    if not items:
+        raise HyokaError(f"campaign {campaign.slug} has no items outside batches; import responses first.")
+    if order == Batch.Order.RANDOM:
+        seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+        random.Random(seed).shuffle(items)
+    return _make_batches(campaign, items, size, order, seed)
+
+
+def _make_batches(campaign, item_ids, size, order, seed):
+    last = campaign.batches.aggregate(number=Max("number"), position=Max("items__position"))
+    number, position = (last["number"] or 0), (last["position"] or 0)
+    batches, placed = [], []
+    for start in range(0, len(item_ids), size):
+        number += 1
+        batch = Batch.objects.create(campaign=campaign, number=number, order=order, seed=seed)
+        placed.extend((item_id, batch.id, position + offset)
+                      for offset, item_id in enumerate(item_ids[start:start + size], start=1))
+        position += len(item_ids[start:start + size])
+        batches.append(batch)
+    bulk_update_columns(Item, ["batch_id", "position"], placed)
+    _make_slots(campaign, [(item_id, item_position) for item_id, _, item_position in placed])
+    return batches
+
+
+def _make_slots(campaign, positioned_items):
+    bulk_insert(ItemSlot, [
+        {"campaign_id": campaign.id, "item_id": item_id, "position": position}
+        for item_id, position in positioned_items
+        for _ in range(campaign.overlap)
+    ])
+
+
+@transaction.atomic
+def campaign_assign_batches(*, campaign, annotators):
+    """Give each unassigned batch to k distinct annotators, least loaded first.
+
+    Every item of such a batch ends with its k slots held by k different
+    annotators. Returns the new assignments.
+    """
+    annotators = list(dict.fromkeys(annotators))
+    if len(annotators) < campaign.overlap:
+        raise HyokaError(
+            f"overlap k={campaign.overlap} needs at least {campaign.overlap} annotators; {len(annotators)} chosen."
+        )
+    load = _item_load(campaign, annotators)
+    batches = campaign.batches.annotate(held=Count("assignments")).filter(held=0, closed_at__isnull=True)
+    created = []
+    for batch in batches.order_by("number"):
+        size = batch.items.count()
+        chosen = sorted(annotators, key=lambda annotator: (load[annotator.id], annotator.handle))[:campaign.overlap]
+        for annotator in chosen:
+            created.append(_assign(batch, annotator))
+            load[annotator.id] += size
+    return created
+
+
+def _item_load(campaign, annotators):
+    held = dict(
+        ItemSlot.objects.filter(campaign=campaign, annotator__in=annotators)
+        .values("annotator").annotate(n=Count("id")).values_list("annotator", "n")
+    )
+    return {annotator.id: held.get(annotator.id, 0) for annotator in annotators}
+
+
+def _assign(batch, annotator):
+    """Hold one open slot of every batch item the annotator does not hold yet."""
+    assignment = Assignment.objects.create(batch=batch, annotator=annotator)
+    taken = set(ItemSlot.objects.filter(item__batch=batch, annotator=annotator).values_list("item_id", flat=True))
+    first_open = {}
+    for slot_id, item_id in ItemSlot.objects.filter(item__batch=batch, annotator__isnull=True).values_list("id", "item_id"):
+        if item_id not in taken:
+            first_open.setdefault(item_id, slot_id)
+    ItemSlot.objects.filter(id__in=list(first_open.values()), annotator__isnull=True).update(
+        annotator=annotator, assignment=assignment, claimed_at=timezone.now(), lease_expires_at=None
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_reassign(*, assignment, annotator):
+    """Move a stalled assignment's unrated items to another annotator; their ratings stay where they are."""
+    assignment = Assignment.objects.select_for_update().select_related("batch").get(pk=assignment.pk)
+    if assignment.status != Assignment.Status.ACTIVE:
+        raise HyokaError("this assignment was already reassigned.")
+    if assignment.batch.closed_at:
+        raise HyokaError(f"batch {assignment.batch} is closed.")
+    if Assignment.objects.filter(batch=assignment.batch, annotator=annotator).exists():
+        raise HyokaError(f"{annotator} already has batch {assignment.batch}; choose someone else.")
+    ItemSlot.objects.select_for_update().filter(assignment=assignment, rating__isnull=True).update(
+        annotator=None, assignment=None, claimed_at=None, lease_expires_at=None
+    )
+    assignment.status = Assignment.Status.REASSIGNED
+    assignment.reassigned_at = timezone.now()
+    assignment.save(update_fields=["status", "reassigned_at"])
+    return _assign(assignment.batch, annotator)
+
+
+# Handing out items ---------------------------------------------------------------------------------------
+
+def item_next(*, annotator, campaign):
+    """The item this annotator should rate next in the campaign, or None when there is nothing left.
+
+    First an unrated slot they already hold (by assignment, or a lease, which is
+    renewed); then, in pull mode, a free or expired slot claimed with one
+    ``UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)``.
+    """
+    if campaign.status != Campaign.Status.ACTIVE:
+        return None
+    held = (
+        ItemSlot.objects.filter(campaign=campaign, annotator=annotator, rating__isnull=True)
+        .order_by("position", "id").values_list("id", "item_id", "assignment_id").first()
+    )
+    if held:
+        if held[2] is None:
+            ItemSlot.objects.filter(pk=held[0]).update(lease_expires_at=_lease_end(campaign))
+        return Item.objects.get(pk=held[1])
+    if campaign.mode != Campaign.Mode.PULL:
+        return None
+    item_id = _claim_open_slot(annotator, campaign)
+    return Item.objects.get(pk=item_id) if item_id else None
+
+
+def _lease_end(campaign):
+    return timezone.now() + timedelta(minutes=campaign.lease_minutes)
+
+
+CLAIM_SQL = """
+UPDATE annotation_itemslot SET annotator_id = %(me)s, lease_expires_at = %(lease_end)s, claimed_at = %(now)s
+WHERE id = (
+    SELECT s.id FROM annotation_itemslot s
+    WHERE s.campaign_id = %(campaign)s AND s.rating_id IS NULL {item_filter}
+      AND (s.annotator_id IS NULL OR (s.assignment_id IS NULL AND s.lease_expires_at < %(now)s))
+      AND NOT EXISTS (SELECT 1 FROM annotation_itemslot o WHERE o.item_id = s.item_id AND o.annotator_id = %(me)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_skip k WHERE k.item_id = s.item_id AND k.annotator_id = %(me)s)
+      AND NOT EXISTS (SELECT 1 FROM annotation_batch b JOIN annotation_item i ON i.batch_id = b.id
+                      WHERE i.id = s.item_id AND b.closed_at IS NOT NULL)
+    ORDER BY s.position, s.id
+    LIMIT 1 {lock}
+)
+RETURNING item_id
+"""
+
+
+def _claim_open_slot(annotator, campaign, item=None):
+    lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    sql = CLAIM_SQL.format(lock=lock, item_filter="AND s.item_id = %(item)s" if item else "")
+    now = timezone.now()
+    params = {"me": annotator.id, "campaign": campaign.id, "now": now, "lease_end": _lease_end(campaign),
+              "item": item.id if item else None}
+    for _ in range(CLAIM_ATTEMPTS):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+            return row[0] if row else None
+        except IntegrityError:
+            continue  # the same annotator claimed this item in a parallel request; look again
+    return None
+
+
+# Drafts, submits and skips -------------------------------------------------------------------------------
+
+def clean_scores(campaign, scores, complete):
+    """Check axis → score; with ``complete``, every axis of the rubric must be scored."""
+    if not isinstance(scores, dict):
+        raise FieldError("scores", "expected an object of axis → score")
+    axes = {axis.key: axis for axis in campaign.rubric.axes.all()}
+    cleaned = {}
+    for key, value in scores.items():
+        if key not in axes:
+            raise FieldError(f"scores.{key}", f"the rubric has no axis {key!r}")
+        if value is None:
+            continue
+        cleaned[key] = score_value(value, f"scores.{key}", (axes[key].min_score, axes[key].max_score))
+    missing = [key for key in axes if key not in cleaned]
+    if complete and missing:
+        raise FieldError(f"scores.{missing[0]}", "every axis needs a score before submitting")
+    return cleaned
+
+
+def clean_flags(flags):
+    if flags is None:
+        return []
+    if not isinstance(flags, list) or any(flag not in FLAGS for flag in flags):
+        raise FieldError("flags", f"flags must be a list drawn from {', '.join(FLAGS)}")
+    return sorted(set(flags))
+
+
+def _editable_slot_or_rating(annotator, item):
+    """The annotator's slot on the item; raise if they may not write to it (not theirs, or closed)."""
+    campaign = item.campaign
+    if campaign.status == Campaign.Status.CLOSED or (item.batch_id and item.batch.closed_at):
+        raise HyokaError("this batch is closed; its ratings can no longer change.")
+    return ItemSlot.objects.select_for_update().filter(item=item, annotator=annotator).first()
+
+
+@transaction.atomic
+def draft_save(*, annotator, item, scores, comment="", flags=None, seconds_spent=0):
+    """Keep what the annotator has entered so far, so a reload or an expired session loses nothing."""
+    cleaned = clean_scores(item.campaign, scores, complete=False)
+    flags = clean_flags(flags)
+    if _editable_slot_or_rating(annotator, item) is None:
+        raise HyokaError("this item is not yours to rate; ask for the next item.")
+    draft, _ = Draft.objects.update_or_create(
+        item=item, annotator=annotator,
+        defaults={"scores": cleaned, "comment": comment or "", "flags": flags,
+                  "seconds_spent": max(0, int(seconds_spent or 0))},
+    )
+    return draft
+
+
+@transaction.atomic
+def rating_submit(*, annotator, item, scores, idempotency_key, comment="", flags=None, seconds_spent=None):
+    """Store the annotator's rating of the item (or a revision of it); return (rating, created).
+
+    Idempotent on ``idempotency_key``: a repeated submit returns the stored rating
+    unchanged. A first submit fills the annotator's slot; if their lease expired,
+    a free slot of the item is claimed, and if none is left the submit is refused
+    (the item already has its k annotators) and the draft is kept.
+    """
+    repeated = _rating_for_key(annotator, idempotency_key)
+    if repeated:
+        return repeated, False
+    cleaned = clean_scores(item.campaign, scores, complete=True)
+    flags = clean_flags(flags)
+    slot = _editable_slot_or_rating(annotator, item)
+    if slot is None and item.campaign.mode == Campaign.Mode.PULL and _claim_open_slot(annotator, item.campaign, item):
+        slot = ItemSlot.objects.select_for_update().get(item=item, annotator=annotator)
+    if slot is None:
+        raise HyokaError("this item already has all its annotators (your lease had expired); your draft is kept.")
+    fields = {"comment": comment or "", "flags": flags, "seconds_spent": seconds_spent,
+              "idempotency_key": idempotency_key}
+    if slot.rating_id:
+        rating = _revise(slot.rating, cleaned, fields)
+    else:
+        rating = _create_rating(slot, item, annotator, cleaned, fields)
+    Draft.objects.filter(item=item, annotator=annotator).delete()
+    return rating, True
+
+
+def _rating_for_key(annotator, key):
+    if key is None:
+        raise FieldError("idempotency_key", "is required, so that a repeated submit stores one rating")
+    found = Rating.objects.filter(annotator=annotator, idempotency_key=key).first()
+    if found:
+        return found
+    revision = RatingRevision.objects.filter(rating__annotator=annotator, idempotency_key=key).first()
+    return revision.rating if revision else None
+
+
+def _create_rating(slot, item, annotator, scores, fields):
+    rating = Rating.objects.create(item=item, annotator=annotator, source=Rating.Source.WEB, **fields)
+    _write_scores(rating, scores)
+    slot.rating = rating
+    slot.lease_expires_at = None
+    slot.save(update_fields=["rating", "lease_expires_at"])
+    return rating
+
+
+def _revise(rating, scores, fields):
+    old_scores = dict(rating.scores.values_list("axis__key", "score"))
+    RatingRevision.objects.create(
+        rating=rating, revision=rating.revision, scores=old_scores, comment=rating.comment, flags=rating.flags,
+        seconds_spent=rating.seconds_spent, idempotency_key=rating.idempotency_key, submitted_at=rating.revised_at
+        or rating.submitted_at,
+    )
+    rating.scores.all().delete()
+    _write_scores(rating, scores)
+    for name, value in fields.items():
+        setattr(rating, name, value)
+    rating.revision += 1
+    rating.revised_at = timezone.now()
+    rating.save()
+    return rating
+
+
+def _write_scores(rating, scores):
+    axis_ids = dict(rating.item.campaign.rubric.axes.values_list("key", "id"))
+    RatingScore.objects.bulk_create(
+        RatingScore(rating=rating, axis_id=axis_ids[key], score=score) for key, score in scores.items()
+    )
+
+
+@transaction.atomic
+def item_skip(*, annotator, item, reason, note=""):
+    """Give the item up with a reason; its slot becomes free for another annotator."""
+    if reason not in Skip.Reason.values:
+        raise FieldError("reason", f"choose one of {', '.join(Skip.Reason.values)}")
+    slot = _editable_slot_or_rating(annotator, item)
+    if slot is None:
+        raise HyokaError("this item is not yours to skip.")
+    if slot.rating_id:
+        raise HyokaError("you already rated this item; revise the rating instead of skipping it.")
+    slot.annotator, slot.assignment, slot.lease_expires_at, slot.claimed_at = None, None, None, None
+    slot.save(update_fields=["annotator", "assignment", "lease_expires_at", "claimed_at"])
+    Draft.objects.filter(item=item, annotator=annotator).delete()
+    return Skip.objects.create(item=item, annotator=annotator, reason=reason, note=note or "")
+
+
+# Opening and closing -------------------------------------------------------------------------------------
+
+def campaign_open(*, campaign, mode):
+    """Start rating: in batch mode annotators rate what they were assigned, in pull mode they take the next item."""
+    if mode not in Campaign.Mode.values:
+        raise FieldError("mode", f"choose one of {', '.join(Campaign.Mode.values)}")
+    if not ItemSlot.objects.filter(campaign=campaign).exists():
+        raise HyokaError("cut the items into batches before opening the campaign.")
+    Campaign.objects.filter(pk=campaign.pk).update(mode=mode, status=Campaign.Status.ACTIVE)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def batch_close(*, batch):
+    """Close a batch: its ratings become final and no longer revisable."""
+    Batch.objects.filter(pk=batch.pk, closed_at__isnull=True).update(closed_at=timezone.now())
+    batch.refresh_from_db()
+    return batch
+
+
+def annotator_for_user(user):
+    """The Annotator profile of a platform user (created on first use)."""
+    annotator, _ = Annotator.objects.get_or_create(
+        user=user, defaults={"handle": user.get_username(), "tier": Annotator.Tier.PROFESSIONAL}
+    )
+    return annotator
+
