@@ -339,7 +339,7 @@ class TestCommands:
             call_command("import_responses", str(tmp_path / "nothere.jsonl"), "--campaign", "cli")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_command_line_exits_non_zero_with_one_line(tmp_path):
     """From a shell, a bad file gives exit status 1 and exactly FILE:LINE: field: reason on stderr."""
     path = write_jsonl(tmp_path / "bad.jsonl", response_records(prompts=2) + [{"prompt_id": "q9", "model": "m"}])

@@ -1,0 +1,93 @@
+"""Exactly k under concurrency: many annotators pull and submit at once, on PostgreSQL row locks."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Count
+from django.utils import timezone
+
+from annotation.models import Item, ItemSlot, Rating, RatingScore
+from annotation.services.workflow import item_next, rating_submit
+
+from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, key, open_for_pull
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
+]
+
+
+@pytest.fixture(autouse=True)
+def needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SELECT ... FOR UPDATE SKIP LOCKED) are a PostgreSQL guarantee; run bin/test with PostgreSQL")
+
+
+def run_in_threads(workers, work):
+    """Run ``work(worker)`` for every worker at once, each thread on its own connection; re-raise failures."""
+    errors = []
+    start = threading.Barrier(len(workers))
+
+    def target(worker):
+        try:
+            start.wait()
+            work(worker)
+        except Exception as error:  # noqa: BLE001 - collected and re-raised in the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
+    if errors:
+        raise errors[0]
+
+
+def rate_until_done(campaign, double_submit=False):
+    def work(annotator):
+        while (item := item_next(annotator=annotator, campaign=campaign)) is not None:
+            same = key()
+            rating_submit(annotator=annotator, item=item, scores=FULL_SCORES, idempotency_key=same)
+            if double_submit:  # a double click: the same key again
+                rating_submit(annotator=annotator, item=item, scores=FULL_SCORES, idempotency_key=same)
+    return work
+
+
+def test_fifty_annotators_leave_every_item_with_exactly_k_ratings():
+    campaign = open_for_pull(campaign_with_items(slug="race", items=300, models=3, overlap=3), batch_size=100)
+    people = annotators(50, campaign)
+
+    run_in_threads(people, rate_until_done(campaign, double_submit=True))
+
+    per_item = Counter(dict(Item.objects.filter(campaign=campaign).annotate(n=Count("ratings")).values_list("id", "n")))
+    assert len(per_item) == 300
+    assert set(per_item.values()) == {3}, "an item ended with other than k ratings"
+    distinct = Rating.objects.filter(item__campaign=campaign).values("item", "annotator").distinct().count()
+    assert distinct == Rating.objects.filter(item__campaign=campaign).count() == 900
+    assert RatingScore.objects.filter(rating__item__campaign=campaign).count() == 900 * len(FULL_SCORES)
+    assert not ItemSlot.objects.filter(campaign=campaign, rating__isnull=True).exists()
+    assert sum(1 for a in people if Rating.objects.filter(annotator=a).exists()) > 25  # the work was shared
+
+
+def test_expired_leases_return_items_to_the_pool_and_k_still_holds():
+    campaign = open_for_pull(campaign_with_items(slug="lease", items=40, models=2, overlap=2), batch_size=40)
+    quitters = annotators(10, campaign, prefix="quit")
+    # Each quitter takes an item and walks away without submitting.
+    run_in_threads(quitters, lambda annotator: item_next(annotator=annotator, campaign=campaign))
+    abandoned = set(ItemSlot.objects.filter(annotator__in=quitters).values_list("item_id", flat=True))
+    assert len(ItemSlot.objects.filter(annotator__in=quitters)) == 10
+
+    ItemSlot.objects.filter(annotator__in=quitters).update(lease_expires_at=timezone.now() - timezone.timedelta(minutes=1))
+    finishers = annotators(12, campaign, prefix="fin")
+    run_in_threads(finishers, rate_until_done(campaign))
+
+    counts = dict(Item.objects.filter(campaign=campaign).annotate(n=Count("ratings")).values_list("id", "n"))
+    assert set(counts.values()) == {2}
+    assert not Rating.objects.filter(annotator__in=quitters).exists()
+    assert abandoned <= set(Rating.objects.filter(annotator__in=finishers).values_list("item_id", flat=True))
