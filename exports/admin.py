@@ -1,3 +1,1 @@
-from django.contrib import admin
-
-# Register your models here.
+# The exports app registers its models here once it has some (releases).

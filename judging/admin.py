@@ -1,3 +1,55 @@
-from django.contrib import admin
+"""The Django admin for judges and their verdicts.
 
-# Register your models here.
+Verdicts are records of what a judge answered; like ratings they are read here, never
+rewritten by hand. Changelists select related rows up front to stay at a fixed query count.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from annotation.admin import ReadOnlyAdminMixin
+from judging.models import JudgeConfig, Verdict, VerdictScore
+
+
+@admin.register(JudgeConfig)
+class JudgeConfigAdmin(admin.ModelAdmin):
+    list_display = ["name", "rubric", "is_external", "created_at"]
+    list_filter = ["is_external", "rubric"]
+    list_select_related = ["rubric"]
+    search_fields = ["name", "description"]
+
+
+class VerdictScoreInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = VerdictScore
+    extra = 0
+    fields = ["axis", "score"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("axis").order_by("axis__position")
+
+@admin.register(Verdict)
+class VerdictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "judge", "campaign", "language_model", "sample", "parse_status", "created_at"]
+    list_filter = ["parse_status", "judge", "item__campaign"]
+    list_select_related = ["judge", "item__campaign", "item__response__model"]
+    search_fields = ["judge__name", "=item__public_id", "item__response__prompt__external_id", "rationale"]
+    raw_id_fields = ["item"]
+    inlines = [VerdictScoreInline]
+
+    @admin.display(description=_("campaign"), ordering="item__campaign__name")
+    def campaign(self, verdict):
+        return verdict.item.campaign
+
+    @admin.display(description=_("model"), ordering="item__response__model__name")
+    def language_model(self, verdict):
+        return verdict.item.response.model
+
+
+@admin.register(VerdictScore)
+class VerdictScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["verdict", "axis", "score"]
+    list_filter = ["axis__rubric", "axis__key"]
+    list_select_related = ["verdict__judge", "verdict__item", "axis__rubric"]
+    search_fields = ["verdict__judge__name", "=verdict__item__public_id"]
+    raw_id_fields = ["verdict"]

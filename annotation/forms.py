@@ -1,0 +1,215 @@
+"""The rubric form: what a lead types, turned into the definition dict that import_rubric also reads.
+
+These forms only shape the input (numbers, one descriptor per line, comma-separated
+verdicts). Whether the definition makes sense is decided by
+``annotation.rubric_definitions.parse_rubric_definition`` and ``rubric_import``;
+their errors come back through ``RubricDefinitionForms.add_definition_error``.
+"""
+
+import re
+
+from django import forms
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from annotation.errors import FieldError
+from annotation.models import Rubric
+
+# Japanese keyboards type full-width punctuation; accept it wherever a separator is expected.
+POINT_LINE = re.compile(r"^\s*(?P<score>[^:：]+?)\s*[:：]\s*(?P<text>.*)$")
+LANGUAGE_SEPARATOR = re.compile(r"\s*[|｜]\s*")
+VERDICT_SEPARATOR = re.compile(r"[,，、]")
+AXIS_ERROR_FIELD = re.compile(r"^axes\[(?P<index>\d+)\]\.(?P<part>[a-z]+)(?:\.(?P<language>ja|en))?")
+AXIS_FIELD_OF_PART = {"key": "key", "min": "min_score", "max": "max_score", "points": "points"}
+
+
+def point_lines_to_dict(text):
+    """Parse "5: 日本語 | English" lines into {"5": {"ja": ..., "en": ...}}; a line without "|" serves both."""
+    points = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = POINT_LINE.match(line)
+        if match is None:
+            raise forms.ValidationError(
+                _("Line %(line)d: write “score: Japanese | English”, for example “5: 的確に答えている | Answers squarely”."),
+                params={"line": number},
+            )
+        score = match["score"]
+        if score in points:
+            raise forms.ValidationError(_("Line %(line)d: score %(score)s is described twice."),
+                                        params={"line": number, "score": score})
+        languages = LANGUAGE_SEPARATOR.split(match["text"], maxsplit=1)
+        points[score] = {"ja": languages[0], "en": languages[1]} if len(languages) == 2 else match["text"]
+    return points
+
+
+def points_dict_to_lines(points):
+    """The inverse of point_lines_to_dict, for filling the form from a stored axis."""
+    lines = []
+    for score, text in sorted(points.items(), key=lambda pair: int(pair[0])):
+        ja, en = text.get("ja", ""), text.get("en", "")
+        lines.append(f"{score}: {ja}" if ja == en else f"{score}: {ja} | {en}")
+    return "\n".join(lines)
+
+
+class RubricForm(forms.Form):
+    key = forms.CharField(
+        label=_("Key"), max_length=100,
+        help_text=_("Lowercase letters, digits, “-” and “_”, for example summeval-4. Campaigns and imports name the rubric by it."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Rubric.Kind.choices, initial=Rubric.Kind.LIKERT,
+                             widget=forms.RadioSelect)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    verdicts = forms.CharField(
+        label=_("Verdict options"), required=False,
+        help_text=_("Pairwise rubrics only: the options separated by commas, for example “A, B, tie” or “A, B, both, neither”."),
+    )
+
+    def __init__(self, *args, editing_key=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing_key = editing_key
+
+    def clean_key(self):
+        # Saving under the key of another rubric would overwrite it; the edited rubric's own key is fine.
+        key = self.cleaned_data["key"].strip()
+        if key != self.editing_key and Rubric.objects.filter(key=key).exists():
+            raise forms.ValidationError(_("A rubric with this key already exists; choose another key."))
+        return key
+
+    def clean_verdicts(self):
+        parts = VERDICT_SEPARATOR.split(self.cleaned_data["verdicts"])
+        return [part.strip() for part in parts if part.strip()]
+
+
+class AxisForm(forms.Form):
+    key = forms.CharField(label=_("Key"), required=False, max_length=100,
+                          help_text=_("Lowercase letters, digits, “-” and “_”; score files name the axis by it."))
+    label_ja = forms.CharField(label=_("Label (Japanese)"), required=False, max_length=200)
+    label_en = forms.CharField(label=_("Label (English)"), required=False, max_length=200)
+    criterion_ja = forms.CharField(label=_("Criterion (Japanese)"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+    criterion_en = forms.CharField(label=_("Criterion (English)"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+    min_score = forms.IntegerField(label=_("Lowest score"), initial=1)
+    max_score = forms.IntegerField(label=_("Highest score"), initial=5)
+    points = forms.CharField(
+        label=_("Point descriptors"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One point per line: “score: Japanese | English”. Points you leave out have no descriptor."),
+    )
+
+    def clean_points(self):
+        return point_lines_to_dict(self.cleaned_data["points"])
+
+    def definition_data(self):
+        data = self.cleaned_data
+        return {
+            "key": data["key"],
+            "label": {"ja": data["label_ja"], "en": data["label_en"]},
+            "criterion": {"ja": data["criterion_ja"], "en": data["criterion_en"]},
+            "min": data["min_score"],
+            "max": data["max_score"],
+            "points": data["points"],
+        }
+
+
+AxisFormSet = formset_factory(AxisForm, extra=1, can_delete=True)
+
+
+class RubricDefinitionForms:
+    """The rubric form and its axis formset, filled in together and turned into one definition dict."""
+
+    def __init__(self, data=None, rubric=None):
+        self.rubric = rubric
+        # Labels stand above their inputs, so they need no trailing colon.
+        self.form = RubricForm(
+            data, initial=_rubric_initial(rubric), editing_key=rubric.key if rubric else None, label_suffix=""
+        )
+        self.axes = AxisFormSet(data, initial=_axes_initial(rubric), prefix="axes", form_kwargs={"label_suffix": ""})
+
+    def is_valid(self):
+        axes_valid = self.axes.is_valid()  # checked even when the form is not, to show all mistakes at once
+        if not self.form.is_valid():
+            return False
+        return self.form.cleaned_data["kind"] == Rubric.Kind.PAIRWISE or axes_valid
+
+    def filled_axis_forms(self):
+        """The axis forms the lead filled in and did not mark for removal, in order."""
+        stored = self.axes.initial_form_count()
+        return [
+            form for index, form in enumerate(self.axes.forms)
+            if (index < stored or form.has_changed()) and not form.cleaned_data.get("DELETE")
+        ]
+
+    def definition_data(self):
+        """The rubric as import_rubric reads it; call after is_valid()."""
+        data = {field: self.form.cleaned_data[field] for field in ("key", "name", "kind", "description")}
+        # The page shows only the section of the chosen kind, so the other section's input is ignored.
+        if data["kind"] == Rubric.Kind.PAIRWISE:
+            data["verdicts"] = self.form.cleaned_data["verdicts"]
+        else:
+            data["axes"] = [form.definition_data() for form in self.filled_axis_forms()]
+        return data
+
+    def add_definition_error(self, error):
+        """Show a FieldError next to the field it names, and above the form; any other HyokaError above the form."""
+        target = self._error_target(error) if isinstance(error, FieldError) else None
+        if target is None:
+            self.form.add_error(None, str(error))
+            return
+        form, field = target
+        form.add_error(field, error.reason)
+        summary = _("%(place)s (%(path)s): %(reason)s")
+        self.form.add_error(None, summary % {"place": self._place(form, field), "path": error.field, "reason": error.reason})
+
+    def _error_target(self, error):
+        """(form, field name) for the field that a FieldError's path (``key``, ``axes[2].points.5``) names."""
+        if error.field in self.form.fields:
+            return self.form, error.field
+        if error.field.startswith("verdicts"):
+            return self.form, "verdicts"
+        match = AXIS_ERROR_FIELD.match(error.field)
+        axis_forms = self.filled_axis_forms()
+        if match is None or int(match["index"]) >= len(axis_forms):
+            return None
+        part = match["part"]
+        field = AXIS_FIELD_OF_PART.get(part) or f"{part}_{match['language'] or 'ja'}"
+        return axis_forms[int(match["index"])], field
+
+    def _place(self, form, field):
+        """The field as the page labels it, e.g. "Axis 2, Highest score"."""
+        if form is self.form:
+            return form[field].label
+        number = self.axes.forms.index(form) + 1
+        return _("Axis %(number)d, %(label)s") % {"number": number, "label": form[field].label}
+
+
+def _rubric_initial(rubric):
+    if rubric is None:
+        return {"kind": Rubric.Kind.LIKERT}
+    return {
+        "key": rubric.key,
+        "name": rubric.name,
+        "kind": rubric.kind,
+        "description": rubric.description,
+        "verdicts": ", ".join(rubric.verdicts),
+    }
+
+
+def _axes_initial(rubric):
+    if rubric is None:
+        return []
+    return [
+        {
+            "key": axis.key,
+            "label_ja": axis.label_ja,
+            "label_en": axis.label_en,
+            "criterion_ja": axis.criterion_ja,
+            "criterion_en": axis.criterion_en,
+            "min_score": axis.min_score,
+            "max_score": axis.max_score,
+            "points": points_dict_to_lines(axis.points),
+        }
+        for axis in rubric.axes.order_by("position")
+    ]
