@@ -40,3 +40,9 @@ def quality_rubric(db):
 @pytest.fixture
 def campaign(db, quality_rubric, lead):
     return Campaign.objects.create(slug="jp-quality", name="日本語品質評価", rubric=quality_rubric, created_by=lead)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Test users sign in often; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

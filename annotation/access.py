@@ -1,0 +1,107 @@
+"""Who may see and do what in the annotation domain, and the reads that depend on it.
+
+Everything an annotator can reach goes through these functions, so that
+"annotators see only their own work" has one home. Lookups that fail for lack of
+rights raise Http404 where existence itself is private (items, assignments), and
+PermissionDenied where the page is known to exist (a campaign's lead pages).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from annotation.models import Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot
+
+
+def is_lead(user):
+    return user.is_authenticated and (user.is_superuser or user.groups.filter(name="lead").exists())
+
+
+def is_lead_of(user, campaign):
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or campaign.created_by_id == user.id:
+        return True
+    return CampaignMembership.objects.filter(
+        campaign=campaign, user=user, role=CampaignMembership.Role.LEAD
+    ).exists()
+
+
+def led_campaigns(user):
+    if user.is_superuser:
+        return Campaign.objects.all()
+    return Campaign.objects.filter(
+        Q(created_by=user) | Q(memberships__user=user, memberships__role=CampaignMembership.Role.LEAD)
+    ).distinct()
+
+
+def annotated_campaigns(user):
+    return Campaign.objects.filter(
+        memberships__user=user, memberships__role=CampaignMembership.Role.ANNOTATOR
+    ).select_related("rubric")
+
+
+def annotator_of(user):
+    """The user's Annotator profile, or None for users who do not rate."""
+    if not user.is_authenticated:
+        return None
+    return Annotator.objects.filter(user=user).first()
+
+
+def campaign_for_lead(user, slug):
+    campaign = Campaign.objects.select_related("rubric").filter(slug=slug).first()
+    if campaign is None:
+        raise Http404("no such campaign")
+    if not is_lead_of(user, campaign):
+        raise PermissionDenied("only the leads of this campaign may do this")
+    return campaign
+
+
+def campaign_for_annotator(user, slug):
+    """The campaign if the user annotates it; 404 otherwise (its existence is none of their business)."""
+    campaign = annotated_campaigns(user).filter(slug=slug).first()
+    annotator = annotator_of(user)
+    if campaign is None or annotator is None:
+        raise Http404("no such campaign among yours")
+    return campaign, annotator
+
+
+def item_for_annotator(user, public_id):
+    """An item the user holds a slot on (to rate, or already rated); 404 for anything else."""
+    annotator = annotator_of(user)
+    if annotator is None:
+        raise Http404("no such item among yours")
+    item = (
+        Item.objects.select_related("campaign__rubric", "batch", "response__prompt", "response__model")
+        .filter(public_id=public_id, slots__annotator=annotator,
+                campaign__memberships__user=user, campaign__memberships__role=CampaignMembership.Role.ANNOTATOR)
+        .first()
+    )
+    if item is None:
+        raise Http404("no such item among yours")
+    return item, annotator
+
+
+def assignment_for_lead(user, public_id):
+    assignment = Assignment.objects.select_related("batch__campaign", "annotator").filter(public_id=public_id).first()
+    if assignment is None or not is_lead_of(user, assignment.batch.campaign):
+        raise Http404("no such assignment among your campaigns")
+    return assignment
+
+
+def batch_for_lead(user, public_id):
+    batch = Batch.objects.select_related("campaign").filter(public_id=public_id).first()
+    if batch is None or not is_lead_of(user, batch.campaign):
+        raise Http404("no such batch among your campaigns")
+    return batch
+
+
+def campaign_annotators(campaign):
+    """The Annotator profiles of the campaign's annotator members, by handle."""
+    return Annotator.objects.filter(
+        user__memberships__campaign=campaign, user__memberships__role=CampaignMembership.Role.ANNOTATOR
+    ).order_by("handle")
+
+
+def my_item_ids(annotator, campaign):
+    return ItemSlot.objects.filter(annotator=annotator, campaign=campaign).values_list("item_id", flat=True)

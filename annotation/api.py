@@ -1,0 +1,216 @@
+"""REST API of the rating workflow. Thin classes: check input, call one service, shape the output."""
+
+from django.utils.translation import get_language
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation import access
+from annotation.models import Batch, Campaign, Skip
+from annotation.services import workflow
+from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work
+
+
+class ItemSerializer(serializers.Serializer):
+    """The item as the rating page shows it (documented shape; built by item_for_rating)."""
+
+    id = serializers.UUIDField()
+    campaign = serializers.CharField()
+    batch = serializers.IntegerField(allow_null=True)
+    batch_closed = serializers.BooleanField()
+    position = serializers.IntegerField()
+    prompt = serializers.DictField()
+    response = serializers.DictField()
+    axes = serializers.ListField(child=serializers.DictField())
+    draft = serializers.DictField(allow_null=True)
+    rating = serializers.DictField(allow_null=True)
+    progress = serializers.DictField()
+
+
+def language_of(request):
+    return request.query_params.get("lang") or get_language() or "ja"
+
+
+class MyWorkApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        campaign = serializers.CharField(source="campaign.slug")
+        name = serializers.CharField(source="campaign.name")
+        mode = serializers.CharField(source="campaign.mode")
+        status = serializers.CharField(source="campaign.status")
+        done = serializers.IntegerField()
+        total = serializers.IntegerField()
+        batches = serializers.ListField(child=serializers.IntegerField())
+
+    @extend_schema(responses=OutputSerializer(many=True), summary="My campaigns and progress")
+    def get(self, request):
+        annotator = access.annotator_of(request.user)
+        rows = my_work(annotator, list(access.annotated_campaigns(request.user))) if annotator else []
+        return Response(self.OutputSerializer(rows, many=True).data)
+
+
+class NextItemApi(APIView):
+    @extend_schema(responses={200: ItemSerializer, 204: None}, summary="Take the next item to rate")
+    def post(self, request, slug):
+        campaign, annotator = access.campaign_for_annotator(request.user, slug)
+        item = workflow.item_next(annotator=annotator, campaign=campaign)
+        if item is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        item, annotator = access.item_for_annotator(request.user, item.public_id)
+        return Response(item_for_rating(item, annotator, language_of(request)))
+
+
+class ItemApi(APIView):
+    @extend_schema(responses=ItemSerializer, summary="One of my items, with my draft or rating")
+    def get(self, request, public_id):
+        item, annotator = access.item_for_annotator(request.user, public_id)
+        return Response(item_for_rating(item, annotator, language_of(request)))
+
+
+class DraftApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict)
+        comment = serializers.CharField(required=False, allow_blank=True, default="")
+        flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+        seconds_spent = serializers.IntegerField(required=False, min_value=0, default=0)
+
+    @extend_schema(request=InputSerializer, responses={204: None}, summary="Save my draft of an item")
+    def put(self, request, public_id):
+        item, annotator = access.item_for_annotator(request.user, public_id)
+        data = self._valid(request)
+        workflow.draft_save(annotator=annotator, item=item, **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _valid(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class RatingApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        scores = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+        idempotency_key = serializers.UUIDField(help_text="A new UUID per submit; a retry repeats it.")
+        comment = serializers.CharField(required=False, allow_blank=True, default="")
+        flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+        seconds_spent = serializers.IntegerField(required=False, min_value=0, allow_null=True, default=None)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField(source="public_id")
+        revision = serializers.IntegerField()
+        created = serializers.BooleanField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer},
+                   summary="Submit (or revise) my rating of an item; idempotent on idempotency_key")
+    def post(self, request, public_id):
+        item, annotator = access.item_for_annotator(request.user, public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rating, created = workflow.rating_submit(annotator=annotator, item=item, **serializer.validated_data)
+        rating.created = created
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.OutputSerializer(rating).data, status=code)
+
+
+class SkipApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.ChoiceField(choices=Skip.Reason.choices)
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={204: None}, summary="Skip an item, with a reason")
+    def post(self, request, public_id):
+        item, annotator = access.item_for_annotator(request.user, public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        workflow.item_skip(annotator=annotator, item=item, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Leads ---------------------------------------------------------------------------------------------------
+
+class BatchesApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        size = serializers.IntegerField(min_value=1, max_value=100000)
+        order = serializers.ChoiceField(choices=Batch.Order.choices, default=Batch.Order.RANDOM)
+        seed = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField(source="public_id")
+        number = serializers.IntegerField()
+        items = serializers.IntegerField(source="items.count")
+        seed = serializers.IntegerField(allow_null=True)
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer(many=True)},
+                   summary="Cut the campaign's unbatched items into batches")
+    def post(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        batches = workflow.campaign_cut_batches(campaign=campaign, **serializer.validated_data)
+        return Response(self.OutputSerializer(batches, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class AssignApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        annotators = serializers.ListField(child=serializers.CharField(), min_length=1,
+                                           help_text="Handles of annotator members of the campaign.")
+
+    @extend_schema(request=InputSerializer, responses={201: None},
+                   summary="Assign unassigned batches so every item gets exactly k annotators")
+    def post(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        members = members_by_handle(campaign, serializer.validated_data["annotators"])
+        assignments = workflow.campaign_assign_batches(campaign=campaign, annotators=members)
+        return Response({"assignments": len(assignments)}, status=status.HTTP_201_CREATED)
+
+
+def members_by_handle(campaign, handles):
+    found = {a.handle: a for a in access.campaign_annotators(campaign).filter(handle__in=handles)}
+    unknown = [handle for handle in handles if handle not in found]
+    if unknown:
+        raise serializers.ValidationError({"annotators": f"not annotators of {campaign.slug}: {', '.join(unknown)}"})
+    return [found[handle] for handle in handles]
+
+
+class OpenApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        mode = serializers.ChoiceField(choices=Campaign.Mode.choices)
+
+    @extend_schema(request=InputSerializer, responses={200: None}, summary="Open the campaign for rating")
+    def post(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        campaign = workflow.campaign_open(campaign=campaign, **serializer.validated_data)
+        return Response({"status": campaign.status, "mode": campaign.mode})
+
+
+class ProgressApi(APIView):
+    @extend_schema(responses={200: dict}, summary="Progress per annotator, batch and model")
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        return Response(campaign_progress(campaign))
+
+
+class ReassignApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        annotator = serializers.CharField(help_text="Handle of the annotator who takes over.")
+
+    @extend_schema(request=InputSerializer, responses={201: None}, summary="Reassign a stalled assignment")
+    def post(self, request, public_id):
+        assignment = access.assignment_for_lead(request.user, public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target, = members_by_handle(assignment.batch.campaign, [serializer.validated_data["annotator"]])
+        new = workflow.assignment_reassign(assignment=assignment, annotator=target)
+        return Response({"assignment": str(new.public_id)}, status=status.HTTP_201_CREATED)
+
+
+class CloseBatchApi(APIView):
+    @extend_schema(request=None, responses={200: None}, summary="Close a batch: its ratings become final")
+    def post(self, request, public_id):
+        batch = workflow.batch_close(batch=access.batch_for_lead(request.user, public_id))
+        return Response({"closed_at": batch.closed_at})
+

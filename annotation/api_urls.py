@@ -1,0 +1,18 @@
+from django.urls import path
+
+from annotation import api
+
+urlpatterns = [
+    path("my-work/", api.MyWorkApi.as_view(), name="api_my_work"),
+    path("campaigns/<slug:slug>/next/", api.NextItemApi.as_view(), name="api_next_item"),
+    path("items/<uuid:public_id>/", api.ItemApi.as_view(), name="api_item"),
+    path("items/<uuid:public_id>/draft/", api.DraftApi.as_view(), name="api_draft"),
+    path("items/<uuid:public_id>/rating/", api.RatingApi.as_view(), name="api_rating"),
+    path("items/<uuid:public_id>/skip/", api.SkipApi.as_view(), name="api_skip"),
+    path("campaigns/<slug:slug>/batches/", api.BatchesApi.as_view(), name="api_batches"),
+    path("campaigns/<slug:slug>/assign/", api.AssignApi.as_view(), name="api_assign"),
+    path("campaigns/<slug:slug>/open/", api.OpenApi.as_view(), name="api_open"),
+    path("campaigns/<slug:slug>/progress/", api.ProgressApi.as_view(), name="api_progress"),
+    path("assignments/<uuid:public_id>/reassign/", api.ReassignApi.as_view(), name="api_reassign"),
+    path("batches/<uuid:public_id>/close/", api.CloseBatchApi.as_view(), name="api_close_batch"),
+]
