@@ -69,17 +69,20 @@ def campaign_for_annotator(user, slug):
 def item_for_annotator(user, public_id):
     """An item the user holds a slot on (to rate, or already rated); 404 for anything else."""
     annotator = annotator_of(user)
-    if annotator is None:
-        raise Http404("no such item among yours")
     item = (
         Item.objects.select_related("campaign__rubric", "batch", "response__prompt", "response__model")
-        .filter(public_id=public_id, slots__annotator=annotator,
-                campaign__memberships__user=user, campaign__memberships__role=CampaignMembership.Role.ANNOTATOR)
-        .first()
+        .filter(public_id=public_id).first()
     )
-    if item is None:
+    if annotator is None or item is None or not _holds_slot_as_member(user, annotator, item):
         raise Http404("no such item among yours")
     return item, annotator
+
+
+def _holds_slot_as_member(user, annotator, item):
+    return ItemSlot.objects.filter(
+        item=item, annotator=annotator, campaign__memberships__user=user,
+        campaign__memberships__role=CampaignMembership.Role.ANNOTATOR,
+    ).exists()
 
 
 def assignment_for_lead(user, public_id):

@@ -56,7 +56,6 @@ class NextItemApi(APIView):
         item = workflow.item_next(annotator=annotator, campaign=campaign)
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        item, annotator = access.item_for_annotator(request.user, item.public_id)
         return Response(item_for_rating(item, annotator, language_of(request)))
 
 

@@ -63,7 +63,16 @@ def _make_batches(campaign, item_ids, size, order, seed):
         batches.append(batch)
     bulk_update_columns(Item, ["batch_id", "position"], placed)
     _make_slots(campaign, [(item_id, item_position) for item_id, _, item_position in placed])
+    _refresh_planner_statistics()
     return batches
+
+
+def _refresh_planner_statistics():
+    """After a bulk load, PostgreSQL's planner still believes the slot table is tiny and sorts all of it
+    for every hand-out (hundreds of ms); fresh statistics make it walk the position index (under 1 ms)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE annotation_itemslot, annotation_item")
 
 
 def _make_slots(campaign, positioned_items):
@@ -157,11 +166,17 @@ def item_next(*, annotator, campaign):
     if held:
         if held[2] is None:
             ItemSlot.objects.filter(pk=held[0]).update(lease_expires_at=_lease_end(campaign))
-        return Item.objects.get(pk=held[1])
+        return _item_with_content(held[1])
     if campaign.mode != Campaign.Mode.PULL:
         return None
     item_id = _claim_open_slot(annotator, campaign)
-    return Item.objects.get(pk=item_id) if item_id else None
+    return _item_with_content(item_id) if item_id else None
+
+
+def _item_with_content(item_id):
+    return Item.objects.select_related("campaign__rubric", "batch", "response__prompt", "response__model").get(
+        pk=item_id
+    )
 
 
 def _lease_end(campaign):
@@ -204,11 +219,11 @@ def _claim_open_slot(annotator, campaign, item=None):
 
 # Drafts, submits and skips -------------------------------------------------------------------------------
 
-def clean_scores(campaign, scores, complete):
-    """Check axis → score; with ``complete``, every axis of the rubric must be scored."""
+def clean_scores(axes, scores, complete):
+    """Check axis → score against the rubric's ``axes``; with ``complete``, every axis must be scored."""
     if not isinstance(scores, dict):
         raise FieldError("scores", "expected an object of axis → score")
-    axes = {axis.key: axis for axis in campaign.rubric.axes.all()}
+    axes = {axis.key: axis for axis in axes}
     cleaned = {}
     for key, value in scores.items():
         if key not in axes:
@@ -241,7 +256,7 @@ def _editable_slot_or_rating(annotator, item):
 @transaction.atomic
 def draft_save(*, annotator, item, scores, comment="", flags=None, seconds_spent=0):
     """Keep what the annotator has entered so far, so a reload or an expired session loses nothing."""
-    cleaned = clean_scores(item.campaign, scores, complete=False)
+    cleaned = clean_scores(item.campaign.rubric.axes.all(), scores, complete=False)
     flags = clean_flags(flags)
     if _editable_slot_or_rating(annotator, item) is None:
         raise HyokaError("this item is not yours to rate; ask for the next item.")
@@ -262,12 +277,12 @@ def rating_submit(*, annotator, item, scores, idempotency_key, comment="", flags
     a free slot of the item is claimed, and if none is left the submit is refused
     (the item already has its k annotators) and the draft is kept.
     """
-    repeated = _rating_for_key(annotator, idempotency_key)
-    if repeated:
-        return repeated, False
-    cleaned = clean_scores(item.campaign, scores, complete=True)
+    if idempotency_key is None:
+        raise FieldError("idempotency_key", "is required, so that a repeated submit stores one rating")
+    axes = list(item.campaign.rubric.axes.all())
+    cleaned = clean_scores(axes, scores, complete=True)
     flags = clean_flags(flags)
-    slot = _editable_slot_or_rating(annotator, item)
+    slot = _editable_slot_or_rating(annotator, item)  # locked: a parallel retry waits here
     if slot is None and item.campaign.mode == Campaign.Mode.PULL and _claim_open_slot(annotator, item.campaign, item):
         slot = ItemSlot.objects.select_for_update().get(item=item, annotator=annotator)
     if slot is None:
@@ -275,33 +290,32 @@ def rating_submit(*, annotator, item, scores, idempotency_key, comment="", flags
     fields = {"comment": comment or "", "flags": flags, "seconds_spent": seconds_spent,
               "idempotency_key": idempotency_key}
     if slot.rating_id:
-        rating = _revise(slot.rating, cleaned, fields)
+        if _submitted_with_key(slot.rating, idempotency_key):
+            return slot.rating, False
+        rating = _revise(slot.rating, cleaned, fields, axes)
     else:
-        rating = _create_rating(slot, item, annotator, cleaned, fields)
+        rating = _create_rating(slot, item, annotator, cleaned, fields, axes)
     Draft.objects.filter(item=item, annotator=annotator).delete()
     return rating, True
 
 
-def _rating_for_key(annotator, key):
-    if key is None:
-        raise FieldError("idempotency_key", "is required, so that a repeated submit stores one rating")
-    found = Rating.objects.filter(annotator=annotator, idempotency_key=key).first()
-    if found:
-        return found
-    revision = RatingRevision.objects.filter(rating__annotator=annotator, idempotency_key=key).first()
-    return revision.rating if revision else None
+def _submitted_with_key(rating, key):
+    """True if this rating, now or in an earlier version, came from a submit with ``key``."""
+    return rating.idempotency_key == key or rating.revisions.filter(idempotency_key=key).exists()
 
 
-def _create_rating(slot, item, annotator, scores, fields):
+def _create_rating(slot, item, annotator, scores, fields, axes):
+    if Rating.objects.filter(annotator=annotator, idempotency_key=fields["idempotency_key"]).exists():
+        raise FieldError("idempotency_key", "was already used for another submit; send a new key per rating")
     rating = Rating.objects.create(item=item, annotator=annotator, source=Rating.Source.WEB, **fields)
-    _write_scores(rating, scores)
+    _write_scores(rating, scores, axes)
     slot.rating = rating
     slot.lease_expires_at = None
     slot.save(update_fields=["rating", "lease_expires_at"])
     return rating
 
 
-def _revise(rating, scores, fields):
+def _revise(rating, scores, fields, axes):
     old_scores = dict(rating.scores.values_list("axis__key", "score"))
     RatingRevision.objects.create(
         rating=rating, revision=rating.revision, scores=old_scores, comment=rating.comment, flags=rating.flags,
@@ -309,7 +323,7 @@ def _revise(rating, scores, fields):
         or rating.submitted_at,
     )
     rating.scores.all().delete()
-    _write_scores(rating, scores)
+    _write_scores(rating, scores, axes)
     for name, value in fields.items():
         setattr(rating, name, value)
     rating.revision += 1
@@ -318,8 +332,8 @@ def _revise(rating, scores, fields):
     return rating
 
 
-def _write_scores(rating, scores):
-    axis_ids = dict(rating.item.campaign.rubric.axes.values_list("key", "id"))
+def _write_scores(rating, scores, axes):
+    axis_ids = {axis.key: axis.id for axis in axes}
     RatingScore.objects.bulk_create(
         RatingScore(rating=rating, axis_id=axis_ids[key], score=score) for key, score in scores.items()
     )

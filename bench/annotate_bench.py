@@ -1,0 +1,162 @@
+"""Annotation benchmark: 20 simulated annotators doing next-item + submit over HTTP against gunicorn on PostgreSQL.
+
+    .venv/bin/python bench/annotate_bench.py [--items 100000] [--annotators 20] [--seconds 30] [--workers 5]
+
+Recreates the bench database (DROPPED first: never point it at real data), builds
+a pull-mode campaign of --items items with overlap 2, starts gunicorn on
+127.0.0.1, and runs one thread per annotator, each looping: POST next item, POST
+the rating. Prints p50/p95/p99 latency of each call and ratings/s, then checks
+that no item got more than k ratings.
+"""
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from import_bench import recreate_database  # noqa: E402
+
+SCORES = {"relevance": 4, "fluency": 5, "accuracy": 3, "detail": 4, "overall": 4}
+
+
+def prepare(items, annotator_count):
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from annotation.bulk import bulk_insert
+    from annotation.models import Annotator, Campaign, CampaignMembership, Item, LanguageModel, Prompt, Response, Rubric
+    from annotation.services.workflow import campaign_cut_batches, campaign_open
+
+    call_command("migrate", verbosity=0)
+    campaign = Campaign.objects.create(slug="bench", name="bench", rubric=Rubric.objects.get(key="quality-5x5"))
+    models = [LanguageModel.objects.create(name=f"model-{m:02d}") for m in range(10)]
+    prompt_ids = bulk_insert(Prompt, [{"source": "bench", "external_id": f"p{p}", "turns": [f"質問{p}：日本の首都はどこですか。"]}
+                                      for p in range(items // len(models))])
+    response_ids = bulk_insert(Response, [{"prompt_id": pid, "model_id": m.id, "turns": ["東京です。" * 40]}
+                                          for pid in prompt_ids for m in models])
+    bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": rid} for rid in response_ids])
+    campaign_cut_batches(campaign=campaign, size=1000, seed=1)
+    campaign_open(campaign=campaign, mode=Campaign.Mode.PULL)
+    group = Group.objects.get(name="annotator")
+    tokens = []
+    for index in range(annotator_count):
+        user = User.objects.create_user(f"bench{index}", password=None)
+        user.groups.add(group)
+        Annotator.objects.create(user=user, handle=user.username, tier=Annotator.Tier.GRADUATE)
+        CampaignMembership.objects.create(campaign=campaign, user=user, role=CampaignMembership.Role.ANNOTATOR)
+        tokens.append(Token.objects.create(user=user).key)
+    return tokens
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port, workers, env):
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "hyoka.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning"], cwd=ROOT, env=env,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def annotate(port, token, deadline, timings, counts):
+    connection = HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        connection.request("POST", "/api/campaigns/bench/next/", headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        timings["next"].append(time.perf_counter() - started)
+        if response.status == 204:
+            return
+        assert response.status == 200, (response.status, body[:300])
+        item = json.loads(body)["id"]
+        payload = json.dumps({"scores": SCORES, "idempotency_key": str(uuid.uuid4()), "seconds_spent": 7})
+        started = time.perf_counter()
+        connection.request("POST", f"/api/items/{item}/rating/", body=payload, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        timings["submit"].append(time.perf_counter() - started)
+        assert response.status == 201, (response.status, body[:300])
+        counts.append(1)
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--annotators", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_bench")
+    args = parser.parse_args()
+
+    recreate_database(args.database_url)
+    os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="hyoka.settings")
+    started = time.perf_counter()
+    tokens = prepare(args.items, args.annotators)
+    print(f"prepared {args.items:,} items and {args.annotators} annotators in {time.perf_counter() - started:.0f} s")
+
+    port = free_port()
+    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "600"}
+    server = start_gunicorn(port, args.workers, env)
+    try:
+        timings, counts = {"next": [], "submit": []}, []
+        deadline = time.perf_counter() + args.seconds
+        threads = [threading.Thread(target=annotate, args=(port, token, deadline, timings, counts)) for token in tokens]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(f"{len(counts):,} ratings in {elapsed:.1f} s by {args.annotators} annotators "
+          f"({args.workers} gunicorn workers): {len(counts) / elapsed:,.0f} ratings/s")
+    for call, values in timings.items():
+        print(f"  {call:7s} p50 {percentile(values, 0.5):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms   "
+              f"p99 {percentile(values, 0.99):6.1f} ms   mean {statistics.mean(values) * 1000:6.1f} ms   n={len(values):,}")
+    from django.db.models import Count
+
+    from annotation.models import Item
+
+    over = Item.objects.annotate(n=Count("ratings")).filter(n__gt=2).count()
+    print(f"items with more than k=2 ratings: {over}")
+
+
+if __name__ == "__main__":
+    main()
