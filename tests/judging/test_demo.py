@@ -118,3 +118,18 @@ def test_demo_accounts_never_reset_a_password_the_user_changed(db, fast_password
 
     assert User.objects.get(username="demo-lead").check_password("chosen by the lead")
     assert "changepassword demo-lead" in output
+
+
+def test_demo_annotators_can_rate_the_demo_campaigns_right_away(db, fast_passwords):
+    from annotation.models import ItemSlot
+    from annotation.services.workflow import item_next
+
+    run("load_demo")
+    assert "Opened for rating by the demo annotators: demo-quality, demo-mtbench" in run("create_demo_accounts")
+    campaign = Campaign.objects.get(slug="demo-quality")
+    assert campaign.status == Campaign.Status.ACTIVE and campaign.batches.count() == 6
+    holders = {User.objects.get(username=name).annotator for name in ("demo-annotator-1", "demo-annotator-2")}
+    for annotator in holders:
+        assert ItemSlot.objects.filter(campaign=campaign, annotator=annotator).count() == 120
+        assert item_next(annotator=annotator, campaign=campaign) is not None
+    assert "Opened" not in run("create_demo_accounts") and campaign.batches.count() == 6

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from annotation.management.base import HyokaCommand
-from annotation.models import Annotator
+from annotation.models import Annotator, Campaign, CampaignMembership, ItemSlot
+from annotation.services.workflow import campaign_assign_batches, campaign_cut_batches, campaign_open
 
 ACCOUNTS_FILE = "demo-accounts.json"
 
@@ -28,6 +29,9 @@ ACCOUNTS = (
     DemoAccount("demo-annotator-2", "annotator", Annotator.Tier.UNDERGRADUATE),
     DemoAccount("demo-researcher", "researcher"),
 )
+DEMO_CAMPAIGNS = ("demo-quality", "demo-mtbench")
+DEMO_BATCH_SIZE = 20
+DEMO_SEED = 2026
 
 
 class Command(HyokaCommand):
@@ -43,7 +47,10 @@ class Command(HyokaCommand):
             for account in ACCOUNTS:
                 demo_account_ensure(account, passwords)
             write_passwords(path, passwords)  # before commit: a created user always has its password on file
+            opened = [slug for slug in DEMO_CAMPAIGNS if demo_campaign_staff(slug)]
         self.stdout.write(describe_accounts(passwords, path))
+        if opened:
+            self.stdout.write(f"Opened for rating by the demo annotators: {', '.join(opened)}")
 
 
 def read_passwords(path):
@@ -78,6 +85,30 @@ def demo_account_ensure(account, passwords):
         Annotator.objects.get_or_create(
             user=user, defaults={"handle": account.username, "tier": account.tier, "is_external": False}
         )
+
+
+def demo_campaign_staff(slug):
+    """Make the demo lead lead the campaign and the demo annotators rate it: batches of 20 items, each batch
+    assigned to both annotators (overlap 2), the campaign open. Return True if it was opened now.
+
+    A campaign that already has batches is left as its lead arranged it.
+    """
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is None:
+        return False
+    annotators = []
+    for account in ACCOUNTS:
+        if account.role in ("lead", "annotator"):
+            user = User.objects.get(username=account.username)
+            CampaignMembership.objects.get_or_create(campaign=campaign, user=user, defaults={"role": account.role})
+            if account.role == "annotator":
+                annotators.append(user.annotator)
+    if ItemSlot.objects.filter(campaign=campaign).exists():
+        return False
+    campaign_cut_batches(campaign=campaign, size=DEMO_BATCH_SIZE, seed=DEMO_SEED)
+    campaign_assign_batches(campaign=campaign, annotators=annotators)
+    campaign_open(campaign=campaign, mode=Campaign.Mode.BATCHES)
+    return True
 
 
 def describe_accounts(passwords, path):
