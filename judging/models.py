@@ -1,11 +1,26 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Item, Rubric, RubricAxis
+from annotation.models import Campaign, Item, Rubric, RubricAxis, UnicodeJSONEncoder
 
 
 class JudgeConfig(models.Model):
-    """How an LLM judge is asked. An external judge only names the source of imported verdicts."""
+    """How an LLM judge is asked: endpoint, model, template, sampling, prices and limits.
+
+    An external judge only names the source of imported verdicts; it has no endpoint.
+    The API key itself is never stored: ``api_key_env`` names the environment variable
+    that holds it on the workers.
+    """
+
+    class OutputFormat(models.TextChoices):
+        JSON_SCHEMA = "json_schema", _("JSON with a schema (structured output)")
+        TEXT = "text", _("Text, parsed strictly")
 
     name = models.SlugField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -13,34 +28,226 @@ class JudgeConfig(models.Model):
     is_external = models.BooleanField(
         _("external"), default=False, help_text=_("Its verdicts were imported from another tool.")
     )
+    base_url = models.URLField(
+        _("base URL"), max_length=500, blank=True,
+        help_text=_("An OpenAI-compatible endpoint, for example https://api.openai.com/v1."),
+    )
+    model = models.CharField(_("model"), max_length=200, blank=True)
+    api_key_env = models.CharField(
+        _("API key variable"), max_length=100, blank=True, default="OPENAI_API_KEY",
+        help_text=_("The name of the environment variable that holds the API key on the workers; "
+                    "empty for endpoints without a key."),
+    )
+    template = models.CharField(_("prompt template"), max_length=50, blank=True)
+    template_version = models.PositiveSmallIntegerField(_("template version"), default=1)
+    output_format = models.CharField(
+        _("output format"), max_length=20, choices=OutputFormat.choices, default=OutputFormat.JSON_SCHEMA
+    )
+    temperature = models.FloatField(
+        _("temperature"), default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)]
+    )
+    seed = models.BigIntegerField(_("seed"), null=True, blank=True)
+    max_tokens = models.PositiveIntegerField(_("max tokens"), default=1024, validators=[MinValueValidator(1)])
+    samples = models.PositiveSmallIntegerField(
+        _("samples per item"), default=1, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Several samples of one item are aggregated by their median."),
+    )
+    price_input_per_million = models.DecimalField(
+        _("price per million input tokens (USD)"), max_digits=10, decimal_places=4, default=0
+    )
+    price_output_per_million = models.DecimalField(
+        _("price per million output tokens (USD)"), max_digits=10, decimal_places=4, default=0
+    )
+    budget = models.DecimalField(
+        _("budget per job (USD)"), max_digits=12, decimal_places=4, null=True, blank=True,
+        help_text=_("A job pauses when its calls have cost this much; empty for no cap."),
+    )
+    concurrency = models.PositiveSmallIntegerField(
+        _("concurrent requests"), default=8, validators=[MinValueValidator(1), MaxValueValidator(256)],
+        help_text=_("At most this many calls in flight to this endpoint and model, across all workers."),
+    )
+    requests_per_minute = models.PositiveIntegerField(
+        _("requests per minute"), default=0, help_text=_("Across all workers; 0 for no limit.")
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(
+        _("timeout (seconds)"), default=60, validators=[MinValueValidator(1)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts per call"), default=5, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("429, 5xx and timeouts are tried again up to this many times in all, with backoff."),
+    )
+    max_parse_retries = models.PositiveSmallIntegerField(
+        _("re-asks after unparseable output"), default=2, validators=[MaxValueValidator(10)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("judge config")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_external=True) | (~Q(base_url="") & ~Q(model="") & ~Q(template="")),
+                name="judgeconfig_endpoint_unless_external",
+            ),
+            models.CheckConstraint(condition=Q(samples__gte=1), name="judgeconfig_samples_at_least_one"),
+            models.CheckConstraint(condition=Q(concurrency__gte=1), name="judgeconfig_concurrency_at_least_one"),
+            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="judgeconfig_attempts_at_least_one"),
+        ]
 
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("judge_config_edit", args=[self.name])
+
+    @property
+    def endpoint_label(self):
+        return f"{self.model} @ {self.base_url}" if self.base_url else ""
+
+
+class JudgeJob(models.Model):
+    """One run of a judge config over a campaign's items: a row with a lifecycle.
+
+    Only the lifecycle services in judging.services.jobs change ``status``; each
+    change is a conditional update, so two workers (or a worker and a lead) never
+    both win a transition. ``spec`` freezes what is sent (endpoint, model, template
+    version, sampling, prices) when the job is created, so editing the config
+    later does not change a job half-way.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        CANCELLED = "cancelled", _("Cancelled")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="judge_jobs")
+    config = models.ForeignKey(JudgeConfig, on_delete=models.PROTECT, related_name="jobs")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    spec = models.JSONField(_("request parameters"), encoder=UnicodeJSONEncoder)
+    total = models.PositiveIntegerField(_("units"), default=0, help_text=_("Items × samples."))
+    budget = models.DecimalField(_("budget (USD)"), max_digits=12, decimal_places=4, null=True, blank=True)
+    estimate = models.JSONField(_("estimate"), default=dict, blank=True, encoder=UnicodeJSONEncoder)
+    message = models.TextField(_("message"), blank=True, help_text=_("Why the job paused or failed, and what to do."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Renewed by the workers on the job; a stale one means they died.")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("judge job")
+        constraints = [
+            # One unfinished job per (campaign, config): a second would only repeat the first one's calls.
+            models.UniqueConstraint(
+                fields=["campaign", "config"], condition=Q(status__in=["queued", "running", "paused"]),
+                name="judgejob_one_unfinished_per_campaign_config",
+            ),
+        ]
+        indexes = [
+            # Serves the recovery sweep: running or queued jobs whose workers stopped beating.
+            models.Index(fields=["status", "heartbeat_at"], name="judgejob_status_heartbeat"),
+        ]
+
+    def __str__(self):
+        return f"{self.config.name} on {self.campaign.slug} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("judge_job_detail", args=[self.public_id])
+
+    @property
+    def is_active(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class JudgeUnit(models.Model):
+    """One (item, sample) of a job: what a worker claims, with a lease, and marks done with its verdict.
+
+    A worker that dies stops renewing its leases; once they expire, another worker
+    claims the units again. Done units are never claimed, so a verdict already
+    stored is never asked for twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+
+    job = models.ForeignKey(JudgeJob, on_delete=models.CASCADE, related_name="units")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    sample = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    lease_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "item", "sample"], name="judgeunit_unique_job_item_sample"),
+        ]
+        indexes = [
+            # Serves the claim: a job's pending units in order, skipping those under a live lease.
+            models.Index(fields=["job", "id"], condition=Q(status="pending"), name="judgeunit_pending"),
+            # Serves lease renewal by the worker that holds them.
+            models.Index(fields=["lease_token"], condition=Q(status="pending"), name="judgeunit_lease"),
+        ]
+
+    def __str__(self):
+        return f"unit {self.item_id}#{self.sample} of job {self.job_id}"
+
 
 class Verdict(models.Model):
-    """A judge's judgment of one item (one row per sample); its scores are VerdictScore rows."""
+    """A judge's judgment of one item (one row per sample); its scores are VerdictScore rows.
+
+    Only ``ok`` and ``imported`` verdicts have scores; every other status is a typed
+    failure (a database trigger refuses scores on them), counted but never scored.
+    """
 
     class ParseStatus(models.TextChoices):
         OK = "ok", _("Parsed")
         IMPORTED = "imported", _("Imported")
+        PARSE_ERROR = "parse_error", _("Unparseable output")
+        TRUNCATED = "truncated", _("Truncated output")
+        REFUSED = "refused", _("Refused")
+        API_ERROR = "api_error", _("API error")
+
+    SCORED = (ParseStatus.OK, ParseStatus.IMPORTED)
 
     judge = models.ForeignKey(JudgeConfig, on_delete=models.PROTECT, related_name="verdicts")
+    job = models.ForeignKey(JudgeJob, on_delete=models.CASCADE, null=True, blank=True, related_name="verdicts")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="verdicts")
     sample = models.PositiveSmallIntegerField(_("sample"), default=0)
     rationale = models.TextField(_("rationale"), blank=True)
     raw_output = models.TextField(_("raw output"), blank=True)
     parse_status = models.CharField(max_length=20, choices=ParseStatus.choices, default=ParseStatus.OK)
+    parser_version = models.CharField(_("parser version"), max_length=20, blank=True)
+    error_kind = models.CharField(_("error kind"), max_length=30, blank=True)
+    error_message = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["judge", "item", "sample"], name="verdict_unique_judge_item_sample"),
+            # Imported verdicts: one per (judge, item, sample). Job verdicts: one per (job, item, sample),
+            # so a second job of the same judge keeps its own verdicts.
+            models.UniqueConstraint(
+                fields=["judge", "item", "sample"], condition=Q(job__isnull=True),
+                name="verdict_unique_judge_item_sample",
+            ),
+            models.UniqueConstraint(
+                fields=["job", "item", "sample"], condition=Q(job__isnull=False),
+                name="verdict_unique_job_item_sample",
+            ),
+        ]
+        indexes = [
+            # Serves job progress and error counts: a job's verdicts by status.
+            models.Index(fields=["job", "parse_status"], condition=Q(job__isnull=False), name="verdict_job_status"),
         ]
 
     def __str__(self):
@@ -61,3 +268,76 @@ class VerdictScore(models.Model):
 
     def __str__(self):
         return f"{self.axis.key}={self.score}"
+
+
+class JudgeCall(models.Model):
+    """One call to a judge's endpoint (or one answer taken from the cache), with what it cost.
+
+    A call that failed is recorded with its kind (rate_limited, server_error, ...);
+    the job's error rates are counts of these rows by ``outcome``.
+    """
+
+    class Outcome(models.TextChoices):
+        OK = "ok", _("Parsed")
+        PARSE_ERROR = "parse_error", _("Unparseable output")
+        TRUNCATED = "truncated", _("Truncated output (max tokens)")
+        REFUSED = "refused", _("Refused")
+        RATE_LIMITED = "rate_limited", _("Rate limited (429)")
+        SERVER_ERROR = "server_error", _("Server error (5xx)")
+        TIMEOUT = "timeout", _("Timeout")
+        CONNECTION = "connection", _("Connection error")
+        AUTH = "auth", _("Authentication (401)")
+        FORBIDDEN = "forbidden", _("Forbidden (403)")
+        NOT_FOUND = "not_found", _("Not found (404)")
+        QUOTA = "quota", _("Quota exhausted")
+        BAD_REQUEST = "bad_request", _("Bad request (400)")
+        INVALID_RESPONSE = "invalid_response", _("Invalid response")
+
+    job = models.ForeignKey(JudgeJob, on_delete=models.CASCADE, related_name="calls")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    sample = models.PositiveSmallIntegerField(default=0)
+    attempt = models.PositiveSmallIntegerField(default=1, help_text=_("1 for the first call of the unit."))
+    cached = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    finish_reason = models.CharField(max_length=30, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, default=0)
+    cache_key = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # Serves the job's error rates and totals.
+            models.Index(fields=["job", "outcome"], name="judgecall_job_outcome"),
+        ]
+
+    def __str__(self):
+        return f"call {self.attempt} for {self.item_id}#{self.sample}: {self.outcome}"
+
+
+class JudgeCacheEntry(models.Model):
+    """A completion kept under the hash of everything that determined it, so it is never paid for twice.
+
+    The key hashes the endpoint, model, template version, rendered messages, sampling
+    parameters (with the sample and re-ask index) and the parser version; see
+    judging.prompts.cache_key.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    content = models.TextField(blank=True)
+    refusal = models.TextField(blank=True)
+    finish_reason = models.CharField(max_length=30, blank=True)
+    model = models.CharField(max_length=200, blank=True, help_text=_("The model name the endpoint answered with."))
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = _("judge cache entries")
+
+    def __str__(self):
+        return self.key[:12]

@@ -1,4 +1,4 @@
-"""Writes to the judging domain."""
+"""Importing judge scores made elsewhere, as verdicts of an external judge."""
 
 from django.db import transaction
 
@@ -7,8 +7,7 @@ from annotation.readers import chunked, read_records
 from annotation.records import content_hash, verdict_record
 from annotation.services import ImportSummary, campaign_for_import
 from annotation.services.imports import CHUNK_SIZE, ScoreImporter, located
-
-from .models import JudgeConfig, Verdict, VerdictScore
+from judging.models import JudgeConfig, Verdict, VerdictScore
 
 
 def judge_for_import(*, name, campaign):

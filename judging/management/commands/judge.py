@@ -1,0 +1,89 @@
+"""Queue a judge job; with --wait, show its progress until it ends."""
+
+import time
+
+from annotation.errors import HyokaError
+from annotation.management.base import HyokaCommand
+from annotation.models import Campaign
+from judging.models import JudgeConfig, JudgeJob
+from judging.selectors import job_progress
+from judging.services import judge_job_create
+
+POLL_SECONDS = 0.5
+NO_WORKER_HINT_AFTER = 10  # seconds queued before saying that no worker seems to run
+BAR_WIDTH = 30
+FINISHED = (JudgeJob.Status.SUCCEEDED, JudgeJob.Status.FAILED, JudgeJob.Status.CANCELLED, JudgeJob.Status.PAUSED)
+
+
+class Command(HyokaCommand):
+    help = (
+        "Queue a job judging every item of campaign SLUG with judge config NAME; Celery workers do the work. "
+        "Prints the estimate first. With --wait, shows a progress bar until the job ends, and exits non-zero "
+        "if it does not succeed (paused, cancelled or failed), with the reason."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--campaign", required=True, help="Campaign slug.")
+        parser.add_argument("--config", required=True, help="Judge config name.")
+        parser.add_argument("--wait", action="store_true", help="Show progress until the job ends.")
+
+    def handle(self, *args, campaign, config, wait, **options):
+        job = judge_job_create(campaign=campaign_named(campaign), config=config_named(config))
+        estimate = job.estimate
+        self.stdout.write(
+            f"job {job.public_id} queued: {estimate['units']} judgments, {estimate['calls']} calls "
+            f"({estimate['cached']} cached), about {estimate['input_tokens']} input tokens, "
+            f"estimated cost at most ${float(estimate['cost_max']):.4f}"
+        )
+        if wait:
+            self.wait_for(job)
+
+    def wait_for(self, job):
+        interactive = self.stdout.isatty()
+        queued_since, hinted, last_line = time.monotonic(), False, None
+        while True:
+            job.refresh_from_db()
+            progress = job_progress(job)
+            line = progress_line(progress)
+            if interactive:
+                self.stdout.write("\r" + line, ending="")
+            elif line != last_line:
+                self.stdout.write(line)
+            last_line = line
+            if job.status in FINISHED:
+                break
+            if job.status == JudgeJob.Status.QUEUED and not hinted and \
+                    time.monotonic() - queued_since > NO_WORKER_HINT_AFTER:
+                self.stderr.write("still queued: is a Celery worker running? (celery -A hyoka worker)")
+                hinted = True
+            time.sleep(POLL_SECONDS)
+        if interactive:
+            self.stdout.write("")
+        if job.status != JudgeJob.Status.SUCCEEDED:
+            raise HyokaError(f"job {job.public_id} {job.status}: {job.message or 'see its page for details'}")
+
+
+def progress_line(progress):
+    finished = progress.done + progress.failed
+    filled = int(BAR_WIDTH * finished / progress.total) if progress.total else BAR_WIDTH
+    bar = "#" * filled + "." * (BAR_WIDTH - filled)
+    errors = ", ".join(f"{kind} {count}" for kind, count in sorted(progress.call_errors.items()))
+    return (
+        f"[{bar}] {progress.percent:5.1f}% {finished}/{progress.total} "
+        f"(scored {progress.done}, failed {progress.failed}) ${progress.cost:.4f} {progress.status}"
+        + (f" | errors: {errors}" if errors else "")
+    )
+
+
+def campaign_named(slug):
+    campaign = Campaign.objects.select_related("rubric").filter(slug=slug).first()
+    if campaign is None:
+        raise HyokaError(f"campaign {slug} does not exist.")
+    return campaign
+
+
+def config_named(name):
+    config = JudgeConfig.objects.select_related("rubric").filter(name=name).first()
+    if config is None:
+        raise HyokaError(f"judge config {name} does not exist; create it with manage.py judge_config.")
+    return config

@@ -1,0 +1,428 @@
+"""Running a judge job on a worker: a lane of threads that claim units, ask the endpoint, record verdicts.
+
+A lane is what one Celery task does for one job. Its main thread claims pending
+units in batches (``SELECT ... FOR UPDATE SKIP LOCKED``, with a lease) and hands
+them to ``concurrency`` threads; a keeper thread renews the leases, the job's
+heartbeat and the endpoint slots while calls run. Any number of lanes, on any
+number of workers, can work on one job: they share it through the claims, and the
+endpoint limits are held in Redis (judging.limits).
+
+Per unit (one item, one sample): the cache is asked first; on a miss the endpoint is
+called, through the limits, and the answer is cached. Failures:
+
+- 429, 5xx, timeouts and connection errors are tried again, up to the config's
+  ``max_attempts`` calls in all, after an exponential backoff with jitter, or after
+  Retry-After when the server sends one (and then every worker holds back as long);
+- 401/403/404 and an exhausted quota pause the job with a message saying what to fix;
+  so does a Retry-After longer than MAX_RETRY_AFTER;
+- other 4xx (a prompt too long, say) end the unit as an API error;
+- unparseable output is asked again (a new cache key each time) up to
+  ``max_parse_retries`` times, then recorded as a parse failure; truncated output and
+  refusals are recorded as such at once.
+
+Whatever happens, a failure is a Verdict with a failed status and no scores, and
+every call is a JudgeCall row. A unit's calls, cache entries and verdict are written
+in one transaction, and a unit is marked done only there, so a verdict already
+stored is never asked for again, and a worker killed half-way loses at most the
+calls it had in flight.
+"""
+
+import os
+import queue
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from judging.client import RATE_LIMITED, ChatRequest, JudgeCallError, JudgeClient
+from judging.limits import lease_seconds, limiter_for
+from judging.models import JudgeCacheEntry, JudgeCall, JudgeJob, JudgeUnit, Verdict, VerdictScore
+from judging.parsing import OK, PARSE_ERROR, PARSER_VERSION, verdict_parse
+from judging.prompts import (
+    axes_from_rubric, cache_key, conversation_from_item, request_seed, response_format, template_for,
+)
+from judging.services.jobs import call_cost, judge_job_fail, judge_job_finish, judge_job_pause, judge_job_start, job_spent
+
+BACKOFF_CAP_SECONDS = 60.0
+MAX_RETRY_AFTER = 300.0  # a server asking to wait longer pauses the job rather than hold a thread
+CONTROL_INTERVAL = 0.25  # how often a lane looks at the job's status (pause, cancel): one cheap query
+
+
+def backoff_seconds(attempt, retry_after=None):
+    """How long to wait before try ``attempt + 1``: Retry-After when given, else exponential with jitter."""
+    if retry_after is not None:
+        return retry_after + random.uniform(0, 0.1 * retry_after + 0.05)
+    base = float(getattr(settings, "HYOKA_JUDGE_BACKOFF_SECONDS", 1.0))
+    ceiling = min(BACKOFF_CAP_SECONDS, base * 2 ** (attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def judge_job_run(*, job_id, threads=None):
+    """Work on the job until no unit is left, or it is paused or cancelled; then finish it.
+
+    ``threads`` overrides the config's concurrency for this lane (1 runs units in the
+    calling thread). Returns the job, or None when it was not running.
+    """
+    job = judge_job_start(job_id=job_id)
+    if job is None:
+        return None
+    problem = endpoint_problem(job.config)
+    if problem:
+        judge_job_pause(job=job, message=problem)
+        return job
+    lane = Lane(job, threads=threads)
+    try:
+        lane.run()
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the task tries again; the job is not at fault
+    except Exception as error:
+        judge_job_fail(job=job, message=f"{type(error).__name__}: {error}")
+        raise
+    finally:
+        lane.close()
+    job.refresh_from_db()
+    if job.status == JudgeJob.Status.RUNNING:
+        judge_job_finish(job=job)
+    return job
+
+
+def endpoint_problem(config):
+    if config.api_key_env and not os.environ.get(config.api_key_env):
+        return _("The environment variable %(var)s, which should hold the API key, is not set on the worker. "
+                 "Set it where the Celery workers run, restart them, then resume the job.") % {"var": config.api_key_env}
+    return ""
+
+
+@dataclass
+class UnitOutcome:
+    calls: list = field(default_factory=list)
+    cache_entries: list = field(default_factory=list)
+    verdict: dict | None = None
+    scores: dict = field(default_factory=dict)
+
+
+class Lane:
+    def __init__(self, job, threads=None):
+        config = job.config
+        self.job, self.spec = job, job.spec
+        self.template = template_for(self.spec["template"], self.spec["template_version"])
+        rubric_axes = list(job.campaign.rubric.axes.order_by("position"))
+        self.axes = axes_from_rubric(rubric_axes)
+        self.axis_ids = {axis.key: axis.id for axis in rubric_axes}
+        self.client = JudgeClient(base_url=self.spec["base_url"], timeout=config.timeout_seconds,
+                                  api_key=os.environ.get(config.api_key_env, "") if config.api_key_env else "")
+        self.limiter = limiter_for(base_url=self.spec["base_url"], model=self.spec["model"],
+                                   concurrency=config.concurrency, requests_per_minute=config.requests_per_minute)
+        self.max_attempts = config.max_attempts
+        self.threads = max(1, threads or config.concurrency)
+        self.token = uuid.uuid4()
+        self.lease = lease_seconds()
+        self.stop = threading.Event()
+        self.fatal = None
+        self._spent = job_spent(job)
+        self._lock = threading.Lock()
+        self._checked_at = time.monotonic()
+        self._keeper = threading.Thread(target=self._keep_leases, name=f"judge-lease-{job.pk}", daemon=True)
+        self._keeper_stop = threading.Event()
+
+    # The loop ------------------------------------------------------------------------------------------
+
+    def run(self):
+        self._keeper.start()
+        if self.threads == 1:
+            self._run_inline()
+        else:
+            self._run_threaded()
+        if self.fatal is not None:
+            raise self.fatal
+
+    def _run_inline(self):
+        while self.keep_going():
+            units = self.claim(1)
+            if units:
+                self.unit_run(units[0])
+            elif self.nothing_left():
+                return
+
+    def _run_threaded(self):
+        work, progress = queue.Queue(), threading.Event()
+        self.outstanding = 0
+        workers = [threading.Thread(target=self._work, args=(work, progress), name=f"judge-{self.job.pk}-{n}",
+                                    daemon=True) for n in range(self.threads)]
+        for worker in workers:
+            worker.start()
+        try:
+            while self.keep_going():
+                if self.outstanding <= self.threads:  # keep a backlog, so threads never wait for a claim
+                    units = self.claim(2 * self.threads - self.outstanding)
+                    with self._lock:
+                        self.outstanding += len(units)
+                    for unit in units:
+                        work.put(unit)
+                    if not units and self.outstanding == 0 and self.nothing_left():
+                        return
+                progress.wait(CONTROL_INTERVAL)
+                progress.clear()
+        finally:
+            for _worker in workers:
+                work.put(None)
+            for worker in workers:
+                worker.join()
+
+    def _work(self, work, progress):
+        try:
+            while (unit := work.get()) is not None:
+                try:
+                    if not self.stop.is_set():
+                        self.unit_run(unit)
+                except Exception as error:  # a bug, not a judge failure: stop the lane and fail the job
+                    self.fatal = self.fatal or error
+                    self.stop.set()
+                finally:
+                    with self._lock:
+                        self.outstanding -= 1
+                    progress.set()
+        finally:
+            connections.close_all()
+
+    def keep_going(self):
+        """False once the job left the running state (paused, cancelled) or a thread hit a bug."""
+        now = time.monotonic()
+        if now - self._checked_at >= CONTROL_INTERVAL:
+            self._checked_at = now
+            status = JudgeJob.objects.filter(pk=self.job.pk).values_list("status", flat=True).first()
+            if status != JudgeJob.Status.RUNNING:
+                self.stop.set()
+            with self._lock:
+                self._spent = job_spent(self.job)
+        return not self.stop.is_set() and self.fatal is None
+
+    def claim(self, limit):
+        now = timezone.now()
+        with transaction.atomic():
+            ids = list(
+                JudgeUnit.objects.select_for_update(skip_locked=True)
+                .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now),
+                        job_id=self.job.pk, status=JudgeUnit.Status.PENDING)
+                .order_by("id").values_list("id", flat=True)[:limit]
+            )
+            JudgeUnit.objects.filter(id__in=ids).update(
+                lease_token=self.token, lease_expires_at=now + timezone.timedelta(seconds=self.lease)
+            )
+        return list(JudgeUnit.objects.filter(id__in=ids).select_related("item__response__prompt").order_by("id"))
+
+    def nothing_left(self):
+        """True when no unit is pending; otherwise wait a little (others hold the rest under lease)."""
+        row = JudgeUnit.objects.filter(job_id=self.job.pk, status=JudgeUnit.Status.PENDING).aggregate(
+            n=Count("id"), soonest=Min("lease_expires_at"))
+        if row["n"] == 0:
+            return True
+        wait = (row["soonest"] - timezone.now()).total_seconds() if row["soonest"] else 0
+        self.stop.wait(min(max(wait, 0.05), CONTROL_INTERVAL))
+        return False
+
+    def _keep_leases(self):
+        """Renew this lane's unit leases, the job's heartbeat and the endpoint slots, well within the lease."""
+        try:
+            while not self._keeper_stop.wait(self.lease / 3):
+                expires = timezone.now() + timezone.timedelta(seconds=self.lease)
+                JudgeUnit.objects.filter(lease_token=self.token, status=JudgeUnit.Status.PENDING).update(
+                    lease_expires_at=expires)
+                JudgeJob.objects.filter(pk=self.job.pk, status=JudgeJob.Status.RUNNING).update(
+                    heartbeat_at=timezone.now())
+                self.limiter.renew()
+        finally:
+            connections.close_all()
+
+    def close(self):
+        self._keeper_stop.set()
+        if self._keeper.is_alive():
+            self._keeper.join()
+        JudgeUnit.objects.filter(lease_token=self.token, status=JudgeUnit.Status.PENDING).update(
+            lease_token=None, lease_expires_at=None)
+        self.client.close()
+
+    # One unit --------------------------------------------------------------------------------------------
+
+    def unit_run(self, unit):
+        messages = self.template.render(self.axes, conversation_from_item(unit.item), self.spec["output_format"])
+        outcome = UnitOutcome()
+        for reask in range(self.spec["max_parse_retries"] + 1):
+            key = cache_key(spec=self.spec, messages=messages, sample=unit.sample, reask=reask,
+                            parser_version=PARSER_VERSION)
+            answer, cached = self.cached(key), True
+            if answer is None:
+                answer, cached = self.call(unit, messages, reask, key, outcome), False
+            if answer is None:
+                break  # stopped, paused, or failed for good (outcome.verdict says which)
+            result = self.parse(answer)
+            outcome.calls.append(self.call_row(unit, outcome, answer, result.status, key, cached))
+            if result.status == PARSE_ERROR and reask < self.spec["max_parse_retries"]:
+                continue
+            self.conclude(outcome, unit, answer, result)
+            break
+        self.record(unit, outcome)
+
+    def cached(self, key):
+        entry = JudgeCacheEntry.objects.filter(key=key).first()
+        if entry is None:
+            return None
+        return _Answer(entry.content, entry.refusal, entry.finish_reason, entry.tokens_in, entry.tokens_out, 0, key)
+
+    def call(self, unit, messages, reask, key, outcome):
+        """The completion, after retries; None when the unit ends without one."""
+        request = ChatRequest(
+            model=self.spec["model"], messages=messages, temperature=self.spec["temperature"],
+            max_tokens=self.spec["max_tokens"], seed=request_seed(self.spec["seed"], unit.sample, reask),
+            response_format=response_format(self.axes, self.spec["output_format"]),
+        )
+        for attempt in range(1, self.max_attempts + 1):
+            if not self.budget_allows():
+                return None
+            slot = self.limiter.acquire(self.stop)
+            if slot is None:
+                return None
+            try:
+                completion = self.client.complete(request)
+            except JudgeCallError as error:
+                failure = error
+            else:
+                return self.answered(outcome, completion, key)
+            finally:
+                self.limiter.release(slot)
+            outcome.calls.append(self.failed_call_row(unit, outcome, failure, key))
+            if not self.may_retry(failure, attempt, outcome, unit):
+                return None
+            delay = backoff_seconds(attempt, failure.retry_after)
+            if failure.kind == RATE_LIMITED and failure.retry_after:
+                self.limiter.cool_down(failure.retry_after)  # every worker holds back, not only this thread
+            if self.stop.wait(delay):
+                return None
+        return None
+
+    def answered(self, outcome, completion, key):
+        outcome.cache_entries.append(JudgeCacheEntry(
+            key=key, content=completion.content, refusal=completion.refusal, finish_reason=completion.finish_reason,
+            model=completion.model[:200], tokens_in=completion.tokens_in, tokens_out=completion.tokens_out,
+        ))
+        with self._lock:
+            self._spent += call_cost(self.spec, completion.tokens_in, completion.tokens_out)
+        return _Answer(completion.content, completion.refusal, completion.finish_reason, completion.tokens_in,
+                       completion.tokens_out, completion.latency_ms, key)
+
+    def may_retry(self, failure, attempt, outcome, unit):
+        if failure.pauses_job:
+            self.pause(endpoint_message(failure, self.job.config))
+            return False
+        if failure.retry_after is not None and failure.retry_after > MAX_RETRY_AFTER:
+            self.pause(_("The endpoint asks to wait %(seconds)d s before the next call (Retry-After). "
+                         "Resume the job later.") % {"seconds": failure.retry_after})
+            return False
+        if failure.permanent or attempt >= self.max_attempts:
+            outcome.verdict = self.verdict_fields(unit, status=Verdict.ParseStatus.API_ERROR,
+                                                  error_kind=failure.kind, error_message=failure.message[:2000])
+            return False
+        return True
+
+    def budget_allows(self):
+        budget = self.job.budget
+        with self._lock:
+            spent = self._spent
+        if budget is None or spent < budget:
+            return True
+        self.pause(_("The budget of $%(budget)s is reached ($%(spent)s spent). Raise the budget to resume.")
+                   % {"budget": f"{budget:.4f}", "spent": f"{spent:.4f}"})
+        return False
+
+    def pause(self, message):
+        judge_job_pause(job=JudgeJob.objects.get(pk=self.job.pk), message=message)
+        self.stop.set()
+
+    def parse(self, answer):
+        return verdict_parse(content=answer.content, axes=self.axes, output_format=self.spec["output_format"],
+                             text_style=self.template.text_style, finish_reason=answer.finish_reason,
+                             refusal=answer.refusal or None)
+
+    def conclude(self, outcome, unit, answer, result):
+        status = Verdict.ParseStatus.OK if result.status == OK else result.status
+        outcome.verdict = self.verdict_fields(
+            unit, status=status, rationale=result.rationale, raw_output=answer.content or answer.refusal,
+            error_kind="" if result.status == OK else result.status, error_message=result.error,
+        )
+        outcome.scores = result.scores
+
+    def verdict_fields(self, unit, *, status, rationale="", raw_output="", error_kind="", error_message=""):
+        return {
+            "judge_id": self.job.config_id, "job_id": self.job.pk, "item_id": unit.item_id, "sample": unit.sample,
+            "rationale": rationale, "raw_output": raw_output, "parse_status": status,
+            "parser_version": PARSER_VERSION, "error_kind": error_kind, "error_message": error_message,
+        }
+
+    def call_row(self, unit, outcome, answer, status, key, cached):
+        return JudgeCall(
+            job_id=self.job.pk, item_id=unit.item_id, sample=unit.sample, attempt=len(outcome.calls) + 1,
+            cached=cached, outcome=status, http_status=None if cached else 200, finish_reason=answer.finish_reason,
+            tokens_in=0 if cached else answer.tokens_in, tokens_out=0 if cached else answer.tokens_out,
+            latency_ms=answer.latency_ms,
+            cost=Decimal(0) if cached else call_cost(self.spec, answer.tokens_in, answer.tokens_out), cache_key=key,
+        )
+
+    def failed_call_row(self, unit, outcome, failure, key):
+        return JudgeCall(
+            job_id=self.job.pk, item_id=unit.item_id, sample=unit.sample, attempt=len(outcome.calls) + 1,
+            outcome=failure.kind, http_status=failure.status, latency_ms=failure.latency_ms, cache_key=key,
+            message=failure.message[:2000],
+        )
+
+    def record(self, unit, outcome):
+        """Write the unit's calls, cache entries and verdict at once; the verdict only if the unit is still pending."""
+        with transaction.atomic():
+            finished = outcome.verdict is not None and JudgeUnit.objects.filter(
+                pk=unit.pk, status=JudgeUnit.Status.PENDING
+            ).update(status=JudgeUnit.Status.DONE, lease_token=None, lease_expires_at=None) == 1
+            if outcome.cache_entries:
+                JudgeCacheEntry.objects.bulk_create(outcome.cache_entries, ignore_conflicts=True)
+            if outcome.calls:
+                JudgeCall.objects.bulk_create(outcome.calls)
+            if finished:
+                verdict = Verdict.objects.create(**outcome.verdict)
+                VerdictScore.objects.bulk_create(
+                    VerdictScore(verdict=verdict, axis_id=self.axis_ids[key], score=score)
+                    for key, score in outcome.scores.items()
+                )
+
+
+@dataclass(frozen=True)
+class _Answer:
+    content: str
+    refusal: str
+    finish_reason: str
+    tokens_in: int
+    tokens_out: int
+    latency_ms: int
+    key: str
+
+
+def endpoint_message(failure, config):
+    """What a lead should do about a failure that concerns the whole endpoint."""
+    where = f"{config.model} @ {config.base_url}"
+    messages = {
+        "auth": _("The endpoint refused the API key (HTTP 401) for %(where)s. Check the key in the environment "
+                  "variable %(var)s on the workers, then resume the job."),
+        "forbidden": _("The endpoint forbids this key to use %(where)s (HTTP 403). Check the key's permissions "
+                       "(variable %(var)s), then resume the job."),
+        "not_found": _("The endpoint answered 404 for %(where)s: check the base URL and the model name in the "
+                       "judge config, then resume the job."),
+        "quota": _("The account behind %(where)s has no quota left. Add credit or change the key "
+                   "(variable %(var)s), then resume the job."),
+    }
+    template = messages.get(failure.kind, _("The endpoint failed for %(where)s; resume the job once it is fixed."))
+    return (template % {"where": where, "var": config.api_key_env or "-"}) + f" ({failure.message[:300]})"

@@ -1,0 +1,1 @@
+"""Test doubles that the tests and the benchmarks share (no pytest imports here)."""

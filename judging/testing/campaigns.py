@@ -1,0 +1,24 @@
+"""Campaigns with items to judge, built in bulk (for the tests and the judge benchmark)."""
+
+from annotation.bulk import bulk_insert
+from annotation.models import Campaign, Item, LanguageModel, Prompt, Response, Rubric
+
+
+def campaign_for_judging(slug="judged", items=6, models=2, rubric_key="quality-5x5", turns=1, reference=""):
+    """A campaign of ``items`` items, each a different response text (so requests tell items apart)."""
+    campaign = Campaign.objects.create(slug=slug, name=f"評価 {slug}", rubric=Rubric.objects.get(key=rubric_key))
+    model_rows = [LanguageModel.objects.get_or_create(name=f"{slug}-model-{m}")[0] for m in range(models)]
+    prompts = -(-items // models)
+    prompt_ids = bulk_insert(Prompt, [
+        {"source": slug, "external_id": f"p{p}", "turns": [f"質問{p}の{t + 1}ターン目：日本で一番高い山は？" for t in range(turns)],
+         "reference": reference}
+        for p in range(prompts)
+    ])
+    response_ids = bulk_insert(Response, [
+        {"prompt_id": prompt_id, "model_id": model.id,
+         "turns": [f"{model.name}の答え{p}-{t + 1}：富士山です。" for t in range(turns)]}
+        for p, prompt_id in enumerate(prompt_ids) for model in model_rows
+    ][:items])
+    bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": response_id, "position": position}
+                       for position, response_id in enumerate(response_ids, start=1)])
+    return campaign
