@@ -40,6 +40,13 @@ class JobProgress:
     def percent(self):
         return round(100 * (self.done + self.failed) / self.total, 1) if self.total else 100.0
 
+    def error_rows(self):
+        """The call failures by kind, most frequent first, with their label and share of all calls in percent."""
+        labels = dict(JudgeCall.Outcome.choices)
+        return [{"kind": kind, "label": labels.get(kind, kind), "count": count,
+                 "percent": 100 * self.error_rates.get(kind, 0)}
+                for kind, count in sorted(self.call_errors.items(), key=lambda pair: -pair[1])]
+
     def as_json(self):
         return {
             "status": self.status, "total": self.total, "done": self.done, "failed": self.failed,

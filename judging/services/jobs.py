@@ -166,6 +166,12 @@ def judge_job_pause(*, job, message):
     return _transition(job, (Status.QUEUED, Status.RUNNING), status=Status.PAUSED, message=message)
 
 
+def judge_job_pause_by(*, job, user):
+    """A lead's pause: in-flight calls finish, no new call starts; resume continues."""
+    if not judge_job_pause(job=job, message=_("Paused by %(user)s.") % {"user": user}):
+        raise HyokaError(f"job {job.public_id} is {job.status}; only queued or running jobs can be paused.")
+
+
 def judge_job_cancel(*, job):
     if not _transition(job, UNFINISHED, status=Status.CANCELLED, finished_at=timezone.now(),
                        message=_("Cancelled; resume to judge the remaining items.")):

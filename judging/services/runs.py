@@ -21,10 +21,10 @@ called, through the limits, and the answer is cached. Failures:
   refusals are recorded as such at once.
 
 Whatever happens, a failure is a Verdict with a failed status and no scores, and
-every call is a JudgeCall row. A unit's calls, cache entries and verdict are written
-in one transaction, and a unit is marked done only there, so a verdict already
-stored is never asked for again, and a worker killed half-way loses at most the
-calls it had in flight.
+every call is a JudgeCall row. Finished units are written by one writer thread per
+lane, a batch per transaction (calls, cache entries, verdicts, and the units marked
+done), so a verdict already stored is never asked for again, and a worker killed
+half-way loses only the calls in flight and the batch not yet written.
 """
 
 import os
@@ -103,6 +103,7 @@ def endpoint_problem(config):
 
 @dataclass
 class UnitOutcome:
+    unit_id: int
     calls: list = field(default_factory=list)
     cache_entries: list = field(default_factory=list)
     verdict: dict | None = None
@@ -148,17 +149,19 @@ class Lane:
         while self.keep_going():
             units = self.claim(1)
             if units:
-                self.unit_run(units[0])
+                self.record([self.unit_run(units[0])])
             elif self.nothing_left():
                 return
 
     def _run_threaded(self):
-        work, progress = queue.Queue(), threading.Event()
-        self.outstanding = 0
-        workers = [threading.Thread(target=self._work, args=(work, progress), name=f"judge-{self.job.pk}-{n}",
+        work, finished, progress = queue.Queue(), queue.Queue(), threading.Event()
+        self.outstanding = 0  # units claimed and not yet written
+        workers = [threading.Thread(target=self._work, args=(work, finished), name=f"judge-{self.job.pk}-{n}",
                                     daemon=True) for n in range(self.threads)]
-        for worker in workers:
-            worker.start()
+        writer = threading.Thread(target=self._write, args=(finished, progress), name=f"judge-{self.job.pk}-writer",
+                                  daemon=True)
+        for thread in [*workers, writer]:
+            thread.start()
         try:
             while self.keep_going():
                 if self.outstanding <= self.threads:  # keep a backlog, so threads never wait for a claim
@@ -176,20 +179,48 @@ class Lane:
                 work.put(None)
             for worker in workers:
                 worker.join()
+            finished.put(None)
+            writer.join()
 
-    def _work(self, work, progress):
+    def _work(self, work, finished):
+        """Judge units until told to stop; each outcome goes to the writer, even an empty one."""
         try:
             while (unit := work.get()) is not None:
+                outcome = UnitOutcome(unit.pk)
                 try:
                     if not self.stop.is_set():
-                        self.unit_run(unit)
+                        outcome = self.unit_run(unit)
                 except Exception as error:  # a bug, not a judge failure: stop the lane and fail the job
                     self.fatal = self.fatal or error
                     self.stop.set()
                 finally:
-                    with self._lock:
-                        self.outstanding -= 1
-                    progress.set()
+                    finished.put(outcome)
+        finally:
+            connections.close_all()
+
+    def _write(self, finished, progress):
+        """Write finished units in batches: whatever finished while the last batch was being written.
+
+        One transaction per batch instead of per unit keeps the database off the critical path;
+        a worker killed before a batch is written loses only the verdicts of that batch (their
+        units are judged again), never stores one twice.
+        """
+        try:
+            done = False
+            while not done:
+                batch = [finished.get()]
+                while len(batch) < 500 and not finished.empty():
+                    batch.append(finished.get_nowait())
+                done = batch[-1] is None
+                outcomes = [outcome for outcome in batch if outcome is not None]
+                try:
+                    self.record(outcomes)
+                except Exception as error:
+                    self.fatal = self.fatal or error
+                    self.stop.set()
+                with self._lock:
+                    self.outstanding -= len(outcomes)
+                progress.set()
         finally:
             connections.close_all()
 
@@ -217,7 +248,21 @@ class Lane:
             JudgeUnit.objects.filter(id__in=ids).update(
                 lease_token=self.token, lease_expires_at=now + timezone.timedelta(seconds=self.lease)
             )
-        return list(JudgeUnit.objects.filter(id__in=ids).select_related("item__response__prompt").order_by("id"))
+        units = list(JudgeUnit.objects.filter(id__in=ids).select_related("item__response__prompt").order_by("id"))
+        self.prepare(units)
+        return units
+
+    def prepare(self, units):
+        """Render each unit's messages and look up the first answers in the cache, one query for the batch."""
+        for unit in units:
+            unit.messages = self.template.render(self.axes, conversation_from_item(unit.item),
+                                                 self.spec["output_format"])
+            unit.first_key = cache_key(spec=self.spec, messages=unit.messages, sample=unit.sample, reask=0,
+                                       parser_version=PARSER_VERSION)
+        entries = JudgeCacheEntry.objects.filter(key__in=[unit.first_key for unit in units])
+        answers = {entry.key: _answer_of(entry) for entry in entries}
+        for unit in units:
+            unit.first_answer = answers.get(unit.first_key)
 
     def nothing_left(self):
         """True when no unit is pending; otherwise wait a little (others hold the rest under lease)."""
@@ -253,14 +298,18 @@ class Lane:
     # One unit --------------------------------------------------------------------------------------------
 
     def unit_run(self, unit):
-        messages = self.template.render(self.axes, conversation_from_item(unit.item), self.spec["output_format"])
-        outcome = UnitOutcome()
+        """Judge one unit (see the module docstring); returns its outcome, to be recorded."""
+        outcome = UnitOutcome(unit.pk)
         for reask in range(self.spec["max_parse_retries"] + 1):
-            key = cache_key(spec=self.spec, messages=messages, sample=unit.sample, reask=reask,
-                            parser_version=PARSER_VERSION)
-            answer, cached = self.cached(key), True
+            if reask == 0:
+                key, answer = unit.first_key, unit.first_answer
+            else:
+                key = cache_key(spec=self.spec, messages=unit.messages, sample=unit.sample, reask=reask,
+                                parser_version=PARSER_VERSION)
+                answer = self.cached(key)
+            cached = answer is not None
             if answer is None:
-                answer, cached = self.call(unit, messages, reask, key, outcome), False
+                answer = self.call(unit, unit.messages, reask, key, outcome)
             if answer is None:
                 break  # stopped, paused, or failed for good (outcome.verdict says which)
             result = self.parse(answer)
@@ -269,13 +318,11 @@ class Lane:
                 continue
             self.conclude(outcome, unit, answer, result)
             break
-        self.record(unit, outcome)
+        return outcome
 
     def cached(self, key):
         entry = JudgeCacheEntry.objects.filter(key=key).first()
-        if entry is None:
-            return None
-        return _Answer(entry.content, entry.refusal, entry.finish_reason, entry.tokens_in, entry.tokens_out, 0, key)
+        return None if entry is None else _answer_of(entry)
 
     def call(self, unit, messages, reask, key, outcome):
         """The completion, after retries; None when the unit ends without one."""
@@ -382,22 +429,32 @@ class Lane:
             message=failure.message[:2000],
         )
 
-    def record(self, unit, outcome):
-        """Write the unit's calls, cache entries and verdict at once; the verdict only if the unit is still pending."""
+    def record(self, outcomes):
+        """Write the calls, cache entries and verdicts of finished units, in one transaction.
+
+        A verdict is written only for a unit still pending: another lane may have judged it after
+        this lane's lease ran out. Calls are written regardless; they were paid for.
+        """
+        concluded = [outcome for outcome in outcomes if outcome.verdict is not None]
         with transaction.atomic():
-            finished = outcome.verdict is not None and JudgeUnit.objects.filter(
-                pk=unit.pk, status=JudgeUnit.Status.PENDING
-            ).update(status=JudgeUnit.Status.DONE, lease_token=None, lease_expires_at=None) == 1
-            if outcome.cache_entries:
-                JudgeCacheEntry.objects.bulk_create(outcome.cache_entries, ignore_conflicts=True)
-            if outcome.calls:
-                JudgeCall.objects.bulk_create(outcome.calls)
-            if finished:
-                verdict = Verdict.objects.create(**outcome.verdict)
-                VerdictScore.objects.bulk_create(
-                    VerdictScore(verdict=verdict, axis_id=self.axis_ids[key], score=score)
-                    for key, score in outcome.scores.items()
-                )
+            pending = set(JudgeUnit.objects.select_for_update().order_by("id").filter(
+                pk__in=[outcome.unit_id for outcome in concluded], status=JudgeUnit.Status.PENDING,
+            ).values_list("id", flat=True))
+            JudgeUnit.objects.filter(pk__in=pending).update(
+                status=JudgeUnit.Status.DONE, lease_token=None, lease_expires_at=None)
+            JudgeCacheEntry.objects.bulk_create(
+                [entry for outcome in outcomes for entry in outcome.cache_entries], ignore_conflicts=True)
+            JudgeCall.objects.bulk_create([call for outcome in outcomes for call in outcome.calls])
+            finished = [outcome for outcome in concluded if outcome.unit_id in pending]
+            verdicts = Verdict.objects.bulk_create([Verdict(**outcome.verdict) for outcome in finished])
+            VerdictScore.objects.bulk_create(
+                VerdictScore(verdict_id=verdict.pk, axis_id=self.axis_ids[key], score=score)
+                for verdict, outcome in zip(verdicts, finished) for key, score in outcome.scores.items()
+            )
+
+
+def _answer_of(entry):
+    return _Answer(entry.content, entry.refusal, entry.finish_reason, entry.tokens_in, entry.tokens_out, 0, entry.key)
 
 
 @dataclass(frozen=True)

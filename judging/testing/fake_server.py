@@ -215,3 +215,22 @@ def _completion(request, reply):
             "total_tokens": reply.prompt_tokens + reply.completion_tokens,
         },
     }
+
+
+def main():
+    """Serve valid scores after --delay seconds until interrupted: ``python -m judging.testing.fake_server``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--delay", type=float, default=0.2, help="Seconds before each answer.")
+    arguments = parser.parse_args()
+    server = FakeLLMServer(delay=arguments.delay).start()
+    print(server.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""REST API of judge configs and jobs. Thin classes: check input, call one service, shape the output.
+
+Configs are for leads (403 otherwise); a campaign's jobs for its leads (403 for the
+campaign's pages, 404 for a job of a campaign one does not lead).
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation import access
+from judging import selectors, services
+from judging.models import JudgeConfig
+from judging.prompts import TEMPLATES
+
+
+def require_lead(user):
+    if not access.is_lead(user):
+        raise PermissionDenied("only leads may manage judge configs")
+
+
+class ConfigOutputSerializer(serializers.ModelSerializer):
+    rubric = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = JudgeConfig
+        fields = [
+            "name", "description", "rubric", "base_url", "model", "api_key_env", "template", "template_version",
+            "output_format", "temperature", "seed", "max_tokens", "samples", "price_input_per_million",
+            "price_output_per_million", "budget", "concurrency", "requests_per_minute", "timeout_seconds",
+            "max_attempts", "max_parse_retries", "created_at", "updated_at",
+        ]
+
+
+class ConfigInputSerializer(serializers.Serializer):
+    rubric = serializers.CharField(required=False, help_text="Rubric key; default quality-5x5 for a new config.")
+    template = serializers.ChoiceField(choices=sorted(TEMPLATES), required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    base_url = serializers.URLField(required=False)
+    model = serializers.CharField(required=False)
+    api_key_env = serializers.CharField(required=False, allow_blank=True)
+    output_format = serializers.ChoiceField(choices=JudgeConfig.OutputFormat.choices, required=False)
+    temperature = serializers.FloatField(required=False)
+    seed = serializers.IntegerField(required=False, allow_null=True)
+    max_tokens = serializers.IntegerField(required=False, min_value=1)
+    samples = serializers.IntegerField(required=False, min_value=1)
+    price_input_per_million = serializers.DecimalField(max_digits=10, decimal_places=4, required=False)
+    price_output_per_million = serializers.DecimalField(max_digits=10, decimal_places=4, required=False)
+    budget = serializers.DecimalField(max_digits=12, decimal_places=4, required=False, allow_null=True)
+    concurrency = serializers.IntegerField(required=False, min_value=1)
+    requests_per_minute = serializers.IntegerField(required=False, min_value=0)
+    timeout_seconds = serializers.IntegerField(required=False, min_value=1)
+    max_attempts = serializers.IntegerField(required=False, min_value=1)
+    max_parse_retries = serializers.IntegerField(required=False, min_value=0)
+
+    def service_arguments(self):
+        data = dict(self.validated_data)
+        return {"rubric_key": data.pop("rubric", None), "template": data.pop("template", None), **data}
+
+
+class ConfigsApi(APIView):
+    class CreateSerializer(ConfigInputSerializer):
+        name = serializers.SlugField()
+        base_url = serializers.URLField()
+        model = serializers.CharField()
+
+    @extend_schema(responses=ConfigOutputSerializer(many=True), summary="Judge configs")
+    def get(self, request):
+        require_lead(request.user)
+        return Response(ConfigOutputSerializer(selectors.configs_for_lead(request.user), many=True).data)
+
+    @extend_schema(request=CreateSerializer, responses={201: ConfigOutputSerializer},
+                   summary="Create a judge config (or update the one of that name)")
+    def post(self, request):
+        require_lead(request.user)
+        serializer = self.CreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        config, created = services.judge_config_save(name=serializer.validated_data["name"],
+                                                     **_without_name(serializer.service_arguments()))
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(ConfigOutputSerializer(config).data, status=code)
+
+
+def _without_name(arguments):
+    return {key: value for key, value in arguments.items() if key != "name"}
+
+
+class ConfigApi(APIView):
+    @extend_schema(responses=ConfigOutputSerializer, summary="One judge config")
+    def get(self, request, name):
+        require_lead(request.user)
+        return Response(ConfigOutputSerializer(get_object_or_404(JudgeConfig, name=name, is_external=False)).data)
+
+    @extend_schema(request=ConfigInputSerializer, responses=ConfigOutputSerializer,
+                   summary="Change some fields of a judge config")
+    def patch(self, request, name):
+        require_lead(request.user)
+        get_object_or_404(JudgeConfig, name=name, is_external=False)
+        serializer = ConfigInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        config, _ = services.judge_config_save(name=name, **serializer.service_arguments())
+        return Response(ConfigOutputSerializer(config).data)
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    campaign = serializers.CharField(source="campaign.slug")
+    config = serializers.CharField(source="config.name")
+    status = serializers.CharField()
+    message = serializers.CharField()
+    budget = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    progress = serializers.SerializerMethodField(
+        help_text="done, failed, total, pending, percent; failures by verdict status; call_errors and error_rates "
+                  "by kind; calls, cached, tokens_in, tokens_out, cost, latency_ms_avg, projected_cost; estimate.")
+
+    def get_progress(self, job) -> dict:
+        return selectors.job_progress(job).as_json()
+
+
+class EstimateSerializer(serializers.Serializer):
+    units = serializers.IntegerField()
+    calls = serializers.IntegerField()
+    cached = serializers.IntegerField()
+    input_tokens = serializers.IntegerField()
+    output_tokens_max = serializers.IntegerField()
+    cost_input = serializers.DecimalField(max_digits=14, decimal_places=6)
+    cost_max = serializers.DecimalField(max_digits=14, decimal_places=6)
+
+
+def config_for_job(name):
+    return get_object_or_404(JudgeConfig, name=name, is_external=False)
+
+
+class CampaignJobsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        config = serializers.CharField(help_text="Judge config name.")
+
+    @extend_schema(responses=JobSerializer(many=True), summary="A campaign's judge jobs")
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        return Response(JobSerializer(selectors.jobs_for_lead(request.user, campaign), many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: JobSerializer},
+                   summary="Queue a judge job over every item of the campaign")
+    def post(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.judge_job_create(campaign=campaign, config=config_for_job(serializer.validated_data["config"]),
+                                        user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class EstimateApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("config", str, required=True, description="Judge config name.")],
+                   responses=EstimateSerializer, summary="What a judge job would ask for, before it starts")
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        config = config_for_job(request.query_params.get("config", ""))
+        return Response(EstimateSerializer(services.judge_job_estimate(campaign=campaign, config=config)).data)
+
+
+class JobApi(APIView):
+    @extend_schema(responses=JobSerializer, summary="A judge job with its progress, error rates, tokens and cost")
+    def get(self, request, public_id):
+        return Response(JobSerializer(selectors.job_for_lead(request.user, public_id)).data)
+
+
+class JobActionApi(APIView):
+    """Pause, resume, cancel, or judge again the units that ended in API errors."""
+
+    class InputSerializer(serializers.Serializer):
+        budget = serializers.DecimalField(max_digits=12, decimal_places=4, required=False, allow_null=True,
+                                          min_value=0, help_text="For resume: a new budget (USD).")
+
+    action = None
+
+    @extend_schema(request=InputSerializer, responses=JobSerializer, summary="Act on a judge job")
+    def post(self, request, public_id):
+        job = selectors.job_for_lead(request.user, public_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if self.action == "pause":
+            services.judge_job_pause_by(job=job, user=request.user)
+        elif self.action == "resume":
+            services.judge_job_resume(job=job, budget=serializer.validated_data.get("budget"))
+        elif self.action == "cancel":
+            services.judge_job_cancel(job=job)
+        else:
+            services.judge_job_retry_failures(job=job)
+        job.refresh_from_db()
+        return Response(JobSerializer(job).data)

@@ -1,0 +1,68 @@
+"""Forms of the judging pages. They shape the input; judging.services decides whether it makes sense."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from annotation.models import Rubric
+from judging.models import JudgeConfig
+from judging.prompts import TEMPLATE_CHOICES
+from judging.services.configs import SETTABLE_FIELDS
+
+
+class JudgeConfigForm(forms.ModelForm):
+    base_url = forms.URLField(
+        label=_("base URL"), max_length=500, assume_scheme="https",
+        help_text=_("An OpenAI-compatible endpoint, for example https://api.openai.com/v1."),
+    )
+    rubric_key = forms.ModelChoiceField(
+        label=_("Rubric"), queryset=Rubric.objects.filter(kind=Rubric.Kind.LIKERT).order_by("key"),
+        to_field_name="key", help_text=_("The judge scores the axes of this rubric; jobs run on its campaigns."),
+    )
+    template = forms.ChoiceField(
+        label=_("Prompt template"), choices=TEMPLATE_CHOICES,
+        help_text=_("Built-in Japanese templates; the version in use is recorded with every call."),
+    )
+
+    class Meta:
+        model = JudgeConfig
+        fields = ("name", *SETTABLE_FIELDS)
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, instance=instance, **kwargs)
+        if instance is not None and instance.pk:
+            self.fields["name"].disabled = True
+            self.initial["rubric_key"] = instance.rubric.key if instance.rubric_id else None
+            self.initial["template"] = instance.template
+        self.fields["api_key_env"].required = False
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if self.instance.pk is None and JudgeConfig.objects.filter(name=name).exists():
+            raise forms.ValidationError(_("A judge config named %(name)s exists already."), params={"name": name})
+        return name
+
+    def service_arguments(self):
+        """The keyword arguments of judging.services.judge_config_save."""
+        data = self.cleaned_data
+        fields = {name: data[name] for name in SETTABLE_FIELDS if name in data}
+        return {"name": data["name"], "rubric_key": data["rubric_key"].key, "template": data["template"], **fields}
+
+    def _post_clean(self):
+        pass  # the service validates the whole config and saves it; the form only checks each field
+
+
+class JudgeJobStartForm(forms.Form):
+    config = forms.ModelChoiceField(label=_("Judge config"), queryset=JudgeConfig.objects.none(), to_field_name="name")
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["config"].queryset = JudgeConfig.objects.filter(
+            is_external=False, rubric=campaign.rubric).order_by("name")
+
+
+class JudgeJobResumeForm(forms.Form):
+    budget = forms.DecimalField(
+        label=_("New budget (USD)"), required=False, min_value=0, max_digits=12, decimal_places=4,
+        help_text=_("Leave empty to keep the current budget."),
+    )
