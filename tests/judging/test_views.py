@@ -85,6 +85,12 @@ class TestJobPages:
         assert reverse("judge_job_action", args=[job.public_id, "pause"]) in page
         assert reverse("judge_job_action", args=[job.public_id, "resume"]) not in page
 
+    def test_pages_are_in_japanese_unless_the_user_switches(self, client, lead, job):
+        signed_in(client, lead)
+        assert "失敗とエラー率" in client.get(job.get_absolute_url()).content.decode()
+        client.post(reverse("set_language"), {"language": "en", "next": "/"})
+        assert "Failures and error rates" in client.get(job.get_absolute_url()).content.decode()
+
     def test_pause_resume_and_cancel(self, client, lead, job, django_capture_on_commit_callbacks):
         signed_in(client, lead)
         client.post(reverse("judge_job_action", args=[job.public_id, "pause"]))
