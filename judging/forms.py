@@ -1,19 +1,24 @@
 """Forms of the judging pages. They shape the input; judging.services decides whether it makes sense."""
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models import Rubric
 from judging.models import JudgeConfig
 from judging.prompts import TEMPLATE_CHOICES
-from judging.services.configs import SETTABLE_FIELDS
+from annotation.errors import HyokaError
+from judging.services.configs import SETTABLE_FIELDS, judge_config_validate
+
+
+def https_by_default(field, **kwargs):
+    """Form fields of the model's fields, with URLs read as https when no scheme is typed (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
 
 
 class JudgeConfigForm(forms.ModelForm):
-    base_url = forms.URLField(
-        label=_("base URL"), max_length=500, assume_scheme="https",
-        help_text=_("An OpenAI-compatible endpoint, for example https://api.openai.com/v1."),
-    )
     rubric_key = forms.ModelChoiceField(
         label=_("Rubric"), queryset=Rubric.objects.filter(kind=Rubric.Kind.LIKERT).order_by("key"),
         to_field_name="key", help_text=_("The judge scores the axes of this rubric; jobs run on its campaigns."),
@@ -26,6 +31,7 @@ class JudgeConfigForm(forms.ModelForm):
     class Meta:
         model = JudgeConfig
         fields = ("name", *SETTABLE_FIELDS)
+        formfield_callback = https_by_default
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, instance=None, **kwargs):
@@ -66,3 +72,24 @@ class JudgeJobResumeForm(forms.Form):
         label=_("New budget (USD)"), required=False, min_value=0, max_digits=12, decimal_places=4,
         help_text=_("Leave empty to keep the current budget."),
     )
+
+
+class JudgeConfigAdminForm(forms.ModelForm):
+    """The admin's form: the same checks as the command and the pages (judging.services.configs)."""
+
+    template = forms.ChoiceField(label=_("Prompt template"), choices=[("", "—"), *TEMPLATE_CHOICES], required=False,
+                                 help_text=_("Empty for external judges (imported verdicts)."))
+
+    class Meta:
+        model = JudgeConfig
+        exclude = ["template_version"]
+        formfield_callback = https_by_default
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            judge_config_validate(self.instance, template=self.cleaned_data.get("template") or None)
+        except HyokaError as error:
+            self.add_error(None, str(error))

@@ -41,10 +41,25 @@ def judge_config_save(*, name, rubric_key=None, template=None, **fields):
         if value is not None or field in ("seed", "budget"):
             setattr(config, field, value)
     config.rubric = _rubric(rubric_key, config)
-    _set_template(config, template)
-    _check(config)
+    judge_config_validate(config, template=template)
     config.save()
     return config, created
+
+
+def judge_config_validate(config, template=None):
+    """Check an unsaved config (endpoint, names, numbers, template against rubric) and pin its template version.
+
+    ``template`` is the template key to set; by default the config's own, else the rubric's.
+    Raises HyokaError naming the first problem. Used by the command, the pages and the admin.
+    """
+    if config.is_external:
+        return
+    if config.rubric_id is None:
+        raise HyokaError("a judge config needs a rubric, e.g. quality-5x5.")
+    if config.rubric.kind != Rubric.Kind.LIKERT:
+        raise HyokaError(f"rubric {config.rubric.key} is {config.rubric.kind}; judge configs score likert rubrics.")
+    _set_template(config, template)
+    _check(config)
 
 
 def _rubric(rubric_key, config):

@@ -97,6 +97,11 @@ def _pick(choices, score):
     return choices[-2] if len(choices) > 1 else choices[0]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default backlog of 5 refuses connections when 32 clients start at once
+    daemon_threads = True
+
+
 class FakeLLMServer:
     """A threaded HTTP server on 127.0.0.1 with a free port; a context manager."""
 
@@ -109,8 +114,7 @@ class FakeLLMServer:
         self._lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests answered at once: what the concurrency limit held
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-llm", daemon=True)
 
     @property

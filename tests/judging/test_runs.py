@@ -272,3 +272,27 @@ class TestJobs:
         Verdict.objects.create(judge=judge_config, item=item, parse_status=Verdict.ParseStatus.IMPORTED)
         with pytest.raises(IntegrityError), transaction.atomic():
             Verdict.objects.create(judge=judge_config, job=job, item=item, sample=0)
+
+
+class TestRecovery:
+    def test_jobs_whose_workers_stopped_beating_are_queued_again(self, judged_campaign, fake_llm, settings,
+                                                                 django_capture_on_commit_callbacks):
+        from django.utils import timezone
+
+        from judging.services import judge_jobs_recover
+
+        settings.HYOKA_JUDGE_LEASE_SECONDS = 5
+        long_ago = timezone.now() - timezone.timedelta(seconds=60)
+        stale = judge_job_create(campaign=judged_campaign, config=make_config(fake_llm, name="stale"))
+        alive = judge_job_create(campaign=judged_campaign, config=make_config(fake_llm, name="alive"))
+        lost = judge_job_create(campaign=judged_campaign, config=make_config(fake_llm, name="lost"))
+        paused = judge_job_create(campaign=judged_campaign, config=make_config(fake_llm, name="paused"))
+        JudgeJob.objects.filter(pk=stale.pk).update(status="running", heartbeat_at=long_ago)
+        JudgeJob.objects.filter(pk=alive.pk).update(status="running", heartbeat_at=timezone.now())
+        JudgeJob.objects.filter(pk__in=[lost.pk, paused.pk]).update(created_at=long_ago)
+        JudgeJob.objects.filter(pk=paused.pk).update(status="paused")
+
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            recovered = judge_jobs_recover()
+        assert sorted(recovered) == sorted([stale.pk, lost.pk]) and len(callbacks) == 2
+        assert judge_jobs_recover() == []  # one recovery per lease: the heartbeat was pushed forward
