@@ -1,5 +1,6 @@
 """REST API of the rating workflow. Thin classes: check input, call one service, shape the output."""
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -8,6 +9,7 @@ from rest_framework.views import APIView
 
 from annotation import access
 from annotation.models import Batch, Campaign, Skip
+from annotation.selectors import user_is_annotator
 from annotation.services import workflow
 from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work
 
@@ -44,6 +46,8 @@ class MyWorkApi(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True), summary="My campaigns and progress")
     def get(self, request):
+        if not user_is_annotator(request.user):
+            raise PermissionDenied("only annotators have work here.")  # as on the "my work" page
         annotator = access.annotator_of(request.user)
         rows = my_work(annotator, list(access.annotated_campaigns(request.user))) if annotator else []
         return Response(self.OutputSerializer(rows, many=True).data)

@@ -12,8 +12,9 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from annotation.access import campaign_annotators
 from annotation.errors import FieldError
-from annotation.models import Rubric
+from annotation.models import Annotator, Batch, Campaign, Rubric
 
 # Japanese keyboards type full-width punctuation; accept it wherever a separator is expected.
 POINT_LINE = re.compile(r"^\s*(?P<score>[^:：]+?)\s*[:：]\s*(?P<text>.*)$")
@@ -213,3 +214,65 @@ def _axes_initial(rubric):
         }
         for axis in rubric.axes.order_by("position")
     ]
+
+
+# The rating workflow's lead forms. They shape the input; the services decide whether it makes sense,
+# and their errors come back through add_service_error.
+
+
+class WorkflowForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels stand above their inputs, as on the rubric form
+        super().__init__(*args, **kwargs)
+
+
+class MemberAddForm(WorkflowForm):
+    username = forms.CharField(label=_("Username"), max_length=150,
+                               help_text=_("The account name of someone in the annotator group."))
+
+
+class CutBatchesForm(WorkflowForm):
+    size = forms.IntegerField(label=_("Batch size"), min_value=1, max_value=100000, initial=50,
+                              help_text=_("Items per batch; the last batch takes what is left."))
+    order = forms.ChoiceField(label=_("Order"), choices=Batch.Order.choices, initial=Batch.Order.RANDOM,
+                              widget=forms.RadioSelect)
+    seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0, max_value=2**31 - 1,
+                              help_text=_("For seeded-random order; leave empty for a new random seed (it is recorded)."))
+
+
+class AssignForm(WorkflowForm):
+    annotators = forms.ModelMultipleChoiceField(
+        label=_("Annotators"), queryset=Annotator.objects.none(), to_field_name="handle",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each unassigned batch goes to k of them, the least loaded first."),
+    )
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["annotators"].queryset = campaign_annotators(campaign)
+
+
+class OpenForm(WorkflowForm):
+    mode = forms.ChoiceField(label=_("Assignment mode"), choices=Campaign.Mode.choices, widget=forms.RadioSelect)
+
+
+class ReassignForm(WorkflowForm):
+    annotator = forms.ChoiceField(label=_("New annotator"))
+
+    def __init__(self, *args, assignment, candidates, **kwargs):
+        """``candidates``: the Annotators who may take over (see selectors.reassignment_candidates)."""
+        super().__init__(*args, prefix=f"reassign-{assignment.public_id}", **kwargs)
+        self.assignment = assignment
+        self.candidates = {annotator.handle: annotator for annotator in candidates}
+        self.fields["annotator"].choices = [("", "—")] + [(handle, handle) for handle in self.candidates]
+
+    def clean_annotator(self):
+        return self.candidates[self.cleaned_data["annotator"]]
+
+
+def add_service_error(form, error, field=None):
+    """Show a service's HyokaError on the form: on the field a FieldError names, else on ``field``, else on top."""
+    if isinstance(error, FieldError) and error.field in form.fields:
+        form.add_error(error.field, error.reason)
+    else:
+        form.add_error(field, str(error))

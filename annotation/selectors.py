@@ -7,13 +7,22 @@ joins: joining items, ratings and verdicts at once multiplies their rows
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Max, Prefetch, Q
+from django.db.models.functions import Coalesce
 
-from annotation.models import Campaign, Item, Rating, Rubric, RubricAxis
+from annotation.models import (
+    Annotator, Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, Rating, RatingScore, Rubric,
+    RubricAxis,
+)
+from annotation.access import campaign_annotators
 from annotation.services import rubric_is_used
+from annotation.workflow_selectors import campaign_progress
 
 LEAD_GROUP = "lead"
+ANNOTATOR_GROUP = "annotator"
+PROGRESS_DIMENSIONS = ("annotator", "batch", "model")
 
 
 @dataclass(frozen=True)
@@ -192,3 +201,174 @@ def _model_counts_on_side(campaign, side):
         for pk, count in queryset:
             rows[pk][2][key] = count
     return rows.values()
+
+
+# The rating workflow's pages ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    membership: CampaignMembership
+    held: int
+    done: int
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    batch: Batch
+    items: int
+    rated: int
+    slots: int
+    annotators: list
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    assignment: Assignment
+    done: int
+    total: int
+    last_activity: datetime | None
+
+
+@dataclass(frozen=True)
+class MyRatingRow:
+    rating: Rating
+    scores: list  # [(axis key, score)] in the rubric's order
+    is_final: bool
+
+
+def user_is_annotator(user):
+    """Annotators rate: members of the "annotator" group, or users who already have an Annotator profile."""
+    if not user.is_authenticated:
+        return False
+    return user.groups.filter(name=ANNOTATOR_GROUP).exists() or Annotator.objects.filter(user=user).exists()
+
+
+def campaign_members(campaign):
+    """The campaign's memberships (leads first, then annotators by username) with each one's items held and rated."""
+    memberships = list(
+        CampaignMembership.objects.filter(campaign=campaign).select_related("user").order_by("role", "user__username")
+    )
+    counts = {
+        row["annotator__user_id"]: row
+        for row in ItemSlot.objects.filter(campaign=campaign, annotator__user__isnull=False)
+        .values("annotator__user_id").annotate(held=Count("id"), done=Count("id", filter=Q(rating__isnull=False)))
+    }
+    return [
+        MemberRow(membership, counts.get(membership.user_id, {}).get("held", 0),
+                  counts.get(membership.user_id, {}).get("done", 0))
+        for membership in memberships
+    ]
+
+
+def campaign_batches(campaign):
+    """Every batch of the campaign by number, with its items, rated slots and the annotators it is assigned to."""
+    batches = list(
+        Batch.objects.filter(campaign=campaign).order_by("number").prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.filter(status=Assignment.Status.ACTIVE)
+                     .select_related("annotator").order_by("annotator__handle"), to_attr="active_assignments")
+        )
+    )
+    items = dict(Item.objects.filter(campaign=campaign, batch__isnull=False).values("batch_id")
+                 .annotate(n=Count("id")).values_list("batch_id", "n"))
+    slots = {
+        row["item__batch_id"]: row
+        for row in ItemSlot.objects.filter(campaign=campaign).values("item__batch_id")
+        .annotate(total=Count("id"), rated=Count("id", filter=Q(rating__isnull=False)))
+    }
+    return [
+        BatchRow(batch, items.get(batch.id, 0), slots.get(batch.id, {}).get("rated", 0),
+                 slots.get(batch.id, {}).get("total", 0), [a.annotator for a in batch.active_assignments])
+        for batch in batches
+    ]
+
+
+def campaign_assignments(campaign):
+    """Every assignment of the campaign (active first) with its rated / held items and its annotator's last activity.
+
+    Last activity is the latest rating, revision or draft save of that annotator on the batch's items, so a
+    lead can tell a stalled assignment (nothing for days) from a slow one.
+    """
+    assignments = list(
+        Assignment.objects.filter(batch__campaign=campaign).select_related("batch", "annotator")
+        .annotate(total=Count("slots"), done=Count("slots", filter=Q(slots__rating__isnull=False)))
+        .order_by("status", "batch__number", "annotator__handle")
+    )
+    rated = Rating.objects.filter(item__campaign=campaign, item__batch__isnull=False).values(
+        "annotator_id", "item__batch_id").annotate(last=Max(Coalesce("revised_at", "submitted_at")))
+    drafted = Draft.objects.filter(item__campaign=campaign, item__batch__isnull=False).values(
+        "annotator_id", "item__batch_id").annotate(last=Max("updated_at"))
+    last = {}
+    for row in [*rated, *drafted]:
+        key = (row["annotator_id"], row["item__batch_id"])
+        last[key] = max(filter(None, (last.get(key), row["last"])))
+    return [
+        AssignmentRow(assignment, assignment.done, assignment.total,
+                      last.get((assignment.annotator_id, assignment.batch_id)))
+        for assignment in assignments
+    ]
+
+
+def progress_rows(campaign):
+    """campaign_progress flattened for the CSV download: one row per annotator, batch and model."""
+    progress = campaign_progress(campaign)
+    return [
+        {"dimension": dimension, **row}
+        for dimension in PROGRESS_DIMENSIONS
+        for row in progress[f"by_{dimension}"]
+    ]
+
+
+def my_ratings(annotator, campaign):
+    """The annotator's own ratings in the campaign, in hand-out order; never anyone else's.
+
+    Each row's scores follow the rubric's axes (None where an axis has no score), so they line up as columns.
+    """
+    axis_keys = list(campaign.rubric.axes.order_by("position").values_list("key", flat=True))
+    ratings = list(
+        Rating.objects.filter(annotator=annotator, item__campaign=campaign)
+        .select_related("item__batch", "item__response__prompt")
+        .prefetch_related(Prefetch("scores", queryset=RatingScore.objects.select_related("axis")))
+        .order_by("item__position", "id")
+    )
+    closed = campaign.status == Campaign.Status.CLOSED
+    rows = []
+    for rating in ratings:
+        by_axis = {score.axis.key: score.score for score in rating.scores.all()}
+        is_final = closed or bool(rating.item.batch_id and rating.item.batch.closed_at)
+        rows.append(MyRatingRow(rating, [(key, by_axis.get(key)) for key in axis_keys], is_final))
+    return rows
+
+
+def reassignment_candidates(campaign):
+    """Batch id → the campaign's annotators who may take over an assignment of that batch, by handle.
+
+    Whoever already had the batch (even one reassigned away) is left out: assignment_reassign refuses them.
+    """
+    annotators = list(campaign_annotators(campaign))
+    had = defaultdict(set)
+    for batch_id, annotator_id in Assignment.objects.filter(batch__campaign=campaign).values_list(
+            "batch_id", "annotator_id"):
+        had[batch_id].add(annotator_id)
+    batch_ids = Batch.objects.filter(campaign=campaign).values_list("id", flat=True)
+    return {batch_id: [a for a in annotators if a.id not in had[batch_id]] for batch_id in batch_ids}
+
+
+def conversation(prompt_turns, response_turns):
+    """The prompt's and the response's turns side by side: [(number, user turn, response turn)]."""
+    count = max(len(prompt_turns), len(response_turns))
+    return [
+        (index + 1, prompt_turns[index] if index < len(prompt_turns) else "",
+         response_turns[index] if index < len(response_turns) else "")
+        for index in range(count)
+    ]
+
+
+def axes_with_scores(axes):
+    """The rating page's axes (as item_for_rating gives them), each with its scores from min to max and their
+    point descriptors: [{"value": 1, "descriptor": "..."}, ...] ("" where a point has none)."""
+    return [
+        {**axis, "scores": [{"value": value, "descriptor": axis["points"].get(str(value), "")}
+                            for value in range(axis["min"], axis["max"] + 1)]}
+        for axis in axes
+    ]

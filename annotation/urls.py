@@ -9,4 +9,21 @@ urlpatterns = [
     path("rubrics/new/", views.rubric_create, name="rubric_create"),
     path("rubrics/<slug:key>/", views.rubric_detail, name="rubric_detail"),
     path("rubrics/<slug:key>/edit/", views.rubric_edit, name="rubric_edit"),
+    # Annotators
+    path("my-work/", views.my_work, name="my_work"),
+    path("campaigns/<slug:slug>/next/", views.item_next, name="item_next"),
+    path("campaigns/<slug:slug>/my-ratings/", views.my_ratings, name="my_ratings"),
+    path("items/<uuid:public_id>/", views.item_rate, name="item_rate"),
+    # Leads
+    path("campaigns/<slug:slug>/manage/", views.campaign_manage, name="campaign_manage"),
+    path("campaigns/<slug:slug>/members/add/", views.member_add, name="member_add"),
+    path("campaigns/<slug:slug>/members/<str:username>/remove/", views.member_remove, name="member_remove"),
+    path("campaigns/<slug:slug>/batches/cut/", views.batches_cut, name="batches_cut"),
+    path("campaigns/<slug:slug>/batches/assign/", views.batches_assign, name="batches_assign"),
+    path("campaigns/<slug:slug>/open/", views.campaign_open, name="campaign_open"),
+    path("campaigns/<slug:slug>/assignments/", views.campaign_assignments_page, name="campaign_assignments"),
+    path("campaigns/<slug:slug>/progress/", views.campaign_progress_page, name="campaign_progress"),
+    path("campaigns/<slug:slug>/progress.csv", views.campaign_progress_csv, name="campaign_progress_csv"),
+    path("batches/<uuid:public_id>/close/", views.batch_close, name="batch_close"),
+    path("assignments/<uuid:public_id>/reassign/", views.assignment_reassign, name="assignment_reassign"),
 ]

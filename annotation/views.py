@@ -1,26 +1,42 @@
+import csv
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from annotation import access
 from annotation.errors import HyokaError
-from annotation.forms import RubricDefinitionForms
-from annotation.models import Campaign, Rubric
+from annotation.forms import (
+    AssignForm, CutBatchesForm, MemberAddForm, OpenForm, ReassignForm, RubricDefinitionForms, add_service_error,
+)
+from annotation.models import Assignment, Campaign, Rubric, Skip
 from annotation.rubric_definitions import parse_rubric_definition
 from annotation.selectors import (
+    axes_with_scores,
+    campaign_assignments,
+    campaign_batches,
+    campaign_members,
     campaign_model_counts,
     campaign_summaries,
     campaign_summary,
+    conversation,
+    my_ratings as my_ratings_query,
+    progress_rows,
+    reassignment_candidates,
     rubric_is_locked,
     rubric_list as rubric_list_query,
     rubric_with_axes,
+    user_is_annotator,
     user_is_lead,
 )
-from annotation.services import rubric_import
+from annotation.services import rubric_import, workflow
+from annotation.services.memberships import campaign_member_add, campaign_member_remove
+from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work as my_work_query
 
 RUBRIC_SAVED_MESSAGES = {
     "created": _("Rubric %(key)s was created."),
@@ -50,7 +66,13 @@ def campaign_detail(request, slug):
         summary = campaign_summary(slug)
     except Campaign.DoesNotExist:
         raise Http404 from None
-    context = {"summary": summary, "campaign": summary.campaign, "model_counts": campaign_model_counts(summary.campaign)}
+    campaign = summary.campaign
+    context = {
+        "summary": summary, "campaign": campaign, "model_counts": campaign_model_counts(campaign),
+        "can_manage": access.is_lead_of(request.user, campaign),
+        "can_rate": request.user.is_authenticated and access.annotated_campaigns(request.user).filter(
+            pk=campaign.pk).exists(),
+    }
     return render(request, "annotation/campaign_detail.html", context)
 
 
@@ -91,3 +113,214 @@ def _rubric_form_page(request, rubric):
             return redirect("rubric_detail", key=saved.key)
     context = {"editor": editor, "rubric": rubric, "is_locked": rubric is not None and rubric_is_locked(rubric)}
     return render(request, "annotation/rubric_form.html", context)
+
+
+# Annotators: their work, the rating page, their ratings --------------------------------------------------
+
+FLAG_LABELS = {"harmful": _("Harmful"), "broken": _("Broken"), "wrong_language": _("Wrong language")}
+
+
+@login_required
+def my_work(request):
+    if not user_is_annotator(request.user):
+        raise PermissionDenied(_("Only annotators have work to do here."))
+    annotator = access.annotator_of(request.user)
+    campaigns = list(access.annotated_campaigns(request.user))
+    rows = my_work_query(annotator, campaigns) if annotator else []
+    return render(request, "annotation/my_work.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def item_next(request, slug):
+    """The Start / Continue button: take the next item (a write: it may claim a slot) and open it."""
+    campaign, annotator = access.campaign_for_annotator(request.user, slug)
+    item = workflow.item_next(annotator=annotator, campaign=campaign)
+    if item is None:
+        messages.info(request, _("Nothing is left for you to rate in %(name)s for now.") % {"name": campaign.name})
+        return redirect("my_work")
+    return redirect("item_rate", public_id=item.public_id)
+
+
+@login_required
+def item_rate(request, public_id):
+    item, annotator = access.item_for_annotator(request.user, public_id)
+    payload = item_for_rating(item, annotator, request.LANGUAGE_CODE)
+    context = {
+        "item": payload,
+        "axes": axes_with_scores(payload["axes"]),
+        "campaign": item.campaign,
+        "turns": conversation(payload["prompt"]["turns"], payload["response"]["turns"]),
+        "is_final": payload["batch_closed"] or item.campaign.status == Campaign.Status.CLOSED,
+        "flags": [(flag, FLAG_LABELS[flag]) for flag in workflow.FLAGS],
+        "skip_reasons": Skip.Reason.choices,
+    }
+    return render(request, "annotation/rate.html", context)
+
+
+@login_required
+def my_ratings(request, slug):
+    campaign, annotator = access.campaign_for_annotator(request.user, slug)
+    context = {"campaign": campaign, "rows": my_ratings_query(annotator, campaign),
+               "axes": campaign.rubric.axes.order_by("position")}
+    return render(request, "annotation/my_ratings.html", context)
+
+
+# Leads: members, batches, assignments, opening, progress --------------------------------------------------
+
+
+FAILED = object()
+
+
+def _run_service(form, call, error_field=None):
+    """``call(cleaned_data)`` if the form is valid: its result, or FAILED with the reason shown on the form."""
+    if not form.is_valid():
+        return FAILED
+    try:
+        return call(form.cleaned_data)
+    except HyokaError as error:
+        add_service_error(form, error, error_field)
+        return FAILED
+
+
+@login_required
+def campaign_manage(request, slug):
+    return _manage_page(request, access.campaign_for_lead(request.user, slug))
+
+
+def _manage_page(request, campaign, **bound_forms):
+    """The lead's page of a campaign; a form that failed is shown again, bound, with its errors."""
+    forms = {
+        "member_form": MemberAddForm(),
+        "cut_form": CutBatchesForm(),
+        "assign_form": AssignForm(campaign=campaign),
+        "open_form": OpenForm(initial={"mode": campaign.mode}),
+        **bound_forms,
+    }
+    context = {"campaign": campaign, "members": campaign_members(campaign), "batches": campaign_batches(campaign),
+               **forms}
+    return render(request, "annotation/manage.html", context)
+
+
+@login_required
+@require_POST
+def member_add(request, slug):
+    campaign = access.campaign_for_lead(request.user, slug)
+    form = MemberAddForm(request.POST)
+    if _run_service(form, lambda data: campaign_member_add(campaign=campaign, username=data["username"])) is FAILED:
+        return _manage_page(request, campaign, member_form=form)
+    messages.success(request, _("%(username)s now annotates this campaign.") % form.cleaned_data)
+    return redirect("campaign_manage", slug=slug)
+
+
+@login_required
+@require_POST
+def member_remove(request, slug, username):
+    campaign = access.campaign_for_lead(request.user, slug)
+    try:
+        campaign_member_remove(campaign=campaign, username=username)
+    except HyokaError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(username)s no longer annotates this campaign.") % {"username": username})
+    return redirect("campaign_manage", slug=slug)
+
+
+@login_required
+@require_POST
+def batches_cut(request, slug):
+    campaign = access.campaign_for_lead(request.user, slug)
+    form = CutBatchesForm(request.POST)
+    made = _run_service(form, lambda data: workflow.campaign_cut_batches(campaign=campaign, **data))
+    if made is FAILED:
+        return _manage_page(request, campaign, cut_form=form)
+    messages.success(request, _("%(count)d batches were cut.") % {"count": len(made)})
+    return redirect("campaign_manage", slug=slug)
+
+
+@login_required
+@require_POST
+def batches_assign(request, slug):
+    campaign = access.campaign_for_lead(request.user, slug)
+    form = AssignForm(request.POST, campaign=campaign)
+    made = _run_service(form, lambda data: workflow.campaign_assign_batches(
+        campaign=campaign, annotators=list(data["annotators"])), error_field="annotators")
+    if made is FAILED:
+        return _manage_page(request, campaign, assign_form=form)
+    messages.success(request, _("%(count)d assignments were made.") % {"count": len(made)})
+    return redirect("campaign_manage", slug=slug)
+
+
+@login_required
+@require_POST
+def campaign_open(request, slug):
+    campaign = access.campaign_for_lead(request.user, slug)
+    form = OpenForm(request.POST)
+    if _run_service(form, lambda data: workflow.campaign_open(campaign=campaign, mode=data["mode"])) is FAILED:
+        return _manage_page(request, campaign, open_form=form)
+    messages.success(request, _("The campaign is open for rating."))
+    return redirect("campaign_manage", slug=slug)
+
+
+@login_required
+@require_POST
+def batch_close(request, public_id):
+    batch = workflow.batch_close(batch=access.batch_for_lead(request.user, public_id))
+    messages.success(request, _("Batch %(number)d is closed; its ratings are final.") % {"number": batch.number})
+    return redirect("campaign_manage", slug=batch.campaign.slug)
+
+
+@login_required
+def campaign_assignments_page(request, slug):
+    return _assignments_page(request, access.campaign_for_lead(request.user, slug))
+
+
+def _assignments_page(request, campaign, failed_form=None):
+    """Assignments with progress and last activity; a reassign form on each active one of an open batch."""
+    candidates = reassignment_candidates(campaign)
+    rows = []
+    for row in campaign_assignments(campaign):
+        assignment, form = row.assignment, None
+        if assignment.status == Assignment.Status.ACTIVE and not assignment.batch.closed_at:
+            is_failed = failed_form is not None and failed_form.assignment.pk == assignment.pk
+            form = failed_form if is_failed else ReassignForm(assignment=assignment,
+                                                              candidates=candidates[assignment.batch_id])
+        rows.append((row, form))
+    return render(request, "annotation/assignments.html", {"campaign": campaign, "rows": rows})
+
+
+@login_required
+@require_POST
+def assignment_reassign(request, public_id):
+    assignment = access.assignment_for_lead(request.user, public_id)
+    campaign = assignment.batch.campaign
+    form = ReassignForm(request.POST, assignment=assignment,
+                        candidates=reassignment_candidates(campaign).get(assignment.batch_id, []))
+    new = _run_service(form, lambda data: workflow.assignment_reassign(
+        assignment=assignment, annotator=data["annotator"]), error_field="annotator")
+    if new is FAILED:
+        return _assignments_page(request, campaign, failed_form=form)
+    messages.success(request, _("Batch %(number)d moved from %(old)s to %(new)s.") % {
+        "number": assignment.batch.number, "old": assignment.annotator.handle,
+        "new": new.annotator.handle})
+    return redirect("campaign_assignments", slug=campaign.slug)
+
+
+@login_required
+def campaign_progress_page(request, slug):
+    campaign = access.campaign_for_lead(request.user, slug)
+    return render(request, "annotation/progress.html", {"campaign": campaign, "progress": campaign_progress(campaign)})
+
+
+PROGRESS_CSV_COLUMNS = ("dimension", "key", "done", "total", "median_seconds", "skips", "flags")
+
+
+@login_required
+def campaign_progress_csv(request, slug):
+    campaign = access.campaign_for_lead(request.user, slug)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-progress.csv"'
+    writer = csv.DictWriter(response, fieldnames=PROGRESS_CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(progress_rows(campaign))
+    return response

@@ -1,0 +1,571 @@
+// The rating page, keyboard first. The server is the record: the draft is saved there as the annotator
+// goes (debounced PUT), and a copy stays in sessionStorage until the server has it, so neither a reload
+// nor an expired session loses work. A submit carries an idempotency key made once per attempt and
+// reused on retry, so a double Enter or a retried request stores one rating.
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-rate]");
+  if (!root) return;
+
+  var SAVE_DELAY_MS = 700;      // debounce: one draft request per pause in the annotator's input
+  var RETRY_MS = 10000;         // how often to try again after a failed save (offline, signed out)
+  var TWO_DIGIT_WAIT_MS = 800;  // on axes that go to 10 or more, time to type a second digit
+
+  var form = root.querySelector("[data-rate-form]");
+  var axes = Array.prototype.map.call(root.querySelectorAll("[data-axis]"), function (element) {
+    return {
+      element: element,
+      key: element.getAttribute("data-axis"),
+      label: element.getAttribute("data-label"),
+      min: parseInt(element.getAttribute("data-min"), 10),
+      max: parseInt(element.getAttribute("data-max"), 10),
+      buttons: Array.prototype.slice.call(element.querySelectorAll("button[data-score]"))
+    };
+  });
+  var comment = root.querySelector("[data-comment]");
+  var statusLine = root.querySelector("[data-status]");
+  var timerLine = root.querySelector("[data-timer]");
+  var flagList = root.querySelector("[data-flag-list]");
+  var expiredNotice = root.querySelector("[data-session-expired]");
+  var skipDialog = root.querySelector("[data-skip-dialog]");
+  var flagDialog = root.querySelector("[data-flag-dialog]");
+  var helpPanel = document.getElementById("keyboard-help-keys");
+  var helpToggle = root.querySelector("[data-toggle-help]");
+  var text = root.querySelector("[data-messages]").dataset;
+  var urls = root.dataset;
+  var isFinal = urls.final === "true";
+  var isRevision = urls.revising === "true";
+  var storageKey = "hyoka:item:" + urls.itemId;
+
+  var state = { scores: {}, comment: "", flags: [], seconds: 0 };
+  var current = 0;
+  var unsaved = false;        // the server does not have the latest state yet
+  var version = 0;            // bumped on every change, to tell whether a save in flight is still the latest
+  var saveTimer = null;
+  var retryTimer = null;
+  var savingNow = null;       // the draft request in flight, if any
+  var submitKey = null;       // idempotency key of the current submit attempt
+  var submitting = false;
+  var rated = false;          // stored on the server; what is left is moving on
+  var digitBuffer = null;
+
+  // Time on the item: counted only while the page is visible -------------------------------------------
+
+  var visibleSince = document.visibilityState === "visible" ? Date.now() : null;
+
+  function secondsSpent() {
+    var running = visibleSince === null ? 0 : (Date.now() - visibleSince) / 1000;
+    return Math.round(state.seconds + running);
+  }
+
+  function pauseClock() {
+    if (visibleSince === null) return;
+    state.seconds += (Date.now() - visibleSince) / 1000;
+    visibleSince = null;
+  }
+
+  function showTime() {
+    var total = secondsSpent();
+    var seconds = total % 60;
+    timerLine.textContent = Math.floor(total / 60) + ":" + (seconds < 10 ? "0" : "") + seconds;
+  }
+
+  // Requests ----------------------------------------------------------------------------------------------
+
+  function csrfToken() {
+    // Signing in again (in another tab) rotates the token, so read the cookie on every request.
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : form.querySelector("[name=csrfmiddlewaretoken]").value;
+  }
+
+  function send(method, url, body, keepalive) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      keepalive: Boolean(keepalive),
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+  }
+
+  function isSignedOut(response) {
+    // DRF answers 403 (session auth) or 401 for a request without a live session; a stale CSRF token is 403 too.
+    return response.status === 401 || response.status === 403;
+  }
+
+  function errorDetail(response) {
+    return response.json().then(function (body) {
+      if (body && body.detail) return body.detail;
+      return Object.keys(body || {}).map(function (field) { return field + ": " + body[field]; }).join("; ");
+    }, function () { return "HTTP " + response.status; });
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    // crypto.randomUUID needs a secure context; plain-http deployments still have getRandomValues.
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function say(message) {
+    statusLine.textContent = message;
+  }
+
+  // Keeping the draft ---------------------------------------------------------------------------------------
+
+  function keepLocally() {
+    var copy = { scores: state.scores, comment: state.comment, flags: state.flags, seconds: secondsSpent(), unsaved: unsaved };
+    try { sessionStorage.setItem(storageKey, JSON.stringify(copy)); } catch (error) { /* storage full or disabled */ }
+  }
+
+  function changed() {
+    unsaved = true;
+    version += 1;
+    submitKey = null;  // the content changed: the next submit is a new attempt
+    keepLocally();
+    render();
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveDraft, SAVE_DELAY_MS);
+  }
+
+  function draftBody() {
+    return { scores: state.scores, comment: state.comment, flags: state.flags, seconds_spent: secondsSpent() };
+  }
+
+  function saveDraft(keepalive) {
+    clearTimeout(saveTimer);
+    if (isFinal || submitting) return Promise.resolve();
+    if (savingNow) return savingNow.then(function () { return unsaved ? saveDraft(keepalive) : null; });
+    say(text.saving);
+    keepLocally();
+    var sentVersion = version;
+    savingNow = send("PUT", urls.draftUrl, draftBody(), keepalive).then(function (response) {
+      if (response.ok) {
+        // Changes typed while the request was in flight still need a save.
+        unsaved = version !== sentVersion;
+        keepLocally();
+        signedIn();
+        say(text.saved.replace("{time}", new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })));
+        if (unsaved) saveTimer = setTimeout(saveDraft, SAVE_DELAY_MS);
+      } else if (isSignedOut(response)) {
+        signedOut();
+      } else {
+        return errorDetail(response).then(say);
+      }
+    }, function () {
+      say(text.offline);
+      retryLater();
+    }).then(function () { savingNow = null; });
+    return savingNow;
+  }
+
+  function retryLater() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () { if (unsaved) saveDraft(); }, RETRY_MS);
+  }
+
+  function signedOut() {
+    expiredNotice.hidden = false;
+    say(text.expired);
+    retryLater();
+  }
+
+  function signedIn() {
+    expiredNotice.hidden = true;
+  }
+
+  // Showing the state -----------------------------------------------------------------------------------------
+
+  function render() {
+    axes.forEach(function (axis, index) {
+      var score = state.scores[axis.key];
+      axis.element.classList.toggle("is-current", index === current);
+      axis.element.classList.toggle("is-scored", score !== undefined && score !== null);
+      var tabbable = null;
+      axis.buttons.forEach(function (button) {
+        var pressed = parseInt(button.getAttribute("data-score"), 10) === score;
+        button.setAttribute("aria-pressed", pressed ? "true" : "false");
+        button.tabIndex = -1;
+        if (pressed) tabbable = button;
+      });
+      // Roving tab stop: one button per axis, so Tab moves from axis to axis.
+      (tabbable || axis.buttons[0]).tabIndex = 0;
+    });
+    var labels = state.flags.map(function (flag) {
+      var box = flagDialog.querySelector("input[value='" + flag + "']");
+      return box ? box.getAttribute("data-flag-label") : flag;
+    });
+    flagList.textContent = labels.length ? labels.join(", ") : text.none;
+    flagList.classList.toggle("has-flags", labels.length > 0);
+  }
+
+  function focusAxis(index) {
+    current = Math.max(0, Math.min(axes.length - 1, index));
+    render();
+    var axis = axes[current];
+    var target = axis.buttons.filter(function (button) { return button.tabIndex === 0; })[0];
+    if (target && !target.disabled) target.focus();
+    axis.element.scrollIntoView({ block: "nearest" });
+  }
+
+  function firstUnscored() {
+    for (var index = 0; index < axes.length; index++) {
+      var score = state.scores[axes[index].key];
+      if (score === undefined || score === null) return index;
+    }
+    return -1;
+  }
+
+  // Scoring ---------------------------------------------------------------------------------------------------
+
+  function setScore(index, value) {
+    if (isFinal) return;
+    var axis = axes[index];
+    if (value < axis.min || value > axis.max) return;
+    state.scores[axis.key] = value;
+    current = index;
+    changed();
+  }
+
+  function advance() {
+    if (firstUnscored() === -1 && current === axes.length - 1) {
+      say(text.allScored);
+      focusAxis(current);
+    } else {
+      focusAxis(current + 1);
+    }
+  }
+
+  function typeDigit(digit) {
+    var axis = axes[current];
+    clearTimeout(digitBuffer && digitBuffer.timer);
+    if (digitBuffer && digitBuffer.axis === current && digitBuffer.first * 10 + digit <= axis.max) {
+      setScore(current, digitBuffer.first * 10 + digit);
+      digitBuffer = null;
+      advance();
+      return;
+    }
+    digitBuffer = null;
+    if (digit < axis.min || digit > axis.max) return;
+    setScore(current, digit);
+    if (digit * 10 <= axis.max && digit > 0) {
+      // "1" on a 0–10 axis may be the start of "10": wait a moment before moving on.
+      digitBuffer = { axis: current, first: digit, timer: setTimeout(function () { digitBuffer = null; advance(); }, TWO_DIGIT_WAIT_MS) };
+    } else {
+      advance();
+    }
+  }
+
+  function nudge(step) {
+    var axis = axes[current];
+    var score = state.scores[axis.key];
+    var start = score === undefined || score === null ? (step > 0 ? axis.min - 1 : axis.max + 1) : score;
+    setScore(current, Math.max(axis.min, Math.min(axis.max, start + step)));
+    focusAxis(current);
+  }
+
+  function clearScore() {
+    if (isFinal) return;
+    delete state.scores[axes[current].key];
+    changed();
+    focusAxis(current);
+  }
+
+  // Submitting, skipping, moving on ------------------------------------------------------------------------
+
+  function submit() {
+    if (rated) {
+      goToNextItem();  // the rating is stored but the next item did not come: Enter asks again
+      return;
+    }
+    if (isFinal || submitting) return;  // a second Enter while the first is in flight does nothing
+    var missing = firstUnscored();
+    if (missing !== -1) {
+      say(text.missing.replace("{axis}", axes[missing].label));
+      focusAxis(missing);
+      return;
+    }
+    if (!submitKey) submitKey = newKey();  // kept until the content changes, so a retry repeats it
+    submitting = true;
+    clearTimeout(saveTimer);
+    say(text.submitting);
+    // Wait for a draft save in flight, so that it cannot land after the rating and revive a draft.
+    var body = { scores: state.scores, comment: state.comment, flags: state.flags, seconds_spent: secondsSpent(), idempotency_key: submitKey };
+    Promise.resolve(savingNow).then(function () {
+      return send("POST", urls.ratingUrl, body);
+    }).then(function (response) {
+      if (response.ok) return submitted();
+      submitting = false;
+      if (isSignedOut(response)) return signedOut();
+      return errorDetail(response).then(say);
+    }, function () {
+      submitting = false;
+      say(text.submitFailed);
+    });
+  }
+
+  function submitted() {
+    rated = true;
+    unsaved = false;
+    try { sessionStorage.removeItem(storageKey); } catch (error) { /* nothing kept */ }
+    if (isRevision) {
+      window.location.assign(urls.myRatingsUrl);
+      return null;
+    }
+    return goToNextItem();
+  }
+
+  function goToNextItem() {
+    return send("POST", urls.nextUrl).then(function (response) {
+      if (response.status === 204) return showDone();
+      if (response.ok) {
+        return response.json().then(function (next) {
+          window.location.assign(urls.itemUrl.replace("00000000-0000-0000-0000-000000000000", next.id));
+        });
+      }
+      if (isSignedOut(response)) return signedOut();
+      return errorDetail(response).then(say);
+    }, function () {
+      say(text.offline);
+    });
+  }
+
+  function showDone() {
+    root.querySelector(".rate-layout").hidden = true;
+    var done = root.querySelector("[data-done]");
+    done.hidden = false;
+    done.focus();
+  }
+
+  function skip(reason, note) {
+    clearTimeout(saveTimer);
+    submitting = true;  // no draft saves after the skip
+    say(text.skipping);
+    Promise.resolve(savingNow).then(function () {
+      return send("POST", urls.skipUrl, { reason: reason, note: note });
+    }).then(function (response) {
+      if (response.ok) return submitted();
+      submitting = false;
+      if (isSignedOut(response)) return signedOut();
+      return errorDetail(response).then(say);
+    }, function () {
+      submitting = false;
+      say(text.offline);
+    });
+  }
+
+  // Dialogs ---------------------------------------------------------------------------------------------------
+
+  function openSkip() {
+    if (isFinal || isRevision) return;
+    skipDialog.querySelector("form").reset();
+    skipDialog.showModal();
+    skipDialog.querySelector("input[name=reason]:checked").focus();
+  }
+
+  function openFlags() {
+    if (isFinal) return;
+    flagDialog.querySelectorAll("input[name=flag]").forEach(function (box) {
+      box.checked = state.flags.indexOf(box.value) !== -1;
+    });
+    flagDialog.showModal();
+    flagDialog.querySelector("input[name=flag]").focus();
+  }
+
+  function dialogKeys(dialog, onDigit) {
+    dialog.addEventListener("keydown", function (event) {
+      if (event.isComposing || event.target.tagName === "TEXTAREA") return;
+      var digit = digitOf(event);
+      if (digit !== null) {
+        event.preventDefault();
+        onDigit(digit);
+      } else if (event.key === "Enter" && event.target.tagName !== "BUTTON") {
+        // Enter on a radio or a checkbox does not submit a form by itself.
+        event.preventDefault();
+        dialog.querySelector("button[type=submit]").click();
+      }
+    });
+  }
+
+  dialogKeys(skipDialog, function (digit) {
+    var radio = skipDialog.querySelectorAll("input[name=reason]")[digit - 1];
+    if (radio) { radio.checked = true; radio.focus(); }
+  });
+  dialogKeys(flagDialog, function (digit) {
+    var box = flagDialog.querySelectorAll("input[name=flag]")[digit - 1];
+    if (box) { box.checked = !box.checked; box.focus(); }
+  });
+
+  skipDialog.addEventListener("close", function () {
+    var chosen = skipDialog.querySelector("input[name=reason]:checked");
+    if (skipDialog.returnValue === "skip" && chosen) {
+      skip(chosen.value, skipDialog.querySelector("textarea[name=note]").value);
+    } else {
+      focusAxis(current);
+    }
+  });
+
+  flagDialog.addEventListener("close", function () {
+    if (flagDialog.returnValue === "ok") {
+      state.flags = Array.prototype.filter.call(flagDialog.querySelectorAll("input[name=flag]"), function (box) {
+        return box.checked;
+      }).map(function (box) { return box.value; });
+      changed();
+    }
+    focusAxis(current);
+  });
+
+  [skipDialog, flagDialog].forEach(function (dialog) {
+    // Esc closes a dialog with no returnValue; make sure an earlier value is not reused.
+    dialog.addEventListener("cancel", function () { dialog.returnValue = "cancel"; });
+  });
+
+  // The keyboard ------------------------------------------------------------------------------------------
+
+  var FULL_WIDTH_DIGITS = "０１２３４５６７８９";
+
+  function digitOf(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return null;
+    if (/^[0-9]$/.test(event.key)) return parseInt(event.key, 10);
+    var wide = FULL_WIDTH_DIGITS.indexOf(event.key);  // a Japanese keyboard in full-width mode
+    return wide === -1 ? null : wide;
+  }
+
+  function isTyping(target) {
+    return Boolean(target.closest && target.closest("input, textarea, select, [contenteditable]"));
+  }
+
+  function toggleHelp() {
+    var hidden = !helpPanel.hidden;
+    helpPanel.hidden = hidden;
+    helpToggle.setAttribute("aria-expanded", hidden ? "false" : "true");
+    helpToggle.firstChild.textContent = (hidden ? text.show : text.hide) + " ";
+  }
+
+  var KEYS = {
+    ArrowDown: function () { focusAxis(current + 1); },
+    ArrowUp: function () { focusAxis(current - 1); },
+    ArrowRight: function () { nudge(1); },
+    ArrowLeft: function () { nudge(-1); },
+    Backspace: clearScore,
+    Delete: clearScore,
+    s: openSkip,
+    f: openFlags,
+    c: function () { comment.focus(); },
+    "?": toggleHelp
+  };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.isComposing || event.keyCode === 229) return;
+    if (skipDialog.open || flagDialog.open) return;  // the dialogs have their own keys
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      submit();
+      return;
+    }
+    if (isTyping(event.target)) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        focusAxis(current);
+      }
+      return;  // typing a comment never triggers a shortcut
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;  // leave the browser's shortcuts alone
+    var digit = digitOf(event);
+    if (digit !== null) {
+      event.preventDefault();
+      typeDigit(digit);
+      return;
+    }
+    if (event.key === "Enter") {
+      // Enter on a score button would press it; on the page and on score buttons it submits.
+      var onButton = event.target.closest && event.target.closest("button, a");
+      if (onButton && !onButton.hasAttribute("data-score") && !onButton.hasAttribute("data-submit")) return;
+      event.preventDefault();
+      submit();
+      return;
+    }
+    var action = KEYS[event.key] || KEYS[event.key.toLowerCase()];
+    if (action) {
+      event.preventDefault();
+      action();
+    }
+  });
+
+  // Pointer and form events ------------------------------------------------------------------------------
+
+  axes.forEach(function (axis, index) {
+    axis.buttons.forEach(function (button) {
+      button.addEventListener("click", function () {
+        setScore(index, parseInt(button.getAttribute("data-score"), 10));
+        focusAxis(index);
+      });
+    });
+    axis.element.addEventListener("focusin", function () {
+      if (current !== index) { current = index; render(); }
+    });
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    submit();
+  });
+  comment.addEventListener("input", function () {
+    state.comment = comment.value;
+    changed();
+  });
+  root.querySelector("[data-open-skip]").addEventListener("click", openSkip);
+  root.querySelector("[data-open-flags]").addEventListener("click", openFlags);
+  helpToggle.addEventListener("click", toggleHelp);
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      pauseClock();
+      if (isFinal || submitting) return;
+      keepLocally();
+      if (unsaved) saveDraft(true);
+    } else {
+      visibleSince = Date.now();
+      if (unsaved) saveDraft();  // back from signing in again in another tab, for instance
+    }
+  });
+  window.addEventListener("pagehide", function () {
+    if (isFinal || submitting) return;
+    keepLocally();  // the time on the item survives a reload even when nothing else changed
+    if (unsaved) saveDraft(true);
+  });
+  window.addEventListener("focus", function () {
+    if (unsaved && !savingNow) saveDraft();
+  });
+
+  // Start: what this tab kept but the server may not have, else the server's draft, else my rating ---------
+
+  function restore() {
+    var kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(storageKey) || "null"); } catch (error) { kept = null; }
+    var draft = JSON.parse(document.getElementById("rate-draft").textContent);
+    var rating = JSON.parse(document.getElementById("rate-rating").textContent);
+    var source = (kept && kept.unsaved && kept) || draft || rating;
+    if (source) {
+      state.scores = Object.assign({}, source.scores || {});
+      state.comment = source.comment || "";
+      state.flags = (source.flags || []).slice();
+    }
+    state.seconds = Math.max((kept && kept.seconds) || 0, (draft && draft.seconds_spent) || 0);
+    comment.value = state.comment;
+    if (kept && kept.unsaved && !isFinal) {
+      unsaved = true;
+      saveDraft();
+    }
+  }
+
+  restore();
+  showTime();
+  setInterval(showTime, 1000);
+  var start = firstUnscored();
+  focusAxis(start === -1 ? 0 : start);
+})();

@@ -1,0 +1,278 @@
+"""Who may open what: every page and API endpoint of the rating workflow, walked as every kind of outsider.
+
+The table below has one entry per named URL of annotation.urls and annotation.api_urls; a URL without an
+entry fails the test, so a new page cannot ship without saying who may use it. For each entry, every
+refused user must get 403 or 404 (a signed-in user), a redirect to sign-in (an anonymous visitor on a page)
+or 401/403 (an anonymous API client), nothing in the database may change, and then the rightful users
+get their answer, so a check that refuses everybody fails too.
+
+The people: lena leads campaign "jp"; alice annotates it and holds item X; bob annotates it too but does
+not hold X; eve annotates another campaign, which otto leads; rita is a researcher.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from importlib import import_module
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from annotation.bulk import bulk_insert
+from annotation.models import (
+    Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, LanguageModel, Rating, Response, Skip,
+)
+from annotation.services.workflow import (
+    annotator_for_user, campaign_assign_batches, campaign_cut_batches, campaign_open, item_next,
+)
+
+from .workflow_factories import FULL_SCORES, campaign_with_items
+
+OUTSIDERS = ("alice", "bob", "eve", "rita", "otto")  # everybody but lena, for lead-only URLs
+NOT_ANNOTATORS_OF_JP = ("eve", "rita", "lena", "otto")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one URL is called, who is refused, and what the rightful users get."""
+
+    method: str
+    args: tuple  # names of World attributes, filled into the URL
+    allowed: dict  # username -> expected status code
+    refused: tuple
+    data: dict = field(default_factory=dict)
+    api: bool = False
+    public: bool = False
+    # Users who are served their own (other) work, and what they must not see: username -> text.
+    must_not_show: dict = field(default_factory=dict)
+
+
+def page(method, args, allowed, refused, **extra):
+    return Rule(method, args, allowed, refused, **extra)
+
+
+def api(method, args, allowed, refused, **extra):
+    return Rule(method, args, allowed, refused, api=True, **extra)
+
+
+PUBLIC = {"lena": 200, "alice": 200, "bob": 200, "eve": 200, "rita": 200, "otto": 200, None: 200}
+
+PAGES = {
+    # Public reading: the campaign list and counts, rubrics.
+    "home": page("get", (), PUBLIC, (), public=True),
+    "campaign_detail": page("get", ("slug",), PUBLIC, (), public=True),
+    "rubric_list": page("get", (), PUBLIC, (), public=True),
+    "rubric_detail": page("get", ("rubric",), PUBLIC, (), public=True),
+    # Any lead defines rubrics.
+    "rubric_create": page("get", (), {"lena": 200, "otto": 200}, ("alice", "bob", "eve", "rita", None)),
+    "rubric_edit": page("get", ("rubric",), {"lena": 200, "otto": 200}, ("alice", "bob", "eve", "rita", None)),
+    # Annotators: their own work only.
+    "my_work": page("get", (), {"alice": 200, "bob": 200, "eve": 200}, ("rita", "lena", "otto", None),
+                    must_not_show={"eve": 'data-campaign="jp"'}),
+    "item_next": page("post", ("slug",), {"alice": 302, "bob": 302}, NOT_ANNOTATORS_OF_JP + (None,)),
+    "my_ratings": page("get", ("slug",), {"alice": 200, "bob": 200}, NOT_ANNOTATORS_OF_JP + (None,),
+                       must_not_show={"bob": "{item}"}),
+    "item_rate": page("get", ("item",), {"alice": 200}, ("bob",) + NOT_ANNOTATORS_OF_JP + (None,)),
+    # Leads of this campaign only.
+    "campaign_manage": page("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
+    "member_add": page("post", ("slug",), {"lena": 302}, OUTSIDERS + (None,), data={"username": "dave"}),
+    "member_remove": page("post", ("slug", "bob_name"), {"lena": 302}, OUTSIDERS + (None,)),
+    "batches_cut": page("post", ("slug",), {"lena": 302}, OUTSIDERS + (None,), data={"size": 2, "order": "prompt"}),
+    "batches_assign": page("post", ("slug",), {"lena": 302}, OUTSIDERS + (None,),
+                           data={"annotators": ["alice", "carol"]}),
+    "campaign_open": page("post", ("slug",), {"lena": 302}, OUTSIDERS + (None,), data={"mode": "pull"}),
+    "campaign_assignments": page("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
+    "campaign_progress": page("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
+    "campaign_progress_csv": page("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
+    "batch_close": page("post", ("batch",), {"lena": 302}, OUTSIDERS + (None,)),
+    "assignment_reassign": page("post", ("assignment",), {"lena": 302}, OUTSIDERS + (None,),
+                                data={"reassign-{assignment}-annotator": "bob"}),
+}
+
+APIS = {
+    "api_my_work": api("get", (), {"alice": 200, "bob": 200, "eve": 200}, ("rita", "lena", "otto", None),
+                       must_not_show={"eve": '"campaign":"jp"'}),
+    "api_next_item": api("post", ("slug",), {"alice": 200, "bob": 204}, NOT_ANNOTATORS_OF_JP + (None,)),
+    "api_item": api("get", ("item",), {"alice": 200}, ("bob",) + NOT_ANNOTATORS_OF_JP + (None,)),
+    "api_draft": api("put", ("item",), {"alice": 204}, ("bob",) + NOT_ANNOTATORS_OF_JP + (None,),
+                     data={"scores": {"relevance": 2}, "comment": "下書き", "seconds_spent": 3}),
+    "api_rating": api("post", ("item",), {"alice": 201}, ("bob",) + NOT_ANNOTATORS_OF_JP + (None,),
+                      data={"scores": FULL_SCORES, "idempotency_key": "{key}"}),
+    "api_skip": api("post", ("item",), {"alice": 204}, ("bob",) + NOT_ANNOTATORS_OF_JP + (None,),
+                    data={"reason": "cannot_judge"}),
+    "api_batches": api("post", ("slug",), {"lena": 201}, OUTSIDERS + (None,), data={"size": 2}),
+    "api_assign": api("post", ("slug",), {"lena": 201}, OUTSIDERS + (None,), data={"annotators": ["alice", "carol"]}),
+    "api_open": api("post", ("slug",), {"lena": 200}, OUTSIDERS + (None,), data={"mode": "pull"}),
+    "api_progress": api("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
+    "api_reassign": api("post", ("assignment",), {"lena": 201}, OUTSIDERS + (None,), data={"annotator": "bob"}),
+    "api_close_batch": api("post", ("batch",), {"lena": 200}, OUTSIDERS + (None,)),
+}
+
+
+def test_every_url_of_the_workflow_has_a_rule():
+    for module, rules in (("annotation.urls", PAGES), ("annotation.api_urls", APIS)):
+        names = [pattern.name for pattern in import_module(module).urlpatterns]
+        assert None not in names, f"{module}: name every URL, so that this test can find it"
+        missing = sorted(set(names) - set(rules))
+        assert missing == [], f"{module}: say who may use {missing} in test_authorization.py"
+        assert sorted(set(rules) - set(names)) == [], f"{module}: rules for URLs that no longer exist"
+
+
+# The world ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    slug: str
+    rubric: str
+    item: uuid.UUID
+    batch: uuid.UUID
+    assignment: uuid.UUID
+    bob_name: str = "bob"
+
+
+def person(username, group):
+    user = User.objects.create_user(username, password="x")
+    user.groups.add(Group.objects.get(name=group))
+    if group == "annotator":
+        annotator_for_user(user)
+    return user
+
+
+def join(campaign, user, role=CampaignMembership.Role.ANNOTATOR):
+    CampaignMembership.objects.create(campaign=campaign, user=user, role=role)
+
+
+@pytest.fixture
+def world(db):
+    lena, otto = person("lena", "lead"), person("otto", "lead")
+    alice, bob, carol, eve = (person(name, "annotator") for name in ("alice", "bob", "carol", "eve"))
+    person("dave", "annotator")
+    person("rita", "researcher")
+
+    jp = campaign_with_items(slug="jp", items=4, models=2)
+    Campaign.objects.filter(pk=jp.pk).update(created_by=lena)
+    for user in (alice, bob, carol):
+        join(jp, user)
+    campaign_cut_batches(campaign=jp, size=2, order=Batch.Order.PROMPT)
+    campaign_assign_batches(campaign=jp, annotators=[alice.annotator, carol.annotator])  # bob holds nothing
+    campaign_open(campaign=jp, mode=Campaign.Mode.BATCHES)
+    add_unbatched_items(jp)  # so that a lead's "cut batches" has something to cut
+    item = item_next(annotator=alice.annotator, campaign=jp)
+
+    other = campaign_with_items(slug="other", items=2, models=2)
+    join(other, otto, CampaignMembership.Role.LEAD)
+    join(other, eve)
+    campaign_cut_batches(campaign=other, size=2, seed=1)
+    campaign_open(campaign=other, mode=Campaign.Mode.PULL)
+    item_next(annotator=eve.annotator, campaign=other)
+
+    assignment = Assignment.objects.get(batch=item.batch, annotator=alice.annotator)
+    return World(slug="jp", rubric="quality-5x5", item=item.public_id, batch=item.batch.public_id,
+                 assignment=assignment.public_id)
+
+
+def add_unbatched_items(campaign):
+    late = LanguageModel.objects.create(name="late-model")
+    prompts = {item.response.prompt_id for item in campaign.items.select_related("response")}
+    responses = bulk_insert(Response, [{"prompt_id": pid, "model_id": late.id, "turns": ["遅れた答え"]} for pid in prompts])
+    bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": rid} for rid in responses])
+
+
+def snapshot():
+    """Everything a workflow URL can change, in a comparable form."""
+    return {
+        "memberships": sorted(CampaignMembership.objects.values_list("campaign_id", "user_id", "role")),
+        "campaigns": sorted(Campaign.objects.values_list("id", "status", "mode")),
+        "batches": sorted(Batch.objects.values_list("id", "closed_at")),
+        "batched": Item.objects.filter(batch__isnull=False).count(),
+        "assignments": sorted(Assignment.objects.values_list("id", "annotator_id", "status")),
+        "slots": sorted(ItemSlot.objects.values_list("id", "annotator_id", "assignment_id", "rating_id")),
+        "ratings": Rating.objects.count(),
+        "drafts": sorted(Draft.objects.values_list("id", "scores")),
+        "skips": Skip.objects.count(),
+    }
+
+
+# Calling a URL -------------------------------------------------------------------------------------------
+
+
+def url_of(name, rule, world):
+    return reverse(name, args=[str(getattr(world, arg)) for arg in rule.args])
+
+
+def payload(rule, world):
+    """The rule's data with {assignment} and {key} filled in (a fresh idempotency key per call)."""
+    filled = {}
+    for key, value in rule.data.items():
+        key = key.replace("{assignment}", str(world.assignment))
+        filled[key] = str(uuid.uuid4()) if value == "{key}" else value
+    return filled
+
+
+def call(client, name, rule, world):
+    url = url_of(name, rule, world)
+    if rule.method == "get":
+        return client.get(url)
+    if rule.api:
+        return getattr(client, rule.method)(url, payload(rule, world), content_type="application/json")
+    return client.post(url, payload(rule, world))
+
+
+def client_as(client, username):
+    client.logout()
+    if username:
+        client.force_login(User.objects.get(username=username))
+    return client
+
+
+def assert_refused(response, username, rule, url):
+    who = username or "an anonymous visitor"
+    if username is None and not rule.api:
+        assert response.status_code == 302, f"{who} on {url}: {response.status_code}"
+        assert response.url.startswith(reverse("login") + "?next="), f"{who} on {url}: sent to {response.url}"
+    elif username is None:
+        assert response.status_code in (401, 403), f"{who} on {url}: {response.status_code}"
+    else:
+        assert response.status_code in (403, 404), f"{who} on {url}: {response.status_code}"
+        if not rule.api:  # the site's own error page, in Japanese, not a bare error
+            assert "権限がありません" in response.content.decode() or "ページが見つかりません" in response.content.decode()
+
+
+def all_rules():
+    return [pytest.param(name, rule, id=name) for name, rule in {**PAGES, **APIS}.items() if not rule.public]
+
+
+@pytest.mark.parametrize("name, rule", all_rules())
+def test_outsiders_are_refused_and_the_rightful_users_are_served(client, world, name, rule):
+    url = url_of(name, rule, world)
+    before = snapshot()
+
+    for username in rule.refused:
+        assert_refused(call(client_as(client, username), name, rule, world), username, rule, url)
+
+    assert snapshot() == before, f"a refused request to {url} changed the database"
+    for username, status in rule.allowed.items():
+        response = call(client_as(client, username), name, rule, world)
+        assert response.status_code == status, f"{username} on {url}: {response.status_code}, not {status}"
+        forbidden = rule.must_not_show.get(username)
+        if forbidden:
+            assert forbidden.replace("{item}", str(world.item)) not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", [name for name, rule in {**PAGES, **APIS}.items() if rule.public])
+def test_public_pages_are_open_to_everybody(client, world, name):
+    rule = PAGES[name]
+    for username, status in rule.allowed.items():
+        assert call(client_as(client, username), name, rule, world).status_code == status
+
+
+def test_unknown_objects_are_404_for_everybody_who_could_otherwise_see_them(client, world):
+    nobody = uuid.uuid4()
+    client_as(client, "alice")
+    assert client.get(reverse("item_rate", args=[nobody])).status_code == 404
+    assert client.get(reverse("api_item", args=[nobody])).status_code == 404
+    client_as(client, "lena")
+    assert client.get(reverse("campaign_manage", args=["no-such-campaign"])).status_code == 404
+    assert client.post(reverse("batch_close", args=[nobody])).status_code == 404
+    assert client.post(reverse("assignment_reassign", args=[nobody])).status_code == 404
