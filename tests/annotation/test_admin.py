@@ -28,7 +28,7 @@ from annotation.models import (
     RubricAxis,
     Skip,
 )
-from judging.models import JudgeConfig, Verdict, VerdictScore
+from judging.models import JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictScore
 
 DOMAIN_APPS = ("annotation", "judging")
 
@@ -45,7 +45,7 @@ def build_campaign_data(slug, rubric, pairwise_rubric, annotators):
     for annotator in annotators:
         if annotator.user_id:
             CampaignMembership.objects.create(campaign=campaign, user_id=annotator.user_id, role="annotator")
-    judge, _ = JudgeConfig.objects.get_or_create(name=f"{slug}-judge", defaults={"rubric": rubric})
+    judge, _ = JudgeConfig.objects.get_or_create(name=f"{slug}-judge", defaults={"rubric": rubric, "is_external": True})
     models = [LanguageModel.objects.get_or_create(name=name)[0] for name in ("model-a", "model-b")]
     for number in range(3):
         prompt = Prompt.objects.create(source=slug, external_id=f"q{number}", turns=[f"質問{number}"])
@@ -56,10 +56,22 @@ def build_campaign_data(slug, rubric, pairwise_rubric, annotators):
                 rate_item(item, annotator, assignment, rubric)
             verdict = Verdict.objects.create(judge=judge, item=item, rationale="妥当")
             VerdictScore.objects.bulk_create(VerdictScore(verdict=verdict, axis=axis, score=4) for axis in rubric.axes.all())
+    judge_job_rows(campaign, rubric, item)
     Draft.objects.create(item=item, annotator=annotators[0], scores={"overall": 3})
     Skip.objects.create(item=item, annotator=annotators[0], reason=Skip.Reason.CANNOT_JUDGE, note="専門外")
     pairwise = Campaign.objects.create(slug=f"{slug}-ab", name=f"一対比較 {slug}", rubric=pairwise_rubric)
     Item.objects.create(campaign=pairwise, response=responses[0], response_b=responses[1])
+
+
+def judge_job_rows(campaign, rubric, item):
+    """A judge job of an endpoint config with one unit, one call and its cached answer."""
+    config, _ = JudgeConfig.objects.get_or_create(
+        name=f"{campaign.slug}-gpt", defaults={"rubric": rubric, "base_url": "http://127.0.0.1:9/v1",
+                                               "model": "judge-model", "template": "quality"})
+    job = JudgeJob.objects.create(campaign=campaign, config=config, spec={}, total=1)
+    JudgeUnit.objects.create(job=job, item=item)
+    JudgeCall.objects.create(job=job, item=item, outcome=JudgeCall.Outcome.OK, cache_key="k" * 64)
+    JudgeCacheEntry.objects.create(key="k" * 64, content='{"overall": 4}')
 
 
 def rate_item(item, annotator, assignment, rubric):

@@ -67,7 +67,7 @@ def test_one_score_per_axis_per_rating(campaign, rating):
 
 
 def test_judge_scores_are_range_checked_too(campaign, item):
-    judge = JudgeConfig.objects.create(name="gpt-4o", rubric=campaign.rubric)
+    judge = JudgeConfig.objects.create(name="gpt-4o-import", rubric=campaign.rubric, is_external=True)
     verdict = Verdict.objects.create(judge=judge, item=item)
     refused(lambda: VerdictScore.objects.create(verdict=verdict, axis=axis(campaign, "overall"), score=6))
     refused(lambda: Verdict.objects.create(judge=judge, item=item, sample=0))
