@@ -1,0 +1,213 @@
+"""The dataset card: README.md with Hugging Face's YAML front matter, then what the data is, its fields,
+how it was collected, its agreement and human–judge figures, its license, citation and privacy note.
+
+The front matter declares one config per table with its Parquet file, so that
+``datasets.load_dataset(FOLDER, "ratings")`` (or the Hub, once uploaded) finds the tables.
+"""
+
+import json
+
+SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
+TASK_CATEGORIES = ("text-classification", "text-generation")
+TAGS = ("llm-evaluation", "human-evaluation", "llm-as-a-judge", "japanese", "preference")
+TIERS = ("professional", "graduate", "undergraduate", "vendor", "external")
+
+
+def size_category(rows):
+    for bound, label in SIZE_CATEGORIES:
+        if rows < bound:
+            return label
+    return "n>1B"
+
+
+def _q(text):
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def front_matter(release, specs, ratings_rows):
+    lines = ["---", f"license: {release.license}", "language:", "- ja", f"pretty_name: {_q(release.title)}",
+             "size_categories:", f"- {size_category(ratings_rows)}", "task_categories:"]
+    lines += [f"- {task}" for task in TASK_CATEGORIES]
+    lines += ["tags:"] + [f"- {tag}" for tag in TAGS]
+    lines.append("configs:")
+    for index, spec in enumerate(specs):
+        lines += [f"- config_name: {spec.name}", "  data_files:", "  - split: train", f"    path: {spec.path('parquet')}"]
+        if index == 0:
+            lines.append("  default: true")
+    lines.append("---")
+    return "\n".join(lines)
+
+
+def dataset_card(*, release, campaigns, axes_by_rubric, specs, written, agreement, meta_eval, annotator_tiers):
+    """README.md of the release. ``written`` maps table name → rows; ``annotator_tiers`` tier → count."""
+    parts = [
+        front_matter(release, specs, written.get("ratings", 0)),
+        f"# {release.title}",
+        release.description.strip(),
+        _summary(release, campaigns, written, annotator_tiers),
+        _loading(release, specs),
+        _fields(specs),
+        _collection(campaigns, axes_by_rubric, annotator_tiers),
+        _agreement(agreement),
+        _meta_eval(meta_eval),
+        _preference_pairs(release, written),
+        _privacy(release),
+        "## License\n\n" + _license_text(release),
+    ]
+    if release.citation.strip():
+        parts.append("## Citation\n\n```\n" + release.citation.strip() + "\n```")
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _summary(release, campaigns, written, tiers):
+    rows = [
+        ("Version", release.version),
+        ("Campaigns", ", ".join(campaign.slug for campaign in campaigns)),
+        ("Items", f"{written.get('items', 0):,}"),
+        ("Rating rows (item × annotator × axis)", f"{written.get('ratings', 0):,}"),
+        ("Annotators", f"{sum(tiers.values()):,}"),
+        ("Prompts", f"{written.get('prompts', 0):,}"),
+        ("Responses", f"{written.get('responses', 0):,}"),
+        ("Models", f"{written.get('models', 0):,}"),
+        ("Judge verdict rows", f"{written.get('verdicts', 0):,}"),
+        ("Preference pairs", f"{written.get('preference_pairs', 0):,}"),
+        ("License", release.get_license_display()),
+    ]
+    return "## Summary\n\n" + _table(["", ""], rows)
+
+
+def _loading(release, specs):
+    names = ", ".join(f"`{spec.name}`" for spec in specs)
+    return (
+        "## Loading\n\n"
+        f"Each table ({names}) is in `data/` as Parquet, JSON Lines and CSV (CSV holds lists as JSON text). "
+        "`SHA256SUMS` lists every file's SHA-256: check them with `sha256sum -c SHA256SUMS`.\n\n"
+        "```python\nimport pandas as pd\n"
+        "ratings = pd.read_parquet(\"data/ratings.parquet\")\n\n"
+        "from datasets import load_dataset\n"
+        "ratings = load_dataset(\"parquet\", data_files=\"data/ratings.parquet\")[\"train\"]\n"
+        "items = load_dataset(\".\", \"items\")[\"train\"]  # the configs of this card\n```"
+    )
+
+
+def _fields(specs):
+    sections = ["## Fields"]
+    for spec in specs:
+        rows = [(f"`{column.name}`", str(column.type), column.description) for column in spec.columns]
+        sections.append(f"### {spec.name}\n\n{spec.description}\n\n" + _table(["Field", "Type", "Meaning"], rows))
+    return "\n\n".join(sections)
+
+
+def _collection(campaigns, axes_by_rubric, tiers):
+    lines = ["## How the data was collected", ""]
+    for campaign in campaigns:
+        lines.append(f"- **{campaign.slug}** ({campaign.name}): rubric `{campaign.rubric.key}`, each item rated "
+                     f"by {campaign.overlap} distinct annotators.")
+    tier_text = ", ".join(f"{tiers[tier]} {tier}" for tier in TIERS if tiers.get(tier))
+    lines += ["", f"Annotators by tier: {tier_text or 'none'}."]
+    rubrics = {campaign.rubric.key: campaign.rubric for campaign in campaigns}
+    for key, rubric in rubrics.items():
+        lines += ["", f"### Rubric `{key}`: {rubric.name}", ""]
+        for axis in axes_by_rubric.get(rubric.pk, []):
+            lines.append(f"- **{axis.key}** ({axis.label_ja} / {axis.label_en}), {axis.min_score}–{axis.max_score}: "
+                         f"{axis.criterion_en or axis.criterion_ja}")
+            for point, text in sorted(axis.points.items(), key=lambda item: int(item[0])):
+                descriptor = text.get("en") or text.get("ja") if isinstance(text, dict) else text
+                lines.append(f"  - {point}: {descriptor}")
+    lines += ["", "The full rubric, with Japanese and English texts, is in `rubric.json`."]
+    return "\n".join(lines)
+
+
+def _estimate(estimate):
+    if not estimate or estimate.get("value") is None:
+        return "—"
+    return f"{estimate['value']:.3f}"
+
+
+def _interval(estimate):
+    if not estimate or estimate.get("low") is None or estimate.get("high") is None:
+        return "—"
+    return f"[{estimate['low']:.3f}, {estimate['high']:.3f}]"
+
+
+def _agreement(agreement):
+    lines = ["## Agreement among annotators", "",
+             "Krippendorff's alpha (ordinal) with a 95% bootstrap interval over items, the share of pairs of "
+             "annotators giving the same score (exact) or scores one apart (±1), and the mean "
+             "quadratic-weighted Cohen's kappa. All figures are in `agreement.json`."]
+    for campaign in agreement["campaigns"]:
+        lines += ["", f"### {campaign['campaign']}", ""]
+        if campaign["reason"]:
+            lines.append(f"Not computed: {campaign['reason']}.")
+            continue
+        rows = [(key, axis.get("n_items", 0), _estimate(axis.get("alpha")), _interval(axis.get("alpha")),
+                 _estimate(axis.get("exact_agreement")), _estimate(axis.get("within_one_agreement")),
+                 _estimate(axis.get("mean_kappa")))
+                for key, axis in campaign["axes"].items()]
+        lines.append(_table(["Axis", "Items", "Alpha", "95% CI", "Exact", "±1", "Kappa"], rows))
+    return "\n".join(lines)
+
+
+def _meta_eval(meta_eval):
+    lines = ["## LLM judges against the humans", "",
+             "Per judge and axis: the judge's score against the mean human score of each item (Pearson, "
+             "Spearman, Kendall's tau-b, mean absolute error), and alpha of the humans without and with the "
+             "judge as one more rater. All figures, with intervals and the human ceiling, are in `meta_eval.json`."]
+    for campaign in meta_eval["campaigns"]:
+        lines += ["", f"### {campaign['campaign']}", ""]
+        if not campaign["judges"]:
+            lines.append("No judge has verdicts in this campaign.")
+        for judge in campaign["judges"]:
+            lines.append(f"**{judge['judge']}**" + (f" (job `{judge['job']}`)" if judge["job"] else "") + ": "
+                         + ", ".join(f"{n} {status}" for status, n in judge["verdicts_by_status"].items()) + ".")
+            if judge["reason"]:
+                lines += ["", f"Not computed: {judge['reason']}.", ""]
+                continue
+            rows = []
+            for key, axis in judge["axes"].items():
+                instance = axis.get("instance") or {}
+                rows.append((key, instance.get("n_items", 0), _estimate(instance.get("pearson")),
+                             _estimate(instance.get("spearman")), _estimate(instance.get("kendall_tau_b")),
+                             _estimate(instance.get("mae")), _estimate(axis.get("alpha_humans")),
+                             _estimate(axis.get("alpha_with_judge"))))
+            lines += ["", _table(["Axis", "Items", "Pearson", "Spearman", "Kendall", "MAE", "Alpha (humans)",
+                                  "Alpha (+judge)"], rows), ""]
+    return "\n".join(lines).rstrip()
+
+
+def _preference_pairs(release, written):
+    return ("## Preference pairs\n\n"
+            f"`preference_pairs` holds {written.get('preference_pairs', 0):,} pairs: for each prompt and campaign, "
+            "every two responses whose mean human `overall` scores (or, for a rubric without an overall axis, the "
+            f"mean of all their scores) differ by at least {release.dpo_threshold:g}; the better one is `chosen`. "
+            "Multi-turn conversations are in the `*_turns` columns; `prompt`, `chosen` and `rejected` hold the "
+            "first turn.")
+
+
+def _privacy(release):
+    included = [label for flag, label in ((release.include_usernames, "user names"),
+                                          (release.include_emails, "e-mail addresses"),
+                                          (release.include_comments, "free-text comments")) if flag]
+    text = ("## Privacy\n\nAnnotators appear only as pseudonyms made for this release (a keyed hash with a secret "
+            "that is not published) and their tier: the same person has unrelated pseudonyms in different "
+            "releases. ")
+    if included:
+        return text + f"At the lead's choice, this release also includes the annotators' {', '.join(included)}."
+    return text + "User names, e-mail addresses and free-text comments are left out."
+
+
+def _license_text(release):
+    if release.license == "other":
+        return "See the description above."
+    return f"{release.get_license_display()} (`{release.license}`)."
+
+
+def _table(header, rows):
+    def cell(value):
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)

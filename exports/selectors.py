@@ -1,0 +1,235 @@
+"""Reads for releases: what a build streams from the database, the small lookups it joins in Python, and
+the releases that the pages and the API list.
+
+A build reads each big table with one query through a server-side cursor, a chunk of rows at a time
+(``stream``), so memory does not grow with the campaign. Each query is one statement and so one
+consistent snapshot: a table and the statistics computed from the same pass always agree, even while
+annotators keep rating. Public ids and JSON come out of the database as text, formatted the same way
+on PostgreSQL and SQLite.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q
+
+from annotation.models import Annotator, Campaign, CampaignMembership, Item, LanguageModel, Prompt, Rating, RatingScore
+from annotation.models import Response, RubricAxis
+from exports.models import Release
+from judging.models import JudgeConfig, JudgeJob, Verdict, VerdictScore
+
+CHUNK_ROWS = 20_000
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Streaming
+
+
+def stream(sql, params, chunk_rows=CHUNK_ROWS):
+    """Yield the rows of ``sql`` in lists of at most ``chunk_rows`` tuples, through a server-side cursor."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_rows):
+            yield rows
+
+
+def _uuid_text(column):
+    if connection.vendor == "postgresql":
+        return f"{column}::text"
+    # SQLite keeps UUIDs as 32 hex digits; give them their dashes.
+    return (f"lower(substr({column},1,8)||'-'||substr({column},9,4)||'-'||substr({column},13,4)||'-'||"
+            f"substr({column},17,4)||'-'||substr({column},21,12))")
+
+
+def _json_text(column):
+    return f"{column}::text" if connection.vendor == "postgresql" else column
+
+
+def _in_list(ids):
+    return "(" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def score_rows(campaign_ids, *, with_comments):
+    """Every item of the campaigns with each score of its ratings: one row per (item, rating, axis), in the
+    order (item, rating, axis position); an item nobody rated gives one row with NULL rating and score.
+
+    Columns: item pk, campaign pk, item id, prompt id, response id, response pk, model pk, rating pk,
+    annotator pk, seconds spent, revision, comment (NULL unless ``with_comments``), axis pk, score.
+    """
+    campaigns, params = _in_list(campaign_ids)
+    comment = "rt.comment" if with_comments else "NULL"
+    sql = f"""
+        SELECT i.id, i.campaign_id, {_uuid_text('i.public_id')}, {_uuid_text('p.public_id')},
+               {_uuid_text('r.public_id')}, r.id, r.model_id, rt.id, rt.annotator_id, rt.seconds_spent,
+               rt.revision, {comment}, s.axis_id, s.score
+        FROM {_table(Item)} i
+        JOIN {_table(Response)} r ON r.id = i.response_id
+        JOIN {_table(Prompt)} p ON p.id = r.prompt_id
+        LEFT JOIN {_table(Rating)} rt ON rt.item_id = i.id
+        LEFT JOIN {_table(RatingScore)} s ON s.rating_id = rt.id
+        LEFT JOIN {_table(RubricAxis)} a ON a.id = s.axis_id
+        WHERE i.campaign_id IN {campaigns}
+        ORDER BY i.id, rt.id, a.position, s.axis_id
+    """
+    return stream(sql, params)
+
+
+def count_score_rows(campaign_ids):
+    """How many rows score_rows yields, for progress: the scores plus the items without ratings."""
+    items = Item.objects.filter(campaign_id__in=campaign_ids)
+    scores = RatingScore.objects.filter(rating__item__campaign_id__in=campaign_ids).count()
+    return scores + items.filter(ratings__isnull=True).count()
+
+
+def response_rows(campaign_ids):
+    """The responses the campaigns' items show, with their prompts, in the order (prompt, response).
+
+    Columns: prompt pk, prompt id, source, external id, category, prompt turns (JSON text), reference,
+    context, prompt metadata (JSON text), response pk, response id, model pk, response turns (JSON text),
+    response metadata (JSON text).
+    """
+    campaigns, params = _in_list(campaign_ids)
+    sql = f"""
+        SELECT p.id, {_uuid_text('p.public_id')}, p.source, p.external_id, p.category, {_json_text('p.turns')},
+               p.reference, p.context, {_json_text('p.metadata')}, r.id, {_uuid_text('r.public_id')}, r.model_id,
+               {_json_text('r.turns')}, {_json_text('r.metadata')}
+        FROM {_table(Response)} r
+        JOIN {_table(Prompt)} p ON p.id = r.prompt_id
+        WHERE r.id IN (SELECT i.response_id FROM {_table(Item)} i WHERE i.campaign_id IN {campaigns})
+        ORDER BY p.id, r.id
+    """
+    return stream(sql, params)
+
+
+def count_responses(campaign_ids):
+    return Response.objects.filter(items__campaign_id__in=campaign_ids).distinct().count()
+
+
+def verdict_rows(campaign_ids):
+    """Every verdict on the campaigns' items with each of its scores, in the order (verdict, axis position);
+    a failed verdict (no scores) gives one row with NULL axis and score.
+
+    Columns: verdict pk, item pk, campaign pk, item id, judge pk, job pk, sample, parse status, error kind,
+    rationale, axis pk, score.
+    """
+    campaigns, params = _in_list(campaign_ids)
+    sql = f"""
+        SELECT v.id, i.id, i.campaign_id, {_uuid_text('i.public_id')}, v.judge_id, v.job_id, v.sample,
+               v.parse_status, v.error_kind, v.rationale, s.axis_id, s.score
+        FROM {_table(Verdict)} v
+        JOIN {_table(Item)} i ON i.id = v.item_id
+        LEFT JOIN {_table(VerdictScore)} s ON s.verdict_id = v.id
+        LEFT JOIN {_table(RubricAxis)} a ON a.id = s.axis_id
+        WHERE i.campaign_id IN {campaigns}
+        ORDER BY v.id, a.position, s.axis_id
+    """
+    return stream(sql, params)
+
+
+def count_verdict_rows(campaign_ids):
+    verdicts = Verdict.objects.filter(item__campaign_id__in=campaign_ids)
+    scores = VerdictScore.objects.filter(verdict__item__campaign_id__in=campaign_ids).count()
+    return scores + verdicts.filter(scores__isnull=True).count()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lookups: small tables a build joins in Python
+
+
+@dataclass(frozen=True)
+class AnnotatorRow:
+    pk: int
+    pseudonym: str
+    tier: str
+    is_external: bool
+    username: str
+    email: str
+
+
+def release_campaigns(release):
+    return list(release.campaigns.select_related("rubric").order_by("slug"))
+
+
+def campaign_axes(campaigns):
+    """{rubric pk: [RubricAxis, ...] in rubric order} for the campaigns' rubrics."""
+    axes = {}
+    for axis in RubricAxis.objects.filter(rubric__in={c.rubric_id for c in campaigns}).order_by("position", "id"):
+        axes.setdefault(axis.rubric_id, []).append(axis)
+    return axes
+
+
+def rating_annotators(campaign_ids):
+    """The annotators with ratings in the campaigns; user name and e-mail of platform users, the handle of
+    external raters as their user name."""
+    rows = (Annotator.objects.filter(ratings__item__campaign_id__in=campaign_ids).distinct()
+            .values_list("id", "pseudonym", "tier", "is_external", "handle", "user__username", "user__email"))
+    return {pk: AnnotatorRow(pk, str(pseudonym), tier, external, username or handle, email or "")
+            for pk, pseudonym, tier, external, handle, username, email in rows}
+
+
+def campaign_models(campaign_ids):
+    """The language models behind the campaigns' items, by name."""
+    return list(LanguageModel.objects.filter(responses__items__campaign_id__in=campaign_ids).distinct()
+                .order_by("name"))
+
+
+def verdict_judges(campaign_ids):
+    """{pk: JudgeConfig} and {pk: JudgeJob} of the verdicts on the campaigns' items."""
+    verdicts = Verdict.objects.filter(item__campaign_id__in=campaign_ids)
+    judges = JudgeConfig.objects.filter(pk__in=verdicts.values("judge_id").distinct())
+    jobs = JudgeJob.objects.filter(pk__in=verdicts.exclude(job=None).values("job_id").distinct())
+    return {judge.pk: judge for judge in judges}, {job.pk: job for job in jobs}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Releases for the pages and the API
+
+
+def can_see_restricted(user):
+    """Researchers, leads and superusers may see restricted releases."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.groups.filter(name__in=("researcher", "lead")).exists()
+
+
+def visible_releases(user):
+    """Releases a reader may list: published ones, and restricted ones only for those who may see them."""
+    releases = Release.objects.filter(status=Release.Status.PUBLISHED)
+    if not can_see_restricted(user):
+        releases = releases.filter(restricted=False)
+    return releases.prefetch_related("campaigns").order_by("-published_at", "name")
+
+
+def release_for_reader(user, name, version):
+    """The release a reader asked for, or None when it does not exist for them: drafts are never public,
+    restricted ones need a researcher; a withdrawn one stays readable (its page says why)."""
+    release = Release.objects.filter(name=name, version=version).exclude(status=Release.Status.DRAFT).first()
+    if release is None or (release.restricted and not can_see_restricted(user)):
+        return None
+    return release
+
+
+def release_files(release):
+    return list(release.files.order_by("position", "path"))
+
+
+def other_versions(release):
+    return list(Release.objects.filter(name=release.name).exclude(pk=release.pk)
+                .exclude(status=Release.Status.DRAFT).order_by("-published_at"))
+
+
+def campaign_releases(campaign):
+    return list(Release.objects.filter(campaigns=campaign).order_by("-created_at"))
+
+
+def releases_led_by(user):
+    """Releases that include a campaign the user leads (superusers: all)."""
+    if user.is_superuser:
+        return Release.objects.all()
+    led = Campaign.objects.filter(
+        Q(created_by=user) | Q(memberships__user=user, memberships__role=CampaignMembership.Role.LEAD))
+    return Release.objects.filter(campaigns__in=led).distinct()

@@ -1,0 +1,167 @@
+"""Building a release's files into its folder.
+
+Everything is written into a staging folder beside the release folder, then moved into place in one
+rename, so a reader (or a failed build) never sees half a release. Order: the tables (three streaming
+passes, see exports.builders), rubric.json, agreement.json, meta_eval.json, README.md, then SHA256SUMS
+of those, the zip of all of them (with that SHA256SUMS), and finally SHA256SUMS again with the zip's
+line added: ``sha256sum -c SHA256SUMS`` passes both in the folder and in the unpacked zip.
+"""
+
+import shutil
+import time
+import uuid
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils import timezone
+
+from exports import builders, selectors, statistics
+from exports.card import dataset_card
+from exports.checksums import HashingFile, WrittenFile, sha256sums_text
+from exports.models import Release
+from exports.privacy import pseudonyms
+from exports.tables import write_json
+
+CHECKSUMS = "SHA256SUMS"
+README = "README.md"
+# Parquet is compressed already; deflating it again only costs time.
+STORED_SUFFIXES = (".parquet",)
+PROGRESS_INTERVAL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    files: list
+    stats: dict
+    card: str
+
+
+class BuildProgress:
+    """Writes a build's step and percentage on its release row, at most once a second.
+
+    The three streaming passes take 5–80 % in proportion to the rows read (counted up front); the
+    statistics 80–90 %; the card, checksums and zip the rest.
+    """
+
+    def __init__(self, release_pk):
+        self.release_pk = release_pk
+        self.total_rows = 0
+        self.rows = 0
+        self._written_at = 0.0
+
+    def step(self, step, percent=None):
+        self._save(step=step, percent=percent if percent is not None else self._row_percent(), force=True)
+
+    def advance(self, rows):
+        self.rows += rows
+        self._save(percent=self._row_percent())
+
+    def _row_percent(self):
+        return 5 + int(75 * self.rows / self.total_rows) if self.total_rows else 5
+
+    def _save(self, *, percent, step=None, force=False):
+        now = time.monotonic()
+        if not force and now - self._written_at < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._written_at = now
+        changes = {"build_progress": min(int(percent), 99), "build_heartbeat_at": timezone.now()}
+        if step is not None:
+            changes["build_step"] = step
+        Release.objects.filter(pk=self.release_pk, build_status=Release.BuildStatus.RUNNING).update(**changes)
+
+
+def build_release_files(release, folder, progress):
+    """Write every file of ``release`` into ``folder`` (replacing an earlier build of the draft)."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.building-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        result = _write_all(release, staging, progress)
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_all(release, folder, progress):
+    ctx = build_context(release, folder, progress)
+    ids = ctx.campaign_ids
+    progress.total_rows = (selectors.count_score_rows(ids) + selectors.count_responses(ids)
+                           + selectors.count_verdict_rows(ids))
+    progress.step(Release.BuildStep.RATINGS, 5)
+    files, human = builders.write_ratings_and_items(ctx)
+    progress.step(Release.BuildStep.RESPONSES)
+    files += builders.write_prompts_responses_pairs(ctx, human)
+    progress.step(Release.BuildStep.VERDICTS)
+    verdict_files, judged, judges, jobs = builders.write_verdicts(ctx)
+    files += verdict_files + builders.write_models(ctx)
+    progress.step(Release.BuildStep.STATISTICS, 80)
+    agreement = statistics.agreement_figures(ctx, human)
+    meta_eval = statistics.meta_eval_figures(ctx, human, judged, judges, jobs)
+    files += [write_json(folder, "rubric.json", rubric_document(ctx)),
+              write_json(folder, "agreement.json", agreement),
+              write_json(folder, "meta_eval.json", meta_eval)]
+    progress.step(Release.BuildStep.CARD, 90)
+    rows = {file.table: file.rows for file in files if file.table}
+    tiers = Counter(ctx.annotators[pk].tier for pk in set(human.annotator.tolist()))
+    card = dataset_card(release=release, campaigns=ctx.campaigns, axes_by_rubric=ctx.axes_by_rubric,
+                        specs=table_specs(ctx), written=rows, agreement=agreement, meta_eval=meta_eval,
+                        annotator_tiers=tiers)
+    files = [write_json(folder, README, card, fmt="md")] + files
+    files += checksums_and_zip(release, folder, files)
+    stats = {"rows": rows, "annotators": dict(tiers), "files": len(files),
+             "bytes": sum(file.size for file in files)}
+    return BuildResult(files, stats, card)
+
+
+def build_context(release, folder, progress=None):
+    campaigns = selectors.release_campaigns(release)
+    ids = [campaign.pk for campaign in campaigns]
+    annotators = selectors.rating_annotators(ids)
+    names = pseudonyms(release.secret, [row.pseudonym for row in annotators.values()])
+    return builders.BuildContext(
+        release=release, folder=folder, campaigns=campaigns, axes_by_rubric=selectors.campaign_axes(campaigns),
+        annotators=annotators, names={pk: names[row.pseudonym] for pk, row in annotators.items()},
+        models=selectors.campaign_models(ids), progress=progress,
+    )
+
+
+def table_specs(ctx):
+    return [builders.ratings_spec(ctx.release), builders.items_spec(ctx.release, ctx.axis_keys), builders.PROMPTS,
+            builders.RESPONSES, builders.MODELS, builders.VERDICTS, builders.PREFERENCE_PAIRS]
+
+
+def rubric_document(ctx):
+    """rubric.json: each campaign's rubric key, and each rubric in the format import_rubric reads."""
+    rubrics = {campaign.rubric.pk: campaign.rubric for campaign in ctx.campaigns}
+    return {
+        "campaigns": {campaign.slug: campaign.rubric.key for campaign in ctx.campaigns},
+        "rubrics": [
+            {"key": rubric.key, "name": rubric.name, "kind": rubric.kind, "description": rubric.description,
+             "axes": [{"key": axis.key, "label": {"ja": axis.label_ja, "en": axis.label_en},
+                       "criterion": {"ja": axis.criterion_ja, "en": axis.criterion_en},
+                       "min": axis.min_score, "max": axis.max_score, "points": axis.points}
+                      for axis in ctx.axes_by_rubric.get(pk, [])]}
+            for pk, rubric in rubrics.items()
+        ],
+    }
+
+
+def checksums_and_zip(release, folder, files):
+    """Write SHA256SUMS and the zip of everything; return their WrittenFiles (SHA256SUMS last)."""
+    (folder / CHECKSUMS).write_text(sha256sums_text(files))
+    archive = f"{release.name}-{release.version}.zip"
+    handle = HashingFile(folder / archive)
+    with handle, zipfile.ZipFile(handle, "w", allowZip64=True) as zipped:
+        for path in [file.path for file in files] + [CHECKSUMS]:
+            compression = zipfile.ZIP_STORED if path.endswith(STORED_SUFFIXES) else zipfile.ZIP_DEFLATED
+            zipped.write(folder / path, f"{release.name}-{release.version}/{path}", compress_type=compression)
+    zip_file = WrittenFile(archive, handle.size, handle.hexdigest, "zip")
+    checksums = write_json(folder, CHECKSUMS, sha256sums_text(files + [zip_file]), fmt="sha256")
+    return [zip_file, checksums]
+

@@ -1,0 +1,135 @@
+"""The figures a release publishes: agreement among the annotators (agreement.json) and each judge against
+the humans (meta_eval.json), per campaign, computed by annotation.agreement and judging.meta_eval from
+the arrays the build collected while it wrote the tables, so the figures describe exactly the rows
+published. Annotators are named by their release pseudonyms, as in the tables.
+
+Which verdicts count for a judge: its scored verdicts (failed ones have no scores and are only counted)
+of its latest job with verdicts in the campaign; for a judge without jobs, its imported verdicts.
+"""
+
+import numpy as np
+import pandas as pd
+
+from annotation import agreement
+from judging import meta_eval
+
+SAFETY_PREFIX = "safety"
+SCORED = ("ok", "imported")
+
+
+def _human_table(ctx, human, campaign_index):
+    """The ratings table of annotation.agreement for one campaign: item pk, annotator pseudonym, axis key, score."""
+    rows = human.campaign == campaign_index
+    annotator_pks, annotator_codes = np.unique(human.annotator[rows], return_inverse=True)
+    axis_pks, axis_codes = np.unique(human.axis[rows], return_inverse=True)
+    axes = ctx.axes
+    return pd.DataFrame({
+        "item": human.item[rows],
+        "annotator": np.array([ctx.names[pk] for pk in annotator_pks.tolist()], dtype=object)[annotator_codes],
+        "axis": np.array([axes[pk].key for pk in axis_pks.tolist()], dtype=object)[axis_codes],
+        "score": human.score[rows].astype(np.float64),
+    })
+
+
+def _rubric_keys(ctx, campaign):
+    return [axis.key for axis in ctx.axes_by_rubric.get(campaign.rubric_id, [])]
+
+
+def agreement_figures(ctx, human, *, replicates=agreement.DEFAULT_REPLICATES, seed=agreement.DEFAULT_SEED):
+    """agreement.json: for each campaign, the agreement report per axis of its rubric (ordinal alpha with a
+    bootstrap interval, pairwise agreement, kappa, per-annotator diagnostics)."""
+    campaigns = []
+    for index, campaign in enumerate(ctx.campaigns):
+        table = _human_table(ctx, human, index)
+        report = agreement.agreement_report(table, replicates=replicates, seed=seed)
+        computed = {axis["axis"]: axis for axis in report.as_dict()["axes"]}
+        campaigns.append({
+            "campaign": campaign.slug, "rubric": campaign.rubric.key, "level": report.level,
+            "replicates": report.replicates, "confidence": report.confidence, "seed": report.seed,
+            "n_items": report.n_items, "n_scores": len(table), "n_annotators": int(table["annotator"].nunique()),
+            "reason": _agreement_reason(table),
+            "axes": {key: computed.get(key) or {"axis": key, "reason": "no scores on this axis"}
+                     for key in _rubric_keys(ctx, campaign)},
+        })
+    return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}
+
+
+def _agreement_reason(table):
+    if not len(table):
+        return "no ratings"
+    if table["annotator"].nunique() < 2:
+        return "only one annotator rated: agreement needs two or more"
+    return None
+
+
+def meta_eval_figures(ctx, human, judged, judges, jobs, *, replicates=agreement.DEFAULT_REPLICATES,
+                      seed=agreement.DEFAULT_SEED):
+    """meta_eval.json: for each campaign, one entry per judge with verdicts in it (possibly none)."""
+    campaigns = []
+    for index, campaign in enumerate(ctx.campaigns):
+        table = _human_table(ctx, human, index)
+        item_models = _item_models(ctx, human, index)
+        entries = [
+            _judge_entry(ctx, campaign, index, judges[judge_pk], jobs, judged, table, item_models, replicates, seed)
+            for judge_pk in sorted({judge for (c, judge, _, _) in judged.counts if c == index},
+                                   key=lambda pk: judges[pk].name)
+        ]
+        campaigns.append({"campaign": campaign.slug, "rubric": campaign.rubric.key, "judges": entries})
+    return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}
+
+
+def _item_models(ctx, human, campaign_index):
+    rows = human.item_campaign == campaign_index
+    names = ctx.model_names
+    return pd.Series([names[pk] for pk in human.item_model[rows].tolist()], index=human.item_pk[rows], dtype=object)
+
+
+def _judge_entry(ctx, campaign, index, judge, jobs, judged, human_table, item_models, replicates, seed):
+    job_pk = _job_of_report(index, judge.pk, jobs, judged.counts)
+    counts = {status: n for (c, j, job, status), n in sorted(judged.counts.items())
+              if c == index and j == judge.pk and job == job_pk}
+    rows = (judged.campaign == index) & (judged.judge == judge.pk) & (judged.job == job_pk)
+    axes = ctx.axes
+    table = pd.DataFrame({
+        "item": judged.item[rows],
+        "axis": np.array([axes[pk].key for pk in judged.axis[rows].tolist()], dtype=object),
+        "score": judged.score[rows].astype(np.float64),
+        "sample": judged.sample[rows],
+    })
+    entry = {
+        "judge": judge.name, "judge_external": judge.is_external,
+        "job": str(jobs[job_pk].public_id) if job_pk != -1 else None,
+        "verdicts_by_status": counts, "n_human_scores": len(human_table), "n_judge_scores": len(table),
+        "reason": _judge_reason(human_table, table, counts),
+    }
+    keys = _rubric_keys(ctx, campaign)
+    if entry["reason"] is None:
+        report = meta_eval.meta_eval_report(
+            human_table, table, item_models, judge_name=judge.name, replicates=replicates, seed=seed,
+            safety_axes=[key for key in keys if key.startswith(SAFETY_PREFIX)],
+        ).as_dict()
+        computed = {axis["axis"]: axis for axis in report["axes"]}
+        entry.update(level=report["level"], replicates=report["replicates"], confidence=report["confidence"],
+                     seed=report["seed"])
+        entry["axes"] = {key: computed.get(key) or {"axis": key, "reason": "no human scores on this axis"}
+                         for key in keys}
+    return entry
+
+
+def _job_of_report(campaign_index, judge_pk, jobs, counts):
+    """The judge's latest job with verdicts in the campaign, or -1 (its imported verdicts)."""
+    job_pks = {job for (c, j, job, _) in counts if c == campaign_index and j == judge_pk and job != -1}
+    if not job_pks:
+        return -1
+    return max(job_pks, key=lambda pk: (jobs[pk].created_at, pk))
+
+
+def _judge_reason(human_table, judge_table, counts):
+    if not len(human_table):
+        return "no human ratings"
+    if not len(judge_table):
+        failed = sum(n for status, n in counts.items() if status not in SCORED)
+        return f"the judge has no scores ({failed} verdicts failed)" if failed else "the judge has no scores"
+    if not judge_table["item"].isin(human_table["item"]).any():
+        return "the judge scored none of the items the humans rated"
+    return None

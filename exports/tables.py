@@ -1,0 +1,121 @@
+"""The tables of a release and how each is written: Parquet, JSON Lines and CSV at once, chunk by chunk.
+
+A table is described by a TableSpec (column names, Arrow types and a description for the
+dataset card). A TableWriter takes rows (tuples in the spec's column order) a chunk at a
+time and appends them to the three files, so memory holds one chunk whatever the size of
+the table; each chunk becomes one Parquet row group. Files are hashed as they are written.
+
+List columns are JSON arrays in JSON Lines, lists in Parquet and JSON text in CSV (CSV
+has no lists); a missing value is null in JSON Lines and Parquet and an empty field in CSV.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from exports.checksums import HashingFile, WrittenFile
+
+DATA_FOLDER = "data"
+TABLE_FORMATS = ("parquet", "jsonl", "csv")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    description: str
+
+    @property
+    def is_list(self):
+        return pa.types.is_list(self.type)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self):
+        return [column.name for column in self.columns]
+
+    @property
+    def schema(self):
+        return pa.schema([(column.name, column.type) for column in self.columns])
+
+    @property
+    def csv_schema(self):
+        return pa.schema([(column.name, pa.string() if column.is_list else column.type) for column in self.columns])
+
+    def path(self, fmt):
+        return f"{DATA_FOLDER}/{self.name}.{fmt}"
+
+
+class TableWriter:
+    """Appends chunks of rows of one table to its Parquet, JSON Lines and CSV files.
+
+    Use as a context manager or call close(); ``files`` then lists what was written.
+    """
+
+    def __init__(self, folder, spec):
+        self.spec = spec
+        self.rows = 0
+        self.files = []
+        (Path(folder) / DATA_FOLDER).mkdir(parents=True, exist_ok=True)
+        self._handles = {fmt: HashingFile(Path(folder) / spec.path(fmt)) for fmt in TABLE_FORMATS}
+        self._parquet = pq.ParquetWriter(self._handles["parquet"], spec.schema, compression="zstd")
+        self._csv = pa_csv.CSVWriter(self._handles["csv"], spec.csv_schema)
+        self._list_columns = [index for index, column in enumerate(spec.columns) if column.is_list]
+        self._encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def write(self, rows):
+        """Append ``rows``, a list of tuples in the spec's column order."""
+        if not rows:
+            return
+        columns = list(zip(*rows))
+        arrays = [pa.array(values, type=column.type) for values, column in zip(columns, self.spec.columns)]
+        self._parquet.write_table(pa.Table.from_arrays(arrays, schema=self.spec.schema))
+        for index in self._list_columns:
+            arrays[index] = pa.array([_json_or_none(value) for value in columns[index]], type=pa.string())
+        self._csv.write_table(pa.Table.from_arrays(arrays, schema=self.spec.csv_schema))
+        self._handles["jsonl"].write(self._jsonl(rows).encode())
+        self.rows += len(rows)
+
+    def _jsonl(self, rows):
+        names, encode = self.spec.names, self._encode
+        return "".join([encode(dict(zip(names, row))) + "\n" for row in rows])
+
+    def close(self):
+        if self.files:
+            return self.files
+        self._parquet.close()
+        self._csv.close()
+        for fmt, handle in self._handles.items():
+            handle.close()
+            self.files.append(WrittenFile(self.spec.path(fmt), handle.size, handle.hexdigest, fmt,
+                                          self.spec.name, self.rows))
+        return self.files
+
+
+def _json_or_none(value):
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def write_json(folder, path, data, fmt="json"):
+    """Write ``data`` as indented UTF-8 JSON (or, for fmt="md" and text, as it is) and return the WrittenFile."""
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    handle = HashingFile(Path(folder) / path)
+    with handle:
+        handle.write(text.encode())
+    return WrittenFile(path, handle.size, handle.hexdigest, fmt)

@@ -1,0 +1,149 @@
+"""A built release, read back the way researchers read it: pandas in three formats, Hugging Face `datasets`
+on the folder, `sha256sum -c`, and the zip; every table has as many rows as the database."""
+
+import json
+import subprocess
+import zipfile
+
+import pandas as pd
+import pytest
+
+from exports.models import Release
+from exports.services import release_build, release_create, release_folder
+from tests.exports.release_factories import counts, rated_campaign
+
+TABLES = ("ratings", "items", "prompts", "responses", "models", "verdicts", "preference_pairs")
+
+
+@pytest.fixture
+def releases_root(settings, tmp_path):
+    settings.RELEASES_ROOT = tmp_path / "releases"
+    return settings.RELEASES_ROOT
+
+
+@pytest.fixture
+def built(db, releases_root):
+    campaign = rated_campaign()
+    release = release_create(campaigns=[campaign], version="1.0.0", queue=False)
+    release = release_build(release_id=release.pk)
+    assert release.build_status == Release.BuildStatus.SUCCEEDED, release.build_error
+    return release, campaign, release_folder(release)
+
+
+def test_every_table_loads_with_pandas_in_every_format_with_the_database_row_counts(built):
+    release, campaign, folder = built
+    expected = counts(campaign)
+    for table, rows in expected.items():
+        parquet = pd.read_parquet(folder / f"data/{table}.parquet")
+        jsonl = pd.read_json(folder / f"data/{table}.jsonl", lines=True)
+        csv = pd.read_csv(folder / f"data/{table}.csv")
+        assert (len(parquet), len(jsonl), len(csv)) == (rows, rows, rows), table
+        assert list(parquet.columns) == list(jsonl.columns) == list(csv.columns)
+    assert release.stats["rows"] == {**expected, "preference_pairs": 8}
+
+
+def test_hugging_face_datasets_loads_the_parquet_files_and_the_card_configs(built, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    from datasets import load_dataset
+
+    release, campaign, folder = built
+    expected = counts(campaign)
+    cache = str(tmp_path / "hf-cache")
+    files = {table: str(folder / f"data/{table}.parquet") for table in expected}
+    for table, rows in expected.items():
+        loaded = load_dataset("parquet", data_files=files[table], cache_dir=cache)["train"]
+        assert loaded.num_rows == rows, table
+    items = load_dataset(str(folder), "items", cache_dir=cache)["train"]
+    assert items.num_rows == expected["items"]
+    assert "relevance_scores" in items.column_names and "relevance_mean" in items.column_names
+
+
+def test_sha256sum_checks_every_file_in_the_folder_and_in_the_unpacked_zip(built, tmp_path):
+    release, _, folder = built
+    checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    listed = {line.split("  ", 1)[1] for line in (folder / "SHA256SUMS").read_text().splitlines()}
+    on_disk = {str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()}
+    assert listed == on_disk - {"SHA256SUMS"}
+    assert set(release.files.values_list("path", flat=True)) == on_disk
+
+    with zipfile.ZipFile(folder / f"{release.name}-{release.version}.zip") as zipped:
+        zipped.extractall(tmp_path / "unzipped")
+    unzipped = tmp_path / "unzipped" / f"{release.name}-{release.version}"
+    checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=unzipped, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert len(list(unzipped.rglob("*.parquet"))) == len(TABLES)
+
+
+def test_items_in_wide_form_hold_every_score_and_the_mean_per_axis(built):
+    _, campaign, folder = built
+    items = pd.read_parquet(folder / "data/items.parquet")
+    rated = items[items["n_ratings"] > 0]
+    assert len(rated) == 11 and (rated["n_ratings"] == 2).all()
+    row = rated.iloc[0]
+    assert len(row["overall_scores"]) == len(row["annotators"]) == 2
+    assert row["overall_mean"] == pytest.approx(sum(row["overall_scores"]) / 2)
+    unrated = items[items["n_ratings"] == 0].iloc[0]
+    assert len(unrated["overall_scores"]) == 0 and pd.isna(unrated["overall_mean"])
+    assert json.loads(pd.read_csv(folder / "data/items.csv")["annotators"][0])  # lists are JSON text in CSV
+
+
+def test_ratings_carry_pseudonyms_and_tiers_and_the_verdicts_their_judge(built):
+    _, _, folder = built
+    ratings = pd.read_parquet(folder / "data/ratings.parquet")
+    assert ratings["annotator"].str.fullmatch(r"ann-[0-9a-f]{8}").all()
+    assert ratings["annotator"].nunique() == 3
+    assert set(ratings["annotator_tier"]) == {"graduate", "vendor"}
+    verdicts = pd.read_parquet(folder / "data/verdicts.parquet")
+    job = verdicts[verdicts["judge"] == "gpt-judge"]
+    assert set(job["judge_model"]) == {"gpt-4o-2024-08-06"} and set(job["judge_template_version"]) == {2}
+    failed = job[job["parse_status"] == "parse_error"]
+    assert len(failed) == 1 and failed["score"].isna().all() and failed["axis"].isna().all()
+
+
+def test_agreement_meta_eval_rubric_and_card_hold_the_figures(built):
+    release, _, folder = built
+    agreement = json.loads((folder / "agreement.json").read_text())
+    axes = agreement["campaigns"][0]["axes"]
+    assert list(axes) == ["relevance", "fluency", "accuracy", "detail", "overall"]
+    assert axes["overall"]["alpha"]["value"] is not None
+    assert {a["annotator"] for a in axes["overall"]["annotators"]} <= set(
+        pd.read_parquet(folder / "data/ratings.parquet")["annotator"])
+    meta_eval = json.loads((folder / "meta_eval.json").read_text())
+    judges = {judge["judge"]: judge for judge in meta_eval["campaigns"][0]["judges"]}
+    assert set(judges) == {"gpt-judge", "vendor-judge"}
+    assert judges["gpt-judge"]["verdicts_by_status"] == {"ok": 11, "parse_error": 1}
+    assert "overall" in judges["gpt-judge"]["axes"]
+    rubric = json.loads((folder / "rubric.json").read_text())
+    assert rubric["campaigns"] == {"jp-release": "quality-5x5"} and len(rubric["rubrics"][0]["axes"]) == 5
+
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---\nlicense: cc-by-4.0\nlanguage:\n- ja\n")
+    assert "path: data/ratings.parquet" in card and "size_categories:\n- n<1K" in card
+    assert "## Agreement among annotators" in card and "| overall | 11 |" in card
+    assert card == release.card
+
+
+def test_a_campaign_with_no_ratings_still_builds_empty_tables(db, releases_root):
+    from annotation.models import Campaign, Rubric
+
+    campaign = Campaign.objects.create(slug="empty", name="空", rubric=Rubric.objects.get(key="quality-5x5"))
+    release = release_build(release_id=release_create(campaigns=[campaign], version="0.1.0", queue=False).pk)
+    assert release.build_status == Release.BuildStatus.SUCCEEDED, release.build_error
+    folder = release_folder(release)
+    assert len(pd.read_parquet(folder / "data/ratings.parquet")) == 0
+    assert len(pd.read_csv(folder / "data/ratings.csv")) == 0
+    assert json.loads((folder / "agreement.json").read_text())["campaigns"][0]["reason"] == "no ratings"
+
+
+def test_rebuilding_a_draft_replaces_its_folder_and_files(built):
+    from exports.services import release_rebuild
+
+    release, _, folder = built
+    (folder / "stray.txt").write_text("left from before")
+    release_rebuild(release=release)
+    release = release_build(release_id=release.pk)
+    assert release.build_status == Release.BuildStatus.SUCCEEDED
+    assert not (folder / "stray.txt").exists()
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no staging left behind
