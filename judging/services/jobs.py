@@ -230,10 +230,19 @@ def judge_job_retry_failures(*, job):
         JudgeUnit.objects.filter(condition, job=job).update(status=JudgeUnit.Status.PENDING, lease_token=None,
                                                               lease_expires_at=None)
         if job.status in (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.PAUSED):
-            JudgeJob.objects.filter(pk=job.pk).update(status=Status.QUEUED, finished_at=None, message="")
-            job.refresh_from_db()
-            _queue_run(job)
+            _requeue_finished(job)
     return len(keys)
+
+
+def _requeue_finished(job):
+    try:
+        with transaction.atomic():
+            JudgeJob.objects.filter(pk=job.pk).update(status=Status.QUEUED, finished_at=None, message="")
+    except IntegrityError:
+        raise HyokaError(f"judge {job.config.name} has another unfinished job on {job.campaign.slug}; "
+                         f"finish or cancel it first.") from None
+    job.refresh_from_db()
+    _queue_run(job)
 
 
 def judge_jobs_recover():
