@@ -47,6 +47,12 @@ class JobProgress:
                  "percent": 100 * self.error_rates.get(kind, 0)}
                 for kind, count in sorted(self.call_errors.items(), key=lambda pair: -pair[1])]
 
+    def failure_rows(self):
+        """The failed units by verdict status, with their label."""
+        labels = dict(Verdict.ParseStatus.choices)
+        return [{"kind": kind, "label": labels.get(kind, kind), "count": count}
+                for kind, count in sorted(self.failures.items(), key=lambda pair: -pair[1])]
+
     def as_json(self):
         return {
             "status": self.status, "total": self.total, "done": self.done, "failed": self.failed,
