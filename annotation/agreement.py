@@ -734,6 +734,26 @@ def estimate_with_interval(value: float, replicate_values: np.ndarray, confidenc
     return Estimate(value, float(low), float(high), replicates=len(defined), dropped=dropped)
 
 
+def mean_with_interval(values: np.ndarray, *, replicates: int = DEFAULT_REPLICATES,
+                       confidence: float = DEFAULT_CONFIDENCE, seed: int | Sequence[int] = DEFAULT_SEED) -> Estimate:
+    """The mean of `values` (one per item, NaN ignored) with the percentile interval of the mean over
+    resamples of the items with replacement. A resample is drawn as multinomial counts of the distinct
+    values (bootstrap_class_counts): the same distribution as drawing items, in O(distinct values)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return Estimate.undefined("no items")
+    mean = float(values.mean())
+    if replicates == 0:
+        return Estimate(mean)
+    if len(values) < 2:
+        return Estimate(mean, reason="only one item: no interval")
+    distinct, sizes = np.unique(values, return_counts=True)
+    means = np.concatenate([counts @ distinct / len(values)
+                            for counts in bootstrap_class_counts(sizes, replicates, seed)])
+    return estimate_with_interval(mean, means, confidence)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Pairwise agreement, kappa and per-annotator diagnostics
 
@@ -852,6 +872,16 @@ def constant_input_reason(x: np.ndarray, y: np.ndarray, x_name: str, y_name: str
 
 # ---------------------------------------------------------------------------------------------------------
 # Small helpers
+
+
+def unscored_axis_agreement(axis: Hashable, *, level: str = DEFAULT_LEVEL,
+                            min_common_items: int = MIN_COMMON_ITEMS) -> AxisAgreement:
+    """The AxisAgreement of an axis without any score (counts 0, every statistic undefined with its
+    reason), for reports that list every axis of a rubric."""
+    empty = np.zeros(0, dtype=np.int64)
+    ratings = axis_ratings(empty, empty, np.zeros(0), np.zeros(0))
+    return _axis_agreement(axis, ratings, alpha_point(ratings, level), np.zeros(0, dtype=object), level,
+                           min_common_items)
 
 
 def _count_distinct(codes: np.ndarray) -> int:

@@ -1,3 +1,11 @@
 """The campaign report for leads: the page, and the same numbers as JSON through the API."""
 
-urlpatterns = []
+from django.urls import path
+
+from exports import report_api, report_views
+
+urlpatterns = [
+    path("campaigns/<slug:slug>/report/", report_views.campaign_report_page, name="campaign_report"),
+    path("api/campaigns/<slug:slug>/agreement/", report_api.AgreementApi.as_view(), name="api_agreement"),
+    path("api/campaigns/<slug:slug>/meta-eval/", report_api.MetaEvalApi.as_view(), name="api_meta_eval"),
+]

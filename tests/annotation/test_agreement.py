@@ -415,3 +415,32 @@ def test_report_serialises_to_json_with_plain_values():
     text = json.dumps(report.as_dict(), allow_nan=False)
     assert json.loads(text)["axes"][1]["alpha"]["value"] is None
     assert type(report.axes[0].annotators[0].annotator) is int
+
+
+def test_an_unscored_axis_reports_zero_counts_and_says_why():
+    axis = agreement.unscored_axis_agreement("detail", level="interval")
+    assert (axis.axis, axis.level, axis.n_items, axis.n_ratings, axis.annotators) == ("detail", "interval", 0, 0, ())
+    assert axis.alpha.value is None and axis.alpha.reason == "no scores on this axis"
+    assert json.loads(json.dumps(dataclasses.asdict(axis), allow_nan=False))["mean_kappa"]["value"] is None
+
+
+# --- mean of item scores with an interval -------------------------------------------------------------------
+
+
+def test_mean_with_interval_matches_the_item_bootstrap():
+    rng = np.random.default_rng(23)
+    values = rng.choice([1.0, 1.5, 2.0, 3.0, 4.5, 5.0], size=400)
+    estimate = agreement.mean_with_interval(values, replicates=4000, seed=5)
+    naive = values[rng.integers(0, len(values), size=(4000, len(values)))].mean(axis=1)
+    low, high = np.quantile(naive, [0.025, 0.975])
+    assert estimate.value == pytest.approx(values.mean())
+    assert (estimate.low, estimate.high) == pytest.approx((low, high), abs=0.02)
+    assert estimate.replicates == 4000 and estimate.low < estimate.value < estimate.high
+    assert agreement.mean_with_interval(values, replicates=4000, seed=5) == estimate
+
+
+def test_mean_with_interval_of_too_few_items_says_why():
+    assert agreement.mean_with_interval(np.array([nan]), replicates=10).reason == "no items"
+    one = agreement.mean_with_interval(np.array([3.0, nan]), replicates=10)
+    assert (one.value, one.low, one.reason) == (3.0, None, "only one item: no interval")
+    assert agreement.mean_with_interval(np.array([2.0, 4.0]), replicates=0) == agreement.Estimate(3.0)

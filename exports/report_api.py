@@ -1,0 +1,69 @@
+"""The campaign report's numbers as JSON, for the leads of the campaign: the same objects as the
+`agreement --json` and `meta_eval --json` commands print."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation import access, agreement
+from annotation.agreement_selectors import campaign_agreement
+from judging.meta_eval_selectors import campaign_meta_eval, judge_for_report
+
+MAX_REPLICATES = 10_000
+
+
+class BootstrapSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=agreement.LEVELS, default=agreement.DEFAULT_LEVEL)
+    replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES, default=agreement.DEFAULT_REPLICATES)
+    seed = serializers.IntegerField(min_value=0, default=agreement.DEFAULT_SEED)
+
+
+def query_options(serializer_class, request):
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+BOOTSTRAP_PARAMETERS = [
+    OpenApiParameter("level", str, enum=list(agreement.LEVELS), description="Level of measurement of alpha."),
+    OpenApiParameter("replicates", int, description=f"Bootstrap replicates per interval, 0 to {MAX_REPLICATES}."),
+    OpenApiParameter("seed", int, description="Seed of the bootstrap."),
+]
+REPORT_DESCRIPTION = (
+    "One object keyed by axis key (every axis of the rubric, in rubric order) plus \"meta\": the run's "
+    "parameters and counts, and \"reason\" (why nothing could be computed, or null). Statistics are "
+    "{value, low, high, reason, replicates, dropped}; an undefined one has value null and a reason."
+)
+
+
+class AgreementApi(APIView):
+    class InputSerializer(BootstrapSerializer):
+        normalise = serializers.BooleanField(default=False)
+
+    @extend_schema(
+        parameters=[*BOOTSTRAP_PARAMETERS, OpenApiParameter("normalise", bool, description="z-score per annotator.")],
+        responses={200: OpenApiTypes.OBJECT}, description=REPORT_DESCRIPTION,
+        summary="Agreement among the annotators, per axis (as the agreement command's --json)",
+    )
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        return Response(campaign_agreement(campaign, **query_options(self.InputSerializer, request)))
+
+
+class MetaEvalApi(APIView):
+    class InputSerializer(BootstrapSerializer):
+        judge = serializers.CharField(help_text="Name of the judge config or of the imported verdicts' judge.")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("judge", str, required=True, description="Name of the judge."),
+                    *BOOTSTRAP_PARAMETERS],
+        responses={200: OpenApiTypes.OBJECT}, description=REPORT_DESCRIPTION,
+        summary="A judge against the human ratings, per axis (as the meta_eval command's --json)",
+    )
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        options = query_options(self.InputSerializer, request)
+        judge = judge_for_report(options.pop("judge"))
+        return Response(campaign_meta_eval(campaign, judge, **options))

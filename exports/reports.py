@@ -1,0 +1,332 @@
+"""The campaign report page: agreement among the annotators and a judge against the humans, as tables and
+server-drawn charts. Reads through the annotation and judging selectors (the same numbers as the
+`agreement` and `meta_eval` commands and the API), then shapes them for the template.
+
+Nothing is cached: 1,000 replicates on a campaign of a few thousand ratings take well under a second. For
+large campaigns the page uses fewer replicates by default and says so; ?replicates= asks for more, up to
+MAX_REPLICATES.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext as _, gettext_lazy
+
+from annotation import agreement
+from annotation.agreement_selectors import campaign_agreement, campaign_item_models, campaign_ratings
+from annotation.models import Item, Rubric
+from exports import svg_charts
+from judging.meta_eval_selectors import campaign_judges, campaign_meta_eval, judge_for_report, report_inputs
+
+DEFAULT_REPLICATES = agreement.DEFAULT_REPLICATES
+MAX_REPLICATES = 2000
+LARGE_CAMPAIGN_SCORES = 200_000
+LARGE_CAMPAIGN_REPLICATES = 200
+# An annotator is flagged when alpha rises this much without them, or their scores correlate this weakly
+# with the others' mean.
+UNRELIABLE_ALPHA_RISE = 0.05
+UNRELIABLE_CORRELATION = 0.3
+LEVEL_NAMES = {
+    "ordinal": gettext_lazy("Ordinal"), "interval": gettext_lazy("Interval"),
+    "nominal": gettext_lazy("Nominal"), "ratio": gettext_lazy("Ratio"),
+}
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What the page was asked for: `replicates` None means the default for the campaign's size."""
+
+    judge: str | None = None
+    level: str = agreement.DEFAULT_LEVEL
+    replicates: int | None = None
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    model: str
+    human: agreement.Estimate | None
+    n_human_items: int
+    judge: agreement.Estimate | None
+    n_judge_items: int
+
+
+@dataclass(frozen=True)
+class AxisSection:
+    key: str
+    label: str
+    min_score: int
+    max_score: int
+    agreement: dict
+    meta_eval: dict | None
+    leaderboard: list[LeaderboardRow]
+    distribution_chart: str
+    leaderboard_chart: str
+    heatmap_chart: str | None
+
+
+@dataclass(frozen=True)
+class AnnotatorCell:
+    n_ratings: int
+    alpha_without: dict
+    correlation_with_others: dict
+    unreliable: bool
+
+
+@dataclass(frozen=True)
+class AnnotatorRow:
+    annotator: str
+    cells: list[AnnotatorCell | None]
+
+    @property
+    def unreliable(self):
+        return any(cell is not None and cell.unreliable for cell in self.cells)
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    campaign: object
+    level: str
+    replicates: int
+    judges: list[str] = field(default_factory=list)
+    judge: str | None = None
+    notices: list[str] = field(default_factory=list)
+    n_items: int = 0
+    n_scores: int = 0
+    n_annotators: int = 0
+    n_judge_scores: int = 0
+    agreement: dict | None = None
+    meta_eval: dict | None = None
+    sections: list[AxisSection] = field(default_factory=list)
+    annotators: list[AnnotatorRow] = field(default_factory=list)
+
+    @property
+    def has_ratings(self):
+        return self.n_scores > 0
+
+    @property
+    def agreement_reasons(self):
+        """Why alpha is undefined on some axes (or has no interval): "label: reason" lines."""
+        return [f"{section.label}: {section.agreement['alpha']['reason']}" for section in self.sections
+                if section.agreement["alpha"]["reason"]]
+
+    @property
+    def meta_eval_reason(self):
+        return self.meta_eval["meta"]["reason"] if self.meta_eval else None
+
+
+def report_request(query):
+    """A ReportRequest from the page's query string; values that make no sense fall back to the defaults."""
+    level = query.get("level") if query.get("level") in agreement.LEVELS else agreement.DEFAULT_LEVEL
+    try:
+        replicates = max(0, int(query["replicates"]))
+    except (KeyError, ValueError):
+        replicates = None
+    return ReportRequest(judge=query.get("judge") or None, level=level, replicates=replicates)
+
+
+def campaign_report(campaign, request=ReportRequest()):
+    """Everything the report page shows, computed from one read of the ratings and of the judge's scores."""
+    if campaign.rubric.kind != Rubric.Kind.LIKERT:
+        notice = _("This campaign compares responses in pairs: its report is not available yet.")
+        return CampaignReport(campaign, request.level, 0, notices=[notice])
+    ratings = campaign_ratings(campaign)
+    item_models = campaign_item_models(campaign)
+    replicates, notices = chosen_replicates(request.replicates, len(ratings))
+    judges = campaign_judges(campaign)
+    judge = request.judge if request.judge in judges else (judges[0] if judges else None)
+    agreement_json = campaign_agreement(campaign, level=request.level, replicates=replicates, ratings=ratings)
+    inputs = meta_eval_json = None
+    if judge is not None:
+        inputs = report_inputs(campaign, judge_for_report(judge), ratings=ratings, item_models=item_models)
+        meta_eval_json = campaign_meta_eval(campaign, judge_for_report(judge), level=request.level,
+                                            replicates=replicates, inputs=inputs)
+    judge_scores = inputs.judge if inputs is not None else None
+    return CampaignReport(
+        campaign=campaign, level=request.level, replicates=replicates, judges=judges, judge=judge,
+        notices=notices + data_notices(campaign, agreement_json, request.judge, judge, judges, meta_eval_json),
+        n_items=len(item_models), n_scores=len(ratings), n_annotators=agreement_json["meta"]["n_annotators"],
+        n_judge_scores=0 if judge_scores is None else len(judge_scores),
+        agreement=agreement_json, meta_eval=meta_eval_json,
+        sections=axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, meta_eval_json,
+                               judge, replicates),
+        annotators=annotator_rows(agreement_json),
+    )
+
+
+def chosen_replicates(requested, n_scores):
+    """The replicates to use, and notices about the choice."""
+    if requested is None:
+        if n_scores > LARGE_CAMPAIGN_SCORES:
+            return LARGE_CAMPAIGN_REPLICATES, [_(
+                "This campaign is large: the intervals rest on %(replicates)s bootstrap replicates. "
+                "Ask for more with ?replicates= (at most %(cap)s), or run the agreement command."
+            ) % {"replicates": LARGE_CAMPAIGN_REPLICATES, "cap": MAX_REPLICATES}]
+        return DEFAULT_REPLICATES, []
+    if requested > MAX_REPLICATES:
+        return MAX_REPLICATES, [_(
+            "This page uses at most %(cap)s bootstrap replicates; run the agreement or meta_eval command for more."
+        ) % {"cap": MAX_REPLICATES}]
+    return requested, []
+
+
+def data_notices(campaign, agreement_json, requested_judge, judge, judges, meta_eval_json):
+    """Why parts of the report are empty, in words a lead can act on."""
+    meta = agreement_json["meta"]
+    axes = [value for key, value in agreement_json.items() if key != "meta"]
+    notices = []
+    if not Item.objects.filter(campaign=campaign).exists():
+        notices.append(_("This campaign has no items yet: import responses first."))
+    elif meta["n_scores"] == 0:
+        notices.append(_("No ratings yet: agreement and the comparison with judges need human ratings."))
+    elif meta["n_annotators"] < 2:
+        notices.append(_("Only one annotator has rated so far: agreement needs two or more annotators on the "
+                         "same items."))
+    elif not any(axis["n_pairable_items"] for axis in axes):
+        notices.append(_("No item has been rated by two annotators yet: agreement rests on the items rated by "
+                         "two or more."))
+    if requested_judge and requested_judge != judge:
+        notices.append(_("Judge %(name)s has no scores in this campaign.") % {"name": requested_judge})
+    if not judges:
+        notices.append(_("No judge has scored this campaign yet: run a judge job or import verdicts to compare "
+                         "a judge with the humans."))
+    elif meta_eval_json and meta_eval_json["meta"]["reason"] and meta["n_scores"]:
+        notices.append(_("The judge cannot be compared with the humans: %(reason)s.")
+                       % {"reason": meta_eval_json["meta"]["reason"]})
+    return notices
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Per axis: distributions, leaderboard, heatmap
+
+
+def axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, meta_eval_json, judge, replicates):
+    human_counts = score_counts(ratings, item_models)
+    judge_counts = score_counts(judge_scores, item_models) if judge_scores is not None else None
+    human_means = item_scores(ratings, "mean")
+    judge_medians = item_scores(judge_scores, "median") if judge_scores is not None else None
+    models = sorted(set(item_models))
+    sections = []
+    for index, axis in enumerate(campaign.rubric.axes.order_by("position", "id")):
+        label = axis_label(axis)
+        leaderboard = leaderboard_rows(models, item_models, human_means.get(axis.key),
+                                       judge_medians.get(axis.key) if judge_medians is not None else None,
+                                       replicates, seed=[index])
+        axis_meta = meta_eval_json[axis.key] if meta_eval_json and "instance" in meta_eval_json[axis.key] else None
+        sections.append(AxisSection(
+            key=axis.key, label=label, min_score=axis.min_score, max_score=axis.max_score,
+            agreement=agreement_json[axis.key], meta_eval=axis_meta, leaderboard=leaderboard,
+            distribution_chart=distribution_chart(label, axis, models, human_counts, judge_counts, judge),
+            leaderboard_chart=leaderboard_chart(label, axis, leaderboard, judge),
+            heatmap_chart=heatmap_chart(label, axis_meta, judge),
+        ))
+    return sections
+
+
+def axis_label(axis):
+    return axis.label_en if (get_language() or "ja").startswith("en") else axis.label_ja
+
+
+def score_counts(scores, item_models):
+    """{(axis key, model): {score: count}} over every score row (every sample of a judge)."""
+    if scores is None or not len(scores):
+        return {}
+    models = item_models.reindex(scores["item"].to_numpy()).to_numpy()
+    counted = scores.assign(model=models).groupby(["axis", "model", "score"], sort=False).size()
+    found = {}
+    for (axis, model, score), count in counted.items():
+        found.setdefault((axis, model), {})[int(score)] = int(count)
+    return found
+
+
+def item_scores(scores, how):
+    """{axis key: Series item → the mean (humans) or median (judge samples) of the item's scores}."""
+    if scores is None or not len(scores):
+        return {}
+    grouped = scores.groupby(["axis", "item"], sort=True)["score"].agg(how)
+    return {axis: grouped.loc[axis] for axis in grouped.index.get_level_values(0).unique()}
+
+
+def leaderboard_rows(models, item_models, human, judge, replicates, seed):
+    """Per model, the mean over its items of the humans' mean score and of the judge's median score, each
+    with a bootstrap interval over the model's items; by human mean, best first."""
+    rows = []
+    for index, model in enumerate(models):
+        human_values = _model_values(human, item_models, model)
+        judge_values = _model_values(judge, item_models, model)
+        rows.append(LeaderboardRow(
+            model=model,
+            human=_mean(human_values, replicates, [*seed, index, 0]), n_human_items=len(human_values),
+            judge=_mean(judge_values, replicates, [*seed, index, 1]) if judge is not None else None,
+            n_judge_items=len(judge_values),
+        ))
+    return sorted(rows, key=lambda row: (row.human is None, -(row.human.value if row.human else 0), row.model))
+
+
+def _model_values(item_values, item_models, model):
+    if item_values is None:
+        return np.zeros(0)
+    models = item_models.reindex(item_values.index).to_numpy()
+    return item_values.to_numpy(dtype=float)[models == model]
+
+
+def _mean(values, replicates, seed):
+    return agreement.mean_with_interval(values, replicates=replicates, seed=seed) if len(values) else None
+
+
+def distribution_chart(label, axis, models, human_counts, judge_counts, judge):
+    categories = list(range(axis.min_score, axis.max_score + 1))
+    rows = []
+    for model in models:
+        rows.append((f"{model} · {_('humans')}", _counts(human_counts.get((axis.key, model)), categories)))
+        if judge_counts is not None:
+            rows.append((f"{model} · {judge}", _counts(judge_counts.get((axis.key, model)), categories)))
+    title = _("%(axis)s: share of each score, by model") % {"axis": label}
+    return mark_safe(svg_charts.stacked_bars(rows, categories, title=title))
+
+
+def _counts(found, categories):
+    found = found or {}
+    return [found.get(category, 0) for category in categories]
+
+
+def leaderboard_chart(label, axis, leaderboard, judge):
+    def point(estimate):
+        return None if estimate is None or estimate.value is None else svg_charts.Interval(
+            estimate.value, estimate.low, estimate.high)
+
+    series = [_("humans")] + ([judge] if judge else [])
+    rows = [(row.model, [point(row.human)] + ([point(row.judge)] if judge else [])) for row in leaderboard]
+    title = _("%(axis)s: mean score by model, with 95%% intervals") % {"axis": label}
+    return mark_safe(svg_charts.interval_chart(rows, series, scale=(axis.min_score, axis.max_score), title=title))
+
+
+def heatmap_chart(label, axis_meta, judge):
+    if axis_meta is None or not axis_meta["instance"]["confusion"]["labels"]:
+        return None
+    confusion = axis_meta["instance"]["confusion"]
+    title = _("%(axis)s: humans (mean, rounded) against %(judge)s, items per cell") % {"axis": label, "judge": judge}
+    return mark_safe(svg_charts.heatmap(confusion["counts"], confusion["labels"], confusion["labels"], title=title,
+                                        row_title=_("humans"), column_title=judge))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Annotators
+
+
+def annotator_rows(agreement_json):
+    """One row per annotator (in order of appearance), one cell per axis (None where they scored nothing)."""
+    axes = [value for key, value in agreement_json.items() if key != "meta"]
+    by_axis = [{row["annotator"]: row for row in axis["annotators"]} for axis in axes]
+    names = list(dict.fromkeys(name for found in by_axis for name in found))
+    return [AnnotatorRow(str(name), [_annotator_cell(found.get(name), axis["alpha"]) for axis, found in
+                                     zip(axes, by_axis)]) for name in names]
+
+
+def _annotator_cell(row, alpha):
+    if row is None:
+        return None
+    without, correlation = row["alpha_without"]["value"], row["correlation_with_others"]["value"]
+    unreliable = ((without is not None and alpha["value"] is not None and without - alpha["value"] >= UNRELIABLE_ALPHA_RISE)
+                  or (correlation is not None and correlation < UNRELIABLE_CORRELATION))
+    return AnnotatorCell(row["n_ratings"], row["alpha_without"], row["correlation_with_others"], unreliable)

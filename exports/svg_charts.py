@@ -1,0 +1,241 @@
+"""Charts as inline SVG, drawn on the server: no JavaScript, no library, nothing fetched. Pure Python.
+
+Each function takes plain numbers and labels and returns the markup of one <svg> element (text escaped),
+with a <title> naming the chart and a <title> on every mark, so a pointer or a screen reader gets the
+number behind it. Sizes are in CSS pixels; the page's stylesheet may scale the charts down (viewBox).
+Colours are set here, so a chart reads the same wherever it is shown.
+"""
+
+from dataclasses import dataclass
+from html import escape
+
+INK = "#1f2933"
+MUTED = "#5f6b76"
+GRID = "#e3e0d8"
+SERIES_COLOURS = ("#2b4b6f", "#c8742c", "#2f6b4f", "#8a3b8f")  # indigo (humans), persimmon (judge), ...
+# Low scores red, the middle sand, high scores indigo.
+_SCORE_ANCHORS = ((178, 61, 55), (224, 143, 106), (238, 227, 200), (126, 163, 196), (43, 75, 111))
+_HIGH = _SCORE_ANCHORS[-1]
+_FONT_SIZE = 12
+_LABEL_WIDTH = 170
+_CHAR_WIDTH = 7.0  # rough width of a Latin character at 12px, for fitting labels
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A value with an optional interval (low and high both set, or both None)."""
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+
+
+def score_colours(count: int) -> list[str]:
+    """`count` colours for the points of a scale, from red (lowest) through sand to indigo (highest)."""
+    if count == 1:
+        return [_hex(_SCORE_ANCHORS[-1])]
+    colours = []
+    for index in range(count):
+        position = index / (count - 1) * (len(_SCORE_ANCHORS) - 1)
+        anchor = min(int(position), len(_SCORE_ANCHORS) - 2)
+        colours.append(_hex(_mix(_SCORE_ANCHORS[anchor], _SCORE_ANCHORS[anchor + 1], position - anchor)))
+    return colours
+
+
+def stacked_bars(rows: list[tuple[str, list[int]]], categories: list, *, title: str, colours: list[str] | None = None,
+                 width: int = 640, row_height: int = 22, category_name: str = "") -> str:
+    """One horizontal bar per row, split into the shares of each category (each bar is 100%).
+
+    `rows` are (label, counts per category); a row whose counts are all 0 gets an empty outline.
+    """
+    colours = colours or score_colours(len(categories))
+    plot_left, plot_width = _LABEL_WIDTH, width - _LABEL_WIDTH - 56
+    legend_height = 26
+    height = legend_height + len(rows) * (row_height + 6) + 4
+    parts = [_legend([f"{category_name}{category}" for category in categories], colours, plot_left, 6)]
+    for index, (label, counts) in enumerate(rows):
+        y = legend_height + index * (row_height + 6)
+        parts.append(_row_label(label, plot_left - 8, y + row_height / 2))
+        parts.extend(_bar_segments(label, counts, categories, colours, plot_left, plot_width, y, row_height,
+                                   category_name))
+        parts.append(_text(f"n={sum(counts)}", plot_left + plot_width + 6, y + row_height / 2, anchor="start",
+                           fill=MUTED, css="chart__note"))
+    return _svg(title, width, height, parts)
+
+
+def _bar_segments(label, counts, categories, colours, left, width, y, height, category_name):
+    total = sum(counts)
+    if not total:
+        return [f'<rect x="{left}" y="{y}" width="{width}" height="{height}" fill="none" stroke="{GRID}"/>']
+    parts, x = [], float(left)
+    for category, count, colour in zip(categories, counts, colours):
+        if not count:
+            continue
+        segment = width * count / total
+        share = count / total
+        tip = f"{label}: {category_name}{category}: {count} ({share:.0%})"
+        parts.append(f'<rect x="{_n(x)}" y="{y}" width="{_n(segment)}" height="{height}" fill="{colour}" '
+                     f'data-category="{escape(str(category))}" data-count="{count}"><title>{escape(tip)}</title></rect>')
+        if segment >= 30:
+            parts.append(_text(f"{share:.0%}", x + segment / 2, y + height / 2, fill=_text_colour(colour),
+                               css="chart__value"))
+        x += segment
+    return parts
+
+
+def interval_chart(rows: list[tuple[str, list[Interval | None]]], series: list[str], *, scale: tuple[float, float],
+                   title: str, width: int = 640, row_height: int = 30) -> str:
+    """Dots with whiskers: one row per label, one dot per series (offset vertically), on a shared scale.
+
+    `rows` are (label, one Interval or None per series); a value outside `scale` is clipped to the edge.
+    """
+    low_end, high_end = scale
+    plot_left, plot_width = _LABEL_WIDTH, width - _LABEL_WIDTH - 24
+    top, axis_height = 26, 22
+    height = top + len(rows) * row_height + axis_height
+
+    def x_of(value):
+        share = (min(max(value, low_end), high_end) - low_end) / (high_end - low_end or 1)
+        return plot_left + share * plot_width
+
+    parts = [_legend(series, list(SERIES_COLOURS), plot_left, 6)]
+    parts += _scale_axis(low_end, high_end, x_of, top, top + len(rows) * row_height)
+    offsets = [(index - (len(series) - 1) / 2) * min(8, row_height / (len(series) + 1)) for index in range(len(series))]
+    for index, (label, points) in enumerate(rows):
+        middle = top + index * row_height + row_height / 2
+        parts.append(_row_label(label, plot_left - 8, middle))
+        for name, point, offset, colour in zip(series, points, offsets, SERIES_COLOURS):
+            if point is not None:
+                parts.append(_dot_with_whisker(f"{label} ({name})", point, x_of, middle + offset, colour))
+    return _svg(title, width, height, parts)
+
+
+def _scale_axis(low_end, high_end, x_of, top, bottom):
+    parts = []
+    step = _tick_step(high_end - low_end)
+    tick = low_end
+    while tick <= high_end + 1e-9:
+        x = x_of(tick)
+        parts.append(f'<line x1="{_n(x)}" y1="{top}" x2="{_n(x)}" y2="{bottom}" stroke="{GRID}"/>')
+        parts.append(_text(f"{tick:g}", x, bottom + 12, fill=MUTED, css="chart__tick"))
+        tick += step
+    return parts
+
+
+def _tick_step(span):
+    """Whole steps on a scale of 3 points or more (Likert scales), finer ones below."""
+    for step in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100):
+        if span / step <= 10 and (step >= 1 or span < 3):
+            return step
+    return span / 10
+
+
+def _dot_with_whisker(name, point, x_of, y, colour):
+    tip = f"{name}: {point.value:.2f}"
+    parts = []
+    if point.low is not None and point.high is not None:
+        tip += f" [{point.low:.2f}, {point.high:.2f}]"
+        x1, x2 = x_of(point.low), x_of(point.high)
+        parts.append(f'<line x1="{_n(x1)}" y1="{_n(y)}" x2="{_n(x2)}" y2="{_n(y)}" stroke="{colour}" stroke-width="2"/>')
+        parts += [f'<line x1="{_n(x)}" y1="{_n(y - 4)}" x2="{_n(x)}" y2="{_n(y + 4)}" stroke="{colour}" stroke-width="2"/>'
+                  for x in (x1, x2)]
+    parts.append(f'<circle cx="{_n(x_of(point.value))}" cy="{_n(y)}" r="4.5" fill="{colour}" stroke="#fff" '
+                 f'data-value="{point.value:.6g}"><title>{escape(tip)}</title></circle>')
+    return f'<g class="chart__point">{"".join(parts)}</g>'
+
+
+def heatmap(counts: list[list[int]], row_labels: list, column_labels: list, *, title: str, row_title: str,
+            column_title: str, cell: int = 34) -> str:
+    """A matrix of counts as shaded cells with the count written in each; the diagonal (row label equal to
+    column label) is outlined. Rows run top to bottom, columns left to right."""
+    left, top = 58, 44
+    width = left + len(column_labels) * cell + 12
+    height = top + len(row_labels) * cell + 12
+    largest = max((count for row in counts for count in row), default=0) or 1
+    parts = [
+        _text(column_title, left + len(column_labels) * cell / 2, 12, css="chart__axis-title"),
+        _text(row_title, 12, top + len(row_labels) * cell / 2, css="chart__axis-title",
+              extra=f' transform="rotate(-90 12 {_n(top + len(row_labels) * cell / 2)})"'),
+    ]
+    parts += [_text(label, left + j * cell + cell / 2, top - 10, fill=MUTED, css="chart__tick")
+              for j, label in enumerate(column_labels)]
+    for i, (row_label, row) in enumerate(zip(row_labels, counts)):
+        parts.append(_text(row_label, left - 10, top + i * cell + cell / 2, anchor="end", fill=MUTED, css="chart__tick"))
+        for j, (column_label, count) in enumerate(zip(column_labels, row)):
+            parts.append(_heat_cell(count, largest, left + j * cell, top + i * cell, cell, row_label == column_label,
+                                    f"{row_title} {row_label}, {column_title} {column_label}: {count}"))
+    return _svg(title, width, height, parts)
+
+
+def _heat_cell(count, largest, x, y, size, diagonal, tip):
+    colour = _hex(_mix((255, 255, 255), _HIGH, (count / largest) ** 0.7)) if count else "#ffffff"
+    stroke = f' stroke="{INK}" stroke-width="2"' if diagonal else f' stroke="{GRID}"'
+    return (f'<g><rect x="{x}" y="{y}" width="{size}" height="{size}" fill="{colour}"{stroke} data-count="{count}">'
+            f'<title>{escape(tip)}</title></rect>'
+            f'{_text(str(count), x + size / 2, y + size / 2, fill=_text_colour(colour), css="chart__value")}</g>')
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pieces
+
+
+def _svg(title, width, height, parts):
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {_n(height)}" '
+            f'width="{width}" height="{_n(height)}" role="img" aria-label="{escape(title)}" '
+            f'font-size="{_FONT_SIZE}"><title>{escape(title)}</title>{"".join(parts)}</svg>')
+
+
+def _legend(names, colours, left, top):
+    parts, x = [], float(left)
+    for name, colour in zip(names, colours):
+        parts.append(f'<rect x="{_n(x)}" y="{top}" width="12" height="12" fill="{colour}"/>')
+        parts.append(_text(name, x + 16, top + 6, anchor="start", css="chart__legend"))
+        x += 16 + _CHAR_WIDTH * _display_width(name) + 14
+    return f'<g class="chart__legend">{"".join(parts)}</g>'
+
+
+def _row_label(label, right, middle):
+    shown = _fit(label, _LABEL_WIDTH - 14)
+    title = f"<title>{escape(label)}</title>" if shown != label else ""
+    return _text(shown, right, middle, anchor="end", css="chart__label", inner_title=title)
+
+
+def _text(content, x, y, *, anchor="middle", fill=INK, css="", extra="", inner_title=""):
+    css_attribute = f' class="{css}"' if css else ""
+    return (f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" dominant-baseline="central" fill="{fill}"'
+            f'{css_attribute}{extra}>{inner_title}{escape(str(content))}</text>')
+
+
+def _fit(label, width):
+    """The label, shortened with an ellipsis to about `width` pixels."""
+    if _CHAR_WIDTH * _display_width(label) <= width:
+        return label
+    kept = ""
+    for character in label:
+        if _CHAR_WIDTH * (_display_width(kept + character) + 1) > width:
+            break
+        kept += character
+    return kept + "…"
+
+
+def _display_width(text):
+    """Width in Latin characters: CJK and other wide characters count double."""
+    return sum(2 if ord(character) > 0x2E7F else 1 for character in str(text))
+
+
+def _text_colour(background):
+    red, green, blue = (int(background[index:index + 2], 16) for index in (1, 3, 5))
+    return "#ffffff" if 0.299 * red + 0.587 * green + 0.114 * blue < 150 else INK
+
+
+def _mix(start, end, share):
+    return tuple(round(a + (b - a) * share) for a, b in zip(start, end))
+
+
+def _hex(rgb):
+    return "#" + "".join(f"{channel:02x}" for channel in rgb)
+
+
+def _n(number):
+    """A coordinate: at most two decimals, no trailing zeros."""
+    return f"{number:.2f}".rstrip("0").rstrip(".")
