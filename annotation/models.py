@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,27 @@ class UnicodeJSONEncoder(DjangoJSONEncoder):
     def __init__(self, *args, **kwargs):
         kwargs["ensure_ascii"] = False
         super().__init__(*args, **kwargs)
+
+
+class PairwiseVerdict(models.TextChoices):
+    """The verdicts a pairwise rubric may offer (its ``verdicts`` are a subset holding A and B).
+
+    A stored verdict is in the item's terms: A is ``item.response``, B is ``item.response_b``,
+    whatever order the rater was shown (that order is kept beside it, as AB or BA).
+    """
+
+    A = "A", _("A is better")
+    B = "B", _("B is better")
+    TIE = "tie", _("Tie")
+    BOTH = "both", _("Both are good")
+    NEITHER = "neither", _("Neither is good")
+
+
+class PairOrder(models.TextChoices):
+    """The order a pair was shown in: AB puts ``item.response`` first (on the left), BA puts it second."""
+
+    AB = "AB", _("A first")
+    BA = "BA", _("B first")
 
 
 class LanguageModel(models.Model):
@@ -239,10 +261,11 @@ class Item(models.Model):
                 condition=Q(response_b__isnull=True),
                 name="item_unique_campaign_response",
             ),
+            # One item per unordered pair: (A, B) and (B, A) records of a prompt are the same comparison.
             models.UniqueConstraint(
-                fields=["campaign", "response", "response_b"],
+                F("campaign"), Least("response", "response_b"), Greatest("response", "response_b"),
                 condition=Q(response_b__isnull=False),
-                name="item_unique_campaign_pair",
+                name="item_unique_campaign_unordered_pair",
             ),
             models.CheckConstraint(condition=~Q(response=F("response_b")), name="item_pair_distinct"),
         ]
@@ -322,7 +345,8 @@ class Assignment(models.Model):
 
 
 class Rating(models.Model):
-    """One annotator's judgment of one item; its scores are RatingScore rows, one per axis."""
+    """One annotator's judgment of one item: scores as RatingScore rows, one per axis (likert), or a verdict
+    (pairwise). Which one an item takes follows its campaign's rubric; the import services check it."""
 
     class Source(models.TextChoices):
         WEB = "web", _("Web")
@@ -332,6 +356,16 @@ class Rating(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="ratings")
     annotator = models.ForeignKey(Annotator, on_delete=models.PROTECT, related_name="ratings")
+    verdict = models.CharField(
+        _("verdict"), max_length=10, choices=PairwiseVerdict.choices, blank=True,
+        help_text=_("Pairwise items: the verdict in the item's terms (A is the item's first response); "
+                    "empty for likert items."),
+    )
+    position = models.CharField(
+        _("order shown"), max_length=2, choices=PairOrder.choices, blank=True,
+        help_text=_("Pairwise items: the order the annotator saw the two responses in; empty when unknown "
+                    "(imported ratings)."),
+    )
     comment = models.TextField(_("comment"), blank=True)
     flags = models.JSONField(_("flags"), default=list, blank=True)
     seconds_spent = models.PositiveIntegerField(_("seconds spent"), null=True, blank=True)
@@ -345,6 +379,10 @@ class Rating(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "annotator"], name="rating_unique_item_annotator"),
             models.UniqueConstraint(fields=["annotator", "idempotency_key"], name="rating_unique_idempotency_key"),
+            models.CheckConstraint(
+                condition=Q(verdict__in=["", *PairwiseVerdict.values]), name="rating_verdict_known"
+            ),
+            models.CheckConstraint(condition=Q(position__in=["", *PairOrder.values]), name="rating_position_known"),
         ]
 
     def __str__(self):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Campaign, Item, Rubric, RubricAxis, UnicodeJSONEncoder
+from annotation.models import Campaign, Item, PairOrder, PairwiseVerdict, Rubric, RubricAxis, UnicodeJSONEncoder
 
 
 class JudgeConfig(models.Model):
@@ -204,10 +204,11 @@ class JudgeUnit(models.Model):
 
 
 class Verdict(models.Model):
-    """A judge's judgment of one item (one row per sample); its scores are VerdictScore rows.
+    """A judge's judgment of one item (one row per sample, and per order shown for a pair): scores as
+    VerdictScore rows (likert), or ``verdict`` (pairwise, in the item's terms: A is ``item.response``).
 
-    Only ``ok`` and ``imported`` verdicts have scores; every other status is a typed
-    failure (a database trigger refuses scores on them), counted but never scored.
+    Only ``ok`` and ``imported`` verdicts have scores or a verdict; every other status is a typed
+    failure (a database trigger refuses scores on them, a check constraint a verdict), counted but never scored.
     """
 
     class ParseStatus(models.TextChoices):
@@ -224,6 +225,15 @@ class Verdict(models.Model):
     job = models.ForeignKey(JudgeJob, on_delete=models.CASCADE, null=True, blank=True, related_name="verdicts")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="verdicts")
     sample = models.PositiveSmallIntegerField(_("sample"), default=0)
+    verdict = models.CharField(
+        _("verdict"), max_length=10, choices=PairwiseVerdict.choices, blank=True,
+        help_text=_("Pairwise items: the verdict in the item's terms (A is the item's first response); "
+                    "empty for likert items and failures."),
+    )
+    order = models.CharField(
+        _("order shown"), max_length=2, choices=PairOrder.choices, blank=True,
+        help_text=_("Pairwise items: the order the judge was shown the two responses in; empty when unknown."),
+    )
     rationale = models.TextField(_("rationale"), blank=True)
     raw_output = models.TextField(_("raw output"), blank=True)
     parse_status = models.CharField(max_length=20, choices=ParseStatus.choices, default=ParseStatus.OK)
@@ -234,15 +244,23 @@ class Verdict(models.Model):
 
     class Meta:
         constraints = [
-            # Imported verdicts: one per (judge, item, sample). Job verdicts: one per (job, item, sample),
-            # so a second job of the same judge keeps its own verdicts.
+            # Imported verdicts: one per (judge, item, order, sample). Job verdicts: one per (job, item, order,
+            # sample), so a second job of the same judge keeps its own verdicts. The order is empty for likert
+            # items; a pair judged in both orders (position swap) has one verdict per order.
             models.UniqueConstraint(
-                fields=["judge", "item", "sample"], condition=Q(job__isnull=True),
-                name="verdict_unique_judge_item_sample",
+                fields=["judge", "item", "order", "sample"], condition=Q(job__isnull=True),
+                name="verdict_unique_judge_item_order_sample",
             ),
             models.UniqueConstraint(
-                fields=["job", "item", "sample"], condition=Q(job__isnull=False),
-                name="verdict_unique_job_item_sample",
+                fields=["job", "item", "order", "sample"], condition=Q(job__isnull=False),
+                name="verdict_unique_job_item_order_sample",
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__in=["", *PairwiseVerdict.values]), name="verdict_verdict_known"
+            ),
+            models.CheckConstraint(condition=Q(order__in=["", *PairOrder.values]), name="verdict_order_known"),
+            models.CheckConstraint(
+                condition=Q(verdict="") | Q(parse_status__in=["ok", "imported"]), name="verdict_failure_has_no_verdict"
             ),
         ]
         indexes = [
