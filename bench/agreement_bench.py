@@ -1,7 +1,7 @@
 """Agreement from the database at scale, and the fast bootstrap interval against the naive one.
 
     .venv/bin/python bench/agreement_bench.py [--items 500000] [--naive-items 25000] [--replicates 1000]
-                                              [--database-url URL]
+                                              [--database-url URL] [--reuse]
 
 Recreates the bench database (the one named in --database-url is DROPPED: never point it at real data),
 migrates it, and fills two campaigns of the built-in quality-5x5 rubric (5 axes), every item rated by 2
@@ -167,7 +167,8 @@ def bench_scale(args):
     print(f"(a) {args.items:,} items x 2 annotators x 5 axes = {args.items * 2:,} ratings, {args.items * 10:,} scores; "
           f"{args.replicates} replicates")
     seconds, peak, load, report = run_command(args.database_url, "bench-scale", args.replicates)
-    print(f"  agreement --json, end to end in a fresh process: {seconds:.1f} s, peak memory {peak:.0f} MB ({load})")
+    print(f"  agreement --json, end to end in a fresh process: {seconds:.1f} s, peak memory {peak:.0f} MB ({load})",
+          flush=True)
     for key, axis in report.items():
         if key != "meta":
             alpha = axis["alpha"]
@@ -212,21 +213,26 @@ def main():
     parser.add_argument("--naive-items", type=int, default=25_000)
     parser.add_argument("--replicates", type=int, default=1000)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_agreement_bench")
+    parser.add_argument("--reuse", action="store_true",
+                        help="Measure again on the campaigns a previous run left in the bench database.")
     parser.add_argument("--campaign", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode == "measure":
         measure_in_process(args)
         return
 
-    recreate_database(args.database_url)
+    if not args.reuse:
+        recreate_database(args.database_url)
     setup_django(args.database_url)
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    for slug, items in (("bench-scale", args.items), ("bench-naive", args.naive_items)):
-        started = time.perf_counter()
-        fill_campaign(slug, items, SEED)
-        print(f"filled {slug}: {items:,} items, {items * 2:,} ratings in {time.perf_counter() - started:.0f} s")
+    if not args.reuse:
+        call_command("migrate", verbosity=0)
+        for slug, items in (("bench-scale", args.items), ("bench-naive", args.naive_items)):
+            started = time.perf_counter()
+            fill_campaign(slug, items, SEED)
+            print(f"filled {slug}: {items:,} items, {items * 2:,} ratings in {time.perf_counter() - started:.0f} s",
+                  flush=True)
     from django.db import connections
 
     connections.close_all()

@@ -17,7 +17,7 @@ SERIES_COLOURS = ("#2b4b6f", "#c8742c", "#2f6b4f", "#8a3b8f")  # indigo (humans)
 _SCORE_ANCHORS = ((178, 61, 55), (224, 143, 106), (238, 227, 200), (126, 163, 196), (43, 75, 111))
 _HIGH = _SCORE_ANCHORS[-1]
 _FONT_SIZE = 12
-_LABEL_WIDTH = 170
+_LABEL_WIDTH = (80, 260)  # the row labels' column: as wide as the longest label, within these bounds
 _CHAR_WIDTH = 7.0  # rough width of a Latin character at 12px, for fitting labels
 
 
@@ -43,19 +43,20 @@ def score_colours(count: int) -> list[str]:
 
 
 def stacked_bars(rows: list[tuple[str, list[int]]], categories: list, *, title: str, colours: list[str] | None = None,
-                 width: int = 640, row_height: int = 22, category_name: str = "") -> str:
+                 width: int = 760, row_height: int = 22, category_name: str = "") -> str:
     """One horizontal bar per row, split into the shares of each category (each bar is 100%).
 
     `rows` are (label, counts per category); a row whose counts are all 0 gets an empty outline.
     """
     colours = colours or score_colours(len(categories))
-    plot_left, plot_width = _LABEL_WIDTH, width - _LABEL_WIDTH - 56
+    plot_left = _label_column([label for label, _ in rows])
+    plot_width = width - plot_left - 56
     legend_height = 26
     height = legend_height + len(rows) * (row_height + 6) + 4
     parts = [_legend([f"{category_name}{category}" for category in categories], colours, plot_left, 6)]
     for index, (label, counts) in enumerate(rows):
         y = legend_height + index * (row_height + 6)
-        parts.append(_row_label(label, plot_left - 8, y + row_height / 2))
+        parts.append(_row_label(label, plot_left - 8, y + row_height / 2, plot_left))
         parts.extend(_bar_segments(label, counts, categories, colours, plot_left, plot_width, y, row_height,
                                    category_name))
         parts.append(_text(f"n={sum(counts)}", plot_left + plot_width + 6, y + row_height / 2, anchor="start",
@@ -84,13 +85,14 @@ def _bar_segments(label, counts, categories, colours, left, width, y, height, ca
 
 
 def interval_chart(rows: list[tuple[str, list[Interval | None]]], series: list[str], *, scale: tuple[float, float],
-                   title: str, width: int = 640, row_height: int = 30) -> str:
+                   title: str, width: int = 760, row_height: int = 30) -> str:
     """Dots with whiskers: one row per label, one dot per series (offset vertically), on a shared scale.
 
     `rows` are (label, one Interval or None per series); a value outside `scale` is clipped to the edge.
     """
     low_end, high_end = scale
-    plot_left, plot_width = _LABEL_WIDTH, width - _LABEL_WIDTH - 24
+    plot_left = _label_column([label for label, _ in rows])
+    plot_width = width - plot_left - 24
     top, axis_height = 26, 22
     height = top + len(rows) * row_height + axis_height
 
@@ -103,7 +105,7 @@ def interval_chart(rows: list[tuple[str, list[Interval | None]]], series: list[s
     offsets = [(index - (len(series) - 1) / 2) * min(8, row_height / (len(series) + 1)) for index in range(len(series))]
     for index, (label, points) in enumerate(rows):
         middle = top + index * row_height + row_height / 2
-        parts.append(_row_label(label, plot_left - 8, middle))
+        parts.append(_row_label(label, plot_left - 8, middle, plot_left))
         for name, point, offset, colour in zip(series, points, offsets, SERIES_COLOURS):
             if point is not None:
                 parts.append(_dot_with_whisker(f"{label} ({name})", point, x_of, middle + offset, colour))
@@ -194,8 +196,14 @@ def _legend(names, colours, left, top):
     return f'<g class="chart__legend">{"".join(parts)}</g>'
 
 
-def _row_label(label, right, middle):
-    shown = _fit(label, _LABEL_WIDTH - 14)
+def _label_column(labels):
+    """Width of the row labels' column: the longest label plus a margin, within _LABEL_WIDTH."""
+    widest = max((_CHAR_WIDTH * _display_width(label) for label in labels), default=0)
+    return int(min(max(widest + 16, _LABEL_WIDTH[0]), _LABEL_WIDTH[1]))
+
+
+def _row_label(label, right, middle, column):
+    shown = _fit(label, column - 14)
     title = f"<title>{escape(label)}</title>" if shown != label else ""
     return _text(shown, right, middle, anchor="end", css="chart__label", inner_title=title)
 
@@ -207,15 +215,21 @@ def _text(content, x, y, *, anchor="middle", fill=INK, css="", extra="", inner_t
 
 
 def _fit(label, width):
-    """The label, shortened with an ellipsis to about `width` pixels."""
+    """The label, shortened to about `width` pixels with an ellipsis in the middle: model names differ at
+    both ends (family first, size and suffixes last)."""
     if _CHAR_WIDTH * _display_width(label) <= width:
         return label
-    kept = ""
-    for character in label:
-        if _CHAR_WIDTH * (_display_width(kept + character) + 1) > width:
+    budget = width / _CHAR_WIDTH - 1
+    head, tail = "", ""
+    for character in label:  # about two fifths of the room for the beginning
+        if _display_width(head + character) > budget * 0.4:
             break
-        kept += character
-    return kept + "…"
+        head += character
+    for character in reversed(label[len(head):]):
+        if _display_width(head + character + tail) > budget:
+            break
+        tail = character + tail
+    return head + "…" + tail
 
 
 def _display_width(text):

@@ -48,12 +48,15 @@ def test_a_row_without_scores_is_an_empty_outline_and_labels_are_escaped():
     assert "&lt;model &amp; co&gt;" in markup
 
 
-def test_a_long_label_is_shortened_and_kept_whole_in_its_title():
-    label = "llm-jp-13b-instruct-full-jaster-dolly-oasst-v1.0"
-    root = parse(svg_charts.stacked_bars([(label, [1])], [1], title="t"))
+def test_a_long_label_is_shortened_in_the_middle_and_kept_whole_in_its_title():
+    label = "llm-jp-13b-instruct-full-jaster-dolly-oasst-v1.0-with-a-very-long-suffix · 人手"
+    root = parse(svg_charts.stacked_bars([(label, [1]), ("gpt-4o · 人手", [2])], [1], title="t"))
     text = next(text for text in root.iter(f"{SVG}text") if text.get("class") == "chart__label")
     shown = text.find(f"{SVG}title").tail
-    assert shown.endswith("…") and len(shown) < len(label) and title_of(text) == label
+    assert shown.startswith("llm-jp-13b") and shown.endswith("suffix · 人手") and "…" in shown
+    assert title_of(text) == label
+    short = [text for text in root.iter(f"{SVG}text") if text.get("class") == "chart__label"][1]
+    assert short.text == "gpt-4o · 人手" and short.find(f"{SVG}title") is None
 
 
 def test_interval_chart_places_dots_and_whiskers_on_the_scale():
@@ -62,7 +65,9 @@ def test_interval_chart_places_dots_and_whiskers_on_the_scale():
         ["humans", "judge"], scale=(1, 5), title="means", width=640))
     dots = marks(root, "circle", "data-value")
     assert [d.get("data-value") for d in dots] == ["3", "5", "1"]
-    left, right = 170, 640 - 24  # the plot spans the width after the label column
+    ticks = {text.text: float(text.get("x")) for text in root.iter(f"{SVG}text") if text.get("class") == "chart__tick"}
+    left, right = ticks["1"], ticks["5"]
+    assert left >= 80 and right == 640 - 24  # the plot spans the width after the label column
     x = [float(d.get("cx")) for d in dots]
     assert x[0] == pytest.approx(left + (right - left) / 2) and x[1] == pytest.approx(right)
     assert x[2] == pytest.approx(left)

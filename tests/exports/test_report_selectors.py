@@ -89,11 +89,12 @@ def test_failed_verdicts_are_counted_but_are_not_scores(tmp_path):
     assert verdict_counts(Verdict.objects.none()) == {}
 
 
-def test_integer_columns_equal_the_plain_query(tmp_path):
+@pytest.mark.parametrize("ids_per_row", [1, 4, 8192])
+def test_integer_columns_equal_the_plain_query(tmp_path, ids_per_row):
     campaign = rated_campaign(tmp_path, prompts=3, judge=None)
     rows = RatingScore.objects.filter(rating__item__campaign=campaign).values_list(
         "rating__item_id", "rating__annotator_id", "axis_id", "score").order_by()
-    columns = integer_columns(rows, (np.int64, np.int64, np.int64, np.int16))
+    columns = integer_columns(rows, (np.int64, np.int64, np.int64, np.int16), ids_per_row=ids_per_row)
     assert sorted(zip(*(column.tolist() for column in columns))) == sorted(rows)
     assert [column.dtype for column in columns] == [np.int64, np.int64, np.int64, np.int16]
 
@@ -102,15 +103,48 @@ def test_integer_columns_equal_the_plain_query(tmp_path):
 def test_integer_columns_refuse_a_width_that_does_not_match_the_database(tmp_path):
     campaign = rated_campaign(tmp_path, prompts=1, judge=None)
     rows = RatingScore.objects.filter(rating__item__campaign=campaign).values_list("rating__item_id", "score")
-    with pytest.raises(ValueError, match="expected integer widths"):
+    with pytest.raises(ValueError, match="expected integer width"):
         integer_columns(rows, (np.int64, np.int64))
 
 
-def test_binary_copy_decoding_reads_big_endian_integers():
-    header = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 4 + (2).to_bytes(4, "big") + b"xx"
-    row = (2).to_bytes(2, "big") + (8).to_bytes(4, "big") + (-3).to_bytes(8, "big", signed=True) \
-        + (2).to_bytes(4, "big") + (7).to_bytes(2, "big")
-    item, score = decode_binary_copy(memoryview(header + row * 2 + b"\xff\xff"), (np.int64, np.int16))
-    assert item.tolist() == [-3, -3] and score.tolist() == [7, 7]
-    with pytest.raises(ValueError):
+def binary_array(values, width, element_type=20):
+    """PostgreSQL's binary form of a one-dimensional integer array without NULLs."""
+    header = b"".join(number.to_bytes(4, "big") for number in (1, 0, element_type, len(values), 1))
+    elements = b"".join(width.to_bytes(4, "big") + value.to_bytes(width, "big", signed=True) for value in values)
+    return header + elements
+
+
+def binary_copy(rows):
+    """A binary COPY stream (with a 2-byte header extension) of rows of fields."""
+    body = b"".join(len(row).to_bytes(2, "big") + b"".join(len(field).to_bytes(4, "big") + field for field in row)
+                    for row in rows)
+    return b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 4 + (2).to_bytes(4, "big") + b"xx" + body + b"\xff\xff"
+
+
+def test_binary_copy_decoding_reads_big_endian_integer_arrays():
+    data = binary_copy([[binary_array([-3, 5], 8), binary_array([7, 1], 2)], [binary_array([9], 8), binary_array([2], 2)]])
+    item, score = decode_binary_copy(memoryview(data), (np.int64, np.int16))
+    assert item.tolist() == [-3, 5, 9] and score.tolist() == [7, 1, 2]
+    assert [a.tolist() for a in decode_binary_copy(memoryview(binary_copy([])), (np.int64,))] == [[]]
+    with pytest.raises(ValueError, match="expected integer width"):
+        decode_binary_copy(memoryview(data), (np.int64, np.int64))
+    with pytest.raises(ValueError, match="not the output of a binary COPY"):
         decode_binary_copy(memoryview(b"not a copy"), (np.int64,))
+
+
+def test_the_same_ratings_in_another_order_give_the_same_intervals(tmp_path, monkeypatch):
+    from annotation import agreement_selectors
+    from annotation.agreement_selectors import campaign_agreement
+
+    campaign = rated_campaign(tmp_path, prompts=8, judge=None)
+    first = campaign_agreement(campaign, replicates=200)
+    reading = agreement_selectors.integer_columns
+
+    def shuffled(rows, dtypes, **options):
+        columns = reading(rows, dtypes, **options)
+        order = np.random.default_rng(5).permutation(len(columns[0]))
+        return [column[order] for column in columns]
+
+    monkeypatch.setattr(agreement_selectors, "integer_columns", shuffled)
+    assert campaign_agreement(campaign, replicates=200) == first
+    assert agreement_selectors.canonical_order(np.array([3, 1, 3, 1]), np.array([7, 9, 2, 2])).tolist() == [3, 1, 2, 0]
