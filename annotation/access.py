@@ -45,7 +45,10 @@ def annotator_of(user):
     """The user's Annotator profile, or None for users who do not rate."""
     if not user.is_authenticated:
         return None
-    return Annotator.objects.filter(user=user).first()
+    try:
+        return user.annotator  # loaded with the user by AnnotatorTokenAuthentication
+    except Annotator.DoesNotExist:
+        return None
 
 
 def campaign_for_lead(user, slug):

@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.db.models import Count, Q
 
 from annotation.models import Assignment, Draft, ItemSlot, Rating, Skip
+from annotation.rubric_axes import rubric_axes
 
 
 def axes_for_display(rubric, language):
@@ -20,7 +21,7 @@ def axes_for_display(rubric, language):
             "max": axis.max_score,
             "points": {score: text[pick] for score, text in axis.points.items()},
         }
-        for axis in rubric.axes.all()
+        for axis in rubric_axes(rubric)
     ]
 
 

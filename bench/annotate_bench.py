@@ -72,8 +72,9 @@ def free_port():
 
 def start_gunicorn(port, workers, env):
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "hyoka.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--log-level", "warning"], cwd=ROOT, env=env,
+        [str(ROOT / ".venv/bin/gunicorn"), "hyoka.wsgi", "--preload", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers),
+         "--log-level", "warning", *os.environ.get("BENCH_GUNICORN_ARGS", "").split()], cwd=ROOT, env=env,
     )
     for _ in range(100):
         try:
@@ -85,27 +86,31 @@ def start_gunicorn(port, workers, env):
     raise SystemExit("gunicorn did not start")
 
 
-def annotate(port, token, deadline, timings, counts):
+def annotate(port, token, start, deadline, timings, counts):
+    """Rate until the deadline; calls that begin before ``start`` are warm-up and not counted."""
     connection = HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     while time.perf_counter() < deadline:
-        started = time.perf_counter()
-        connection.request("POST", "/api/campaigns/bench/next/", headers=headers)
-        response = connection.getresponse()
-        body = response.read()
-        timings["next"].append(time.perf_counter() - started)
-        if response.status == 204:
+        measured = time.perf_counter() >= start
+        status, body, seconds = call(connection, "POST", "/api/campaigns/bench/next/", headers)
+        if status == 204:
             return
-        assert response.status == 200, (response.status, body[:300])
+        assert status == 200, (status, body[:300])
         item = json.loads(body)["id"]
         payload = json.dumps({"scores": SCORES, "idempotency_key": str(uuid.uuid4()), "seconds_spent": 7})
-        started = time.perf_counter()
-        connection.request("POST", f"/api/items/{item}/rating/", body=payload, headers=headers)
-        response = connection.getresponse()
-        body = response.read()
-        timings["submit"].append(time.perf_counter() - started)
-        assert response.status == 201, (response.status, body[:300])
-        counts.append(1)
+        status, body, submit_seconds = call(connection, "POST", f"/api/items/{item}/rating/", headers, payload)
+        assert status == 201, (status, body[:300])
+        if measured:
+            timings["next"].append(seconds)
+            timings["submit"].append(submit_seconds)
+            counts.append(1)
+
+
+def call(connection, method, path, headers, body=None):
+    started = time.perf_counter()
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    return response.status, response.read(), time.perf_counter() - started
 
 
 def percentile(values, share):
@@ -118,6 +123,7 @@ def main():
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--annotators", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--warm-up", type=float, default=3, help="seconds of load before measuring")
     parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_bench")
     args = parser.parse_args()
@@ -133,14 +139,15 @@ def main():
     server = start_gunicorn(port, args.workers, env)
     try:
         timings, counts = {"next": [], "submit": []}, []
-        deadline = time.perf_counter() + args.seconds
-        threads = [threading.Thread(target=annotate, args=(port, token, deadline, timings, counts)) for token in tokens]
-        started = time.perf_counter()
+        start = time.perf_counter() + args.warm_up
+        deadline = start + args.seconds
+        threads = [threading.Thread(target=annotate, args=(port, token, start, deadline, timings, counts))
+                   for token in tokens]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - start
     finally:
         server.terminate()
         server.wait(timeout=30)

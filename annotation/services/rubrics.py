@@ -2,6 +2,7 @@ from django.db import transaction
 
 from annotation.errors import HyokaError
 from annotation.models import Item, Rubric, RubricAxis
+from annotation.rubric_axes import rubric_axes_forget
 from annotation.rubric_definitions import AxisDefinition, RubricDefinition
 
 
@@ -62,6 +63,7 @@ def rubric_import(*, definition):
     rubric.save()
     rubric.axes.all().delete()
     _create_axes(rubric, definition)
+    rubric_axes_forget(rubric)
     return rubric, "updated"
 
 

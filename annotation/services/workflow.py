@@ -20,6 +20,7 @@ from annotation.models import (
     Annotator, Assignment, Batch, Campaign, Draft, Item, ItemSlot, Rating, RatingRevision, RatingScore, Skip,
 )
 from annotation.records import score_value
+from annotation.rubric_axes import rubric_axes
 
 FLAGS = ("harmful", "broken", "wrong_language")
 CLAIM_ATTEMPTS = 3
@@ -256,7 +257,7 @@ def _editable_slot_or_rating(annotator, item):
 @transaction.atomic
 def draft_save(*, annotator, item, scores, comment="", flags=None, seconds_spent=0):
     """Keep what the annotator has entered so far, so a reload or an expired session loses nothing."""
-    cleaned = clean_scores(item.campaign.rubric.axes.all(), scores, complete=False)
+    cleaned = clean_scores(rubric_axes(item.campaign.rubric), scores, complete=False)
     flags = clean_flags(flags)
     if _editable_slot_or_rating(annotator, item) is None:
         raise HyokaError("this item is not yours to rate; ask for the next item.")
@@ -279,7 +280,7 @@ def rating_submit(*, annotator, item, scores, idempotency_key, comment="", flags
     """
     if idempotency_key is None:
         raise FieldError("idempotency_key", "is required, so that a repeated submit stores one rating")
-    axes = list(item.campaign.rubric.axes.all())
+    axes = rubric_axes(item.campaign.rubric)
     cleaned = clean_scores(axes, scores, complete=True)
     flags = clean_flags(flags)
     slot = _editable_slot_or_rating(annotator, item)  # locked: a parallel retry waits here
