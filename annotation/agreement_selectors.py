@@ -61,7 +61,8 @@ def campaign_ratings(campaign):
     scores = RatingScore.objects.filter(rating__item__campaign=campaign).values_list(
         "rating__item_id", "rating__annotator_id", "axis_id", "score")
     columns = integer_columns(scores, (np.int64, np.int64, np.int64, np.int16))
-    item, annotator, axis, score = (column[canonical_order(*columns[:3])] for column in columns)
+    order = canonical_order(*columns[:3])
+    item, annotator, axis, score = (column[order] for column in columns)
     return pd.DataFrame({
         "item": item,
         "annotator": labels_of(annotator, Annotator.objects, "handle"),

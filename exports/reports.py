@@ -15,7 +15,7 @@ from django.utils.translation import get_language, gettext as _, gettext_lazy
 
 from annotation import agreement
 from annotation.agreement_selectors import campaign_agreement, campaign_item_models, campaign_ratings
-from annotation.models import Item, Rubric
+from annotation.models import Rubric
 from exports import svg_charts
 from judging.meta_eval_selectors import campaign_judges, campaign_meta_eval, judge_for_report, report_inputs
 
@@ -138,13 +138,14 @@ def campaign_report(campaign, request=ReportRequest()):
     agreement_json = campaign_agreement(campaign, level=request.level, replicates=replicates, ratings=ratings)
     inputs = meta_eval_json = None
     if judge is not None:
-        inputs = report_inputs(campaign, judge_for_report(judge), ratings=ratings, item_models=item_models)
-        meta_eval_json = campaign_meta_eval(campaign, judge_for_report(judge), level=request.level,
-                                            replicates=replicates, inputs=inputs)
+        config = judge_for_report(judge)
+        inputs = report_inputs(campaign, config, ratings=ratings, item_models=item_models)
+        meta_eval_json = campaign_meta_eval(campaign, config, level=request.level, replicates=replicates,
+                                            inputs=inputs)
     judge_scores = inputs.judge if inputs is not None else None
     return CampaignReport(
         campaign=campaign, level=request.level, replicates=replicates, judges=judges, judge=judge,
-        notices=notices + data_notices(campaign, agreement_json, request.judge, judge, judges, meta_eval_json),
+        notices=notices + data_notices(len(item_models), agreement_json, request.judge, judge, judges, meta_eval_json),
         n_items=len(item_models), n_scores=len(ratings), n_annotators=agreement_json["meta"]["n_annotators"],
         n_judge_scores=0 if judge_scores is None else len(judge_scores),
         agreement=agreement_json, meta_eval=meta_eval_json,
@@ -170,12 +171,12 @@ def chosen_replicates(requested, n_scores):
     return requested, []
 
 
-def data_notices(campaign, agreement_json, requested_judge, judge, judges, meta_eval_json):
+def data_notices(n_items, agreement_json, requested_judge, judge, judges, meta_eval_json):
     """Why parts of the report are empty, in words a lead can act on."""
     meta = agreement_json["meta"]
     axes = [value for key, value in agreement_json.items() if key != "meta"]
     notices = []
-    if not Item.objects.filter(campaign=campaign).exists():
+    if not n_items:
         notices.append(_("This campaign has no items yet: import responses first."))
     elif meta["n_scores"] == 0:
         notices.append(_("No ratings yet: agreement and the comparison with judges need human ratings."))

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from annotation.models import CampaignMembership, Item, Rubric
+from exports import reports
 from judging.models import JudgeConfig, Verdict
 from judging.services import verdicts_import
 
@@ -192,3 +193,13 @@ def test_a_pairwise_campaign_says_it_has_no_report_yet(client, lead, campaign):
     campaign.save()
     client.cookies["django_language"] = "en"
     assert "compares responses in pairs" in unescape(page(client, lead, campaign))
+
+
+def test_large_campaigns_use_fewer_replicates_unless_asked_and_never_more_than_the_cap():
+    replicates, notices = reports.chosen_replicates(None, reports.LARGE_CAMPAIGN_SCORES + 1)
+    assert replicates == reports.LARGE_CAMPAIGN_REPLICATES and len(notices) == 1
+    assert reports.chosen_replicates(None, 10) == (reports.DEFAULT_REPLICATES, [])
+    assert reports.chosen_replicates(500, reports.LARGE_CAMPAIGN_SCORES + 1) == (500, [])
+    assert reports.chosen_replicates(reports.MAX_REPLICATES + 1, 10)[0] == reports.MAX_REPLICATES
+    assert reports.report_request({"replicates": "x", "level": "interval", "judge": ""}) == reports.ReportRequest(
+        judge=None, level="interval", replicates=None)
