@@ -14,6 +14,7 @@ being gathered, and numeric arrays (a few bytes per score) for the statistics.
 """
 
 import json
+from array import array
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -190,10 +191,10 @@ PREFERENCE_PAIRS = TableSpec("preference_pairs", "Preference pairs for preferenc
     Column("rejected_model", STRING, "Model of the rejected response."),
     Column("chosen_response_id", STRING, "Public id of the chosen response."),
     Column("rejected_response_id", STRING, "Public id of the rejected response."),
-    Column("prompt_turns", STRINGS, "Every user turn of the prompt."),
-    Column("chosen_turns", STRINGS, "Every turn of the chosen response."),
-    Column("rejected_turns", STRINGS, "Every turn of the rejected response."),
+    Column("n_turns", INT16, "Turns of the conversation; for more than one, the full texts are in prompts.turns "
+                             "and responses.turns."),
 ))
+PAIRS_PER_WRITE = 5_000
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -219,6 +220,8 @@ class HumanScores:
     def overall_of(self, response_pks, campaign_index, n_campaigns):
         """Mean overall score of each response in the campaign, NaN where it has none."""
         keys = np.asarray(response_pks, dtype=np.int64) * n_campaigns + campaign_index
+        if not len(self.overall_key):
+            return np.full(len(keys), np.nan)
         at = np.searchsorted(self.overall_key, keys)
         found = (at < len(self.overall_key)) & (self.overall_key[np.minimum(at, len(self.overall_key) - 1)] == keys)
         return np.where(found, self.overall_mean[np.minimum(at, len(self.overall_mean) - 1)], np.nan)
@@ -238,18 +241,18 @@ class _ItemBeingRead:
 
 
 class _Columns:
-    """Numeric columns appended chunk by chunk and joined at the end."""
+    """Numeric columns appended to row by row (as compact arrays, not Python objects) or chunk by chunk."""
 
-    def __init__(self, *dtypes):
-        self.dtypes = dtypes
-        self.parts = [[] for _ in dtypes]
+    def __init__(self, *typecodes):
+        self.columns = [array(code) for code in typecodes]
 
     def extend(self, *columns):
-        for part, column, dtype in zip(self.parts, columns, self.dtypes):
-            part.append(np.asarray(column, dtype=dtype))
+        for target, column in zip(self.columns, columns):
+            target.extend(column)
 
     def arrays(self):
-        return [np.concatenate(part) if part else np.empty(0, dtype) for part, dtype in zip(self.parts, self.dtypes)]
+        return [np.frombuffer(column, dtype=column.typecode) if len(column) else np.empty(0, column.typecode)
+                for column in self.columns]
 
 
 def write_ratings_and_items(ctx):
@@ -257,14 +260,15 @@ def write_ratings_and_items(ctx):
     release = ctx.release
     axes, keys, slugs = ctx.axes, ctx.axis_keys, {c.pk: c.slug for c in ctx.campaigns}
     model_names, index = ctx.model_names, ctx.campaign_index
-    human = _Columns(np.int16, np.int64, np.int64, np.int64, np.int16)
-    items = _Columns(np.int16, np.int64, np.int64)
-    overall = _Columns(np.int64, np.float64)
+    human = _Columns("h", "q", "q", "q", "h")  # campaign index, item pk, annotator pk, axis pk, score
+    h_campaign, h_item, h_annotator, h_axis, h_score = (column.append for column in human.columns)
+    items = _Columns("h", "q", "q")
+    overall = _Columns("q", "d")
     with TableWriter(ctx.folder, ratings_spec(release)) as long_form, \
             TableWriter(ctx.folder, items_spec(release, keys)) as wide_form:
         current = None
         for chunk in selectors.score_rows(ctx.campaign_ids, with_comments=release.include_comments):
-            long_rows, wide_rows, numbers, done = [], [], [], []
+            long_rows, done = [], []
             for (item_pk, campaign_pk, item_id, prompt_id, response_id, response_pk, model_pk, rating_pk,
                  annotator_pk, seconds, revision, comment, axis_pk, score) in chunk:
                 if current is None or current.pk != item_pk:
@@ -279,15 +283,15 @@ def write_ratings_and_items(ctx):
                     current.ratings.append((rating_pk, annotator_pk, comment))
                 current.scores.setdefault(key, {})[rating_pk] = score
                 long_rows.append(_long_row(ctx, current.head, annotator_pk, key, score, seconds, revision, comment))
-                numbers.append((current.campaign_index, item_pk, annotator_pk, axis_pk, score))
-            wide_rows = [_wide_row(ctx, item, keys) for item in done]
+                h_campaign(current.campaign_index), h_item(item_pk), h_annotator(annotator_pk), h_axis(axis_pk)
+                h_score(score)
             long_form.write(long_rows)
-            wide_form.write(wide_rows)
-            _collect(ctx, done, numbers, human, items, overall)
+            wide_form.write([_wide_row(ctx, item, keys) for item in done])
+            _collect(ctx, done, items, overall)
             ctx.advance(len(chunk))
         if current is not None:
             wide_form.write([_wide_row(ctx, current, keys)])
-            _collect(ctx, [current], [], human, items, overall)
+            _collect(ctx, [current], items, overall)
     campaign, item, annotator, axis, score = human.arrays()
     item_campaign, item_pk, item_model = items.arrays()
     overall_key, overall_mean = overall.arrays()
@@ -323,9 +327,7 @@ def _wide_row(ctx, item, keys):
     return tuple(row)
 
 
-def _collect(ctx, done, numbers, human, items, overall):
-    if numbers:
-        human.extend(*zip(*numbers))
+def _collect(ctx, done, items, overall):
     if not done:
         return
     items.extend([i.campaign_index for i in done], [i.pk for i in done], [i.model_pk for i in done])
@@ -379,11 +381,22 @@ def write_prompts_responses_pairs(ctx, human):
                 current.responses.append((response_pk, response_id, names[model_pk], turns))
             prompts.write(prompt_rows)
             responses.write(response_rows)
-            pairs.write(preference_pairs(ctx, human, done))
+            write_in_batches(pairs, preference_pairs(ctx, human, done), PAIRS_PER_WRITE)
             ctx.advance(len(chunk))
         if current is not None:
-            pairs.write(preference_pairs(ctx, human, [current]))
+            write_in_batches(pairs, preference_pairs(ctx, human, [current]), PAIRS_PER_WRITE)
     return prompts.files + responses.files + pairs.files
+
+
+def write_in_batches(writer, rows, size):
+    """Write the rows of an iterable ``size`` at a time: a prompt with many responses makes many pairs."""
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            writer.write(batch)
+            batch = []
+    writer.write(batch)
 
 
 def _turns(text):
@@ -396,9 +409,8 @@ def _first(turns):
 
 
 def preference_pairs(ctx, human, prompts):
-    """The preference pairs of ``prompts`` in each campaign: every two responses whose mean overall scores
-    differ by at least the release's threshold, the better one chosen; best-scored pairs first."""
-    rows = []
+    """Yield the preference pairs of ``prompts`` in each campaign: every two responses whose mean overall
+    scores differ by at least the release's threshold, the better one chosen; best-scored pairs first."""
     threshold, n = ctx.release.dpo_threshold, len(ctx.campaigns)
     for campaign_index, campaign in enumerate(ctx.campaigns):
         for prompt in prompts:
@@ -407,13 +419,12 @@ def preference_pairs(ctx, human, prompts):
                              if not np.isnan(mean)), key=lambda pair: (-pair[0], pair[1][0]))
             for (high, chosen), (low, rejected) in combinations(scored, 2):
                 if high - low >= threshold - 1e-9:
-                    rows.append(_pair_row(campaign.slug, prompt, chosen, rejected, high, low))
-    return rows
+                    yield _pair_row(campaign.slug, prompt, chosen, rejected, high, low)
 
 
 def _pair_row(slug, prompt, chosen, rejected, high, low):
     return (slug, prompt.prompt_id, _first(prompt.turns), _first(chosen[3]), _first(rejected[3]), high, low,
-            high - low, chosen[2], rejected[2], chosen[1], rejected[1], prompt.turns, chosen[3], rejected[3])
+            high - low, chosen[2], rejected[2], chosen[1], rejected[1], len(prompt.turns))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -439,7 +450,7 @@ def write_verdicts(ctx):
     judges, jobs = selectors.verdict_judges(ctx.campaign_ids)
     axes, slugs, index = ctx.axes, {c.pk: c.slug for c in ctx.campaigns}, ctx.campaign_index
     heads = {}
-    scores = _Columns(np.int16, np.int64, np.int64, np.int64, np.int64, np.int16, np.int16)
+    scores = _Columns("h", "q", "q", "q", "q", "h", "h")
     counts = {}
     last_verdict = None
     with TableWriter(ctx.folder, VERDICTS) as writer:

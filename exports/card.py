@@ -182,8 +182,8 @@ def _preference_pairs(release, written):
             f"`preference_pairs` holds {written.get('preference_pairs', 0):,} pairs: for each prompt and campaign, "
             "every two responses whose mean human `overall` scores (or, for a rubric without an overall axis, the "
             f"mean of all their scores) differ by at least {release.dpo_threshold:g}; the better one is `chosen`. "
-            "Multi-turn conversations are in the `*_turns` columns; `prompt`, `chosen` and `rejected` hold the "
-            "first turn.")
+            "`prompt`, `chosen` and `rejected` hold the first turn; for a conversation of several turns "
+            "(`n_turns`), the full texts are in `prompts` and `responses`, by id.")
 
 
 def _privacy(release):

@@ -19,17 +19,20 @@ from exports.models import Release
 from judging.models import JudgeConfig, JudgeJob, Verdict, VerdictScore
 
 CHUNK_ROWS = 20_000
+# Rows of prompts and responses carry their texts: fewer at a time keeps memory flat.
+TEXT_CHUNK_ROWS = 2_000
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Streaming
 
 
-def stream(sql, params, chunk_rows=CHUNK_ROWS):
-    """Yield the rows of ``sql`` in lists of at most ``chunk_rows`` tuples, through a server-side cursor."""
+def stream(sql, params, chunk_rows=None):
+    """Yield the rows of ``sql`` in lists of at most ``chunk_rows`` (CHUNK_ROWS) tuples, through a
+    server-side cursor."""
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
-        while rows := cursor.fetchmany(chunk_rows):
+        while rows := cursor.fetchmany(chunk_rows or CHUNK_ROWS):
             yield rows
 
 
@@ -102,7 +105,7 @@ def response_rows(campaign_ids):
         WHERE r.id IN (SELECT i.response_id FROM {_table(Item)} i WHERE i.campaign_id IN {campaigns})
         ORDER BY p.id, r.id
     """
-    return stream(sql, params)
+    return stream(sql, params, TEXT_CHUNK_ROWS)
 
 
 def count_responses(campaign_ids):
@@ -127,7 +130,7 @@ def verdict_rows(campaign_ids):
         WHERE i.campaign_id IN {campaigns}
         ORDER BY v.id, a.position, s.axis_id
     """
-    return stream(sql, params)
+    return stream(sql, params, TEXT_CHUNK_ROWS * 5)
 
 
 def count_verdict_rows(campaign_ids):

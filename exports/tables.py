@@ -70,8 +70,9 @@ class TableWriter:
         self._handles = {fmt: HashingFile(Path(folder) / spec.path(fmt)) for fmt in TABLE_FORMATS}
         self._parquet = pq.ParquetWriter(self._handles["parquet"], spec.schema, compression="zstd")
         self._csv = pa_csv.CSVWriter(self._handles["csv"], spec.csv_schema)
-        self._list_columns = [index for index, column in enumerate(spec.columns) if column.is_list]
-        self._encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+        self._json = [JsonColumn(column.type) for column in spec.columns]
+        keys = [json.dumps(name, ensure_ascii=False).replace("%", "%%") for name in spec.names]
+        self._line = "{" + ",".join(f"{key}:%s" for key in keys) + "}\n"
 
     def __enter__(self):
         return self
@@ -86,15 +87,14 @@ class TableWriter:
         columns = list(zip(*rows))
         arrays = [pa.array(values, type=column.type) for values, column in zip(columns, self.spec.columns)]
         self._parquet.write_table(pa.Table.from_arrays(arrays, schema=self.spec.schema))
-        for index in self._list_columns:
-            arrays[index] = pa.array([_json_or_none(value) for value in columns[index]], type=pa.string())
+        texts = [encoder.encode(values) for encoder, values in zip(self._json, columns)]
+        for index, column in enumerate(self.spec.columns):
+            if column.is_list:
+                arrays[index] = pa.array([None if text == "null" else text for text in texts[index]], pa.string())
         self._csv.write_table(pa.Table.from_arrays(arrays, schema=self.spec.csv_schema))
-        self._handles["jsonl"].write(self._jsonl(rows).encode())
+        line = self._line
+        self._handles["jsonl"].write("".join([line % values for values in zip(*texts)]).encode())
         self.rows += len(rows)
-
-    def _jsonl(self, rows):
-        names, encode = self.spec.names, self._encode
-        return "".join([encode(dict(zip(names, row))) + "\n" for row in rows])
 
     def close(self):
         if self.files:
@@ -108,8 +108,59 @@ class TableWriter:
         return self.files
 
 
-def _json_or_none(value):
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+class JsonColumn:
+    """Turns a column's values into JSON texts, fast: the JSON lines of a table are most of a build's work.
+
+    Strings repeat a lot (a model, an axis, an item's ids on each of its scores), so their JSON is
+    kept in a bounded cache; numbers are formatted directly; lists are built from their elements.
+    """
+
+    CACHE_SIZE = 50_000
+
+    def __init__(self, data_type):
+        self._encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+        self._cache = {None: "null"}
+        value_type = data_type.value_type if pa.types.is_list(data_type) else data_type
+        self._is_list = pa.types.is_list(data_type)
+        self._is_string = pa.types.is_string(value_type)
+        if self._is_string:
+            self._value = self._string
+        elif pa.types.is_boolean(value_type):
+            self._value = _boolean
+        elif pa.types.is_floating(value_type):
+            self._value = _float
+        else:
+            self._value = _integer
+
+    def encode(self, values):
+        if self._is_list:
+            value = self._value
+            return ["null" if items is None else "[" + ",".join([value(item) for item in items]) + "]"
+                    for items in values]
+        if self._is_string:
+            cache = self._cache
+            return [cache.get(value) or self._string(value) for value in values]
+        return [self._value(value) for value in values]
+
+    def _string(self, value):
+        text = self._cache.get(value)
+        if text is None:
+            if len(self._cache) > self.CACHE_SIZE:
+                self._cache = {None: "null"}
+            text = self._cache[value] = self._encode(value)
+        return text
+
+
+def _boolean(value):
+    return "null" if value is None else ("true" if value else "false")
+
+
+def _integer(value):
+    return "null" if value is None else str(int(value))
+
+
+def _float(value):
+    return "null" if value is None or value != value else repr(float(value))
 
 
 def write_json(folder, path, data, fmt="json"):

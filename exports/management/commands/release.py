@@ -12,6 +12,10 @@ class Command(HyokaCommand):
         "The last line printed is the folder holding the files."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # --version is the release's (DESIGN.md), not Django's "show the version and exit".
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("--campaign", action="append", required=True, metavar="SLUG",
                             help="A campaign to include; repeat for several.")
