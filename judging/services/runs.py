@@ -111,6 +111,8 @@ class UnitOutcome:
 
 
 class Lane:
+    """One worker's share of a job: the threads, the claims they hold and the endpoint slots they use."""
+
     def __init__(self, job, threads=None):
         config = job.config
         self.job, self.spec = job, job.spec
