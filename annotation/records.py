@@ -1,9 +1,10 @@
-"""Checking the fields of import records (responses, ratings, verdicts, the LLM-jp layout).
+"""Checking the fields of import records (responses, ratings, verdicts, their pairwise forms, the LLM-jp layout).
 
 Each function takes a decoded record and returns plain values, or raises
 FieldError naming the field. No database access happens here.
 """
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -42,6 +43,42 @@ class ScoreRecord:
     comment: str = ""
     rationale: str = ""
     sample: int = 0
+
+
+@dataclass(frozen=True)
+class PairRecord:
+    """A pairwise rating (annotator set) or verdict (sample set) of (prompt, model_a, model_b).
+
+    ``verdict`` names the winner by the record's own sides (A is model_a), whatever order was shown;
+    ``order`` is the order shown, AB (model_a first) or BA, or "" when unknown.
+    """
+
+    line: int
+    prompt_id: str
+    model_a: str
+    model_b: str
+    verdict: str
+    annotator: str = ""
+    comment: str = ""
+    rationale: str = ""
+    order: str = ""
+    sample: int = 0
+
+    def swapped(self):
+        """The same judgment told with the sides swapped: B's verdict becomes A's, BA order becomes AB."""
+        return dataclasses.replace(
+            self, model_a=self.model_b, model_b=self.model_a, verdict=swapped_verdict(self.verdict),
+            order=SWAPPED_ORDERS[self.order],
+        )
+
+
+SWAPPED_VERDICTS = {"A": "B", "B": "A"}
+SWAPPED_ORDERS = {"AB": "BA", "BA": "AB", "": ""}
+
+
+def swapped_verdict(verdict):
+    """A verdict with the two sides exchanged: A <-> B; tie, both and neither stay."""
+    return SWAPPED_VERDICTS.get(verdict, verdict)
 
 
 def text_field(record, field, required=True, default=""):
@@ -192,10 +229,57 @@ def verdict_record(line, record, axis_ranges, rubric_key):
     )
 
 
+def pair_fields(record, verdicts, rubric_key):
+    """prompt_id, model_a, model_b and verdict of a pairwise record, checked against the rubric's ``verdicts``."""
+    prompt_id = text_field(record, "prompt_id")
+    model_a = text_field(record, "model_a")
+    model_b = text_field(record, "model_b")
+    if model_a == model_b:
+        raise FieldError("model_b", f"is the same model as model_a ({model_a!r}); a pair needs two models")
+    verdict = text_field(record, "verdict")
+    if verdict not in verdicts:
+        raise FieldError("verdict", f"{verdict!r} is not a verdict of rubric {rubric_key} "
+                                    f"(its verdicts: {', '.join(verdicts)})")
+    return prompt_id, model_a, model_b, verdict
+
+
+def order_field(record):
+    value = text_field(record, "order", required=False)
+    if value not in SWAPPED_ORDERS:
+        raise FieldError("order", f"expected AB (model_a shown first) or BA, got {value!r}")
+    return value
+
+
+def pairwise_rating_record(line, record, verdicts, rubric_key):
+    return PairRecord(
+        line, *pair_fields(record, verdicts, rubric_key),
+        annotator=text_field(record, "annotator"),
+        comment=text_field(record, "comment", required=False),
+    )
+
+
+def pairwise_verdict_record(line, record, verdicts, rubric_key):
+    return PairRecord(
+        line, *pair_fields(record, verdicts, rubric_key),
+        rationale=text_field(record, "rationale", required=False),
+        order=order_field(record),
+        sample=sample_field(record),
+    )
+
+
 def is_llmjp_record(record):
     """The LLM-jp human-eval layout: turns are objects holding the prompt and each model's response."""
     turns = record.get("turns")
     return isinstance(turns, list) and bool(turns) and isinstance(turns[0], dict)
+
+
+def llmjp_has_human_evals(record):
+    """True when an LLM-jp record carries human scores (which only a likert campaign can take)."""
+    return any(
+        isinstance(answer, dict) and answer.get("human_evals")
+        for turn in record["turns"] if isinstance(turn, dict) and isinstance(turn.get("responses"), dict)
+        for answer in turn["responses"].values()
+    )
 
 
 def llmjp_records(line, record, default_source, axis_ranges, annotator_prefix):

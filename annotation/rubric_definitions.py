@@ -16,6 +16,9 @@ KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 KINDS = ("likert", "pairwise")
 BUILTIN_DIR = Path(__file__).resolve().parent / "rubrics"
 BUILTIN_KEYS = ("quality-5x5", "safety-5")
+# What a pairwise verdict may be (annotation.models.PairwiseVerdict): A or B is better, a tie, both good,
+# neither good. A rubric offers a subset holding A and B, e.g. A / B / tie or A / B / both / neither.
+PAIRWISE_VERDICTS = ("A", "B", "tie", "both", "neither")
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,13 @@ def _verdicts(data):
     if not isinstance(data, list) or len(data) < 2:
         raise FieldError("verdicts", "a pairwise rubric needs a list of at least two verdicts, e.g. [\"A\", \"B\", \"tie\"]")
     verdicts = tuple(_text(value, f"verdicts[{index}]", required=True) for index, value in enumerate(data))
+    for index, verdict in enumerate(verdicts):
+        if verdict not in PAIRWISE_VERDICTS:
+            raise FieldError(f"verdicts[{index}]", f"{verdict!r} is not one of {', '.join(PAIRWISE_VERDICTS)}")
     if len(set(verdicts)) != len(verdicts):
         raise FieldError("verdicts", "each verdict may appear only once")
+    if not {"A", "B"} <= set(verdicts):
+        raise FieldError("verdicts", "a pairwise rubric offers both A and B")
     return verdicts
 
 

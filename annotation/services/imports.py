@@ -1,5 +1,7 @@
 """Importing responses and ratings made elsewhere.
 
+A likert campaign makes an item of every response and reads ratings with scores; a pairwise campaign
+makes items of pairs of responses and reads pairwise ratings with verdicts (pairwise_imports).
 Every import runs in one transaction: the first bad record raises RecordError
 (``FILE:LINE: field: reason``) and nothing at all is written. Records stream in
 chunks and are written in bulk, so memory stays flat in the file's size (only
@@ -18,9 +20,12 @@ from annotation.bulk import bulk_insert
 from annotation.errors import FieldError, HyokaError, RecordError
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response, Rubric
 from annotation.readers import chunked, read_records
-from annotation.records import content_hash, is_llmjp_record, llmjp_records, rating_record, response_record
+from annotation.records import (
+    content_hash, is_llmjp_record, llmjp_has_human_evals, llmjp_records, rating_record, response_record,
+)
 
 from .campaigns import campaign_for_import
+from .pairwise_imports import PairRatingImporter, pair_items_for_prompts
 
 CHUNK_SIZE = 2000
 
@@ -30,53 +35,87 @@ class ImportSummary:
     records: int = 0
     created: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
 
     def describe(self):
         made = ", ".join(f"{count} {name}" for name, count in self.created.items() if count) or "nothing new"
         kept = sum(self.unchanged.values())
-        return f"{self.records} records: created {made}" + (f"; {kept} already present" if kept else "")
+        skipped = ", ".join(f"{count} {name}" for name, count in self.skipped.items() if count)
+        return (f"{self.records} records: created {made}" + (f"; {kept} already present" if kept else "")
+                + (f"; skipped {skipped}" if skipped else ""))
 
 
-def responses_import(*, path, campaign_slug, rubric_key=None, source="", annotator_prefix="llm-jp-eval", file_format=None):
-    """Import responses (and, from the LLM-jp layout, their human ratings) into a campaign."""
+def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source="", annotator_prefix="llm-jp-eval",
+                     file_format=None):
+    """Import responses (and, from the LLM-jp layout, their human ratings) into a campaign.
+
+    Responses are shared by every campaign. In a likert campaign each response becomes an item. A pairwise
+    campaign needs ``pair`` = (model A, model B): each prompt of the file that both models answer becomes
+    one item, A's response against B's (see pairwise_imports); the LLM-jp layout's scores need a likert
+    campaign.
+    """
     summary = ImportSummary()
     with transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, rubric_key=rubric_key)
-        if campaign.rubric.kind == Rubric.Kind.PAIRWISE:
-            raise HyokaError(
-                f"campaign {campaign.slug} is pairwise; import responses into a likert campaign "
-                f"(pairwise items are built from a likert campaign's responses)."
-            )
-        responses = ResponseImporter(campaign, path, summary)
-        ratings = RatingImporter(campaign, path, summary, annotator_source=f"import of {path}")
+        pairwise = _check_pair_option(campaign, pair)
+        responses = ResponseImporter(campaign, path, summary, make_items=not pairwise)
+        ratings = None if pairwise else RatingImporter(campaign, path, summary, annotator_source=f"import of {path}")
+        axis_ranges = ratings.axis_ranges if ratings else {}
         for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
             response_records, rating_records = [], []
             for line, record in chunk:
                 summary.records += 1
                 with located(path, line):
                     if is_llmjp_record(record):
-                        found, rated = llmjp_records(line, record, source, ratings.axis_ranges, annotator_prefix)
+                        if pairwise and llmjp_has_human_evals(record):
+                            raise FieldError("human_evals", f"scores need a likert campaign; {campaign.slug} is "
+                                                            "pairwise (import the file into a likert campaign)")
+                        found, rated = llmjp_records(line, record, source, axis_ranges, annotator_prefix)
                         response_records.extend(found)
                         rating_records.extend(rated)
                     else:
                         response_records.append(response_record(line, record, source))
             responses.add(response_records)
-            ratings.add(rating_records)
+            if ratings:
+                ratings.add(rating_records)
+        if pairwise:
+            pair_items_for_prompts(campaign=campaign, prompt_ids=responses.prompt_ids(), model_a=pair[0],
+                                   model_b=pair[1], path=path, summary=summary)
     return summary
 
 
+def _check_pair_option(campaign, pair):
+    """True for a pairwise campaign, which needs ``pair``; a likert campaign must not be given one."""
+    pairwise = campaign.rubric.kind == Rubric.Kind.PAIRWISE
+    if pairwise and not pair:
+        raise HyokaError(f"campaign {campaign.slug} is pairwise: give --pair MODEL_A MODEL_B to say which two "
+                         f"models' responses make its items")
+    if pair and not pairwise:
+        raise HyokaError(f"--pair makes pairwise items, but campaign {campaign.slug} uses the likert rubric "
+                         f"{campaign.rubric.key}; give a pairwise --rubric for a new campaign")
+    return pairwise
+
+
 def ratings_import(*, path, campaign_slug, file_format=None):
-    """Import ratings made elsewhere; their annotators become external annotators."""
+    """Import ratings made elsewhere; their annotators become external annotators.
+
+    A likert campaign reads {prompt_id, model, annotator, scores, comment?}; a pairwise campaign reads
+    {prompt_id, model_a, model_b, annotator, verdict, comment?}, making the item of a pair when missing.
+    """
     summary = ImportSummary()
     with transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, create=False)
-        importer = RatingImporter(campaign, path, summary, annotator_source=f"import of {path}")
+        annotators = ExternalAnnotators(source=f"import of {path}", summary=summary)
+        if campaign.rubric.kind == Rubric.Kind.PAIRWISE:
+            importer = PairRatingImporter(campaign, path, summary, annotators)
+        else:
+            importer = RatingImporter(campaign, path, summary, annotators=annotators)
         for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
             records = []
             for line, record in chunk:
                 summary.records += 1
                 with located(path, line):
-                    records.append(rating_record(line, record, importer.axis_ranges, campaign.rubric.key))
+                    records.append(importer.parse(line, record))
             importer.add(records)
     return summary
 
@@ -99,8 +138,9 @@ class located:
 class ResponseImporter:
     """Writes ResponseRecords: models, prompts, responses and the campaign's items, in bulk."""
 
-    def __init__(self, campaign, path, summary):
+    def __init__(self, campaign, path, summary, make_items=True):
         self.campaign, self.path, self.summary = campaign, path, summary
+        self.make_items = make_items  # one item per response (likert); pairs are made afterwards
         self.model_ids = {}  # name -> id
         self.prompts = {}  # (source, external_id) -> (id, digest); a few per thousand records
 
@@ -110,7 +150,12 @@ class ResponseImporter:
         self._resolve_models({record.model for record in records})
         self._resolve_prompts(records)
         response_ids = self._resolve_responses(records)
-        self._ensure_items(response_ids)
+        if self.make_items:
+            self._ensure_items(response_ids)
+
+    def prompt_ids(self):
+        """The pks of the prompts the records named so far."""
+        return {pk for pk, _ in self.prompts.values()}
 
     def _resolve_models(self, names):
         missing = names - self.model_ids.keys()
@@ -285,20 +330,44 @@ class ScoreImporter:
         return scores
 
 
+class ExternalAnnotators:
+    """Annotator ids by handle; unknown handles become external annotators, noted as coming from ``source``."""
+
+    def __init__(self, source, summary):
+        self.source, self.summary = source[:200], summary
+        self.known = {}  # handle -> id
+
+    def ids(self, handles):
+        """{handle: id} for ``handles``, creating the missing annotators."""
+        missing = handles - self.known.keys()
+        if missing:
+            self.known.update(Annotator.objects.filter(handle__in=missing).values_list("handle", "id"))
+            new = [
+                Annotator(handle=handle, is_external=True, tier=Annotator.Tier.EXTERNAL, source=self.source)
+                for handle in sorted(missing - self.known.keys())
+            ]
+            Annotator.objects.bulk_create(new)
+            self.known.update((annotator.handle, annotator.id) for annotator in new)
+            self.summary.created["annotators"] += len(new)
+        return self.known
+
+
 class RatingImporter(ScoreImporter):
     """Writes rating ScoreRecords by annotators who are created as external when unknown."""
 
-    def __init__(self, campaign, path, summary, annotator_source):
+    def __init__(self, campaign, path, summary, annotator_source=None, annotators=None):
         super().__init__(campaign, path, summary)
-        self.annotator_source = annotator_source
-        self.annotator_ids = {}  # handle -> id
+        self.annotators = annotators or ExternalAnnotators(source=annotator_source, summary=summary)
+
+    def parse(self, line, record):
+        return rating_record(line, record, self.axis_ranges, self.campaign.rubric.key)
 
     def add(self, records):
         if not records:
             return
         items = self.item_ids(records)
-        self._resolve_annotators({record.annotator for record in records})
-        keyed = [((items[(r.prompt_id, r.model)], self.annotator_ids[r.annotator]), r) for r in records]
+        annotator_ids = self.annotators.ids({record.annotator for record in records})
+        keyed = [((items[(r.prompt_id, r.model)], annotator_ids[r.annotator]), r) for r in records]
         stored = self._stored_digests({key for key, _ in keyed})  # earlier chunks included
         new = {}
         for key, record in keyed:
@@ -315,19 +384,6 @@ class RatingImporter(ScoreImporter):
             else:
                 self.summary.unchanged["ratings"] += 1
         self._write(new)
-
-    def _resolve_annotators(self, handles):
-        missing = handles - self.annotator_ids.keys()
-        if not missing:
-            return
-        self.annotator_ids.update(Annotator.objects.filter(handle__in=missing).values_list("handle", "id"))
-        new = [
-            Annotator(handle=handle, is_external=True, tier=Annotator.Tier.EXTERNAL, source=self.annotator_source[:200])
-            for handle in sorted(missing - self.annotator_ids.keys())
-        ]
-        Annotator.objects.bulk_create(new)
-        self.annotator_ids.update((annotator.handle, annotator.id) for annotator in new)
-        self.summary.created["annotators"] += len(new)
 
     def _stored_digests(self, keys):
         if not keys:

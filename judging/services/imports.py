@@ -1,12 +1,14 @@
-"""Importing judge scores made elsewhere, as verdicts of an external judge."""
+"""Importing judge scores or pairwise verdicts made elsewhere, as verdicts of an external judge."""
 
 from django.db import transaction
 
 from annotation.errors import HyokaError, RecordError
+from annotation.models import Rubric
 from annotation.readers import chunked, read_records
-from annotation.records import content_hash, verdict_record
+from annotation.records import content_hash, pairwise_verdict_record, verdict_record
 from annotation.services import ImportSummary, campaign_for_import
 from annotation.services.imports import CHUNK_SIZE, ScoreImporter, located
+from annotation.services.pairwise_imports import PairImporter
 from judging.models import JudgeConfig, Verdict, VerdictScore
 
 
@@ -25,17 +27,26 @@ def judge_for_import(*, name, campaign):
 
 
 def verdicts_import(*, path, campaign_slug, judge_name, file_format=None):
-    """Import judge scores made elsewhere, as verdicts of an external judge. All or nothing."""
+    """Import judge scores made elsewhere, as verdicts of an external judge. All or nothing.
+
+    A likert campaign reads {prompt_id, model, scores, rationale?, sample?}; a pairwise campaign reads
+    {prompt_id, model_a, model_b, verdict, order?, sample?, rationale?}, making the item of a pair when
+    missing and turning each record to the item's terms (annotation.services.pairwise_imports).
+    """
     summary = ImportSummary()
     with transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, create=False)
-        importer = VerdictImporter(campaign, path, summary, judge_for_import(name=judge_name, campaign=campaign))
+        judge = judge_for_import(name=judge_name, campaign=campaign)
+        if campaign.rubric.kind == Rubric.Kind.PAIRWISE:
+            importer = PairVerdictImporter(campaign, path, summary, judge)
+        else:
+            importer = VerdictImporter(campaign, path, summary, judge)
         for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
             records = []
             for line, record in chunk:
                 summary.records += 1
                 with located(path, line):
-                    records.append(verdict_record(line, record, importer.axis_ranges, campaign.rubric.key))
+                    records.append(importer.parse(line, record))
             importer.add(records)
     return summary
 
@@ -44,6 +55,9 @@ class VerdictImporter(ScoreImporter):
     def __init__(self, campaign, path, summary, judge):
         super().__init__(campaign, path, summary)
         self.judge = judge
+
+    def parse(self, line, record):
+        return verdict_record(line, record, self.axis_ranges, self.campaign.rubric.key)
 
     def add(self, records):
         if not records:
@@ -89,3 +103,51 @@ class VerdictImporter(ScoreImporter):
             for axis, score in record.scores.items()
         )
         self.summary.created["verdicts"] += len(verdicts)
+
+
+class PairVerdictImporter(PairImporter):
+    """Writes pairwise verdicts: one per (item, order shown, sample) of an imported judge, so a pair judged
+    in both orders (position swap) keeps both. The same verdict again, even told with the sides swapped,
+    is left as it is; another verdict or rationale for the same (item, order, sample) is an error."""
+
+    def __init__(self, campaign, path, summary, judge):
+        super().__init__(campaign, path, summary)
+        self.judge = judge
+
+    def parse(self, line, record):
+        return pairwise_verdict_record(line, record, self.verdicts, self.campaign.rubric.key)
+
+    def add(self, records):
+        if not records:
+            return
+        keyed = [((item_id, record.order, record.sample), record, written)
+                 for item_id, record, written in self.in_item_terms(records)]
+        stored = self._stored_digests({key for key, _, _ in keyed})
+        new = {}
+        for key, record, written in keyed:
+            digest = content_hash([record.verdict, record.rationale])
+            known = stored.get(key) or (new[key][1] if key in new else None)
+            if known is None:
+                new[key] = (record, digest)
+            elif known != digest:
+                raise RecordError(
+                    self.path, record.line, "sample",
+                    f"judge {self.judge.name} already has another verdict on {written.model_a!r} against "
+                    f"{written.model_b!r} for prompt {written.prompt_id!r}, order {written.order or 'unknown'}, "
+                    f"sample {written.sample}; give the new run another judge name",
+                )
+            else:
+                self.summary.unchanged["verdicts"] += 1
+        Verdict.objects.bulk_create(
+            Verdict(judge=self.judge, item_id=key[0], order=key[1], sample=key[2], verdict=record.verdict,
+                    rationale=record.rationale, parse_status=Verdict.ParseStatus.IMPORTED)
+            for key, (record, _) in new.items()
+        )
+        self.summary.created["verdicts"] += len(new)
+
+    def _stored_digests(self, keys):
+        rows = Verdict.objects.filter(
+            judge=self.judge, job__isnull=True, item_id__in={key[0] for key in keys}
+        ).values_list("item_id", "order", "sample", "verdict", "rationale")
+        return {(item_id, order, sample): content_hash([verdict, rationale])
+                for item_id, order, sample, verdict, rationale in rows if (item_id, order, sample) in keys}

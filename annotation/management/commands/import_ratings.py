@@ -6,7 +6,9 @@ from annotation.services import ratings_import
 class Command(HyokaCommand):
     help = (
         "Import ratings made elsewhere into a campaign, from JSONL or CSV records "
-        "{prompt_id, model, annotator, scores: {axis: score}, comment?}. Unknown annotators are created as "
+        "{prompt_id, model, annotator, scores: {axis: score}, comment?}, or in a pairwise campaign "
+        "{prompt_id, model_a, model_b, annotator, verdict, comment?} (the item of a pair is made when missing; "
+        "a record naming the pair the other way round has its verdict flipped). Unknown annotators are created as "
         "external. All or nothing: a bad record stops the import with FILE:LINE: field: reason."
     )
 

@@ -8,6 +8,8 @@ class Command(HyokaCommand):
         "Import model responses into a campaign (created if needed), from JSONL or CSV records "
         "{prompt_id, prompt | turns, model, response | responses, category?, source?, reference?, metadata?}, "
         "or the LLM-jp human-eval layout, whose scores become ratings by external annotators. "
+        "In a pairwise campaign, --pair MODEL_A MODEL_B makes one item per prompt of the file that both models "
+        "answer (A's response against B's). "
         "All or nothing: a bad record stops the import with FILE:LINE: field: reason."
     )
 
@@ -15,6 +17,10 @@ class Command(HyokaCommand):
         parser.add_argument("file", help="A .jsonl or .csv file.")
         parser.add_argument("--campaign", required=True, help="Campaign slug; created when missing.")
         parser.add_argument("--rubric", help="Rubric key for a new campaign (default quality-5x5).")
+        parser.add_argument(
+            "--pair", nargs=2, metavar=("MODEL_A", "MODEL_B"),
+            help="Pairwise campaigns: the two models (or two variants of one model, under two names) compared.",
+        )
         parser.add_argument("--source", default="", help="Source benchmark of prompts whose records name none.")
         parser.add_argument(
             "--annotator-prefix", default="llm-jp-eval",
@@ -22,9 +28,9 @@ class Command(HyokaCommand):
         )
         parser.add_argument("--format", choices=FORMATS, help="Override the format read from the file suffix.")
 
-    def handle(self, *args, file, campaign, rubric, source, annotator_prefix, format, **options):
+    def handle(self, *args, file, campaign, rubric, pair, source, annotator_prefix, format, **options):
         summary = responses_import(
-            path=file, campaign_slug=campaign, rubric_key=rubric, source=source,
+            path=file, campaign_slug=campaign, rubric_key=rubric, pair=pair, source=source,
             annotator_prefix=annotator_prefix, file_format=format,
         )
         self.stdout.write(f"{file}: {summary.describe()}")

@@ -6,8 +6,10 @@ from judging.services import verdicts_import
 class Command(HyokaCommand):
     help = (
         "Import judge scores made elsewhere (another tool's output) into a campaign, from JSONL or CSV "
-        "records {prompt_id, model, scores: {axis: score}, rationale?, sample?}. The judge NAME is created as "
-        "an external judge when unknown. All or nothing: a bad record stops the import with FILE:LINE: field: reason."
+        "records {prompt_id, model, scores: {axis: score}, rationale?, sample?}, or in a pairwise campaign "
+        "{prompt_id, model_a, model_b, verdict, order?: AB|BA, sample?, rationale?} (the verdict names the winner "
+        "by model_a/model_b whatever the order shown; the item of a pair is made when missing). The judge NAME "
+        "is created as an external judge when unknown. All or nothing: a bad record stops the import with FILE:LINE: field: reason."
     )
 
     def add_arguments(self, parser):
