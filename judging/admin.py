@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from annotation.admin import ReadOnlyAdminMixin
-from judging.models import JudgeConfig, Verdict, VerdictScore
+from judging.models import JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictScore
 
 
 @admin.register(JudgeConfig)
@@ -53,3 +53,37 @@ class VerdictScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["verdict__judge", "verdict__item", "axis__rubric"]
     search_fields = ["verdict__judge__name", "=verdict__item__public_id"]
     raw_id_fields = ["verdict"]
+
+@admin.register(JudgeJob)
+class JudgeJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Jobs change state through their pages and commands (start, pause, resume, cancel), not here."""
+
+    list_display = ["public_id", "campaign", "config", "status", "total", "created_at", "finished_at"]
+    list_filter = ["status", "config"]
+    list_select_related = ["campaign", "config"]
+    search_fields = ["=public_id", "campaign__slug", "config__name"]
+
+
+@admin.register(JudgeUnit)
+class JudgeUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["job", "item", "sample", "status", "lease_expires_at"]
+    list_filter = ["status"]
+    list_select_related = ["job__campaign", "job__config", "item"]
+    search_fields = ["=job__public_id", "=item__public_id"]
+    raw_id_fields = ["job", "item"]
+
+
+@admin.register(JudgeCall)
+class JudgeCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["job", "item", "sample", "attempt", "outcome", "http_status", "cached", "tokens_in",
+                    "tokens_out", "latency_ms", "cost", "created_at"]
+    list_filter = ["outcome", "cached"]
+    list_select_related = ["job__campaign", "job__config", "item"]
+    search_fields = ["=job__public_id", "=item__public_id", "message"]
+    raw_id_fields = ["job", "item"]
+
+
+@admin.register(JudgeCacheEntry)
+class JudgeCacheEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["key", "model", "finish_reason", "tokens_in", "tokens_out", "created_at"]
+    search_fields = ["=key", "model"]

@@ -1,6 +1,8 @@
 """The Django admin: every model is there, every page opens, changelists stay at a fixed query count,
 and rubrics that ratings or verdicts depend on cannot be changed."""
 
+import hashlib
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -70,8 +72,9 @@ def judge_job_rows(campaign, rubric, item):
                                                "model": "judge-model", "template": "quality"})
     job = JudgeJob.objects.create(campaign=campaign, config=config, spec={}, total=1)
     JudgeUnit.objects.create(job=job, item=item)
-    JudgeCall.objects.create(job=job, item=item, outcome=JudgeCall.Outcome.OK, cache_key="k" * 64)
-    JudgeCacheEntry.objects.create(key="k" * 64, content='{"overall": 4}')
+    key = hashlib.sha256(campaign.slug.encode()).hexdigest()
+    JudgeCall.objects.create(job=job, item=item, outcome=JudgeCall.Outcome.OK, cache_key=key)
+    JudgeCacheEntry.objects.create(key=key, content='{"overall": 4}')
 
 
 def rate_item(item, annotator, assignment, rubric):
