@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q
+from django.http import Http404
 
+from annotation.access import is_lead_of
 from annotation.models import Annotator, Campaign, CampaignMembership, Item, LanguageModel, Prompt, Rating, RatingScore
 from annotation.models import Response, RubricAxis
 from exports.models import Release
@@ -236,3 +238,15 @@ def releases_led_by(user):
     led = Campaign.objects.filter(
         Q(created_by=user) | Q(memberships__user=user, memberships__role=CampaignMembership.Role.LEAD))
     return Release.objects.filter(campaigns__in=led).distinct()
+
+
+def release_for_lead(user, public_id):
+    """A release whose every campaign the user leads; 404 for anyone else (a draft's existence is private)."""
+    release = Release.objects.filter(public_id=public_id).prefetch_related("campaigns").first()
+    if release is None or not user_leads_release(user, release):
+        raise Http404("no such release among your campaigns")
+    return release
+
+
+def user_leads_release(user, release):
+    return user.is_authenticated and all(is_lead_of(user, campaign) for campaign in release.campaigns.all())

@@ -100,8 +100,10 @@ def _write_all(release, folder, progress):
                            + selectors.count_verdict_rows(ids))
     progress.step(Release.BuildStep.RATINGS, 5)
     files, human = builders.write_ratings_and_items(ctx)
+    release_freed_memory()
     progress.step(Release.BuildStep.RESPONSES)
     files += builders.write_prompts_responses_pairs(ctx, human)
+    release_freed_memory()
     progress.step(Release.BuildStep.VERDICTS)
     verdict_files, judged, judges, jobs = builders.write_verdicts(ctx)
     files += verdict_files + builders.write_models(ctx)
@@ -126,10 +128,10 @@ def _write_all(release, folder, progress):
 
 
 def release_freed_memory():
-    """Hand memory freed by the passes back to the system before the statistics allocate theirs.
+    """Hand memory freed by a pass back to the system before the next step allocates its own.
 
-    The passes free millions of small objects and Arrow buffers; glibc and Arrow's allocator keep
-    those pages, and the statistics' large arrays would come on top of them.
+    A pass frees millions of small objects and Arrow buffers; glibc and Arrow's allocator keep those
+    pages, and the next pass's text chunks or the statistics' large arrays would come on top of them.
     """
     gc.collect()
     pa.default_memory_pool().release_unused()

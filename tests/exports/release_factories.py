@@ -23,6 +23,9 @@ OVERALL = {
 
 
 def platform_annotator(username, email):
+    existing = Annotator.objects.filter(handle=username).first()
+    if existing:
+        return existing
     user = User.objects.create_user(username=username, email=email, password="x")
     user.groups.add(Group.objects.get(name="annotator"))
     return Annotator.objects.create(user=user, handle=username, tier=Annotator.Tier.GRADUATE)
@@ -38,7 +41,8 @@ def rated_campaign(slug="jp-release", lead=None):
     models = {name: LanguageModel.objects.get_or_create(name=name, defaults={"family": "test"})[0]
               for name in ("model-a", "model-b", "model-c")}
     annotators = [platform_annotator(*pair) for pair in SECRET_USERS]
-    annotators.append(Annotator.objects.create(handle=VENDOR_HANDLE, tier=Annotator.Tier.VENDOR, is_external=True))
+    annotators.append(Annotator.objects.get_or_create(
+        handle=VENDOR_HANDLE, defaults={"tier": Annotator.Tier.VENDOR, "is_external": True})[0])
     for p in range(4):
         prompt = Prompt.objects.create(source=slug, external_id=f"q{p}", turns=[f"質問{p}です。", f"続きの質問{p}"],
                                        metadata={"note": "メタ"})
@@ -60,12 +64,13 @@ def rated_campaign(slug="jp-release", lead=None):
 
 
 def _judge(campaign, axes):
-    config = JudgeConfig.objects.create(name="gpt-judge", base_url="http://127.0.0.1:9/v1", model="gpt-4o",
-                                        template="quality-ja", template_version=2, rubric=campaign.rubric)
+    config, _ = JudgeConfig.objects.get_or_create(
+        name="gpt-judge", defaults={"base_url": "http://127.0.0.1:9/v1", "model": "gpt-4o", "template": "quality-ja",
+                                    "template_version": 2, "rubric": campaign.rubric})
     job = JudgeJob.objects.create(campaign=campaign, config=config, status=JudgeJob.Status.SUCCEEDED,
                                   spec={"model": "gpt-4o-2024-08-06", "template": "quality-ja", "template_version": 2,
                                         "temperature": 0.0})
-    imported = JudgeConfig.objects.create(name="vendor-judge", is_external=True)
+    imported, _ = JudgeConfig.objects.get_or_create(name="vendor-judge", defaults={"is_external": True})
     items = list(campaign.items.order_by("id"))
     for index, item in enumerate(items):
         failed = index == 0

@@ -1,0 +1,109 @@
+"""Pages of releases: the public datasets list and release pages, and the lead's pages to make, watch,
+publish and withdraw releases. Thin: check access, call one service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from annotation import access
+from annotation.errors import HyokaError
+from exports import selectors, services
+from exports.forms import ReleaseForm, WithdrawForm
+from exports.markdown import render_card
+from exports.models import Release
+
+
+def dataset_list(request):
+    context = {"releases": selectors.visible_releases(request.user),
+               "sees_restricted": selectors.can_see_restricted(request.user)}
+    return render(request, "exports/datasets_list.html", context)
+
+
+def dataset_detail(request, name, version):
+    release = selectors.release_for_reader(request.user, name, version)
+    if release is None:
+        if not request.user.is_authenticated and Release.objects.filter(
+                name=name, version=version, restricted=True).exclude(status=Release.Status.DRAFT).exists():
+            return redirect_to_login(request.get_full_path())
+        raise Http404("no such dataset")
+    context = {
+        "release": release, "card": render_card(release.card), "files": selectors.release_files(release),
+        "other_versions": selectors.other_versions(release),
+        "can_manage": selectors.user_leads_release(request.user, release),
+    }
+    return render(request, "exports/datasets_detail.html", context)
+
+
+@login_required
+def campaign_releases(request, slug):
+    campaign = access.campaign_for_lead(request.user, slug)
+    form = ReleaseForm(request.POST or None, campaigns=access.led_campaigns(request.user),
+                       initial={"campaigns": [campaign], "title": campaign.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            release = services.release_create(**form.service_arguments(), user=request.user)
+        except HyokaError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Release %(release)s is being built.") % {"release": release})
+            return redirect("release_manage", release.public_id)
+    context = {"campaign": campaign, "form": form, "releases": selectors.campaign_releases(campaign)}
+    return render(request, "exports/release_campaign.html", context)
+
+
+@login_required
+def release_manage(request, public_id):
+    release = selectors.release_for_lead(request.user, public_id)
+    context = {
+        "release": release, "card": render_card(release.card) if release.card else None,
+        "files": selectors.release_files(release), "withdraw_form": WithdrawForm(),
+        "campaigns": list(release.campaigns.order_by("slug")),
+    }
+    return render(request, "exports/release_manage.html", context)
+
+
+def _lead_action(action, done_message):
+    """A POST-only lead view that runs one service on the release and goes back to its page."""
+
+    @login_required
+    @require_POST
+    def view(request, public_id):
+        release = selectors.release_for_lead(request.user, public_id)
+        try:
+            result = action(request, release)
+        except HyokaError as error:
+            messages.error(request, str(error))
+            return redirect("release_manage", release.public_id)
+        messages.success(request, done_message % {"release": release})
+        return result or redirect("release_manage", release.public_id)
+
+    return view
+
+
+def _publish(request, release):
+    services.release_publish(release=release)
+
+
+def _withdraw(request, release):
+    services.release_withdraw(release=release, reason=request.POST.get("reason", ""))
+
+
+def _rebuild(request, release):
+    services.release_rebuild(release=release)
+
+
+def _discard(request, release):
+    campaign = release.campaigns.order_by("slug").first()
+    services.release_discard(release=release)
+    return redirect("campaign_releases", campaign.slug)
+
+
+release_publish = _lead_action(_publish, gettext_lazy("Release %(release)s is published."))
+release_withdraw = _lead_action(_withdraw, gettext_lazy("Release %(release)s is withdrawn."))
+release_rebuild = _lead_action(_rebuild, gettext_lazy("Release %(release)s is being built again."))
+release_discard = _lead_action(_discard, gettext_lazy("Draft %(release)s is discarded."))
