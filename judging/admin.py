@@ -5,9 +5,11 @@ rewritten by hand. Changelists select related rows up front to stay at a fixed q
 """
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from annotation.admin import ReadOnlyAdminMixin
+from judging.forms import JudgeConfigAdminForm
 from judging.models import JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictScore
 
 
@@ -17,6 +19,10 @@ class JudgeConfigAdmin(admin.ModelAdmin):
     list_filter = ["is_external", "rubric"]
     list_select_related = ["rubric"]
     search_fields = ["name", "description"]
+    # The same checks as the judge_config command and the pages; they pin the template version.
+    form = JudgeConfigAdminForm
+    readonly_fields = ["template_version"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class VerdictScoreInline(ReadOnlyAdminMixin, admin.TabularInline):
