@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/", include("annotation.api_urls")),
+    path("api/", include("judging.api_urls")),
+    path("", include("judging.urls")),
     path("api/", include("exports.api_urls")),
     path("", include("exports.report_urls")),
     path("", include("exports.urls")),
