@@ -8,8 +8,6 @@ from judging.models import JudgeConfig, JudgeJob
 
 from ..conftest import make_user
 
-pytestmark = pytest.mark.urls("tests.judging.urls")
-
 
 def client_for(user):
     client = APIClient()

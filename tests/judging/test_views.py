@@ -9,8 +9,6 @@ from judging.services import judge_job_create
 from ..conftest import make_user
 from .conftest import make_config
 
-pytestmark = pytest.mark.urls("tests.judging.urls")
-
 
 @pytest.fixture
 def other_lead(db):
