@@ -24,6 +24,10 @@ LEAD_GROUP = "lead"
 ANNOTATOR_GROUP = "annotator"
 PROGRESS_DIMENSIONS = ("annotator", "batch", "model")
 
+# Judge verdicts that carry scores (judging.models.Verdict.SCORED); failed calls are not verdicts to count.
+# Spelled out here because annotation does not import judging.
+SCORED_VERDICTS = ("ok", "imported")
+
 
 @dataclass(frozen=True)
 class CampaignSummary:
@@ -80,7 +84,7 @@ def campaign_summaries(campaigns=None):
         .annotate(ratings=Count("id"), annotators=Count("annotator_id", distinct=True))
     }
     verdicts = dict(
-        Item.objects.filter(campaign_id__in=ids, verdicts__isnull=False)
+        Item.objects.filter(campaign_id__in=ids, verdicts__parse_status__in=SCORED_VERDICTS)
         .values("campaign_id")
         .annotate(verdicts=Count("verdicts"))
         .values_list("campaign_id", "verdicts")
@@ -196,7 +200,7 @@ def _model_counts_on_side(campaign, side):
         )
     }
     ratings = items.filter(ratings__isnull=False).values(model).annotate(n=Count("ratings")).values_list(model, "n")
-    verdicts = items.filter(verdicts__isnull=False).values(model).annotate(n=Count("verdicts")).values_list(model, "n")
+    verdicts = items.filter(verdicts__parse_status__in=SCORED_VERDICTS).values(model).annotate(n=Count("verdicts")).values_list(model, "n")
     for key, queryset in (("ratings", ratings), ("verdicts", verdicts)):
         for pk, count in queryset:
             rows[pk][2][key] = count

@@ -415,3 +415,25 @@ def test_superusers_may_define_rubrics(client, superuser):
     client.force_login(superuser)
 
     assert client.get(reverse("rubric_create")).status_code == 200
+
+
+def test_failed_judge_calls_are_not_counted_as_verdicts(db, quality_rubric):
+    from annotation.models import Campaign, Item, LanguageModel, Prompt, Response
+    from annotation.selectors import SCORED_VERDICTS, campaign_summaries
+    from judging.models import JudgeConfig, Verdict
+
+    campaign = Campaign.objects.create(slug="judged", name="judged", rubric=quality_rubric)
+    response = Response.objects.create(prompt=Prompt.objects.create(external_id="q", turns=["質問"]),
+                                       model=LanguageModel.objects.create(name="m"), turns=["答え"])
+    item = Item.objects.create(campaign=campaign, response=response)
+    judge = JudgeConfig.objects.create(name="imported", rubric=quality_rubric, is_external=True)
+    Verdict.objects.create(judge=judge, item=item, sample=0, parse_status=Verdict.ParseStatus.IMPORTED)
+    Verdict.objects.create(judge=judge, item=item, sample=1, parse_status=Verdict.ParseStatus.PARSE_ERROR)
+    assert campaign_summaries(Campaign.objects.filter(pk=campaign.pk))[0].verdicts == 1
+    assert set(SCORED_VERDICTS) == set(Verdict.SCORED)
+
+
+def test_the_lead_finds_the_report_and_the_judge_jobs_from_the_campaign_page(client, campaign, lead):
+    client.force_login(lead)
+    page = client.get(f"/campaigns/{campaign.slug}/").content.decode()
+    assert f"/campaigns/{campaign.slug}/report/" in page and f"/campaigns/{campaign.slug}/judging/" in page
