@@ -44,6 +44,16 @@ def envint(name, default):
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
 
 
+def envfloat(name, default):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+
+
 def envlist(name, default):
     raw = os.environ.get(name)
     if raw is None:
@@ -210,6 +220,12 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# LLM judges: how long a worker's claim on a job or a call slot outlives its last renewal, where the
+# cross-worker limits live (default: the Celery broker when it is Redis), and the first retry delay.
+HYOKA_JUDGE_LEASE_SECONDS = envint("HYOKA_JUDGE_LEASE_SECONDS", 30)
+HYOKA_JUDGE_REDIS_URL = os.environ.get("HYOKA_JUDGE_REDIS_URL", "")
+HYOKA_JUDGE_BACKOFF_SECONDS = envfloat("HYOKA_JUDGE_BACKOFF_SECONDS", 1.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
