@@ -26,6 +26,7 @@ from annotation.records import (
 
 from .campaigns import campaign_for_import
 from .pairwise_imports import PairRatingImporter, pair_items_for_prompts
+from .repeats import split_new
 
 CHUNK_SIZE = 2000
 
@@ -367,22 +368,17 @@ class RatingImporter(ScoreImporter):
             return
         items = self.item_ids(records)
         annotator_ids = self.annotators.ids({record.annotator for record in records})
-        keyed = [((items[(r.prompt_id, r.model)], annotator_ids[r.annotator]), r) for r in records]
-        stored = self._stored_digests({key for key, _ in keyed})  # earlier chunks included
-        new = {}
-        for key, record in keyed:
-            digest = content_hash([record.scores, record.comment])
-            known = stored.get(key) or (new[key][1] if key in new else None)
-            if known is None:
-                new[key] = (record, digest)
-            elif known != digest:
-                raise RecordError(
-                    self.path, record.line, "annotator",
-                    f"{record.annotator!r} already rated model {record.model!r} on prompt {record.prompt_id!r} "
-                    f"with other scores; one rating per item and annotator",
-                )
-            else:
-                self.summary.unchanged["ratings"] += 1
+        keyed = [((items[(r.prompt_id, r.model)], annotator_ids[r.annotator]), r, r) for r in records]
+        stored = self._stored_digests({key for key, _, _ in keyed})  # earlier chunks included
+        new = split_new(
+            keyed, stored, lambda record: content_hash([record.scores, record.comment]),
+            lambda record, _: RecordError(
+                self.path, record.line, "annotator",
+                f"{record.annotator!r} already rated model {record.model!r} on prompt {record.prompt_id!r} "
+                f"with other scores; one rating per item and annotator",
+            ),
+            self.summary, "ratings",
+        )
         self._write(new)
 
     def _stored_digests(self, keys):

@@ -20,6 +20,8 @@ from annotation.readers import chunked
 from annotation.records import content_hash, pairwise_rating_record
 from annotation.rubric_definitions import PAIRWISE_VERDICTS
 
+from .repeats import split_new
+
 PROMPTS_PER_QUERY = 2000
 
 
@@ -188,20 +190,15 @@ class PairRatingImporter(PairImporter):
         annotator_ids = self.annotators.ids({record.annotator for record in records})
         keyed = [((item_id, annotator_ids[record.annotator]), record, written) for item_id, record, written in oriented]
         stored = self._stored_digests({key for key, _, _ in keyed})
-        new = {}
-        for key, record, written in keyed:
-            digest = content_hash([record.verdict, record.comment])
-            known = stored.get(key) or (new[key][1] if key in new else None)
-            if known is None:
-                new[key] = (record, digest)
-            elif known != digest:
-                raise RecordError(
-                    self.path, record.line, "annotator",
-                    f"{written.annotator!r} already compared {written.model_a!r} with {written.model_b!r} on prompt "
-                    f"{written.prompt_id!r} with another verdict or comment; one rating per item and annotator",
-                )
-            else:
-                self.summary.unchanged["ratings"] += 1
+        new = split_new(
+            keyed, stored, lambda record: content_hash([record.verdict, record.comment]),
+            lambda record, written: RecordError(
+                self.path, record.line, "annotator",
+                f"{written.annotator!r} already compared {written.model_a!r} with {written.model_b!r} on prompt "
+                f"{written.prompt_id!r} with another verdict or comment; one rating per item and annotator",
+            ),
+            self.summary, "ratings",
+        )
         Rating.objects.bulk_create(
             Rating(item_id=key[0], annotator_id=key[1], verdict=record.verdict, comment=record.comment,
                    source=Rating.Source.IMPORT)

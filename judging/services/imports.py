@@ -8,6 +8,7 @@ from annotation.readers import chunked, read_records
 from annotation.records import content_hash, pairwise_verdict_record, verdict_record
 from annotation.services import ImportSummary, campaign_for_import
 from annotation.services.imports import CHUNK_SIZE, ScoreImporter, located
+from annotation.services.repeats import split_new
 from annotation.services.pairwise_imports import PairImporter
 from judging.models import JudgeConfig, Verdict, VerdictScore
 
@@ -63,22 +64,17 @@ class VerdictImporter(ScoreImporter):
         if not records:
             return
         items = self.item_ids(records)
-        keyed = [((items[(r.prompt_id, r.model)], r.sample), r) for r in records]
-        stored = self._stored_digests({key for key, _ in keyed})
-        new = {}
-        for key, record in keyed:
-            digest = content_hash([record.scores, record.rationale])
-            known = stored.get(key) or (new[key][1] if key in new else None)
-            if known is None:
-                new[key] = (record, digest)
-            elif known != digest:
-                raise RecordError(
-                    self.path, record.line, "sample",
-                    f"judge {self.judge.name} already has other scores for model {record.model!r} on prompt "
-                    f"{record.prompt_id!r}, sample {record.sample}; give the new run another judge name",
-                )
-            else:
-                self.summary.unchanged["verdicts"] += 1
+        keyed = [((items[(r.prompt_id, r.model)], r.sample), r, r) for r in records]
+        stored = self._stored_digests({key for key, _, _ in keyed})
+        new = split_new(
+            keyed, stored, lambda record: content_hash([record.scores, record.rationale]),
+            lambda record, _: RecordError(
+                self.path, record.line, "sample",
+                f"judge {self.judge.name} already has other scores for model {record.model!r} on prompt "
+                f"{record.prompt_id!r}, sample {record.sample}; give the new run another judge name",
+            ),
+            self.summary, "verdicts",
+        )
         self._write(new)
 
     def _stored_digests(self, keys):
@@ -123,21 +119,16 @@ class PairVerdictImporter(PairImporter):
         keyed = [((item_id, record.order, record.sample), record, written)
                  for item_id, record, written in self.in_item_terms(records)]
         stored = self._stored_digests({key for key, _, _ in keyed})
-        new = {}
-        for key, record, written in keyed:
-            digest = content_hash([record.verdict, record.rationale])
-            known = stored.get(key) or (new[key][1] if key in new else None)
-            if known is None:
-                new[key] = (record, digest)
-            elif known != digest:
-                raise RecordError(
-                    self.path, record.line, "sample",
-                    f"judge {self.judge.name} already has another verdict on {written.model_a!r} against "
-                    f"{written.model_b!r} for prompt {written.prompt_id!r}, order {written.order or 'unknown'}, "
-                    f"sample {written.sample}; give the new run another judge name",
-                )
-            else:
-                self.summary.unchanged["verdicts"] += 1
+        new = split_new(
+            keyed, stored, lambda record: content_hash([record.verdict, record.rationale]),
+            lambda record, written: RecordError(
+                self.path, record.line, "sample",
+                f"judge {self.judge.name} already has another verdict on {written.model_a!r} against "
+                f"{written.model_b!r} for prompt {written.prompt_id!r}, order {written.order or 'unknown'}, "
+                f"sample {written.sample}; give the new run another judge name",
+            ),
+            self.summary, "verdicts",
+        )
         Verdict.objects.bulk_create(
             Verdict(judge=self.judge, item_id=key[0], order=key[1], sample=key[2], verdict=record.verdict,
                     rationale=record.rationale, parse_status=Verdict.ParseStatus.IMPORTED)
