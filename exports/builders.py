@@ -194,7 +194,7 @@ PREFERENCE_PAIRS = TableSpec("preference_pairs", "Preference pairs for preferenc
     Column("n_turns", INT16, "Turns of the conversation; for more than one, the full texts are in prompts.turns "
                              "and responses.turns."),
 ))
-PAIRS_PER_WRITE = 5_000
+PAIRS_PER_WRITE = 2_000
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 annotators (with user names, e-mail addresses and comments that must not leak) and an external vendor
 rater, judged by an LLM judge job (with one failed verdict) and by imported verdicts."""
 
+import pytest
 from django.contrib.auth.models import Group, User
 
 from annotation.models import (
@@ -99,3 +100,10 @@ def counts(campaign):
         "models": LanguageModel.objects.filter(responses__items__campaign=campaign).distinct().count(),
         "verdicts": verdict_scores + failed,
     }
+
+
+@pytest.fixture(autouse=True)
+def few_bootstrap_replicates(monkeypatch):
+    """Builds in tests compute their intervals from 50 replicates instead of 1,000: the figures are checked
+    for shape and presence, and a build takes a third of the time."""
+    monkeypatch.setattr("exports.statistics.REPLICATES", 50)

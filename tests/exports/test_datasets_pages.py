@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from exports.models import Release
 from exports.services import release_build, release_create, release_folder, release_publish, release_withdraw
-from tests.exports.release_factories import rated_campaign
+from tests.exports.release_factories import rated_campaign, few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
 

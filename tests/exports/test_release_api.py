@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from exports.models import Release
 from exports.services import release_build, release_create, release_publish
-from tests.exports.release_factories import rated_campaign
+from tests.exports.release_factories import rated_campaign, few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
 

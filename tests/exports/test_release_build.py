@@ -10,7 +10,7 @@ import pytest
 
 from exports.models import Release
 from exports.services import release_build, release_create, release_folder
-from tests.exports.release_factories import counts, rated_campaign
+from tests.exports.release_factories import counts, rated_campaign, few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
 
 TABLES = ("ratings", "items", "prompts", "responses", "models", "verdicts", "preference_pairs")
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from exports.models import Release
-from tests.exports.release_factories import rated_campaign
+from tests.exports.release_factories import rated_campaign, few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
 

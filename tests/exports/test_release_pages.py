@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from exports.models import Release
 from exports.services import release_build, release_create
-from tests.exports.release_factories import rated_campaign
+from tests.exports.release_factories import rated_campaign, few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
 

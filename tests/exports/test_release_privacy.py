@@ -9,7 +9,9 @@ import pytest
 
 from exports.privacy import pseudonyms
 from exports.services import release_build, release_create, release_folder
-from tests.exports.release_factories import COMMENT_MARK, SECRET_USERS, VENDOR_HANDLE, rated_campaign
+from tests.exports.release_factories import (  # noqa: F401 (an autouse fixture)
+    COMMENT_MARK, SECRET_USERS, VENDOR_HANDLE, few_bootstrap_replicates, rated_campaign,
+)
 
 USERNAMES = [name for name, _ in SECRET_USERS] + [VENDOR_HANDLE]
 EMAILS = [email for _, email in SECRET_USERS]

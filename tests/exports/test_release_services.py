@@ -13,7 +13,7 @@ from exports.services import (
     release_publish, release_rebuild, release_withdraw,
 )
 from exports.tasks import release_build_task
-from tests.exports.release_factories import rated_campaign
+from tests.exports.release_factories import rated_campaign, few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
 
 
 @pytest.fixture(autouse=True)
