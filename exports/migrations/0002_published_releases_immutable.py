@@ -9,6 +9,10 @@ The triggers raise a constraint violation, which Django reports as IntegrityErro
 PostgreSQL and SQLite alike. On PostgreSQL the release row is compared as JSON less the
 three columns a withdrawal may set, so columns added later are covered too; SQLite
 compares the columns the table has at this migration, one by one.
+
+On SQLite, a later migration that rebuilds exports_release (most ALTERs) must drop these
+triggers first and install them again after: SQLite checks the file and campaign triggers,
+which name exports_release, when the rebuilt table is renamed into place.
 """
 
 from django.db import migrations

@@ -147,3 +147,17 @@ def test_rebuilding_a_draft_replaces_its_folder_and_files(built):
     assert release.build_status == Release.BuildStatus.SUCCEEDED
     assert not (folder / "stray.txt").exists()
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_a_release_of_two_campaigns_holds_both(db, releases_root):
+    first, second = rated_campaign(), rated_campaign(slug="jp-release-2")
+    release = release_build(release_id=release_create(campaigns=[first, second], version="1.0.0", name="jp-both",
+                                                      queue=False).pk)
+    folder = release_folder(release)
+    assert folder == releases_root / "jp-both" / "1.0.0"
+    ratings = pd.read_parquet(folder / "data/ratings.parquet")
+    assert ratings.groupby("campaign").size().to_dict() == {"jp-release": 110, "jp-release-2": 110}
+    assert ratings["annotator"].nunique() == 3  # the same people, one pseudonym each across the campaigns
+    assert len(pd.read_parquet(folder / "data/preference_pairs.parquet")) == 16
+    agreement = json.loads((folder / "agreement.json").read_text())
+    assert [c["campaign"] for c in agreement["campaigns"]] == ["jp-release", "jp-release-2"]
