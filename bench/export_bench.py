@@ -81,7 +81,8 @@ JUDGE_SQL = [
        FROM annotation_campaign c CROSS JOIN judging_judgeconfig j""",
     """INSERT INTO judging_verdict (judge_id, job_id, item_id, sample, verdict, "order", rationale, raw_output,
                                      parse_status, parser_version, error_kind, error_message, created_at)
-       SELECT jb.config_id, jb.id, i.id, 0, '', '', '理由：' || %(s)s, '', CASE WHEN i.id %% 100 = 0 THEN 'parse_error' ELSE 'ok' END,
+       SELECT jb.config_id, jb.id, i.id, 0, '', '', '理由：' || %(s)s, '',
+              CASE WHEN i.id %% 100 = 0 THEN 'parse_error' ELSE 'ok' END,
               '1', '', '', now()
        FROM annotation_item i CROSS JOIN judging_judgejob jb""",
     """INSERT INTO judging_verdictscore (verdict_id, axis_id, score)

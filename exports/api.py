@@ -60,7 +60,8 @@ class ReleaseSerializer(serializers.Serializer):
 class DatasetListApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=ReleaseSerializer(many=True), summary="Published datasets (restricted ones for researchers)")
+    @extend_schema(responses=ReleaseSerializer(many=True),
+                   summary="Published datasets (restricted ones for researchers)")
     def get(self, request):
         releases = selectors.visible_releases(request.user)
         return Response(ReleaseSerializer(releases, many=True, context={"request": request}).data)
@@ -131,7 +132,8 @@ class ReleaseStatusSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, release) -> str:
-        return self.context["request"].build_absolute_uri(reverse("dataset_detail", args=[release.name, release.version]))
+        page = reverse("dataset_detail", args=[release.name, release.version])
+        return self.context["request"].build_absolute_uri(page)
 
 
 class CampaignReleasesApi(APIView):

@@ -33,7 +33,8 @@ def front_matter(release, specs, ratings_rows):
     lines += ["tags:"] + [f"- {tag}" for tag in TAGS]
     lines.append("configs:")
     for index, spec in enumerate(specs):
-        lines += [f"- config_name: {spec.name}", "  data_files:", "  - split: train", f"    path: {spec.path('parquet')}"]
+        lines += [f"- config_name: {spec.name}", "  data_files:", "  - split: train",
+                  f"    path: {spec.path('parquet')}"]
         if index == 0:
             lines.append("  default: true")
     lines.append("---")

@@ -62,7 +62,7 @@ def release_manage(request, public_id):
     context = {
         "release": release, "card": render_card(release.card) if release.card else None,
         "files": selectors.release_files(release), "withdraw_form": WithdrawForm(),
-        "campaigns": list(release.campaigns.order_by("slug")),
+        "campaigns": list(release.campaigns.order_by("slug")), "stale": services.release_build_is_stale(release),
     }
     return render(request, "exports/release_manage.html", context)
 

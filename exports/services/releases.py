@@ -117,14 +117,15 @@ def release_build(*, release_id):
 
     Claims the build (queued → running) and returns quietly when another worker has it or it is no
     longer queued. Every failure is recorded on the row (failed, with the message); a domain error is
-    not raised again, anything else is (a bug, for the worker's log). Returns the release.
+    not raised again, anything else is (a bug, for the worker's log). Returns the release (None when it
+    was discarded before its build started).
     """
     from exports.services.build import BuildProgress, build_release_files
 
     now = timezone.now()
     if not _transition(release_id, BuildStatus.QUEUED, BuildStatus.RUNNING, build_started_at=now,
                        build_heartbeat_at=now, build_progress=0, build_step=BuildStep.RATINGS, build_error=""):
-        return Release.objects.get(pk=release_id)
+        return Release.objects.filter(pk=release_id).first()  # None: discarded before a worker took it
     release = Release.objects.get(pk=release_id)
     try:
         result = build_release_files(release, release_folder(release), BuildProgress(release.pk))
@@ -162,6 +163,12 @@ def release_build_finish(*, release, result):
 def _build_failed(release, message):
     _transition(release.pk, BuildStatus.RUNNING, BuildStatus.FAILED, build_error=message[:5000],
                 build_finished_at=timezone.now())
+
+
+def release_build_is_stale(release):
+    """Whether the release's build is running with no sign of life for STALE_BUILD (its worker died)."""
+    return (release.build_status == BuildStatus.RUNNING and release.build_heartbeat_at is not None
+            and release.build_heartbeat_at < timezone.now() - STALE_BUILD)
 
 
 def release_rebuild(*, release):
@@ -219,9 +226,11 @@ def release_withdraw(*, release, reason):
 
 
 def release_discard(*, release):
-    """Delete a draft and its folder; refused for published releases and while a build is running."""
-    deleted, _ = Release.objects.filter(pk=release.pk, status=Status.DRAFT).exclude(
-        build_status=BuildStatus.RUNNING).delete()
+    """Delete a draft and its folder; refused for published releases and while a build is running (unless
+    its worker died)."""
+    stale = Q(build_status=BuildStatus.RUNNING, build_heartbeat_at__lt=timezone.now() - STALE_BUILD)
+    deleted, _ = Release.objects.filter(~Q(build_status=BuildStatus.RUNNING) | stale, pk=release.pk,
+                                        status=Status.DRAFT).delete()
     if not deleted:
         raise HyokaError(f"release {release} is published or being built: it cannot be discarded")
     shutil.rmtree(release_folder(release), ignore_errors=True)

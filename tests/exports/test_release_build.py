@@ -10,7 +10,9 @@ import pytest
 
 from exports.models import Release
 from exports.services import release_build, release_create, release_folder
-from tests.exports.release_factories import counts, rated_campaign, few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
+from tests.exports.release_factories import (  # noqa: F401 (an autouse fixture)
+    counts, few_bootstrap_replicates, rated_campaign,
+)
 
 TABLES = ("ratings", "items", "prompts", "responses", "models", "verdicts", "preference_pairs")
 

@@ -180,3 +180,23 @@ def test_a_failed_build_is_recorded_with_its_reason(campaign, monkeypatch):
     monkeypatch.setattr("exports.services.build.build_release_files", broken)
     release = built(campaign)
     assert (release.build_status, release.build_error) == ("failed", "the disk is full")
+
+
+def test_a_draft_discarded_before_a_worker_took_it_is_skipped_by_the_task(campaign):
+    release = release_create(campaigns=[campaign], version="1.0.0", queue=False)
+    release_discard(release=release)
+    assert release_build(release_id=release.pk) is None
+
+
+def test_a_build_whose_worker_died_can_be_built_again(campaign):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    release = release_create(campaigns=[campaign], version="1.0.0", queue=False)
+    Release.objects.filter(pk=release.pk).update(build_status="running", build_heartbeat_at=timezone.now())
+    with pytest.raises(HyokaError, match="cannot be rebuilt"):
+        release_rebuild(release=release)
+    Release.objects.filter(pk=release.pk).update(build_heartbeat_at=timezone.now() - timedelta(minutes=11))
+    release_rebuild(release=release)
+    assert release_build(release_id=release.pk).build_status == "succeeded"
