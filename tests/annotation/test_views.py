@@ -437,3 +437,4 @@ def test_the_lead_finds_the_report_and_the_judge_jobs_from_the_campaign_page(cli
     client.force_login(lead)
     page = client.get(f"/campaigns/{campaign.slug}/").content.decode()
     assert f"/campaigns/{campaign.slug}/report/" in page and f"/campaigns/{campaign.slug}/judging/" in page
+    assert f"/campaigns/{campaign.slug}/releases/" in page and 'href="/datasets/"' in page
