@@ -36,16 +36,24 @@ REPORT_DESCRIPTION = (
     "parameters and counts, and \"reason\" (why nothing could be computed, or null). Statistics are "
     "{value, low, high, reason, replicates, dropped}; an undefined one has value null and a reason."
 )
+AGREEMENT_DESCRIPTION = REPORT_DESCRIPTION + (
+    " For a pairwise campaign (meta.kind \"pairwise\"), the object holds \"meta\" and \"verdict\": nominal "
+    "alpha over the verdicts in the item's terms, pair agreement, votes per verdict and per-annotator figures; "
+    "the level defaults to (and must be) nominal."
+)
 
 
 class AgreementApi(APIView):
     class InputSerializer(BootstrapSerializer):
+        # No default level: a likert campaign takes ordinal, a pairwise one nominal (its only level).
+        level = serializers.ChoiceField(choices=agreement.LEVELS, required=False)
         normalise = serializers.BooleanField(default=False)
 
     @extend_schema(
         parameters=[*BOOTSTRAP_PARAMETERS, OpenApiParameter("normalise", bool, description="z-score per annotator.")],
-        responses={200: OpenApiTypes.OBJECT}, description=REPORT_DESCRIPTION,
-        summary="Agreement among the annotators, per axis (as the agreement command's --json)",
+        responses={200: OpenApiTypes.OBJECT}, description=AGREEMENT_DESCRIPTION,
+        summary="Agreement among the annotators, per axis, or on the verdicts of a pairwise campaign "
+                "(as the agreement command's --json)",
     )
     def get(self, request, slug):
         campaign = access.campaign_for_lead(request.user, slug)
