@@ -1,5 +1,5 @@
 """The campaign report's numbers as JSON, for the leads of the campaign: the same objects as the
-`agreement --json` and `meta_eval --json` commands print."""
+`agreement --json`, `meta_eval --json` and `ranking --json` commands print."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,9 +7,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation import access, agreement
+from annotation import access, agreement, ranking
 from annotation.agreement_selectors import campaign_agreement
+from annotation.ranking_selectors import campaign_for_ranking
 from judging.meta_eval_selectors import campaign_meta_eval, judge_for_report
+from judging.ranking_selectors import campaign_ranking
 
 MAX_REPLICATES = 10_000
 
@@ -75,3 +77,29 @@ class MetaEvalApi(APIView):
         options = query_options(self.InputSerializer, request)
         judge = judge_for_report(options.pop("judge"))
         return Response(campaign_meta_eval(campaign, judge, **options))
+
+
+class RankingApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        judge = serializers.CharField(required=False, help_text="Name of a judge config or of imported verdicts.")
+        neither = serializers.ChoiceField(choices=ranking.NEITHER_OPTIONS, default=ranking.DEFAULT_NEITHER)
+        replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES, default=ranking.DEFAULT_REPLICATES)
+        seed = serializers.IntegerField(min_value=0, default=ranking.DEFAULT_SEED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("judge", str, description="A judge to rank by and compare with the humans."),
+                    OpenApiParameter("neither", str, enum=list(ranking.NEITHER_OPTIONS),
+                                     description="Count 'neither' votes as ties, or drop them."),
+                    *BOOTSTRAP_PARAMETERS[1:]],
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"meta\", \"humans\" (win/tie/loss rates, Bradley–Terry ratings with intervals, ranks) and, "
+                    "with a judge, \"judge\" and \"agreement\" (with each vote and the majority, with and without "
+                    "ties, Cohen's kappa). 400 for a likert campaign or nothing to rank.",
+        summary="A pairwise campaign's ranking (as the ranking command's --json)",
+    )
+    def get(self, request, slug):
+        campaign = campaign_for_ranking(access.campaign_for_lead(request.user, slug).slug)
+        options = query_options(self.InputSerializer, request)
+        judge_name = options.pop("judge", None)
+        judge = judge_for_report(judge_name) if judge_name else None
+        return Response(campaign_ranking(campaign, judge, **options))
