@@ -54,6 +54,7 @@ def dataset_card(*, release, campaigns, axes_by_rubric, specs, written, agreemen
         _agreement(agreement),
         _meta_eval(meta_eval),
         _preference_pairs(release, written),
+        _checklists(written),
         _privacy(release),
         "## License\n\n" + _license_text(release),
     ]
@@ -233,6 +234,7 @@ def pairwise_dataset_card(*, release, campaigns, specs, written, agreement, rank
         _rankings(rankings),
         _judges_against_humans(rankings),
         _pairwise_preference_pairs(written),
+        _checklists(written),
         _privacy(release),
         "## License\n\n" + _license_text(release),
     ]
@@ -370,3 +372,17 @@ def _pairwise_preference_pairs(written):
             "`votes_rejected` those for each side, and `margin` is (votes_chosen − votes_rejected) / n_votes. "
             "`prompt`, `chosen` and `rejected` hold the first turn; for a conversation of several turns "
             "(`n_turns`), the full texts are in `prompts` and `responses`, by id.")
+
+
+def _checklists(written):
+    if "checklist" not in written:
+        return ""
+    return ("## Checklists\n\n"
+            "Prompts may carry a checklist of yes/no questions that raters answer as they rate. `checks` holds "
+            f"every answer ({written.get('checks', 0):,} rows; a question a rater left alone has no row) and "
+            f"`checklist` one row per question ({written.get('checklist', 0):,}): how many raters answered it, how "
+            "often they ticked it, and, for scored campaigns, how well the tick tracks the rater's own score (the "
+            "`overall` score, or the mean of the scores for a rubric without one): the share of answers where it "
+            "is ticked and the score is at or above the scale's midpoint or not ticked and below it, and the "
+            "point-biserial correlation of tick and score. A tick on a pairwise vote names no side of the pair, "
+            "so pairwise campaigns have the counts only.")

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from annotation import access, agreement, ranking
 from annotation.agreement_selectors import campaign_agreement
 from annotation.ranking_selectors import campaign_for_ranking
+from exports.checklists import checklist_report
 from judging.meta_eval_selectors import campaign_meta_eval, judge_for_report
 from judging.ranking_selectors import campaign_ranking
 
@@ -103,3 +104,17 @@ class RankingApi(APIView):
         judge_name = options.pop("judge", None)
         judge = judge_for_report(judge_name) if judge_name else None
         return Response(campaign_ranking(campaign, judge, **options))
+
+
+class ChecklistApi(APIView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"meta\" (counts, the scale's midpoint and which score the ticks are compared with; for a "
+                    "pairwise campaign, why there is no comparison) and \"items\": per answered checklist item, its "
+                    "prompt, position and text, how many raters answered and ticked it, the tick rate, the share of "
+                    "answers where the tick agrees with the score being at or above the midpoint, and the "
+                    "point-biserial correlation of tick and score.",
+        summary="Checklist items: ticks and how they track the raters' scores",
+    )
+    def get(self, request, slug):
+        return Response(checklist_report(access.campaign_for_lead(request.user, slug)))

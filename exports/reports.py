@@ -22,6 +22,7 @@ from annotation.agreement_selectors import (
 from annotation.errors import HyokaError
 from annotation.models import Rubric
 from exports import svg_charts
+from exports.checklists import checklist_report
 from judging.meta_eval_selectors import campaign_judges, campaign_meta_eval, judge_for_report, report_inputs
 from judging.ranking_selectors import campaign_ranking
 
@@ -32,6 +33,7 @@ LARGE_CAMPAIGN_REPLICATES = 200
 # An annotator is flagged when alpha rises this much without them, or their scores correlate this weakly
 # with the others' mean.
 UNRELIABLE_ALPHA_RISE = 0.05
+CHECKLIST_ROWS = 300
 UNRELIABLE_CORRELATION = 0.3
 LEVEL_NAMES = {
     "ordinal": gettext_lazy("Ordinal"), "interval": gettext_lazy("Interval"),
@@ -105,6 +107,7 @@ class CampaignReport:
     meta_eval: dict | None = None
     sections: list[AxisSection] = field(default_factory=list)
     annotators: list[AnnotatorRow] = field(default_factory=list)
+    checklist: dict | None = None
 
     pairwise = False
 
@@ -158,7 +161,7 @@ def campaign_report(campaign, request=ReportRequest()):
         agreement=agreement_json, meta_eval=meta_eval_json,
         sections=axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, meta_eval_json,
                                judge, replicates),
-        annotators=annotator_rows(agreement_json),
+        annotators=annotator_rows(agreement_json), checklist=campaign_checklist(campaign),
     )
 
 
@@ -341,6 +344,20 @@ def _annotator_cell(row, alpha):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Checklists
+
+
+def campaign_checklist(campaign):
+    """The checklist report (exports.checklists) when raters answered checklist items, else None; the page
+    lists at most CHECKLIST_ROWS items (the API and the release have them all)."""
+    report = checklist_report(campaign)
+    if not report["items"]:
+        return None
+    report["shown"] = report["items"][:CHECKLIST_ROWS]
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Pairwise campaigns: rankings, agreement on the verdicts, judges side by side
 
 
@@ -389,6 +406,7 @@ class PairwiseReport:
     standings: list[StandingRow] = field(default_factory=list)
     rating_chart: str = ""
     rates_chart: str = ""
+    checklist: dict | None = None
 
     pairwise = True
 
@@ -425,7 +443,7 @@ def pairwise_report(campaign, request=ReportRequest()):
         campaign=campaign, replicates=replicates, notices=notices, n_items=n_items, n_votes=len(votes),
         n_annotators=agreement_json["meta"]["n_annotators"], agreement=agreement_json, humans=humans,
         judges=judges, standings=standings, rating_chart=rating_chart(standings, judges),
-        rates_chart=rates_chart(humans, judges),
+        rates_chart=rates_chart(humans, judges), checklist=campaign_checklist(campaign),
     )
 
 

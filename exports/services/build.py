@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from exports import builders, pairwise_builders, selectors, statistics
 from exports.card import dataset_card, pairwise_dataset_card
+from exports.checklists import write_checklist_tables
 from exports.checksums import HashingFile, WrittenFile, sha256sums_text
 from exports.models import Release
 from exports.privacy import pseudonyms
@@ -114,15 +115,16 @@ def _write_all(release, folder, progress):
     release_freed_memory()
     agreement = statistics.agreement_figures(ctx, human)
     meta_eval = statistics.meta_eval_figures(ctx, human, judged, judges, jobs)
-    files += [write_json(folder, "rubric.json", rubric_document(ctx)),
-              write_json(folder, "agreement.json", agreement),
-              write_json(folder, "meta_eval.json", meta_eval)]
+    checklist_files, checklist_specs = write_checklist_tables(ctx)
+    files += checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx)),
+                                write_json(folder, "agreement.json", agreement),
+                                write_json(folder, "meta_eval.json", meta_eval)]
     progress.step(Release.BuildStep.CARD, 90)
     rows = {file.table: file.rows for file in files if file.table}
     tiers = Counter(ctx.annotators[pk].tier for pk in set(human.annotator.tolist()))
     card = dataset_card(release=release, campaigns=ctx.campaigns, axes_by_rubric=ctx.axes_by_rubric,
-                        specs=table_specs(ctx), written=rows, agreement=agreement, meta_eval=meta_eval,
-                        annotator_tiers=tiers)
+                        specs=table_specs(ctx) + checklist_specs, written=rows, agreement=agreement,
+                        meta_eval=meta_eval, annotator_tiers=tiers)
     files = [write_json(folder, README, card, fmt="md")] + files
     files += checksums_and_zip(release, folder, files)
     stats = {"rows": rows, "annotators": dict(tiers), "files": len(files),
@@ -149,13 +151,15 @@ def _write_all_pairwise(ctx, folder, progress):
     agreement = statistics.pairwise_agreement_figures(ctx, votes)
     rankings, ranking_rows = statistics.ranking_figures(ctx, votes, judged, judges, jobs)
     files += pairwise_builders.write_rankings(ctx, ranking_rows)
-    files += [write_json(folder, "rubric.json", rubric_document(ctx)),
+    checklist_files, checklist_specs = write_checklist_tables(ctx)
+    files += checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx)),
               write_json(folder, "agreement.json", agreement),
               write_json(folder, "rankings.json", rankings)]
     progress.step(Release.BuildStep.CARD, 90)
     rows = {file.table: file.rows for file in files if file.table}
     tiers = Counter(ctx.annotators[pk].tier for pk in set(votes.annotator.tolist()))
-    card = pairwise_dataset_card(release=release, campaigns=ctx.campaigns, specs=pairwise_builders.table_specs(release),
+    card = pairwise_dataset_card(release=release, campaigns=ctx.campaigns,
+                                 specs=pairwise_builders.table_specs(release) + checklist_specs,
                                  written=rows, agreement=agreement, rankings=rankings, annotator_tiers=tiers)
     files = [write_json(folder, README, card, fmt="md")] + files
     files += checksums_and_zip(release, folder, files)
