@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from annotation.rubric_definitions import PAIRWISE_VERDICTS
 from exports import selectors
-from exports.builders import BOOL, FLOAT, INT16, INT32, STRING, _Columns, _first, _judge_head
+from exports.builders import BOOL, FLOAT, INT16, INT32, MODELS, PROMPTS, RESPONSES, STRING, _Columns, _first, _judge_head
 from exports.tables import Column, TableSpec, TableWriter
 
 A, B = PAIRWISE_VERDICTS.index("A"), PAIRWISE_VERDICTS.index("B")
@@ -311,6 +311,4 @@ def write_rankings(ctx, rows):
 
 
 def table_specs(release):
-    from exports.builders import MODELS, PROMPTS, RESPONSES
-
     return [votes_spec(release), PROMPTS, RESPONSES, MODELS, PAIR_VERDICTS, RANKINGS, PAIR_PREFERENCES]
