@@ -1,7 +1,6 @@
 """The checklist report: per checklist item, answers, ticks and how the tick tracks the rater's overall score,
 on the report page, through the API and in releases; figures checked against counts made here."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
