@@ -86,8 +86,37 @@ def start_gunicorn(port, workers, env):
     raise SystemExit("gunicorn did not start")
 
 
-def annotate(port, token, start, deadline, timings, counts):
-    """Rate until the deadline; calls that begin before ``start`` are warm-up and not counted."""
+def process_cpu_ms(match):
+    """CPU time (user + system, ms) of the processes whose /proc stat fields satisfy ``match(pid, ppid, cmdline)``."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read().decode(errors="replace")
+        except OSError:
+            continue
+        if match(int(entry), int(fields[1]), cmdline):
+            total += int(fields[11]) + int(fields[12])
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(server_pid, database):
+    """CPU spent so far by the gunicorn master and workers, the PostgreSQL backends serving ``database``, and
+    this process (the simulated annotators)."""
+    own = os.times()
+    return {
+        "gunicorn": process_cpu_ms(lambda pid, ppid, _: server_pid in (pid, ppid)),
+        "PostgreSQL": process_cpu_ms(lambda pid, ppid, cmdline: cmdline.startswith("postgres:") and f" {database} " in cmdline),
+        "client": (own.user + own.system) * 1000,
+    }
+
+
+def annotate(port, token, start, deadline, timings, counts, done):
+    """Rate until the deadline; calls that begin before ``start`` are warm-up and not timed."""
     connection = HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     while time.perf_counter() < deadline:
@@ -100,6 +129,7 @@ def annotate(port, token, start, deadline, timings, counts):
         payload = json.dumps({"scores": SCORES, "idempotency_key": str(uuid.uuid4()), "seconds_spent": 7})
         status, body, submit_seconds = call(connection, "POST", f"/api/items/{item}/rating/", headers, payload)
         assert status == 201, (status, body[:300])
+        done.append(1)
         if measured:
             timings["next"].append(seconds)
             timings["submit"].append(submit_seconds)
@@ -138,16 +168,19 @@ def main():
     env = {**os.environ, "DATABASE_CONN_MAX_AGE": "600"}
     server = start_gunicorn(port, args.workers, env)
     try:
-        timings, counts = {"next": [], "submit": []}, []
+        timings, counts, done = {"next": [], "submit": []}, [], []
+        database = args.database_url.rsplit("/", 1)[1]
+        cpu_before = cpu_snapshot(server.pid, database)
         start = time.perf_counter() + args.warm_up
         deadline = start + args.seconds
-        threads = [threading.Thread(target=annotate, args=(port, token, start, deadline, timings, counts))
+        threads = [threading.Thread(target=annotate, args=(port, token, start, deadline, timings, counts, done))
                    for token in tokens]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - start
+        cpu_after = cpu_snapshot(server.pid, database)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -157,6 +190,11 @@ def main():
     for call, values in timings.items():
         print(f"  {call:7s} p50 {percentile(values, 0.5):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms   "
               f"p99 {percentile(values, 0.99):6.1f} ms   mean {statistics.mean(values) * 1000:6.1f} ms   n={len(values):,}")
+    per_rating = {name: (cpu_after[name] - cpu_before[name]) / len(done) for name in cpu_before}
+    print("  CPU per rating (warm-up included): " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_rating.items())
+          + f"; at {sum(per_rating.values()):.2f} ms, {os.cpu_count()} idle cores give at most "
+            f"{os.cpu_count() * 1000 / sum(per_rating.values()):,.0f} ratings/s")
+    print(f"  load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     from django.db.models import Count
 
     from annotation.models import Item
