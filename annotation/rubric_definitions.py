@@ -15,7 +15,7 @@ from .errors import FieldError
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 KINDS = ("likert", "pairwise")
 BUILTIN_DIR = Path(__file__).resolve().parent / "rubrics"
-BUILTIN_KEYS = ("quality-5x5", "safety-5")
+BUILTIN_KEYS = ("quality-5x5", "safety-5", "preference-3", "context-4")
 # What a pairwise verdict may be (annotation.models.PairwiseVerdict): A or B is better, a tie, both good,
 # neither good. A rubric offers a subset holding A and B, e.g. A / B / tie or A / B / both / neither.
 PAIRWISE_VERDICTS = ("A", "B", "tie", "both", "neither")
