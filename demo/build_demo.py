@@ -121,11 +121,67 @@ def verdict_records(source, questions):
     return sorted(records, key=lambda r: (int(r["prompt_id"].split("-")[0]), MODELS.index(r["model"]), r["sample"]))
 
 
+# The pairwise demo: GPT-4 against GPT-4o over both turns (the only models that answered the second turn),
+# on two questions of four categories, with checklists written for this demo (not from upstream).
+PAIRWISE_MODELS = ("gpt-4", "gpt-4o")
+PAIRWISE_CHECKLISTS = {
+    21: ["日本銀行の金融政策と経済指標（成長率・物価・失業率）の関係を説明しているか",
+         "主な政策手段（政策金利、国債買い入れなど）を挙げ、それぞれの効果を考察しているか",
+         "2ターン目で、5歳の子どもにわかる言葉で言い換えているか"],
+    22: ["人生の段階ごとに、時間や死の捉え方の違いを説明しているか",
+         "具体的な例を挙げているか",
+         "2ターン目で、寓話的な詩になっているか"],
+    41: ["1ターン目で、自分は2番目だと答えているか",
+         "追い越された人は3番目になると答えているか",
+         "2ターン目で、最後の人を追い越すという設定の矛盾に触れているか"],
+    42: ["「白い家」がホワイトハウス（米国大統領官邸）を指すことに気づいているか",
+         "2ターン目で、元の質問に白い家の位置を決める手がかりがあるかを正しく判断しているか"],
+    61: ["重ね合わせ状態を正しく説明しているか",
+         "重ね合わせと量子もつれの関係を説明しているか",
+         "2ターン目で、回答の前提を挙げ、その妥当性を検討しているか"],
+    62: ["軌道半径と公転周期がどう変わるかを明示しているか",
+         "根拠を物理法則（万有引力、円運動、ケプラーの第3法則など）で説明しているか",
+         "2ターン目で、コーナーケースやエッジケースを挙げ、その扱いを述べているか"],
+    71: ["京都の四季それぞれを詠んでいるか",
+         "過ぎゆく時間への感慨を表しているか",
+         "2ターン目で、各文を「さ」で始めているか"],
+    72: ["敬語の正しい使い方を扱っているか",
+         "日本のビジネス文化での注意点を扱っているか",
+         "2ターン目で、自分の指導書の改善点を具体的に挙げているか"],
+}
+
+
+def pairwise_records(source):
+    """Both turns of GPT-4's and GPT-4o's answers to the questions of PAIRWISE_CHECKLISTS, each prompt under
+    its upstream id (two turns, as upstream), with its checklist."""
+    questions = by_question_id(read_jsonl(source / "question_full.jsonl"))
+    answers = {model: by_question_id(read_jsonl(source / "model_answer" / f"{model}.jsonl"))
+               for model in PAIRWISE_MODELS}
+    records = []
+    for qid, checklist in PAIRWISE_CHECKLISTS.items():
+        question = questions[qid]
+        for model in PAIRWISE_MODELS:
+            answer = answers[model][qid]
+            records.append({
+                "prompt_id": str(qid),
+                "turns": question["turns"],
+                "model": model,
+                "responses": answer["choices"][0]["turns"][:len(question["turns"])],
+                "category": question["category"],
+                "source": SOURCE_NAME,
+                "checklist": checklist,
+                "metadata": {"question_id": qid},
+                "response_metadata": {"answer_id": answer["answer_id"]},
+            })
+    return records
+
+
 def main():
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
     questions = selected_questions(source)
     write_jsonl(DEMO_DIR / "responses.jsonl", response_records(source, questions))
     write_jsonl(DEMO_DIR / "verdicts-gpt-4-mtbench.jsonl", verdict_records(source, questions))
+    write_jsonl(DEMO_DIR / "pairwise-responses.jsonl", pairwise_records(source))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from annotation.models import Annotator, Campaign, Item, LanguageModel, Prompt, 
 from judging.models import Verdict
 
 DEMO_PROMPTS = 24  # 4 questions from each of 6 categories, turn 1 only
+PAIRWISE_PROMPTS = 8  # two-turn questions, GPT-4 against GPT-4o
 DEMO_MODELS = 5  # gpt-4, gpt-4o and three Stability AI 7B models
 DEMO_VERDICTS = 73  # 24 questions x 3 judged 7B models, plus one upstream repeat kept as sample 1
 
@@ -39,13 +40,13 @@ def fast_passwords(settings, tmp_path):
     return tmp_path / "demo-accounts.json"
 
 
-def test_load_demo_loads_two_campaigns_and_the_gpt4_verdicts(db):
+def test_load_demo_loads_three_campaigns_and_the_gpt4_verdicts(db):
     output = run("load_demo")
 
     assert "Demo ready" in output
-    assert Prompt.objects.filter(source="japanese-mt-bench").count() == DEMO_PROMPTS
+    assert Prompt.objects.filter(source="japanese-mt-bench").count() == DEMO_PROMPTS + PAIRWISE_PROMPTS
     assert LanguageModel.objects.count() == DEMO_MODELS
-    assert Response.objects.count() == DEMO_PROMPTS * DEMO_MODELS
+    assert Response.objects.count() == DEMO_PROMPTS * DEMO_MODELS + PAIRWISE_PROMPTS * 2
     for slug, rubric in (("demo-quality", "quality-5x5"), ("demo-mtbench", "mt-bench-10")):
         campaign = Campaign.objects.get(slug=slug)
         assert campaign.rubric.key == rubric
@@ -54,6 +55,11 @@ def test_load_demo_loads_two_campaigns_and_the_gpt4_verdicts(db):
     verdicts = Verdict.objects.filter(judge__name="gpt-4-mtbench", item__campaign__slug="demo-mtbench")
     assert verdicts.count() == DEMO_VERDICTS
     assert not Rating.objects.exists(), "the demo ships no human ratings"
+    pairwise = Campaign.objects.get(slug="demo-pairwise")
+    assert pairwise.rubric.key == "preference-3" and pairwise.items.count() == PAIRWISE_PROMPTS
+    for item in pairwise.items.select_related("response__model", "response_b__model", "response__prompt"):
+        assert (item.response.model.name, item.response_b.model.name) == ("gpt-4", "gpt-4o")
+        assert len(item.response.prompt.turns) == 2 and item.response.prompt.checklist.count() >= 2
 
 
 def test_load_demo_twice_creates_nothing_new(db):
@@ -74,7 +80,7 @@ def test_every_demo_response_answers_every_turn_of_its_prompt(db):
     run("load_demo")
 
     for response in Response.objects.select_related("prompt"):
-        assert len(response.turns) == len(response.prompt.turns) == 1
+        assert len(response.turns) == len(response.prompt.turns) in (1, 2)
         assert all(text.strip() for text in response.turns)
 
 

@@ -1,4 +1,4 @@
-"""Load the bundled demo (demo/, from Japanese MT-Bench): two campaigns and GPT-4's MT-Bench scores."""
+"""Load the bundled demo (demo/, from Japanese MT-Bench): three campaigns and GPT-4's MT-Bench scores."""
 
 from dataclasses import dataclass
 
@@ -15,6 +15,7 @@ from judging.models import Verdict
 from judging.services import verdicts_import
 
 RESPONSES_FILE = "responses.jsonl"
+PAIRWISE_FILE = "pairwise-responses.jsonl"
 RUBRIC_FILE = "rubric-mt-bench-10.json"
 VERDICTS_FILE = "verdicts-gpt-4-mtbench.jsonl"
 JUDGE_NAME = "gpt-4-mtbench"
@@ -26,6 +27,8 @@ class DemoCampaign:
     rubric_key: str
     name: str
     description: str
+    file: str = RESPONSES_FILE
+    pair: tuple = ()  # pairwise campaigns: the two models compared
 
 
 CAMPAIGNS = (
@@ -51,6 +54,19 @@ CAMPAIGNS = (
             "judge scores published upstream (judge gpt-4-mtbench), to compare with human ratings."
         ),
     ),
+    DemoCampaign(
+        slug="demo-pairwise",
+        rubric_key="preference-3",
+        name="デモ：GPT-4 と GPT-4o の一対比較（2ターン、チェックリスト付き）",
+        description=(
+            "日本語MT-Bench の8問（2ターン）に対する GPT-4 と GPT-4o の応答を並べて、どちらがよいか（引き分けも可）を"
+            "選ぶデモ用キャンペーンです。各問にはこのデモのために作成したチェックリストが付いています。\n"
+            "Demo: GPT-4's and GPT-4o's answers to 8 two-turn Japanese MT-Bench questions side by side, to say "
+            "which is better (or a tie); each question has a checklist written for this demo."
+        ),
+        file=PAIRWISE_FILE,
+        pair=("gpt-4", "gpt-4o"),
+    ),
 )
 
 # Filled in only where a field is blank, so a lead's own edits survive another load_demo.
@@ -69,7 +85,8 @@ MODEL_DETAILS = {
 class Command(HyokaCommand):
     help = (
         "Load the bundled demo from demo/: the rubric mt-bench-10, Japanese MT-Bench answers of five models in "
-        "campaigns demo-quality and demo-mtbench, and GPT-4's MT-Bench scores as judge gpt-4-mtbench. "
+        "campaigns demo-quality and demo-mtbench, GPT-4's MT-Bench scores as judge gpt-4-mtbench, and GPT-4 "
+        "against GPT-4o on eight two-turn questions with checklists in the pairwise campaign demo-pairwise. "
         "Running it again changes nothing."
     )
 
@@ -78,7 +95,7 @@ class Command(HyokaCommand):
         with transaction.atomic():
             self.stdout.write(load_rubric(demo_dir / RUBRIC_FILE))
             for campaign in CAMPAIGNS:
-                self.stdout.write(load_campaign(demo_dir / RESPONSES_FILE, campaign))
+                self.stdout.write(load_campaign(demo_dir / campaign.file, campaign))
             summary = verdicts_import(
                 path=str(demo_dir / VERDICTS_FILE), campaign_slug="demo-mtbench", judge_name=JUDGE_NAME
             )
@@ -98,7 +115,8 @@ def load_rubric(path):
 
 def load_campaign(path, demo):
     """Import the responses, then name a campaign that the import has just created (named by its slug)."""
-    summary = responses_import(path=str(path), campaign_slug=demo.slug, rubric_key=demo.rubric_key)
+    summary = responses_import(path=str(path), campaign_slug=demo.slug, rubric_key=demo.rubric_key,
+                               pair=demo.pair or None)
     Campaign.objects.filter(slug=demo.slug, name=demo.slug).update(name=demo.name, description=demo.description)
     return f"campaign {demo.slug}: {summary.describe()}"
 
