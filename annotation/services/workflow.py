@@ -281,8 +281,8 @@ def clean_checks(item, checks):
         return {}
     if not isinstance(checks, dict):
         raise FieldError("checks", "expected an object of checklist item id → true or false")
-    positions = dict(ChecklistItem.objects.filter(prompt_id=item.response.prompt_id).values_list("id", "position"))
-    on_list = {str(pk): position for pk, position in positions.items()}
+    on_list = {str(pk): position for pk, position in
+               ChecklistItem.objects.filter(prompt_id=item.response.prompt_id).values_list("id", "position")}
     cleaned = {}
     for key, value in checks.items():
         if str(key) not in on_list:
