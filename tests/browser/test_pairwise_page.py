@@ -183,6 +183,14 @@ def test_an_annotator_compares_pairs_with_the_keyboard_alone(live_server, browse
     while True:
         item = item_at(page)
         shown[item.public_id] = order_shown(page, item)
+        if len(pressed) == 1:  # the second item: a comment and a flag, with their keys, before the verdict
+            page.keyboard.press("c")
+            page.keyboard.type("2つ目も3つ目も読みやすい")  # digits typed in the comment choose nothing
+            page.keyboard.press("Escape")
+            page.keyboard.press("f")
+            page.keyboard.press("2")  # broken
+            page.keyboard.press("Enter")
+            second = item.public_id
         key = next(keys)
         page.keyboard.press(key)
         pressed[item.public_id] = KEYS[key]
@@ -202,6 +210,7 @@ def test_an_annotator_compares_pairs_with_the_keyboard_alone(live_server, browse
         assert rating.position == shown[public_id]
         assert rating.verdict == in_item_terms(pressed[public_id], shown[public_id])
         assert rating.annotator.handle == "alice" and rating.revision == 1
+    assert (ratings[second].comment, ratings[second].flags) == ("2つ目も3つ目も読みやすい", ["broken"])
     checks = RatingCheck.objects.filter(rating=ratings[first.public_id]).order_by("checklist_item__position")
     assert [(c.checklist_item.text, c.checked) for c in checks] == [(CHECKLIST[0], True), (CHECKLIST[1], False)]
     assert not Draft.objects.exists()
