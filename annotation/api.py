@@ -19,15 +19,26 @@ class ItemSerializer(serializers.Serializer):
 
     id = serializers.UUIDField()
     campaign = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["likert", "pairwise"])
     batch = serializers.IntegerField(allow_null=True)
     batch_closed = serializers.BooleanField()
     position = serializers.IntegerField()
-    prompt = serializers.DictField()
-    response = serializers.DictField()
+    prompt = serializers.DictField(help_text="turns (the user turns), context, category.")
+    response = serializers.DictField(allow_null=True, help_text="Likert items: turns, and model when shown.")
+    left = serializers.DictField(allow_null=True, help_text="Pairwise items: the response shown on the left.")
+    right = serializers.DictField(allow_null=True, help_text="Pairwise items: the response shown on the right.")
     axes = serializers.ListField(child=serializers.DictField())
+    verdicts = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Pairwise items: the verdicts to choose from (left, right, then tie / both / neither).")
+    checklist = serializers.ListField(child=serializers.DictField(), help_text="The prompt's checklist: id, text.")
     draft = serializers.DictField(allow_null=True)
     rating = serializers.DictField(allow_null=True)
     progress = serializers.DictField()
+
+
+VERDICT_HELP = "Pairwise items: left, right, or one of the rubric's tie / both / neither, as shown on screen."
+CHECKS_HELP = "Checklist item id → ticked (true) or not (false); leave an item out, or null, to leave it unanswered."
 
 
 def language_of(request):
@@ -73,6 +84,9 @@ class ItemApi(APIView):
 class DraftApi(APIView):
     class InputSerializer(serializers.Serializer):
         scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict)
+        verdict = serializers.CharField(required=False, allow_blank=True, default="", help_text=VERDICT_HELP)
+        checks = serializers.DictField(child=serializers.BooleanField(allow_null=True), required=False, default=dict,
+                                       help_text=CHECKS_HELP)
         comment = serializers.CharField(required=False, allow_blank=True, default="")
         flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
         seconds_spent = serializers.IntegerField(required=False, min_value=0, default=0)
@@ -92,7 +106,11 @@ class DraftApi(APIView):
 
 class RatingApi(APIView):
     class InputSerializer(serializers.Serializer):
-        scores = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+        scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict,
+                                       help_text="Likert items: axis key → score, every axis.")
+        verdict = serializers.CharField(required=False, allow_blank=True, default="", help_text=VERDICT_HELP)
+        checks = serializers.DictField(child=serializers.BooleanField(allow_null=True), required=False, default=dict,
+                                       help_text=CHECKS_HELP)
         idempotency_key = serializers.UUIDField(help_text="A new UUID per submit; a retry repeats it.")
         comment = serializers.CharField(required=False, allow_blank=True, default="")
         flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)

@@ -36,7 +36,9 @@ from annotation.selectors import (
 )
 from annotation.services import rubric_import, workflow
 from annotation.services.memberships import campaign_member_add, campaign_member_remove
-from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work as my_work_query
+from annotation.workflow_selectors import (
+    campaign_progress, item_for_rating, my_work as my_work_query, pair_conversation, verdict_label,
+)
 
 RUBRIC_SAVED_MESSAGES = {
     "created": _("Rubric %(key)s was created."),
@@ -146,11 +148,15 @@ def item_next(request, slug):
 def item_rate(request, public_id):
     item, annotator = access.item_for_annotator(request.user, public_id)
     payload = item_for_rating(item, annotator, request.LANGUAGE_CODE)
+    is_pairwise = payload["kind"] == Rubric.Kind.PAIRWISE
+    prompt_turns = payload["prompt"]["turns"]
     context = {
         "item": payload,
+        "is_pairwise": is_pairwise,
         "axes": axes_with_scores(payload["axes"]),
         "campaign": item.campaign,
-        "turns": conversation(payload["prompt"]["turns"], payload["response"]["turns"]),
+        "turns": (pair_conversation(prompt_turns, payload["left"]["turns"], payload["right"]["turns"]) if is_pairwise
+                  else conversation(prompt_turns, payload["response"]["turns"])),
         "is_final": payload["batch_closed"] or item.campaign.status == Campaign.Status.CLOSED,
         "flags": [(flag, FLAG_LABELS[flag]) for flag in workflow.FLAGS],
         "skip_reasons": Skip.Reason.choices,
@@ -161,8 +167,12 @@ def item_rate(request, public_id):
 @login_required
 def my_ratings(request, slug):
     campaign, annotator = access.campaign_for_annotator(request.user, slug)
-    context = {"campaign": campaign, "rows": my_ratings_query(annotator, campaign),
-               "axes": campaign.rubric.axes.order_by("position")}
+    rows = my_ratings_query(annotator, campaign)
+    is_pairwise = campaign.rubric.kind == Rubric.Kind.PAIRWISE
+    verdicts = {row.rating.pk: verdict_label(row.rating.verdict, row.rating.position, request.LANGUAGE_CODE)
+                for row in rows if is_pairwise}
+    context = {"campaign": campaign, "rows": [(row, verdicts.get(row.rating.pk)) for row in rows],
+               "is_pairwise": is_pairwise, "axes": campaign.rubric.axes.order_by("position")}
     return render(request, "annotation/my_ratings.html", context)
 
 

@@ -1,12 +1,92 @@
 """Reads of the rating workflow that pages and the API share: what an annotator sees, and progress."""
 
+import hashlib
 import statistics
 from collections import defaultdict
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
-from annotation.models import Assignment, Draft, ItemSlot, Rating, Skip
+from annotation.models import (
+    Assignment, ChecklistItem, Draft, ItemSlot, PairOrder, PairwiseVerdict, Rating, RatingCheck, Response, Rubric,
+    Skip,
+)
 from annotation.rubric_axes import rubric_axes
+
+# Pairwise items as an annotator sees them --------------------------------------------------------------------
+#
+# An annotator never learns which response of a pair is the item's A: the page and the API speak of the left
+# and the right response, and the annotator's verdict comes back as "left", "right" or one of the rubric's
+# other verdicts (tie, both, neither). The order is decided per (item, annotator) and recorded on the rating
+# (Rating.position); verdicts are stored in the item's terms (A is item.response).
+
+SIDES = ("left", "right")
+SIDE_LABELS = {  # the verdict a side stands for, as the page words it on wide and on narrow (stacked) screens
+    "left": (_("Left is better"), _("Upper is better")),
+    "right": (_("Right is better"), _("Lower is better")),
+}
+
+
+def pair_order(item_id, annotator_id):
+    """The order the pair of item ``item_id`` is shown to annotator ``annotator_id``: AB puts item.response on
+    the left, BA on the right.
+
+    A hash of the two ids: the same on every load, draft and revision, nothing to store, and each order for
+    about half of the (item, annotator) pairs, independently of how items are handed out.
+    """
+    digest = hashlib.blake2b(f"{item_id}:{annotator_id}".encode(), digest_size=8, person=b"hyoka-pair").digest()
+    return PairOrder.AB if digest[0] & 1 == 0 else PairOrder.BA
+
+
+def shown_order(item, annotator, rating=None):
+    """The order this annotator sees the item in: the one recorded on their rating, else pair_order.
+    Empty for likert items."""
+    if item.response_b_id is None:
+        return ""
+    if rating is not None and rating.position:
+        return rating.position
+    return pair_order(item.id, annotator.id)
+
+
+def verdict_in_item_terms(screen_verdict, order):
+    """left / right as the item's A / B, given the order shown; tie, both and neither stay."""
+    if screen_verdict not in SIDES:
+        return screen_verdict
+    is_first = screen_verdict == "left"
+    return PairwiseVerdict.A if is_first == (order == PairOrder.AB) else PairwiseVerdict.B
+
+
+def verdict_in_screen_terms(verdict, order):
+    """The item's A / B as the side it was shown on, given the order; tie, both and neither stay."""
+    if verdict not in (PairwiseVerdict.A, PairwiseVerdict.B):
+        return verdict
+    is_a = verdict == PairwiseVerdict.A
+    return "left" if is_a == (order == PairOrder.AB) else "right"
+
+
+def screen_verdicts(rubric):
+    """The verdicts an annotator chooses from, in key order: left, right, then the rubric's other verdicts
+    (tie, both, neither) in the rubric's order."""
+    others = [v for v in rubric.verdicts if v in PairwiseVerdict.values and v not in (PairwiseVerdict.A, PairwiseVerdict.B)]
+    return (*SIDES, *others)
+
+
+def verdict_options(rubric, language):
+    """[{"value", "label", "label_narrow"}] for the rubric's screen verdicts, labelled in ``language``."""
+    with override("en" if language == "en" else "ja"):
+        options = []
+        for value in screen_verdicts(rubric):
+            wide, narrow = SIDE_LABELS.get(value) or (PairwiseVerdict(value).label,) * 2
+            options.append({"value": value, "label": str(wide), "label_narrow": str(narrow)})
+        return options
+
+
+def verdict_label(verdict, order, language="ja"):
+    """A stored verdict (item terms) as its annotator chose it on screen, in words."""
+    screen = verdict_in_screen_terms(verdict, order)
+    with override("en" if language == "en" else "ja"):
+        return str(SIDE_LABELS[screen][0] if screen in SIDES else PairwiseVerdict(screen).label)
 
 
 def axes_for_display(rubric, language):
@@ -26,38 +106,84 @@ def axes_for_display(rubric, language):
 
 
 def item_for_rating(item, annotator, language="ja"):
-    """Everything the rating page shows for one item: never other annotators' ratings or judge verdicts."""
+    """Everything the rating page shows for one item: never other annotators' ratings or judge verdicts.
+
+    A likert item has ``response``; a pairwise item has ``left`` and ``right`` (in the order this annotator is
+    shown, see pair_order) and ``verdicts``, and its draft's and rating's verdict are in screen terms too.
+    """
     campaign = item.campaign
-    prompt, response = item.response.prompt, item.response
+    prompt = item.response.prompt
     draft = Draft.objects.filter(item=item, annotator=annotator).first()
     rating = Rating.objects.filter(item=item, annotator=annotator).first()
-    return {
+    order = shown_order(item, annotator, rating)
+    payload = {
         "id": str(item.public_id),
         "campaign": campaign.slug,
+        "kind": Rubric.Kind.PAIRWISE if order else Rubric.Kind.LIKERT,
         "batch": item.batch.number if item.batch_id else None,
         "batch_closed": bool(item.batch_id and item.batch.closed_at),
         "position": item.position,
         "prompt": {"turns": prompt.turns, "context": prompt.context, "category": prompt.category},
-        "response": {"turns": response.turns, "model": response.model.name if campaign.show_model_names else None},
+        "response": None, "left": None, "right": None,
         "axes": axes_for_display(campaign.rubric, language),
-        "draft": _draft_data(draft),
-        "rating": _rating_data(rating),
+        "verdicts": verdict_options(campaign.rubric, language) if order else [],
+        "checklist": [{"id": check.id, "text": check.text}
+                      for check in ChecklistItem.objects.filter(prompt=prompt).order_by("position")],
+        "draft": _draft_data(draft, order),
+        "rating": _rating_data(rating, order),
         "progress": annotator_progress(annotator, campaign),
     }
+    if order:
+        payload.update(_sides(item, order, campaign.show_model_names))
+    else:
+        payload["response"] = _shown_response(item.response, campaign.show_model_names)
+    return payload
 
 
-def _draft_data(draft):
+def _shown_response(response, show_model_names):
+    return {"turns": response.turns, "model": response.model.name if show_model_names else None}
+
+
+def _sides(item, order, show_model_names):
+    second = Response.objects.select_related("model").get(pk=item.response_b_id)
+    first = _shown_response(item.response, show_model_names)
+    second = _shown_response(second, show_model_names)
+    left, right = (first, second) if order == PairOrder.AB else (second, first)
+    return {"left": left, "right": right}
+
+
+def _draft_data(draft, order):
     if draft is None:
         return None
-    return {"scores": draft.scores, "comment": draft.comment, "flags": draft.flags,
+    return {"scores": draft.scores, "verdict": verdict_in_screen_terms(draft.verdict, order),
+            "checks": draft.checks, "comment": draft.comment, "flags": draft.flags,
             "seconds_spent": draft.seconds_spent, "updated_at": draft.updated_at.isoformat()}
 
 
-def _rating_data(rating):
+def _rating_data(rating, order):
     if rating is None:
         return None
-    return {"scores": dict(rating.scores.values_list("axis__key", "score")), "comment": rating.comment,
-            "flags": rating.flags, "revision": rating.revision, "id": str(rating.public_id)}
+    return {"scores": dict(rating.scores.values_list("axis__key", "score")),
+            "verdict": verdict_in_screen_terms(rating.verdict, order), "checks": rating_checks(rating),
+            "comment": rating.comment, "flags": rating.flags, "revision": rating.revision,
+            "id": str(rating.public_id)}
+
+
+def rating_checks(rating):
+    """The rating's checklist answers: {str(checklist item id): ticked}, for the items its annotator answered."""
+    rows = RatingCheck.objects.filter(rating=rating).order_by("checklist_item__position")
+    return {str(item_id): checked for item_id, checked in rows.values_list("checklist_item_id", "checked")}
+
+
+def pair_conversation(prompt_turns, left_turns, right_turns):
+    """A pairwise item turn by turn: [(number, user turn, left answer, right answer)] ("" where one is missing)."""
+    count = max(len(prompt_turns), len(left_turns), len(right_turns))
+
+    def turn(turns, index):
+        return turns[index] if index < len(turns) else ""
+
+    return [(index + 1, turn(prompt_turns, index), turn(left_turns, index), turn(right_turns, index))
+            for index in range(count)]
 
 
 def annotator_progress(annotator, campaign):

@@ -8,6 +8,7 @@ item more than k distinct annotators.
 """
 
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -17,10 +18,12 @@ from django.utils import timezone
 from annotation.bulk import bulk_insert, bulk_update_columns
 from annotation.errors import FieldError, HyokaError
 from annotation.models import (
-    Annotator, Assignment, Batch, Campaign, Draft, Item, ItemSlot, Rating, RatingRevision, RatingScore, Skip,
+    Annotator, Assignment, Batch, Campaign, ChecklistItem, Draft, Item, ItemSlot, Rating, RatingCheck, RatingRevision,
+    RatingScore, Rubric, Skip,
 )
 from annotation.records import score_value
 from annotation.rubric_axes import rubric_axes
+from annotation.workflow_selectors import rating_checks, screen_verdicts, shown_order, verdict_in_item_terms
 
 FLAGS = ("harmful", "broken", "wrong_language")
 CLAIM_ATTEMPTS = 3
@@ -255,34 +258,104 @@ def _editable_slot_or_rating(annotator, item):
     return ItemSlot.objects.select_for_update().filter(item=item, annotator=annotator).first()
 
 
+def clean_verdict(rubric, verdict, complete):
+    """The annotator's verdict as chosen on screen (left, right, or the rubric's tie / both / neither)."""
+    if rubric.kind != Rubric.Kind.PAIRWISE:
+        if verdict:
+            raise FieldError("verdict", "this campaign rates single responses on axes; send scores, not a verdict")
+        return ""
+    offered = screen_verdicts(rubric)
+    if not verdict:
+        if complete:
+            raise FieldError("verdict", f"choose a verdict before submitting: one of {', '.join(offered)}")
+        return ""
+    if verdict not in offered:
+        raise FieldError("verdict", f"{verdict!r} is not a verdict here; choose one of {', '.join(offered)} "
+                                    "(left and right are the sides of the page)")
+    return verdict
+
+
+def clean_checks(item, checks):
+    """Checklist item id → ticked, for items of the prompt's checklist; None (or leaving an item out) means
+    unanswered. Keys come back as strings, in checklist order."""
+    if not checks:
+        return {}
+    if not isinstance(checks, dict):
+        raise FieldError("checks", "expected an object of checklist item id → true or false")
+    on_list = {str(pk): position for pk, position in
+               ChecklistItem.objects.filter(prompt_id=item.response.prompt_id).values_list("id", "position")}
+    cleaned = {}
+    for key, value in checks.items():
+        if str(key) not in on_list:
+            raise FieldError(f"checks.{key}", f"{key} is not an item of this prompt's checklist")
+        if value is None:
+            continue
+        if not isinstance(value, bool):
+            raise FieldError(f"checks.{key}", "expected true, false or null")
+        cleaned[str(key)] = value
+    return dict(sorted(cleaned.items(), key=lambda pair: on_list[pair[0]]))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What an annotator entered on an item, checked against the rubric and the prompt's checklist.
+
+    ``verdict`` is still in screen terms (left / right); ``verdict_for`` turns it into the item's A / B once
+    the order the annotator was shown is known.
+    """
+
+    scores: dict
+    verdict: str
+    checks: dict
+
+    def verdict_for(self, order):
+        return verdict_in_item_terms(self.verdict, order) if self.verdict else ""
+
+
+def clean_entry(item, *, scores, verdict, checks, complete):
+    rubric = item.campaign.rubric
+    return Entry(
+        scores=clean_scores(rubric_axes(rubric), scores or {}, complete=complete),
+        verdict=clean_verdict(rubric, verdict or "", complete=complete),
+        checks=clean_checks(item, checks),
+    )
+
+
 @transaction.atomic
-def draft_save(*, annotator, item, scores, comment="", flags=None, seconds_spent=0):
-    """Keep what the annotator has entered so far, so a reload or an expired session loses nothing."""
-    cleaned = clean_scores(rubric_axes(item.campaign.rubric), scores, complete=False)
+def draft_save(*, annotator, item, scores=None, verdict="", checks=None, comment="", flags=None, seconds_spent=0):
+    """Keep what the annotator has entered so far, so a reload or an expired session loses nothing.
+
+    ``verdict`` is in screen terms (left, right, tie, ...) and stored in the item's terms, like a rating's.
+    """
+    entry = clean_entry(item, scores=scores, verdict=verdict, checks=checks, complete=False)
     flags = clean_flags(flags)
-    if _editable_slot_or_rating(annotator, item) is None:
+    slot = _editable_slot_or_rating(annotator, item)
+    if slot is None:
         raise HyokaError("this item is not yours to rate; ask for the next item.")
+    order = shown_order(item, annotator, slot.rating if slot.rating_id else None)
     draft, _ = Draft.objects.update_or_create(
         item=item, annotator=annotator,
-        defaults={"scores": cleaned, "comment": comment or "", "flags": flags,
-                  "seconds_spent": max(0, int(seconds_spent or 0))},
+        defaults={"scores": entry.scores, "verdict": entry.verdict_for(order), "checks": entry.checks,
+                  "comment": comment or "", "flags": flags, "seconds_spent": max(0, int(seconds_spent or 0))},
     )
     return draft
 
 
 @transaction.atomic
-def rating_submit(*, annotator, item, scores, idempotency_key, comment="", flags=None, seconds_spent=None):
+def rating_submit(*, annotator, item, idempotency_key, scores=None, verdict="", checks=None, comment="", flags=None,
+                  seconds_spent=None):
     """Store the annotator's rating of the item (or a revision of it); return (rating, created).
 
-    Idempotent on ``idempotency_key``: a repeated submit returns the stored rating
-    unchanged. A first submit fills the annotator's slot; if their lease expired,
-    a free slot of the item is claimed, and if none is left the submit is refused
-    (the item already has its k annotators) and the draft is kept.
+    Likert items take ``scores`` (every axis); pairwise items take ``verdict`` in screen terms (left, right,
+    or the rubric's tie / both / neither), stored in the item's terms with the order shown (Rating.position).
+    ``checks`` answers the prompt's checklist (optional, item by item). Idempotent on ``idempotency_key``:
+    a repeated submit returns the stored rating unchanged. A first submit fills the annotator's slot; if
+    their lease expired, a free slot of the item is claimed, and if none is left the submit is refused (the
+    item already has its k annotators) and the draft is kept.
     """
     if idempotency_key is None:
         raise FieldError("idempotency_key", "is required, so that a repeated submit stores one rating")
-    axes = rubric_axes(item.campaign.rubric)
-    cleaned = clean_scores(axes, scores, complete=True)
+    entry = clean_entry(item, scores=scores, verdict=verdict, checks=checks, complete=True)
     flags = clean_flags(flags)
     slot = _editable_slot_or_rating(annotator, item)  # locked: a parallel retry waits here
     if slot is None and item.campaign.mode == Campaign.Mode.PULL and _claim_open_slot(annotator, item.campaign, item):
@@ -291,12 +364,14 @@ def rating_submit(*, annotator, item, scores, idempotency_key, comment="", flags
         raise HyokaError("this item already has all its annotators (your lease had expired); your draft is kept.")
     fields = {"comment": comment or "", "flags": flags, "seconds_spent": seconds_spent,
               "idempotency_key": idempotency_key}
+    axes = rubric_axes(item.campaign.rubric)
     if slot.rating_id:
         if _submitted_with_key(slot.rating, idempotency_key):
             return slot.rating, False
-        rating = _revise(slot.rating, cleaned, fields, axes)
+        order = shown_order(item, annotator, slot.rating)
+        rating = _revise(slot.rating, entry, order, fields, axes)
     else:
-        rating = _create_rating(slot, item, annotator, cleaned, fields, axes)
+        rating = _create_rating(slot, item, annotator, entry, shown_order(item, annotator), fields, axes)
     Draft.objects.filter(item=item, annotator=annotator).delete()
     return rating, True
 
@@ -306,38 +381,46 @@ def _submitted_with_key(rating, key):
     return rating.idempotency_key == key or rating.revisions.filter(idempotency_key=key).exists()
 
 
-def _create_rating(slot, item, annotator, scores, fields, axes):
+def _create_rating(slot, item, annotator, entry, order, fields, axes):
     if Rating.objects.filter(annotator=annotator, idempotency_key=fields["idempotency_key"]).exists():
         raise FieldError("idempotency_key", "was already used for another submit; send a new key per rating")
-    rating = Rating.objects.create(item=item, annotator=annotator, source=Rating.Source.WEB, **fields)
-    _write_scores(rating, scores, axes)
+    rating = Rating.objects.create(item=item, annotator=annotator, source=Rating.Source.WEB,
+                                   verdict=entry.verdict_for(order), position=order, **fields)
+    _write_answers(rating, entry, axes)
     slot.rating = rating
     slot.lease_expires_at = None
     slot.save(update_fields=["rating", "lease_expires_at"])
     return rating
 
 
-def _revise(rating, scores, fields, axes):
-    old_scores = dict(rating.scores.values_list("axis__key", "score"))
+def _revise(rating, entry, order, fields, axes):
+    """Keep the rating as it was (scores, verdict, ticks, comment, ...) as a RatingRevision, then change it.
+    ``order`` is the one shown (shown_order): the annotator sees the pair as when they first rated it."""
     RatingRevision.objects.create(
-        rating=rating, revision=rating.revision, scores=old_scores, comment=rating.comment, flags=rating.flags,
-        seconds_spent=rating.seconds_spent, idempotency_key=rating.idempotency_key, submitted_at=rating.revised_at
-        or rating.submitted_at,
+        rating=rating, revision=rating.revision, scores=dict(rating.scores.values_list("axis__key", "score")),
+        verdict=rating.verdict, checks=rating_checks(rating), comment=rating.comment, flags=rating.flags,
+        seconds_spent=rating.seconds_spent, idempotency_key=rating.idempotency_key,
+        submitted_at=rating.revised_at or rating.submitted_at,
     )
     rating.scores.all().delete()
-    _write_scores(rating, scores, axes)
+    rating.checks.all().delete()
+    _write_answers(rating, entry, axes)
     for name, value in fields.items():
         setattr(rating, name, value)
+    rating.verdict, rating.position = entry.verdict_for(order), order
     rating.revision += 1
     rating.revised_at = timezone.now()
     rating.save()
     return rating
 
 
-def _write_scores(rating, scores, axes):
+def _write_answers(rating, entry, axes):
     axis_ids = {axis.key: axis.id for axis in axes}
     RatingScore.objects.bulk_create(
-        RatingScore(rating=rating, axis_id=axis_ids[key], score=score) for key, score in scores.items()
+        RatingScore(rating=rating, axis_id=axis_ids[key], score=score) for key, score in entry.scores.items()
+    )
+    RatingCheck.objects.bulk_create(
+        RatingCheck(rating=rating, checklist_item_id=int(key), checked=checked) for key, checked in entry.checks.items()
     )
 
 

@@ -2,6 +2,9 @@
 // goes (debounced PUT), and a copy stays in sessionStorage until the server has it, so neither a reload
 // nor an expired session loses work. A submit carries an idempotency key made once per attempt and
 // reused on retry, so a double Enter or a retried request stores one rating.
+// Two kinds of page: likert (a score per axis) and pairwise (one verdict about two responses shown left and
+// right; the server turns left/right into the item's A/B). Either may have a checklist of optional ticks.
+// The keyboard moves through "stops": the axes or the verdict, then the checklist points.
 (function () {
   "use strict";
 
@@ -23,6 +26,15 @@
       buttons: Array.prototype.slice.call(element.querySelectorAll("button[data-score]"))
     };
   });
+  var verdictGroup = root.querySelector("[data-verdicts]");
+  var verdictButtons = Array.prototype.slice.call(root.querySelectorAll("button[data-verdict]"));
+  var checkButtons = Array.prototype.slice.call(root.querySelectorAll("button[data-check]"));
+  var stops = axes.map(function (axis, index) { return { type: "axis", index: index, element: axis.element }; });
+  if (verdictGroup) stops.push({ type: "verdict", element: verdictGroup });
+  var firstCheckStop = stops.length;
+  checkButtons.forEach(function (button) {
+    stops.push({ type: "check", id: button.getAttribute("data-check"), element: button });
+  });
   var comment = root.querySelector("[data-comment]");
   var statusLine = root.querySelector("[data-status]");
   var timerLine = root.querySelector("[data-timer]");
@@ -38,8 +50,9 @@
   var isRevision = urls.revising === "true";
   var storageKey = "hyoka:item:" + urls.itemId;
 
-  var state = { scores: {}, comment: "", flags: [], seconds: 0 };
-  var current = 0;
+  var state = { scores: {}, verdict: "", checks: {}, comment: "", flags: [], seconds: 0 };
+  var current = 0;            // the stop the keyboard is on
+  var axisIndex = 0;          // the current axis (likert): digits score it even from the checklist
   var unsaved = false;        // the server does not have the latest state yet
   var version = 0;            // bumped on every change, to tell whether a save in flight is still the latest
   var saveTimer = null;
@@ -118,7 +131,8 @@
   // Keeping the draft ---------------------------------------------------------------------------------------
 
   function keepLocally() {
-    var copy = { scores: state.scores, comment: state.comment, flags: state.flags, seconds: secondsSpent(), unsaved: unsaved };
+    var copy = { scores: state.scores, verdict: state.verdict, checks: state.checks, comment: state.comment,
+                 flags: state.flags, seconds: secondsSpent(), unsaved: unsaved };
     try { sessionStorage.setItem(storageKey, JSON.stringify(copy)); } catch (error) { /* storage full or disabled */ }
   }
 
@@ -133,7 +147,8 @@
   }
 
   function draftBody() {
-    return { scores: state.scores, comment: state.comment, flags: state.flags, seconds_spent: secondsSpent() };
+    return { scores: state.scores, verdict: state.verdict, checks: state.checks, comment: state.comment,
+             flags: state.flags, seconds_spent: secondsSpent() };
   }
 
   function saveDraft(keepalive) {
@@ -181,9 +196,10 @@
   // Showing the state -----------------------------------------------------------------------------------------
 
   function render() {
+    var onStop = stops[current] || {};
     axes.forEach(function (axis, index) {
       var score = state.scores[axis.key];
-      axis.element.classList.toggle("is-current", index === current);
+      axis.element.classList.toggle("is-current", onStop.type === "axis" && index === onStop.index);
       axis.element.classList.toggle("is-scored", score !== undefined && score !== null);
       var tabbable = null;
       axis.buttons.forEach(function (button) {
@@ -195,6 +211,16 @@
       // Roving tab stop: one button per axis, so Tab moves from axis to axis.
       (tabbable || axis.buttons[0]).tabIndex = 0;
     });
+    if (verdictGroup) renderVerdict(onStop.type === "verdict");
+    checkButtons.forEach(function (button) {
+      var answer = state.checks[button.getAttribute("data-check")];
+      var name = answer === true ? "yes" : answer === false ? "no" : "unset";
+      button.setAttribute("aria-checked", answer === true ? "true" : "false");
+      button.setAttribute("data-state", name);
+      button.querySelector("[data-check-state]").textContent = text["check" + name.charAt(0).toUpperCase() + name.slice(1)];
+      button.tabIndex = onStop.element === button || (onStop.type !== "check" && button === checkButtons[0]) ? 0 : -1;
+      button.parentNode.classList.toggle("is-current", onStop.element === button);
+    });
     var labels = state.flags.map(function (flag) {
       var box = flagDialog.querySelector("input[value='" + flag + "']");
       return box ? box.getAttribute("data-flag-label") : flag;
@@ -203,13 +229,39 @@
     flagList.classList.toggle("has-flags", labels.length > 0);
   }
 
-  function focusAxis(index) {
-    current = Math.max(0, Math.min(axes.length - 1, index));
+  function renderVerdict(isCurrent) {
+    verdictGroup.classList.toggle("is-current", isCurrent);
+    verdictGroup.classList.toggle("is-scored", Boolean(state.verdict));
+    var tabbable = null;
+    verdictButtons.forEach(function (button) {
+      var pressed = button.getAttribute("data-verdict") === state.verdict;
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+      button.tabIndex = -1;
+      if (pressed) tabbable = button;
+    });
+    (tabbable || verdictButtons[0]).tabIndex = 0;
+  }
+
+  function focusStop(index) {
+    current = Math.max(0, Math.min(stops.length - 1, index));
+    var stop = stops[current];
+    if (stop.type === "axis") axisIndex = stop.index;
     render();
-    var axis = axes[current];
-    var target = axis.buttons.filter(function (button) { return button.tabIndex === 0; })[0];
+    var target = stop.type === "check" ? stop.element
+      : stop.element.querySelector("button[tabindex='0']");
     if (target && !target.disabled) target.focus();
-    axis.element.scrollIntoView({ block: "nearest" });
+    stop.element.scrollIntoView({ block: "nearest" });
+  }
+
+  function focusAxis(index) {
+    focusStop(Math.max(0, Math.min(axes.length - 1, index)));  // the axes are the first stops
+  }
+
+  function stopOf(element) {
+    for (var index = 0; index < stops.length; index++) {
+      if (stops[index].element === element) return index;
+    }
+    return -1;
   }
 
   function firstUnscored() {
@@ -227,52 +279,128 @@
     var axis = axes[index];
     if (value < axis.min || value > axis.max) return;
     state.scores[axis.key] = value;
-    current = index;
+    axisIndex = index;
     changed();
   }
 
   function advance() {
-    if (firstUnscored() === -1 && current === axes.length - 1) {
-      say(text.allScored);
-      focusAxis(current);
-    } else {
-      focusAxis(current + 1);
+    if (axisIndex < axes.length - 1) {
+      focusAxis(axisIndex + 1);
+      return;
     }
+    var allScored = firstUnscored() === -1;
+    if (allScored) say(text.allScored);
+    // After the last axis, on to the checklist if there is one.
+    if (allScored && checkButtons.length) focusStop(firstCheckStop);
+    else focusAxis(axisIndex);
   }
 
   function typeDigit(digit) {
-    var axis = axes[current];
+    var axis = axes[axisIndex];
     clearTimeout(digitBuffer && digitBuffer.timer);
-    if (digitBuffer && digitBuffer.axis === current && digitBuffer.first * 10 + digit <= axis.max) {
-      setScore(current, digitBuffer.first * 10 + digit);
+    if (digitBuffer && digitBuffer.axis === axisIndex && digitBuffer.first * 10 + digit <= axis.max) {
+      setScore(axisIndex, digitBuffer.first * 10 + digit);
       digitBuffer = null;
       advance();
       return;
     }
     digitBuffer = null;
     if (digit < axis.min || digit > axis.max) return;
-    setScore(current, digit);
+    setScore(axisIndex, digit);
     if (digit * 10 <= axis.max && digit > 0) {
       // "1" on a 0–10 axis may be the start of "10": wait a moment before moving on.
-      digitBuffer = { axis: current, first: digit, timer: setTimeout(function () { digitBuffer = null; advance(); }, TWO_DIGIT_WAIT_MS) };
+      digitBuffer = { axis: axisIndex, first: digit, timer: setTimeout(function () { digitBuffer = null; advance(); }, TWO_DIGIT_WAIT_MS) };
     } else {
       advance();
     }
   }
 
   function nudge(step) {
-    var axis = axes[current];
+    var axis = axes[axisIndex];
     var score = state.scores[axis.key];
     var start = score === undefined || score === null ? (step > 0 ? axis.min - 1 : axis.max + 1) : score;
-    setScore(current, Math.max(axis.min, Math.min(axis.max, start + step)));
-    focusAxis(current);
+    setScore(axisIndex, Math.max(axis.min, Math.min(axis.max, start + step)));
+    focusAxis(axisIndex);
   }
 
   function clearScore() {
     if (isFinal) return;
-    delete state.scores[axes[current].key];
+    delete state.scores[axes[axisIndex].key];
     changed();
-    focusAxis(current);
+    focusAxis(axisIndex);
+  }
+
+  // Pairwise verdicts: digit n picks the n-th choice (1 left, 2 right, then tie / both / neither) ----------
+
+  function chooseVerdict(value) {
+    if (isFinal) return;
+    state.verdict = value;
+    changed();
+    say(text.verdictChosen);
+  }
+
+  function pickVerdict(digit) {
+    var button = verdictButtons[digit - 1];
+    if (!button) return;
+    chooseVerdict(button.getAttribute("data-verdict"));
+    if (stops[current].type !== "check") focusStop(current);
+  }
+
+  function stepVerdict(step) {
+    var values = verdictButtons.map(function (button) { return button.getAttribute("data-verdict"); });
+    var at = values.indexOf(state.verdict);
+    var next = at === -1 ? (step > 0 ? 0 : values.length - 1) : Math.max(0, Math.min(values.length - 1, at + step));
+    chooseVerdict(values[next]);
+    focusStop(current);
+  }
+
+  function clearVerdict() {
+    if (isFinal) return;
+    state.verdict = "";
+    changed();
+    focusStop(current);
+  }
+
+  // The checklist: each point unanswered, yes or no; Space (or a click) answers yes, then no, then yes ------
+
+  function answerCheck(id) {
+    if (isFinal) return;
+    state.checks[id] = state.checks[id] !== true;
+    changed();
+  }
+
+  function clearCheck(id) {
+    if (isFinal) return;
+    delete state.checks[id];
+    changed();
+    focusStop(current);
+  }
+
+  function toggleChecklist() {
+    if (!checkButtons.length) return;
+    if (stops[current].type === "check") {
+      focusStop(verdictGroup ? 0 : axisIndex);
+      return;
+    }
+    var unanswered = checkButtons.filter(function (button) {
+      return state.checks[button.getAttribute("data-check")] === undefined;
+    })[0];
+    focusStop(unanswered ? stopOf(unanswered) : firstCheckStop);
+  }
+
+  // What the arrows and Backspace do depends on the stop the keyboard is on.
+
+  function sideways(step) {
+    var stop = stops[current];
+    if (stop.type === "axis") nudge(step);
+    else if (stop.type === "verdict") stepVerdict(step);
+  }
+
+  function clearHere() {
+    var stop = stops[current];
+    if (stop.type === "axis") clearScore();
+    else if (stop.type === "verdict") clearVerdict();
+    else clearCheck(stop.id);
   }
 
   // Submitting, skipping, moving on ------------------------------------------------------------------------
@@ -289,12 +417,18 @@
       focusAxis(missing);
       return;
     }
+    if (verdictGroup && !state.verdict) {
+      say(text.missingVerdict);
+      focusStop(0);
+      return;
+    }
     if (!submitKey) submitKey = newKey();  // kept until the content changes, so a retry repeats it
     submitting = true;
     clearTimeout(saveTimer);
     say(text.submitting);
     // Wait for a draft save in flight, so that it cannot land after the rating and revive a draft.
-    var body = { scores: state.scores, comment: state.comment, flags: state.flags, seconds_spent: secondsSpent(), idempotency_key: submitKey };
+    var body = draftBody();
+    body.idempotency_key = submitKey;
     Promise.resolve(savingNow).then(function () {
       return send("POST", urls.ratingUrl, body);
     }).then(function (response) {
@@ -405,7 +539,7 @@
     if (skipDialog.returnValue === "skip" && chosen) {
       skip(chosen.value, skipDialog.querySelector("textarea[name=note]").value);
     } else {
-      focusAxis(current);
+      focusStop(current);
     }
   });
 
@@ -416,7 +550,7 @@
       }).map(function (box) { return box.value; });
       changed();
     }
-    focusAxis(current);
+    focusStop(current);
   });
 
   [skipDialog, flagDialog].forEach(function (dialog) {
@@ -447,12 +581,13 @@
   }
 
   var KEYS = {
-    ArrowDown: function () { focusAxis(current + 1); },
-    ArrowUp: function () { focusAxis(current - 1); },
-    ArrowRight: function () { nudge(1); },
-    ArrowLeft: function () { nudge(-1); },
-    Backspace: clearScore,
-    Delete: clearScore,
+    ArrowDown: function () { focusStop(current + 1); },
+    ArrowUp: function () { focusStop(current - 1); },
+    ArrowRight: function () { sideways(1); },
+    ArrowLeft: function () { sideways(-1); },
+    Backspace: clearHere,
+    Delete: clearHere,
+    k: toggleChecklist,
     s: openSkip,
     f: openFlags,
     c: function () { comment.focus(); },
@@ -470,7 +605,7 @@
     if (isTyping(event.target)) {
       if (event.key === "Escape") {
         event.preventDefault();
-        focusAxis(current);
+        focusStop(current);
       }
       return;  // typing a comment never triggers a shortcut
     }
@@ -478,13 +613,17 @@
     var digit = digitOf(event);
     if (digit !== null) {
       event.preventDefault();
-      typeDigit(digit);
+      if (verdictGroup) pickVerdict(digit);
+      else typeDigit(digit);
       return;
     }
     if (event.key === "Enter") {
-      // Enter on a score button would press it; on the page and on score buttons it submits.
+      // Enter on a score, verdict or checklist button would press it; there, and on the page, it submits.
       var onButton = event.target.closest && event.target.closest("button, a");
-      if (onButton && !onButton.hasAttribute("data-score") && !onButton.hasAttribute("data-submit")) return;
+      var answers = onButton && ["data-score", "data-verdict", "data-check", "data-submit"].some(function (name) {
+        return onButton.hasAttribute(name);
+      });
+      if (onButton && !answers) return;
       event.preventDefault();
       submit();
       return;
@@ -506,6 +645,24 @@
       });
     });
     axis.element.addEventListener("focusin", function () {
+      if (current !== index) { current = index; axisIndex = index; render(); }
+    });
+  });
+  verdictButtons.forEach(function (button) {
+    button.addEventListener("click", function () {
+      chooseVerdict(button.getAttribute("data-verdict"));
+      focusStop(stopOf(verdictGroup));
+    });
+  });
+  checkButtons.forEach(function (button) {
+    button.addEventListener("click", function () {
+      answerCheck(button.getAttribute("data-check"));
+      focusStop(stopOf(button));
+    });
+  });
+  stops.forEach(function (stop, index) {
+    if (stop.type === "axis") return;
+    stop.element.addEventListener("focusin", function () {
       if (current !== index) { current = index; render(); }
     });
   });
@@ -552,6 +709,8 @@
     var source = (kept && kept.unsaved && kept) || draft || rating;
     if (source) {
       state.scores = Object.assign({}, source.scores || {});
+      state.verdict = source.verdict || "";
+      state.checks = Object.assign({}, source.checks || {});
       state.comment = source.comment || "";
       state.flags = (source.flags || []).slice();
     }
@@ -566,6 +725,10 @@
   restore();
   showTime();
   setInterval(showTime, 1000);
-  var start = firstUnscored();
-  focusAxis(start === -1 ? 0 : start);
+  if (axes.length) {
+    var start = firstUnscored();
+    focusAxis(start === -1 ? 0 : start);
+  } else {
+    focusStop(0);
+  }
 })();

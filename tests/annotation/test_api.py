@@ -1,3 +1,4 @@
+import json
 import uuid
 
 import pytest
@@ -5,8 +6,11 @@ from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotation.models import Campaign, CampaignMembership, ItemSlot, Rating
+from annotation.models import (
+    Campaign, CampaignMembership, Draft, Item, ItemSlot, PairOrder, Prompt, Rating, RatingRevision,
+)
 
+from .pairwise_factories import a_side, give_checklist, order_for, pairwise_campaign
 from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, open_for_pull
 
 
@@ -131,3 +135,88 @@ class TestLeadApi:
         schema = api.get("/api/schema/")
         assert schema.status_code == 200 and b"/api/items/{public_id}/rating/" in schema.content
         assert api.get("/api/docs/").status_code == 200
+
+
+class TestPairwiseApi:
+    @pytest.fixture
+    def pairs(self, db):
+        campaign = open_for_pull(pairwise_campaign(slug="pw", prompts=4))
+        first = campaign.items.order_by("position").first()  # the first handed out
+        Prompt.objects.filter(pk=first.response.prompt_id).update(context="簡潔に答えて",
+                                                                  turns=["一つ目の質問", "二つ目の質問"])
+        return campaign
+
+    @pytest.fixture
+    def bea(self, pairs):
+        return annotators(1, pairs, prefix="bea")[0]
+
+    def test_the_item_speaks_of_left_and_right_only_with_the_verdicts_in_japanese(self, pairs, bea):
+        item = client_for(bea.user).post("/api/campaigns/pw/next/").json()
+        stored = Item.objects.select_related("response", "response_b").get(public_id=item["id"])
+        assert item["kind"] == "pairwise" and item["response"] is None
+        assert item["prompt"] == {"turns": ["一つ目の質問", "二つ目の質問"], "context": "簡潔に答えて", "category": ""}
+        assert [(v["value"], v["label"]) for v in item["verdicts"]] == [
+            ("left", "左の方が良い"), ("right", "右の方が良い"), ("both", "どちらも良い"), ("neither", "どちらも良くない")]
+        texts = {side: item[side]["turns"] for side in ("left", "right")}
+        assert sorted(texts.values()) == sorted([stored.response.turns, stored.response_b.turns])
+        assert item["left"]["model"] is None and item["right"]["model"] is None
+        body = json.dumps(item, ensure_ascii=False)
+        assert '"A"' not in body and '"B"' not in body and "AB" not in body and "BA" not in body
+        english = client_for(bea.user).get(f"/api/items/{item['id']}/?lang=en").json()
+        assert [v["label"] for v in english["verdicts"]][:2] == ["Left is better", "Right is better"]
+
+    def test_model_names_when_shown_follow_their_sides(self, pairs, bea):
+        Campaign.objects.filter(pk=pairs.pk).update(show_model_names=True)
+        item = client_for(bea.user).post("/api/campaigns/pw/next/").json()
+        stored = Item.objects.select_related("response__model").get(public_id=item["id"])
+        a_on = a_side(order_for(stored, bea))
+        assert item[a_on]["model"] == "model-a" and item[a_on]["turns"] == stored.response.turns
+        assert item["right" if a_on == "left" else "left"]["model"] == "model-b"
+
+    def test_draft_submit_retry_and_revision_of_a_pair(self, pairs, bea):
+        api = client_for(bea.user)
+        item = api.post("/api/campaigns/pw/next/").json()
+        stored = Item.objects.select_related("response__prompt").get(public_id=item["id"])
+        check, = give_checklist(stored.response.prompt, ["簡潔である"])
+        draft = {"verdict": "left", "checks": {str(check.id): True}, "comment": "途中"}
+        assert api.put(f"/api/items/{item['id']}/draft/", draft, format="json").status_code == 204
+        again = api.get(f"/api/items/{item['id']}/").json()
+        assert (again["draft"]["verdict"], again["draft"]["checks"]) == ("left", {str(check.id): True})
+        assert again["checklist"] == [{"id": check.id, "text": "簡潔である"}]
+
+        submit = {"verdict": "left", "checks": {str(check.id): True}, "idempotency_key": str(uuid.uuid4())}
+        first = api.post(f"/api/items/{item['id']}/rating/", submit, format="json")
+        retry = api.post(f"/api/items/{item['id']}/rating/", submit, format="json")
+        assert (first.status_code, retry.status_code) == (201, 200) and first.json() == retry.json() | {"created": True}
+        rating = Rating.objects.get()
+        left_is_a = order_for(stored, bea) == PairOrder.AB
+        assert (rating.verdict, rating.position) == (("A", "AB") if left_is_a else ("B", "BA"))
+        assert list(rating.checks.values_list("checked", flat=True)) == [True]
+
+        revision = {"verdict": "right", "checks": {str(check.id): False}, "idempotency_key": str(uuid.uuid4())}
+        revised = api.post(f"/api/items/{item['id']}/rating/", revision, format="json").json()
+        assert revised["revision"] == 2 and revised["id"] == first.json()["id"]
+        rating.refresh_from_db()
+        assert rating.verdict == ("B" if left_is_a else "A") and rating.position == ("AB" if left_is_a else "BA")
+        earlier = RatingRevision.objects.get(rating=rating)
+        assert (earlier.verdict, earlier.checks) == (("A" if left_is_a else "B"), {str(check.id): True})
+        shown = api.get(f"/api/items/{item['id']}/").json()["rating"]
+        assert (shown["verdict"], shown["checks"], shown["revision"]) == ("right", {str(check.id): False}, 2)
+
+    def test_a_tick_off_the_checklist_or_a_verdict_in_item_terms_is_a_400_naming_it(self, pairs, bea):
+        api = client_for(bea.user)
+        item = api.post("/api/campaigns/pw/next/").json()
+        response = api.post(f"/api/items/{item['id']}/rating/",
+                            {"verdict": "left", "checks": {"424242": True}, "idempotency_key": str(uuid.uuid4())},
+                            format="json")
+        assert response.status_code == 400
+        assert response.json()["detail"] == "checks.424242: 424242 is not an item of this prompt's checklist"
+        in_item_terms = api.put(f"/api/items/{item['id']}/draft/", {"verdict": "A"}, format="json")
+        assert in_item_terms.status_code == 400 and in_item_terms.json()["detail"].startswith(
+            "verdict: 'A' is not a verdict here; choose one of left, right, both, neither")
+        not_a_tick = api.put(f"/api/items/{item['id']}/draft/", {"checks": {"1": "maybe"}}, format="json")
+        assert not_a_tick.status_code == 400 and "checks" in not_a_tick.json()
+        no_verdict = api.post(f"/api/items/{item['id']}/rating/", {"idempotency_key": str(uuid.uuid4())},
+                              format="json")
+        assert no_verdict.status_code == 400 and no_verdict.json()["detail"].startswith("verdict: choose a verdict")
+        assert not Rating.objects.exists() and not Draft.objects.exists()

@@ -10,6 +10,7 @@ The people: lena leads campaign "jp"; alice annotates it and holds item X; bob a
 not hold X; eve annotates another campaign, which otto leads; rita is a researcher.
 """
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -20,12 +21,15 @@ from django.urls import reverse
 
 from annotation.bulk import bulk_insert
 from annotation.models import (
-    Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, LanguageModel, Rating, Response, Skip,
+    Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, LanguageModel, Rating, RatingCheck,
+    Response, Skip,
 )
 from annotation.services.workflow import (
-    annotator_for_user, campaign_assign_batches, campaign_cut_batches, campaign_open, item_next,
+    annotator_for_user, campaign_assign_batches, campaign_cut_batches, campaign_open, draft_save, item_next,
+    rating_submit,
 )
 
+from .pairwise_factories import give_checklist, pairwise_campaign
 from .workflow_factories import FULL_SCORES, campaign_with_items
 
 OUTSIDERS = ("alice", "bob", "eve", "rita", "otto")  # everybody but lena, for lead-only URLs
@@ -189,7 +193,9 @@ def snapshot():
         "assignments": sorted(Assignment.objects.values_list("id", "annotator_id", "status")),
         "slots": sorted(ItemSlot.objects.values_list("id", "annotator_id", "assignment_id", "rating_id")),
         "ratings": Rating.objects.count(),
-        "drafts": sorted(Draft.objects.values_list("id", "scores")),
+        "ticks": RatingCheck.objects.count(),
+        "drafts": sorted((pk, json.dumps(scores), verdict, json.dumps(checks))
+                         for pk, scores, verdict, checks in Draft.objects.values_list("id", "scores", "verdict", "checks")),
         "skips": Skip.objects.count(),
     }
 
@@ -276,3 +282,36 @@ def test_unknown_objects_are_404_for_everybody_who_could_otherwise_see_them(clie
     assert client.get(reverse("campaign_manage", args=["no-such-campaign"])).status_code == 404
     assert client.post(reverse("batch_close", args=[nobody])).status_code == 404
     assert client.post(reverse("assignment_reassign", args=[nobody])).status_code == 404
+
+
+def test_on_a_pair_annotators_see_only_their_own_verdicts_ticks_and_drafts(client, db):
+    """alice and carol both rate the same pair; bob annotates the campaign but holds nothing."""
+    alice, bob, carol = (person(name, "annotator") for name in ("alice", "bob", "carol"))
+    pairs = pairwise_campaign(slug="pairs", prompts=1)
+    for user in (alice, bob, carol):
+        join(pairs, user)
+    campaign_cut_batches(campaign=pairs, size=1, order=Batch.Order.PROMPT)
+    campaign_assign_batches(campaign=pairs, annotators=[alice.annotator, carol.annotator])
+    campaign_open(campaign=pairs, mode=Campaign.Mode.BATCHES)
+    item = item_next(annotator=carol.annotator, campaign=pairs)
+    secret, = give_checklist(item.response.prompt, ["条件を守っている"])
+    rating_submit(annotator=carol.annotator, item=item, verdict="neither", checks={str(secret.id): False},
+                  comment="キャロルの秘密", idempotency_key=uuid.uuid4())
+    draft_save(annotator=alice.annotator, item=item, verdict="both")
+
+    alices_view = client_as(client, "alice").get(reverse("api_item", args=[item.public_id])).json()
+    assert alices_view["rating"] is None and alices_view["draft"]["verdict"] == "both"
+    assert alices_view["draft"]["checks"] == {} and "キャロル" not in json.dumps(alices_view, ensure_ascii=False)
+    page = client.get(reverse("item_rate", args=[item.public_id])).content.decode()
+    assert "キャロルの秘密" not in page and "neither" not in page.split('id="rate-rating"', 1)[1][:200]
+
+    before = snapshot()
+    client_as(client, "bob")
+    assert client.get(reverse("api_item", args=[item.public_id])).status_code == 404
+    draft = client.put(reverse("api_draft", args=[item.public_id]), {"verdict": "left"},
+                       content_type="application/json")
+    rating = client.post(reverse("api_rating", args=[item.public_id]),
+                         {"verdict": "left", "checks": {str(secret.id): True}, "idempotency_key": str(uuid.uuid4())},
+                         content_type="application/json")
+    assert (draft.status_code, rating.status_code) == (404, 404)
+    assert snapshot() == before

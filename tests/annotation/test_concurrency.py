@@ -8,9 +8,11 @@ from django.db import connection, connections
 from django.db.models import Count
 from django.utils import timezone
 
-from annotation.models import Item, ItemSlot, Rating, RatingScore
+from annotation.models import Item, ItemSlot, PairOrder, Rating, RatingCheck, RatingScore
 from annotation.services.workflow import item_next, rating_submit
+from annotation.workflow_selectors import pair_order
 
+from .pairwise_factories import give_checklist, pairwise_campaign
 from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, key, open_for_pull
 
 pytestmark = [
@@ -91,3 +93,48 @@ def test_expired_leases_return_items_to_the_pool_and_k_still_holds():
     assert set(counts.values()) == {2}
     assert not Rating.objects.filter(annotator__in=quitters).exists()
     assert abandoned <= set(Rating.objects.filter(annotator__in=finishers).values_list("item_id", flat=True))
+
+
+def test_pairs_get_exactly_k_verdicts_each_in_the_terms_of_the_order_its_annotator_saw():
+    campaign = open_for_pull(pairwise_campaign(slug="pair-race", prompts=60, overlap=3), batch_size=60)
+    with_checklist = {item.response.prompt_id: give_checklist(item.response.prompt, ["条件を守っている"])[0]
+                      for item in campaign.items.select_related("response__prompt")[:20]}
+    people = annotators(20, campaign)
+
+    def work(annotator):
+        while (item := item_next(annotator=annotator, campaign=campaign)) is not None:
+            check = with_checklist.get(item.response.prompt_id)
+            same = key()
+            for _ in range(2):  # a double click: the same key again
+                rating_submit(annotator=annotator, item=item, verdict="left", idempotency_key=same,
+                              checks={str(check.id): True} if check else {})
+
+    run_in_threads(people, work)
+
+    ratings = list(Rating.objects.filter(item__campaign=campaign).select_related("item"))
+    per_item = Counter(rating.item_id for rating in ratings)
+    assert len(per_item) == 60 and set(per_item.values()) == {3}
+    for rating in ratings:
+        order = pair_order(rating.item_id, rating.annotator_id)
+        assert rating.position == order and rating.verdict == ("A" if order == PairOrder.AB else "B")
+    assert {rating.position for rating in ratings} == {PairOrder.AB, PairOrder.BA}
+    ticked = RatingCheck.objects.filter(rating__item__campaign=campaign)
+    assert ticked.count() == 20 * 3 and set(ticked.values_list("checked", flat=True)) == {True}
+
+
+def test_the_same_submit_arriving_twice_at_once_stores_one_verdict_and_one_set_of_ticks():
+    campaign = open_for_pull(pairwise_campaign(slug="pair-twice", prompts=1), batch_size=1)
+    alice, = annotators(1, campaign)
+    item = item_next(annotator=alice, campaign=campaign)
+    check, = give_checklist(item.response.prompt, ["簡潔である"])
+    same = key()
+    outcomes = []
+
+    def submit(_):
+        outcomes.append(rating_submit(annotator=alice, item=item, verdict="right", idempotency_key=same,
+                                      checks={str(check.id): False})[1])
+
+    run_in_threads([1, 2], submit)
+
+    assert sorted(outcomes) == [False, True]
+    assert Rating.objects.count() == 1 and RatingCheck.objects.count() == 1

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotation.models import (
-    Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot, Prompt, Response,
+    Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot, PairOrder, Prompt, Response,
 )
 from annotation.services.workflow import (
     batch_close, campaign_assign_batches, campaign_cut_batches, campaign_open, draft_save, item_next, item_skip,
@@ -21,6 +21,7 @@ from annotation.services.workflow import (
 )
 from tests.conftest import make_user
 
+from .pairwise_factories import a_side, give_checklist, order_for, pairwise_campaign
 from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, key
 
 
@@ -569,3 +570,115 @@ def test_the_campaign_page_links_leads_to_manage_and_annotators_to_rate(client, 
     html = html_of(client.get(led.get_absolute_url()))
     assert reverse("campaign_manage", args=["jp"]) not in html and reverse("my_work") in html
 
+
+
+# The pairwise rating page -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pair_team(db, lead, annotator, other_annotator):
+    """A pairwise campaign (A / B / both / neither) of three prompts, assigned to alice and bob, open."""
+    campaign = pairwise_campaign(slug="pair", prompts=3)
+    campaign.created_by, campaign.name = lead, "文脈の反映"
+    campaign.save()
+    for user in (annotator, other_annotator):
+        CampaignMembership.objects.create(campaign=campaign, user=user, role=CampaignMembership.Role.ANNOTATOR)
+    campaign_cut_batches(campaign=campaign, size=3, order=Batch.Order.PROMPT)
+    people = [annotator.annotator, other_annotator.annotator]
+    campaign_assign_batches(campaign=campaign, annotators=people)
+    campaign_open(campaign=campaign, mode=Campaign.Mode.BATCHES)
+    return campaign, people
+
+
+@pytest.fixture
+def alices_pair(pair_team):
+    campaign, (alice, _) = pair_team
+    item = item_next(annotator=alice, campaign=campaign)
+    prompt = item.response.prompt
+    Prompt.objects.filter(pk=prompt.pk).update(turns=["一つ目の質問", "二つ目の質問"], context="敏感肌です")
+    Response.objects.filter(pk=item.response_id).update(turns=["Aの一つ目", "Aの二つ目"])
+    Response.objects.filter(pk=item.response_b_id).update(turns=["Bの一つ目", "Bの二つ目"])
+    give_checklist(prompt, ["低刺激の製品を勧めている", "手順が具体的である"])
+    return Item.objects.select_related("response__prompt").get(pk=item.pk)
+
+
+def test_pairwise_page_shows_the_context_the_turns_side_by_side_and_the_verdicts_in_japanese(
+        client, annotator, alices_pair):
+    client.force_login(annotator)
+
+    html = html_of(client.get(reverse("item_rate", args=[alices_pair.public_id])))
+
+    assert "文脈" in html and "敏感肌です" in html
+    assert "どちらの応答が文脈をよりよく反映していますか？" in html
+    for label in ("左の方が良い", "右の方が良い", "どちらも良い", "どちらも良くない", "左の応答", "右の応答"):
+        assert label in html
+    assert re.findall(r'data-verdict="(\w+)"', html) == ["left", "right", "both", "neither"]
+    first, second = ("A", "B") if order_for(alices_pair, annotator.annotator) == PairOrder.AB else ("B", "A")
+    # Turn by turn: the user turn, then its two answers, left before right.
+    texts = ["一つ目の質問", f"{first}の一つ目", f"{second}の一つ目", "二つ目の質問", f"{first}の二つ目", f"{second}の二つ目"]
+    positions = [html.index(text) for text in texts]
+    assert positions == sorted(positions)
+    left = html.split('data-side="left" data-response-turn="1">', 1)[1].split("<", 1)[0]
+    assert left == f"{first}の一つ目"
+    assert "チェックリスト" in html and "低刺激の製品を勧めている" in html and 'role="checkbox"' in html
+    assert 'data-kind="pairwise"' in html and "キーボード" in html
+
+
+def test_pairwise_page_without_a_context_asks_which_response_is_better_and_switches_to_english(
+        english, annotator, pair_team):
+    campaign, (alice, _) = pair_team
+    item = item_next(annotator=alice, campaign=campaign)
+    english.force_login(annotator)
+
+    html = html_of(english.get(reverse("item_rate", args=[item.public_id])))
+
+    assert "Which response is better?" in html and "reflects the context" not in html
+    assert "Left is better" in html and "Neither is good" in html and "左の方が良い" not in html
+    assert "Checklist" not in html
+
+
+def test_pairwise_page_shows_model_names_per_side_only_when_the_campaign_does(client, annotator, alices_pair):
+    client.force_login(annotator)
+    url = reverse("item_rate", args=[alices_pair.public_id])
+    assert "model-a" not in html_of(client.get(url)) and "model-b" not in html_of(client.get(url))
+
+    Campaign.objects.filter(pk=alices_pair.campaign_id).update(show_model_names=True)
+    html = html_of(client.get(url))
+
+    a_on = a_side(order_for(alices_pair, annotator.annotator))
+    b_on = "right" if a_on == "left" else "left"
+    assert f'data-model="{a_on}">model-a<' in html and f'data-model="{b_on}">model-b<' in html
+
+
+def test_pairwise_page_restores_the_draft_in_screen_terms(client, annotator, alices_pair):
+    alice = annotator.annotator
+    check = alices_pair.response.prompt.checklist.first()
+    draft_save(annotator=alice, item=alices_pair, verdict="right", checks={str(check.id): False})
+    client.force_login(annotator)
+
+    html = html_of(client.get(reverse("item_rate", args=[alices_pair.public_id])))
+
+    draft = embedded_json(html, "rate-draft")
+    assert (draft["verdict"], draft["checks"]) == ("right", {str(check.id): False})
+
+
+def test_my_ratings_of_a_pairwise_campaign_show_the_verdict_as_it_was_chosen(english, annotator, alices_pair):
+    rating_submit(annotator=annotator.annotator, item=alices_pair, verdict="right", idempotency_key=key())
+    english.force_login(annotator)
+
+    html = html_of(english.get(reverse("my_ratings", args=["pair"])))
+
+    row = html.split(f'data-item="{alices_pair.public_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "Your verdict" in html and "Right is better" in row and "Revise" in row
+
+
+def test_likert_page_shows_the_checklist_and_restores_its_ticks(client, annotator, alices_item, team):
+    yes, = give_checklist(alices_item.response.prompt, ["二つの例を挙げている"])
+    draft_save(annotator=team[0], item=alices_item, scores={"relevance": 3}, checks={str(yes.id): True})
+    client.force_login(annotator)
+
+    html = html_of(client.get(reverse("item_rate", args=[alices_item.public_id])))
+
+    assert "二つの例を挙げている" in html and f'data-check="{yes.id}"' in html
+    assert "応答は各項目を満たしていますか？" in html
+    assert embedded_json(html, "rate-draft")["checks"] == {str(yes.id): True}

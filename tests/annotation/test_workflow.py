@@ -2,12 +2,16 @@ import pytest
 from django.utils import timezone
 
 from annotation.errors import FieldError, HyokaError
-from annotation.models import Assignment, Batch, Campaign, Draft, Item, ItemSlot, Rating, RatingRevision, Skip
+from annotation.models import (
+    Assignment, Batch, Campaign, Draft, Item, ItemSlot, PairOrder, Rating, RatingCheck, RatingRevision, Skip,
+)
 from annotation.services.workflow import (
     assignment_reassign, batch_close, campaign_assign_batches, campaign_cut_batches, campaign_open, draft_save,
     item_next, item_skip, rating_submit,
 )
+from annotation.workflow_selectors import item_for_rating, pair_order, verdict_in_item_terms, verdict_in_screen_terms
 
+from .pairwise_factories import a_side, give_checklist, order_for, pairwise_campaign
 from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, key, open_for_pull
 
 
@@ -182,3 +186,167 @@ class TestRating:
         assert item_next(annotator=carol, campaign=campaign) == item
         with pytest.raises(HyokaError, match="already has all its annotators"):
             rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key())
+
+
+# Pairwise items and checklists ------------------------------------------------------------------------------
+
+class TestPairOrder:
+    def test_the_order_is_the_same_every_time_and_each_order_comes_up_for_about_half(self):
+        pairs = [(item, annotator) for item in range(1, 401) for annotator in range(1, 6)]
+        orders = [pair_order(item, annotator) for item, annotator in pairs]
+        assert orders == [pair_order(item, annotator) for item, annotator in pairs]
+        assert set(orders) == {PairOrder.AB, PairOrder.BA}
+        assert 0.45 < orders.count(PairOrder.AB) / len(orders) < 0.55
+        for annotator in range(1, 6):  # every annotator sees both orders, not one side always first
+            theirs = [order for (_, who), order in zip(pairs, orders) if who == annotator]
+            assert 0.4 < theirs.count(PairOrder.AB) / len(theirs) < 0.6
+        # Two annotators of the same item do not always get the same order.
+        assert any(pair_order(item, 1) != pair_order(item, 2) for item in range(1, 401))
+
+    @pytest.mark.parametrize("screen, order, stored", [
+        ("left", PairOrder.AB, "A"), ("right", PairOrder.AB, "B"),
+        ("left", PairOrder.BA, "B"), ("right", PairOrder.BA, "A"),
+        ("both", PairOrder.AB, "both"), ("neither", PairOrder.BA, "neither"), ("tie", PairOrder.BA, "tie"),
+    ])
+    def test_screen_verdicts_and_item_verdicts_translate_both_ways(self, screen, order, stored):
+        assert verdict_in_item_terms(screen, order) == stored
+        assert verdict_in_screen_terms(stored, order) == screen
+
+
+@pytest.fixture
+def pairs(db):
+    return open_for_pull(pairwise_campaign(prompts=24))
+
+
+class TestPairwiseRating:
+    def test_the_verdict_pressed_on_screen_is_stored_in_the_items_terms_with_the_order_shown(self, pairs):
+        alice, = annotators(1, pairs)
+        seen = {PairOrder.AB: 0, PairOrder.BA: 0}
+        while (item := item_next(annotator=alice, campaign=pairs)) is not None:
+            order = order_for(item, alice)
+            shown = item_for_rating(item, alice)
+            a_text, b_text = item.response.turns, item.response_b.turns
+            assert (shown["left"]["turns"], shown["right"]["turns"]) == (
+                (a_text, b_text) if order == PairOrder.AB else (b_text, a_text))
+            screen = "left" if item.position % 2 else "right"
+            rating, created = rating_submit(annotator=alice, item=item, verdict=screen, idempotency_key=key())
+            rating.refresh_from_db()
+            assert created and rating.position == order
+            # The response shown on the pressed side is the one the stored verdict names.
+            pressed_text = shown[screen]["turns"]
+            assert pressed_text == (a_text if rating.verdict == "A" else b_text)
+            seen[order] += 1
+        assert seen[PairOrder.AB] > 0 and seen[PairOrder.BA] > 0 and sum(seen.values()) == 24
+
+    def test_the_order_is_stable_across_reloads_drafts_and_revisions(self, pairs):
+        alice, = annotators(1, pairs)
+        item = item_next(annotator=alice, campaign=pairs)
+        first_look = item_for_rating(item, alice)
+        draft_save(annotator=alice, item=item, verdict="left")
+        assert item_for_rating(item, alice)["left"] == first_look["left"]
+        assert item_for_rating(item, alice)["draft"]["verdict"] == "left"
+        rating_submit(annotator=alice, item=item, verdict="left", idempotency_key=key())
+        revised, _ = rating_submit(annotator=alice, item=item, verdict="right", idempotency_key=key())
+        after = item_for_rating(item, alice)
+        assert after["left"] == first_look["left"] and after["rating"]["verdict"] == "right"
+        assert revised.position == order_for(item, alice)
+
+    def test_a_draft_keeps_the_verdict_in_the_items_terms(self, pairs):
+        alice, = annotators(1, pairs)
+        item = item_next(annotator=alice, campaign=pairs)
+        draft_save(annotator=alice, item=item, verdict="right", comment="迷う", seconds_spent=5)
+        draft = Draft.objects.get()
+        assert draft.verdict == ("B" if order_for(item, alice) == PairOrder.AB else "A")
+        assert (draft.comment, draft.seconds_spent) == ("迷う", 5)
+        rating_submit(annotator=alice, item=item, verdict="right", idempotency_key=key())
+        assert not Draft.objects.exists()
+
+    def test_a_revision_keeps_the_earlier_verdict_and_ticks_and_a_retry_stores_nothing(self, pairs):
+        alice, = annotators(1, pairs)
+        item = item_next(annotator=alice, campaign=pairs)
+        first, second = give_checklist(item.response.prompt, ["条件に触れている", "簡潔である"])
+        a_side_now = a_side(order_for(item, alice))
+        first_key = key()
+        rating, _ = rating_submit(annotator=alice, item=item, verdict=a_side_now, checks={str(first.id): True},
+                                  idempotency_key=first_key, comment="初回")
+        assert rating.verdict == "A"
+        again, created = rating_submit(annotator=alice, item=item, verdict="neither", idempotency_key=first_key)
+        assert not created and again.verdict == "A" and Rating.objects.count() == 1
+        revised, created = rating_submit(annotator=alice, item=item, verdict="neither", idempotency_key=key(),
+                                         checks={str(first.id): False, str(second.id): True}, comment="見直し")
+        assert created and revised.revision == 2 and revised.verdict == "neither"
+        assert dict(revised.checks.values_list("checklist_item_id", "checked")) == {first.id: False, second.id: True}
+        earlier = RatingRevision.objects.get(rating=revised)
+        assert (earlier.verdict, earlier.checks, earlier.comment) == ("A", {str(first.id): True}, "初回")
+        assert rating_submit(annotator=alice, item=item, verdict="left", idempotency_key=first_key)[1] is False
+        assert Rating.objects.get().verdict == "neither"
+
+    @pytest.mark.parametrize("fields, field, words", [
+        ({}, "verdict", "choose a verdict before submitting: one of left, right, both, neither"),
+        ({"verdict": "A"}, "verdict", "'A' is not a verdict here"),
+        ({"verdict": "tie"}, "verdict", "choose one of left, right, both, neither"),
+        ({"verdict": "left", "scores": {"overall": 3}}, "scores.overall", "the rubric has no axis 'overall'"),
+    ])
+    def test_a_pairwise_submit_needs_one_of_the_rubrics_verdicts_and_no_scores(self, pairs, fields, field, words):
+        alice, = annotators(1, pairs)
+        item = item_next(annotator=alice, campaign=pairs)
+        with pytest.raises(FieldError) as caught:
+            rating_submit(annotator=alice, item=item, idempotency_key=key(), **fields)
+        assert caught.value.field == field and words in str(caught.value)
+        assert not Rating.objects.exists()
+
+    def test_a_rubric_with_a_tie_offers_it_third(self, db):
+        campaign = open_for_pull(pairwise_campaign(slug="abt", prompts=2, verdicts=("A", "B", "tie")))
+        alice, = annotators(1, campaign)
+        item = item_next(annotator=alice, campaign=campaign)
+        assert [v["value"] for v in item_for_rating(item, alice)["verdicts"]] == ["left", "right", "tie"]
+        assert rating_submit(annotator=alice, item=item, verdict="tie", idempotency_key=key())[0].verdict == "tie"
+
+    def test_a_likert_submit_refuses_a_verdict(self, campaign):
+        pull = open_for_pull(campaign)
+        alice, = annotators(1, pull)
+        item = item_next(annotator=alice, campaign=pull)
+        with pytest.raises(FieldError, match="verdict: this campaign rates single responses on axes"):
+            rating_submit(annotator=alice, item=item, scores=FULL_SCORES, verdict="left", idempotency_key=key())
+
+
+class TestChecklistTicks:
+    @pytest.fixture
+    def alice_and_item(self, campaign):
+        pull = open_for_pull(campaign)
+        alice, = annotators(1, pull)
+        return alice, item_next(annotator=alice, campaign=pull)
+
+    def test_ticks_go_into_the_draft_and_on_submit_into_one_row_per_answered_point(self, alice_and_item):
+        alice, item = alice_and_item
+        yes, no, untouched = give_checklist(item.response.prompt, ["一つ目", "二つ目", "三つ目"])
+        draft_save(annotator=alice, item=item, scores={"relevance": 4},
+                   checks={str(no.id): False, str(yes.id): True, str(untouched.id): None})
+        assert Draft.objects.get().checks == {str(yes.id): True, str(no.id): False}
+        rating, _ = rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key(),
+                                  checks={str(yes.id): True, str(no.id): False})
+        rows = RatingCheck.objects.filter(rating=rating).order_by("checklist_item__position")
+        assert [(row.checklist_item.text, row.checked) for row in rows] == [("一つ目", True), ("二つ目", False)]
+        assert item_for_rating(item, alice)["rating"]["checks"] == {str(yes.id): True, str(no.id): False}
+
+    def test_a_tick_for_a_point_off_this_prompts_checklist_is_refused_naming_it(self, alice_and_item):
+        alice, item = alice_and_item
+        give_checklist(item.response.prompt, ["この質問の項目"])
+        other_prompt = Item.objects.exclude(response__prompt=item.response.prompt).first().response.prompt
+        elsewhere, = give_checklist(other_prompt, ["別の質問の項目"])
+        for checks in ({str(elsewhere.id): True}, {"999999": False}, {"abc": True}):
+            name = next(iter(checks))
+            with pytest.raises(FieldError) as caught:
+                rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key(), checks=checks)
+            assert caught.value.field == f"checks.{name}"
+            assert str(caught.value) == f"checks.{name}: {name} is not an item of this prompt's checklist"
+            with pytest.raises(FieldError, match=f"checks.{name}"):
+                draft_save(annotator=alice, item=item, checks=checks)
+        assert not Rating.objects.exists() and not RatingCheck.objects.exists() and not Draft.objects.exists()
+
+    def test_a_prompt_without_a_checklist_takes_no_ticks_and_stores_none(self, alice_and_item):
+        alice, item = alice_and_item
+        rating, _ = rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key())
+        assert not rating.checks.exists() and item_for_rating(item, alice)["checklist"] == []
+        with pytest.raises(FieldError, match="checks.1: 1 is not an item"):
+            rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key(), checks={"1": True})

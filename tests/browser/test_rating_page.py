@@ -9,6 +9,7 @@ from annotation.models import Campaign, CampaignMembership, Draft, Item, Rating,
 from annotation.services.workflow import (
     annotator_for_user, campaign_assign_batches, campaign_cut_batches, campaign_open,
 )
+from tests.annotation.pairwise_factories import give_checklist
 from tests.annotation.workflow_factories import campaign_with_items
 
 pytestmark = [
@@ -196,3 +197,27 @@ def test_a_draft_typed_after_the_session_ended_is_kept_and_saved_after_signing_i
 
     assert pressed_scores(page)["relevance"] == ["2"] and pressed_scores(page)["fluency"] == ["4"]
     assert Draft.objects.get().scores == {"relevance": 2, "fluency": 4}
+
+
+def test_after_the_last_axis_the_checklist_takes_the_keys_and_its_ticks_are_stored(live_server, browser_page, campaign):
+    page = browser_page
+    first = Item.objects.filter(campaign=campaign).order_by("position").first()
+    yes, no, untouched = give_checklist(first.response.prompt, ["四季をすべて挙げている", "300字を超えていない",
+                                                                 "季節ごとの行事に触れている"])
+    sign_in(page, live_server)
+    start_rating(page)
+    assert item_id_of(page) == str(first.public_id)
+
+    type_keys(page, ["4", "4", "4", "4", "4"])  # after the last axis, on to the checklist
+    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-check]')")
+    with page.expect_response(lambda r: r.url.endswith(f"/api/items/{first.public_id}/draft/") and r.status == 204):
+        type_keys(page, [" ", "ArrowDown", " ", " ", "ArrowDown", " ", "Backspace"])
+    assert page.locator("[data-check]").evaluate_all("bs => bs.map(b => b.dataset.state)") == ["yes", "no", "unset"]
+    page.keyboard.press("k")  # back to the axes, where a digit scores again
+    page.keyboard.press("ArrowLeft")
+    assert pressed_scores(page)["overall"] == ["3"]
+    submit_and_wait_for_next(page)
+
+    rating = Rating.objects.get(item=first)
+    assert dict(rating.checks.values_list("checklist_item_id", "checked")) == {yes.id: True, no.id: False}
+    assert rating.scores.get(axis__key="overall").score == 3
