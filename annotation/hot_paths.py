@@ -87,7 +87,9 @@ WITH me AS MATERIALIZED (
 SELECT me.slug, me.show_model_names, me.rubric, me.rubric_created, me.kind,
        i.public_id, i.position, b.number, b.closed_at IS NOT NULL, p.turns, p.context, p.category, r.turns, m.name,
        d.scores, d.comment, d.flags, d.seconds_spent, d.updated_at, chosen.new,
-       coalesce(tally.slots, 0), coalesce(tally.rated, 0)
+       coalesce(tally.slots, 0), coalesce(tally.rated, 0), d.checks,
+       (SELECT coalesce(json_agg(json_build_object('id', ci.id, 'text', ci.text) ORDER BY ci.position), '[]')
+        FROM annotation_checklistitem ci WHERE ci.prompt_id = p.id)
 FROM me
 LEFT JOIN annotation_slottally tally ON tally.annotator_id = me.annotator AND tally.campaign_id = me.campaign
 LEFT JOIN chosen ON true
@@ -224,17 +226,19 @@ def _hold_or_claim(params):
 def _item_payload(row, slug, show_models, axes):
     """The item as the rating page shows it (the shape of api.ItemSerializer and item_for_rating)."""
     (public_id, position, batch, batch_closed, prompt_turns, context, category, response_turns, model,
-     draft_scores, draft_comment, draft_flags, draft_seconds, draft_updated, new, total, done) = row
+     draft_scores, draft_comment, draft_flags, draft_seconds, draft_updated, new, total, done, draft_checks,
+     checklist) = row
     draft = None
     if draft_updated is not None:
-        draft = {"scores": _json(draft_scores), "comment": draft_comment, "flags": _json(draft_flags),
-                 "seconds_spent": draft_seconds, "updated_at": draft_updated.isoformat()}
+        draft = {"scores": _json(draft_scores), "verdict": "", "checks": _json(draft_checks), "comment": draft_comment,
+                 "flags": _json(draft_flags), "seconds_spent": draft_seconds, "updated_at": draft_updated.isoformat()}
     return {
-        "id": str(public_id), "campaign": slug, "batch": batch, "batch_closed": bool(batch_closed),
-        "position": position,
+        "id": str(public_id), "campaign": slug, "kind": Rubric.Kind.LIKERT, "batch": batch,
+        "batch_closed": bool(batch_closed), "position": position,
         "prompt": {"turns": _json(prompt_turns), "context": context, "category": category},
         "response": {"turns": _json(response_turns), "model": model if show_models else None},
-        "axes": axes, "draft": draft, "rating": None,
+        "left": None, "right": None, "axes": axes, "verdicts": [], "checklist": _json(checklist),
+        "draft": draft, "rating": None,
         # A slot claimed by this statement is not yet seen by its own read of the tally.
         "progress": {"done": done, "total": total + (1 if new else 0)},
     }

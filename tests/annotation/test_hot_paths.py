@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from annotation import api
 from annotation.models import (
-    Batch, Campaign, Draft, Item, ItemSlot, Rating, RatingScore, Rubric, SlotTally,
+    Batch, Campaign, ChecklistItem, Draft, Item, ItemSlot, Rating, RatingScore, Rubric, SlotTally,
 )
 from annotation.services import workflow
 from annotation.workflow_selectors import item_for_rating
@@ -75,6 +75,17 @@ class TestShortWay:
         held = client.post("/api/campaigns/hot/next/")
         assert held.json() == normalised(item_for_rating(item, alice, "ja"))
         assert held.json()["draft"]["scores"] == {"fluency": 2} and held.json()["axes"][0]["label"] == "関連性"
+
+    def test_next_item_carries_the_checklist_and_the_drafts_ticks(self, campaign, alice, no_drf):
+        client = token_client(alice.user)
+        item = Item.objects.get(public_id=client.post("/api/campaigns/hot/next/").json()["id"])
+        second, first = (ChecklistItem.objects.create(prompt=item.response.prompt, position=n, text=text)
+                         for n, text in ((1, "二つ目"), (0, "一つ目")))
+        Draft.objects.create(item=item, annotator=alice, scores={}, checks={str(first.id): True})
+        held = client.post("/api/campaigns/hot/next/")
+        assert held.json() == normalised(item_for_rating(item, alice, "ja"))
+        assert held.json()["checklist"] == [{"id": first.id, "text": "一つ目"}, {"id": second.id, "text": "二つ目"}]
+        assert held.json()["draft"]["checks"] == {str(first.id): True}
 
     def test_the_held_item_comes_back_with_its_lease_renewed(self, campaign, alice, no_drf):
         client = token_client(alice.user)
