@@ -131,11 +131,16 @@ def test_demo_annotators_can_rate_the_demo_campaigns_right_away(db, fast_passwor
     from annotation.services.workflow import item_next
 
     run("load_demo")
-    assert "Opened for rating by the demo annotators: demo-quality, demo-mtbench" in run("create_demo_accounts")
+    opened = run("create_demo_accounts")
+    assert "Opened for rating by the demo annotators: demo-quality, demo-mtbench, demo-pairwise" in opened
     campaign = Campaign.objects.get(slug="demo-quality")
     assert campaign.status == Campaign.Status.ACTIVE and campaign.batches.count() == 6
     holders = {User.objects.get(username=name).annotator for name in ("demo-annotator-1", "demo-annotator-2")}
     for annotator in holders:
         assert ItemSlot.objects.filter(campaign=campaign, annotator=annotator).count() == 120
         assert item_next(annotator=annotator, campaign=campaign) is not None
+    pairwise = Campaign.objects.get(slug="demo-pairwise")
+    for annotator in holders:
+        assert ItemSlot.objects.filter(campaign=pairwise, annotator=annotator).count() == 8
+        assert item_next(annotator=annotator, campaign=pairwise).response_b is not None
     assert "Opened" not in run("create_demo_accounts") and campaign.batches.count() == 6

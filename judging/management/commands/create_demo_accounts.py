@@ -29,7 +29,7 @@ ACCOUNTS = (
     DemoAccount("demo-annotator-2", "annotator", Annotator.Tier.UNDERGRADUATE),
     DemoAccount("demo-researcher", "researcher"),
 )
-DEMO_CAMPAIGNS = ("demo-quality", "demo-mtbench")
+DEMO_CAMPAIGNS = ("demo-quality", "demo-mtbench", "demo-pairwise")
 DEMO_BATCH_SIZE = 20
 DEMO_SEED = 2026
 
