@@ -11,7 +11,12 @@ Anything else is a typed failure, never a score:
 JSON replies (requested with a schema) must decode to ``{"rationale": str, "scores": {axis: int}}``
 (a code fence around it is tolerated). Text replies are read per axis: the last line ``label: n`` (or
 ``key: n``) for that axis wins, since judges sometimes restate a draft score before the final one; for
-MT-Bench the last ``[[n]]``. Full-width digits count as digits. Bump PARSER_VERSION when any rule here
+MT-Bench the last ``[[n]]``. Full-width digits count as digits.
+
+Pairwise replies (``pair_verdict_parse``) become a verdict only when they name exactly one of the verdict
+markers offered: JSON ``{"rationale": str, "verdict": marker}``, or text holding ``[[marker]]`` (repeating
+the same marker is fine). No marker, two different markers (ambiguous) or a marker outside the set is a
+parse error, never a verdict. The verdict returned is about the order shown (A is the first shown). Bump PARSER_VERSION when any rule here
 changes: it is part of every cache key.
 """
 
@@ -28,6 +33,7 @@ REFUSAL_PHRASES = (
     "i can't", "i cannot", "i'm sorry", "i am sorry", "i won't",
     "申し訳ありません", "申し訳ございません", "お答えできません", "評価できません", "お手伝いできません",
 )
+BRACKET_MARKER = re.compile(r"\[\[\s*([^\[\]\s]{1,20})\s*\]\]")
 BRACKET_SCORE = re.compile(r"\[\[\s*(-?\d+(?:\.\d+)?)\s*\]\]")
 FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
@@ -38,6 +44,7 @@ class ParseResult:
     scores: dict = field(default_factory=dict)  # axis key -> int, only when status is ok
     rationale: str = ""
     error: str = ""
+    verdict: str = ""  # pairwise: the verdict in the order shown, only when status is ok
 
 
 def verdict_parse(*, content, axes, output_format, text_style="lines", finish_reason="stop", refusal=None):
@@ -56,6 +63,55 @@ def verdict_parse(*, content, axes, output_format, text_style="lines", finish_re
     if result.status == PARSE_ERROR and reads_as_refusal(content):
         return ParseResult(REFUSED, error="the reply reads as a refusal")
     return result
+
+
+def pair_verdict_parse(*, content, markers, output_format, finish_reason="stop", refusal=None):
+    """Read a pairwise verdict; ``markers`` maps each marker offered to its verdict ({"A": "A", "C": "tie"})."""
+    content = content or ""
+    if finish_reason == "length":
+        return ParseResult(TRUNCATED, error="the reply stopped at max tokens")
+    if refusal or finish_reason == "content_filter":
+        return ParseResult(REFUSED, error=(refusal or "the endpoint's content filter stopped the reply")[:500])
+    if output_format == "json_schema":
+        result = _pair_json(content, markers)
+    else:
+        result = _pair_markers(content, markers)
+    if result.status == PARSE_ERROR and reads_as_refusal(content):
+        return ParseResult(REFUSED, error="the reply reads as a refusal")
+    return result
+
+
+def _pair_json(content, markers):
+    text = content.strip()
+    fenced = FENCE.match(text)
+    try:
+        payload = json.loads(fenced.group(1) if fenced else text)
+    except json.JSONDecodeError as error:
+        return ParseResult(PARSE_ERROR, error=f"not JSON: {error.msg} at {error.pos}")
+    if not isinstance(payload, dict) or not isinstance(payload.get("verdict"), str):
+        return ParseResult(PARSE_ERROR, error='expected an object with a "verdict" string')
+    marker = unicodedata.normalize("NFKC", payload["verdict"]).strip().strip("[]").strip().upper()
+    if marker not in markers:
+        return ParseResult(PARSE_ERROR, error=f"verdict {payload['verdict']!r} is not one of {', '.join(markers)}")
+    rationale = payload.get("rationale")
+    return ParseResult(OK, verdict=markers[marker], rationale=rationale.strip() if isinstance(rationale, str) else "")
+
+
+def _pair_markers(content, markers):
+    text = unicodedata.normalize("NFKC", content)
+    found = [token.upper() for token in BRACKET_MARKER.findall(text)]
+    offered = ", ".join(f"[[{marker}]]" for marker in markers)
+    if not found:
+        return ParseResult(PARSE_ERROR, error=f"no verdict marker ({offered}) in the reply")
+    outside = [token for token in found if token not in markers]
+    if outside:
+        return ParseResult(PARSE_ERROR, error=f"[[{outside[0]}]] is not one of {offered}")
+    if len(set(found)) > 1:
+        named = ", ".join(f"[[{token}]]" for token in dict.fromkeys(found))
+        return ParseResult(PARSE_ERROR, error=f"ambiguous verdict: the reply names {named}")
+    rationale = text[:text.find("[[")].strip()
+    return ParseResult(OK, verdict=markers[found[0]], rationale=re.sub(r"(?:判定|verdict)\s*[:：]?\s*$", "", rationale,
+                                                                      flags=re.IGNORECASE).strip())
 
 
 def parse_json(content, axes):

@@ -9,6 +9,13 @@ old answer is never reused for a new prompt. Templates:
 - ``safety``: the one axis of safety-5.
 - ``mt-bench``: MT-Bench single-answer grading (1–10): FastChat's single-v1, its multi-turn variant for
   two turns, and the reference-guided variants when the prompt has a reference answer.
+- ``pairwise``: a pairwise comparison in the manner of FastChat's pair-v2: the judge compares assistant A
+  (shown first) with assistant B and ends with a verdict marker, [[A]], [[B]], then [[C]], [[D]] for the
+  rubric's other verdicts in its order (tie; or both, neither). Every turn of a multi-turn prompt is shown,
+  and a prompt's context turns the question into which answer reflects it better.
+
+A template's ``kind`` says which rubrics it judges: ``likert`` templates score axes, ``pairwise`` templates
+give a verdict. Its ``scale`` is what it is rendered with: the axes (likert) or the verdict set (pairwise).
 
 With ``json_schema`` output the request carries a strict JSON schema (rationale, then an integer per
 axis limited to its points); with ``text`` output the reply is parsed strictly (judging.parsing).
@@ -19,6 +26,8 @@ import json
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+
+from judging.parsing import pair_verdict_parse, verdict_parse
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,17 @@ class Conversation:
     context: str = ""
 
 
+@dataclass(frozen=True)
+class PairConversation:
+    """A pair as shown to a judge: the user turns, the answers of the assistant shown first and second."""
+
+    questions: tuple
+    first: tuple
+    second: tuple
+    reference: str = ""
+    context: str = ""
+
+
 def axes_from_rubric(rubric_axes):
     """Axis values from RubricAxis rows (in position order), with Japanese labels."""
     return tuple(
@@ -66,12 +86,42 @@ def conversation_from_item(item):
     )
 
 
+def pair_from_item(item, order):
+    """The item's pair in the order shown: AB puts ``item.response`` first, BA puts ``item.response_b`` first."""
+    prompt, a, b = item.response.prompt, tuple(item.response.turns), tuple(item.response_b.turns)
+    first, second = (a, b) if order == "AB" else (b, a)
+    return PairConversation(questions=tuple(prompt.turns), first=first, second=second,
+                            reference=prompt.reference or "", context=prompt.context or "")
+
+
+def scale_of(rubric):
+    """What a template of the rubric's kind is rendered with: its axes (likert) or its verdicts (pairwise)."""
+    if rubric.kind == "pairwise":
+        return tuple(rubric.verdicts)
+    return axes_from_rubric(rubric.axes.order_by("position"))
+
+
+def verdict_markers(verdicts):
+    """The marker of each verdict, marker -> verdict: A and B for themselves, then C, D, ... for the other
+    verdicts in the rubric's order (tie; or both, neither)."""
+    others = [verdict for verdict in verdicts if verdict not in ("A", "B")]
+    return {"A": "A", "B": "B", **{chr(ord("C") + n): verdict for n, verdict in enumerate(others)}}
+
+
+def verdict_in_item_terms(shown, order):
+    """A verdict about the order shown (A = the first shown) in the item's terms (A = ``item.response``)."""
+    if order == "BA":
+        return {"A": "B", "B": "A"}.get(shown, shown)
+    return shown
+
+
 # Templates ----------------------------------------------------------------------------------------------
 
 class PromptTemplate:
     key = ""
     version = 1
     label = ""
+    kind = "likert"
     text_style = "lines"  # how a text reply states its scores: "lines" (label: n) or "brackets" ([[n]])
 
     def check(self, axes):
@@ -85,6 +135,17 @@ class PromptTemplate:
             {"role": "system", "content": self.system_message()},
             {"role": "user", "content": self.user_message(axes, conversation, output_format)},
         ]
+
+    def item_messages(self, scale, item, order, output_format):
+        """The messages for one item (in one order, for a pair)."""
+        return self.render(scale, conversation_from_item(item), output_format)
+
+    def response_format(self, scale, output_format):
+        return response_format(scale, output_format)
+
+    def parse(self, scale, answer_content, output_format, finish_reason, refusal):
+        return verdict_parse(content=answer_content, axes=scale, output_format=output_format,
+                             text_style=self.text_style, finish_reason=finish_reason, refusal=refusal)
 
 
 class QualityTemplate(PromptTemplate):
@@ -207,9 +268,94 @@ class MTBenchTemplate(PromptTemplate):
         return "\n\n".join(parts)
 
 
-TEMPLATES = {template.key: template for template in (QualityTemplate(), SafetyTemplate(), MTBenchTemplate())}
+class PairwiseTemplate(PromptTemplate):
+    """Which of two answers is better, in the manner of FastChat's pair-v2 prompts, in Japanese."""
+
+    key = "pairwise"
+    kind = "pairwise"
+    label = _("Pairwise: compare two answers, then a verdict [[A]], [[B]], [[C]]... (pairwise rubrics)")
+    text_style = "markers"
+    VERDICT_TEXT = {"A": "アシスタントAの方が優れている", "B": "アシスタントBの方が優れている", "tie": "引き分け",
+                    "both": "両方とも良い", "neither": "どちらも良くない"}
+
+    def check(self, verdicts):
+        if not verdicts or not {"A", "B"} <= set(verdicts):
+            return "the pairwise template needs a pairwise rubric whose verdicts hold A and B"
+        unknown = set(verdicts) - set(self.VERDICT_TEXT)
+        if unknown:
+            return f"the pairwise template cannot offer the verdict {sorted(unknown)[0]}"
+        return None
+
+    def item_messages(self, scale, item, order, output_format):
+        return self.render(scale, pair_from_item(item, order), output_format)
+
+    def response_format(self, scale, output_format):
+        if output_format != "json_schema":
+            return None
+        return {"type": "json_schema",
+                "json_schema": {"name": "verdict", "strict": True, "schema": pair_json_schema(scale)}}
+
+    def parse(self, scale, answer_content, output_format, finish_reason, refusal):
+        return pair_verdict_parse(content=answer_content, markers=verdict_markers(scale), output_format=output_format,
+                                  finish_reason=finish_reason, refusal=refusal)
+
+    def system_message(self):
+        return ("あなたは、2つのAIアシスタントの応答を比較する、公平で厳格な評価者です。"
+                "応答が示された順序、応答の長さ、アシスタントの名前に判断を左右されないでください。")
+
+    def user_message(self, verdicts, conversation, output_format):
+        multi_turn = len(conversation.questions) > 1
+        parts = [self.instruction(verdicts, conversation, multi_turn, output_format)]
+        if conversation.context:
+            parts.append(f"[前提条件]\n{conversation.context}")
+        if conversation.reference:
+            parts.append(f"[参考回答の開始]\n{conversation.reference}\n[参考回答の終了]")
+        parts.append(self.multi_turn_text(conversation) if multi_turn else self.single_turn_text(conversation))
+        return "\n\n".join(parts)
+
+    def instruction(self, verdicts, conversation, multi_turn, output_format):
+        focus = ("以下の会話で、ユーザーの最後の質問に対する2つのAIアシスタントの応答を、それまでの会話を踏まえて比較し"
+                 if multi_turn else "以下に表示されるユーザーの質問に対する2つのAIアシスタントの応答を比較し")
+        if conversation.context:
+            question = ("前提条件（想定する読者や文体の指定）をどちらの応答がよりよく反映しているかを判定してください。"
+                        "前提条件を守ったうえで、質問に適切に答えているかも考慮してください。")
+        else:
+            question = ("ユーザーの指示に従い、質問によりよく答えている方を判定してください。"
+                        "評価では、応答の有用性、関連性、正確性、深さ、創造性、詳細度などの要素を考慮してください。")
+        if conversation.reference:
+            question += "参考回答が与えられます。各応答を参考回答と比較し、誤りがあれば特定してください。"
+        markers = verdict_markers(verdicts)
+        options = "\n".join(f"「[[{marker}]]」: {self.VERDICT_TEXT[verdict]}" for marker, verdict in markers.items())
+        if output_format == "json_schema":
+            answer = ("まず2つの応答を比較した短い説明を述べ、その後に判定を付けてください。"
+                      f'次のJSONだけを出力してください: {{"rationale": "<説明>", "verdict": "<{"、".join(markers)}のいずれか>"}}'
+                      f"。判定の意味は次のとおりです。\n" + options.replace("[[", "").replace("]]", ""))
+        else:
+            answer = ("まず2つの応答を比較した短い説明を述べ、最後の行に判定を次のいずれか一つだけの形式で出力してください。"
+                      "判定の記号はこの一箇所にだけ書いてください。\n" + options)
+        return (f"[指示]\n公平な判断者として、{focus}、{question}"
+                "どちらの応答が先に示されたかに影響されず、できるだけ客観的であってください。"
+                f"{answer}")
+
+    def single_turn_text(self, conversation):
+        return (f"[ユーザーの質問]\n{conversation.questions[0]}\n\n"
+                f"[アシスタントAの回答の開始]\n{conversation.first[0]}\n[アシスタントAの回答の終了]\n\n"
+                f"[アシスタントBの回答の開始]\n{conversation.second[0]}\n[アシスタントBの回答の終了]")
+
+    def multi_turn_text(self, conversation):
+        def dialogue(name, answers):
+            turns = "\n\n".join(f"### ユーザー:\n{question}\n\n### アシスタント{name}:\n{answer}"
+                                 for question, answer in zip(conversation.questions, answers))
+            return f"<|ユーザーとアシスタント{name}の会話の開始|>\n\n{turns}\n\n<|ユーザーとアシスタント{name}の会話の終了|>"
+
+        return dialogue("A", conversation.first) + "\n\n" + dialogue("B", conversation.second)
+
+
+TEMPLATES = {template.key: template
+             for template in (QualityTemplate(), SafetyTemplate(), MTBenchTemplate(), PairwiseTemplate())}
 TEMPLATE_CHOICES = [(key, template.label) for key, template in TEMPLATES.items()]
 DEFAULT_TEMPLATE_FOR_RUBRIC = {"safety-5": "safety", "mt-bench-10": "mt-bench"}
+DEFAULT_TEMPLATE_FOR_KIND = {"likert": "quality", "pairwise": "pairwise"}
 
 
 def template_for(key, version=None):
@@ -262,6 +408,17 @@ def json_schema(axes):
             },
         },
         "required": ["rationale", "scores"],
+        "additionalProperties": False,
+    }
+
+
+def pair_json_schema(verdicts):
+    """A strict schema for a pairwise verdict: a rationale first, then one of the verdict markers."""
+    return {
+        "type": "object",
+        "properties": {"rationale": {"type": "string"},
+                       "verdict": {"type": "string", "enum": list(verdict_markers(verdicts))}},
+        "required": ["rationale", "verdict"],
         "additionalProperties": False,
     }
 

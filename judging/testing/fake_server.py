@@ -67,11 +67,16 @@ class Reply:
 
 
 def valid_scores_reply(request, score=None, delay=0.0):
-    """Valid scores for whatever the request asks: every axis of its JSON schema, or MT-Bench's [[n]].
+    """Valid scores for whatever the request asks: every axis of its JSON schema, or MT-Bench's [[n]]; for a
+    pairwise comparison the verdict [[A]] (the answer shown first wins).
 
     ``score`` defaults to the highest point of each axis minus one (so 4 on a 1..5 scale).
     """
     schema = _json_schema(request)
+    if schema is not None and "verdict" in schema["properties"]:
+        return Reply.json({"rationale": "Aの方が的確です。", "verdict": "A"}, delay=delay)
+    if schema is None and "[[A]]" in request["messages"][-1]["content"]:
+        return Reply.text("Aの方が的確です。\n[[A]]", delay=delay)
     if schema is not None:
         axes = schema["properties"]["scores"]["properties"]
         scores = {key: _pick(spec["enum"], score) for key, spec in axes.items()}
