@@ -120,8 +120,16 @@ class JobSerializer(serializers.Serializer):
         help_text="done, failed, total, pending, percent; failures by verdict status; call_errors and error_rates "
                   "by kind; calls, cached, tokens_in, tokens_out, cost, latency_ms_avg, projected_cost; estimate.")
 
+    position_bias = serializers.SerializerMethodField(
+        help_text="Pairwise jobs (null for likert ones): consistency (pairs judged alike in both orders), "
+                  "first_position_wins and longer_wins (among decisive verdicts), each n, count and rate.")
+
     def get_progress(self, job) -> dict:
         return selectors.job_progress(job).as_json()
+
+    def get_position_bias(self, job) -> dict | None:
+        bias = selectors.job_position_bias(job)
+        return None if bias is None else bias.as_dict()
 
 
 class EstimateSerializer(serializers.Serializer):
