@@ -103,7 +103,7 @@ def swapped_pairs(verdicts: pd.DataFrame) -> pd.DataFrame:
     repeated = ordered.duplicated(["item", "sample", "order"])
     if repeated.any():
         row = ordered[repeated].iloc[0]
-        raise ValueError(f"item {row['item']!r} has more than one verdict for sample {row['sample']} in order "
+        raise ValueError(f"item {row['item']} has more than one verdict for sample {row['sample']} in order "
                          f"{row['order']}")
     wide = ordered.pivot(index=["item", "sample"], columns="order", values="verdict")
     if "AB" not in wide.columns or "BA" not in wide.columns:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from judging.parsing import verdict_parse
+from judging.parsing import pair_verdict_parse, verdict_parse
 from judging.prompts import Axis
 
 QUALITY = (
@@ -82,3 +82,40 @@ class TestTruncatedAndRefused:
     def test_an_unparseable_reply_that_reads_as_a_refusal_is_a_refusal(self):
         assert parse_text("申し訳ありませんが、この内容は評価できません。").status == "refused"
         assert parse_text("よく分かりません").status == "parse_error"
+
+
+class TestPairwise:
+    MARKERS = {"A": "A", "B": "B", "C": "tie"}
+
+    def parse(self, content, output_format="text", **options):
+        return pair_verdict_parse(content=content, markers=self.MARKERS, output_format=output_format, **options)
+
+    @pytest.mark.parametrize("content, verdict", [
+        ("Aの方が詳しい。\n[[A]]", "A"), ("判定: [[B]]", "B"), ("[[C]]", "tie"), ("［［Ｂ］］", "B"),
+        ("[[ a ]]", "A"), ("最終判定は [[A]]。繰り返すと [[A]]", "A"),
+    ])
+    def test_one_marker_of_the_set_is_a_verdict(self, content, verdict):
+        result = self.parse(content)
+        assert (result.status, result.verdict) == ("ok", verdict)
+
+    @pytest.mark.parametrize("content, error", [
+        ("Aの方が良いと思います。", "no verdict marker ([[A]], [[B]], [[C]]) in the reply"),
+        ("[[A]] とも [[B]] とも言える", "ambiguous verdict: the reply names [[A]], [[B]]"),
+        ("[[D]]", "[[D]] is not one of [[A]], [[B]], [[C]]"),
+        ("評価：[[8]]", "[[8]] is not one of"),
+    ])
+    def test_a_missing_ambiguous_or_unknown_marker_is_a_parse_error(self, content, error):
+        result = self.parse(content)
+        assert (result.status, result.verdict) == ("parse_error", "") and result.error.startswith(error)
+
+    def test_json_verdicts_are_checked_against_the_set(self):
+        ok = self.parse('{"rationale": "Bが的確", "verdict": "B"}', "json_schema")
+        assert (ok.status, ok.verdict, ok.rationale) == ("ok", "B", "Bが的確")
+        for payload in ('{"rationale": "", "verdict": "D"}', '{"rationale": ""}', '{"verdict": 1}', "[[A]]"):
+            result = self.parse(payload, "json_schema")
+            assert (result.status, result.verdict) == ("parse_error", "")
+
+    def test_truncated_and_refused_replies_are_typed(self):
+        assert self.parse("[[A]]", finish_reason="length").status == "truncated"
+        assert self.parse("", refusal="I can't help").status == "refused"
+        assert self.parse("申し訳ありませんが、判定できません。").status == "refused"
