@@ -18,6 +18,7 @@ from annotation.models import (
     Batch,
     Campaign,
     CampaignMembership,
+    ChecklistItem,
     Draft,
     Item,
     ItemSlot,
@@ -25,6 +26,7 @@ from annotation.models import (
     Prompt,
     Rating,
     RatingRevision,
+    RatingCheck,
     RatingScore,
     Response,
     Rubric,
@@ -76,12 +78,22 @@ class LanguageModelAdmin(admin.ModelAdmin):
     search_fields = ["name", "family", "checkpoint"]
 
 
+class ChecklistItemInline(admin.TabularInline):
+    """A prompt's checklist; answered items cannot be deleted (their ticks protect them)."""
+
+    model = ChecklistItem
+    fields = ["position", "text", "origin", "generated_by"]
+    readonly_fields = ["origin", "generated_by"]
+    extra = 0
+
+
 @admin.register(Prompt)
 class PromptAdmin(admin.ModelAdmin):
     list_display = ["external_id", "source", "category", "first_turn_excerpt", "created_at"]
     list_filter = ["source", "category"]
     search_fields = ["external_id", "source", "category", "=public_id"]
     readonly_fields = ["public_id"]
+    inlines = [ChecklistItemInline]
 
     @admin.display(description=_("first turn"))
     def first_turn_excerpt(self, prompt):
@@ -281,6 +293,25 @@ class RatingScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["rating__annotator", "rating__item", "axis__rubric"]
     search_fields = ["rating__annotator__handle", "=rating__public_id"]
     raw_id_fields = ["rating"]
+
+@admin.register(RatingCheck)
+class RatingCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["rating", "checklist_item", "checked"]
+    list_filter = ["checked"]
+    list_select_related = ["rating__annotator", "rating__item", "checklist_item"]
+    search_fields = ["rating__annotator__handle", "=rating__public_id", "checklist_item__prompt__external_id"]
+    raw_id_fields = ["rating", "checklist_item"]
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    list_display = ["prompt", "position", "text", "origin", "generated_by"]
+    list_filter = ["origin"]
+    list_select_related = ["prompt"]
+    search_fields = ["prompt__external_id", "text", "generated_by"]
+    raw_id_fields = ["prompt"]
+    readonly_fields = ["origin", "generated_by"]
+
 
 @admin.register(RatingRevision)
 class RatingRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

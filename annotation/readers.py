@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import RecordError
 
-JSON_COLUMNS = {"turns", "responses", "scores", "metadata", "human_evals"}
+JSON_COLUMNS = {"turns", "responses", "scores", "metadata", "human_evals", "checklist"}
 FORMATS = ("jsonl", "csv")
 
 

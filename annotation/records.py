@@ -29,6 +29,7 @@ class ResponseRecord:
     model: str
     response_turns: tuple
     response_metadata: dict
+    checklist: tuple | None = None  # the prompt's checklist, when the record gives one
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,51 @@ def response_record(line, record, default_source):
         model=text_field(record, "model"),
         response_turns=turns_field(record, "response", "responses"),
         response_metadata=metadata_field(record, "response_metadata"),
+        checklist=checklist_field(record),
     )
+
+
+@dataclass(frozen=True)
+class ChecklistRecord:
+    line: int
+    source: str
+    prompt_id: str
+    checklist: tuple
+
+
+def checklist_record(line, record, default_source):
+    checklist = checklist_field(record)
+    if checklist is None:
+        raise FieldError("checklist", "is required: a list of yes/no questions about the answer")
+    return ChecklistRecord(
+        line=line,
+        source=text_field(record, "source", required=False, default=default_source),
+        prompt_id=text_field(record, "prompt_id"),
+        checklist=checklist,
+    )
+
+
+MAX_CHECKLIST_ITEMS = 20
+
+
+def checklist_field(record, field="checklist"):
+    """A prompt's checklist as a tuple of texts, or None when the record has none. An empty list is refused:
+    a checklist is never removed by an import."""
+    value = record.get(field)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, list) or not value:
+        raise FieldError(field, 'expected a non-empty list of texts, e.g. ["Does it name two mountains?"]')
+    if len(value) > MAX_CHECKLIST_ITEMS:
+        raise FieldError(field, f"has {len(value)} items; at most {MAX_CHECKLIST_ITEMS} are allowed")
+    texts = []
+    for index, text in enumerate(value):
+        if not isinstance(text, str) or not text.strip():
+            raise FieldError(f"{field}[{index}]", "expected non-empty text")
+        if text.strip() in texts:
+            raise FieldError(f"{field}[{index}]", f"repeats item {texts.index(text.strip())}")
+        texts.append(text.strip())
+    return tuple(texts)
 
 
 def rating_record(line, record, axis_ranges, rubric_key):

@@ -21,10 +21,12 @@ from annotation.errors import FieldError, HyokaError, RecordError
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response, Rubric
 from annotation.readers import chunked, read_records
 from annotation.records import (
-    content_hash, is_llmjp_record, llmjp_has_human_evals, llmjp_records, rating_record, response_record,
+    checklist_record, content_hash, is_llmjp_record, llmjp_has_human_evals, llmjp_records, rating_record,
+    response_record,
 )
 
 from .campaigns import campaign_for_import
+from .checklists import ChecklistSet, store_checklists
 from .pairwise_imports import PairRatingImporter, pair_items_for_prompts
 from .repeats import split_new
 
@@ -37,13 +39,15 @@ class ImportSummary:
     created: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
+    replaced: Counter = field(default_factory=Counter)
 
     def describe(self):
         made = ", ".join(f"{count} {name}" for name, count in self.created.items() if count) or "nothing new"
         kept = sum(self.unchanged.values())
         skipped = ", ".join(f"{count} {name}" for name, count in self.skipped.items() if count)
+        replaced = ", ".join(f"{count} {name}" for name, count in self.replaced.items() if count)
         return (f"{self.records} records: created {made}" + (f"; {kept} already present" if kept else "")
-                + (f"; skipped {skipped}" if skipped else ""))
+                + (f"; replaced {replaced}" if replaced else "") + (f"; skipped {skipped}" if skipped else ""))
 
 
 def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source="", annotator_prefix="llm-jp-eval",
@@ -79,6 +83,7 @@ def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source=
             responses.add(response_records)
             if ratings:
                 ratings.add(rating_records)
+        store_checklists(responses.checklists, summary=summary)
         if pairwise:
             pair_items_for_prompts(campaign=campaign, prompt_ids=responses.prompt_ids(), model_a=pair[0],
                                    model_b=pair[1], path=path, summary=summary)
@@ -95,6 +100,41 @@ def _check_pair_option(campaign, pair):
         raise HyokaError(f"--pair makes pairwise items, but campaign {campaign.slug} uses the likert rubric "
                          f"{campaign.rubric.key}; give a pairwise --rubric for a new campaign")
     return pairwise
+
+
+def checklists_import(*, path, source="", file_format=None):
+    """Import {prompt_id, checklist: [...], source?} records: each names a stored prompt and gives its checklist.
+
+    All or nothing. A prompt's checklist is replaced by a different one only while no annotator or judge has
+    answered it; the same checklist again changes nothing.
+    """
+    summary = ImportSummary()
+    with transaction.atomic():
+        wanted = ChecklistSet(path)
+        for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
+            records = []
+            for line, record in chunk:
+                summary.records += 1
+                with located(path, line):
+                    records.append(checklist_record(line, record, source))
+            prompt_ids = _stored_prompt_ids(path, records)
+            for record in records:
+                wanted.add(prompt_ids[(record.source, record.prompt_id)], record.prompt_id, record.checklist,
+                           record.line)
+        store_checklists(wanted, summary=summary)
+    return summary
+
+
+def _stored_prompt_ids(path, records):
+    keys = {(record.source, record.prompt_id) for record in records}
+    stored = Prompt.objects.filter(external_id__in={key[1] for key in keys}).values_list("source", "external_id", "id")
+    found = {(source, external_id): pk for source, external_id, pk in stored if (source, external_id) in keys}
+    for record in records:
+        if (record.source, record.prompt_id) not in found:
+            where = f" of source {record.source!r}" if record.source else ""
+            raise RecordError(path, record.line, "prompt_id", f"no prompt {record.prompt_id!r}{where} is stored; "
+                                                              "import its responses first")
+    return found
 
 
 def ratings_import(*, path, campaign_slug, file_format=None):
@@ -144,12 +184,17 @@ class ResponseImporter:
         self.make_items = make_items  # one item per response (likert); pairs are made afterwards
         self.model_ids = {}  # name -> id
         self.prompts = {}  # (source, external_id) -> (id, digest); a few per thousand records
+        self.checklists = ChecklistSet(path)  # the prompts' checklists the records give, stored at the end
 
     def add(self, records):
         if not records:
             return
         self._resolve_models({record.model for record in records})
         self._resolve_prompts(records)
+        for record in records:
+            if record.checklist is not None:
+                self.checklists.add(self.prompts[(record.source, record.prompt_id)][0], record.prompt_id,
+                                    record.checklist, record.line)
         response_ids = self._resolve_responses(records)
         if self.make_items:
             self._ensure_items(response_ids)

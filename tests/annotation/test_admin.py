@@ -17,12 +17,14 @@ from annotation.models import (
     Batch,
     Campaign,
     CampaignMembership,
+    ChecklistItem,
     Draft,
     Item,
     ItemSlot,
     LanguageModel,
     Prompt,
     Rating,
+    RatingCheck,
     RatingRevision,
     RatingScore,
     Response,
@@ -51,6 +53,7 @@ def build_campaign_data(slug, rubric, pairwise_rubric, annotators):
     models = [LanguageModel.objects.get_or_create(name=name)[0] for name in ("model-a", "model-b")]
     for number in range(3):
         prompt = Prompt.objects.create(source=slug, external_id=f"q{number}", turns=[f"質問{number}"])
+        ChecklistItem.objects.create(prompt=prompt, position=0, text="富士山と答えているか")
         responses = [Response.objects.create(prompt=prompt, model=model, turns=["回答"]) for model in models]
         for response in responses:
             item = Item.objects.create(campaign=campaign, response=response, batch=batch, position=number)
@@ -82,6 +85,7 @@ def rate_item(item, annotator, assignment, rubric):
     rating = Rating.objects.create(item=item, annotator=annotator, comment="良い", revision=2)
     RatingScore.objects.bulk_create(RatingScore(rating=rating, axis=axis, score=3) for axis in rubric.axes.all())
     RatingRevision.objects.create(rating=rating, revision=1, scores={"overall": 2}, submitted_at=rating.submitted_at)
+    RatingCheck.objects.create(rating=rating, checklist_item=item.response.prompt.checklist.get(), checked=True)
     ItemSlot.objects.create(campaign=item.campaign, item=item, annotator=annotator, assignment=assignment,
                             rating=rating, position=item.position)
 

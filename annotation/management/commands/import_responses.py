@@ -6,7 +6,8 @@ from annotation.services import responses_import
 class Command(HyokaCommand):
     help = (
         "Import model responses into a campaign (created if needed), from JSONL or CSV records "
-        "{prompt_id, prompt | turns, model, response | responses, category?, source?, reference?, metadata?}, "
+        "{prompt_id, prompt | turns, model, response | responses, category?, source?, reference?, context?, "
+        "checklist?: [yes/no questions], metadata?}, "
         "or the LLM-jp human-eval layout, whose scores become ratings by external annotators. "
         "In a pairwise campaign, --pair MODEL_A MODEL_B makes one item per prompt of the file that both models "
         "answer (A's response against B's). "
