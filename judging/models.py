@@ -7,7 +7,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Campaign, Item, PairOrder, PairwiseVerdict, Rubric, RubricAxis, UnicodeJSONEncoder
+from annotation.models import (
+    Campaign, ChecklistItem, Item, PairOrder, PairwiseVerdict, Rubric, RubricAxis, UnicodeJSONEncoder,
+)
 
 
 class InconsistentPairs(models.TextChoices):
@@ -303,6 +305,34 @@ class VerdictScore(models.Model):
 
     def __str__(self):
         return f"{self.axis.key}={self.score}"
+
+
+class VerdictCheck(models.Model):
+    """A judge's answer to one checklist item of the judged prompt: yes or no. For a pair, one per response,
+    ``side`` saying which in the item's terms (A is ``item.response``); empty for a likert item.
+
+    Only parsed verdicts have checks: a reply whose checklist answers are missing or malformed is a parse
+    failure as a whole. A checklist item a judge answered is never deleted (PROTECT).
+    """
+
+    class Side(models.TextChoices):
+        A = "A", _("Response A")
+        B = "B", _("Response B")
+
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="checks")
+    checklist_item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="verdict_checks")
+    side = models.CharField(_("response"), max_length=1, choices=Side.choices, blank=True)
+    checked = models.BooleanField(_("yes"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["verdict", "checklist_item", "side"],
+                                    name="verdictcheck_unique_verdict_item_side"),
+            models.CheckConstraint(condition=Q(side__in=["", "A", "B"]), name="verdictcheck_side_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.verdict_id}{self.side} {'✓' if self.checked else '✗'} {self.checklist_item_id}"
 
 
 class JudgeCall(models.Model):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.bulk import bulk_insert
+from annotation.checklists import prompt_checklists
 from annotation.errors import HyokaError
 from annotation.models import Item, PairOrder, Rubric
 from judging.limits import lease_seconds
@@ -95,10 +96,12 @@ def judge_job_estimate(*, campaign, config):
     template = template_for(config.template, config.template_version)
     scale = scale_of(campaign.rubric)
     items = Item.objects.filter(campaign=campaign).select_related("response__prompt", "response_b").order_by("id")
+    checklists = campaign_checklist_texts(campaign)
     keys, tokens = [], []
     for item in items.iterator(chunk_size=2000):
         for order in unit_orders(campaign):
-            messages = template.item_messages(scale, item, order, spec["output_format"])
+            messages = template.item_messages(scale, item, order, spec["output_format"],
+                                              checklists.get(item.response.prompt_id, ()))
             for sample in range(spec["samples"]):
                 keys.append(cache_key(spec=spec, messages=messages, sample=sample, reask=0,
                                       parser_version=PARSER_VERSION))
@@ -112,6 +115,13 @@ def judge_job_estimate(*, campaign, config):
         units=len(keys), calls=calls, cached=len(keys) - calls, input_tokens=input_tokens,
         output_tokens_max=output_max, cost_input=cost_input, cost_max=cost_input + call_cost(spec, 0, output_max),
     )
+
+
+def campaign_checklist_texts(campaign):
+    """{prompt pk: (question, ...)} for the campaign's prompts that have a checklist."""
+    prompt_ids = Item.objects.filter(campaign=campaign).values_list("response__prompt_id", flat=True).distinct()
+    return {prompt_id: tuple(question.text for question in questions)
+            for prompt_id, questions in prompt_checklists(list(prompt_ids)).items()}
 
 
 def unit_orders(campaign):

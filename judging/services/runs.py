@@ -44,7 +44,8 @@ from django.utils.translation import gettext as _
 
 from judging.client import RATE_LIMITED, ChatRequest, JudgeCallError, JudgeClient
 from judging.limits import lease_seconds, limiter_for
-from judging.models import JudgeCacheEntry, JudgeCall, JudgeJob, JudgeUnit, Verdict, VerdictScore
+from annotation.checklists import prompt_checklists
+from judging.models import JudgeCacheEntry, JudgeCall, JudgeJob, JudgeUnit, Verdict, VerdictCheck, VerdictScore
 from judging.parsing import OK, PARSE_ERROR, PARSER_VERSION
 from judging.prompts import cache_key, request_seed, scale_of, template_for, verdict_in_item_terms
 from judging.services.jobs import call_cost, judge_job_fail, judge_job_finish, judge_job_pause, judge_job_start, job_spent
@@ -106,6 +107,7 @@ class UnitOutcome:
     cache_entries: list = field(default_factory=list)
     verdict: dict | None = None
     scores: dict = field(default_factory=dict)
+    checks: list = field(default_factory=list)  # (checklist item id, side in the item's terms, answer)
 
 
 class Lane:
@@ -254,9 +256,13 @@ class Lane:
         return units
 
     def prepare(self, units):
-        """Render each unit's messages and look up the first answers in the cache, one query for the batch."""
+        """Render each unit's messages (with its prompt's checklist) and look up the first answers in the cache,
+        one query for each."""
+        checklists = prompt_checklists({unit.item.response.prompt_id for unit in units})
         for unit in units:
-            unit.messages = self.template.item_messages(self.scale, unit.item, unit.order, self.spec["output_format"])
+            unit.checklist = checklists.get(unit.item.response.prompt_id, [])
+            unit.messages = self.template.item_messages(self.scale, unit.item, unit.order, self.spec["output_format"],
+                                                        [question.text for question in unit.checklist])
             unit.first_key = cache_key(spec=self.spec, messages=unit.messages, sample=unit.sample, reask=0,
                                        parser_version=PARSER_VERSION)
         entries = JudgeCacheEntry.objects.filter(key__in=[unit.first_key for unit in units])
@@ -312,7 +318,7 @@ class Lane:
                 answer = self.call(unit, unit.messages, reask, key, outcome)
             if answer is None:
                 break  # stopped, paused, or failed for good (outcome.verdict says which)
-            result = self.parse(answer)
+            result = self.parse(answer, unit)
             outcome.calls.append(self.call_row(unit, outcome, answer, result.status, key, cached))
             if result.status == PARSE_ERROR and reask < self.spec["max_parse_retries"]:
                 continue
@@ -329,7 +335,8 @@ class Lane:
         request = ChatRequest(
             model=self.spec["model"], messages=messages, temperature=self.spec["temperature"],
             max_tokens=self.spec["max_tokens"], seed=request_seed(self.spec["seed"], unit.sample, reask),
-            response_format=self.template.response_format(self.scale, self.spec["output_format"]),
+            response_format=self.template.response_format(self.scale, self.spec["output_format"],
+                                                          len(unit.checklist)),
         )
         for attempt in range(1, self.max_attempts + 1):
             if not self.budget_allows():
@@ -393,9 +400,9 @@ class Lane:
         judge_job_pause(job=JudgeJob.objects.get(pk=self.job.pk), message=message)
         self.stop.set()
 
-    def parse(self, answer):
+    def parse(self, answer, unit):
         return self.template.parse(self.scale, answer.content, self.spec["output_format"], answer.finish_reason,
-                                   answer.refusal or None)
+                                   answer.refusal or None, len(unit.checklist))
 
     def conclude(self, outcome, unit, answer, result):
         status = Verdict.ParseStatus.OK if result.status == OK else result.status
@@ -406,6 +413,8 @@ class Lane:
         outcome.scores = result.scores
         if result.verdict:
             outcome.verdict["verdict"] = verdict_in_item_terms(result.verdict, unit.order)
+        outcome.checks = [(unit.checklist[number - 1].id, verdict_in_item_terms(side, unit.order), answer)
+                          for number, side, answer in result.checks]
 
     def verdict_fields(self, unit, *, status, rationale="", raw_output="", error_kind="", error_message=""):
         return {
@@ -452,6 +461,10 @@ class Lane:
             VerdictScore.objects.bulk_create(
                 VerdictScore(verdict_id=verdict.pk, axis_id=self.axis_ids[key], score=score)
                 for verdict, outcome in zip(verdicts, finished) for key, score in outcome.scores.items()
+            )
+            VerdictCheck.objects.bulk_create(
+                VerdictCheck(verdict_id=verdict.pk, checklist_item_id=item_id, side=side, checked=answer)
+                for verdict, outcome in zip(verdicts, finished) for item_id, side, answer in outcome.checks
             )
 
 
