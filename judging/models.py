@@ -184,7 +184,8 @@ class JudgeJob(models.Model):
 
 
 class JudgeUnit(models.Model):
-    """One (item, order, sample) of a job (the order is empty for likert items: what a worker claims, with a lease, and marks done with its verdict.
+    """One (item, order, sample) of a job, the order empty for likert items: what a worker claims, with a
+    lease, and marks done with its verdict.
 
     A worker that dies stops renewing its leases; once they expire, another worker
     claims the units again. Done units are never claimed, so a verdict already

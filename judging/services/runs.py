@@ -427,7 +427,8 @@ class Lane:
     def call_row(self, unit, outcome, answer, status, key, cached):
         return JudgeCall(
             job_id=self.job.pk, item_id=unit.item_id, order=unit.order, sample=unit.sample,
-            attempt=len(outcome.calls) + 1, cached=cached, outcome=status, http_status=None if cached else 200, finish_reason=answer.finish_reason,
+            attempt=len(outcome.calls) + 1, cached=cached, outcome=status, http_status=None if cached else 200,
+            finish_reason=answer.finish_reason,
             tokens_in=0 if cached else answer.tokens_in, tokens_out=0 if cached else answer.tokens_out,
             latency_ms=answer.latency_ms,
             cost=Decimal(0) if cached else call_cost(self.spec, answer.tokens_in, answer.tokens_out), cache_key=key,
@@ -436,7 +437,8 @@ class Lane:
     def failed_call_row(self, unit, outcome, failure, key):
         return JudgeCall(
             job_id=self.job.pk, item_id=unit.item_id, order=unit.order, sample=unit.sample,
-            attempt=len(outcome.calls) + 1, outcome=failure.kind, http_status=failure.status, latency_ms=failure.latency_ms, cache_key=key,
+            attempt=len(outcome.calls) + 1, outcome=failure.kind, http_status=failure.status,
+            latency_ms=failure.latency_ms, cache_key=key,
             message=failure.message[:2000],
         )
 

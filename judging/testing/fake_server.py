@@ -89,9 +89,11 @@ def valid_scores_reply(request, score=None, delay=0.0):
                     "scores": {key: _pick(spec["enum"], score)
                                for key, spec in schema["properties"]["scores"]["properties"].items()}})
         if questions:
-            payload["checklist"] = {"A": [True] * questions, "B": [True] * questions} if pairwise else [True] * questions
+            answers = [True] * questions
+            payload["checklist"] = {"A": answers, "B": answers} if pairwise else answers
         return Reply.json(payload, delay=delay)
-    checks = "".join(f"\nチェック{n}{side}: はい" for n in range(1, questions + 1) for side in (("A", "B") if pairwise else ("",)))
+    sides = ("A", "B") if pairwise else ("",)
+    checks = "".join(f"\nチェック{n}{side}: はい" for n in range(1, questions + 1) for side in sides)
     if pairwise:
         return Reply.text(f"Aの方が的確です。{checks}\n[[A]]", delay=delay)
     if "[[" in prompt:

@@ -30,8 +30,8 @@ class Command(HyokaCommand):
         "each human vote and the majority, with and without ties, with Cohen's kappa, and its position bias "
         "(consistency under position swap, first-position and longer-response win rates); a pair judged "
         "differently in the two orders counts as a tie or is left out (the judge config's setting, or "
-        "--inconsistent); --json prints \"meta\", \"agreement\" and \"position_bias\". Exits with status 1 and one line when the campaign "
-        "or judge is unknown, or there is nothing to compare."
+        "--inconsistent); --json prints \"meta\", \"agreement\" and \"position_bias\". Exits with status 1 and "
+        "one line when the campaign or judge is unknown, or there is nothing to compare."
     )
 
     def add_arguments(self, parser):

@@ -24,7 +24,8 @@ class Command(HyokaCommand):
         "common; a pair judged in both orders counts once: its verdict when the orders agree, else a tie or "
         "nothing, as the judge config's inconsistent setting or --inconsistent says), with its position bias: "
         "consistency under position swap, first-position and longer-response win rates. With --json, prints one "
-        "JSON object: \"meta\", \"humans\", and with --judge \"judge\", \"agreement\" and \"position_bias\". Exits with status 1 and one line when the "
+        "JSON object: \"meta\", \"humans\", and with --judge \"judge\", \"agreement\" and \"position_bias\". "
+        "Exits with status 1 and one line when the "
         "campaign or judge is unknown, the campaign is not pairwise, or there is nothing to rank."
     )
 
