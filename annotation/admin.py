@@ -32,6 +32,7 @@ from annotation.models import (
     Rubric,
     RubricAxis,
     Skip,
+    SlotTally,
 )
 from annotation.selectors import rubric_is_locked
 
@@ -293,6 +294,16 @@ class RatingScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["rating__annotator", "rating__item", "axis__rubric"]
     search_fields = ["rating__annotator__handle", "=rating__public_id"]
     raw_id_fields = ["rating"]
+
+@admin.register(SlotTally)
+class SlotTallyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Counts kept by database triggers; shown to check progress, never edited."""
+
+    list_display = ["annotator", "campaign", "rated", "slots"]
+    list_filter = ["campaign"]
+    list_select_related = ["annotator", "campaign"]
+    search_fields = ["annotator__handle", "campaign__slug"]
+
 
 @admin.register(RatingCheck)
 class RatingCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

@@ -909,3 +909,126 @@ def check_options(level: str, replicates: int, confidence: float) -> None:
         raise ValueError("replicates must be 0 or more")
     if not 0.0 < confidence < 1.0:
         raise ValueError("confidence must be between 0 and 1")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pairwise verdicts: nominal alpha on categories
+
+
+VOTE_COLUMNS = ("item", "annotator", "verdict")
+VERDICT_AXIS = "verdict"
+
+
+@dataclass(frozen=True)
+class VoterReliability:
+    """How one annotator's pairwise votes fit the others'.
+
+    `alpha_without`: nominal alpha of everybody else. `agreement_with_others`: the share of the pairs
+    (this annotator's vote, another annotator's vote on the same item) that are the same verdict, over
+    `n_pairs` such pairs. `n_votes`: their votes; `n_shared_items`: those on items somebody else voted on.
+    """
+
+    annotator: Hashable
+    n_votes: int
+    n_shared_items: int
+    n_pairs: int
+    alpha_without: Estimate
+    agreement_with_others: Estimate
+
+
+@dataclass(frozen=True)
+class VerdictAgreement:
+    """Agreement among annotators on pairwise verdicts (categories, so nominal alpha).
+
+    `verdicts` are the categories in the rubric's order and `verdict_counts` how many votes each got.
+    `n_pairable_items` are the items voted on by two or more annotators (Krippendorff's n counts their
+    `n_pairable_votes`). `pair_agreement` is the share of the `n_pairs` pairs of votes on the same item
+    (m(m-1)/2 per item of m votes) that are the same verdict.
+    """
+
+    level: str
+    replicates: int
+    confidence: float
+    seed: int
+    verdicts: tuple[str, ...]
+    verdict_counts: dict
+    n_items: int
+    n_pairable_items: int
+    n_annotators: int
+    n_votes: int
+    n_pairable_votes: int
+    alpha: Estimate
+    n_pairs: int
+    pair_agreement: Estimate
+    annotators: tuple[VoterReliability, ...]
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def verdict_agreement(
+    votes: pd.DataFrame,
+    verdicts: Sequence[str],
+    *,
+    replicates: int = DEFAULT_REPLICATES,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = DEFAULT_SEED,
+) -> VerdictAgreement:
+    """Nominal Krippendorff's alpha (with its bootstrap interval over items), pair agreement and
+    per-annotator figures of pairwise `votes` (columns item, annotator, verdict; one vote per item and
+    annotator, every verdict one of `verdicts`, given in the same terms for everybody: A is the same side).
+
+    Each verdict is a category: A against B disagrees as much as A against tie. Raises ValueError on a
+    missing column, an unknown verdict or a repeated (item, annotator).
+    """
+    check_options("nominal", replicates, confidence)
+    missing = [column for column in VOTE_COLUMNS if column not in votes.columns]
+    if missing:
+        raise ValueError(f"votes table lacks the column(s) {', '.join(missing)}")
+    verdicts = tuple(str(verdict) for verdict in verdicts)
+    codes = pd.Index(verdicts).get_indexer(votes["verdict"].astype(str).to_numpy())
+    if (codes < 0).any():
+        unknown = votes["verdict"].astype(str).to_numpy()[codes < 0][0]
+        raise ValueError(f"unknown verdict {unknown!r}; the verdicts are {', '.join(verdicts)}")
+    table = pd.DataFrame({"item": votes["item"].to_numpy(), "annotator": votes["annotator"].to_numpy(),
+                          "axis": VERDICT_AXIS, "score": codes.astype(float)})
+    encoded = encode_ratings(table)
+    (axis,) = axis_ratings_all(encoded) or [_no_votes()]
+    (alpha,) = alpha_estimates([axis], encoded.n_items, level="nominal", replicates=replicates,
+                               confidence=confidence, seed=seed)
+    exact, _ = pairwise_agreement(axis)
+    counts = np.bincount(codes, minlength=len(verdicts)) if len(codes) else np.zeros(len(verdicts), dtype=int)
+    return VerdictAgreement(
+        level="nominal", replicates=replicates, confidence=confidence, seed=seed, verdicts=verdicts,
+        verdict_counts={verdict: int(count) for verdict, count in zip(verdicts, counts)},
+        n_items=_count_distinct(axis.item), n_pairable_items=_count_distinct(axis.item[axis.first]),
+        n_annotators=_count_distinct(axis.annotator), n_votes=len(axis.item),
+        n_pairable_votes=int((axis.group_size >= 2).sum()), alpha=alpha, n_pairs=len(axis.first),
+        pair_agreement=exact, annotators=voter_reliabilities(axis, encoded.annotator_labels),
+    )
+
+
+def _no_votes() -> AxisRatings:
+    empty = np.zeros(0, dtype=np.int64)
+    return axis_ratings(empty, empty, np.zeros(0), np.zeros(0))
+
+
+def voter_reliabilities(axis: AxisRatings, annotator_labels: np.ndarray) -> tuple[VoterReliability, ...]:
+    """Per annotator (in order of first appearance): nominal alpha without them, and how often their vote
+    equals another annotator's vote on the same item."""
+    size = len(annotator_labels)
+    same = (axis.code[axis.first] == axis.code[axis.second]).astype(float)
+    pair_annotators = np.concatenate([axis.annotator[axis.first], axis.annotator[axis.second]])
+    pairs = np.bincount(pair_annotators, minlength=size)
+    agreeing = np.bincount(pair_annotators, weights=np.concatenate([same, same]), minlength=size)
+    shared = np.bincount(axis.annotator[axis.group_size >= 2], minlength=size)
+    votes = np.bincount(axis.annotator, minlength=size)
+    return tuple(
+        VoterReliability(
+            plain_label(annotator_labels[code]), int(votes[code]), int(shared[code]), int(pairs[code]),
+            alpha_point(axis, "nominal", without=code),
+            Estimate(float(agreeing[code] / pairs[code])) if pairs[code] else Estimate.undefined(
+                "nobody else voted on this annotator's items"),
+        )
+        for code in np.unique(axis.annotator)
+    )

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from annotation import api
+from annotation import api, hot_paths
 
 urlpatterns = [
     path("my-work/", api.MyWorkApi.as_view(), name="api_my_work"),
-    path("campaigns/<slug:slug>/next/", api.NextItemApi.as_view(), name="api_next_item"),
+    path("campaigns/<slug:slug>/next/", hot_paths.next_item, name="api_next_item"),
     path("items/<uuid:public_id>/", api.ItemApi.as_view(), name="api_item"),
     path("items/<uuid:public_id>/draft/", api.DraftApi.as_view(), name="api_draft"),
-    path("items/<uuid:public_id>/rating/", api.RatingApi.as_view(), name="api_rating"),
+    path("items/<uuid:public_id>/rating/", hot_paths.rating_submit, name="api_rating"),
     path("items/<uuid:public_id>/skip/", api.SkipApi.as_view(), name="api_skip"),
     path("campaigns/<slug:slug>/batches/", api.BatchesApi.as_view(), name="api_batches"),
     path("campaigns/<slug:slug>/assign/", api.AssignApi.as_view(), name="api_assign"),

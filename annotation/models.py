@@ -510,12 +510,36 @@ class ItemSlot(models.Model):
         indexes = [
             # Serves the pull query: the first open slot of a campaign in hand-out order.
             models.Index(fields=["campaign", "position"], condition=Q(rating__isnull=True), name="slot_open_by_position"),
-            # Serves "my next held item" and the per-annotator progress.
+            # Serves the per-annotator progress.
             models.Index(fields=["annotator", "campaign"], name="slot_by_annotator"),
+            # Serves "my next held item": only held, unrated slots, however many an annotator has rated.
+            models.Index(fields=["annotator", "campaign", "position"],
+                         condition=Q(rating__isnull=True, annotator__isnull=False), name="slot_held_by_position"),
         ]
 
     def __str__(self):
         return f"slot of {self.item_id} for {self.annotator_id or '-'}"
+
+
+class SlotTally(models.Model):
+    """How many slots of a campaign an annotator holds (rated or not) and how many they have rated.
+
+    Written only by database triggers on ItemSlot (annotation.slot_tally), so it follows every write to a
+    slot; read where progress must be cheap (the hand-out of the next item).
+    """
+
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    slots = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["annotator", "campaign"], name="slottally_unique_annotator_campaign"),
+        ]
+
+    def __str__(self):
+        return f"{self.annotator_id} in {self.campaign_id}: {self.rated}/{self.slots}"
 
 
 class Draft(models.Model):

@@ -44,6 +44,11 @@ class BuildContext:
     progress: object = None
 
     @property
+    def pairwise(self):
+        """Whether the release's campaigns compare pairs (a release holds one kind of campaign)."""
+        return bool(self.campaigns) and self.campaigns[0].rubric.kind == "pairwise"
+
+    @property
     def campaign_ids(self):
         return [campaign.pk for campaign in self.campaigns]
 
@@ -355,14 +360,17 @@ def _overall(item, by_overall_axis):
 class _PromptBeingRead:
     prompt_id: str
     turns: list
+    pk: int = 0
     responses: list = field(default_factory=list)  # [(response pk, response id, model, turns)]
 
 
-def write_prompts_responses_pairs(ctx, human):
-    """Pass 2. Returns the WrittenFiles of the three tables."""
+def write_prompts_responses_pairs(ctx, human, pairs_spec=PREFERENCE_PAIRS, pairs_of=None):
+    """Pass 2. Returns the WrittenFiles of the three tables. The preference pairs are ``pairs_of(prompts)``
+    (rows of ``pairs_spec`` for the prompts just read), by default those of the scores in ``human``."""
     names = ctx.model_names
+    pairs_of = pairs_of or (lambda prompts: preference_pairs(ctx, human, prompts))
     with TableWriter(ctx.folder, PROMPTS) as prompts, TableWriter(ctx.folder, RESPONSES) as responses, \
-            TableWriter(ctx.folder, PREFERENCE_PAIRS) as pairs:
+            TableWriter(ctx.folder, pairs_spec) as pairs:
         current, current_pk = None, None
         for chunk in selectors.response_rows(ctx.campaign_ids):
             prompt_rows, response_rows, done = [], [], []
@@ -374,17 +382,17 @@ def write_prompts_responses_pairs(ctx, human):
                     turns = _turns(prompt_turns)
                     prompt_rows.append((prompt_id, source, external_id, category, _first(turns), turns,
                                         reference, context, prompt_metadata))
-                    current, current_pk = _PromptBeingRead(prompt_id, turns), prompt_pk
+                    current, current_pk = _PromptBeingRead(prompt_id, turns, prompt_pk), prompt_pk
                 turns = _turns(response_turns)
                 response_rows.append((response_id, prompt_id, names[model_pk], _first(turns), turns,
                                       response_metadata))
                 current.responses.append((response_pk, response_id, names[model_pk], turns))
             prompts.write(prompt_rows)
             responses.write(response_rows)
-            write_in_batches(pairs, preference_pairs(ctx, human, done), PAIRS_PER_WRITE)
+            write_in_batches(pairs, pairs_of(done), PAIRS_PER_WRITE)
             ctx.advance(len(chunk))
         if current is not None:
-            write_in_batches(pairs, preference_pairs(ctx, human, [current]), PAIRS_PER_WRITE)
+            write_in_batches(pairs, pairs_of([current]), PAIRS_PER_WRITE)
     return prompts.files + responses.files + pairs.files
 
 

@@ -3,14 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Rubric
 from exports.models import Release, semver_validator
 
 
 class ReleaseForm(forms.Form):
     campaigns = forms.ModelMultipleChoiceField(
         label=_("Campaigns"), queryset=None, widget=forms.CheckboxSelectMultiple,
-        help_text=_("Campaigns you lead with a scored (Likert) rubric."),
+        help_text=_("Campaigns you lead: scored (Likert) ones, or pairwise ones, not both in one release."),
     )
     version = forms.CharField(label=_("Version"), max_length=64, validators=[semver_validator],
                               help_text=_("A semantic version, e.g. 1.0.0. A correction is a new version."))
@@ -28,12 +27,13 @@ class ReleaseForm(forms.Form):
     include_comments = forms.BooleanField(label=_("Include annotators' comments"), required=False)
     dpo_threshold = forms.FloatField(
         label=_("Preference pair threshold"), min_value=0.01, initial=1.0,
-        help_text=_("Two responses to a prompt form a pair when their mean overall scores differ by at least this."),
+        help_text=_("Two responses to a prompt form a pair when their mean overall scores differ by at least this "
+                    "(Likert campaigns; pairwise ones take the human majority)."),
     )
 
     def __init__(self, *args, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaigns"].queryset = campaigns.filter(rubric__kind=Rubric.Kind.LIKERT).order_by("slug")
+        self.fields["campaigns"].queryset = campaigns.order_by("slug")
 
     def service_arguments(self):
         data = dict(self.cleaned_data)

@@ -1,5 +1,5 @@
 """The campaign report's numbers as JSON, for the leads of the campaign: the same objects as the
-`agreement --json` and `meta_eval --json` commands print."""
+`agreement --json`, `meta_eval --json` and `ranking --json` commands print."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,9 +7,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation import access, agreement
+from annotation import access, agreement, ranking
 from annotation.agreement_selectors import campaign_agreement
+from annotation.ranking_selectors import campaign_for_ranking
+from exports.checklists import checklist_report
 from judging.meta_eval_selectors import campaign_meta_eval, judge_for_report
+from judging.ranking_selectors import campaign_ranking
 
 MAX_REPLICATES = 10_000
 
@@ -36,16 +39,24 @@ REPORT_DESCRIPTION = (
     "parameters and counts, and \"reason\" (why nothing could be computed, or null). Statistics are "
     "{value, low, high, reason, replicates, dropped}; an undefined one has value null and a reason."
 )
+AGREEMENT_DESCRIPTION = REPORT_DESCRIPTION + (
+    " For a pairwise campaign (meta.kind \"pairwise\"), the object holds \"meta\" and \"verdict\": nominal "
+    "alpha over the verdicts in the item's terms, pair agreement, votes per verdict and per-annotator figures; "
+    "the level defaults to (and must be) nominal."
+)
 
 
 class AgreementApi(APIView):
     class InputSerializer(BootstrapSerializer):
+        # No default level: a likert campaign takes ordinal, a pairwise one nominal (its only level).
+        level = serializers.ChoiceField(choices=agreement.LEVELS, required=False)
         normalise = serializers.BooleanField(default=False)
 
     @extend_schema(
         parameters=[*BOOTSTRAP_PARAMETERS, OpenApiParameter("normalise", bool, description="z-score per annotator.")],
-        responses={200: OpenApiTypes.OBJECT}, description=REPORT_DESCRIPTION,
-        summary="Agreement among the annotators, per axis (as the agreement command's --json)",
+        responses={200: OpenApiTypes.OBJECT}, description=AGREEMENT_DESCRIPTION,
+        summary="Agreement among the annotators, per axis, or on the verdicts of a pairwise campaign "
+                "(as the agreement command's --json)",
     )
     def get(self, request, slug):
         campaign = access.campaign_for_lead(request.user, slug)
@@ -67,3 +78,43 @@ class MetaEvalApi(APIView):
         options = query_options(self.InputSerializer, request)
         judge = judge_for_report(options.pop("judge"))
         return Response(campaign_meta_eval(campaign, judge, **options))
+
+
+class RankingApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        judge = serializers.CharField(required=False, help_text="Name of a judge config or of imported verdicts.")
+        neither = serializers.ChoiceField(choices=ranking.NEITHER_OPTIONS, default=ranking.DEFAULT_NEITHER)
+        replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES, default=ranking.DEFAULT_REPLICATES)
+        seed = serializers.IntegerField(min_value=0, default=ranking.DEFAULT_SEED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("judge", str, description="A judge to rank by and compare with the humans."),
+                    OpenApiParameter("neither", str, enum=list(ranking.NEITHER_OPTIONS),
+                                     description="Count 'neither' votes as ties, or drop them."),
+                    *BOOTSTRAP_PARAMETERS[1:]],
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"meta\", \"humans\" (win/tie/loss rates, Bradley–Terry ratings with intervals, ranks) and, "
+                    "with a judge, \"judge\" and \"agreement\" (with each vote and the majority, with and without "
+                    "ties, Cohen's kappa). 400 for a likert campaign or nothing to rank.",
+        summary="A pairwise campaign's ranking (as the ranking command's --json)",
+    )
+    def get(self, request, slug):
+        campaign = campaign_for_ranking(access.campaign_for_lead(request.user, slug).slug)
+        options = query_options(self.InputSerializer, request)
+        judge_name = options.pop("judge", None)
+        judge = judge_for_report(judge_name) if judge_name else None
+        return Response(campaign_ranking(campaign, judge, **options))
+
+
+class ChecklistApi(APIView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"meta\" (counts, the scale's midpoint and which score the ticks are compared with; for a "
+                    "pairwise campaign, why there is no comparison) and \"items\": per answered checklist item, its "
+                    "prompt, position and text, how many raters answered and ticked it, the tick rate, the share of "
+                    "answers where the tick agrees with the score being at or above the midpoint, and the "
+                    "point-biserial correlation of tick and score.",
+        summary="Checklist items: ticks and how they track the raters' scores",
+    )
+    def get(self, request, slug):
+        return Response(checklist_report(access.campaign_for_lead(request.user, slug)))

@@ -8,4 +8,6 @@ urlpatterns = [
     path("campaigns/<slug:slug>/report/", report_views.campaign_report_page, name="campaign_report"),
     path("api/campaigns/<slug:slug>/agreement/", report_api.AgreementApi.as_view(), name="api_agreement"),
     path("api/campaigns/<slug:slug>/meta-eval/", report_api.MetaEvalApi.as_view(), name="api_meta_eval"),
+    path("api/campaigns/<slug:slug>/ranking/", report_api.RankingApi.as_view(), name="api_ranking"),
+    path("api/campaigns/<slug:slug>/checklist/", report_api.ChecklistApi.as_view(), name="api_checklist"),
 ]

@@ -109,13 +109,19 @@ def response_rows(campaign_ids):
         FROM {_table(Response)} r
         JOIN {_table(Prompt)} p ON p.id = r.prompt_id
         WHERE r.id IN (SELECT i.response_id FROM {_table(Item)} i WHERE i.campaign_id IN {campaigns})
+           OR r.id IN (SELECT i.response_b_id FROM {_table(Item)} i WHERE i.campaign_id IN {campaigns})
         ORDER BY p.id, r.id
     """
-    return stream(sql, params, TEXT_CHUNK_ROWS)
+    return stream(sql, params + params, TEXT_CHUNK_ROWS)
+
+
+def _shown_in(campaign_ids):
+    """Responses shown by the campaigns' items, on either side of a pair."""
+    return Q(items__campaign_id__in=campaign_ids) | Q(items_as_b__campaign_id__in=campaign_ids)
 
 
 def count_responses(campaign_ids):
-    return Response.objects.filter(items__campaign_id__in=campaign_ids).distinct().count()
+    return Response.objects.filter(pk__in=Response.objects.filter(_shown_in(campaign_ids)).values("pk")).count()
 
 
 def verdict_rows(campaign_ids):
@@ -143,6 +149,63 @@ def count_verdict_rows(campaign_ids):
     verdicts = Verdict.objects.filter(item__campaign_id__in=campaign_ids)
     scores = VerdictScore.objects.filter(verdict__item__campaign_id__in=campaign_ids).count()
     return scores + verdicts.filter(scores__isnull=True).count()
+
+
+def vote_rows(campaign_ids, *, with_comments):
+    """Every pairwise vote (a rating with a verdict) on the campaigns' items, in the order (item, rating).
+
+    Columns: rating pk, item pk, campaign pk, item id, prompt pk, prompt id, response A pk, response B pk,
+    model A pk, model B pk, response A id, response B id, position shown, verdict (in the item's terms),
+    annotator pk, seconds spent, submitted at, revised at, revision, comment (NULL unless ``with_comments``).
+    """
+    campaigns, params = _in_list(campaign_ids)
+    comment = "rt.comment" if with_comments else "NULL"
+    sql = f"""
+        SELECT rt.id, i.id, i.campaign_id, {_uuid_text('i.public_id')}, p.id, {_uuid_text('p.public_id')},
+               ra.id, rb.id, ra.model_id, rb.model_id, {_uuid_text('ra.public_id')}, {_uuid_text('rb.public_id')},
+               rt.position, rt.verdict, rt.annotator_id, rt.seconds_spent, rt.submitted_at, rt.revised_at,
+               rt.revision, {comment}
+        FROM {_table(Rating)} rt
+        JOIN {_table(Item)} i ON i.id = rt.item_id
+        JOIN {_table(Response)} ra ON ra.id = i.response_id
+        JOIN {_table(Response)} rb ON rb.id = i.response_b_id
+        JOIN {_table(Prompt)} p ON p.id = ra.prompt_id
+        WHERE i.campaign_id IN {campaigns} AND rt.verdict <> ''
+        ORDER BY i.id, rt.id
+    """
+    return stream(sql, params)
+
+
+def count_votes(campaign_ids):
+    return Rating.objects.filter(item__campaign_id__in=campaign_ids, item__response_b__isnull=False).exclude(
+        verdict="").count()
+
+
+def pair_verdict_rows(campaign_ids):
+    """Every judge verdict on the campaigns' pairwise items, scored or failed, in verdict order.
+
+    Columns: verdict pk, item pk, campaign pk, item id, prompt id, model A pk, model B pk, judge pk, job pk,
+    order shown, sample, parse status, error kind, verdict (in the item's terms; empty for a failure),
+    rationale.
+    """
+    campaigns, params = _in_list(campaign_ids)
+    sql = f"""
+        SELECT v.id, i.id, i.campaign_id, {_uuid_text('i.public_id')}, {_uuid_text('p.public_id')}, ra.model_id,
+               rb.model_id, v.judge_id, v.job_id, v."order", v.sample, v.parse_status, v.error_kind, v.verdict,
+               v.rationale
+        FROM {_table(Verdict)} v
+        JOIN {_table(Item)} i ON i.id = v.item_id
+        JOIN {_table(Response)} ra ON ra.id = i.response_id
+        JOIN {_table(Response)} rb ON rb.id = i.response_b_id
+        JOIN {_table(Prompt)} p ON p.id = ra.prompt_id
+        WHERE i.campaign_id IN {campaigns}
+        ORDER BY v.id
+    """
+    return stream(sql, params, TEXT_CHUNK_ROWS * 5)
+
+
+def count_pair_verdicts(campaign_ids):
+    return Verdict.objects.filter(item__campaign_id__in=campaign_ids, item__response_b__isnull=False).count()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -181,9 +244,9 @@ def rating_annotators(campaign_ids):
 
 
 def campaign_models(campaign_ids):
-    """The language models behind the campaigns' items, by name."""
-    return list(LanguageModel.objects.filter(responses__items__campaign_id__in=campaign_ids).distinct()
-                .order_by("name"))
+    """The language models behind the campaigns' items (either side of a pair), by name."""
+    shown = Response.objects.filter(_shown_in(campaign_ids)).values("model_id")
+    return list(LanguageModel.objects.filter(pk__in=shown).order_by("name"))
 
 
 def verdict_judges(campaign_ids):

@@ -1,5 +1,5 @@
 """The figures a release publishes: agreement among the annotators (agreement.json) and each judge against
-the humans (meta_eval.json), per campaign, computed by annotation.agreement and judging.meta_eval from
+the humans (meta_eval.json; for pairwise campaigns, rankings.json with the human–judge agreement), per campaign, computed by annotation.agreement and judging.meta_eval from
 the arrays the build collected while it wrote the tables, so the figures describe exactly the rows
 published. Annotators are named by their release pseudonyms, as in the tables.
 
@@ -14,8 +14,11 @@ values and intervals of the same kind, in a third of the time and half the memor
 import numpy as np
 import pandas as pd
 
-from annotation import agreement
+from annotation import agreement, ranking
+from annotation.rubric_definitions import PAIRWISE_VERDICTS
+from exports.pairwise_builders import ORDERS
 from judging import meta_eval
+from judging.ranking_selectors import judge_item_votes
 
 SAFETY_PREFIX = "safety"
 SCORED = ("ok", "imported")
@@ -152,3 +155,113 @@ def _judge_reason(human_table, judge_table, counts):
     if not judge_table["item"].isin(human_table["item"]).any():
         return "the judge scored none of the items the humans rated"
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pairwise campaigns: agreement on the verdicts, rankings, judges against the humans
+
+
+def _vote_table(ctx, votes, campaign_index):
+    """The human votes of one campaign: item pk, annotator pseudonym, model_a, model_b (names), verdict."""
+    rows = votes.campaign == campaign_index
+    names = ctx.model_names
+    return pd.DataFrame({
+        "item": votes.item[rows],
+        "annotator": [ctx.names[pk] for pk in votes.annotator[rows].tolist()],
+        "model_a": [names[pk] for pk in votes.model_a[rows].tolist()],
+        "model_b": [names[pk] for pk in votes.model_b[rows].tolist()],
+        "verdict": [PAIRWISE_VERDICTS[code] for code in votes.verdict[rows].tolist()],
+    })
+
+
+def pairwise_agreement_figures(ctx, votes, *, replicates=None, seed=agreement.DEFAULT_SEED):
+    """agreement.json of a pairwise release: per campaign, nominal alpha over the verdicts (in the items' terms)
+    with a bootstrap interval, pair agreement and per-annotator figures (annotation.agreement.verdict_agreement)."""
+    replicates = REPLICATES if replicates is None else replicates
+    campaigns = []
+    for index, campaign in enumerate(ctx.campaigns):
+        table = _vote_table(ctx, votes, index)
+        report = agreement.verdict_agreement(table, campaign.rubric.verdicts, replicates=replicates, seed=seed)
+        campaigns.append({
+            "campaign": campaign.slug, "rubric": campaign.rubric.key, "kind": "pairwise",
+            "verdicts": list(campaign.rubric.verdicts), "level": "nominal", "replicates": replicates,
+            "confidence": agreement.DEFAULT_CONFIDENCE, "seed": seed, "n_items": report.n_items,
+            "n_votes": report.n_votes, "n_annotators": report.n_annotators, "reason": _votes_reason(table),
+            "verdict": report.as_dict(),
+        })
+    return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}
+
+
+def _votes_reason(table):
+    if not len(table):
+        return "no votes"
+    if table["annotator"].nunique() < 2:
+        return "only one annotator voted: agreement needs two or more"
+    return None
+
+
+def ranking_figures(ctx, votes, judged, judges, jobs, *, replicates=None, seed=ranking.DEFAULT_SEED):
+    """rankings.json of a pairwise release, and the rows of its rankings table: per campaign, the models'
+    ranking from the human votes and, per judge with verdicts there (its latest job, or its imports), from
+    the judge's verdicts (one vote per item, the most common of its verdicts there, a tie when split), with
+    the judge's agreement with the humans. The conventions are annotation.ranking's defaults."""
+    replicates = REPLICATES if replicates is None else replicates
+    options = {"replicates": replicates, "seed": seed}
+    campaigns, rows = [], []
+    for index, campaign in enumerate(ctx.campaigns):
+        human = _vote_table(ctx, votes, index)
+        judge_pks = sorted({judge for (c, judge, _, _) in judged.counts if c == index}, key=lambda pk: judges[pk].name)
+        tables = {pk: _judge_table(ctx, judged, index, pk, _job_of_report(index, pk, jobs, judged.counts))
+                  for pk in judge_pks}
+        models = sorted(set(human["model_a"]) | set(human["model_b"])
+                        | {name for table in tables.values() for name in (*table["model_a"], *table["model_b"])})
+        humans = ranking.ranking(human[["model_a", "model_b", "verdict"]], models=models, **options).as_dict()
+        rows += _ranking_rows(campaign.slug, "humans", None, None, humans)
+        entries = []
+        for pk in judge_pks:
+            entry = _judge_ranking(ctx, index, judges[pk], jobs, judged, human, tables[pk], models, options)
+            entries.append(entry)
+            if entry["ranking"] is not None:
+                rows += _ranking_rows(campaign.slug, "judge", entry["judge"], entry["job"], entry["ranking"])
+        campaigns.append({"campaign": campaign.slug, "rubric": campaign.rubric.key, "neither": ranking.DEFAULT_NEITHER,
+                          "replicates": replicates, "confidence": ranking.DEFAULT_CONFIDENCE, "seed": seed,
+                          "prior": ranking.DEFAULT_PRIOR, "n_human_votes": len(human), "humans": humans,
+                          "judges": entries})
+    return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}, rows
+
+
+def _judge_table(ctx, judged, campaign_index, judge_pk, job_pk):
+    rows = (judged.campaign == campaign_index) & (judged.judge == judge_pk) & (judged.job == job_pk)
+    names = ctx.model_names
+    return pd.DataFrame({
+        "item": judged.item[rows],
+        "order": [ORDERS[code] if code >= 0 else "" for code in judged.order[rows].tolist()],
+        "model_a": [names[pk] for pk in judged.model_a[rows].tolist()],
+        "model_b": [names[pk] for pk in judged.model_b[rows].tolist()],
+        "verdict": [PAIRWISE_VERDICTS[code] for code in judged.verdict[rows].tolist()],
+    })
+
+
+def _judge_ranking(ctx, campaign_index, judge, jobs, judged, human, table, models, options):
+    job_pk = _job_of_report(campaign_index, judge.pk, jobs, judged.counts)
+    counts = {status: n for (c, j, job, status), n in sorted(judged.counts.items())
+              if c == campaign_index and j == judge.pk and job == job_pk}
+    entry = {"judge": judge.name, "judge_external": judge.is_external,
+             "job": str(jobs[job_pk].public_id) if job_pk != -1 else None, "verdicts_by_status": counts,
+             "n_verdicts": len(table), "n_items": int(table["item"].nunique()), "ranking": None, "agreement": None,
+             "reason": None}
+    if table.empty:
+        failed = sum(n for status, n in counts.items() if status not in SCORED)
+        entry["reason"] = f"the judge has no verdicts ({failed} failed)" if failed else "the judge has no verdicts"
+        return entry
+    item_votes = judge_item_votes(table)
+    entry["ranking"] = ranking.ranking(item_votes[["model_a", "model_b", "verdict"]], models=models, **options).as_dict()
+    entry["agreement"] = ranking.human_judge_agreement(human[["item", "annotator", "verdict"]], table).as_dict()
+    return entry
+
+
+def _ranking_rows(slug, source, judge, job, result):
+    return [(slug, source, judge, job, model["model"], model["rank"], model["n_votes"], model["wins"], model["ties"],
+             model["losses"], model["win_rate"], model["tie_rate"], model["loss_rate"], model["rating"]["value"],
+             model["rating"]["low"], model["rating"]["high"], model["strength"]["value"], model["reason"])
+            for model in result["models"]]

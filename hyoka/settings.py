@@ -89,7 +89,11 @@ def database_from_url(url):
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(port or ""),
-            "CONN_MAX_AGE": envint("DATABASE_CONN_MAX_AGE", 0),
+            "CONN_MAX_AGE": envint("DATABASE_CONN_MAX_AGE", 60),
+            # Django binds parameters on the client, so its own queries are never prepared; this lets the
+            # rating hot paths (annotation.hot_paths) prepare theirs once per connection. Set 0 behind a
+            # pooler in transaction mode (PgBouncer before 1.21), which cannot keep prepared statements.
+            "OPTIONS": {"prepare_threshold": envint("DATABASE_PREPARE_THRESHOLD", 5) or None},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL={url!r} has scheme {parts.scheme!r}; use postgres:// or sqlite:///."

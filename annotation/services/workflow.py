@@ -162,6 +162,7 @@ def item_next(*, annotator, campaign):
         return None
     held = (
         ItemSlot.objects.filter(campaign=campaign, annotator=annotator, rating__isnull=True)
+        .exclude(item__batch__closed_at__isnull=False)  # a closed batch's items can no longer be rated
         .order_by("position", "id").values_list("id", "item_id", "assignment_id").first()
     )
     if held:

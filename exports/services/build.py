@@ -1,4 +1,5 @@
-"""Building a release's files into its folder.
+"""Building a release's files into its folder (a release of pairwise campaigns has its own tables:
+exports.pairwise_builders).
 
 Everything is written into a staging folder beside the release folder, then moved into place in one
 rename, so a reader (or a failed build) never sees half a release. Order: the tables (three streaming
@@ -20,8 +21,9 @@ from pathlib import Path
 import pyarrow as pa
 from django.utils import timezone
 
-from exports import builders, selectors, statistics
-from exports.card import dataset_card
+from exports import builders, pairwise_builders, selectors, statistics
+from exports.card import dataset_card, pairwise_dataset_card
+from exports.checklists import write_checklist_tables
 from exports.checksums import HashingFile, WrittenFile, sha256sums_text
 from exports.models import Release
 from exports.privacy import pseudonyms
@@ -95,6 +97,8 @@ def build_release_files(release, folder, progress):
 
 def _write_all(release, folder, progress):
     ctx = build_context(release, folder, progress)
+    if ctx.pairwise:
+        return _write_all_pairwise(ctx, folder, progress)
     ids = ctx.campaign_ids
     progress.total_rows = (selectors.count_score_rows(ids) + selectors.count_responses(ids)
                            + selectors.count_verdict_rows(ids))
@@ -111,19 +115,56 @@ def _write_all(release, folder, progress):
     release_freed_memory()
     agreement = statistics.agreement_figures(ctx, human)
     meta_eval = statistics.meta_eval_figures(ctx, human, judged, judges, jobs)
-    files += [write_json(folder, "rubric.json", rubric_document(ctx)),
-              write_json(folder, "agreement.json", agreement),
-              write_json(folder, "meta_eval.json", meta_eval)]
+    checklist_files, checklist_specs = write_checklist_tables(ctx)
+    files += checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx)),
+                                write_json(folder, "agreement.json", agreement),
+                                write_json(folder, "meta_eval.json", meta_eval)]
     progress.step(Release.BuildStep.CARD, 90)
     rows = {file.table: file.rows for file in files if file.table}
     tiers = Counter(ctx.annotators[pk].tier for pk in set(human.annotator.tolist()))
     card = dataset_card(release=release, campaigns=ctx.campaigns, axes_by_rubric=ctx.axes_by_rubric,
-                        specs=table_specs(ctx), written=rows, agreement=agreement, meta_eval=meta_eval,
-                        annotator_tiers=tiers)
+                        specs=table_specs(ctx) + checklist_specs, written=rows, agreement=agreement,
+                        meta_eval=meta_eval, annotator_tiers=tiers)
     files = [write_json(folder, README, card, fmt="md")] + files
     files += checksums_and_zip(release, folder, files)
     stats = {"rows": rows, "annotators": dict(tiers), "files": len(files),
              "bytes": sum(file.size for file in files)}
+    return BuildResult(files, stats, card)
+
+
+def _write_all_pairwise(ctx, folder, progress):
+    """The files of a release of pairwise campaigns (exports.pairwise_builders), in the same steps."""
+    release, ids = ctx.release, ctx.campaign_ids
+    progress.total_rows = (selectors.count_votes(ids) + selectors.count_responses(ids)
+                           + selectors.count_pair_verdicts(ids))
+    progress.step(Release.BuildStep.RATINGS, 5)
+    files, votes = pairwise_builders.write_votes(ctx)
+    majorities = pairwise_builders.item_majorities(votes)
+    progress.step(Release.BuildStep.RESPONSES)
+    files += builders.write_prompts_responses_pairs(
+        ctx, None, pairwise_builders.PAIR_PREFERENCES,
+        lambda prompts: pairwise_builders.pairwise_preference_pairs(ctx, majorities, prompts))
+    progress.step(Release.BuildStep.VERDICTS)
+    verdict_files, judged, judges, jobs = pairwise_builders.write_pair_verdicts(ctx)
+    files += verdict_files + builders.write_models(ctx)
+    progress.step(Release.BuildStep.STATISTICS, 80)
+    agreement = statistics.pairwise_agreement_figures(ctx, votes)
+    rankings, ranking_rows = statistics.ranking_figures(ctx, votes, judged, judges, jobs)
+    files += pairwise_builders.write_rankings(ctx, ranking_rows)
+    checklist_files, checklist_specs = write_checklist_tables(ctx)
+    files += checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx)),
+              write_json(folder, "agreement.json", agreement),
+              write_json(folder, "rankings.json", rankings)]
+    progress.step(Release.BuildStep.CARD, 90)
+    rows = {file.table: file.rows for file in files if file.table}
+    tiers = Counter(ctx.annotators[pk].tier for pk in set(votes.annotator.tolist()))
+    card = pairwise_dataset_card(release=release, campaigns=ctx.campaigns,
+                                 specs=pairwise_builders.table_specs(release) + checklist_specs,
+                                 written=rows, agreement=agreement, rankings=rankings, annotator_tiers=tiers)
+    files = [write_json(folder, README, card, fmt="md")] + files
+    files += checksums_and_zip(release, folder, files)
+    stats = {"kind": "pairwise", "rows": rows, "items": len(votes.item_pk), "annotators": dict(tiers),
+             "files": len(files), "bytes": sum(file.size for file in files)}
     return BuildResult(files, stats, card)
 
 
@@ -165,6 +206,7 @@ def rubric_document(ctx):
         "campaigns": {campaign.slug: campaign.rubric.key for campaign in ctx.campaigns},
         "rubrics": [
             {"key": rubric.key, "name": rubric.name, "kind": rubric.kind, "description": rubric.description,
+             **({"verdicts": list(rubric.verdicts)} if rubric.kind == "pairwise" else {}),
              "axes": [{"key": axis.key, "label": {"ja": axis.label_ja, "en": axis.label_en},
                        "criterion": {"ja": axis.criterion_ja, "en": axis.criterion_en},
                        "min": axis.min_score, "max": axis.max_score, "points": axis.points}

@@ -7,13 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import krippendorff
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from annotation import agreement
 from annotation.agreement_selectors import campaign_ratings
-from annotation.models import Rubric
+from annotation.models import Item, Rating
+from tests.exports.pairwise_factories import SLUG, pairwise_campaign, vote_records, voted_campaign  # noqa: F401
 from tests.exports.report_factories import QUALITY_AXES, human_records, rated_campaign
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,12 +111,64 @@ def test_a_campaign_without_two_annotators_is_an_error(tmp_path):
         run("--campaign", alone.slug)
 
 
-def test_a_pairwise_campaign_is_refused(campaign):
-    pairwise = Rubric.objects.create(key="pairwise-ab", name="A/B", kind=Rubric.Kind.PAIRWISE, verdicts=["A", "B"])
-    campaign.rubric = pairwise
-    campaign.save()
-    with pytest.raises(CommandError, match="uses the pairwise rubric pairwise-ab"):
-        run("--campaign", campaign.slug)
+def item_reliability_matrix(campaign):
+    """annotators × items of the campaign's votes as the krippendorff package takes them (verdict index or
+    NaN), built from the fixture's records: each vote turned into the item's terms by looking up which model
+    the item puts first."""
+    first_model = {(item.response.prompt.external_id, frozenset((item.response.model.name,
+                                                                  item.response_b.model.name))):
+                   item.response.model.name for item in Item.objects.filter(campaign=campaign)
+                   .select_related("response__prompt", "response__model", "response_b__model")}
+    cells = {}
+    for record in vote_records():
+        key = (record["prompt_id"], frozenset((record["model_a"], record["model_b"])))
+        verdict = record["verdict"]
+        if first_model[key] != record["model_a"]:
+            verdict = {"A": "B", "B": "A"}.get(verdict, verdict)
+        cells[record["annotator"], key] = ("A", "B", "tie").index(verdict)
+    annotators, items = sorted({a for a, _ in cells}), list(dict.fromkeys(k for _, k in cells))
+    return np.array([[cells.get((a, k), np.nan) for k in items] for a in annotators], dtype=float)
+
+
+def test_a_pairwise_campaign_gets_nominal_alpha_over_its_verdicts(pairwise_campaign):
+    report = json.loads(run("--campaign", SLUG, "--json", "--replicates", "200", "--seed", "2"))
+    assert list(report) == ["meta", "verdict"]
+    meta, verdict = report["meta"], report["verdict"]
+    assert {key: meta[key] for key in ("kind", "verdicts", "level", "n_items", "n_votes", "n_annotators",
+                                       "replicates", "seed", "reason")} == {
+        "kind": "pairwise", "verdicts": ["A", "B", "tie"], "level": "nominal", "n_items": 18, "n_votes": 45,
+        "n_annotators": 3, "replicates": 200, "seed": 2, "reason": None}
+    expected = krippendorff.alpha(reliability_data=item_reliability_matrix(pairwise_campaign),
+                                  level_of_measurement="nominal")
+    assert verdict["alpha"]["value"] == pytest.approx(expected, abs=1e-12)
+    assert verdict["alpha"]["low"] < verdict["alpha"]["value"] < verdict["alpha"]["high"]
+    assert sum(verdict["verdict_counts"].values()) == 45 and verdict["n_pairable_items"] == 18
+    assert {row["annotator"] for row in verdict["annotators"]} == {"v1", "v2", "v3"}
+    assert sum(row["n_votes"] for row in verdict["annotators"]) == 45
+
+
+def test_a_pairwise_campaign_as_a_table(pairwise_campaign):
+    text = run("--campaign", SLUG, "--replicates", "50")
+    assert "pairwise rubric pairwise-abt: A / B / tie" in text and "18 items, 45 votes by 3 annotators" in text
+    assert "alpha without" in text and "v2" in text
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (("--level", "ordinal"), "its verdicts are categories, so alpha is nominal"),
+    (("--normalise",), "verdicts cannot be normalised"),
+])
+def test_a_pairwise_campaign_takes_only_nominal_alpha(pairwise_campaign, arguments, message):
+    with pytest.raises(CommandError, match=message):
+        run("--campaign", SLUG, *arguments)
+    assert json.loads(run("--campaign", SLUG, "--level", "nominal", "--json", "--replicates", "0"))["meta"]["level"] \
+        == "nominal"
+
+
+def test_a_pairwise_campaign_without_votes_is_an_error(db, tmp_path):
+    voted_campaign(tmp_path, judge=False)
+    Rating.objects.all().delete()
+    with pytest.raises(CommandError, match="campaign arena has no pairwise votes yet"):
+        run("--campaign", SLUG)
 
 
 def test_from_a_shell_an_unknown_campaign_exits_1_with_one_line():

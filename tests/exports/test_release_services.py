@@ -49,11 +49,13 @@ def test_a_version_cannot_be_made_twice(campaign):
         Release.objects.create(name=campaign.slug, version="1.0.0", title="t", secret="s")
 
 
-def test_pairwise_campaigns_are_refused(db):
+def test_a_pairwise_campaign_makes_a_release_but_not_beside_a_likert_one(campaign):
     rubric = Rubric.objects.create(key="pairwise-abt", name="A/B/tie", kind=Rubric.Kind.PAIRWISE, verdicts=["A", "B", "tie"])
     pairwise = Campaign.objects.create(slug="pairs", name="pairs", rubric=rubric)
-    with pytest.raises(HyokaError, match="pairwise"):
-        release_create(campaigns=[pairwise], version="1.0.0", queue=False)
+    with pytest.raises(HyokaError, match="campaign pairs compares pairs and the others are scored"):
+        release_create(campaigns=[campaign, pairwise], version="1.0.0", queue=False)
+    assert not Release.objects.exists()
+    assert release_create(campaigns=[pairwise], version="1.0.0", queue=False).name == "pairs"
 
 
 def test_creating_queues_the_build_after_commit_and_the_task_builds_it(campaign, django_capture_on_commit_callbacks,

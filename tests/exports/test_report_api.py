@@ -8,8 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from annotation.models import Rubric
-
+from .pairwise_factories import voted_campaign
 from .report_factories import rated_campaign
 
 pytestmark = pytest.mark.django_db
@@ -96,11 +95,16 @@ def test_degenerate_campaigns_give_the_report_with_reasons(tmp_path, lead):
     assert meta_eval.json()["overall"] == {"axis": "overall", "reason": "no human scores on this axis"}
 
 
-def test_a_pairwise_campaign_is_400(campaign, lead):
-    campaign.rubric = Rubric.objects.create(key="ab", name="A/B", kind=Rubric.Kind.PAIRWISE, verdicts=["A", "B"])
-    campaign.save()
-    response = client_for(lead).get(f"/api/campaigns/{campaign.slug}/agreement/")
-    assert response.status_code == 400 and "pairwise rubric ab" in response.json()["detail"]
+def test_a_pairwise_campaign_gets_agreement_on_its_verdicts(lead, tmp_path):
+    campaign = voted_campaign(tmp_path, lead=lead)
+    client = client_for(lead)
+    response = client.get(f"/api/campaigns/{campaign.slug}/agreement/", {"replicates": 100, "seed": 3})
+    assert response.status_code == 200
+    body = response.json()
+    command = command_json("agreement", "--campaign", campaign.slug, "--replicates", "100", "--seed", "3")
+    assert body == command and body["meta"]["kind"] == "pairwise" and body["verdict"]["alpha"]["value"] is not None
+    wrong = client.get(f"/api/campaigns/{campaign.slug}/agreement/", {"level": "interval"})
+    assert wrong.status_code == 400 and "alpha is nominal" in wrong.json()["detail"]
 
 
 def test_the_schema_documents_both_endpoints(lead):

@@ -188,11 +188,13 @@ def test_scores_without_variation_and_capped_replicates(client, lead, tmp_path):
     assert '<option value="ordinal" selected>' in html
 
 
-def test_a_pairwise_campaign_says_it_has_no_report_yet(client, lead, campaign):
+def test_a_pairwise_campaign_without_votes_gets_the_pairwise_report_saying_why_it_is_empty(client, lead, campaign):
     campaign.rubric = Rubric.objects.create(key="ab", name="A/B", kind=Rubric.Kind.PAIRWISE, verdicts=["A", "B"])
     campaign.save()
     client.cookies["django_language"] = "en"
-    assert "compares responses in pairs" in unescape(page(client, lead, campaign))
+    html = unescape(page(client, lead, campaign))
+    assert "Pairwise comparisons (rubric ab: A / B)" in html
+    assert "No votes yet: the ranking and agreement need human votes." in html
 
 
 def test_large_campaigns_use_fewer_replicates_unless_asked_and_never_more_than_the_cap():

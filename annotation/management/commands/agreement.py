@@ -1,7 +1,7 @@
 import json
 
-from annotation.agreement import DEFAULT_LEVEL, DEFAULT_REPLICATES, DEFAULT_SEED, LEVELS
-from annotation.agreement_selectors import campaign_agreement, campaign_for_report
+from annotation.agreement import DEFAULT_LEVEL, DEFAULT_REPLICATES, DEFAULT_SEED, LEVELS, VERDICT_AXIS
+from annotation.agreement_selectors import campaign_agreement, campaign_for_agreement
 from annotation.errors import HyokaError
 from annotation.management.base import HyokaCommand
 
@@ -13,14 +13,19 @@ class Command(HyokaCommand):
         "kappa, and per annotator the alpha of the others and the correlation with the others' mean. "
         "With --json, prints one JSON object keyed by axis key (every axis of the rubric) plus a \"meta\" key "
         "holding the run's parameters (campaign, rubric, level, normalised, replicates, confidence, seed, "
-        "min_common_items) and counts (n_items, n_scores, n_annotators). Exits with status 1 and one line when "
-        "the campaign is unknown or has no ratings from two annotators."
+        "min_common_items) and counts (n_items, n_scores, n_annotators). "
+        "A pairwise campaign's verdicts (in the item's terms: A is the item's first response) are categories: "
+        "nominal alpha with its interval, the share of pairs of votes on an item that agree, the votes per "
+        "verdict, and per annotator the alpha of the others and how often their vote matches another's on "
+        "the same item; its JSON object has \"meta\" and \"verdict\". Exits with status 1 and one line when "
+        "the campaign is unknown or has no ratings (votes) from two annotators."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--campaign", required=True, help="Slug of the campaign.")
-        parser.add_argument("--level", choices=LEVELS, default=DEFAULT_LEVEL,
-                            help=f"Level of measurement of alpha (default {DEFAULT_LEVEL}).")
+        parser.add_argument("--level", choices=LEVELS,
+                            help=f"Level of measurement of alpha (default {DEFAULT_LEVEL}; nominal, the only "
+                                 "one, for a pairwise campaign).")
         add_bootstrap_arguments(parser)
         parser.add_argument("--normalise", action="store_true",
                             help="z-score each annotator's scores per axis before alpha and the correlations.")
@@ -28,12 +33,15 @@ class Command(HyokaCommand):
 
     def handle(self, *args, **options):
         check_replicates(options["replicates"])
-        report = campaign_agreement(campaign_for_report(options["campaign"]), level=options["level"],
+        report = campaign_agreement(campaign_for_agreement(options["campaign"]), level=options["level"],
                                     replicates=options["replicates"], seed=options["seed"],
                                     normalise=options["normalise"])
         if report["meta"]["reason"]:
             raise HyokaError(report["meta"]["reason"])
-        self.stdout.write(json_text(report) if options["json"] else agreement_text(report))
+        if options["json"]:
+            self.stdout.write(json_text(report))
+        else:
+            self.stdout.write(verdict_agreement_text(report) if report["meta"].get("kind") == "pairwise" else agreement_text(report))
 
 
 def add_bootstrap_arguments(parser):
@@ -117,3 +125,28 @@ def annotator_table(axis):
         [[row["annotator"], row["n_ratings"], row["n_shared_items"], estimate_text(row["alpha_without"]),
           estimate_text(row["correlation_with_others"])] for row in axis["annotators"]],
     )
+
+
+def verdict_agreement_text(report):
+    meta, verdict = report["meta"], report[VERDICT_AXIS]
+    counts = ", ".join(f"{name} {count}" for name, count in verdict["verdict_counts"].items())
+    lines = [
+        f"Campaign {meta['campaign']} (pairwise rubric {meta['rubric']}: {' / '.join(meta['verdicts'])}): "
+        f"{meta['n_items']} items, {meta['n_votes']} votes by {meta['n_annotators']} annotators ({counts}). "
+        f"Nominal alpha; {meta['replicates']} bootstrap replicates, {meta['confidence']:.0%} intervals, "
+        f"seed {meta['seed']}.",
+        "",
+        text_table(["", "alpha [interval]", "items", "voted by 2+", "votes", "pairs", "pairs agreeing"],
+                   [["verdict", estimate_text(verdict["alpha"]), verdict["n_items"], verdict["n_pairable_items"],
+                     verdict["n_votes"], verdict["n_pairs"], estimate_text(verdict["pair_agreement"])]]),
+    ]
+    notes = undefined_notes([("alpha", verdict["alpha"]), ("pairs agreeing", verdict["pair_agreement"])])
+    if notes:
+        lines += ["", "Not computed:", *notes]
+    if verdict["annotators"]:
+        lines += ["", "Annotators (alpha without them; share of their pairs of votes agreeing with another's)",
+                  text_table(["annotator", "votes", "shared items", "alpha without", "agreeing"],
+                             [[row["annotator"], row["n_votes"], row["n_shared_items"],
+                               estimate_text(row["alpha_without"]), estimate_text(row["agreement_with_others"])]
+                              for row in verdict["annotators"]])]
+    return "\n".join(lines)

@@ -9,6 +9,8 @@ class Command(HyokaCommand):
     help = (
         "Build a release of one or more campaigns (Parquet, JSON Lines and CSV tables, rubric, agreement and "
         "human-judge figures, dataset card, SHA256SUMS, zip) without a worker; --publish publishes it. "
+        "A release holds likert campaigns (ratings, items, verdicts, preference pairs by mean overall score) or "
+        "pairwise ones (votes, verdicts, rankings, preference pairs by the human majority), not both. "
         "The last line printed is the folder holding the files."
     )
 
@@ -32,7 +34,8 @@ class Command(HyokaCommand):
         parser.add_argument("--include-emails", action="store_true", help="Publish annotators' e-mail addresses.")
         parser.add_argument("--include-comments", action="store_true", help="Publish annotators' comments.")
         parser.add_argument("--dpo-threshold", type=float, default=1.0,
-                            help="Least difference of mean overall scores for a preference pair (default 1).")
+                            help="Least difference of mean overall scores for a preference pair (default 1; "
+                                 "likert campaigns only).")
 
     def handle(self, *args, campaign, release_version, publish, **options):
         release_check_version(release_version)
@@ -47,8 +50,11 @@ class Command(HyokaCommand):
         if release.build_status != Release.BuildStatus.SUCCEEDED:
             raise HyokaError(f"release {release} failed to build: {release.build_error}")
         rows = release.stats.get("rows", {})
-        self.stdout.write(f"release {release}: built {release.stats.get('files', 0)} files, "
-                          f"{rows.get('ratings', 0)} rating rows, {rows.get('items', 0)} items")
+        if release.stats.get("kind") == "pairwise":
+            counted = f"{rows.get('votes', 0)} votes on {release.stats.get('items', 0)} pairs"
+        else:
+            counted = f"{rows.get('ratings', 0)} rating rows, {rows.get('items', 0)} items"
+        self.stdout.write(f"release {release}: built {release.stats.get('files', 0)} files, {counted}")
         if publish:
             release_publish(release=release)
             self.stdout.write(f"release {release}: published")

@@ -1,0 +1,117 @@
+"""A campaign's checklist report: per checklist item of its prompts, how many raters answered it, how often
+they ticked it, and how well the tick tracks the rater's overall score (exports.checklist_stats), for the
+report page, the API and the release.
+
+The rater's overall score is their score on the rubric's `overall` axis, or for a rubric without one the mean
+of their scores; the midpoint is that axis's (min + max) / 2 (the mean of the axes' midpoints without one).
+A tick on a pairwise vote names no side of the pair, so pairwise campaigns get the counts and tick rates only.
+"""
+
+import numpy as np
+import pandas as pd
+
+from annotation.models import ChecklistItem, RatingCheck, RatingScore, Rubric
+from exports.builders import BOOL, FLOAT, INT16, INT32, STRING
+from exports.checklist_stats import checklist_figures
+from exports.tables import Column, TableSpec, TableWriter
+
+OVERALL_AXIS = "overall"
+PAIRWISE_REASON = ("a tick on a pairwise vote names no side of the pair, so whether the ticked response is the "
+                   "preferred one cannot be told")
+
+
+def campaign_ticks(campaign):
+    """The campaign's ticks (columns rating, checklist_item, checked, score), the scale's midpoint and what the
+    score is ("overall", "mean of the axes"); both None for a pairwise campaign or a rubric without axes."""
+    rows = (RatingCheck.objects.filter(rating__item__campaign=campaign)
+            .order_by("checklist_item__prompt_id", "checklist_item__position", "rating_id")
+            .values_list("rating_id", "checklist_item_id", "checked"))
+    ticks = pd.DataFrame(list(rows), columns=["rating", "checklist_item", "checked"])
+    axes = list(campaign.rubric.axes.all()) if campaign.rubric.kind == Rubric.Kind.LIKERT else []
+    if not axes:
+        return ticks.assign(score=np.nan), None, None
+    overall = [axis for axis in axes if axis.key == OVERALL_AXIS]
+    used = overall or axes
+    scores = RatingScore.objects.filter(rating__item__campaign=campaign, axis__in=used).values_list("rating_id", "score")
+    mean = pd.DataFrame(list(scores), columns=["rating", "score"]).groupby("rating")["score"].mean()
+    midpoint = float(np.mean([(axis.min_score + axis.max_score) / 2 for axis in used]))
+    source = OVERALL_AXIS if overall else "mean of the axes"
+    return ticks.assign(score=ticks["rating"].map(mean).astype(float)), midpoint, source
+
+
+def checklist_report(campaign):
+    """{"meta": counts and conventions, "items": one dict per answered checklist item (prompt, position,
+    text, origin and the figures), in prompt and position order}."""
+    ticks, midpoint, source = campaign_ticks(campaign)
+    figures = checklist_figures(ticks, midpoint)
+    items = {item.pk: item for item in ChecklistItem.objects.filter(pk__in=[f.checklist_item for f in figures])
+             .select_related("prompt")}
+    pairwise = campaign.rubric.kind == Rubric.Kind.PAIRWISE
+    rows = []
+    for found in figures:
+        item = items[found.checklist_item]
+        row = {"prompt_id": str(item.prompt.public_id), "prompt": str(item.prompt), "position": item.position,
+               "text": item.text, "origin": item.origin, "generated_by": item.generated_by, **found.as_dict()}
+        del row["checklist_item"]
+        rows.append(row)
+    meta = {"campaign": campaign.slug, "kind": campaign.rubric.kind, "midpoint": midpoint,
+            "score": source, "n_items": len(rows),
+            "n_answers": len(ticks), "n_ticked": int(ticks["checked"].sum()) if len(ticks) else 0,
+            "reason": PAIRWISE_REASON if pairwise else None}
+    return {"meta": meta, "items": rows}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# In a release
+
+
+CHECKLIST = TableSpec("checklist", "Per checklist item of the prompts (per campaign): how many raters answered it, "
+                      "how often they ticked it, and how well the tick tracks the rater's score.", (
+    Column("campaign", STRING, "Slug of the campaign."),
+    Column("prompt_id", STRING, "Public id of the prompt the item belongs to."),
+    Column("position", INT16, "Position of the item in the prompt's checklist, from 0."),
+    Column("text", STRING, "The yes/no question."),
+    Column("origin", STRING, "imported, or generated (by a judge)."),
+    Column("generated_by", STRING, "The judge configuration that wrote a generated item."),
+    Column("n_answered", INT32, "Raters who answered the item (ticked it or said no)."),
+    Column("n_ticked", INT32, "Raters who ticked it."),
+    Column("tick_rate", FLOAT, "n_ticked / n_answered."),
+    Column("n_scored", INT32, "Answers that come with the rater's overall score (likert campaigns)."),
+    Column("agreement_with_score", FLOAT, "Share of those answers where the item is ticked and the score is at or "
+                                          "above the scale's midpoint, or not ticked and below it."),
+    Column("point_biserial", FLOAT, "Pearson correlation of the tick (1/0) with the score; null when undefined."),
+))
+
+CHECKS = TableSpec("checks", "Raters' checklist answers: one row per rating × checklist item answered.", (
+    Column("item_id", STRING, "Public id of the rated item (the ratings or votes table's item_id)."),
+    Column("campaign", STRING, "Slug of the campaign."),
+    Column("prompt_id", STRING, "Public id of the prompt."),
+    Column("annotator", STRING, "The annotator's pseudonym in this release."),
+    Column("position", INT16, "Position of the checklist item in the prompt's checklist (checklist.position)."),
+    Column("checked", BOOL, "True when ticked, False when the rater answered no."),
+))
+
+
+def write_checklist_tables(ctx):
+    """The checklist and checks tables of a release whose raters answered checklist items (else nothing);
+    returns their WrittenFiles and specs."""
+    ticks = (RatingCheck.objects.filter(rating__item__campaign_id__in=ctx.campaign_ids)
+             .order_by("rating__item_id", "rating_id", "checklist_item__position")
+             .values_list("rating__item__public_id", "rating__item__campaign__slug", "checklist_item__prompt__public_id",
+                          "rating__annotator_id", "checklist_item__position", "checked"))
+    rows = [(str(item), slug, str(prompt), ctx.names[annotator], position, checked)
+            for item, slug, prompt, annotator, position, checked in ticks]
+    if not rows:
+        return [], []
+    summary = []
+    for campaign in ctx.campaigns:
+        summary += [(campaign.slug, row["prompt_id"], row["position"], row["text"], row["origin"], row["generated_by"],
+                     row["n_answered"], row["n_ticked"], row["tick_rate"], row["n_scored"],
+                     row["agreement_with_score"]["value"], row["point_biserial"]["value"])
+                    for row in checklist_report(campaign)["items"]]
+    files = []
+    for spec, table_rows in ((CHECKLIST, summary), (CHECKS, rows)):
+        with TableWriter(ctx.folder, spec) as writer:
+            writer.write(table_rows)
+        files += writer.files
+    return files, [CHECKLIST, CHECKS]

@@ -1,0 +1,268 @@
+"""The short way for the two hot calls (annotation.hot_paths): token clients on PostgreSQL get the same answers
+as the DRF views give, in one statement per call; everything out of the ordinary reaches the DRF views; and the
+slot tally kept by triggers agrees with a count of the slots."""
+
+import json
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Count, Q
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from annotation import api
+from annotation.models import (
+    Batch, Campaign, Draft, Item, ItemSlot, Rating, RatingScore, Rubric, SlotTally,
+)
+from annotation.services import workflow
+from annotation.workflow_selectors import item_for_rating
+
+from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, key, open_for_pull
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("the short way is taken on PostgreSQL only; run bin/test with PostgreSQL")
+
+
+def token_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def no_drf(monkeypatch):
+    """Fail the test if a call reaches the DRF views, so that passing means the short way answered."""
+    def refuse(self, request, **kwargs):
+        raise AssertionError(f"{type(self).__name__} was reached: the short way handed the call over")
+    monkeypatch.setattr(api.NextItemApi, "post", refuse)
+    monkeypatch.setattr(api.RatingApi, "post", refuse)
+
+
+@pytest.fixture
+def campaign(db):
+    return open_for_pull(campaign_with_items(slug="hot", items=6))
+
+
+@pytest.fixture
+def alice(campaign):
+    return annotators(1, campaign, prefix="alice")[0]
+
+
+def normalised(payload):
+    return json.loads(json.dumps(payload, default=str))
+
+
+class TestShortWay:
+    def test_next_item_is_what_the_rating_page_would_show(self, campaign, alice, no_drf):
+        client = token_client(alice.user)
+        claimed = client.post("/api/campaigns/hot/next/?lang=en")
+        item = Item.objects.get(public_id=claimed.json()["id"])
+        assert claimed.status_code == 200
+        assert claimed.json() == normalised(item_for_rating(item, alice, "en"))
+        assert claimed.json()["progress"] == {"done": 0, "total": 1} and claimed.json()["draft"] is None
+
+        Draft.objects.create(item=item, annotator=alice, scores={"fluency": 2}, comment="途中", flags=["broken"],
+                             seconds_spent=5)
+        held = client.post("/api/campaigns/hot/next/")
+        assert held.json() == normalised(item_for_rating(item, alice, "ja"))
+        assert held.json()["draft"]["scores"] == {"fluency": 2} and held.json()["axes"][0]["label"] == "関連性"
+
+    def test_the_held_item_comes_back_with_its_lease_renewed(self, campaign, alice, no_drf):
+        client = token_client(alice.user)
+        first = client.post("/api/campaigns/hot/next/").json()
+        ItemSlot.objects.filter(annotator=alice).update(lease_expires_at=timezone.now() + timedelta(minutes=1))
+        again = client.post("/api/campaigns/hot/next/").json()
+
+        assert again["id"] == first["id"] and again["progress"] == {"done": 0, "total": 1}
+        slot = ItemSlot.objects.get(annotator=alice)
+        assert slot.lease_expires_at > timezone.now() + timedelta(minutes=29)
+
+    def test_submit_stores_the_rating_fills_the_slot_and_drops_the_draft(self, campaign, alice, no_drf):
+        client = token_client(alice.user)
+        item = client.post("/api/campaigns/hot/next/").json()
+        Draft.objects.create(item=Item.objects.get(public_id=item["id"]), annotator=alice, scores={"detail": 1})
+        idempotency_key = key()
+        response = client.post(f"/api/items/{item['id']}/rating/", {
+            "scores": FULL_SCORES, "idempotency_key": str(idempotency_key), "comment": "良い", "flags": ["harmful"],
+            "seconds_spent": 42}, format="json")
+
+        assert response.status_code == 201
+        rating = Rating.objects.get(public_id=response.json()["id"])
+        assert response.json() == {"id": str(rating.public_id), "revision": 1, "created": True}
+        assert dict(rating.scores.values_list("axis__key", "score")) == FULL_SCORES
+        assert (rating.comment, rating.flags, rating.seconds_spent, rating.idempotency_key, rating.source) == (
+            "良い", ["harmful"], 42, idempotency_key, Rating.Source.WEB)
+        assert ItemSlot.objects.get(annotator=alice).rating == rating
+        assert ItemSlot.objects.get(annotator=alice).lease_expires_at is None
+        assert not Draft.objects.exists()
+        following = client.post("/api/campaigns/hot/next/").json()
+        assert following["id"] != item["id"] and following["progress"] == {"done": 1, "total": 2}
+
+
+class TestHandedOver:
+    """What the short way leaves to the DRF views: their answers, with nothing written by the short way."""
+
+    def test_a_repeated_submit_returns_the_stored_rating(self, campaign, alice):
+        client = token_client(alice.user)
+        item = client.post("/api/campaigns/hot/next/").json()
+        body = {"scores": FULL_SCORES, "idempotency_key": str(key())}
+        first = client.post(f"/api/items/{item['id']}/rating/", body, format="json")
+        again = client.post(f"/api/items/{item['id']}/rating/", body, format="json")
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json() == {"id": first.json()["id"], "revision": 1, "created": False}
+        assert Rating.objects.count() == 1 and RatingScore.objects.count() == 5
+
+    def test_a_new_key_on_a_rated_item_is_a_revision(self, campaign, alice):
+        client = token_client(alice.user)
+        item = client.post("/api/campaigns/hot/next/").json()
+        client.post(f"/api/items/{item['id']}/rating/", {"scores": FULL_SCORES, "idempotency_key": str(key())},
+                    format="json")
+        revised = client.post(f"/api/items/{item['id']}/rating/",
+                              {"scores": {**FULL_SCORES, "overall": 1}, "idempotency_key": str(key())}, format="json")
+        assert revised.status_code == 201 and revised.json()["revision"] == 2
+        assert Rating.objects.get().scores.get(axis__key="overall").score == 1
+
+    @pytest.mark.parametrize("change, message", [
+        ({"scores": {**FULL_SCORES, "overall": 9}}, "scores.overall: score 9 is outside the axis range 1..5"),
+        ({"scores": {"relevance": 4}}, "scores.fluency: every axis needs a score before submitting"),
+        ({"scores": {**FULL_SCORES, "style": 3}}, "scores.style: the rubric has no axis 'style'"),
+    ])
+    def test_bad_scores_get_the_services_400_and_nothing_is_written(self, campaign, alice, change, message):
+        client = token_client(alice.user)
+        item = client.post("/api/campaigns/hot/next/").json()
+        response = client.post(f"/api/items/{item['id']}/rating/", {"idempotency_key": str(key()), **change},
+                               format="json")
+        assert (response.status_code, response.json()) == (400, {"detail": message})
+        assert not Rating.objects.exists() and not RatingScore.objects.exists()
+        assert ItemSlot.objects.get(annotator=alice).rating is None
+
+    def test_a_wrong_token_is_refused_and_someone_elses_item_is_404(self, campaign, alice):
+        bob = annotators(1, campaign, prefix="bob")[0]
+        item = token_client(alice.user).post("/api/campaigns/hot/next/").json()
+        stranger = APIClient()
+        stranger.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+        refused = stranger.post("/api/campaigns/hot/next/", HTTP_ACCEPT_LANGUAGE="en")
+        assert refused.status_code == 403 and refused.json()["detail"] == "トークンが正しくありません。"
+        assert token_client(bob.user).post(f"/api/items/{item['id']}/rating/", {
+            "scores": FULL_SCORES, "idempotency_key": str(key())}, format="json").status_code == 404
+        outsider = annotators(1, prefix="olga")[0]
+        assert token_client(outsider.user).post("/api/campaigns/hot/next/").status_code == 404
+        assert not Rating.objects.exists()
+
+    def test_a_closed_batch_cannot_be_rated(self, campaign, alice):
+        client = token_client(alice.user)
+        item = client.post("/api/campaigns/hot/next/").json()
+        Batch.objects.filter(campaign=campaign).update(closed_at=timezone.now())
+        response = client.post(f"/api/items/{item['id']}/rating/", {"scores": FULL_SCORES,
+                                                                     "idempotency_key": str(key())}, format="json")
+        assert response.status_code == 400 and "closed" in response.json()["detail"]
+        assert client.post("/api/campaigns/hot/next/").status_code == 204
+
+    def test_a_session_request_goes_through_drf_with_its_csrf_check(self, campaign, alice):
+        browser = APIClient(enforce_csrf_checks=True)
+        browser.force_login(alice.user)
+        response = browser.post("/api/campaigns/hot/next/")
+        assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+        assert not ItemSlot.objects.filter(annotator=alice).exists()
+
+    def test_a_campaign_not_open_gives_no_content(self, db):
+        draft = campaign_with_items(slug="not-open", items=2)
+        bob = annotators(1, draft, prefix="bob")[0]
+        assert token_client(bob.user).post("/api/campaigns/not-open/next/").status_code == 204
+
+    def test_a_pairwise_campaign_is_served_by_the_service(self, db, no_drf):
+        pairwise = Rubric.objects.create(key="ab", name="A/B", kind=Rubric.Kind.PAIRWISE, verdicts=["A", "B", "tie"])
+        campaign = Campaign.objects.create(slug="ab", name="ab", rubric=pairwise)
+        bob = annotators(1, campaign, prefix="bob")[0]
+        with pytest.raises(AssertionError, match="NextItemApi was reached"):
+            token_client(bob.user).post("/api/campaigns/ab/next/")
+
+
+def tally_matches_counts():
+    counted = {
+        (row["annotator"], row["campaign"]): (row["slots"], row["rated"])
+        for row in ItemSlot.objects.filter(annotator__isnull=False).values("annotator", "campaign").annotate(
+            slots=Count("id"), rated=Count("id", filter=Q(rating__isnull=False)))
+    }
+    tallied = {(t.annotator_id, t.campaign_id): (t.slots, t.rated) for t in SlotTally.objects.filter(slots__gt=0)}
+    assert tallied == counted
+    assert not SlotTally.objects.filter(slots=0, rated__gt=0).exists()
+
+
+class TestSlotTally:
+    def test_follows_claims_submits_skips_assignments_reassignments_and_deletions(self, db):
+        pulled = open_for_pull(campaign_with_items(slug="pulled", items=8))
+        ann, bea, cid = annotators(3, pulled, prefix="t")
+        for annotator in (ann, bea, ann):
+            item = workflow.item_next(annotator=annotator, campaign=pulled)
+            workflow.rating_submit(annotator=annotator, item=item, scores=FULL_SCORES, idempotency_key=key())
+        held = workflow.item_next(annotator=cid, campaign=pulled)
+        workflow.item_skip(annotator=cid, item=held, reason="cannot_judge")
+        tally_matches_counts()
+        # An expired lease claimed by someone else moves the slot between tallies.
+        workflow.item_next(annotator=bea, campaign=pulled)
+        ItemSlot.objects.filter(annotator=bea, rating__isnull=True).update(
+            lease_expires_at=timezone.now() - timedelta(minutes=1))
+        assert workflow.item_next(annotator=cid, campaign=pulled) is not None
+        tally_matches_counts()
+
+        batched = campaign_with_items(slug="batched", items=6)
+        dan, eve, fay = annotators(3, batched, prefix="b")
+        workflow.campaign_cut_batches(campaign=batched, size=3, seed=1)
+        workflow.campaign_assign_batches(campaign=batched, annotators=[dan, eve])
+        workflow.campaign_open(campaign=batched, mode=Campaign.Mode.BATCHES)
+        item = workflow.item_next(annotator=dan, campaign=batched)
+        workflow.rating_submit(annotator=dan, item=item, scores=FULL_SCORES, idempotency_key=key())
+        workflow.assignment_reassign(assignment=eve.assignments.first(), annotator=fay)
+        tally_matches_counts()
+        assert SlotTally.objects.get(annotator=dan, campaign=batched).rated == 1
+
+        pulled.delete()
+        tally_matches_counts()
+        assert not SlotTally.objects.filter(campaign_id=pulled.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_token_clients_rate_a_campaign_through_the_short_way_and_k_holds(no_drf):
+    campaign = open_for_pull(campaign_with_items(slug="race", items=40, models=4))
+    people = annotators(20, campaign, prefix="racer")
+    clients = {annotator.pk: token_client(annotator.user) for annotator in people}
+    errors, start = [], threading.Barrier(len(people))
+
+    def work(annotator):
+        client = clients[annotator.pk]
+        try:
+            start.wait()
+            while (response := client.post("/api/campaigns/race/next/")).status_code == 200:
+                body = {"scores": FULL_SCORES, "idempotency_key": str(uuid.uuid4())}
+                stored = client.post(f"/api/items/{response.json()['id']}/rating/", body, format="json")
+                assert stored.status_code == 201, stored.content
+            assert response.status_code == 204, response.content
+        except Exception as error:  # noqa: BLE001 - re-raised in the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(annotator,)) for annotator in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors[0]
+    per_item = ratings_per_item(campaign)
+    assert set(per_item.values()) == {2} and len(per_item) == 40
+    assert Rating.objects.values("item", "annotator").distinct().count() == 80
+    tally_matches_counts()
+
+
+def ratings_per_item(campaign):
+    return dict(Item.objects.filter(campaign=campaign).annotate(n=Count("ratings")).values_list("id", "n"))
