@@ -1,5 +1,5 @@
-"""A pairwise judge's position and length bias, and its verdicts on a pair judged in both orders combined
-into one. Pure pandas, no Django.
+"""A pairwise judge's position and length bias, and what its pairs judged differently in the two orders
+count as. Pure pandas, no Django.
 
 Input: a judge's verdicts as a DataFrame, one row per verdict, with the columns
 
@@ -22,9 +22,16 @@ Figures (`position_bias`), each a Share (count of n, and the rate, None with a r
 - longer_wins: among decisive verdicts on items whose two responses differ in length, those where the
   longer response won; 0.5 is no length bias.
 
-`combine_orders` turns the verdicts into one verdict per pair: a consistent pair gives its verdict; an
-inconsistent one counts as a tie (`inconsistent="tie"`, FastChat's convention) or is left out ("drop").
-Verdicts without their swapped partner (one order judged, or the order unknown) are kept as they are.
+`combine_orders` settles the inconsistent pairs before a judge's verdicts on an item are counted (the item's
+vote is then the most common of them, a tie when there is no single one: annotation.ranking.item_verdicts):
+
+- "tie" (default, FastChat's convention): both verdicts of an inconsistent pair are kept, and offset each
+  other in that count: an item judged once in each order with two different verdicts is a tie (with several
+  samples, each inconsistent pair adds one verdict to each side and so moves the count to neither);
+- "drop": both verdicts of an inconsistent pair are left out; an item left without verdicts has no vote.
+
+Consistent pairs, and verdicts without their swapped partner (one order judged, or the order unknown), are
+kept as they are.
 """
 
 import dataclasses
@@ -63,7 +70,8 @@ class PositionBias:
 
 @dataclass(frozen=True)
 class CombinedVerdicts:
-    """One verdict per pair (and per verdict without a partner): columns item, sample, verdict.
+    """The verdicts to count, after the inconsistency setting: the input's columns item, sample, order and
+    verdict, less the inconsistent pairs' rows when they are dropped.
 
     `n_pairs` pairs were judged in both orders, `n_inconsistent` of them inconsistently; `n_dropped` of those
     were left out (inconsistent="drop")."""
@@ -112,24 +120,19 @@ def swapped_pairs(verdicts: pd.DataFrame) -> pd.DataFrame:
 
 
 def combine_orders(verdicts: pd.DataFrame, inconsistent: str = DEFAULT_INCONSISTENT) -> CombinedVerdicts:
-    """One verdict per pair, with inconsistent pairs as ties or left out (module docstring)."""
+    """The verdicts to count, with the inconsistent pairs kept to offset each other or left out (module
+    docstring)."""
     if inconsistent not in INCONSISTENT_OPTIONS:
         raise ValueError(f"inconsistent must be one of {', '.join(INCONSISTENT_OPTIONS)}, not {inconsistent!r}")
     _check_columns(verdicts, VERDICT_COLUMNS)
     pairs = swapped_pairs(verdicts)
-    agree = pairs["AB"] == pairs["BA"]
-    combined = pd.DataFrame({"item": pairs.index.get_level_values("item"),
-                             "sample": pairs.index.get_level_values("sample"),
-                             "verdict": np.where(agree, pairs["AB"], "tie")})
+    disagree = pairs.index[(pairs["AB"] != pairs["BA"]).to_numpy()]
+    table = verdicts[list(VERDICT_COLUMNS)]
     if inconsistent == "drop":
-        combined = combined[agree.to_numpy()]
-    paired = pd.MultiIndex.from_frame(verdicts[["item", "sample"]]).isin(pairs.index) & verdicts["order"].isin(
-        ("AB", "BA")).to_numpy()
-    alone = verdicts.loc[~paired, ["item", "sample", "verdict"]]
-    table = pd.concat([combined, alone], ignore_index=True)
-    n_inconsistent = int((~agree).sum())
-    return CombinedVerdicts(table=table, inconsistent=inconsistent, n_pairs=len(pairs), n_inconsistent=n_inconsistent,
-                            n_dropped=n_inconsistent if inconsistent == "drop" else 0)
+        in_pair = verdicts["order"].isin(("AB", "BA")).to_numpy()
+        table = table[~(pd.MultiIndex.from_frame(verdicts[["item", "sample"]]).isin(disagree) & in_pair)]
+    return CombinedVerdicts(table=table.reset_index(drop=True), inconsistent=inconsistent, n_pairs=len(pairs),
+                            n_inconsistent=len(disagree), n_dropped=len(disagree) if inconsistent == "drop" else 0)
 
 
 def share(count: int, n: int, reason: str) -> Share:

@@ -4,11 +4,11 @@ pairwise part of ``meta_eval``.
 
 Which judge verdicts count: those with a verdict of the judge's latest job with verdicts in the campaign, or
 its imported ones (judging.meta_eval_selectors.judge_verdicts); failures have none and are only counted.
-A pair judged in both orders (one item and sample) makes one verdict: its verdict when the two orders agree;
-when they disagree, a tie or nothing, as the judge config's ``inconsistent`` setting (or the caller) says
-(judging.position_bias.combine_orders). A judge that judged an item more than once (several samples) gives
-it one vote: the most common of those verdicts, a tie when there is no single one
-(annotation.ranking.item_verdicts).
+A judge that judged an item more than once (in both orders, several samples) gives it one vote: the most
+common of those verdicts, a tie when there is no single one (annotation.ranking.item_verdicts). A pair
+judged differently in the two orders (one item and sample) counts as a tie, its two verdicts offsetting
+each other, or is left out, as the judge config's ``inconsistent`` setting (or the caller) says
+(judging.position_bias.combine_orders).
 """
 
 import pandas as pd
@@ -52,13 +52,24 @@ def _characters(turns):
 
 
 def judge_item_votes(table, inconsistent=position_bias.DEFAULT_INCONSISTENT):
-    """One vote per item from a judge's verdicts table: item, model_a, model_b, verdict; with the pairs judged
-    in both orders combined first (inconsistent ones a tie, or left out)."""
-    combined = position_bias.combine_orders(table, inconsistent)
+    """One vote per item from a judge's verdicts table (item, order, model_a, model_b, verdict, and sample):
+    item, model_a, model_b, verdict; the pairs judged in both orders combined first (inconsistent ones a
+    tie, or left out)."""
+    return votes_of(table, combined_verdicts(table, inconsistent))
+
+
+def combined_verdicts(table, inconsistent=position_bias.DEFAULT_INCONSISTENT):
+    """judging.position_bias.combine_orders of a judge's verdicts table. A table without a sample column is
+    taken to list each item's verdicts of one order in sample order."""
+    if "sample" not in table.columns:
+        table = table.assign(sample=table.groupby(["item", "order"]).cumcount())
+    return position_bias.combine_orders(table, inconsistent)
+
+
+def votes_of(table, combined):
     verdict, _ = ranking.item_verdicts(combined.table)
     models = table.drop_duplicates("item").set_index("item")[["model_a", "model_b"]]
-    votes = models.join(verdict.rename("verdict"), how="inner").rename_axis("item").reset_index()
-    return votes, combined
+    return models.join(verdict.rename("verdict"), how="inner").rename_axis("item").reset_index()
 
 
 def judge_pairwise_inputs(campaign, judge, inconsistent=None):
@@ -70,9 +81,8 @@ def judge_pairwise_inputs(campaign, judge, inconsistent=None):
         failed = sum(n for status, n in counts.items() if status not in Verdict.SCORED)
         detail = f" ({failed} verdicts failed)" if failed else ""
         raise HyokaError(f"judge {judge.name} has no pairwise verdicts in campaign {campaign.slug}{detail}")
-    setting = inconsistent or judge.inconsistent
-    votes, combined = judge_item_votes(table, setting)
-    return table, counts, job, votes, combined
+    combined = combined_verdicts(table, inconsistent or judge.inconsistent)
+    return table, counts, job, votes_of(table, combined), combined
 
 
 def judge_meta(judge, job, table, votes, counts, combined):

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from judging.position_bias import combine_orders, position_bias
+from judging.ranking_selectors import judge_item_votes
 
 VERDICTS = ("A", "B", "tie", "both", "neither")
 
@@ -70,34 +71,40 @@ def test_no_pairs_or_decisive_verdicts_give_no_rate_but_a_reason():
 
 
 def reference_combined(rows, inconsistent):
-    by_pair = defaultdict(dict)
-    alone = []
+    orders = defaultdict(dict)
     for row in rows:
-        by_pair[(row["item"], row["sample"])].setdefault(row["order"], []).append(row["verdict"])
-    result = []
-    for (item, sample), orders in by_pair.items():
-        if "AB" in orders and "BA" in orders:
-            ab, ba = orders["AB"][0], orders["BA"][0]
-            if ab == ba:
-                result.append((item, sample, ab))
-            elif inconsistent == "tie":
-                result.append((item, sample, "tie"))
-            for order in set(orders) - {"AB", "BA"}:
-                alone += [(item, sample, verdict) for verdict in orders[order]]
-        else:
-            alone += [(item, sample, verdict) for verdict_list in orders.values() for verdict in verdict_list]
-    return Counter(result + alone)
+        if row["order"]:
+            orders[(row["item"], row["sample"])][row["order"]] = row["verdict"]
+    inconsistent_pairs = {key for key, pair in orders.items() if len(pair) == 2 and pair["AB"] != pair["BA"]}
+    kept = [row for row in rows if inconsistent == "tie" or not row["order"]
+            or (row["item"], row["sample"]) not in inconsistent_pairs]
+    return Counter((row["item"], row["sample"], row["order"], row["verdict"]) for row in kept), inconsistent_pairs
 
 
 @pytest.mark.parametrize("inconsistent", ["tie", "drop"])
-def test_both_orders_make_one_verdict_inconsistent_ones_a_tie_or_nothing(inconsistent):
+def test_inconsistent_pairs_are_kept_or_left_out(inconsistent):
     table = random_verdicts(7)
     combined = combine_orders(table, inconsistent)
-    got = Counter(combined.table[["item", "sample", "verdict"]].itertuples(index=False, name=None))
-    assert got == reference_combined(table.to_dict("records"), inconsistent)
+    got = Counter(combined.table[["item", "sample", "order", "verdict"]].itertuples(index=False, name=None))
+    expected, inconsistent_pairs = reference_combined(table.to_dict("records"), inconsistent)
+    assert got == expected and len(inconsistent_pairs) > 5
     pairs = reference_bias(table.to_dict("records"))["consistency"]
-    assert (combined.n_pairs, combined.n_inconsistent) == (pairs[0], pairs[0] - pairs[1])
-    assert combined.n_dropped == (combined.n_inconsistent if inconsistent == "drop" else 0)
+    assert (combined.n_pairs, combined.n_inconsistent) == (pairs[0], len(inconsistent_pairs))
+    assert combined.n_dropped == (len(inconsistent_pairs) if inconsistent == "drop" else 0)
+
+
+@pytest.mark.parametrize("inconsistent, votes", [
+    # i1: one pair, the orders disagree; i2: two samples, one consistent (A) and one not; i3: consistent B
+    ("tie", {"i1": "tie", "i2": "A", "i3": "B"}),
+    ("drop", {"i2": "A", "i3": "B"}),
+])
+def test_an_items_vote_counts_inconsistent_pairs_as_ties_or_leaves_them_out(inconsistent, votes):
+    rows = [("i1", 0, "AB", "A"), ("i1", 0, "BA", "B"),
+            ("i2", 0, "AB", "A"), ("i2", 0, "BA", "A"), ("i2", 1, "AB", "A"), ("i2", 1, "BA", "B"),
+            ("i3", 0, "AB", "B"), ("i3", 0, "BA", "B")]
+    table = pd.DataFrame(rows, columns=["item", "sample", "order", "verdict"]).assign(model_a="m1", model_b="m2")
+    item_votes = judge_item_votes(table, inconsistent)
+    assert dict(zip(item_votes["item"], item_votes["verdict"])) == votes
 
 
 def test_two_verdicts_for_one_order_and_sample_are_an_error():

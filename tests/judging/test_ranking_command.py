@@ -79,9 +79,9 @@ def test_a_judge_side_by_side_with_agreement(voted_campaign, judge_verdicts):
     context = {m["model"]: m for m in report["judge"]["models"]}[CONTEXT]
     assert (context["wins"], context["ties"], context["losses"]) == (4, 2, 0)  # splits under swap are ties
     agreement = report["agreement"]
-    # the pairs judged differently in the two orders (q5, q6) are ties before the items' votes are counted
+    # the pairs judged differently in the two orders (q5, q6) split their items' verdicts: ties
     assert (meta["inconsistent"], meta["n_pairs_both_orders"], meta["n_inconsistent_pairs"]) == ("tie", 6, 2)
-    assert (agreement["n_items"], agreement["n_human_votes"], agreement["judge_split_items"]) == (6, 12, 0)
+    assert (agreement["n_items"], agreement["n_human_votes"], agreement["judge_split_items"]) == (6, 12, 2)
     # (CONTEXT, BASE) in item terms: v1 says A on q1-q5 and B on q6, v2 A on q1-q4 and tie on q5-q6; the judge
     # A on q1-q4 and tie on q5-q6: all 8 votes on q1-q4 agree, and v2's ties on q5-q6
     assert agreement["with_each_vote"]["n"] == 12
