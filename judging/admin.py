@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from annotation.admin import ReadOnlyAdminMixin
 from judging.forms import JudgeConfigAdminForm
-from judging.models import JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictScore
+from judging.models import (
+    JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictCheck, VerdictScore,
+)
 
 
 @admin.register(JudgeConfig)
@@ -34,6 +36,17 @@ class VerdictScoreInline(ReadOnlyAdminMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("axis").order_by("axis__position")
 
+class VerdictCheckInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = VerdictCheck
+    extra = 0
+    fields = ["checklist_item", "side", "checked"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("checklist_item").order_by("checklist_item__position",
+                                                                                        "side")
+
+
 @admin.register(Verdict)
 class VerdictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "judge", "campaign", "language_model", "sample", "parse_status", "created_at"]
@@ -41,7 +54,7 @@ class VerdictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["judge", "item__campaign", "item__response__model"]
     search_fields = ["judge__name", "=item__public_id", "item__response__prompt__external_id", "rationale"]
     raw_id_fields = ["item"]
-    inlines = [VerdictScoreInline]
+    inlines = [VerdictScoreInline, VerdictCheckInline]
 
     @admin.display(description=_("campaign"), ordering="item__campaign__name")
     def campaign(self, verdict):
@@ -60,6 +73,15 @@ class VerdictScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["verdict__judge__name", "=verdict__item__public_id"]
     raw_id_fields = ["verdict"]
 
+@admin.register(VerdictCheck)
+class VerdictCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["verdict", "checklist_item", "side", "checked"]
+    list_filter = ["checked", "side"]
+    list_select_related = ["verdict__judge", "verdict__item", "checklist_item"]
+    search_fields = ["verdict__judge__name", "=verdict__item__public_id", "checklist_item__text"]
+    raw_id_fields = ["verdict", "checklist_item"]
+
+
 @admin.register(JudgeJob)
 class JudgeJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Jobs change state through their pages and commands (start, pause, resume, cancel), not here."""
@@ -72,7 +94,7 @@ class JudgeJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(JudgeUnit)
 class JudgeUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["job", "item", "sample", "status", "lease_expires_at"]
+    list_display = ["job", "item", "order", "sample", "status", "lease_expires_at"]
     list_filter = ["status"]
     list_select_related = ["job__campaign", "job__config", "item"]
     search_fields = ["=job__public_id", "=item__public_id"]
@@ -81,7 +103,7 @@ class JudgeUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(JudgeCall)
 class JudgeCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["job", "item", "sample", "attempt", "outcome", "http_status", "cached", "tokens_in",
+    list_display = ["job", "item", "order", "sample", "attempt", "outcome", "http_status", "cached", "tokens_in",
                     "tokens_out", "latency_ms", "cost", "created_at"]
     list_filter = ["outcome", "cached"]
     list_select_related = ["job__campaign", "job__config", "item"]

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from annotation import access
 from judging import selectors, services
-from judging.models import JudgeConfig
+from judging.models import InconsistentPairs, JudgeConfig
 from judging.prompts import TEMPLATES
 
 
@@ -31,7 +31,7 @@ class ConfigOutputSerializer(serializers.ModelSerializer):
             "name", "description", "rubric", "base_url", "model", "api_key_env", "template", "template_version",
             "output_format", "temperature", "seed", "max_tokens", "samples", "price_input_per_million",
             "price_output_per_million", "budget", "concurrency", "requests_per_minute", "timeout_seconds",
-            "max_attempts", "max_parse_retries", "created_at", "updated_at",
+            "max_attempts", "max_parse_retries", "inconsistent", "created_at", "updated_at",
         ]
 
 
@@ -55,6 +55,7 @@ class ConfigInputSerializer(serializers.Serializer):
     timeout_seconds = serializers.IntegerField(required=False, min_value=1)
     max_attempts = serializers.IntegerField(required=False, min_value=1)
     max_parse_retries = serializers.IntegerField(required=False, min_value=0)
+    inconsistent = serializers.ChoiceField(choices=InconsistentPairs.choices, required=False)
 
     def service_arguments(self):
         data = dict(self.validated_data)
@@ -119,8 +120,16 @@ class JobSerializer(serializers.Serializer):
         help_text="done, failed, total, pending, percent; failures by verdict status; call_errors and error_rates "
                   "by kind; calls, cached, tokens_in, tokens_out, cost, latency_ms_avg, projected_cost; estimate.")
 
+    position_bias = serializers.SerializerMethodField(
+        help_text="Pairwise jobs (null for likert ones): consistency (pairs judged alike in both orders), "
+                  "first_position_wins and longer_wins (among decisive verdicts), each n, count and rate.")
+
     def get_progress(self, job) -> dict:
         return selectors.job_progress(job).as_json()
+
+    def get_position_bias(self, job) -> dict | None:
+        bias = selectors.job_position_bias(job)
+        return None if bias is None else bias.as_dict()
 
 
 class EstimateSerializer(serializers.Serializer):

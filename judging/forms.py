@@ -20,8 +20,10 @@ def https_by_default(field, **kwargs):
 
 class JudgeConfigForm(forms.ModelForm):
     rubric_key = forms.ModelChoiceField(
-        label=_("Rubric"), queryset=Rubric.objects.filter(kind=Rubric.Kind.LIKERT).order_by("key"),
-        to_field_name="key", help_text=_("The judge scores the axes of this rubric; jobs run on its campaigns."),
+        label=_("Rubric"), queryset=Rubric.objects.order_by("key"),
+        to_field_name="key",
+        help_text=_("The judge scores the axes of this rubric, or compares pairs with its verdicts; jobs run on "
+                    "its campaigns."),
     )
     template = forms.ChoiceField(
         label=_("Prompt template"), choices=TEMPLATE_CHOICES,
@@ -41,6 +43,7 @@ class JudgeConfigForm(forms.ModelForm):
             self.initial["rubric_key"] = instance.rubric.key if instance.rubric_id else None
             self.initial["template"] = instance.template
         self.fields["api_key_env"].required = False
+        self.fields["inconsistent"].required = False  # only pairwise judges use it; absent keeps the default
 
     def clean_name(self):
         name = self.cleaned_data["name"]
@@ -52,6 +55,8 @@ class JudgeConfigForm(forms.ModelForm):
         """The keyword arguments of judging.services.judge_config_save."""
         data = self.cleaned_data
         fields = {name: data[name] for name in SETTABLE_FIELDS if name in data}
+        if not fields.get("inconsistent"):
+            fields.pop("inconsistent", None)
         return {"name": data["name"], "rubric_key": data["rubric_key"].key, "template": data["template"], **fields}
 
     def _post_clean(self):

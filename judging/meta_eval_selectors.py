@@ -17,6 +17,7 @@ from annotation.agreement_selectors import (
     campaign_item_models, campaign_ratings, check_likert, integer_columns, labels_of, rubric_axis_keys,
 )
 from annotation.errors import HyokaError
+from annotation.models import Rubric
 from judging import meta_eval
 from judging.models import JudgeConfig, Verdict, VerdictScore
 
@@ -93,12 +94,20 @@ def report_inputs(campaign, judge, *, ratings=None, item_models=None):
 
 
 def campaign_meta_eval(campaign, judge, *, level=agreement.DEFAULT_LEVEL, replicates=agreement.DEFAULT_REPLICATES,
-                       seed=agreement.DEFAULT_SEED, inputs=None):
+                       seed=agreement.DEFAULT_SEED, inputs=None, inconsistent=None):
     """The human–judge report of `judge` (a JudgeConfig) on the campaign as one JSON-ready dict keyed by
     axis key (every axis of the rubric, in rubric order; an axis the humans did not score is
     {"axis": key, "reason": why}), plus "meta": the run's parameters and counts, and "reason" (why
     nothing could be computed, or None). Axes whose key starts with "safety" also get the useful-response
-    and violation rates. Pass `inputs` (report_inputs) when already read."""
+    and violation rates. Pass `inputs` (report_inputs) when already read.
+
+    A pairwise campaign gets judging.ranking_selectors.campaign_pairwise_meta_eval instead (verdict agreement
+    and position bias; `inconsistent` overrides the judge's setting for pairs judged differently in the two
+    orders; level, replicates and seed do not apply)."""
+    if campaign.rubric.kind == Rubric.Kind.PAIRWISE:
+        from judging.ranking_selectors import campaign_pairwise_meta_eval  # that module imports this one
+
+        return campaign_pairwise_meta_eval(campaign, judge, inconsistent=inconsistent)
     check_likert(campaign)
     inputs = inputs or report_inputs(campaign, judge)
     keys = rubric_axis_keys(campaign)

@@ -7,7 +7,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Campaign, Item, PairOrder, PairwiseVerdict, Rubric, RubricAxis, UnicodeJSONEncoder
+from annotation.models import (
+    Campaign, ChecklistItem, Item, PairOrder, PairwiseVerdict, Rubric, RubricAxis, UnicodeJSONEncoder,
+)
+
+
+class InconsistentPairs(models.TextChoices):
+    """What a pair counts as when a judge's verdicts in the two orders disagree (position bias)."""
+
+    TIE = "tie", _("Count as a tie")
+    DROP = "drop", _("Leave out")
 
 
 class JudgeConfig(models.Model):
@@ -79,6 +88,11 @@ class JudgeConfig(models.Model):
     max_parse_retries = models.PositiveSmallIntegerField(
         _("re-asks after unparseable output"), default=2, validators=[MaxValueValidator(10)]
     )
+    inconsistent = models.CharField(
+        _("inconsistent pairs"), max_length=10, choices=InconsistentPairs.choices, default=InconsistentPairs.TIE,
+        help_text=_("Pairwise: what a pair judged differently in the two orders counts as in rankings and "
+                    "meta-evaluation."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -129,7 +143,7 @@ class JudgeJob(models.Model):
     config = models.ForeignKey(JudgeConfig, on_delete=models.PROTECT, related_name="jobs")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     spec = models.JSONField(_("request parameters"), encoder=UnicodeJSONEncoder)
-    total = models.PositiveIntegerField(_("units"), default=0, help_text=_("Items × samples."))
+    total = models.PositiveIntegerField(_("units"), default=0, help_text=_("Items × samples (× 2 orders for pairs)."))
     budget = models.DecimalField(_("budget (USD)"), max_digits=12, decimal_places=4, null=True, blank=True)
     estimate = models.JSONField(_("estimate"), default=dict, blank=True, encoder=UnicodeJSONEncoder)
     message = models.TextField(_("message"), blank=True, help_text=_("Why the job paused or failed, and what to do."))
@@ -170,7 +184,8 @@ class JudgeJob(models.Model):
 
 
 class JudgeUnit(models.Model):
-    """One (item, sample) of a job: what a worker claims, with a lease, and marks done with its verdict.
+    """One (item, order, sample) of a job, the order empty for likert items: what a worker claims, with a
+    lease, and marks done with its verdict.
 
     A worker that dies stops renewing its leases; once they expire, another worker
     claims the units again. Done units are never claimed, so a verdict already
@@ -183,6 +198,10 @@ class JudgeUnit(models.Model):
 
     job = models.ForeignKey(JudgeJob, on_delete=models.CASCADE, related_name="units")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    order = models.CharField(
+        max_length=2, choices=PairOrder.choices, blank=True,
+        help_text=_("Pairwise items: the order the two responses are shown in; empty for likert items."),
+    )
     sample = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     lease_token = models.UUIDField(null=True, blank=True)
@@ -190,7 +209,8 @@ class JudgeUnit(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["job", "item", "sample"], name="judgeunit_unique_job_item_sample"),
+            models.UniqueConstraint(fields=["job", "item", "order", "sample"],
+                                    name="judgeunit_unique_job_item_order_sample"),
         ]
         indexes = [
             # Serves the claim: a job's pending units in order, skipping those under a live lease.
@@ -200,7 +220,7 @@ class JudgeUnit(models.Model):
         ]
 
     def __str__(self):
-        return f"unit {self.item_id}#{self.sample} of job {self.job_id}"
+        return f"unit {self.item_id}{self.order}#{self.sample} of job {self.job_id}"
 
 
 class Verdict(models.Model):
@@ -288,6 +308,34 @@ class VerdictScore(models.Model):
         return f"{self.axis.key}={self.score}"
 
 
+class VerdictCheck(models.Model):
+    """A judge's answer to one checklist item of the judged prompt: yes or no. For a pair, one per response,
+    ``side`` saying which in the item's terms (A is ``item.response``); empty for a likert item.
+
+    Only parsed verdicts have checks: a reply whose checklist answers are missing or malformed is a parse
+    failure as a whole. A checklist item a judge answered is never deleted (PROTECT).
+    """
+
+    class Side(models.TextChoices):
+        A = "A", _("Response A")
+        B = "B", _("Response B")
+
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="checks")
+    checklist_item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="verdict_checks")
+    side = models.CharField(_("response"), max_length=1, choices=Side.choices, blank=True)
+    checked = models.BooleanField(_("yes"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["verdict", "checklist_item", "side"],
+                                    name="verdictcheck_unique_verdict_item_side"),
+            models.CheckConstraint(condition=Q(side__in=["", "A", "B"]), name="verdictcheck_side_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.verdict_id}{self.side} {'✓' if self.checked else '✗'} {self.checklist_item_id}"
+
+
 class JudgeCall(models.Model):
     """One call to a judge's endpoint (or one answer taken from the cache), with what it cost.
 
@@ -313,6 +361,7 @@ class JudgeCall(models.Model):
 
     job = models.ForeignKey(JudgeJob, on_delete=models.CASCADE, related_name="calls")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    order = models.CharField(max_length=2, choices=PairOrder.choices, blank=True)
     sample = models.PositiveSmallIntegerField(default=0)
     attempt = models.PositiveSmallIntegerField(default=1, help_text=_("1 for the first call of the unit."))
     cached = models.BooleanField(default=False)

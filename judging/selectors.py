@@ -9,7 +9,10 @@ from django.db.models import Avg, Count, Q, Sum
 from django.http import Http404
 
 from annotation.access import is_lead, is_lead_of, led_campaigns
+from annotation.models import Rubric
 from judging.models import JudgeCall, JudgeConfig, JudgeJob, Verdict, VerdictScore
+from judging.position_bias import position_bias
+from judging.ranking_selectors import judge_pair_verdicts
 
 FAILURE_OUTCOMES = [outcome for outcome in JudgeCall.Outcome if outcome != JudgeCall.Outcome.OK]
 
@@ -112,6 +115,14 @@ def configs_for_lead(user):
     if not is_lead(user):
         return JudgeConfig.objects.none()
     return JudgeConfig.objects.select_related("rubric").filter(is_external=False)
+
+
+def job_position_bias(job):
+    """The position bias of a pairwise job's verdicts so far (judging.position_bias.PositionBias); None for a
+    likert job."""
+    if job.campaign.rubric.kind != Rubric.Kind.PAIRWISE:
+        return None
+    return position_bias(judge_pair_verdicts(Verdict.objects.filter(job=job)))
 
 
 def job_item_medians(job):

@@ -9,7 +9,7 @@ from django.db import transaction
 from annotation.errors import HyokaError
 from annotation.models import Rubric
 from judging.models import JudgeConfig
-from judging.prompts import DEFAULT_TEMPLATE_FOR_RUBRIC, TEMPLATES, axes_from_rubric, template_for
+from judging.prompts import DEFAULT_TEMPLATE_FOR_KIND, DEFAULT_TEMPLATE_FOR_RUBRIC, TEMPLATES, scale_of, template_for
 
 DEFAULT_RUBRIC = "quality-5x5"
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -18,7 +18,7 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SETTABLE_FIELDS = (
     "description", "base_url", "model", "api_key_env", "output_format", "temperature", "seed", "max_tokens",
     "samples", "price_input_per_million", "price_output_per_million", "budget", "concurrency",
-    "requests_per_minute", "timeout_seconds", "max_attempts", "max_parse_retries",
+    "requests_per_minute", "timeout_seconds", "max_attempts", "max_parse_retries", "inconsistent",
 )
 
 
@@ -27,7 +27,8 @@ def judge_config_save(*, name, rubric_key=None, template=None, **fields):
     """Create the config NAME, or update the fields given. Returns (config, created).
 
     The template defaults to the one made for the rubric (safety for safety-5,
-    mt-bench for mt-bench-10, quality otherwise) and is pinned to its current version.
+    mt-bench for mt-bench-10, pairwise for pairwise rubrics, quality otherwise) and is
+    pinned to its current version.
     """
     unknown = set(fields) - set(SETTABLE_FIELDS)
     if unknown:
@@ -56,8 +57,6 @@ def judge_config_validate(config, template=None):
         return
     if config.rubric_id is None:
         raise HyokaError("a judge config needs a rubric, e.g. quality-5x5.")
-    if config.rubric.kind != Rubric.Kind.LIKERT:
-        raise HyokaError(f"rubric {config.rubric.key} is {config.rubric.kind}; judge configs score likert rubrics.")
     _set_template(config, template)
     _check(config)
 
@@ -68,17 +67,24 @@ def _rubric(rubric_key, config):
     rubric = Rubric.objects.filter(key=rubric_key).first()
     if rubric is None:
         raise HyokaError(f"rubric {rubric_key} does not exist; import it first (manage.py import_rubric FILE).")
-    if rubric.kind != Rubric.Kind.LIKERT:
-        raise HyokaError(f"rubric {rubric_key} is {rubric.kind}; judge configs score likert rubrics.")
     return rubric
 
 
 def _set_template(config, key):
-    key = key or config.template or DEFAULT_TEMPLATE_FOR_RUBRIC.get(config.rubric.key, "quality")
+    """Set the template ``key`` (else keep the config's own if it fits the rubric's kind, else the rubric's)."""
+    rubric = config.rubric
+    current = template_for(config.template)
+    if not key and current is not None and current.kind == rubric.kind:
+        key = config.template
+    key = key or DEFAULT_TEMPLATE_FOR_RUBRIC.get(rubric.key) or DEFAULT_TEMPLATE_FOR_KIND[rubric.kind]
     template = template_for(key)
     if template is None:
         raise HyokaError(f"template {key} does not exist; choose one of {', '.join(TEMPLATES)}.")
-    problem = template.check(axes_from_rubric(config.rubric.axes.order_by("position")))
+    if template.kind != rubric.kind:
+        fitting = ", ".join(name for name, other in TEMPLATES.items() if other.kind == rubric.kind)
+        raise HyokaError(f"template {key} is for {template.kind} rubrics, but rubric {rubric.key} is {rubric.kind}; "
+                         f"choose {fitting}.")
+    problem = template.check(scale_of(rubric))
     if problem:
         raise HyokaError(f"template {key} cannot judge with rubric {config.rubric.key}: {problem}.")
     config.template, config.template_version = key, template.version

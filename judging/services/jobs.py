@@ -7,8 +7,9 @@ must match one row (so a worker finishing and a lead cancelling cannot both win)
       │                 │ ──pause (401/403/404, quota, budget)──> paused ──resume──> queued
       └──── cancel ─────┴──────────────────────────────────────────┴──> cancelled ──resume──> queued
 
-A job's work is its JudgeUnit rows (items × samples), made when it is created; the
-work itself runs in judging.services.runs on Celery workers.
+A job's work is its JudgeUnit rows (items × samples; for a pairwise campaign items × both
+orders × samples, so that every pair is judged with each response shown first), made when
+it is created; the work itself runs in judging.services.runs on Celery workers.
 """
 
 from dataclasses import asdict, dataclass
@@ -20,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.bulk import bulk_insert
+from annotation.checklists import prompt_checklists
 from annotation.errors import HyokaError
-from annotation.models import Item, Rubric
+from annotation.models import Item, PairOrder, Rubric
 from judging.limits import lease_seconds
 from judging.models import JudgeCacheEntry, JudgeCall, JudgeJob, JudgeUnit, Verdict
 from judging.parsing import PARSER_VERSION
-from judging.prompts import approximate_tokens, axes_from_rubric, cache_key, conversation_from_item, template_for
+from judging.prompts import approximate_tokens, cache_key, scale_of, template_for
 
 Status = JudgeJob.Status
 UNFINISHED = (Status.QUEUED, Status.RUNNING, Status.PAUSED)
@@ -69,8 +71,14 @@ def judge_job_check(*, campaign, config):
     """Raise HyokaError when this config cannot judge this campaign."""
     if config.is_external:
         raise HyokaError(f"judge {config.name} only holds imported verdicts; create a config with an endpoint.")
-    if campaign.rubric.kind != Rubric.Kind.LIKERT:
-        raise HyokaError(f"campaign {campaign.slug} is {campaign.rubric.kind}; judge jobs rate likert items.")
+    template = template_for(config.template)
+    kind = campaign.rubric.kind
+    if template is not None and template.kind != kind:
+        wanted = "pairwise" if kind == Rubric.Kind.PAIRWISE else "quality, safety or mt-bench"
+        raise HyokaError(
+            f"campaign {campaign.slug} is {kind}, but judge {config.name} uses the {template.kind} template "
+            f"{config.template}; use a config with the {wanted} template and rubric {campaign.rubric.key}."
+        )
     if config.rubric_id != campaign.rubric_id:
         raise HyokaError(
             f"judge {config.name} scores with rubric {config.rubric.key}, but campaign {campaign.slug} uses "
@@ -86,14 +94,18 @@ def judge_job_estimate(*, campaign, config):
     judge_job_check(campaign=campaign, config=config)
     spec = judge_spec(config)
     template = template_for(config.template, config.template_version)
-    axes = axes_from_rubric(campaign.rubric.axes.order_by("position"))
-    items = Item.objects.filter(campaign=campaign).select_related("response__prompt").order_by("id")
+    scale = scale_of(campaign.rubric)
+    items = Item.objects.filter(campaign=campaign).select_related("response__prompt", "response_b").order_by("id")
+    checklists = campaign_checklist_texts(campaign)
     keys, tokens = [], []
     for item in items.iterator(chunk_size=2000):
-        messages = template.render(axes, conversation_from_item(item), spec["output_format"])
-        for sample in range(spec["samples"]):
-            keys.append(cache_key(spec=spec, messages=messages, sample=sample, reask=0, parser_version=PARSER_VERSION))
-            tokens.append(approximate_tokens(messages))
+        for order in unit_orders(campaign):
+            messages = template.item_messages(scale, item, order, spec["output_format"],
+                                              checklists.get(item.response.prompt_id, ()))
+            for sample in range(spec["samples"]):
+                keys.append(cache_key(spec=spec, messages=messages, sample=sample, reask=0,
+                                      parser_version=PARSER_VERSION))
+                tokens.append(approximate_tokens(messages))
     cached_keys = cached_among(keys)
     input_tokens = sum(count for key, count in zip(keys, tokens) if key not in cached_keys)
     calls = len(keys) - sum(1 for key in keys if key in cached_keys)
@@ -103,6 +115,18 @@ def judge_job_estimate(*, campaign, config):
         units=len(keys), calls=calls, cached=len(keys) - calls, input_tokens=input_tokens,
         output_tokens_max=output_max, cost_input=cost_input, cost_max=cost_input + call_cost(spec, 0, output_max),
     )
+
+
+def campaign_checklist_texts(campaign):
+    """{prompt pk: (question, ...)} for the campaign's prompts that have a checklist."""
+    prompt_ids = Item.objects.filter(campaign=campaign).values_list("response__prompt_id", flat=True).distinct()
+    return {prompt_id: tuple(question.text for question in questions)
+            for prompt_id, questions in prompt_checklists(list(prompt_ids)).items()}
+
+
+def unit_orders(campaign):
+    """The orders each item is judged in: both for a pair (position swap), none for a likert item."""
+    return (PairOrder.AB, PairOrder.BA) if campaign.rubric.kind == Rubric.Kind.PAIRWISE else ("",)
 
 
 def cached_among(keys):
@@ -131,8 +155,9 @@ def judge_job_create(*, campaign, config, user=None):
             f"{active.status}); resume or cancel it."
         ) from None
     item_ids = Item.objects.filter(campaign=campaign).order_by("id").values_list("id", flat=True)
-    bulk_insert(JudgeUnit, [{"job_id": job.id, "item_id": item_id, "sample": sample}
-                            for item_id in item_ids for sample in range(config.samples)])
+    bulk_insert(JudgeUnit, [{"job_id": job.id, "item_id": item_id, "order": order, "sample": sample}
+                            for item_id in item_ids for order in unit_orders(campaign)
+                            for sample in range(config.samples)])
     _queue_run(job)
     return job
 
@@ -220,12 +245,12 @@ def judge_job_retry_failures(*, job):
     """
     with transaction.atomic():
         failed = Verdict.objects.filter(job=job, parse_status=Verdict.ParseStatus.API_ERROR)
-        keys = list(failed.values_list("item_id", "sample"))
+        keys = list(failed.values_list("item_id", "order", "sample"))
         if not keys:
             raise HyokaError(f"job {job.public_id} has no API errors to retry.")
         condition = Q()
-        for item_id, sample in keys:
-            condition |= Q(item_id=item_id, sample=sample)
+        for item_id, order, sample in keys:
+            condition |= Q(item_id=item_id, order=order, sample=sample)
         failed.delete()
         JudgeUnit.objects.filter(condition, job=job).update(status=JudgeUnit.Status.PENDING, lease_token=None,
                                                               lease_expires_at=None)

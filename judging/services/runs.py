@@ -7,7 +7,7 @@ heartbeat and the endpoint slots while calls run. Any number of lanes, on any
 number of workers, can work on one job: they share it through the claims, and the
 endpoint limits are held in Redis (judging.limits).
 
-Per unit (one item, one sample): the cache is asked first; on a miss the endpoint is
+Per unit (one item, one sample; for a pair also one order shown): the cache is asked first; on a miss the endpoint is
 called, through the limits, and the answer is cached. Failures:
 
 - 429, 5xx, timeouts and connection errors are tried again, up to the config's
@@ -44,11 +44,10 @@ from django.utils.translation import gettext as _
 
 from judging.client import RATE_LIMITED, ChatRequest, JudgeCallError, JudgeClient
 from judging.limits import lease_seconds, limiter_for
-from judging.models import JudgeCacheEntry, JudgeCall, JudgeJob, JudgeUnit, Verdict, VerdictScore
-from judging.parsing import OK, PARSE_ERROR, PARSER_VERSION, verdict_parse
-from judging.prompts import (
-    axes_from_rubric, cache_key, conversation_from_item, request_seed, response_format, template_for,
-)
+from annotation.checklists import prompt_checklists
+from judging.models import JudgeCacheEntry, JudgeCall, JudgeJob, JudgeUnit, Verdict, VerdictCheck, VerdictScore
+from judging.parsing import OK, PARSE_ERROR, PARSER_VERSION
+from judging.prompts import cache_key, request_seed, scale_of, template_for, verdict_in_item_terms
 from judging.services.jobs import call_cost, judge_job_fail, judge_job_finish, judge_job_pause, judge_job_start, job_spent
 
 BACKOFF_CAP_SECONDS = 60.0
@@ -108,6 +107,7 @@ class UnitOutcome:
     cache_entries: list = field(default_factory=list)
     verdict: dict | None = None
     scores: dict = field(default_factory=dict)
+    checks: list = field(default_factory=list)  # (checklist item id, side in the item's terms, answer)
 
 
 class Lane:
@@ -118,7 +118,7 @@ class Lane:
         self.job, self.spec = job, job.spec
         self.template = template_for(self.spec["template"], self.spec["template_version"])
         rubric_axes = list(job.campaign.rubric.axes.order_by("position"))
-        self.axes = axes_from_rubric(rubric_axes)
+        self.scale = scale_of(job.campaign.rubric)  # the axes, or a pairwise rubric's verdicts
         self.axis_ids = {axis.key: axis.id for axis in rubric_axes}
         self.client = JudgeClient(base_url=self.spec["base_url"], timeout=config.timeout_seconds,
                                   api_key=os.environ.get(config.api_key_env, "") if config.api_key_env else "")
@@ -250,15 +250,19 @@ class Lane:
             JudgeUnit.objects.filter(id__in=ids).update(
                 lease_token=self.token, lease_expires_at=now + timezone.timedelta(seconds=self.lease)
             )
-        units = list(JudgeUnit.objects.filter(id__in=ids).select_related("item__response__prompt").order_by("id"))
+        units = list(JudgeUnit.objects.filter(id__in=ids).select_related("item__response__prompt", "item__response_b")
+                     .order_by("id"))
         self.prepare(units)
         return units
 
     def prepare(self, units):
-        """Render each unit's messages and look up the first answers in the cache, one query for the batch."""
+        """Render each unit's messages (with its prompt's checklist) and look up the first answers in the cache,
+        one query for each."""
+        checklists = prompt_checklists({unit.item.response.prompt_id for unit in units})
         for unit in units:
-            unit.messages = self.template.render(self.axes, conversation_from_item(unit.item),
-                                                 self.spec["output_format"])
+            unit.checklist = checklists.get(unit.item.response.prompt_id, [])
+            unit.messages = self.template.item_messages(self.scale, unit.item, unit.order, self.spec["output_format"],
+                                                        [question.text for question in unit.checklist])
             unit.first_key = cache_key(spec=self.spec, messages=unit.messages, sample=unit.sample, reask=0,
                                        parser_version=PARSER_VERSION)
         entries = JudgeCacheEntry.objects.filter(key__in=[unit.first_key for unit in units])
@@ -314,7 +318,7 @@ class Lane:
                 answer = self.call(unit, unit.messages, reask, key, outcome)
             if answer is None:
                 break  # stopped, paused, or failed for good (outcome.verdict says which)
-            result = self.parse(answer)
+            result = self.parse(answer, unit)
             outcome.calls.append(self.call_row(unit, outcome, answer, result.status, key, cached))
             if result.status == PARSE_ERROR and reask < self.spec["max_parse_retries"]:
                 continue
@@ -331,7 +335,8 @@ class Lane:
         request = ChatRequest(
             model=self.spec["model"], messages=messages, temperature=self.spec["temperature"],
             max_tokens=self.spec["max_tokens"], seed=request_seed(self.spec["seed"], unit.sample, reask),
-            response_format=response_format(self.axes, self.spec["output_format"]),
+            response_format=self.template.response_format(self.scale, self.spec["output_format"],
+                                                          len(unit.checklist)),
         )
         for attempt in range(1, self.max_attempts + 1):
             if not self.budget_allows():
@@ -395,10 +400,9 @@ class Lane:
         judge_job_pause(job=JudgeJob.objects.get(pk=self.job.pk), message=message)
         self.stop.set()
 
-    def parse(self, answer):
-        return verdict_parse(content=answer.content, axes=self.axes, output_format=self.spec["output_format"],
-                             text_style=self.template.text_style, finish_reason=answer.finish_reason,
-                             refusal=answer.refusal or None)
+    def parse(self, answer, unit):
+        return self.template.parse(self.scale, answer.content, self.spec["output_format"], answer.finish_reason,
+                                   answer.refusal or None, len(unit.checklist))
 
     def conclude(self, outcome, unit, answer, result):
         status = Verdict.ParseStatus.OK if result.status == OK else result.status
@@ -407,18 +411,24 @@ class Lane:
             error_kind="" if result.status == OK else result.status, error_message=result.error,
         )
         outcome.scores = result.scores
+        if result.verdict:
+            outcome.verdict["verdict"] = verdict_in_item_terms(result.verdict, unit.order)
+        outcome.checks = [(unit.checklist[number - 1].id, verdict_in_item_terms(side, unit.order), answer)
+                          for number, side, answer in result.checks]
 
     def verdict_fields(self, unit, *, status, rationale="", raw_output="", error_kind="", error_message=""):
         return {
             "judge_id": self.job.config_id, "job_id": self.job.pk, "item_id": unit.item_id, "sample": unit.sample,
+            "order": unit.order,
             "rationale": rationale, "raw_output": raw_output, "parse_status": status,
             "parser_version": PARSER_VERSION, "error_kind": error_kind, "error_message": error_message,
         }
 
     def call_row(self, unit, outcome, answer, status, key, cached):
         return JudgeCall(
-            job_id=self.job.pk, item_id=unit.item_id, sample=unit.sample, attempt=len(outcome.calls) + 1,
-            cached=cached, outcome=status, http_status=None if cached else 200, finish_reason=answer.finish_reason,
+            job_id=self.job.pk, item_id=unit.item_id, order=unit.order, sample=unit.sample,
+            attempt=len(outcome.calls) + 1, cached=cached, outcome=status, http_status=None if cached else 200,
+            finish_reason=answer.finish_reason,
             tokens_in=0 if cached else answer.tokens_in, tokens_out=0 if cached else answer.tokens_out,
             latency_ms=answer.latency_ms,
             cost=Decimal(0) if cached else call_cost(self.spec, answer.tokens_in, answer.tokens_out), cache_key=key,
@@ -426,8 +436,9 @@ class Lane:
 
     def failed_call_row(self, unit, outcome, failure, key):
         return JudgeCall(
-            job_id=self.job.pk, item_id=unit.item_id, sample=unit.sample, attempt=len(outcome.calls) + 1,
-            outcome=failure.kind, http_status=failure.status, latency_ms=failure.latency_ms, cache_key=key,
+            job_id=self.job.pk, item_id=unit.item_id, order=unit.order, sample=unit.sample,
+            attempt=len(outcome.calls) + 1, outcome=failure.kind, http_status=failure.status,
+            latency_ms=failure.latency_ms, cache_key=key,
             message=failure.message[:2000],
         )
 
@@ -452,6 +463,10 @@ class Lane:
             VerdictScore.objects.bulk_create(
                 VerdictScore(verdict_id=verdict.pk, axis_id=self.axis_ids[key], score=score)
                 for verdict, outcome in zip(verdicts, finished) for key, score in outcome.scores.items()
+            )
+            VerdictCheck.objects.bulk_create(
+                VerdictCheck(verdict_id=verdict.pk, checklist_item_id=item_id, side=side, checked=answer)
+                for verdict, outcome in zip(verdicts, finished) for item_id, side, answer in outcome.checks
             )
 
 

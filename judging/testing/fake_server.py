@@ -67,21 +67,40 @@ class Reply:
 
 
 def valid_scores_reply(request, score=None, delay=0.0):
-    """Valid scores for whatever the request asks: every axis of its JSON schema, or MT-Bench's [[n]].
+    """Valid scores for whatever the request asks: every axis of its JSON schema, or MT-Bench's [[n]]; for a
+    pairwise comparison the verdict [[A]] (the answer shown first wins).
 
-    ``score`` defaults to the highest point of each axis minus one (so 4 on a 1..5 scale).
+    ``score`` defaults to the highest point of each axis minus one (so 4 on a 1..5 scale). A prompt's
+    checklist, when the request shows one, is answered yes throughout (for both responses of a pair).
     """
     schema = _json_schema(request)
-    if schema is not None:
-        axes = schema["properties"]["scores"]["properties"]
-        scores = {key: _pick(spec["enum"], score) for key, spec in axes.items()}
-        return Reply.json({"rationale": "簡潔で正確な応答です。", "scores": scores}, delay=delay)
     prompt = request["messages"][-1]["content"]
+    if "チェックリストを作る" in request["messages"][0]["content"]:  # asked to write a checklist
+        questions = ["質問に直接答えているか", "事実に誤りがないか", "日本語として自然か"]
+        if schema is not None:
+            return Reply.json({"checklist": questions}, delay=delay)
+        return Reply.text("\n".join(f"{n}. {text}" for n, text in enumerate(questions, start=1)), delay=delay)
+    questions = len(re.findall(r"^\d+\. ", prompt.split("[チェックリスト]\n", 1)[1].split("\n\n")[0],
+                               flags=re.MULTILINE)) if "[チェックリスト]\n" in prompt else 0
+    pairwise = "[[A]]" in prompt or (schema is not None and "verdict" in schema["properties"])
+    if schema is not None:
+        payload = ({"rationale": "Aの方が的確です。", "verdict": "A"} if pairwise else
+                   {"rationale": "簡潔で正確な応答です。",
+                    "scores": {key: _pick(spec["enum"], score)
+                               for key, spec in schema["properties"]["scores"]["properties"].items()}})
+        if questions:
+            answers = [True] * questions
+            payload["checklist"] = {"A": answers, "B": answers} if pairwise else answers
+        return Reply.json(payload, delay=delay)
+    sides = ("A", "B") if pairwise else ("",)
+    checks = "".join(f"\nチェック{n}{side}: はい" for n in range(1, questions + 1) for side in sides)
+    if pairwise:
+        return Reply.text(f"Aの方が的確です。{checks}\n[[A]]", delay=delay)
     if "[[" in prompt:
-        return Reply.text(f"よく書けています。\n評価：[[{score or 8}]]", delay=delay)
+        return Reply.text(f"よく書けています。{checks}\n評価：[[{score or 8}]]", delay=delay)
     labels = re.findall(r"^- (\S+?)（", prompt, flags=re.MULTILINE)
     lines = "\n".join(f"{label}: {score or 4}" for label in labels)
-    return Reply.text(f"理由: 簡潔で正確な応答です。\n{lines}", delay=delay)
+    return Reply.text(f"理由: 簡潔で正確な応答です。\n{lines}{checks}", delay=delay)
 
 
 def _json_schema(request):

@@ -32,7 +32,9 @@ from annotation.models import (
     RubricAxis,
     Skip,
 )
-from judging.models import JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictScore
+from judging.models import (
+    JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictCheck, VerdictScore,
+)
 
 DOMAIN_APPS = ("annotation", "judging")
 
@@ -61,6 +63,7 @@ def build_campaign_data(slug, rubric, pairwise_rubric, annotators):
                 rate_item(item, annotator, assignment, rubric)
             verdict = Verdict.objects.create(judge=judge, item=item, rationale="妥当")
             VerdictScore.objects.bulk_create(VerdictScore(verdict=verdict, axis=axis, score=4) for axis in rubric.axes.all())
+            VerdictCheck.objects.create(verdict=verdict, checklist_item=prompt.checklist.get(), checked=False)
     judge_job_rows(campaign, rubric, item)
     Draft.objects.create(item=item, annotator=annotators[0], scores={"overall": 3})
     Skip.objects.create(item=item, annotator=annotators[0], reason=Skip.Reason.CANNOT_JUDGE, note="専門外")

@@ -11,7 +11,7 @@ def form_data(config, **changes):
     data = {field: getattr(config, field) if getattr(config, field) is not None else "" for field in (
         "name", "description", "base_url", "model", "api_key_env", "template", "output_format", "temperature", "seed",
         "max_tokens", "samples", "price_input_per_million", "price_output_per_million", "budget", "concurrency",
-        "requests_per_minute", "timeout_seconds", "max_attempts", "max_parse_retries")}
+        "requests_per_minute", "timeout_seconds", "max_attempts", "max_parse_retries", "inconsistent")}
     return {**data, "rubric": config.rubric_id, **changes}
 
 

@@ -3,7 +3,8 @@
 import pytest
 
 from judging.prompts import (
-    Axis, Conversation, TEMPLATES, approximate_tokens, cache_key, json_schema, request_seed, template_for,
+    Axis, Conversation, PairConversation, TEMPLATES, approximate_tokens, cache_key, json_schema, request_seed,
+    template_for, verdict_in_item_terms, verdict_markers,
 )
 
 QUALITY = (
@@ -79,3 +80,25 @@ def test_an_unknown_template_version_cannot_be_rendered():
 def test_token_estimates_count_japanese_characters_and_ascii_words():
     assert approximate_tokens([{"content": "日本語"}]) == 4 + 3
     assert approximate_tokens([{"content": "a" * 40}]) == 4 + 10
+
+
+def test_pairwise_markers_follow_the_rubrics_verdicts_and_verdicts_return_to_the_items_terms():
+    assert verdict_markers(("A", "B", "tie")) == {"A": "A", "B": "B", "C": "tie"}
+    assert verdict_markers(("B", "A", "both", "neither")) == {"A": "A", "B": "B", "C": "both", "D": "neither"}
+    assert [verdict_in_item_terms(shown, "AB") for shown in ("A", "B", "tie")] == ["A", "B", "tie"]
+    assert [verdict_in_item_terms(shown, "BA") for shown in ("A", "B", "both", "neither")] == ["B", "A", "both",
+                                                                                            "neither"]
+
+
+def test_the_pairwise_template_shows_both_answers_the_reference_and_the_verdicts():
+    pairwise = TEMPLATES["pairwise"]
+    text = pairwise.render(("A", "B", "tie"), PairConversation(("日本一高い山は？",), ("富士山",), ("北岳",),
+                                                                reference="富士山"), "text")[-1]["content"]
+    assert text.index("[アシスタントAの回答の開始]\n富士山") < text.index("[アシスタントBの回答の開始]\n北岳")
+    assert "[参考回答の開始]\n富士山" in text and "前提条件" not in text
+    assert "「[[C]]」: 引き分け" in text and text.rstrip().endswith("[アシスタントBの回答の終了]")
+    assert pairwise.kind == "pairwise" and pairwise.check(("A", "B", "tie")) is None
+    assert pairwise.check(QUALITY) is not None and TEMPLATES["quality"].kind == "likert"
+    schema = pairwise.response_format(("A", "B", "both", "neither"), "json_schema")["json_schema"]["schema"]
+    assert schema["properties"]["verdict"]["enum"] == ["A", "B", "C", "D"] and schema["required"] == ["rationale",
+                                                                                                      "verdict"]

@@ -79,6 +79,8 @@ def test_a_judge_side_by_side_with_agreement(voted_campaign, judge_verdicts):
     context = {m["model"]: m for m in report["judge"]["models"]}[CONTEXT]
     assert (context["wins"], context["ties"], context["losses"]) == (4, 2, 0)  # splits under swap are ties
     agreement = report["agreement"]
+    # the pairs judged differently in the two orders (q5, q6) split their items' verdicts: ties
+    assert (meta["inconsistent"], meta["n_pairs_both_orders"], meta["n_inconsistent_pairs"]) == ("tie", 6, 2)
     assert (agreement["n_items"], agreement["n_human_votes"], agreement["judge_split_items"]) == (6, 12, 2)
     # (CONTEXT, BASE) in item terms: v1 says A on q1-q5 and B on q6, v2 A on q1-q4 and tie on q5-q6; the judge
     # A on q1-q4 and tie on q5-q6: all 8 votes on q1-q4 agree, and v2's ties on q5-q6
@@ -123,3 +125,35 @@ def test_errors_are_one_line(voted_campaign, tmp_path, args, message):
     with pytest.raises(CommandError) as caught:
         run(*args)
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_pairs_judged_differently_in_the_two_orders_count_as_ties_or_are_left_out(judge_verdicts):
+    def judge_side(*extra):
+        report = json.loads(run("--campaign", "arena", "--judge", judge_verdicts, "--json", "--replicates", "50",
+                                *extra))
+        context = {m["model"]: m for m in report["judge"]["models"]}[CONTEXT]
+        return report, (context["wins"], context["ties"], context["losses"])
+
+    as_ties, record = judge_side()
+    assert record == (4, 2, 0) and as_ties["meta"]["n_dropped_pairs"] == 0
+    dropped, record = judge_side("--inconsistent", "drop")
+    assert record == (4, 0, 0) and (dropped["meta"]["inconsistent"], dropped["meta"]["n_dropped_pairs"]) == ("drop", 2)
+    assert dropped["meta"]["n_judge_items"] == 4 and dropped["agreement"]["n_items"] == 4
+    assert dropped["judge"]["models"][0]["rating"]["value"] > as_ties["judge"]["models"][0]["rating"]["value"]
+
+    JudgeConfig.objects.filter(name=judge_verdicts).update(inconsistent="drop")  # the judge's own setting
+    assert judge_side()[1] == (4, 0, 0) and judge_side("--inconsistent", "tie")[1] == (4, 2, 0)
+
+
+def test_the_judges_position_bias_is_reported(judge_verdicts):
+    report = json.loads(run("--campaign", "arena", "--judge", judge_verdicts, "--json", "--replicates", "0"))
+    bias = report["position_bias"]
+    # AB: CONTEXT shown first wins q1-q6; BA: CONTEXT shown second wins q1-q4, BASE shown first wins q5-q6.
+    # CONTEXT's answers are the longer ones and win 10 of the 12 verdicts.
+    assert (bias["consistency"]["n"], bias["consistency"]["count"]) == (6, 4)
+    assert (bias["first_position_wins"]["n"], bias["first_position_wins"]["count"]) == (12, 8)
+    assert (bias["longer_wins"]["n"], bias["longer_wins"]["count"]) == (12, 10)
+    text = run("--campaign", "arena", "--judge", judge_verdicts, "--replicates", "0")
+    assert "Position bias (6 pairs judged in both orders; 2 inconsistent, counted as ties)" in text
+    row = next(line for line in text.splitlines() if line.startswith("shown first won"))
+    assert row.split()[-3:] == ["12", "8", "66.7%"]

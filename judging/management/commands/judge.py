@@ -6,7 +6,7 @@ from annotation.errors import HyokaError
 from annotation.management.base import HyokaCommand
 from annotation.models import Campaign
 from judging.models import JudgeConfig, JudgeJob
-from judging.selectors import job_progress
+from judging.selectors import job_position_bias, job_progress
 from judging.services import judge_job_create
 
 POLL_SECONDS = 0.5
@@ -18,8 +18,11 @@ FINISHED = (JudgeJob.Status.SUCCEEDED, JudgeJob.Status.FAILED, JudgeJob.Status.C
 class Command(HyokaCommand):
     help = (
         "Queue a job judging every item of campaign SLUG with judge config NAME; Celery workers do the work. "
-        "Prints the estimate first. With --wait, shows a progress bar until the job ends, and exits non-zero "
-        "if it does not succeed (paused, cancelled or failed), with the reason."
+        "On a pairwise campaign every pair is judged in both orders (each response shown first once). "
+        "Prints the estimate first. With --wait, shows a progress bar until the job ends (for a pairwise job "
+        "then its position bias: the share of pairs judged alike in both orders, and among decisive verdicts "
+        "how often the response shown first, and the longer one, won), and exits non-zero if it does not "
+        "succeed (paused, cancelled or failed), with the reason."
     )
 
     def add_arguments(self, parser):
@@ -59,6 +62,9 @@ class Command(HyokaCommand):
             time.sleep(POLL_SECONDS)
         if interactive:
             self.stdout.write("")
+        bias = job_position_bias(job)
+        if bias is not None:
+            self.stdout.write(position_bias_line(bias))
         if job.status != JudgeJob.Status.SUCCEEDED:
             raise HyokaError(f"job {job.public_id} {job.status}: {job.message or 'see its page for details'}")
 
@@ -73,6 +79,16 @@ def progress_line(progress):
         f"(scored {progress.done}, failed {progress.failed}) ${progress.cost:.4f} {progress.status}"
         + (f" | errors: {errors}" if errors else "")
     )
+
+
+def position_bias_line(bias):
+    def figure(name, share):
+        rate = "n/a" if share.rate is None else f"{share.rate:.1%}"
+        return f"{name} {rate} ({share.count}/{share.n})"
+
+    return ("position bias: " + figure("consistent in both orders", bias.consistency) + ", "
+            + figure("shown first won", bias.first_position_wins) + ", "
+            + figure("longer won", bias.longer_wins))
 
 
 def campaign_named(slug):

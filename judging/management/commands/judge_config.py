@@ -3,7 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from annotation.management.base import HyokaCommand
-from judging.models import JudgeConfig
+from judging.models import InconsistentPairs, JudgeConfig
 from judging.prompts import TEMPLATES
 from judging.services import judge_config_save
 
@@ -41,6 +41,9 @@ class Command(HyokaCommand):
         parser.add_argument("--timeout", type=int, help="Seconds per call.")
         parser.add_argument("--max-attempts", type=int, help="Calls per request in all, with retries.")
         parser.add_argument("--max-parse-retries", type=int, help="Re-asks after unparseable output.")
+        parser.add_argument("--inconsistent", choices=InconsistentPairs.values,
+                            help="Pairwise: a pair judged differently in the two orders counts as a tie, or is "
+                                 "left out, in rankings and meta_eval (default tie).")
         parser.add_argument("--description")
 
     def handle(self, *args, name, rubric, template, **options):
@@ -52,6 +55,7 @@ class Command(HyokaCommand):
             "concurrency": options["concurrency"], "requests_per_minute": options["rpm"],
             "timeout_seconds": options["timeout"], "max_attempts": options["max_attempts"],
             "max_parse_retries": options["max_parse_retries"], "description": options["description"],
+            "inconsistent": options["inconsistent"],
         }
         fields = {key: value for key, value in fields.items() if value is not None}
         for optional in ("seed", "budget"):  # given: set; absent: leave as it is

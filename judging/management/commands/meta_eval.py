@@ -1,10 +1,11 @@
 from annotation.agreement import DEFAULT_LEVEL, LEVELS
-from annotation.agreement_selectors import campaign_for_report
 from annotation.errors import HyokaError
+from annotation.models import Campaign
 from annotation.management.base import HyokaCommand
 from annotation.management.commands.agreement import (
     add_bootstrap_arguments, check_replicates, estimate_text, json_text, text_table, undefined_notes,
 )
+from judging.management.commands.ranking import add_inconsistent_argument, agreement_lines, position_bias_lines
 from judging.meta_eval_selectors import campaign_meta_eval, judge_for_report
 
 INSTANCE_STATISTICS = (
@@ -25,8 +26,12 @@ class Command(HyokaCommand):
         "counted in meta.verdicts_by_status. With --json, prints one JSON object keyed by axis key (every axis of "
         "the rubric; an axis without human scores is {\"axis\", \"reason\"}) plus a \"meta\" key holding the run's "
         "parameters (campaign, rubric, judge, judge_external, job, level, replicates, confidence, seed) and counts "
-        "(n_human_scores, n_judge_scores, verdicts_by_status). Exits with status 1 and one line when the campaign "
-        "or judge is unknown, or there is nothing to compare."
+        "(n_human_scores, n_judge_scores, verdicts_by_status). On a pairwise campaign: the judge's verdicts against "
+        "each human vote and the majority, with and without ties, with Cohen's kappa, and its position bias "
+        "(consistency under position swap, first-position and longer-response win rates); a pair judged "
+        "differently in the two orders counts as a tie or is left out (the judge config's setting, or "
+        "--inconsistent); --json prints \"meta\", \"agreement\" and \"position_bias\". Exits with status 1 and "
+        "one line when the campaign or judge is unknown, or there is nothing to compare."
     )
 
     def add_arguments(self, parser):
@@ -35,16 +40,40 @@ class Command(HyokaCommand):
         parser.add_argument("--level", choices=LEVELS, default=DEFAULT_LEVEL,
                             help=f"Level of measurement of alpha (default {DEFAULT_LEVEL}).")
         add_bootstrap_arguments(parser)
+        add_inconsistent_argument(parser)
         parser.add_argument("--json", action="store_true", help="Print the numbers as one JSON object.")
 
     def handle(self, *args, **options):
         check_replicates(options["replicates"])
-        campaign = campaign_for_report(options["campaign"])
+        campaign = campaign_named(options["campaign"])
         report = campaign_meta_eval(campaign, judge_for_report(options["judge"]), level=options["level"],
-                                    replicates=options["replicates"], seed=options["seed"])
+                                    replicates=options["replicates"], seed=options["seed"],
+                                    inconsistent=options["inconsistent"])
         if report["meta"]["reason"]:
             raise HyokaError(report["meta"]["reason"])
-        self.stdout.write(json_text(report) if options["json"] else meta_eval_text(report))
+        if options["json"]:
+            self.stdout.write(json_text(report))
+        else:
+            self.stdout.write(pairwise_text(report) if "agreement" in report else meta_eval_text(report))
+
+
+def campaign_named(slug):
+    campaign = Campaign.objects.select_related("rubric").filter(slug=slug).first()
+    if campaign is None:
+        raise HyokaError(f"no campaign {slug!r}")
+    return campaign
+
+
+def pairwise_text(report):
+    meta = report["meta"]
+    source = f"job {meta['job']}" if meta["job"] else "imported verdicts"
+    statuses = ", ".join(f"{count} {status}" for status, count in meta["verdicts_by_status"].items())
+    return "\n".join([
+        f"Judge {meta['judge']} ({source}; verdicts: {statuses}) against the human votes of pairwise campaign "
+        f"{meta['campaign']} (rubric {meta['rubric']}: {' / '.join(meta['verdicts'])}): {meta['n_judge_verdicts']} "
+        f"judge verdicts on {meta['n_judge_items']} items, {meta['n_human_votes']} human votes.",
+        "", *agreement_lines(report["agreement"]), *position_bias_lines(meta, report["position_bias"]),
+    ])
 
 
 def meta_eval_text(report):

@@ -3,6 +3,7 @@ from annotation.management.base import HyokaCommand
 from annotation.management.commands.agreement import add_bootstrap_arguments, check_replicates, json_text, text_table
 from annotation.ranking_selectors import campaign_for_ranking
 from judging.meta_eval_selectors import judge_for_report
+from judging.position_bias import INCONSISTENT_OPTIONS
 from judging.ranking_selectors import campaign_ranking
 
 AGREEMENTS = (
@@ -20,8 +21,11 @@ class Command(HyokaCommand):
         "side, and the judge's agreement with the humans (with each vote and with the majority, with and "
         "without ties, and Cohen's kappa). NAME is a judge config (its latest job with verdicts in the "
         "campaign) or the judge of imported verdicts; a judge's verdicts on one item make one vote (the most "
-        "common, a tie when split, as under position swap). With --json, prints one JSON object: \"meta\", "
-        "\"humans\", and with --judge \"judge\" and \"agreement\". Exits with status 1 and one line when the "
+        "common, a tie when split; a pair judged differently in the two orders counts as a tie, or is left out, "
+        "as the judge config's inconsistent setting or --inconsistent says), with its position bias: "
+        "consistency under position swap, first-position and longer-response win rates. With --json, prints one "
+        "JSON object: \"meta\", \"humans\", and with --judge \"judge\", \"agreement\" and \"position_bias\". "
+        "Exits with status 1 and one line when the "
         "campaign or judge is unknown, the campaign is not pairwise, or there is nothing to rank."
     )
 
@@ -30,6 +34,7 @@ class Command(HyokaCommand):
         parser.add_argument("--judge", help="Name of a judge config or of the imported verdicts' judge.")
         parser.add_argument("--neither", choices=ranking.NEITHER_OPTIONS, default=ranking.DEFAULT_NEITHER,
                             help="Count 'neither' (both bad) votes as ties, or drop them (default tie).")
+        add_inconsistent_argument(parser)
         add_bootstrap_arguments(parser)
         parser.add_argument("--json", action="store_true", help="Print the numbers as one JSON object.")
 
@@ -38,7 +43,7 @@ class Command(HyokaCommand):
         campaign = campaign_for_ranking(options["campaign"])
         judge = judge_for_report(options["judge"]) if options["judge"] else None
         report = campaign_ranking(campaign, judge, neither=options["neither"], replicates=options["replicates"],
-                                  seed=options["seed"])
+                                  seed=options["seed"], inconsistent=options["inconsistent"])
         self.stdout.write(json_text(report) if options["json"] else ranking_text(report))
 
 
@@ -57,8 +62,30 @@ def ranking_text(report):
         statuses = ", ".join(f"{count} {status}" for status, count in meta["verdicts_by_status"].items())
         lines += ["", f"Judge {meta['judge']} ({source}; verdicts: {statuses}): {meta['n_judge_verdicts']} verdicts "
                       f"on {meta['n_judge_items']} items, one vote per item",
-                  *standings_lines(report["judge"]), "", *agreement_lines(report["agreement"])]
+                  *standings_lines(report["judge"]), "", *agreement_lines(report["agreement"]),
+                  *position_bias_lines(meta, report["position_bias"])]
     return "\n".join(lines)
+
+
+def add_inconsistent_argument(parser):
+    parser.add_argument("--inconsistent", choices=INCONSISTENT_OPTIONS,
+                        help="A pair the judge judged differently in the two orders counts as a tie, or is left "
+                             "out (default: the judge config's setting, tie unless changed).")
+
+
+def position_bias_lines(meta, bias):
+    """The judge's position and length bias, and what its inconsistent pairs counted as."""
+    treated = "counted as ties" if meta["inconsistent"] == "tie" else "left out"
+    rows = [["consistent in both orders", *share_cells(bias["consistency"])],
+            ["shown first won (decisive)", *share_cells(bias["first_position_wins"])],
+            ["longer won (decisive)", *share_cells(bias["longer_wins"])]]
+    return ["", f"Position bias ({meta['n_pairs_both_orders']} pairs judged in both orders; "
+                f"{meta['n_inconsistent_pairs']} inconsistent, {treated})",
+            text_table(["figure", "n", "count", "rate"], rows)]
+
+
+def share_cells(figure):
+    return [figure["n"], figure["count"], share(figure["rate"])]
 
 
 def standings_lines(result):
