@@ -303,7 +303,9 @@ def _rankings(rankings):
              "ties), and a Bradley–Terry rating on the Elo scale (1000 + 400 log10 of the strength, mean 1000; a tie "
              "is half a win) with a 95% bootstrap interval over votes. The rank is 1 + the number of models whose "
              "interval lies wholly above. The table `rankings` holds the humans' and each judge's rankings (a judge's "
-             "verdicts on one item make one vote: the most common, a tie when split); `rankings.json` adds the "
+             "verdicts on one item make one vote: the most common, a tie when split; a pair the judge saw differently "
+             "in the two orders is kept as offsetting votes or left out, as the judge's `inconsistent` setting says, "
+             "and `rankings.json` gives that setting and how many pairs it touched); `rankings.json` adds the "
              "counts per pair of models."]
     for campaign in rankings["campaigns"]:
         lines += ["", f"### {campaign['campaign']}: humans", "", _standings_table(campaign["humans"])]

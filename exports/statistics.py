@@ -18,7 +18,7 @@ from annotation import agreement, ranking
 from annotation.rubric_definitions import PAIRWISE_VERDICTS
 from exports.pairwise_builders import ORDERS
 from judging import meta_eval
-from judging.ranking_selectors import judge_item_votes
+from judging.ranking_selectors import combined_verdicts, votes_of
 
 SAFETY_PREFIX = "safety"
 SCORED = ("ok", "imported")
@@ -254,9 +254,14 @@ def _judge_ranking(ctx, campaign_index, judge, jobs, judged, human, table, model
         failed = sum(n for status, n in counts.items() if status not in SCORED)
         entry["reason"] = f"the judge has no verdicts ({failed} failed)" if failed else "the judge has no verdicts"
         return entry
-    item_votes = judge_item_votes(table)
+    # Pairs the judge saw differently in the two orders count as its config says (tie or drop), as in `ranking`.
+    combined = combined_verdicts(table, judge.inconsistent)
+    item_votes = votes_of(table, combined)
+    entry.update(inconsistent=combined.inconsistent, n_pairs_both_orders=combined.n_pairs,
+                 n_inconsistent_pairs=combined.n_inconsistent, n_dropped_pairs=combined.n_dropped)
     entry["ranking"] = ranking.ranking(item_votes[["model_a", "model_b", "verdict"]], models=models, **options).as_dict()
-    entry["agreement"] = ranking.human_judge_agreement(human[["item", "annotator", "verdict"]], table).as_dict()
+    entry["agreement"] = ranking.human_judge_agreement(human[["item", "annotator", "verdict"]],
+                                                       combined.table).as_dict()
     return entry
 
 

@@ -152,6 +152,24 @@ def test_rankings_are_those_of_the_ranking_report_on_the_same_votes(built):
     assert pair_judge["verdicts_by_status"] == {"ok": 11, "parse_error": 1}
 
 
+def test_a_judge_that_drops_inconsistent_pairs_is_ranked_without_them(db, releases_root, tmp_path):
+    campaign = voted_campaign(tmp_path)
+    JudgeConfig.objects.filter(name="pair-judge").update(inconsistent="drop")
+    release = release_build(release_id=release_create(campaigns=[campaign], version="1.0.0", queue=False).pk)
+    folder = release_folder(release)
+
+    report = campaign_ranking(campaign, JudgeConfig.objects.get(name="pair-judge"), replicates=50)
+    tied = campaign_ranking(campaign, JudgeConfig.objects.get(name="pair-judge"), replicates=50, inconsistent="tie")
+    figures = json.loads((folder / "rankings.json").read_text())["campaigns"][0]
+    pair_judge = next(entry for entry in figures["judges"] if entry["judge"] == "pair-judge")
+    assert pair_judge["inconsistent"] == "drop" and report["meta"]["inconsistent"] == "drop"
+    assert pair_judge["n_inconsistent_pairs"] == pair_judge["n_dropped_pairs"] == report["meta"]["n_dropped_pairs"] > 0
+    assert pair_judge["agreement"] == report["agreement"] != tied["agreement"]
+    judge = pd.read_parquet(folder / "data/rankings.parquet").query("judge == 'pair-judge'").set_index("model")
+    for model in report["judge"]["models"]:
+        assert judge.loc[model["model"], "wins"] == model["wins"]
+
+
 def test_win_tie_and_loss_counts_are_the_votes(built):
     """Counted here from the fixture's records: a model's wins are the votes for its side."""
     from tests.exports.pairwise_factories import PAIRS, PROMPTS, VOTES
