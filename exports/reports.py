@@ -382,6 +382,18 @@ class JudgeRanking:
     def agreement(self):
         return self.report["agreement"] if self.report else None
 
+    @property
+    def position_bias_rows(self):
+        """The judge's position-bias figures (judging.position_bias) as table rows: label, count, n, percent."""
+        bias = self.report.get("position_bias") if self.report else None
+        if not bias:
+            return []
+        figures = ((_("Pairs judged alike in both orders"), bias["consistency"]),
+                   (_("Decisive verdicts for the response shown first"), bias["first_position_wins"]),
+                   (_("Decisive verdicts for the longer response"), bias["longer_wins"]))
+        return [{"label": label, "count": share["count"], "n": share["n"], "reason": share["reason"],
+                 "percent": None if share["rate"] is None else 100 * share["rate"]} for label, share in figures]
+
 
 @dataclass(frozen=True)
 class StandingRow:

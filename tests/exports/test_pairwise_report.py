@@ -112,3 +112,21 @@ def test_the_ranking_api_refuses_a_likert_campaign_and_other_users(tmp_path, lea
     assert refused.status_code == 400 and "rankings need a pairwise campaign" in refused.json()["detail"]
     api.force_authenticate(other_annotator)
     assert api.get(f"/api/campaigns/{SLUG}/ranking/").status_code in (403, 404)
+
+
+def test_each_judge_shows_its_position_bias_as_the_ranking_command_counts_it(client, lead, campaign):
+    html = page(client, lead, campaign, replicates=50)
+    ranking = command_json("ranking", "--campaign", SLUG, "--judge", "pair-judge", "--replicates", "50")
+    judge = html.split('data-judge="pair-judge"', 1)[1].split("</section>", 1)[0]
+
+    bias = judge.split('data-table="position-bias"', 1)[1].split("</table>", 1)[0]
+    rows = [text(row) for row in bias.split("<tbody>", 1)[1].split("</tr>")[:3]]
+    for row, key in zip(rows, ("consistency", "first_position_wins", "longer_wins")):
+        figure = ranking["position_bias"][key]
+        rate = "—" if figure["rate"] is None else f"{figure['rate'] * 100:.1f}%"
+        assert row.endswith(f"{figure['count']} {figure['n']} {rate}"), (key, row)
+    assert ranking["position_bias"]["consistency"]["n"] > 0
+    meta = ranking["meta"]
+    line = judge.split('data-stat="inconsistent"', 1)[1].split(">", 1)[0]
+    assert f'data-inconsistent="{meta["n_inconsistent_pairs"]}" data-pairs="{meta["n_pairs_both_orders"]}"' in line
+    assert 'data-setting="tie"' in line and meta["n_pairs_both_orders"] > 0
