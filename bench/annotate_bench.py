@@ -1,6 +1,7 @@
 """Annotation benchmark: 20 simulated annotators doing next-item + submit over HTTP against gunicorn on PostgreSQL.
 
-    .venv/bin/python bench/annotate_bench.py [--items 100000] [--annotators 20] [--seconds 30] [--workers 5]
+    .venv/bin/python bench/annotate_bench.py [--items 100000] [--annotators 20] [--seconds 30] [--workers 4]
+                                             [--threads 2]
 
 Recreates the bench database (DROPPED first: never point it at real data), builds
 a pull-mode campaign of --items items with overlap 2, starts gunicorn on
@@ -70,10 +71,10 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port, workers, env):
+def start_gunicorn(port, workers, threads, env):
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "hyoka.wsgi", "--preload", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers),
+         "--workers", str(workers), "--threads", str(threads),
          "--log-level", "warning", *os.environ.get("BENCH_GUNICORN_ARGS", "").split()], cwd=ROOT, env=env,
     )
     for _ in range(100):
@@ -154,7 +155,10 @@ def main():
     parser.add_argument("--annotators", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warm-up", type=float, default=3, help="seconds of load before measuring")
-    parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads per worker (more than 1: gunicorn's gthread workers, which keep connections "
+                             "alive, as bin/run runs them)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_bench")
     args = parser.parse_args()
 
@@ -166,7 +170,7 @@ def main():
 
     port = free_port()
     env = {**os.environ, "DATABASE_CONN_MAX_AGE": "600"}
-    server = start_gunicorn(port, args.workers, env)
+    server = start_gunicorn(port, args.workers, args.threads, env)
     try:
         timings, counts, done = {"next": [], "submit": []}, [], []
         database = args.database_url.rsplit("/", 1)[1]
@@ -186,7 +190,7 @@ def main():
         server.wait(timeout=30)
 
     print(f"{len(counts):,} ratings in {elapsed:.1f} s by {args.annotators} annotators "
-          f"({args.workers} gunicorn workers): {len(counts) / elapsed:,.0f} ratings/s")
+          f"({args.workers} gunicorn workers x {args.threads} threads): {len(counts) / elapsed:,.0f} ratings/s")
     for call, values in timings.items():
         print(f"  {call:7s} p50 {percentile(values, 0.5):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms   "
               f"p99 {percentile(values, 0.99):6.1f} ms   mean {statistics.mean(values) * 1000:6.1f} ms   n={len(values):,}")
