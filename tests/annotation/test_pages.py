@@ -653,13 +653,13 @@ def test_pairwise_page_shows_model_names_per_side_only_when_the_campaign_does(cl
 def test_pairwise_page_restores_the_draft_in_screen_terms(client, annotator, alices_pair):
     alice = annotator.annotator
     check = alices_pair.response.prompt.checklist.first()
-    draft_save(annotator=alice, item=alices_pair, verdict="right", checks={str(check.id): False})
+    draft_save(annotator=alice, item=alices_pair, verdict="right", checks={str(check.id): {"right": False, "left": True}})
     client.force_login(annotator)
 
     html = html_of(client.get(reverse("item_rate", args=[alices_pair.public_id])))
 
     draft = embedded_json(html, "rate-draft")
-    assert (draft["verdict"], draft["checks"]) == ("right", {str(check.id): False})
+    assert (draft["verdict"], draft["checks"]) == ("right", {str(check.id): {"left": True, "right": False}})
 
 
 def test_my_ratings_of_a_pairwise_campaign_show_the_verdict_as_it_was_chosen(english, annotator, alices_pair):
