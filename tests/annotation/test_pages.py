@@ -622,6 +622,21 @@ def test_pairwise_page_shows_the_context_the_turns_side_by_side_and_the_verdicts
     assert left == f"{first}の一つ目"
     assert "チェックリスト" in html and "低刺激の製品を勧めている" in html and 'role="checkbox"' in html
     assert 'data-kind="pairwise"' in html and "キーボード" in html
+    # Each point is answered for each response, and nothing speaks of "the better one" any more.
+    check_ids = [str(check.id) for check in alices_pair.response.prompt.checklist.order_by("position")]
+    assert re.findall(r'data-check="(\d+)" data-check-side="(\w+)"', html) == [
+        (check_id, side) for check_id in check_ids for side in ("left", "right")]
+    assert "左の応答と右の応答について別々に答えてください" in html and "良いと判断した" not in html
+
+
+def test_pairwise_checklist_in_english_asks_about_each_response(english, annotator, alices_pair):
+    english.force_login(annotator)
+
+    html = html_of(english.get(reverse("item_rate", args=[alices_pair.public_id])))
+
+    assert "Does each response meet each point? Answer for the left and the right response separately" in html
+    assert "judged better" not in html and "← → or Tab pick the left or right response" in html
+    assert html.count('data-check-side="right"') == 2
 
 
 def test_pairwise_page_without_a_context_asks_which_response_is_better_and_switches_to_english(
