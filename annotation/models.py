@@ -457,7 +457,8 @@ class RatingCheck(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["rating", "checklist_item", "side"], name="ratingcheck_unique_rating_item_side"),
+            models.UniqueConstraint(fields=["rating", "checklist_item", "side"],
+                                    name="ratingcheck_unique_rating_item_side"),
             models.CheckConstraint(condition=models.Q(side__in=["", "A", "B"]), name="ratingcheck_side_known"),
         ]
 

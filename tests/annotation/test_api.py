@@ -195,7 +195,8 @@ class TestPairwiseApi:
         assert (rating.verdict, rating.position) == (("A", "AB") if left_is_a else ("B", "BA"))
         assert dict(rating.checks.values_list("side", "checked")) == {"A": left_is_a, "B": not left_is_a}
 
-        revision = {"verdict": "right", "checks": {str(check.id): {"right": False}}, "idempotency_key": str(uuid.uuid4())}
+        revision = {"verdict": "right", "checks": {str(check.id): {"right": False}},
+                    "idempotency_key": str(uuid.uuid4())}
         revised = api.post(f"/api/items/{item['id']}/rating/", revision, format="json").json()
         assert revised["revision"] == 2 and revised["id"] == first.json()["id"]
         rating.refresh_from_db()

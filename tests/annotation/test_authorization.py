@@ -311,7 +311,8 @@ def test_on_a_pair_annotators_see_only_their_own_verdicts_ticks_and_drafts(clien
     draft = client.put(reverse("api_draft", args=[item.public_id]), {"verdict": "left"},
                        content_type="application/json")
     rating = client.post(reverse("api_rating", args=[item.public_id]),
-                         {"verdict": "left", "checks": {str(secret.id): {"left": True}}, "idempotency_key": str(uuid.uuid4())},
+                         {"verdict": "left", "checks": {str(secret.id): {"left": True}},
+                          "idempotency_key": str(uuid.uuid4())},
                          content_type="application/json")
     assert (draft.status_code, rating.status_code) == (404, 404)
     assert snapshot() == before

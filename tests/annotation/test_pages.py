@@ -668,7 +668,8 @@ def test_pairwise_page_shows_model_names_per_side_only_when_the_campaign_does(cl
 def test_pairwise_page_restores_the_draft_in_screen_terms(client, annotator, alices_pair):
     alice = annotator.annotator
     check = alices_pair.response.prompt.checklist.first()
-    draft_save(annotator=alice, item=alices_pair, verdict="right", checks={str(check.id): {"right": False, "left": True}})
+    draft_save(annotator=alice, item=alices_pair, verdict="right",
+               checks={str(check.id): {"right": False, "left": True}})
     client.force_login(annotator)
 
     html = html_of(client.get(reverse("item_rate", args=[alices_pair.public_id])))

@@ -274,8 +274,8 @@ class TestPairwiseRating:
         again, created = rating_submit(annotator=alice, item=item, verdict="neither", idempotency_key=first_key)
         assert not created and again.verdict == "A" and Rating.objects.count() == 1
         revised, created = rating_submit(annotator=alice, item=item, verdict="neither", idempotency_key=key(),
-                                         checks={str(first.id): {a_side_now: False}, str(second.id): {b_side_now: True}},
-                                         comment="見直し")
+                                         comment="見直し", checks={str(first.id): {a_side_now: False},
+                                                                  str(second.id): {b_side_now: True}})
         assert created and revised.revision == 2 and revised.verdict == "neither"
         assert set(revised.checks.values_list("checklist_item_id", "side", "checked")) == {
             (first.id, "A", False), (second.id, "B", True)}
@@ -375,7 +375,8 @@ class TestPairwiseTicks:
             seen.add(left_is_a)
             point, = give_checklist(item.response.prompt, ["二つの山の名前を挙げている"])
             shown = item_for_rating(item, alice)
-            draft_save(annotator=alice, item=item, verdict="left", checks={str(point.id): {"left": True, "right": False}})
+            draft_save(annotator=alice, item=item, verdict="left",
+                       checks={str(point.id): {"left": True, "right": False}})
             stored = Draft.objects.get(item=item).checks[str(point.id)]
             left_side = "A" if left_is_a else "B"
             right_side = {"A": "B", "B": "A"}[left_side]
