@@ -595,15 +595,16 @@
     }
   });
 
-  flagDialog.addEventListener("close", function () {
-    if (flagDialog.returnValue === "ok") {
-      state.flags = Array.prototype.filter.call(flagDialog.querySelectorAll("input[name=flag]"), function (box) {
-        return box.checked;
-      }).map(function (box) { return box.value; });
-      changed();
-    }
-    focusStop(current);
+  // The flags are taken when the dialog's form is submitted, not on "close", which comes a task later: an Enter
+  // pressed right after could otherwise submit the rating without them.
+  flagDialog.querySelector("form").addEventListener("submit", function (event) {
+    if (!event.submitter || event.submitter.value !== "ok") return;
+    state.flags = Array.prototype.filter.call(flagDialog.querySelectorAll("input[name=flag]"), function (box) {
+      return box.checked;
+    }).map(function (box) { return box.value; });
+    changed();
   });
+  flagDialog.addEventListener("close", function () { focusStop(current); });
 
   [skipDialog, flagDialog].forEach(function (dialog) {
     // Esc closes a dialog with no returnValue; make sure an earlier value is not reused.

@@ -634,7 +634,9 @@ def test_pairwise_checklist_in_english_asks_about_each_response(english, annotat
 
     html = html_of(english.get(reverse("item_rate", args=[alices_pair.public_id])))
 
-    assert "Does each response meet each point? Answer for the left and the right response separately" in html
+    assert "Does each response meet each point?" in html
+    assert "Answer for the left and the right response separately" in html
+    assert "Answer for the upper and the lower response separately" in html  # shown when stacked
     assert "judged better" not in html and "← → or Tab pick the left or right response" in html
     assert html.count('data-check-side="right"') == 2
 
