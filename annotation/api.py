@@ -38,7 +38,9 @@ class ItemSerializer(serializers.Serializer):
 
 
 VERDICT_HELP = "Pairwise items: left, right, or one of the rubric's tie / both / neither, as shown on screen."
-CHECKS_HELP = "Checklist item id → ticked (true) or not (false); leave an item out, or null, to leave it unanswered."
+CHECKS_HELP = ("Checklist item id → ticked (true) or not (false); on a pairwise item, id → {\"left\": ..., "
+               "\"right\": ...}, an answer for each response as shown on screen. Leave an item or a side out, or "
+               "null, to leave it unanswered.")
 
 
 def language_of(request):
@@ -85,8 +87,7 @@ class DraftApi(APIView):
     class InputSerializer(serializers.Serializer):
         scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict)
         verdict = serializers.CharField(required=False, allow_blank=True, default="", help_text=VERDICT_HELP)
-        checks = serializers.DictField(child=serializers.BooleanField(allow_null=True), required=False, default=dict,
-                                       help_text=CHECKS_HELP)
+        checks = serializers.JSONField(required=False, default=dict, help_text=CHECKS_HELP)
         comment = serializers.CharField(required=False, allow_blank=True, default="")
         flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
         seconds_spent = serializers.IntegerField(required=False, min_value=0, default=0)
@@ -109,8 +110,7 @@ class RatingApi(APIView):
         scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict,
                                        help_text="Likert items: axis key → score, every axis.")
         verdict = serializers.CharField(required=False, allow_blank=True, default="", help_text=VERDICT_HELP)
-        checks = serializers.DictField(child=serializers.BooleanField(allow_null=True), required=False, default=dict,
-                                       help_text=CHECKS_HELP)
+        checks = serializers.JSONField(required=False, default=dict, help_text=CHECKS_HELP)
         idempotency_key = serializers.UUIDField(help_text="A new UUID per submit; a retry repeats it.")
         comment = serializers.CharField(required=False, allow_blank=True, default="")
         flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)

@@ -438,20 +438,33 @@ class RatingScore(models.Model):
 class RatingCheck(models.Model):
     """An annotator's answer to one checklist item of the rated prompt: ticked, or explicitly not.
 
-    Ticks are optional: an item the annotator left alone has no row.
+    Ticks are optional: an item the annotator left alone has no row. On a pairwise item the annotator answers
+    for each response separately, one row per side, ``side`` in the item's terms (A is item.response), whatever
+    side of the page it was shown on. Pairwise rows with no side predate per-side ticks (the page then asked
+    about "the response judged better"): kept as they were, reported as "side unknown".
     """
+
+    class Side(models.TextChoices):
+        NONE = "", _("no side (likert item, or side unknown)")
+        A = "A", _("response A")
+        B = "B", _("response B")
 
     rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="checks")
     checklist_item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="rating_checks")
+    side = models.CharField(_("side"), max_length=1, blank=True, default="", choices=Side.choices,
+                            help_text=_("Pairwise items: the response answered for, in the item's terms."))
     checked = models.BooleanField(_("ticked"))
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["rating", "checklist_item"], name="ratingcheck_unique_rating_item"),
+            models.UniqueConstraint(fields=["rating", "checklist_item", "side"],
+                                    name="ratingcheck_unique_rating_item_side"),
+            models.CheckConstraint(condition=models.Q(side__in=["", "A", "B"]), name="ratingcheck_side_known"),
         ]
 
     def __str__(self):
-        return f"{self.rating_id} {'✓' if self.checked else '✗'} {self.checklist_item_id}"
+        side = f" {self.side}" if self.side else ""
+        return f"{self.rating_id} {'✓' if self.checked else '✗'} {self.checklist_item_id}{side}"
 
 
 class RatingRevision(models.Model):
@@ -462,7 +475,8 @@ class RatingRevision(models.Model):
     scores = models.JSONField(help_text=_("Axis key → score, as they were."))
     verdict = models.CharField(max_length=10, blank=True, help_text=_("Pairwise items: the verdict, as it was."))
     checks = models.JSONField(
-        default=dict, blank=True, help_text=_("Checklist item id → ticked, as they were.")
+        default=dict, blank=True,
+        help_text=_("Checklist item id → ticked (pairwise items: → {\"A\": ticked, \"B\": ticked}), as they were."),
     )
     comment = models.TextField(blank=True)
     flags = models.JSONField(default=list, blank=True)
@@ -549,7 +563,10 @@ class Draft(models.Model):
     annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="drafts")
     scores = models.JSONField(default=dict, blank=True, help_text=_("Axis key → score, possibly incomplete."))
     verdict = models.CharField(max_length=10, blank=True, help_text=_("Pairwise items: the verdict chosen so far."))
-    checks = models.JSONField(default=dict, blank=True, help_text=_("Checklist item id → ticked, so far."))
+    checks = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("Checklist item id → ticked (pairwise items: → {\"A\": ticked, \"B\": ticked}), so far."),
+    )
     comment = models.TextField(blank=True)
     flags = models.JSONField(default=list, blank=True)
     seconds_spent = models.PositiveIntegerField(default=0)

@@ -51,18 +51,51 @@ def shown_order(item, annotator, rating=None):
 
 def verdict_in_item_terms(screen_verdict, order):
     """left / right as the item's A / B, given the order shown; tie, both and neither stay."""
-    if screen_verdict not in SIDES:
-        return screen_verdict
-    is_first = screen_verdict == "left"
-    return PairwiseVerdict.A if is_first == (order == PairOrder.AB) else PairwiseVerdict.B
+    return side_in_item_terms(screen_verdict, order) if screen_verdict in SIDES else screen_verdict
 
 
 def verdict_in_screen_terms(verdict, order):
     """The item's A / B as the side it was shown on, given the order; tie, both and neither stay."""
     if verdict not in (PairwiseVerdict.A, PairwiseVerdict.B):
         return verdict
-    is_a = verdict == PairwiseVerdict.A
-    return "left" if is_a == (order == PairOrder.AB) else "right"
+    return side_in_screen_terms(verdict, order)
+
+
+def side_in_item_terms(screen_side, order):
+    """left / right as the item's A / B, given the order shown."""
+    return PairwiseVerdict.A if (screen_side == "left") == (order == PairOrder.AB) else PairwiseVerdict.B
+
+
+def side_in_screen_terms(side, order):
+    """The item's A / B as the side of the page it was shown on, given the order."""
+    return "left" if (side == PairwiseVerdict.A) == (order == PairOrder.AB) else "right"
+
+
+def checks_in_item_terms(checks, order):
+    """Checklist answers as given on screen, in the item's terms: on a pair, {id: {"left": t, "right": t}} becomes
+    {id: {"A": t, "B": t}} (a side left out stays out); likert answers ({id: t}, order "") stay as they are."""
+    if not order:
+        return dict(checks)
+    item_terms = {}
+    for key, sides in checks.items():
+        by_side = {side_in_item_terms(side, order): tick for side, tick in sides.items()}
+        item_terms[key] = {side: by_side[side] for side in (PairwiseVerdict.A, PairwiseVerdict.B) if side in by_side}
+    return item_terms
+
+
+def checks_in_screen_terms(checks, order):
+    """Stored checklist answers (item's terms) as their annotator gave them on screen: the inverse of
+    checks_in_item_terms. A pair's answer with no side (a tick from before pairwise ticks were per response)
+    cannot be placed on either side and is left out."""
+    if not order:
+        return dict(checks)
+    screen = {}
+    for key, sides in checks.items():
+        if not isinstance(sides, dict):
+            continue
+        by_side = {side_in_screen_terms(side, order): tick for side, tick in sides.items()}
+        screen[key] = {side: by_side[side] for side in SIDES if side in by_side}
+    return screen
 
 
 def screen_verdicts(rubric):
@@ -156,7 +189,7 @@ def _draft_data(draft, order):
     if draft is None:
         return None
     return {"scores": draft.scores, "verdict": verdict_in_screen_terms(draft.verdict, order),
-            "checks": draft.checks, "comment": draft.comment, "flags": draft.flags,
+            "checks": checks_in_screen_terms(draft.checks, order), "comment": draft.comment, "flags": draft.flags,
             "seconds_spent": draft.seconds_spent, "updated_at": draft.updated_at.isoformat()}
 
 
@@ -164,15 +197,25 @@ def _rating_data(rating, order):
     if rating is None:
         return None
     return {"scores": dict(rating.scores.values_list("axis__key", "score")),
-            "verdict": verdict_in_screen_terms(rating.verdict, order), "checks": rating_checks(rating),
+            "verdict": verdict_in_screen_terms(rating.verdict, order),
+            "checks": checks_in_screen_terms(rating_checks(rating), order),
             "comment": rating.comment, "flags": rating.flags, "revision": rating.revision,
             "id": str(rating.public_id)}
 
 
 def rating_checks(rating):
-    """The rating's checklist answers: {str(checklist item id): ticked}, for the items its annotator answered."""
-    rows = RatingCheck.objects.filter(rating=rating).order_by("checklist_item__position")
-    return {str(item_id): checked for item_id, checked in rows.values_list("checklist_item_id", "checked")}
+    """The rating's checklist answers in the item's terms, for the items its annotator answered, in checklist
+    order: {str(checklist item id): ticked}, or on a pair {str(id): {"A": ticked, "B": ticked}} (a side
+    unanswered is left out). A pair's tick with no side (from before per-response ticks) keeps the first shape."""
+    rows = (RatingCheck.objects.filter(rating=rating).order_by("checklist_item__position", "side")
+            .values_list("checklist_item_id", "side", "checked"))
+    checks = {}
+    for item_id, side, checked in rows:
+        if side:
+            checks.setdefault(str(item_id), {})[side] = checked
+        else:
+            checks[str(item_id)] = checked
+    return checks
 
 
 def pair_conversation(prompt_turns, left_turns, right_turns):

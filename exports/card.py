@@ -386,5 +386,12 @@ def _checklists(written):
             "often they ticked it, and, for scored campaigns, how well the tick tracks the rater's own score (the "
             "`overall` score, or the mean of the scores for a rubric without one): the share of answers where it "
             "is ticked and the score is at or above the scale's midpoint or not ticked and below it, and the "
-            "point-biserial correlation of tick and score. A tick on a pairwise vote names no side of the pair, "
-            "so pairwise campaigns have the counts only.")
+            "point-biserial correlation of tick and score. On a pairwise vote the rater answers each question "
+            "for each response: `checks.side` says which, A or B in the item's terms (as in the votes table), "
+            "whichever side of the screen it was shown on. For pairwise campaigns `checklist` gives per question "
+            "the answers and tick rate for each response (`n_answered_a`, `tick_rate_a`, ...) and how well the "
+            "question tracks the human preference: among the votes for A or B that ticked it yes for exactly one "
+            "response (`n_preference`; the other answered no or left unanswered), the share where that response "
+            "is the preferred one (`tracks_preference`; 0.5 is chance, 1 means the question always sides with "
+            "the rater's verdict). Pairwise answers given before answers were per response name no side: "
+            "`side` is `?` and they are counted in `n_side_unknown` and `n_answered`, but not per response.")

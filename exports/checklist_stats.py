@@ -11,6 +11,18 @@ Input: a DataFrame of ticks, one row per (rating, checklist item) the annotator 
 and the scale's midpoint. A tick "agrees" with the score when it is ticked and the score is at or above the
 midpoint, or not ticked and the score is below it. The point-biserial correlation is Pearson's r between the
 tick (1/0) and the score. Both use only the rows with a score; an undefined figure is None with a reason.
+
+Pairwise votes (pair_checklist_figures) answer each checklist item for each response of the pair: one row per
+(vote, checklist item, side) answered, with the columns
+
+    rating          any hashable id of the vote
+    checklist_item  as above
+    side            "A" or "B" (the item's terms), or "" for an answer that names no side (older pairwise ticks)
+    checked         as above
+    verdict         the vote's verdict in the item's terms (A, B, tie, both, neither)
+
+An item "tracks the preference" on a vote with an A or B verdict where exactly one response is ticked yes (the
+other answered no or left unanswered) when the ticked response is the preferred one.
 """
 
 from collections.abc import Hashable
@@ -22,6 +34,8 @@ import pandas as pd
 from annotation.agreement import Estimate, constant_input_reason
 
 TICK_COLUMNS = ("checklist_item", "checked", "score")
+PAIR_COLUMNS = ("rating", "checklist_item", "side", "checked", "verdict")
+SIDES = ("A", "B")
 
 
 @dataclass(frozen=True)
@@ -44,9 +58,7 @@ class ChecklistItemFigures:
 def checklist_figures(ticks: pd.DataFrame, midpoint: float | None) -> list[ChecklistItemFigures]:
     """Figures for each checklist item of `ticks` (module docstring), in order of first appearance.
     `midpoint` None (no scores, e.g. a pairwise campaign) leaves the tracking figures undefined."""
-    missing = [column for column in TICK_COLUMNS if column not in ticks.columns]
-    if missing:
-        raise ValueError(f"ticks table lacks the column(s) {', '.join(missing)}")
+    _require_columns(ticks, TICK_COLUMNS)
     codes, labels = pd.factorize(ticks["checklist_item"])
     checked = ticks["checked"].to_numpy(dtype=bool)
     score = pd.to_numeric(ticks["score"]).to_numpy(dtype=float)
@@ -58,7 +70,7 @@ def _item_figures(label, checked, score, midpoint):
     scored = ~np.isnan(score)
     n_answered = len(checked)
     return ChecklistItemFigures(
-        checklist_item=label.item() if isinstance(label, np.generic) else label,
+        checklist_item=_plain(label),
         n_answered=n_answered, n_ticked=int(checked.sum()),
         tick_rate=float(checked.mean()) if n_answered else None, n_scored=int(scored.sum()),
         agreement_with_score=tick_score_agreement(checked[scored], score[scored], midpoint),
@@ -82,3 +94,68 @@ def point_biserial(checked: np.ndarray, score: np.ndarray) -> Estimate:
     dt, ds = tick - tick.mean(), score - score.mean()
     r = float((dt * ds).sum() / np.sqrt((dt * dt).sum() * (ds * ds).sum()))
     return Estimate(max(-1.0, min(1.0, r)))
+
+
+def _require_columns(table, columns):
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise ValueError(f"ticks table lacks the column(s) {', '.join(missing)}")
+
+
+def _plain(label):
+    return label.item() if isinstance(label, np.generic) else label
+
+
+@dataclass(frozen=True)
+class PairChecklistFigures:
+    """One checklist item on pairwise votes: per response (A, B in the item's terms) how many votes answered it
+    and ticked it yes; `n_side_unknown` answers that name no side; and `tracks_preference`, the share of the
+    `n_preference` decisive votes (an A or B verdict, exactly one response ticked yes) where the ticked
+    response is the preferred one."""
+
+    checklist_item: Hashable
+    n_answered_a: int
+    n_ticked_a: int
+    tick_rate_a: float | None
+    n_answered_b: int
+    n_ticked_b: int
+    tick_rate_b: float | None
+    n_side_unknown: int
+    n_preference: int
+    tracks_preference: Estimate
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def pair_checklist_figures(answers: pd.DataFrame) -> list[PairChecklistFigures]:
+    """Figures for each checklist item of pairwise `answers` (module docstring), in order of first appearance."""
+    _require_columns(answers, PAIR_COLUMNS)
+    codes, labels = pd.factorize(answers["checklist_item"])
+    return [_pair_item_figures(_plain(label), answers[codes == code]) for code, label in enumerate(labels)]
+
+
+def _pair_item_figures(label, rows):
+    side = rows["side"].to_numpy(dtype=object)
+    checked = rows["checked"].to_numpy(dtype=bool)
+    per_side = {}
+    for name in SIDES:
+        on_side = checked[side == name]
+        per_side[name] = (len(on_side), int(on_side.sum()), float(on_side.mean()) if len(on_side) else None)
+    n_preference, share = preference_tracking(rows)
+    return PairChecklistFigures(
+        label, *per_side["A"], *per_side["B"], n_side_unknown=int((~np.isin(side, SIDES)).sum()),
+        n_preference=n_preference, tracks_preference=share,
+    )
+
+
+def preference_tracking(rows: pd.DataFrame) -> tuple[int, Estimate]:
+    """(n, share): among the votes of `rows` (one checklist item) with an A or B verdict and exactly one
+    response ticked yes, how many there are and the share where the ticked response is the preferred one."""
+    yes = rows[rows["checked"].astype(bool) & rows["side"].isin(SIDES)]
+    per_vote = yes.groupby("rating", sort=False).agg(n_yes=("side", "size"), side=("side", "first"),
+                                                     verdict=("verdict", "first"))
+    decisive = per_vote[(per_vote["n_yes"] == 1) & per_vote["verdict"].isin(SIDES)]
+    if decisive.empty:
+        return 0, Estimate.undefined("no vote for A or B ticks this item yes for exactly one response")
+    return len(decisive), Estimate(float((decisive["side"] == decisive["verdict"]).mean()))

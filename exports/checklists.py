@@ -4,7 +4,10 @@ report page, the API and the release.
 
 The rater's overall score is their score on the rubric's `overall` axis, or for a rubric without one the mean
 of their scores; the midpoint is that axis's (min + max) / 2 (the mean of the axes' midpoints without one).
-A tick on a pairwise vote names no side of the pair, so pairwise campaigns get the counts and tick rates only.
+Pairwise votes have no score: there each checklist item is answered per response (A, B in the item's terms),
+and the report gives the tick rates per response and how well the item tracks the human preference
+(exports.checklist_stats.pair_checklist_figures). Pairwise ticks from before per-response answers name no
+side; they are counted as answers with the side unknown and take no part in the per-response figures.
 """
 
 import numpy as np
@@ -12,21 +15,23 @@ import pandas as pd
 
 from annotation.models import ChecklistItem, RatingCheck, RatingScore, Rubric
 from exports.builders import BOOL, FLOAT, INT16, INT32, STRING
-from exports.checklist_stats import checklist_figures
+from exports.checklist_stats import checklist_figures, pair_checklist_figures
 from exports.tables import Column, TableSpec, TableWriter
 
 OVERALL_AXIS = "overall"
-PAIRWISE_REASON = ("a tick on a pairwise vote names no side of the pair, so whether the ticked response is the "
-                   "preferred one cannot be told")
+PAIRWISE_REASON = ("pairwise votes have no score to compare the ticks with; each item is answered for each "
+                   "response instead, and tracks the preference when the response ticked is the preferred one")
+SIDE_UNKNOWN = "?"  # a pairwise answer that names no side, in the checks table
 
 
 def campaign_ticks(campaign):
-    """The campaign's ticks (columns rating, checklist_item, checked, score), the scale's midpoint and what the
-    score is ("overall", "mean of the axes"); both None for a pairwise campaign or a rubric without axes."""
+    """The campaign's ticks (columns rating, checklist_item, side, checked, verdict, score), the scale's midpoint
+    and what the score is ("overall", "mean of the axes"); both None for a pairwise campaign or a rubric without
+    axes."""
     rows = (RatingCheck.objects.filter(rating__item__campaign=campaign)
-            .order_by("checklist_item__prompt_id", "checklist_item__position", "rating_id")
-            .values_list("rating_id", "checklist_item_id", "checked"))
-    ticks = pd.DataFrame(list(rows), columns=["rating", "checklist_item", "checked"])
+            .order_by("checklist_item__prompt_id", "checklist_item__position", "rating_id", "side")
+            .values_list("rating_id", "checklist_item_id", "side", "checked", "rating__verdict"))
+    ticks = pd.DataFrame(list(rows), columns=["rating", "checklist_item", "side", "checked", "verdict"])
     axes = list(campaign.rubric.axes.all()) if campaign.rubric.kind == Rubric.Kind.LIKERT else []
     if not axes:
         return ticks.assign(score=np.nan), None, None
@@ -44,19 +49,22 @@ def checklist_report(campaign):
     text, origin and the figures), in prompt and position order}."""
     ticks, midpoint, source = campaign_ticks(campaign)
     figures = checklist_figures(ticks, midpoint)
+    pairwise = campaign.rubric.kind == Rubric.Kind.PAIRWISE
+    per_side = {found.checklist_item: found.as_dict() for found in pair_checklist_figures(ticks)} if pairwise else {}
     items = {item.pk: item for item in ChecklistItem.objects.filter(pk__in=[f.checklist_item for f in figures])
              .select_related("prompt")}
-    pairwise = campaign.rubric.kind == Rubric.Kind.PAIRWISE
     rows = []
     for found in figures:
         item = items[found.checklist_item]
         row = {"prompt_id": str(item.prompt.public_id), "prompt": str(item.prompt), "position": item.position,
-               "text": item.text, "origin": item.origin, "generated_by": item.generated_by, **found.as_dict()}
+               "text": item.text, "origin": item.origin, "generated_by": item.generated_by, **found.as_dict(),
+               **per_side.get(found.checklist_item, {})}
         del row["checklist_item"]
         rows.append(row)
     meta = {"campaign": campaign.slug, "kind": campaign.rubric.kind, "midpoint": midpoint,
             "score": source, "n_items": len(rows),
             "n_answers": len(ticks), "n_ticked": int(ticks["checked"].sum()) if len(ticks) else 0,
+            "n_side_unknown": sum(row["n_side_unknown"] for row in rows) if pairwise else None,
             "reason": PAIRWISE_REASON if pairwise else None}
     return {"meta": meta, "items": rows}
 
@@ -66,7 +74,8 @@ def checklist_report(campaign):
 
 
 CHECKLIST = TableSpec("checklist", "Per checklist item of the prompts (per campaign): how many raters answered it, "
-                      "how often they ticked it, and how well the tick tracks the rater's score.", (
+                      "how often they ticked it, and how well the tick tracks the rater's score (likert) or the "
+                      "preference (pairwise).", (
     Column("campaign", STRING, "Slug of the campaign."),
     Column("prompt_id", STRING, "Public id of the prompt the item belongs to."),
     Column("position", INT16, "Position of the item in the prompt's checklist, from 0."),
@@ -80,6 +89,18 @@ CHECKLIST = TableSpec("checklist", "Per checklist item of the prompts (per campa
     Column("agreement_with_score", FLOAT, "Share of those answers where the item is ticked and the score is at or "
                                           "above the scale's midpoint, or not ticked and below it."),
     Column("point_biserial", FLOAT, "Pearson correlation of the tick (1/0) with the score; null when undefined."),
+    Column("n_answered_a", INT32, "Pairwise campaigns: votes that answered the item for response A."),
+    Column("n_ticked_a", INT32, "Pairwise campaigns: votes that ticked it for response A."),
+    Column("tick_rate_a", FLOAT, "Pairwise campaigns: n_ticked_a / n_answered_a."),
+    Column("n_answered_b", INT32, "Pairwise campaigns: votes that answered the item for response B."),
+    Column("n_ticked_b", INT32, "Pairwise campaigns: votes that ticked it for response B."),
+    Column("tick_rate_b", FLOAT, "Pairwise campaigns: n_ticked_b / n_answered_b."),
+    Column("n_side_unknown", INT32, "Pairwise campaigns: answers that name no response (ticked before answers were "
+                                    "per response); counted in n_answered, left out of the per-response figures."),
+    Column("n_preference", INT32, "Pairwise campaigns: votes for A or B that ticked the item yes for exactly one "
+                                  "response."),
+    Column("tracks_preference", FLOAT, "Pairwise campaigns: share of those votes where the response ticked yes is "
+                                       "the one preferred; null when there are none."),
 ))
 
 CHECKS = TableSpec("checks", "Raters' checklist answers: one row per rating × checklist item answered.", (
@@ -88,6 +109,9 @@ CHECKS = TableSpec("checks", "Raters' checklist answers: one row per rating × c
     Column("prompt_id", STRING, "Public id of the prompt."),
     Column("annotator", STRING, "The annotator's pseudonym in this release."),
     Column("position", INT16, "Position of the checklist item in the prompt's checklist (checklist.position)."),
+    Column("side", STRING, "Pairwise votes: the response answered for, A or B in the item's terms (the votes "
+                           "table's), or ? for an answer that names none (ticked before answers were per "
+                           "response); empty for likert ratings."),
     Column("checked", BOOL, "True when ticked, False when the rater answered no."),
 ))
 
@@ -96,18 +120,20 @@ def write_checklist_tables(ctx):
     """The checklist and checks tables of a release whose raters answered checklist items (else nothing);
     returns their WrittenFiles and specs."""
     ticks = (RatingCheck.objects.filter(rating__item__campaign_id__in=ctx.campaign_ids)
-             .order_by("rating__item_id", "rating_id", "checklist_item__position")
+             .order_by("rating__item_id", "rating_id", "checklist_item__position", "side")
              .values_list("rating__item__public_id", "rating__item__campaign__slug", "checklist_item__prompt__public_id",
-                          "rating__annotator_id", "checklist_item__position", "checked"))
-    rows = [(str(item), slug, str(prompt), ctx.names[annotator], position, checked)
-            for item, slug, prompt, annotator, position, checked in ticks]
+                          "rating__annotator_id", "checklist_item__position", "side", "checked",
+                          "rating__item__response_b_id"))
+    rows = [(str(item), slug, str(prompt), ctx.names[annotator], position,
+             side or (SIDE_UNKNOWN if response_b else ""), checked)
+            for item, slug, prompt, annotator, position, side, checked, response_b in ticks]
     if not rows:
         return [], []
     summary = []
     for campaign in ctx.campaigns:
         summary += [(campaign.slug, row["prompt_id"], row["position"], row["text"], row["origin"], row["generated_by"],
                      row["n_answered"], row["n_ticked"], row["tick_rate"], row["n_scored"],
-                     row["agreement_with_score"]["value"], row["point_biserial"]["value"])
+                     row["agreement_with_score"]["value"], row["point_biserial"]["value"], *_pair_columns(row))
                     for row in checklist_report(campaign)["items"]]
     files = []
     for spec, table_rows in ((CHECKLIST, summary), (CHECKS, rows)):
@@ -115,3 +141,11 @@ def write_checklist_tables(ctx):
             writer.write(table_rows)
         files += writer.files
     return files, [CHECKLIST, CHECKS]
+
+
+def _pair_columns(row):
+    """The pairwise columns of a checklist table row (nulls for a likert campaign's item)."""
+    if "tracks_preference" not in row:
+        return (None,) * 9
+    return (row["n_answered_a"], row["n_ticked_a"], row["tick_rate_a"], row["n_answered_b"], row["n_ticked_b"],
+            row["tick_rate_b"], row["n_side_unknown"], row["n_preference"], row["tracks_preference"]["value"])

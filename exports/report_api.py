@@ -113,8 +113,12 @@ class ChecklistApi(APIView):
                     "pairwise campaign, why there is no comparison) and \"items\": per answered checklist item, its "
                     "prompt, position and text, how many raters answered and ticked it, the tick rate, the share of "
                     "answers where the tick agrees with the score being at or above the midpoint, and the "
-                    "point-biserial correlation of tick and score.",
-        summary="Checklist items: ticks and how they track the raters' scores",
+                    "point-biserial correlation of tick and score. Pairwise campaigns, whose raters answer each "
+                    "item for each response, add per item n_answered_a / n_ticked_a / tick_rate_a (and _b, in the "
+                    "item's terms), n_side_unknown (answers from before per-response ticks) and, among the "
+                    "n_preference votes for A or B that ticked the item yes for exactly one response, the share "
+                    "where it is the preferred one (tracks_preference).",
+        summary="Checklist items: ticks and how they track the raters' scores or preferences",
     )
     def get(self, request, slug):
         return Response(checklist_report(access.campaign_for_lead(request.user, slug)))

@@ -23,7 +23,9 @@ from annotation.models import (
 )
 from annotation.records import score_value
 from annotation.rubric_axes import rubric_axes
-from annotation.workflow_selectors import rating_checks, screen_verdicts, shown_order, verdict_in_item_terms
+from annotation.workflow_selectors import (
+    SIDES, checks_in_item_terms, rating_checks, screen_verdicts, shown_order, verdict_in_item_terms,
+)
 
 FLAGS = ("harmful", "broken", "wrong_language")
 CLAIM_ATTEMPTS = 3
@@ -275,33 +277,59 @@ def clean_verdict(rubric, verdict, complete):
     return verdict
 
 
-def clean_checks(item, checks):
-    """Checklist item id → ticked, for items of the prompt's checklist; None (or leaving an item out) means
-    unanswered. Keys come back as strings, in checklist order."""
+PAIR_CHECK_SHAPE = '{"left": true|false|null, "right": true|false|null}'
+
+
+def clean_checks(item, checks, pairwise=False):
+    """The annotator's checklist answers, for items of the prompt's checklist, keys as strings in checklist order.
+
+    Likert items: id → true or false. Pairwise items: id → {"left": ..., "right": ...}, an answer for each
+    response as shown on screen (still in screen terms). None, or leaving an item or a side out, means
+    unanswered, and an item with no side answered is dropped.
+    """
     if not checks:
         return {}
+    shape = PAIR_CHECK_SHAPE if pairwise else "true or false"
     if not isinstance(checks, dict):
-        raise FieldError("checks", "expected an object of checklist item id → true or false")
+        raise FieldError("checks", f"expected an object of checklist item id → {shape}")
     on_list = {str(pk): position for pk, position in
                ChecklistItem.objects.filter(prompt_id=item.response.prompt_id).values_list("id", "position")}
     cleaned = {}
     for key, value in checks.items():
         if str(key) not in on_list:
             raise FieldError(f"checks.{key}", f"{key} is not an item of this prompt's checklist")
-        if value is None:
-            continue
-        if not isinstance(value, bool):
-            raise FieldError(f"checks.{key}", "expected true, false or null")
-        cleaned[str(key)] = value
+        answer = _clean_sides(value, f"checks.{key}") if pairwise else _clean_tick(value, f"checks.{key}")
+        if answer is not None and answer != {}:
+            cleaned[str(key)] = answer
     return dict(sorted(cleaned.items(), key=lambda pair: on_list[pair[0]]))
+
+
+def _clean_tick(value, field):
+    if value is not None and not isinstance(value, bool):
+        raise FieldError(field, "expected true, false or null")
+    return value
+
+
+def _clean_sides(value, field):
+    """One pairwise answer: {"left": tick, "right": tick} with the unanswered sides left out."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise FieldError(field, f"on a pair, answer for each response: expected {PAIR_CHECK_SHAPE}")
+    for side in value:
+        if side not in SIDES:
+            raise FieldError(f"{field}.{side}",
+                             f"{side!r} is not a side; answer for left or right (the sides of the page)")
+    sides = {side: _clean_tick(value[side], f"{field}.{side}") for side in SIDES if side in value}
+    return {side: tick for side, tick in sides.items() if tick is not None}
 
 
 @dataclass(frozen=True)
 class Entry:
     """What an annotator entered on an item, checked against the rubric and the prompt's checklist.
 
-    ``verdict`` is still in screen terms (left / right); ``verdict_for`` turns it into the item's A / B once
-    the order the annotator was shown is known.
+    ``verdict`` and, on a pair, ``checks`` are still in screen terms (left / right); ``verdict_for`` and
+    ``checks_for`` turn them into the item's A / B once the order the annotator was shown is known.
     """
 
     scores: dict
@@ -311,13 +339,16 @@ class Entry:
     def verdict_for(self, order):
         return verdict_in_item_terms(self.verdict, order) if self.verdict else ""
 
+    def checks_for(self, order):
+        return checks_in_item_terms(self.checks, order)
+
 
 def clean_entry(item, *, scores, verdict, checks, complete):
     rubric = item.campaign.rubric
     return Entry(
         scores=clean_scores(rubric_axes(rubric), scores or {}, complete=complete),
         verdict=clean_verdict(rubric, verdict or "", complete=complete),
-        checks=clean_checks(item, checks),
+        checks=clean_checks(item, checks, pairwise=rubric.kind == Rubric.Kind.PAIRWISE),
     )
 
 
@@ -325,7 +356,8 @@ def clean_entry(item, *, scores, verdict, checks, complete):
 def draft_save(*, annotator, item, scores=None, verdict="", checks=None, comment="", flags=None, seconds_spent=0):
     """Keep what the annotator has entered so far, so a reload or an expired session loses nothing.
 
-    ``verdict`` is in screen terms (left, right, tie, ...) and stored in the item's terms, like a rating's.
+    ``verdict`` and ``checks`` are in screen terms (left, right, tie, ...) and stored in the item's terms, like a
+    rating's.
     """
     entry = clean_entry(item, scores=scores, verdict=verdict, checks=checks, complete=False)
     flags = clean_flags(flags)
@@ -335,7 +367,7 @@ def draft_save(*, annotator, item, scores=None, verdict="", checks=None, comment
     order = shown_order(item, annotator, slot.rating if slot.rating_id else None)
     draft, _ = Draft.objects.update_or_create(
         item=item, annotator=annotator,
-        defaults={"scores": entry.scores, "verdict": entry.verdict_for(order), "checks": entry.checks,
+        defaults={"scores": entry.scores, "verdict": entry.verdict_for(order), "checks": entry.checks_for(order),
                   "comment": comment or "", "flags": flags, "seconds_spent": max(0, int(seconds_spent or 0))},
     )
     return draft
@@ -348,7 +380,8 @@ def rating_submit(*, annotator, item, idempotency_key, scores=None, verdict="", 
 
     Likert items take ``scores`` (every axis); pairwise items take ``verdict`` in screen terms (left, right,
     or the rubric's tie / both / neither), stored in the item's terms with the order shown (Rating.position).
-    ``checks`` answers the prompt's checklist (optional, item by item). Idempotent on ``idempotency_key``:
+    ``checks`` answers the prompt's checklist (optional, item by item; on a pair, for each side, in screen terms,
+    stored one row per response in the item's terms). Idempotent on ``idempotency_key``:
     a repeated submit returns the stored rating unchanged. A first submit fills the annotator's slot; if
     their lease expired, a free slot of the item is claimed, and if none is left the submit is refused (the
     item already has its k annotators) and the draft is kept.
@@ -386,7 +419,7 @@ def _create_rating(slot, item, annotator, entry, order, fields, axes):
         raise FieldError("idempotency_key", "was already used for another submit; send a new key per rating")
     rating = Rating.objects.create(item=item, annotator=annotator, source=Rating.Source.WEB,
                                    verdict=entry.verdict_for(order), position=order, **fields)
-    _write_answers(rating, entry, axes)
+    _write_answers(rating, entry, order, axes)
     slot.rating = rating
     slot.lease_expires_at = None
     slot.save(update_fields=["rating", "lease_expires_at"])
@@ -404,7 +437,7 @@ def _revise(rating, entry, order, fields, axes):
     )
     rating.scores.all().delete()
     rating.checks.all().delete()
-    _write_answers(rating, entry, axes)
+    _write_answers(rating, entry, order, axes)
     for name, value in fields.items():
         setattr(rating, name, value)
     rating.verdict, rating.position = entry.verdict_for(order), order
@@ -414,13 +447,15 @@ def _revise(rating, entry, order, fields, axes):
     return rating
 
 
-def _write_answers(rating, entry, axes):
+def _write_answers(rating, entry, order, axes):
     axis_ids = {axis.key: axis.id for axis in axes}
     RatingScore.objects.bulk_create(
         RatingScore(rating=rating, axis_id=axis_ids[key], score=score) for key, score in entry.scores.items()
     )
     RatingCheck.objects.bulk_create(
-        RatingCheck(rating=rating, checklist_item_id=int(key), checked=checked) for key, checked in entry.checks.items()
+        RatingCheck(rating=rating, checklist_item_id=int(key), side=side, checked=checked)
+        for key, answer in entry.checks_for(order).items()
+        for side, checked in (answer.items() if isinstance(answer, dict) else [("", answer)])
     )
 
 

@@ -3,8 +3,10 @@
 // nor an expired session loses work. A submit carries an idempotency key made once per attempt and
 // reused on retry, so a double Enter or a retried request stores one rating.
 // Two kinds of page: likert (a score per axis) and pairwise (one verdict about two responses shown left and
-// right; the server turns left/right into the item's A/B). Either may have a checklist of optional ticks.
-// The keyboard moves through "stops": the axes or the verdict, then the checklist points.
+// right; the server turns left/right into the item's A/B). Either may have a checklist of optional ticks; on a
+// pair each point is answered for each response ({"left": yes/no, "right": yes/no}, again turned into A/B by
+// the server). The keyboard moves through "stops": the axes or the verdict, then the checklist points; on a
+// pair's point, ← → (or Tab) pick the response the tick is for.
 (function () {
   "use strict";
 
@@ -29,11 +31,14 @@
   var verdictGroup = root.querySelector("[data-verdicts]");
   var verdictButtons = Array.prototype.slice.call(root.querySelectorAll("button[data-verdict]"));
   var checkButtons = Array.prototype.slice.call(root.querySelectorAll("button[data-check]"));
+  var checkPoints = Array.prototype.slice.call(root.querySelectorAll("[data-check-point]"));
   var stops = axes.map(function (axis, index) { return { type: "axis", index: index, element: axis.element }; });
   if (verdictGroup) stops.push({ type: "verdict", element: verdictGroup });
   var firstCheckStop = stops.length;
-  checkButtons.forEach(function (button) {
-    stops.push({ type: "check", id: button.getAttribute("data-check"), element: button });
+  checkPoints.forEach(function (point) {
+    // A likert point has one button; a pair's point one per response, left then right.
+    stops.push({ type: "check", id: point.getAttribute("data-check-point"), element: point,
+                 buttons: Array.prototype.slice.call(point.querySelectorAll("button[data-check]")) });
   });
   var comment = root.querySelector("[data-comment]");
   var statusLine = root.querySelector("[data-status]");
@@ -53,6 +58,7 @@
   var state = { scores: {}, verdict: "", checks: {}, comment: "", flags: [], seconds: 0 };
   var current = 0;            // the stop the keyboard is on
   var axisIndex = 0;          // the current axis (likert): digits score it even from the checklist
+  var checkSide = 0;          // on a pair's checklist point, the response the keys answer for: 0 left, 1 right
   var unsaved = false;        // the server does not have the latest state yet
   var version = 0;            // bumped on every change, to tell whether a save in flight is still the latest
   var saveTimer = null;
@@ -213,14 +219,18 @@
     });
     if (verdictGroup) renderVerdict(onStop.type === "verdict");
     checkButtons.forEach(function (button) {
-      var answer = state.checks[button.getAttribute("data-check")];
+      var answer = answerOf(button);
       var name = answer === true ? "yes" : answer === false ? "no" : "unset";
+      var point = button.closest("[data-check-point]");
       button.setAttribute("aria-checked", answer === true ? "true" : "false");
       button.setAttribute("data-state", name);
       button.querySelector("[data-check-state]").textContent = text["check" + name.charAt(0).toUpperCase() + name.slice(1)];
-      button.tabIndex = onStop.element === button || (onStop.type !== "check" && button === checkButtons[0]) ? 0 : -1;
-      button.parentNode.classList.toggle("is-current", onStop.element === button);
+      // Roving tab stop: the current point's buttons (both sides of a pair, so Tab goes left to right), else
+      // the first point's.
+      button.tabIndex = onStop.element === point || (onStop.type !== "check" && point === checkPoints[0]) ? 0 : -1;
+      button.classList.toggle("is-current", onStop.element === point && button === currentCheckButton());
     });
+    checkPoints.forEach(function (point) { point.classList.toggle("is-current", onStop.element === point); });
     var labels = state.flags.map(function (flag) {
       var box = flagDialog.querySelector("input[value='" + flag + "']");
       return box ? box.getAttribute("data-flag-label") : flag;
@@ -247,7 +257,7 @@
     var stop = stops[current];
     if (stop.type === "axis") axisIndex = stop.index;
     render();
-    var target = stop.type === "check" ? stop.element
+    var target = stop.type === "check" ? currentCheckButton()
       : stop.element.querySelector("button[tabindex='0']");
     if (target && !target.disabled) target.focus();
     stop.element.scrollIntoView({ block: "nearest" });
@@ -361,31 +371,72 @@
     focusStop(current);
   }
 
-  // The checklist: each point unanswered, yes or no; Space (or a click) answers yes, then no, then yes ------
+  // The checklist: each answer unanswered, yes or no; Space (or a click) answers yes, then no, then yes ------
+  // A likert point's answer is state.checks[id] (true / false); a pair's is state.checks[id][side], side "left"
+  // or "right", and a point with no side answered has no entry.
 
-  function answerCheck(id) {
+  function answerOf(button) {
+    var answer = state.checks[button.getAttribute("data-check")];
+    var side = button.getAttribute("data-check-side");
+    if (!side) return answer;
+    return answer !== null && typeof answer === "object" ? answer[side] : undefined;
+  }
+
+  function setAnswer(button, value) {
+    var id = button.getAttribute("data-check");
+    var side = button.getAttribute("data-check-side");
+    var answer = value;
+    if (side) {
+      var earlier = state.checks[id];
+      answer = Object.assign({}, earlier !== null && typeof earlier === "object" ? earlier : {});
+      if (value === undefined) delete answer[side];
+      else answer[side] = value;
+      if (!Object.keys(answer).length) answer = undefined;
+    }
+    if (answer === undefined) delete state.checks[id];
+    else state.checks[id] = answer;
+  }
+
+  function currentCheckButton() {
+    var stop = stops[current];
+    if (!stop || stop.type !== "check") return null;
+    return stop.buttons[Math.min(checkSide, stop.buttons.length - 1)];
+  }
+
+  function answerCheck(button) {
     if (isFinal) return;
-    state.checks[id] = state.checks[id] !== true;
+    setAnswer(button, answerOf(button) !== true);
     changed();
   }
 
-  function clearCheck(id) {
+  function clearCheck(button) {
     if (isFinal) return;
-    delete state.checks[id];
+    setAnswer(button, undefined);
     changed();
     focusStop(current);
   }
 
+  function pickSide(step) {
+    checkSide = step > 0 ? 1 : 0;
+    focusStop(current);
+  }
+
   function toggleChecklist() {
-    if (!checkButtons.length) return;
+    if (!checkPoints.length) return;
     if (stops[current].type === "check") {
       focusStop(verdictGroup ? 0 : axisIndex);
       return;
     }
-    var unanswered = checkButtons.filter(function (button) {
-      return state.checks[button.getAttribute("data-check")] === undefined;
-    })[0];
-    focusStop(unanswered ? stopOf(unanswered) : firstCheckStop);
+    // To the first answer still open: its point, and on a pair its side.
+    var unanswered = checkButtons.filter(function (button) { return answerOf(button) === undefined; })[0];
+    if (!unanswered) {
+      checkSide = 0;
+      focusStop(firstCheckStop);
+      return;
+    }
+    var stop = stopOf(unanswered.closest("[data-check-point]"));
+    checkSide = stops[stop].buttons.indexOf(unanswered);
+    focusStop(stop);
   }
 
   // What the arrows and Backspace do depends on the stop the keyboard is on.
@@ -394,13 +445,14 @@
     var stop = stops[current];
     if (stop.type === "axis") nudge(step);
     else if (stop.type === "verdict") stepVerdict(step);
+    else if (stop.buttons.length > 1) pickSide(step);
   }
 
   function clearHere() {
     var stop = stops[current];
     if (stop.type === "axis") clearScore();
     else if (stop.type === "verdict") clearVerdict();
-    else clearCheck(stop.id);
+    else clearCheck(currentCheckButton());
   }
 
   // Submitting, skipping, moving on ------------------------------------------------------------------------
@@ -543,15 +595,16 @@
     }
   });
 
-  flagDialog.addEventListener("close", function () {
-    if (flagDialog.returnValue === "ok") {
-      state.flags = Array.prototype.filter.call(flagDialog.querySelectorAll("input[name=flag]"), function (box) {
-        return box.checked;
-      }).map(function (box) { return box.value; });
-      changed();
-    }
-    focusStop(current);
+  // The flags are taken when the dialog's form is submitted, not on "close", which comes a task later: an Enter
+  // pressed right after could otherwise submit the rating without them.
+  flagDialog.querySelector("form").addEventListener("submit", function (event) {
+    if (!event.submitter || event.submitter.value !== "ok") return;
+    state.flags = Array.prototype.filter.call(flagDialog.querySelectorAll("input[name=flag]"), function (box) {
+      return box.checked;
+    }).map(function (box) { return box.value; });
+    changed();
   });
+  flagDialog.addEventListener("close", function () { focusStop(current); });
 
   [skipDialog, flagDialog].forEach(function (dialog) {
     // Esc closes a dialog with no returnValue; make sure an earlier value is not reused.
@@ -656,14 +709,20 @@
   });
   checkButtons.forEach(function (button) {
     button.addEventListener("click", function () {
-      answerCheck(button.getAttribute("data-check"));
-      focusStop(stopOf(button));
+      var stop = stopOf(button.closest("[data-check-point]"));
+      checkSide = stops[stop].buttons.indexOf(button);
+      answerCheck(button);
+      focusStop(stop);
     });
   });
   stops.forEach(function (stop, index) {
     if (stop.type === "axis") return;
-    stop.element.addEventListener("focusin", function () {
-      if (current !== index) { current = index; render(); }
+    stop.element.addEventListener("focusin", function (event) {
+      var side = stop.type === "check" ? stop.buttons.indexOf(event.target) : -1;
+      if (current === index && (side === -1 || side === checkSide)) return;
+      current = index;
+      if (side !== -1) checkSide = side;  // Tab (or a click) onto the other response's tick
+      render();
     });
   });
 

@@ -178,30 +178,35 @@ class TestPairwiseApi:
         item = api.post("/api/campaigns/pw/next/").json()
         stored = Item.objects.select_related("response__prompt").get(public_id=item["id"])
         check, = give_checklist(stored.response.prompt, ["簡潔である"])
-        draft = {"verdict": "left", "checks": {str(check.id): True}, "comment": "途中"}
+        draft = {"verdict": "left", "checks": {str(check.id): {"left": True}}, "comment": "途中"}
         assert api.put(f"/api/items/{item['id']}/draft/", draft, format="json").status_code == 204
+        left_is_a = order_for(stored, bea) == PairOrder.AB
+        assert Draft.objects.get().checks == {str(check.id): {"A" if left_is_a else "B": True}}
         again = api.get(f"/api/items/{item['id']}/").json()
-        assert (again["draft"]["verdict"], again["draft"]["checks"]) == ("left", {str(check.id): True})
+        assert (again["draft"]["verdict"], again["draft"]["checks"]) == ("left", {str(check.id): {"left": True}})
         assert again["checklist"] == [{"id": check.id, "text": "簡潔である"}]
 
-        submit = {"verdict": "left", "checks": {str(check.id): True}, "idempotency_key": str(uuid.uuid4())}
+        submit = {"verdict": "left", "checks": {str(check.id): {"left": True, "right": False}},
+                  "idempotency_key": str(uuid.uuid4())}
         first = api.post(f"/api/items/{item['id']}/rating/", submit, format="json")
         retry = api.post(f"/api/items/{item['id']}/rating/", submit, format="json")
         assert (first.status_code, retry.status_code) == (201, 200) and first.json() == retry.json() | {"created": True}
         rating = Rating.objects.get()
-        left_is_a = order_for(stored, bea) == PairOrder.AB
         assert (rating.verdict, rating.position) == (("A", "AB") if left_is_a else ("B", "BA"))
-        assert list(rating.checks.values_list("checked", flat=True)) == [True]
+        assert dict(rating.checks.values_list("side", "checked")) == {"A": left_is_a, "B": not left_is_a}
 
-        revision = {"verdict": "right", "checks": {str(check.id): False}, "idempotency_key": str(uuid.uuid4())}
+        revision = {"verdict": "right", "checks": {str(check.id): {"right": False}},
+                    "idempotency_key": str(uuid.uuid4())}
         revised = api.post(f"/api/items/{item['id']}/rating/", revision, format="json").json()
         assert revised["revision"] == 2 and revised["id"] == first.json()["id"]
         rating.refresh_from_db()
         assert rating.verdict == ("B" if left_is_a else "A") and rating.position == ("AB" if left_is_a else "BA")
         earlier = RatingRevision.objects.get(rating=rating)
-        assert (earlier.verdict, earlier.checks) == (("A" if left_is_a else "B"), {str(check.id): True})
+        assert (earlier.verdict, earlier.checks) == (("A" if left_is_a else "B"),
+                                                     {str(check.id): {"A": left_is_a, "B": not left_is_a}})
+        assert list(rating.checks.values_list("side", "checked")) == [("B" if left_is_a else "A", False)]
         shown = api.get(f"/api/items/{item['id']}/").json()["rating"]
-        assert (shown["verdict"], shown["checks"], shown["revision"]) == ("right", {str(check.id): False}, 2)
+        assert (shown["verdict"], shown["checks"], shown["revision"]) == ("right", {str(check.id): {"right": False}}, 2)
 
     def test_a_tick_off_the_checklist_or_a_verdict_in_item_terms_is_a_400_naming_it(self, pairs, bea):
         api = client_for(bea.user)
@@ -214,8 +219,13 @@ class TestPairwiseApi:
         in_item_terms = api.put(f"/api/items/{item['id']}/draft/", {"verdict": "A"}, format="json")
         assert in_item_terms.status_code == 400 and in_item_terms.json()["detail"].startswith(
             "verdict: 'A' is not a verdict here; choose one of left, right, both, neither")
-        not_a_tick = api.put(f"/api/items/{item['id']}/draft/", {"checks": {"1": "maybe"}}, format="json")
-        assert not_a_tick.status_code == 400 and "checks" in not_a_tick.json()
+        check, = give_checklist(Item.objects.get(public_id=item["id"]).response.prompt, ["簡潔である"])
+        for answer, detail in (("maybe", f'checks.{check.id}: on a pair, answer for each response: expected '
+                                          '{"left": true|false|null, "right": true|false|null}'),
+                               ({"middle": True}, f"checks.{check.id}.middle: 'middle' is not a side"),
+                               ({"left": "maybe"}, f"checks.{check.id}.left: expected true, false or null")):
+            not_a_tick = api.put(f"/api/items/{item['id']}/draft/", {"checks": {str(check.id): answer}}, format="json")
+            assert not_a_tick.status_code == 400 and not_a_tick.json()["detail"].startswith(detail)
         no_verdict = api.post(f"/api/items/{item['id']}/rating/", {"idempotency_key": str(uuid.uuid4())},
                               format="json")
         assert no_verdict.status_code == 400 and no_verdict.json()["detail"].startswith("verdict: choose a verdict")

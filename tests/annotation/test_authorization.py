@@ -295,7 +295,7 @@ def test_on_a_pair_annotators_see_only_their_own_verdicts_ticks_and_drafts(clien
     campaign_open(campaign=pairs, mode=Campaign.Mode.BATCHES)
     item = item_next(annotator=carol.annotator, campaign=pairs)
     secret, = give_checklist(item.response.prompt, ["条件を守っている"])
-    rating_submit(annotator=carol.annotator, item=item, verdict="neither", checks={str(secret.id): False},
+    rating_submit(annotator=carol.annotator, item=item, verdict="neither", checks={str(secret.id): {"right": False}},
                   comment="キャロルの秘密", idempotency_key=uuid.uuid4())
     draft_save(annotator=alice.annotator, item=item, verdict="both")
 
@@ -311,7 +311,8 @@ def test_on_a_pair_annotators_see_only_their_own_verdicts_ticks_and_drafts(clien
     draft = client.put(reverse("api_draft", args=[item.public_id]), {"verdict": "left"},
                        content_type="application/json")
     rating = client.post(reverse("api_rating", args=[item.public_id]),
-                         {"verdict": "left", "checks": {str(secret.id): True}, "idempotency_key": str(uuid.uuid4())},
+                         {"verdict": "left", "checks": {str(secret.id): {"left": True}},
+                          "idempotency_key": str(uuid.uuid4())},
                          content_type="application/json")
     assert (draft.status_code, rating.status_code) == (404, 404)
     assert snapshot() == before

@@ -107,7 +107,7 @@ def test_pairs_get_exactly_k_verdicts_each_in_the_terms_of_the_order_its_annotat
             same = key()
             for _ in range(2):  # a double click: the same key again
                 rating_submit(annotator=annotator, item=item, verdict="left", idempotency_key=same,
-                              checks={str(check.id): True} if check else {})
+                              checks={str(check.id): {"left": True}} if check else {})
 
     run_in_threads(people, work)
 
@@ -120,6 +120,7 @@ def test_pairs_get_exactly_k_verdicts_each_in_the_terms_of_the_order_its_annotat
     assert {rating.position for rating in ratings} == {PairOrder.AB, PairOrder.BA}
     ticked = RatingCheck.objects.filter(rating__item__campaign=campaign)
     assert ticked.count() == 20 * 3 and set(ticked.values_list("checked", flat=True)) == {True}
+    assert all(side == verdict for side, verdict in ticked.values_list("side", "rating__verdict"))  # both the left one
 
 
 def test_the_same_submit_arriving_twice_at_once_stores_one_verdict_and_one_set_of_ticks():
@@ -132,7 +133,7 @@ def test_the_same_submit_arriving_twice_at_once_stores_one_verdict_and_one_set_o
 
     def submit(_):
         outcomes.append(rating_submit(annotator=alice, item=item, verdict="right", idempotency_key=same,
-                                      checks={str(check.id): False})[1])
+                                      checks={str(check.id): {"right": False}})[1])
 
     run_in_threads([1, 2], submit)
 

@@ -3,7 +3,10 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from annotation.models import Annotator, Campaign, Item, LanguageModel, Prompt, Rating, RatingScore, Response, RubricAxis
+from annotation.models import (
+    Annotator, Campaign, ChecklistItem, Item, LanguageModel, Prompt, Rating, RatingCheck, RatingScore, Response,
+    RubricAxis,
+)
 from judging.models import JudgeConfig, Verdict, VerdictScore
 
 
@@ -71,6 +74,15 @@ def test_judge_scores_are_range_checked_too(campaign, item):
     verdict = Verdict.objects.create(judge=judge, item=item)
     refused(lambda: VerdictScore.objects.create(verdict=verdict, axis=axis(campaign, "overall"), score=6))
     refused(lambda: Verdict.objects.create(judge=judge, item=item, sample=0))
+
+
+def test_one_answer_per_checklist_item_and_side_and_only_known_sides(item, rating):
+    point = ChecklistItem.objects.create(prompt=item.response.prompt, position=0, text="首都を答えている")
+    for side in ("A", "B", ""):
+        RatingCheck.objects.create(rating=rating, checklist_item=point, side=side, checked=True)
+    refused(lambda: RatingCheck.objects.create(rating=rating, checklist_item=point, side="A", checked=False))
+    refused(lambda: RatingCheck.objects.create(rating=rating, checklist_item=point, side="C", checked=True))
+    assert sorted(RatingCheck.objects.values_list("side", flat=True)) == ["", "A", "B"]
 
 
 def test_campaign_overlap_below_two_is_refused(quality_rubric):

@@ -622,6 +622,23 @@ def test_pairwise_page_shows_the_context_the_turns_side_by_side_and_the_verdicts
     assert left == f"{first}の一つ目"
     assert "チェックリスト" in html and "低刺激の製品を勧めている" in html and 'role="checkbox"' in html
     assert 'data-kind="pairwise"' in html and "キーボード" in html
+    # Each point is answered for each response, and nothing speaks of "the better one" any more.
+    check_ids = [str(check.id) for check in alices_pair.response.prompt.checklist.order_by("position")]
+    assert re.findall(r'data-check="(\d+)" data-check-side="(\w+)"', html) == [
+        (check_id, side) for check_id in check_ids for side in ("left", "right")]
+    assert "左の応答と右の応答について別々に答えてください" in html and "良いと判断した" not in html
+
+
+def test_pairwise_checklist_in_english_asks_about_each_response(english, annotator, alices_pair):
+    english.force_login(annotator)
+
+    html = html_of(english.get(reverse("item_rate", args=[alices_pair.public_id])))
+
+    assert "Does each response meet each point?" in html
+    assert "Answer for the left and the right response separately" in html
+    assert "Answer for the upper and the lower response separately" in html  # shown when stacked
+    assert "judged better" not in html and "← → or Tab pick the left or right response" in html
+    assert html.count('data-check-side="right"') == 2
 
 
 def test_pairwise_page_without_a_context_asks_which_response_is_better_and_switches_to_english(
@@ -653,13 +670,14 @@ def test_pairwise_page_shows_model_names_per_side_only_when_the_campaign_does(cl
 def test_pairwise_page_restores_the_draft_in_screen_terms(client, annotator, alices_pair):
     alice = annotator.annotator
     check = alices_pair.response.prompt.checklist.first()
-    draft_save(annotator=alice, item=alices_pair, verdict="right", checks={str(check.id): False})
+    draft_save(annotator=alice, item=alices_pair, verdict="right",
+               checks={str(check.id): {"right": False, "left": True}})
     client.force_login(annotator)
 
     html = html_of(client.get(reverse("item_rate", args=[alices_pair.public_id])))
 
     draft = embedded_json(html, "rate-draft")
-    assert (draft["verdict"], draft["checks"]) == ("right", {str(check.id): False})
+    assert (draft["verdict"], draft["checks"]) == ("right", {str(check.id): {"left": True, "right": False}})
 
 
 def test_my_ratings_of_a_pairwise_campaign_show_the_verdict_as_it_was_chosen(english, annotator, alices_pair):

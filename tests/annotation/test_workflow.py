@@ -266,18 +266,22 @@ class TestPairwiseRating:
         item = item_next(annotator=alice, campaign=pairs)
         first, second = give_checklist(item.response.prompt, ["条件に触れている", "簡潔である"])
         a_side_now = a_side(order_for(item, alice))
+        b_side_now = "right" if a_side_now == "left" else "left"
         first_key = key()
-        rating, _ = rating_submit(annotator=alice, item=item, verdict=a_side_now, checks={str(first.id): True},
-                                  idempotency_key=first_key, comment="初回")
+        rating, _ = rating_submit(annotator=alice, item=item, verdict=a_side_now, idempotency_key=first_key,
+                                  checks={str(first.id): {a_side_now: True, b_side_now: False}}, comment="初回")
         assert rating.verdict == "A"
         again, created = rating_submit(annotator=alice, item=item, verdict="neither", idempotency_key=first_key)
         assert not created and again.verdict == "A" and Rating.objects.count() == 1
         revised, created = rating_submit(annotator=alice, item=item, verdict="neither", idempotency_key=key(),
-                                         checks={str(first.id): False, str(second.id): True}, comment="見直し")
+                                         comment="見直し", checks={str(first.id): {a_side_now: False},
+                                                                  str(second.id): {b_side_now: True}})
         assert created and revised.revision == 2 and revised.verdict == "neither"
-        assert dict(revised.checks.values_list("checklist_item_id", "checked")) == {first.id: False, second.id: True}
+        assert set(revised.checks.values_list("checklist_item_id", "side", "checked")) == {
+            (first.id, "A", False), (second.id, "B", True)}
         earlier = RatingRevision.objects.get(rating=revised)
-        assert (earlier.verdict, earlier.checks, earlier.comment) == ("A", {str(first.id): True}, "初回")
+        assert (earlier.verdict, earlier.comment) == ("A", "初回")
+        assert earlier.checks == {str(first.id): {"A": True, "B": False}}
         assert rating_submit(annotator=alice, item=item, verdict="left", idempotency_key=first_key)[1] is False
         assert Rating.objects.get().verdict == "neither"
 
@@ -350,3 +354,89 @@ class TestChecklistTicks:
         assert not rating.checks.exists() and item_for_rating(item, alice)["checklist"] == []
         with pytest.raises(FieldError, match="checks.1: 1 is not an item"):
             rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key(), checks={"1": True})
+
+
+class TestPairwiseTicks:
+    """On a pair the annotator answers each checklist point for each response, as left and right on screen;
+    the answers are kept per response in the item's terms (A is item.response)."""
+
+    @pytest.fixture
+    def alice(self, pairs):
+        alice, = annotators(1, pairs)
+        return alice
+
+    def test_a_tick_on_the_left_names_whichever_response_was_shown_there_in_both_orders(self, pairs, alice):
+        seen = set()  # the orders tried: A on the left (True) and B on the left, found by looking at the page
+        while len(seen) < 2 and (item := item_next(annotator=alice, campaign=pairs)) is not None:
+            left_is_a = item_for_rating(item, alice)["left"]["turns"] == item.response.turns
+            if left_is_a in seen:
+                rating_submit(annotator=alice, item=item, verdict="both", idempotency_key=key())
+                continue
+            seen.add(left_is_a)
+            point, = give_checklist(item.response.prompt, ["二つの山の名前を挙げている"])
+            shown = item_for_rating(item, alice)
+            draft_save(annotator=alice, item=item, verdict="left",
+                       checks={str(point.id): {"left": True, "right": False}})
+            stored = Draft.objects.get(item=item).checks[str(point.id)]
+            left_side = "A" if left_is_a else "B"
+            right_side = {"A": "B", "B": "A"}[left_side]
+            assert stored == {left_side: True, right_side: False}
+            assert item_for_rating(item, alice)["draft"]["checks"] == {str(point.id): {"left": True, "right": False}}
+            rating, _ = rating_submit(annotator=alice, item=item, verdict="left", idempotency_key=key(),
+                                      checks={str(point.id): {"left": True, "right": False}})
+            rows = {row.side: row.checked for row in RatingCheck.objects.filter(rating=rating)}
+            responses = {"A": item.response, "B": item.response_b}
+            ticked = [side for side, checked in rows.items() if checked]
+            assert len(rows) == 2 and [responses[side].turns for side in ticked] == [shown["left"]["turns"]]
+            assert item_for_rating(item, alice)["rating"]["checks"] == {str(point.id): {"left": True, "right": False}}
+        assert seen == {True, False}
+
+    def test_a_side_left_unanswered_stores_no_row_and_a_point_with_neither_side_none(self, pairs, alice):
+        item = item_next(annotator=alice, campaign=pairs)
+        one, two, three = give_checklist(item.response.prompt, ["一つ目", "二つ目", "三つ目"])
+        checks = {str(three.id): {"right": True, "left": None}, str(two.id): {}, str(one.id): {"left": None}}
+        draft_save(annotator=alice, item=item, checks=checks)
+        right = "B" if order_for(item, alice) == PairOrder.AB else "A"
+        assert Draft.objects.get().checks == {str(three.id): {right: True}}
+        rating, _ = rating_submit(annotator=alice, item=item, verdict="both", idempotency_key=key(), checks=checks)
+        assert list(rating.checks.values_list("checklist_item_id", "side", "checked")) == [(three.id, right, True)]
+
+    @pytest.mark.parametrize("answer, where, words", [
+        (True, "", 'on a pair, answer for each response: expected {"left": true|false|null'),
+        ({"middle": True}, ".middle", "'middle' is not a side; answer for left or right"),
+        ({"A": True}, ".A", "'A' is not a side"),
+        ({"left": True, "right": "yes"}, ".right", "expected true, false or null"),
+    ])
+    def test_a_pairwise_answer_of_the_wrong_shape_is_refused_naming_the_field(self, pairs, alice, answer, where,
+                                                                               words):
+        item = item_next(annotator=alice, campaign=pairs)
+        point, = give_checklist(item.response.prompt, ["簡潔である"])
+        for call in (lambda checks: draft_save(annotator=alice, item=item, checks=checks),
+                     lambda checks: rating_submit(annotator=alice, item=item, verdict="left", idempotency_key=key(),
+                                                  checks=checks)):
+            with pytest.raises(FieldError) as caught:
+                call({str(point.id): answer})
+            assert caught.value.field == f"checks.{point.id}{where}" and words in str(caught.value)
+        assert not Rating.objects.exists() and not RatingCheck.objects.exists() and not Draft.objects.exists()
+
+    def test_a_tick_from_before_per_side_answers_is_kept_in_the_revision_and_not_shown_on_a_side(self, pairs, alice):
+        item = item_next(annotator=alice, campaign=pairs)
+        point, = give_checklist(item.response.prompt, ["簡潔である"])
+        rating, _ = rating_submit(annotator=alice, item=item, verdict="left", idempotency_key=key())
+        RatingCheck.objects.create(rating=rating, checklist_item=point, checked=True)  # as written before sides
+        assert item_for_rating(item, alice)["rating"]["checks"] == {}
+        rating_submit(annotator=alice, item=item, verdict="right", idempotency_key=key(),
+                      checks={str(point.id): {"left": False}})
+        assert RatingRevision.objects.get().checks == {str(point.id): True}
+        assert [(row.side != "", row.checked) for row in RatingCheck.objects.all()] == [(True, False)]
+
+    def test_a_likert_tick_keeps_its_plain_shape_and_has_no_side(self, campaign):
+        pull = open_for_pull(campaign)
+        alice, = annotators(1, pull)
+        item = item_next(annotator=alice, campaign=pull)
+        point, = give_checklist(item.response.prompt, ["一つ目"])
+        with pytest.raises(FieldError, match=f"checks.{point.id}: expected true, false or null"):
+            draft_save(annotator=alice, item=item, checks={str(point.id): {"left": True}})
+        rating, _ = rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key(),
+                                  checks={str(point.id): True})
+        assert list(rating.checks.values_list("side", "checked")) == [("", True)]

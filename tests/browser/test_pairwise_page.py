@@ -1,5 +1,6 @@
 """An annotator compares pairs of responses with the keyboard alone in real Chromium: verdicts, a two-turn prompt
-with a context and a checklist, a reload that brings the draft back, and the stored verdicts in the item's terms."""
+with a context and a checklist answered for each response, a reload that brings the draft back, and the stored
+verdicts and ticks in the item's terms."""
 
 import re
 
@@ -151,28 +152,49 @@ def test_an_annotator_compares_pairs_with_the_keyboard_alone(live_server, browse
     right_box = page.locator("[data-side=right][data-response-turn='1']").bounding_box()
     assert left_box["x"] < right_box["x"] and abs(left_box["y"] - right_box["y"]) < 2  # side by side
 
-    # The right answer is better; the checklist: yes, no, and the third point left unanswered.
+    # The checklist asks about each response, not about "the better one".
+    ticks = [" ".join(text.split()) for text in page.locator("[data-check]").all_inner_texts()]
+    assert ticks == ["左の応答 未回答", "右の応答 未回答"] * len(CHECKLIST)
+    assert "良いと判断した" not in page.inner_text("[data-checklist]")
+
+    # The right answer is better; the checklist, answered for each response with the keys: the first point yes
+    # on the left and no on the right; the second yes on the right, the left one answered and taken back; the
+    # third yes on the right, reached with Tab.
     with page.expect_response(lambda r: r.url.endswith(f"/api/items/{first.public_id}/draft/") and r.status == 204):
         page.keyboard.press("2")
-        page.keyboard.press("k")
+        page.keyboard.press("k")  # to the first open answer: the first point, left
         page.keyboard.press(" ")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press(" ")
+        page.keyboard.press(" ")
+        page.keyboard.press("ArrowDown")  # the second point, still on the right
+        page.keyboard.press(" ")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press(" ")
+        page.keyboard.press("Backspace")
         page.keyboard.press("ArrowDown")
-        page.keyboard.press(" ")
+        page.keyboard.press("Tab")  # from the third point's left tick to its right one
         page.keyboard.press(" ")
     page.wait_for_function("!document.querySelector('[data-status]').textContent.includes('…')")
     draft = Draft.objects.get()
     assert draft.verdict == ("B" if shown[first.public_id] == PairOrder.AB else "A")
+    expected_states = ["yes", "no", "unset", "yes", "unset", "yes"]  # left, right of each point in turn
+    assert check_states(page) == expected_states
 
     page.reload()
     wait_for_the_verdict_buttons(page)
     assert order_shown(page, first) == shown[first.public_id]  # the same sides after a reload
-    assert pressed_verdict(page) == "right" and check_states(page) == ["yes", "no", "unset"]
+    assert pressed_verdict(page) == "right" and check_states(page) == expected_states
     page.screenshot(path=str(artifacts / "pairwise-page.png"), full_page=True)
     page.set_viewport_size({"width": 420, "height": 900})
     left_box = page.locator("[data-side=left][data-response-turn='1']").bounding_box()
     right_box = page.locator("[data-side=right][data-response-turn='1']").bounding_box()
     assert right_box["y"] > left_box["y"] + left_box["height"] - 1  # stacked on a narrow screen
     assert "上の方が良い" in page.inner_text("[data-verdicts]")
+    upper_tick = page.locator("[data-check-side=left]").first.bounding_box()
+    lower_tick = page.locator("[data-check-side=right]").first.bounding_box()
+    assert lower_tick["y"] > upper_tick["y"] + upper_tick["height"] - 1  # the two ticks stacked too
+    assert "上の応答" in page.inner_text("[data-checklist]") and "下の応答" in page.inner_text("[data-checklist]")
     page.screenshot(path=str(artifacts / "pairwise-page-narrow.png"), full_page=True)
     page.set_viewport_size({"width": 1440, "height": 960})
     submit_and_wait_for_next(page)
@@ -211,8 +233,12 @@ def test_an_annotator_compares_pairs_with_the_keyboard_alone(live_server, browse
         assert rating.verdict == in_item_terms(pressed[public_id], shown[public_id])
         assert rating.annotator.handle == "alice" and rating.revision == 1
     assert (ratings[second].comment, ratings[second].flags) == ("2つ目も3つ目も読みやすい", ["broken"])
-    checks = RatingCheck.objects.filter(rating=ratings[first.public_id]).order_by("checklist_item__position")
-    assert [(c.checklist_item.text, c.checked) for c in checks] == [(CHECKLIST[0], True), (CHECKLIST[1], False)]
+    # Each tick names the response that was on its side of the screen, in the item's terms.
+    left, right = in_item_terms("left", shown[first.public_id]), in_item_terms("right", shown[first.public_id])
+    checks = RatingCheck.objects.filter(rating=ratings[first.public_id])
+    assert {(c.checklist_item.text, c.side, c.checked) for c in checks} == {
+        (CHECKLIST[0], left, True), (CHECKLIST[0], right, False), (CHECKLIST[1], right, True),
+        (CHECKLIST[2], right, True)}
     assert not Draft.objects.exists()
 
 

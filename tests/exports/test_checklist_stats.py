@@ -1,12 +1,13 @@
 """exports.checklist_stats: tick counts, tick rate, agreement of the tick with the score's side of the midpoint
-(by hand) and the point-biserial correlation (against scipy). No database."""
+(by hand) and the point-biserial correlation (against scipy); on pairwise votes, tick rates per response and how
+the item tracks the preference (by hand, and against a vote-by-vote count written here). No database."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from exports.checklist_stats import checklist_figures
+from exports.checklist_stats import checklist_figures, pair_checklist_figures
 
 
 def ticks(*rows):
@@ -51,3 +52,69 @@ def test_without_a_midpoint_only_counts_are_given():
 def test_a_missing_column_is_refused():
     with pytest.raises(ValueError, match="lacks the column"):
         checklist_figures(pd.DataFrame({"checklist_item": [1], "checked": [True]}), 3.0)
+
+
+def answers(*rows):
+    return pd.DataFrame(rows, columns=["rating", "checklist_item", "side", "checked", "verdict"])
+
+
+# Votes 1-6 on the item "mountains": 1 prefers A and ticks only A (tracks); 2 prefers B and ticks only A (does
+# not); 3 prefers B, ticks B, leaves A unanswered (tracks); 4 ticks both (not decisive); 5 a tie with one tick
+# (not decisive); 6 ticks nothing yes. Vote 7 answered before sides existed.
+PAIR_HAND = answers(
+    (1, "mountains", "A", True, "A"), (1, "mountains", "B", False, "A"),
+    (2, "mountains", "A", True, "B"), (2, "mountains", "B", False, "B"),
+    (3, "mountains", "B", True, "B"),
+    (4, "mountains", "A", True, "A"), (4, "mountains", "B", True, "A"),
+    (5, "mountains", "A", True, "tie"), (5, "mountains", "B", False, "tie"),
+    (6, "mountains", "A", False, "A"), (6, "mountains", "B", False, "A"),
+    (7, "mountains", "", True, "A"),
+    (1, "polite", "B", False, "A"),
+)
+
+
+def test_pairwise_tick_rates_per_response_and_preference_tracking_by_hand():
+    mountains, polite = pair_checklist_figures(PAIR_HAND)
+    assert (mountains.n_answered_a, mountains.n_ticked_a, mountains.tick_rate_a) == (5, 4, 0.8)
+    assert (mountains.n_answered_b, mountains.n_ticked_b, mountains.tick_rate_b) == (6, 2, pytest.approx(1 / 3))
+    assert mountains.n_side_unknown == 1
+    assert mountains.n_preference == 3 and mountains.tracks_preference.value == pytest.approx(2 / 3)
+    assert (polite.n_answered_a, polite.tick_rate_a, polite.n_answered_b, polite.tick_rate_b) == (0, None, 1, 0.0)
+    assert polite.n_preference == 0 and polite.tracks_preference.value is None
+    assert "exactly one response" in polite.tracks_preference.reason
+
+
+def test_preference_tracking_equals_a_vote_by_vote_count():
+    rng = np.random.default_rng(11)
+    rows = []
+    for vote in range(600):
+        verdict = rng.choice(["A", "B", "tie"], p=[0.45, 0.4, 0.15])
+        for item in ("x", "y", "z"):
+            for side in ("A", "B"):
+                draw = rng.random()
+                if draw < 0.15:
+                    continue  # unanswered
+                # Item x leans towards the preferred response, y is noise, z is mostly ticked for both.
+                lean = {"x": 0.8 if side == verdict else 0.3, "y": 0.5, "z": 0.9}[item]
+                rows.append((vote, item, side, bool(rng.random() < lean), verdict))
+    table = answers(*rows).sample(frac=1, random_state=3)  # the order of the rows must not matter
+    figures = {f.checklist_item: f for f in pair_checklist_figures(table)}
+    for item in ("x", "y", "z"):
+        yes_sides = {}
+        for vote, name, side, checked, verdict in rows:
+            if name == item and checked:
+                yes_sides.setdefault(vote, (verdict, []))[1].append(side)
+        decisive = [(verdict, sides[0]) for verdict, sides in yes_sides.values()
+                    if len(sides) == 1 and verdict in ("A", "B")]
+        hits = sum(1 for verdict, side in decisive if side == verdict)
+        assert figures[item].n_preference == len(decisive)
+        assert figures[item].tracks_preference.value == pytest.approx(hits / len(decisive))
+        for side, rate in (("A", figures[item].tick_rate_a), ("B", figures[item].tick_rate_b)):
+            answered = [checked for _, name, s, checked, _ in rows if name == item and s == side]
+            assert rate == pytest.approx(sum(answered) / len(answered))
+    assert figures["x"].tracks_preference.value > 0.7 and figures["y"].tracks_preference.value < 0.65
+
+
+def test_a_pairwise_table_without_sides_is_refused():
+    with pytest.raises(ValueError, match="lacks the column"):
+        pair_checklist_figures(pd.DataFrame({"rating": [1], "checklist_item": [1], "checked": [True]}))
