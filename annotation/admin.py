@@ -307,8 +307,8 @@ class SlotTallyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(RatingCheck)
 class RatingCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["rating", "checklist_item", "checked"]
-    list_filter = ["checked"]
+    list_display = ["rating", "checklist_item", "side", "checked"]
+    list_filter = ["checked", "side"]
     list_select_related = ["rating__annotator", "rating__item", "checklist_item"]
     search_fields = ["rating__annotator__handle", "=rating__public_id", "checklist_item__prompt__external_id"]
     raw_id_fields = ["rating", "checklist_item"]
