@@ -25,6 +25,7 @@ from exports import svg_charts
 from exports.checklists import checklist_report
 from judging.meta_eval_selectors import campaign_judges, campaign_meta_eval, judge_for_report, report_inputs
 from judging.ranking_selectors import campaign_ranking
+from judging.selectors import position_bias_rows
 
 DEFAULT_REPLICATES = agreement.DEFAULT_REPLICATES
 MAX_REPLICATES = 2000
@@ -384,15 +385,7 @@ class JudgeRanking:
 
     @property
     def position_bias_rows(self):
-        """The judge's position-bias figures (judging.position_bias) as table rows: label, count, n, percent."""
-        bias = self.report.get("position_bias") if self.report else None
-        if not bias:
-            return []
-        figures = ((_("Pairs judged alike in both orders"), bias["consistency"]),
-                   (_("Decisive verdicts for the response shown first"), bias["first_position_wins"]),
-                   (_("Decisive verdicts for the longer response"), bias["longer_wins"]))
-        return [{"label": label, "count": share["count"], "n": share["n"], "reason": share["reason"],
-                 "percent": None if share["rate"] is None else 100 * share["rate"]} for label, share in figures]
+        return position_bias_rows(self.report.get("position_bias")) if self.report else []
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, Q, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from annotation.access import is_lead, is_lead_of, led_campaigns
 from annotation.models import Rubric
@@ -123,6 +124,18 @@ def job_position_bias(job):
     if job.campaign.rubric.kind != Rubric.Kind.PAIRWISE:
         return None
     return position_bias(judge_pair_verdicts(Verdict.objects.filter(job=job)))
+
+
+def position_bias_rows(bias):
+    """The rows of a position-bias table (templates/judging/position_bias_table.html) from
+    PositionBias.as_dict(): a label, count, n, percent (None with a reason when n is 0) per figure."""
+    if not bias:
+        return []
+    figures = ((_("Pairs judged alike in both orders"), bias["consistency"]),
+               (_("Decisive verdicts for the response shown first"), bias["first_position_wins"]),
+               (_("Decisive verdicts for the longer response"), bias["longer_wins"]))
+    return [{"label": label, "count": share["count"], "n": share["n"], "reason": share["reason"],
+             "percent": None if share["rate"] is None else 100 * share["rate"]} for label, share in figures]
 
 
 def job_item_medians(job):

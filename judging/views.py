@@ -86,18 +86,8 @@ def judge_job_detail(request, public_id):
     job = selectors.job_for_lead(request.user, public_id)
     bias = selectors.job_position_bias(job)
     context = {"job": job, "progress": selectors.job_progress(job), "resume_form": JudgeJobResumeForm(),
-               "position_bias": bias, "position_bias_rows": _position_bias_rows(bias)}
+               "position_bias": bias, "position_bias_rows": selectors.position_bias_rows(bias and bias.as_dict())}
     return render(request, "judging/job_detail.html", context)
-
-
-def _position_bias_rows(bias):
-    if bias is None:
-        return []
-    figures = [(_("Pairs judged alike in both orders"), bias.consistency),
-               (_("Decisive verdicts for the response shown first"), bias.first_position_wins),
-               (_("Decisive verdicts for the longer response"), bias.longer_wins)]
-    return [{"label": label, "count": share.count, "n": share.n, "reason": share.reason,
-             "percent": None if share.rate is None else 100 * share.rate} for label, share in figures]
 
 
 @login_required
