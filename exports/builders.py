@@ -163,10 +163,8 @@ MODELS = TableSpec("models", "The evaluated language models.", (
     Column("is_japanese", BOOL, "Whether the model is Japanese-specific."),
 ))
 
-VERDICTS = TableSpec("verdicts", "LLM judges' verdicts in long form: one row per verdict × axis; a failed "
-                     "verdict (unparseable, refused, truncated, API error) is one row with no axis and no score.", (
-    Column("item_id", STRING, "Public id of the judged item."),
-    Column("campaign", STRING, "Slug of the campaign."),
+# Who judged, and how: the first columns after the item in both kinds of verdicts table.
+JUDGE_COLUMNS = (
     Column("judge", STRING, "Name of the judge configuration."),
     Column("judge_external", BOOL, "Whether the verdicts were imported from another tool."),
     Column("job_id", STRING, "Public id of the judge job; null for imported verdicts."),
@@ -174,6 +172,13 @@ VERDICTS = TableSpec("verdicts", "LLM judges' verdicts in long form: one row per
     Column("judge_template", STRING, "Key of the prompt template."),
     Column("judge_template_version", INT16, "Version of the prompt template."),
     Column("judge_temperature", FLOAT, "Sampling temperature."),
+)
+
+VERDICTS = TableSpec("verdicts", "LLM judges' verdicts in long form: one row per verdict × axis; a failed "
+                     "verdict (unparseable, refused, truncated, API error) is one row with no axis and no score.", (
+    Column("item_id", STRING, "Public id of the judged item."),
+    Column("campaign", STRING, "Slug of the campaign."),
+    *JUDGE_COLUMNS,
     Column("sample", INT16, "Sample number, when a judge is asked several times per item."),
     Column("parse_status", STRING, "ok or imported for a scored verdict; otherwise the kind of failure."),
     Column("error_kind", STRING, "Detail of a failure."),

@@ -19,7 +19,9 @@ from django.utils.dateparse import parse_datetime
 
 from annotation.rubric_definitions import PAIRWISE_VERDICTS
 from exports import selectors
-from exports.builders import BOOL, FLOAT, INT16, INT32, MODELS, PROMPTS, RESPONSES, STRING, _Columns, _first, _judge_head
+from exports.builders import (
+    BOOL, FLOAT, INT16, INT32, JUDGE_COLUMNS, MODELS, PROMPTS, RESPONSES, STRING, _Columns, _first, _judge_head,
+)
 from exports.tables import Column, TableSpec, TableWriter
 
 A, B = PAIRWISE_VERDICTS.index("A"), PAIRWISE_VERDICTS.index("B")
@@ -63,13 +65,7 @@ PAIR_VERDICTS = TableSpec("verdicts", "LLM judges' pairwise verdicts: one row pe
     Column("prompt_id", STRING, "Public id of the prompt."),
     Column("model_a", STRING, "Model of response A."),
     Column("model_b", STRING, "Model of response B."),
-    Column("judge", STRING, "Name of the judge configuration."),
-    Column("judge_external", BOOL, "Whether the verdicts were imported from another tool."),
-    Column("job_id", STRING, "Public id of the judge job; null for imported verdicts."),
-    Column("judge_model", STRING, "The model asked, as the job sent it."),
-    Column("judge_template", STRING, "Key of the prompt template."),
-    Column("judge_template_version", INT16, "Version of the prompt template."),
-    Column("judge_temperature", FLOAT, "Sampling temperature."),
+    *JUDGE_COLUMNS,
     Column("order", STRING, "The order the judge was shown: AB or BA (a pair judged in both orders has a row "
                             "for each); null when unknown."),
     Column("sample", INT16, "Sample number, when a judge is asked several times per item and order."),
