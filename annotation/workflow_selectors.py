@@ -4,13 +4,13 @@ import hashlib
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from annotation.models import (
     Assignment, ChecklistItem, Draft, ItemSlot, PairOrder, PairwiseVerdict, Rating, RatingCheck, Response, Rubric,
-    Skip,
+    Skip, SlotTally,
 )
 from annotation.rubric_axes import rubric_axes
 
@@ -230,19 +230,16 @@ def pair_conversation(prompt_turns, left_turns, right_turns):
 
 
 def annotator_progress(annotator, campaign):
-    counts = ItemSlot.objects.filter(annotator=annotator, campaign=campaign).aggregate(
-        total=Count("id"), done=Count("id", filter=Q(rating__isnull=False))
-    )
-    return {"done": counts["done"], "total": counts["total"]}
+    """How many of the campaign's slots the annotator holds and has rated, from the tally the database keeps."""
+    tally = SlotTally.objects.filter(annotator=annotator, campaign=campaign).values_list("rated", "slots").first()
+    done, total = tally or (0, 0)
+    return {"done": done, "total": total}
 
 
 def my_work(annotator, campaigns):
     """Per campaign: items held, rated, and the batches assigned (for the "my work" page)."""
-    rows = (
-        ItemSlot.objects.filter(annotator=annotator, campaign__in=campaigns)
-        .values("campaign").annotate(total=Count("id"), done=Count("id", filter=Q(rating__isnull=False)))
-    )
-    by_campaign = {row["campaign"]: row for row in rows}
+    rows = SlotTally.objects.filter(annotator=annotator, campaign__in=campaigns).values("campaign", "slots", "rated")
+    by_campaign = {row["campaign"]: {"total": row["slots"], "done": row["rated"]} for row in rows}
     assignments = defaultdict(list)
     for assignment in Assignment.objects.filter(annotator=annotator, status=Assignment.Status.ACTIVE,
                                                 batch__campaign__in=campaigns).select_related("batch"):
