@@ -9,6 +9,7 @@ PermissionDenied where the page is known to exist (a campaign's lead pages).
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from annotation.models import Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot
 
@@ -56,7 +57,7 @@ def campaign_for_lead(user, slug):
     if campaign is None:
         raise Http404("no such campaign")
     if not is_lead_of(user, campaign):
-        raise PermissionDenied("only the leads of this campaign may do this")
+        raise PermissionDenied(_("Only the leads of this campaign may do this."))
     return campaign
 
 

@@ -1,7 +1,7 @@
 """REST API of the rating workflow. Thin classes: check input, call one service, shape the output."""
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -60,7 +60,7 @@ class MyWorkApi(APIView):
     @extend_schema(responses=OutputSerializer(many=True), summary="My campaigns and progress")
     def get(self, request):
         if not user_is_annotator(request.user):
-            raise PermissionDenied("only annotators have work here.")  # as on the "my work" page
+            raise PermissionDenied(_("Only annotators have work to do here."))  # as on the "my work" page
         annotator = access.annotator_of(request.user)
         rows = my_work(annotator, list(access.annotated_campaigns(request.user))) if annotator else []
         return Response(self.OutputSerializer(rows, many=True).data)

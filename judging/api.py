@@ -5,6 +5,7 @@ campaign's pages, 404 for a job of a campaign one does not lead).
 """
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -19,7 +20,7 @@ from judging.prompts import TEMPLATES
 
 def require_lead(user):
     if not access.is_lead(user):
-        raise PermissionDenied("only leads may manage judge configs")
+        raise PermissionDenied(_("Only leads may manage judge configs."))
 
 
 class ConfigOutputSerializer(serializers.ModelSerializer):

@@ -700,3 +700,12 @@ def test_likert_page_shows_the_checklist_and_restores_its_ticks(client, annotato
     assert "二つの例を挙げている" in html and f'data-check="{yes.id}"' in html
     assert "応答は各項目を満たしていますか？" in html
     assert embedded_json(html, "rate-draft")["checks"] == {str(yes.id): True}
+
+
+def test_a_campaign_page_for_its_leads_says_why_in_japanese_to_an_annotator(client, annotator, led):
+    client.force_login(annotator)
+
+    response = client.get(reverse("campaign_manage", args=[led.slug]))
+
+    assert response.status_code == 403
+    assert "この操作はこのキャンペーンのリードだけが行えます。" in html_of(response)
