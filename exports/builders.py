@@ -103,13 +103,32 @@ def ratings_spec(release):
         Column("seconds_spent", INT32, "Seconds the annotator spent on the item, when known."),
         Column("revision", INT16, "1 for a first rating, more when the annotator revised it (latest kept)."),
     ]
+    columns += opted_in_columns(release)
+    return TableSpec("ratings", "Human ratings in long form: one row per item × annotator × axis.", tuple(columns))
+
+
+def opted_in_columns(release):
+    """The columns a lead may add to a table of human judgments: user names, e-mails, comments."""
+    columns = []
     if release.include_usernames:
         columns.append(Column("annotator_username", STRING, "The annotator's user name (the lead opted in)."))
     if release.include_emails:
         columns.append(Column("annotator_email", STRING, "The annotator's e-mail address (the lead opted in)."))
     if release.include_comments:
         columns.append(Column("comment", STRING, "The annotator's free-text comment (the lead opted in)."))
-    return TableSpec("ratings", "Human ratings in long form: one row per item × annotator × axis.", tuple(columns))
+    return columns
+
+
+def opted_in_values(release, annotator, comment):
+    """The values of opted_in_columns for one judgment."""
+    values = ()
+    if release.include_usernames:
+        values += (annotator.username,)
+    if release.include_emails:
+        values += (annotator.email,)
+    if release.include_comments:
+        values += (comment or "",)
+    return values
 
 
 def items_spec(release, axis_keys):
@@ -313,14 +332,8 @@ def write_ratings_and_items(ctx):
 
 def _long_row(ctx, head, annotator_pk, key, score, seconds, revision, comment):
     annotator = ctx.annotators[annotator_pk]
-    row = (*head, ctx.names[annotator_pk], annotator.tier, annotator.is_external, key, score, seconds, revision)
-    if ctx.release.include_usernames:
-        row += (annotator.username,)
-    if ctx.release.include_emails:
-        row += (annotator.email,)
-    if ctx.release.include_comments:
-        row += (comment or "",)
-    return row
+    return (*head, ctx.names[annotator_pk], annotator.tier, annotator.is_external, key, score, seconds, revision,
+            *opted_in_values(ctx.release, annotator, comment))
 
 
 def _wide_row(ctx, item, keys):

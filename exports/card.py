@@ -55,9 +55,13 @@ def dataset_card(*, release, campaigns, axes_by_rubric, specs, written, agreemen
         _meta_eval(meta_eval),
         _preference_pairs(release, written),
         _checklists(written),
-        _privacy(release),
-        "## License\n\n" + _license_text(release),
     ]
+    return _assembled(parts, release)
+
+
+def _assembled(parts, release):
+    """The card from its sections, closed by what every card ends with: privacy, license, citation."""
+    parts = [*parts, _privacy(release), "## License\n\n" + _license_text(release)]
     if release.citation.strip():
         parts.append("## Citation\n\n```\n" + release.citation.strip() + "\n```")
     return "\n\n".join(part for part in parts if part) + "\n"
@@ -235,12 +239,8 @@ def pairwise_dataset_card(*, release, campaigns, specs, written, agreement, rank
         _judges_against_humans(rankings),
         _pairwise_preference_pairs(written),
         _checklists(written),
-        _privacy(release),
-        "## License\n\n" + _license_text(release),
     ]
-    if release.citation.strip():
-        parts.append("## Citation\n\n```\n" + release.citation.strip() + "\n```")
-    return "\n\n".join(part for part in parts if part) + "\n"
+    return _assembled(parts, release)
 
 
 def _pairwise_summary(release, campaigns, written, tiers):

@@ -21,6 +21,7 @@ from annotation.rubric_definitions import PAIRWISE_VERDICTS
 from exports import selectors
 from exports.builders import (
     BOOL, FLOAT, INT16, INT32, JUDGE_COLUMNS, MODELS, PROMPTS, RESPONSES, STRING, _Columns, _first, _judge_head,
+    opted_in_columns, opted_in_values,
 )
 from exports.tables import Column, TableSpec, TableWriter
 
@@ -49,12 +50,7 @@ def votes_spec(release):
         Column("revised_at", STRING, "When it was last revised (ISO 8601, UTC); null if never."),
         Column("revision", INT16, "1 for a first vote, more when the annotator revised it (latest kept)."),
     ]
-    if release.include_usernames:
-        columns.append(Column("annotator_username", STRING, "The annotator's user name (the lead opted in)."))
-    if release.include_emails:
-        columns.append(Column("annotator_email", STRING, "The annotator's e-mail address (the lead opted in)."))
-    if release.include_comments:
-        columns.append(Column("comment", STRING, "The annotator's free-text comment (the lead opted in)."))
+    columns += opted_in_columns(release)
     return TableSpec("votes", "Human pairwise votes in long form: one row per item × annotator.", tuple(columns))
 
 
@@ -162,7 +158,7 @@ def write_votes(ctx):
                 row = (item_id, slugs[campaign_pk], prompt_id, names[model_a], names[model_b], response_a_id,
                        response_b_id, position or None, verdict, ctx.names[annotator_pk], annotator.tier,
                        annotator.is_external, seconds, iso_utc(submitted), iso_utc(revised), revision)
-                rows.append(row + _opted_in(release, annotator, comment))
+                rows.append(row + opted_in_values(release, annotator, comment))
                 numbers.append((index[campaign_pk], item_pk, annotator_pk, PAIRWISE_VERDICTS.index(verdict),
                                 model_a, model_b))
             writer.write(rows)
@@ -174,17 +170,6 @@ def write_votes(ctx):
     item_pk, item_campaign, item_prompt, response_a, response_b = items.arrays()
     return writer.files, HumanVotes(*votes.arrays(), item_pk, item_campaign, item_prompt, response_a, response_b,
                                     item_ids)
-
-
-def _opted_in(release, annotator, comment):
-    extra = ()
-    if release.include_usernames:
-        extra += (annotator.username,)
-    if release.include_emails:
-        extra += (annotator.email,)
-    if release.include_comments:
-        extra += (comment or "",)
-    return extra
 
 
 def iso_utc(value):

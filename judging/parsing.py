@@ -55,33 +55,30 @@ class ParseResult:
 
 def verdict_parse(*, content, axes, output_format, text_style="lines", finish_reason="stop", refusal=None):
     """Read the scores of one reply; ``axes`` are judging.prompts.Axis values."""
-    content = content or ""
-    if finish_reason == "length":
-        return ParseResult(TRUNCATED, error="the reply stopped at max tokens")
-    if refusal or finish_reason == "content_filter":
-        return ParseResult(REFUSED, error=(refusal or "the endpoint's content filter stopped the reply")[:500])
     if output_format == "json_schema":
-        result = parse_json(content, axes)
+        parse = parse_json
     elif text_style == "brackets":
-        result = parse_brackets(content, axes)
+        parse = parse_brackets
     else:
-        result = parse_lines(content, axes)
-    if result.status == PARSE_ERROR and reads_as_refusal(content):
-        return ParseResult(REFUSED, error="the reply reads as a refusal")
-    return result
+        parse = parse_lines
+    return _read(content, finish_reason, refusal, lambda text: parse(text, axes))
 
 
 def pair_verdict_parse(*, content, markers, output_format, finish_reason="stop", refusal=None):
     """Read a pairwise verdict; ``markers`` maps each marker offered to its verdict ({"A": "A", "C": "tie"})."""
+    parse = _pair_json if output_format == "json_schema" else _pair_markers
+    return _read(content, finish_reason, refusal, lambda text: parse(text, markers))
+
+
+def _read(content, finish_reason, refusal, parse):
+    """What every reply goes through: a truncated or refused reply is typed as such before ``parse`` reads the
+    text; an unparseable reply that reads as a refusal is a refusal."""
     content = content or ""
     if finish_reason == "length":
         return ParseResult(TRUNCATED, error="the reply stopped at max tokens")
     if refusal or finish_reason == "content_filter":
         return ParseResult(REFUSED, error=(refusal or "the endpoint's content filter stopped the reply")[:500])
-    if output_format == "json_schema":
-        result = _pair_json(content, markers)
-    else:
-        result = _pair_markers(content, markers)
+    result = parse(content)
     if result.status == PARSE_ERROR and reads_as_refusal(content):
         return ParseResult(REFUSED, error="the reply reads as a refusal")
     return result
