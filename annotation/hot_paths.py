@@ -30,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from annotation import api
 from annotation.models import Rubric
-from annotation.services.workflow import CLAIM_ATTEMPTS, FLAGS
+from annotation.services.workflow import CLAIM_ATTEMPTS, FLAGS, claimable_conditions
 from annotation.workflow_selectors import axes_for_display
 
 # Who is asking (the token's annotator, a member of the campaign), then: the slot they already hold (first in
@@ -65,15 +65,7 @@ WITH me AS MATERIALIZED (
     SELECT s.id FROM annotation_itemslot s
     WHERE (SELECT open AND pull FROM me) AND NOT EXISTS (SELECT 1 FROM held)
       AND s.campaign_id = (SELECT campaign FROM me) AND s.rating_id IS NULL
-      AND (s.annotator_id IS NULL OR (s.assignment_id IS NULL AND s.lease_expires_at < %(now)s))
-      -- OFFSET 0 keeps each test a probe of one index per candidate slot: as an anti-join, PostgreSQL may
-      -- scan all of the annotator's slots for every candidate, which grows with each rating.
-      AND NOT EXISTS (SELECT 1 FROM annotation_itemslot o
-                      WHERE o.item_id = s.item_id AND o.annotator_id = (SELECT annotator FROM me) OFFSET 0)
-      AND NOT EXISTS (SELECT 1 FROM annotation_skip k
-                      WHERE k.item_id = s.item_id AND k.annotator_id = (SELECT annotator FROM me) OFFSET 0)
-      AND NOT EXISTS (SELECT 1 FROM annotation_batch b JOIN annotation_item i ON i.batch_id = b.id
-                      WHERE i.id = s.item_id AND b.closed_at IS NOT NULL OFFSET 0)
+      AND {claimable}
     ORDER BY s.position, s.id
     LIMIT 1 FOR UPDATE SKIP LOCKED
 ), claimed AS (
@@ -99,7 +91,7 @@ LEFT JOIN annotation_prompt p ON p.id = r.prompt_id
 LEFT JOIN annotation_languagemodel m ON m.id = r.model_id
 LEFT JOIN annotation_batch b ON b.id = i.batch_id
 LEFT JOIN annotation_draft d ON d.item_id = i.id AND d.annotator_id = me.annotator
-"""
+""".replace("{claimable}", claimable_conditions("(SELECT annotator FROM me)", "postgresql"))
 
 # A first submit of a likert rating, or nothing (then the service takes it): the annotator's unrated slot on
 # the item, locked; every axis of the rubric scored inside its range; the idempotency key unused.

@@ -190,16 +190,29 @@ def _lease_end(campaign):
     return timezone.now() + timedelta(minutes=campaign.lease_minutes)
 
 
+def claimable_conditions(me, vendor):
+    """The SQL conditions (on slot ``s``) that let annotator ``me`` (an SQL expression) claim a slot: free, or
+    leased (not assigned) and expired; not on an item they already hold, skipped or rated; not in a closed batch.
+
+    On PostgreSQL ``OFFSET 0`` keeps each test a probe of one index per candidate slot: as an anti-join it may
+    scan all of the annotator's slots for every candidate, which grows with each rating. SQLite knows no
+    ``OFFSET`` without ``LIMIT`` and plans these as probes anyway.
+    """
+    fence = "OFFSET 0" if vendor == "postgresql" else ""
+    return f"""(s.annotator_id IS NULL OR (s.assignment_id IS NULL AND s.lease_expires_at < %(now)s))
+      AND NOT EXISTS (SELECT 1 FROM annotation_itemslot o WHERE o.item_id = s.item_id AND o.annotator_id = {me}
+                      {fence})
+      AND NOT EXISTS (SELECT 1 FROM annotation_skip k WHERE k.item_id = s.item_id AND k.annotator_id = {me} {fence})
+      AND NOT EXISTS (SELECT 1 FROM annotation_batch b JOIN annotation_item i ON i.batch_id = b.id
+                      WHERE i.id = s.item_id AND b.closed_at IS NOT NULL {fence})"""
+
+
 CLAIM_SQL = """
 UPDATE annotation_itemslot SET annotator_id = %(me)s, lease_expires_at = %(lease_end)s, claimed_at = %(now)s
 WHERE id = (
     SELECT s.id FROM annotation_itemslot s
     WHERE s.campaign_id = %(campaign)s AND s.rating_id IS NULL {item_filter}
-      AND (s.annotator_id IS NULL OR (s.assignment_id IS NULL AND s.lease_expires_at < %(now)s))
-      AND NOT EXISTS (SELECT 1 FROM annotation_itemslot o WHERE o.item_id = s.item_id AND o.annotator_id = %(me)s)
-      AND NOT EXISTS (SELECT 1 FROM annotation_skip k WHERE k.item_id = s.item_id AND k.annotator_id = %(me)s)
-      AND NOT EXISTS (SELECT 1 FROM annotation_batch b JOIN annotation_item i ON i.batch_id = b.id
-                      WHERE i.id = s.item_id AND b.closed_at IS NOT NULL)
+      AND {claimable}
     ORDER BY s.position, s.id
     LIMIT 1 {lock}
 )
@@ -209,7 +222,8 @@ RETURNING item_id
 
 def _claim_open_slot(annotator, campaign, item=None):
     lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-    sql = CLAIM_SQL.format(lock=lock, item_filter="AND s.item_id = %(item)s" if item else "")
+    sql = CLAIM_SQL.format(lock=lock, item_filter="AND s.item_id = %(item)s" if item else "",
+                           claimable=claimable_conditions("%(me)s", connection.vendor))
     now = timezone.now()
     params = {"me": annotator.id, "campaign": campaign.id, "now": now, "lease_end": _lease_end(campaign),
               "item": item.id if item else None}
