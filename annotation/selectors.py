@@ -17,6 +17,7 @@ from annotation.models import (
     RubricAxis,
 )
 from annotation.access import campaign_annotators
+from annotation.rater_counts import rater_counts
 from annotation.services import rubric_is_used
 from annotation.workflow_selectors import campaign_progress
 
@@ -376,3 +377,11 @@ def axes_with_scores(axes):
                             for value in range(axis["min"], axis["max"] + 1)]}
         for axis in axes
     ]
+
+
+def campaign_rater_counts(campaign_ids):
+    """RaterCounts of the campaigns' items: distinct annotators with a submitted rating (imported raters
+    included) per item, items with none counted as 0. One grouped query."""
+    per_item = (Item.objects.filter(campaign_id__in=campaign_ids)
+                .annotate(raters=Count("ratings__annotator", distinct=True)).values_list("raters", flat=True))
+    return rater_counts(per_item)

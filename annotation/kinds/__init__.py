@@ -1,0 +1,34 @@
+"""Campaign kinds, the annotation side: what an item of each kind is and how an annotator answers it.
+
+A campaign's kind is its rubric's kind (``Rubric.Kind``). Everything that differs by kind lives in one module
+per kind, in each app that needs it (as a database backend is a package of small modules the ORM consults):
+``annotation.kinds.<kind>`` for items, rating pages, rating checks and agreement; ``judging.kinds.<kind>`` for
+judge jobs and human–judge figures; ``exports.kinds.<kind>`` for report pages, release tables and dataset
+card sections. A higher app's kind module may use the lower app's module of the same kind, never the reverse.
+Code outside the kind modules asks ``for_campaign(campaign)`` and calls what it gets; it never compares kinds.
+
+Every kind module of an app defines the names in that app's ``CONTRACT`` (tests/test_kinds.py holds them to it).
+"""
+
+from annotation.kinds import likert, pairwise
+
+KINDS = {module.NAME: module for module in (likert, pairwise)}
+
+# The names every annotation kind module defines.
+CONTRACT = ("NAME",)
+
+
+def for_name(name):
+    """The kind module called ``name`` (a Rubric.Kind value)."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise LookupError(f"no campaign kind {name!r}; known: {', '.join(KINDS)}") from None
+
+
+def for_rubric(rubric):
+    return for_name(rubric.kind)
+
+
+def for_campaign(campaign):
+    return for_name(campaign.rubric.kind)

@@ -1,0 +1,3 @@
+"""Likert campaigns, the exports side (see exports.kinds)."""
+
+NAME = "likert"

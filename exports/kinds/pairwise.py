@@ -1,0 +1,3 @@
+"""Pairwise campaigns, the exports side (see exports.kinds)."""
+
+NAME = "pairwise"

@@ -1,0 +1,3 @@
+"""Likert campaigns, the judging side (see judging.kinds)."""
+
+NAME = "likert"

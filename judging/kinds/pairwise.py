@@ -1,0 +1,3 @@
+"""Pairwise campaigns, the judging side (see judging.kinds)."""
+
+NAME = "pairwise"
