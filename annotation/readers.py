@@ -3,7 +3,8 @@
 Each reader yields ``(line, record)`` with the 1-based line number where the
 record starts, so errors can name it. CSV cells that hold JSON (lists such as
 ``turns``, objects such as ``scores`` or ``metadata``) are decoded; columns
-named ``scores.AXIS`` are gathered into a ``scores`` object.
+named ``scores.AXIS`` are gathered into a ``scores`` object. An empty cell is
+a missing value, except in the ``response`` column, where it is an empty answer.
 """
 
 import csv
@@ -13,6 +14,8 @@ from pathlib import Path
 from .errors import RecordError
 
 JSON_COLUMNS = {"turns", "responses", "scores", "metadata", "human_evals", "checklist"}
+# Columns where an empty cell is a value, not a missing one: a model's empty answer.
+EMPTY_IS_TEXT = {"response"}
 FORMATS = ("jsonl", "csv")
 
 
@@ -75,7 +78,7 @@ def _decode_csv_row(path, line_number, row):
     scores = {}
     for column, cell in row.items():
         column = column.strip()
-        if cell is None or cell == "":
+        if cell is None or (cell == "" and column not in EMPTY_IS_TEXT):
             continue
         if column.startswith("scores."):
             scores[column.removeprefix("scores.")] = _csv_scalar(cell)

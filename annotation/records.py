@@ -93,22 +93,34 @@ def text_field(record, field, required=True, default=""):
     return str(value).strip()
 
 
-def turns_field(record, single, plural):
-    """Read either ``single`` (one text) or ``plural`` (a list of texts) as a tuple of turns."""
+def prompt_text(value, field):
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError(field, "expected non-empty text")
+
+
+def answer_text(value, field):
+    """A model's answer is any text, the empty one included: a model that answered nothing is a result to rate.
+    Null is not an empty answer (it says nothing was recorded, e.g. a failed call) and neither is a number or a
+    list: they are refused."""
+    if not isinstance(value, str):
+        got = "null" if value is None else type(value).__name__
+        raise FieldError(field, f'expected text (an empty answer is ""), got {got}')
+
+
+def turns_field(record, single, plural, check=prompt_text):
+    """Read either ``single`` (one text) or ``plural`` (a list of texts) as a tuple of turns, each checked by
+    ``check(value, field)``: non-empty text for a prompt, any text for an answer."""
     if record.get(plural) is not None:
         turns = record[plural]
         if not isinstance(turns, list) or not turns:
             raise FieldError(plural, "expected a non-empty list of texts")
         for index, turn in enumerate(turns):
-            if not isinstance(turn, str) or not turn.strip():
-                raise FieldError(f"{plural}[{index}]", "expected non-empty text")
+            check(turn, f"{plural}[{index}]")
         return tuple(turns)
-    text = record.get(single)
-    if text is None:
+    if single not in record:
         raise FieldError(single, f"is required (or give {plural!r} as a list)")
-    if not isinstance(text, str) or not text.strip():
-        raise FieldError(single, "expected non-empty text")
-    return (text,)
+    check(record[single], single)
+    return (record[single],)
 
 
 def metadata_field(record, field="metadata"):
@@ -203,7 +215,7 @@ def response_record(line, record, default_source):
         context=text_field(record, "context", required=False),
         prompt_metadata=metadata_field(record),
         model=text_field(record, "model"),
-        response_turns=turns_field(record, "response", "responses"),
+        response_turns=turns_field(record, "response", "responses", check=answer_text),
         response_metadata=metadata_field(record, "response_metadata"),
         checklist=checklist_field(record),
     )
@@ -349,8 +361,9 @@ def llmjp_records(line, record, default_source, axis_ranges, annotator_prefix):
             raise FieldError(f"{where}.responses", "expected an object of model → response")
         for model, answer in responses.items():
             field = f"{where}.responses.{model}"
-            if not isinstance(answer, dict) or not isinstance(answer.get("response"), str):
-                raise FieldError(f"{field}.response", "expected text")
+            if not isinstance(answer, dict) or "response" not in answer:
+                raise FieldError(f"{field}.response", "is required")
+            answer_text(answer["response"], f"{field}.response")
             answers.setdefault(model, []).append(answer["response"])
             if answer.get("human_evals"):
                 evals[model] = (field, answer["human_evals"])

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from annotation import access
 from annotation.errors import HyokaError
+from annotation.markdown import render_document
 from exports import selectors, services
 from exports.forms import ReleaseForm, WithdrawForm
-from exports.markdown import render_card
 from exports.models import Release
 
 
@@ -32,7 +32,7 @@ def dataset_detail(request, name, version):
             return redirect_to_login(request.get_full_path())
         raise Http404("no such dataset")
     context = {
-        "release": release, "card": render_card(release.card), "files": selectors.release_files(release),
+        "release": release, "card": render_document(release.card), "files": selectors.release_files(release),
         "other_versions": selectors.other_versions(release),
         "can_manage": selectors.user_leads_release(request.user, release),
     }
@@ -60,7 +60,7 @@ def campaign_releases(request, slug):
 def release_manage(request, public_id):
     release = selectors.release_for_lead(request.user, public_id)
     context = {
-        "release": release, "card": render_card(release.card) if release.card else None,
+        "release": release, "card": render_document(release.card) if release.card else None,
         "files": selectors.release_files(release), "withdraw_form": WithdrawForm(),
         "campaigns": list(release.campaigns.order_by("slug")), "stale": services.release_build_is_stale(release),
     }

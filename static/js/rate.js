@@ -49,11 +49,13 @@
   var flagDialog = root.querySelector("[data-flag-dialog]");
   var helpPanel = document.getElementById("keyboard-help-keys");
   var helpToggle = root.querySelector("[data-toggle-help]");
+  var rawToggle = root.querySelector("[data-toggle-raw]");
   var text = root.querySelector("[data-messages]").dataset;
   var urls = root.dataset;
   var isFinal = urls.final === "true";
   var isRevision = urls.revising === "true";
   var storageKey = "hyoka:item:" + urls.itemId;
+  var RAW_KEY = "hyoka:raw-text";  // the texts shown as stored rather than formatted, kept for the tab
 
   var state = { scores: {}, verdict: "", checks: {}, comment: "", flags: [], seconds: 0 };
   var current = 0;            // the stop the keyboard is on
@@ -633,6 +635,19 @@
     helpToggle.firstChild.textContent = (hidden ? text.show : text.hide) + " ";
   }
 
+  // The texts as formatted Markdown, or exactly as stored (R) ------------------------------------------------
+
+  function showRaw(raw) {
+    rawToggle.setAttribute("aria-pressed", raw ? "true" : "false");
+    root.querySelectorAll("[data-raw-text]").forEach(function (element) { element.hidden = !raw; });
+    root.querySelectorAll("[data-rendered-text]").forEach(function (element) { element.hidden = raw; });
+    try { sessionStorage.setItem(RAW_KEY, raw ? "true" : "false"); } catch (error) { /* storage disabled */ }
+  }
+
+  function toggleRaw() {
+    showRaw(rawToggle.getAttribute("aria-pressed") !== "true");
+  }
+
   var KEYS = {
     ArrowDown: function () { focusStop(current + 1); },
     ArrowUp: function () { focusStop(current - 1); },
@@ -644,6 +659,7 @@
     s: openSkip,
     f: openFlags,
     c: function () { comment.focus(); },
+    r: toggleRaw,
     "?": toggleHelp
   };
 
@@ -737,6 +753,7 @@
   root.querySelector("[data-open-skip]").addEventListener("click", openSkip);
   root.querySelector("[data-open-flags]").addEventListener("click", openFlags);
   helpToggle.addEventListener("click", toggleHelp);
+  rawToggle.addEventListener("click", toggleRaw);
 
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") {
@@ -782,6 +799,7 @@
   }
 
   restore();
+  try { showRaw(sessionStorage.getItem(RAW_KEY) === "true"); } catch (error) { showRaw(false); }
   showTime();
   setInterval(showTime, 1000);
   if (axes.length) {

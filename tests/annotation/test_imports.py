@@ -131,13 +131,65 @@ class TestResponsesImport:
 
     def test_bad_record_at_line_n_of_a_thousand_leaves_database_unchanged(self, db, tmp_path):
         records = response_records(prompts=500)  # 1,000 lines across several chunks
-        records[736]["response"] = ""
+        records[736]["response"] = 42
         path = write_jsonl(tmp_path / "big.jsonl", records)
         before = table_counts()
         with pytest.raises(RecordError) as caught:
             responses_import(path=str(path), campaign_slug="big")
-        assert str(caught.value) == f"{path}:737: response: expected non-empty text"
+        assert str(caught.value) == f'{path}:737: response: expected text (an empty answer is ""), got int'
         assert table_counts() == before
+
+    def test_an_empty_answer_is_a_response_in_jsonl_and_in_csv(self, db, tmp_path):
+        records = response_records(prompts=2)
+        records[1]["response"] = ""  # q1, llm-b answered nothing
+        multi_turn = {"prompt_id": "mt-1", "turns": ["旅行の計画を立てて", "予算を半分にして"], "model": "llm-a",
+                      "responses": ["京都で三日間…", ""]}
+        jsonl = write_jsonl(tmp_path / "empty.jsonl", [*records, multi_turn])
+        header = ["prompt_id", "prompt", "model", "response"]
+        csv_file = write_csv(tmp_path / "empty.csv", header, [
+            ["c1", "質問", "llm-a", "答え"], ["c1", "質問", "llm-b", ""]])
+
+        responses_import(path=str(jsonl), campaign_slug="empty-jsonl")
+        responses_import(path=str(csv_file), campaign_slug="empty-csv")
+
+        stored = {(r.prompt.external_id, r.model.name): r.turns for r in Response.objects.select_related("prompt", "model")}
+        assert stored[("q1", "llm-b")] == [""] and stored[("q1", "llm-a")] == ["llm-aの答え1：富士山です。"]
+        assert stored[("mt-1", "llm-a")] == ["京都で三日間…", ""]
+        assert stored[("c1", "llm-b")] == [""] and stored[("c1", "llm-a")] == ["答え"]
+        assert Item.objects.filter(campaign__slug="empty-jsonl").count() == 5
+        assert Item.objects.filter(campaign__slug="empty-csv", response__turns=[""]).count() == 1
+
+    def test_an_empty_answer_in_the_llmjp_layout_is_a_response(self, db, tmp_path):
+        record = llmjp_record("jp-1", {"overall": [4]}, {"overall": [1]})
+        record["turns"][0]["responses"]["gpt-4"]["response"] = ""
+        responses_import(path=str(write_jsonl(tmp_path / "llmjp.jsonl", [record])), campaign_slug="llmjp")
+        assert Response.objects.get(model__name="gpt-4").turns == [""]
+        assert Rating.objects.filter(item__response__model__name="gpt-4").count() == 1
+
+    @pytest.mark.parametrize("field, value, message", [
+        ("response", None, 'response: expected text (an empty answer is ""), got null'),
+        ("response", 3, 'response: expected text (an empty answer is ""), got int'),
+        ("response", ["答え"], 'response: expected text (an empty answer is ""), got list'),
+        ("responses", ["答え", None], 'responses[1]: expected text (an empty answer is ""), got null'),
+        ("responses", ["答え", ["続き"]], 'responses[1]: expected text (an empty answer is ""), got list'),
+        ("responses", [], "responses: expected a non-empty list of texts"),
+    ])
+    def test_a_value_of_another_type_where_an_answer_belongs_is_refused(self, db, tmp_path, field, value, message):
+        record = {"prompt_id": "q", "prompt": "質問", "model": "m", field: value}
+        path = write_jsonl(tmp_path / "bad.jsonl", [response_records(prompts=1)[0], record])
+        with pytest.raises(RecordError) as caught:
+            responses_import(path=str(path), campaign_slug="bad")
+        assert str(caught.value) == f"{path}:2: {message}"
+        assert not Campaign.objects.filter(slug="bad").exists() and Response.objects.count() == 0
+
+    def test_a_wrong_type_in_the_llmjp_layout_names_the_model(self, db, tmp_path):
+        record = llmjp_record("jp-1", {"overall": [4]}, {"overall": [1]})
+        record["turns"][0]["responses"]["gpt-4"]["response"] = None
+        path = write_jsonl(tmp_path / "llmjp.jsonl", [record])
+        with pytest.raises(RecordError) as caught:
+            responses_import(path=str(path), campaign_slug="llmjp")
+        assert str(caught.value) == (
+            f'{path}:1: turns[0].responses.gpt-4.response: expected text (an empty answer is ""), got null')
 
     @pytest.mark.parametrize("record, message", [
         ({"prompt": "質問", "model": "m", "response": "答え"}, ":1: prompt_id: is required"),

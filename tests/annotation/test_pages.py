@@ -618,8 +618,8 @@ def test_pairwise_page_shows_the_context_the_turns_side_by_side_and_the_verdicts
     texts = ["一つ目の質問", f"{first}の一つ目", f"{second}の一つ目", "二つ目の質問", f"{first}の二つ目", f"{second}の二つ目"]
     positions = [html.index(text) for text in texts]
     assert positions == sorted(positions)
-    left = html.split('data-side="left" data-response-turn="1">', 1)[1].split("<", 1)[0]
-    assert left == f"{first}の一つ目"
+    left = html.split('data-side="left" data-response-turn="1">', 1)[1].split("</p>", 1)[0]
+    assert left.endswith(f"<p>{first}の一つ目")  # rendered as Markdown
     assert "チェックリスト" in html and "低刺激の製品を勧めている" in html and 'role="checkbox"' in html
     assert 'data-kind="pairwise"' in html and "キーボード" in html
     # Each point is answered for each response, and nothing speaks of "the better one" any more.
