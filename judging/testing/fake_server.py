@@ -133,6 +133,8 @@ class FakeLLMServer:
         self._lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests answered at once: what the concurrency limit held
+        self._hold_from = None  # requests from this index on wait for release() (see hold_after)
+        self._released = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-llm", daemon=True)
 
@@ -146,12 +148,24 @@ class FakeLLMServer:
         with self._lock:
             self._queue.extend(replies)
 
+    def hold_after(self, count):
+        """Answer the next ``count`` requests as usual, then keep every later one waiting, unanswered, until
+        release() (or two minutes): a test can then stop a worker at a known point, whatever the machine's load."""
+        with self._lock:
+            self._hold_from = len(self.requests) + count
+            self._released.clear()
+
+    def release(self):
+        self._released.set()
+
     def reply_for(self, request):
         with self._lock:
             self.requests.append(request)
-            if self._queue:
-                return self._queue.popleft()
-        return self.responder(request)
+            held = self._hold_from is not None and len(self.requests) > self._hold_from
+            reply = self._queue.popleft() if self._queue else None
+        if held:
+            self._released.wait(timeout=120)
+        return reply or self.responder(request)
 
     def start(self):
         self._thread.start()
