@@ -15,7 +15,14 @@ from annotation.kinds import likert, pairwise
 KINDS = {module.NAME: module for module in (likert, pairwise)}
 
 # The names every annotation kind module defines.
-CONTRACT = ("NAME",)
+CONTRACT = (
+    "NAME",
+    # The item as its annotator sees it (workflow_selectors.item_for_rating), and the pages that show it.
+    "shown_order", "item_payload", "page_turns", "answer_label", "verdict_in_screen_terms", "checks_in_screen_terms",
+    "RATE_TEMPLATE", "MY_RATINGS_TEMPLATE", "RUBRIC_TEMPLATE", "RUBRIC_SUMMARY_TEMPLATE", "MODEL_COUNTS_NOTE",
+    # What a rating carries, checked and stored in the item's terms (services.workflow.clean_entry).
+    "clean_verdict", "clean_check", "CHECK_SHAPE", "verdict_in_item_terms", "checks_in_item_terms",
+)
 
 
 def for_name(name):
