@@ -4,13 +4,14 @@ NAME = "likert"
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The item and its pages, and what a rating carries
+# The item and its pages, what a rating carries, the rubric's part, imports
 #
 # One response is shown, so there is no order to keep: screen terms and the item's terms are the same.
 
 from annotation.blinding import shown_response  # noqa: E402
 from annotation.checklists import tick_value  # noqa: E402
-from annotation.errors import FieldError  # noqa: E402
+from annotation.errors import FieldError, HyokaError  # noqa: E402
+from annotation.rubric_definitions import axes_part  # noqa: E402
 
 
 def shown_order(item, annotator, rating=None):
@@ -76,3 +77,37 @@ CHECK_SHAPE = "true or false"
 def clean_check(value, field):
     """One checklist point: ticked, not ticked, or None (unanswered)."""
     return tick_value(value, field)
+
+
+RUBRIC_PART = "axes"  # what a likert rubric's definition holds (annotation.rubric_definitions)
+
+
+def parse_rubric_part(axes):
+    return axes_part(axes)
+
+
+RESPONSE_FIELDS = ("response",)  # the item's fields holding a model's response
+ITEM_PER_RESPONSE = True  # import_responses makes an item of every response it stores
+
+
+def check_pair_option(campaign, pair):
+    """Pairs are for pairwise campaigns: a likert campaign is given none."""
+    if pair:
+        raise HyokaError(f"--pair makes pairwise items, but campaign {campaign.slug} uses the likert rubric "
+                         f"{campaign.rubric.key}; give a pairwise --rubric for a new campaign")
+
+
+def score_importer(campaign, path, summary, annotators):
+    """The importer of scores per response and axis: the LLM-jp layout's human evaluations."""
+    return rating_importer(campaign, path, summary, annotators)
+
+
+def items_after_import(*, campaign, prompt_ids, pair, path, summary):
+    """Nothing: import_responses made an item of every response as it stored it."""
+
+
+def rating_importer(campaign, path, summary, annotators):
+    """Reads {prompt_id, model, annotator, scores, comment?}, adding the item of a stored response when missing."""
+    from annotation.services.imports import RatingImporter  # the services import the kinds
+
+    return RatingImporter(campaign, path, summary, annotators=annotators)

@@ -5,7 +5,7 @@ NAME = "pairwise"
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The item and its pages, and what a rating carries
+# The item and its pages, what a rating carries, the rubric's part, imports
 #
 # An annotator never learns which response of a pair is the item's A: the page and the API speak of the left
 # and the right response, and the annotator's verdict comes back as "left", "right" or one of the rubric's
@@ -19,8 +19,9 @@ from django.utils.translation import override  # noqa: E402
 
 from annotation.blinding import shown_response  # noqa: E402
 from annotation.checklists import tick_value  # noqa: E402
-from annotation.errors import FieldError  # noqa: E402
+from annotation.errors import FieldError, HyokaError  # noqa: E402
 from annotation.models import PairOrder, PairwiseVerdict, Response  # noqa: E402
+from annotation.rubric_definitions import verdicts_part  # noqa: E402
 
 SIDES = ("left", "right")
 SIDE_LABELS = {  # the verdict a side stands for, as the page words it on wide and on narrow (stacked) screens
@@ -181,3 +182,41 @@ def clean_check(value, field):
                              f"{side!r} is not a side; answer for left or right (the sides of the page)")
     sides = {side: tick_value(value[side], f"{field}.{side}") for side in SIDES if side in value}
     return {side: tick for side, tick in sides.items() if tick is not None}
+
+
+RUBRIC_PART = "verdicts"  # what a pairwise rubric's definition holds (annotation.rubric_definitions)
+
+
+def parse_rubric_part(verdicts):
+    return verdicts_part(verdicts)
+
+
+RESPONSE_FIELDS = ("response", "response_b")  # the item's fields holding a model's response: both sides
+ITEM_PER_RESPONSE = False  # import_responses pairs the responses once they are stored (items_after_import)
+
+
+def check_pair_option(campaign, pair):
+    """A pairwise campaign needs ``pair`` = (model A, model B) to make its items from imported responses."""
+    if not pair:
+        raise HyokaError(f"campaign {campaign.slug} is pairwise: give --pair MODEL_A MODEL_B to say which two "
+                         f"models' responses make its items")
+
+
+def score_importer(campaign, path, summary, annotators):
+    """None: a pair takes a verdict, so the per-response scores of the LLM-jp layout have nowhere to go."""
+    return None
+
+
+def items_after_import(*, campaign, prompt_ids, pair, path, summary):
+    """Make the item of ``pair`` for each of ``prompt_ids`` both models answer (pairwise_imports)."""
+    from annotation.services.pairwise_imports import pair_items_for_prompts  # the services import the kinds
+
+    pair_items_for_prompts(campaign=campaign, prompt_ids=prompt_ids, model_a=pair[0], model_b=pair[1], path=path,
+                           summary=summary)
+
+
+def rating_importer(campaign, path, summary, annotators):
+    """Reads {prompt_id, model_a, model_b, annotator, verdict, comment?}, making the item of a pair when missing."""
+    from annotation.services.pairwise_imports import PairRatingImporter  # the services import the kinds
+
+    return PairRatingImporter(campaign, path, summary, annotators)
