@@ -12,6 +12,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from annotation import kinds
 from annotation.access import campaign_annotators
 from annotation.errors import FieldError
 from annotation.models import Annotator, Batch, Campaign, Rubric
@@ -60,8 +61,8 @@ class RubricForm(forms.Form):
         help_text=_("Lowercase letters, digits, “-” and “_”, for example summeval-4. Campaigns and imports name the rubric by it."),
     )
     name = forms.CharField(label=_("Name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Rubric.Kind.choices, initial=Rubric.Kind.LIKERT,
-                             widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Rubric.Kind.choices,
+                             initial=Rubric._meta.get_field("kind").default, widget=forms.RadioSelect)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     verdicts = forms.CharField(
         label=_("Verdict options"), required=False,
@@ -133,7 +134,7 @@ class RubricDefinitionForms:
         axes_valid = self.axes.is_valid()  # checked even when the form is not, to show all mistakes at once
         if not self.form.is_valid():
             return False
-        return self.form.cleaned_data["kind"] == Rubric.Kind.PAIRWISE or axes_valid
+        return axes_valid or self._part() != "axes"  # the axis forms count only for a kind defined by axes
 
     def filled_axis_forms(self):
         """The axis forms the lead filled in and did not mark for removal, in order."""
@@ -146,12 +147,18 @@ class RubricDefinitionForms:
     def definition_data(self):
         """The rubric as import_rubric reads it; call after is_valid()."""
         data = {field: self.form.cleaned_data[field] for field in ("key", "name", "kind", "description")}
-        # The page shows only the section of the chosen kind, so the other section's input is ignored.
-        if data["kind"] == Rubric.Kind.PAIRWISE:
-            data["verdicts"] = self.form.cleaned_data["verdicts"]
+        # The page shows only the section of the chosen kind's part (axes, or the verdict options field), so the
+        # other section's input is ignored.
+        part = self._part()
+        if part == "axes":
+            data[part] = [form.definition_data() for form in self.filled_axis_forms()]
         else:
-            data["axes"] = [form.definition_data() for form in self.filled_axis_forms()]
+            data[part] = self.form.cleaned_data[part]
         return data
+
+    def _part(self):
+        """What a rubric of the chosen kind holds (annotation.kinds): "axes" or "verdicts"."""
+        return kinds.for_name(self.form.cleaned_data["kind"]).RUBRIC_PART
 
     def add_definition_error(self, error):
         """Show a FieldError next to the field it names, and above the form; any other HyokaError above the form."""
@@ -188,7 +195,7 @@ class RubricDefinitionForms:
 
 def _rubric_initial(rubric):
     if rubric is None:
-        return {"kind": Rubric.Kind.LIKERT}
+        return {}  # the fields' own initial values
     return {
         "key": rubric.key,
         "name": rubric.name,

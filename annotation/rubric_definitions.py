@@ -1,8 +1,10 @@
 """Rubric definitions as leads write them (JSON), checked and normalised.
 
-No Django imports: the data migration that creates the built-in rubrics, the
-``import_rubric`` command and the rubric web form all go through
-``parse_rubric_definition``.
+No Django imports at module level: the data migration that creates the built-in
+rubrics, the ``import_rubric`` command and the rubric web form all go through
+``parse_rubric_definition``. What a rubric holds besides its key, name and
+description is its kind's part (``RUBRIC_PART`` of ``annotation.kinds.<kind>``:
+axes for likert, verdicts for pairwise), checked by the part's function here.
 """
 
 import json
@@ -13,7 +15,6 @@ from pathlib import Path
 from .errors import FieldError
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-KINDS = ("likert", "pairwise")
 BUILTIN_DIR = Path(__file__).resolve().parent / "rubrics"
 BUILTIN_KEYS = ("quality-5x5", "safety-5", "preference-3", "context-4")
 # What a pairwise verdict may be (annotation.models.PairwiseVerdict): A or B is better, a tie, both good,
@@ -51,23 +52,30 @@ class RubricDefinition:
 
 
 def parse_rubric_definition(data):
-    """Check a rubric definition and return a RubricDefinition; raise FieldError naming the bad field."""
+    """Check a rubric definition and return a RubricDefinition; raise FieldError naming the bad field.
+
+    A part of another kind (verdicts in a likert rubric, axes in a pairwise one) is refused.
+    """
+    from annotation import kinds  # imported here: the kinds' modules import the part functions below
+
     if not isinstance(data, dict):
         raise FieldError("rubric", "expected a JSON object")
     key = _slug(data.get("key"), "key")
     name = _text(data.get("name"), "name", required=True)
     kind = data.get("kind", "likert")
-    if kind not in KINDS:
-        raise FieldError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    if not isinstance(kind, str) or kind not in kinds.KINDS:
+        raise FieldError("kind", f"{kind!r} is not one of {', '.join(kinds.KINDS)}")
     description = _text(data.get("description", ""), "description")
-    if kind == "pairwise":
-        if data.get("axes"):
-            raise FieldError("axes", "a pairwise rubric has verdicts, not axes")
-        verdicts = _verdicts(data.get("verdicts"))
-        return RubricDefinition(key, name, kind, description, verdicts, ())
-    if data.get("verdicts"):
-        raise FieldError("verdicts", "a likert rubric has axes, not verdicts")
-    axes = data.get("axes")
+    own = kinds.for_name(kind)
+    for part in dict.fromkeys(other.RUBRIC_PART for other in kinds.KINDS.values()):
+        if part != own.RUBRIC_PART and data.get(part):
+            raise FieldError(part, f"a {kind} rubric has {own.RUBRIC_PART}, not {part}")
+    parts = {"verdicts": (), "axes": (), own.RUBRIC_PART: own.parse_rubric_part(data.get(own.RUBRIC_PART))}
+    return RubricDefinition(key, name, kind, description, **parts)
+
+
+def axes_part(axes):
+    """A likert rubric's axes: a non-empty list, each key once."""
     if not isinstance(axes, list) or not axes:
         raise FieldError("axes", "a likert rubric needs a non-empty list of axes")
     parsed = tuple(_axis(axis, f"axes[{index}]") for index, axis in enumerate(axes))
@@ -76,7 +84,7 @@ def parse_rubric_definition(data):
         if axis.key in seen:
             raise FieldError(f"axes[{index}].key", f"axis {axis.key!r} appears twice")
         seen.add(axis.key)
-    return RubricDefinition(key, name, kind, description, (), parsed)
+    return parsed
 
 
 def builtin_definitions():
@@ -119,7 +127,8 @@ def _points(data, low, high, where):
     return dict(sorted(points.items(), key=lambda pair: int(pair[0])))
 
 
-def _verdicts(data):
+def verdicts_part(data):
+    """A pairwise rubric's verdicts: at least A and B, drawn from PAIRWISE_VERDICTS, each once."""
     if not isinstance(data, list) or len(data) < 2:
         raise FieldError("verdicts", "a pairwise rubric needs a list of at least two verdicts, e.g. [\"A\", \"B\", \"tie\"]")
     verdicts = tuple(_text(value, f"verdicts[{index}]", required=True) for index, value in enumerate(data))

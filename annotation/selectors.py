@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import Coalesce
 
+from annotation import kinds
 from annotation.models import (
     Annotator, Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, Rating, RatingScore, Rubric,
     RubricAxis,
@@ -119,11 +120,12 @@ def campaign_model_counts(campaign):
     A pairwise item counts for both of its models, so the rows can add up to more than the campaign's total.
     """
     names, totals = {}, defaultdict(Counter)
-    for side in _sides(campaign):
+    fields = kinds.for_campaign(campaign).RESPONSE_FIELDS
+    for side in fields:
         for model_id, name, counts in _model_counts_on_side(campaign, side):
             names[model_id] = name
             totals[model_id].update(counts)
-    annotators = Counter(model_id for model_id, _ in _model_annotator_pairs(campaign))
+    annotators = Counter(model_id for model_id, _ in _model_annotator_pairs(campaign, fields))
     rows = [
         ModelCounts(
             model_id=pk, name=names[pk], items=totals[pk]["items"], ratings=totals[pk]["ratings"],
@@ -166,28 +168,28 @@ def _ordered_axes(lookup):
     return Prefetch(lookup, queryset=RubricAxis.objects.order_by("position"))
 
 
-def _sides(campaign):
-    """The item fields that point at a model's response: both of them in a pairwise campaign."""
-    return ("response", "response_b") if campaign.rubric.kind == Rubric.Kind.PAIRWISE else ("response",)
-
-
 def _campaign_model_pairs(campaign_ids):
-    """Distinct (campaign id, model id) pairs over both sides of the items: one UNION query."""
-    side_a = Item.objects.filter(campaign_id__in=campaign_ids).values_list("campaign_id", "response__model_id")
-    side_b = Item.objects.filter(campaign_id__in=campaign_ids, response_b__isnull=False).values_list(
-        "campaign_id", "response_b__model_id"
-    )
-    return side_a.union(side_b)
+    """Distinct (campaign id, model id) pairs over the item fields that hold a response (of any kind): one query."""
+    fields = dict.fromkeys(field for kind in kinds.KINDS.values() for field in kind.RESPONSE_FIELDS)
+    return _distinct_union([
+        Item.objects.filter(campaign_id__in=campaign_ids, **{f"{field}__isnull": False}).values_list(
+            "campaign_id", f"{field}__model_id")
+        for field in fields
+    ])
 
 
-def _model_annotator_pairs(campaign):
-    """Distinct (model id, annotator id) pairs of the campaign's ratings, over both sides: one query."""
+def _model_annotator_pairs(campaign, fields):
+    """Distinct (model id, annotator id) pairs of the campaign's ratings, over the item ``fields``: one query."""
     ratings = Rating.objects.filter(item__campaign=campaign)
-    side_a = ratings.values_list("item__response__model_id", "annotator_id")
-    if "response_b" not in _sides(campaign):
-        return side_a.distinct()
-    side_b = ratings.filter(item__response_b__isnull=False).values_list("item__response_b__model_id", "annotator_id")
-    return side_a.union(side_b)
+    return _distinct_union([
+        ratings.filter(**{f"item__{field}__isnull": False}).values_list(f"item__{field}__model_id", "annotator_id")
+        for field in fields
+    ])
+
+
+def _distinct_union(querysets):
+    first, *others = querysets
+    return first.union(*others) if others else first.distinct()
 
 
 def _model_counts_on_side(campaign, side):
@@ -357,16 +359,6 @@ def reassignment_candidates(campaign):
         had[batch_id].add(annotator_id)
     batch_ids = Batch.objects.filter(campaign=campaign).values_list("id", flat=True)
     return {batch_id: [a for a in annotators if a.id not in had[batch_id]] for batch_id in batch_ids}
-
-
-def conversation(prompt_turns, response_turns):
-    """The prompt's and the response's turns side by side: [(number, user turn, response turn)]."""
-    count = max(len(prompt_turns), len(response_turns))
-    return [
-        (index + 1, prompt_turns[index] if index < len(prompt_turns) else "",
-         response_turns[index] if index < len(response_turns) else "")
-        for index in range(count)
-    ]
 
 
 def axes_with_scores(axes):

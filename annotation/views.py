@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from annotation import access
+from annotation import access, kinds
 from annotation.errors import HyokaError
 from annotation.forms import (
     AssignForm, CutBatchesForm, MemberAddForm, OpenForm, ReassignForm, RubricDefinitionForms, add_service_error,
@@ -24,7 +24,6 @@ from annotation.selectors import (
     campaign_model_counts,
     campaign_summaries,
     campaign_summary,
-    conversation,
     my_ratings as my_ratings_query,
     progress_rows,
     reassignment_candidates,
@@ -36,9 +35,7 @@ from annotation.selectors import (
 )
 from annotation.services import rubric_import, workflow
 from annotation.services.memberships import campaign_member_add, campaign_member_remove
-from annotation.workflow_selectors import (
-    campaign_progress, item_for_rating, my_work as my_work_query, pair_conversation, verdict_label,
-)
+from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work as my_work_query
 
 RUBRIC_SAVED_MESSAGES = {
     "created": _("Rubric %(key)s was created."),
@@ -70,7 +67,8 @@ def campaign_detail(request, slug):
         raise Http404 from None
     campaign = summary.campaign
     context = {
-        "summary": summary, "campaign": campaign, "model_counts": campaign_model_counts(campaign),
+        "summary": summary, "campaign": campaign, "kind": kinds.for_campaign(campaign),
+        "model_counts": campaign_model_counts(campaign),
         "can_manage": access.is_lead_of(request.user, campaign),
         "can_rate": request.user.is_authenticated and access.annotated_campaigns(request.user).filter(
             pk=campaign.pk).exists(),
@@ -88,7 +86,8 @@ def rubric_detail(request, key):
         rubric = rubric_with_axes(key)
     except Rubric.DoesNotExist:
         raise Http404 from None
-    context = {"rubric": rubric, "can_define": user_is_lead(request.user), "is_locked": rubric_is_locked(rubric)}
+    context = {"rubric": rubric, "kind": kinds.for_rubric(rubric), "can_define": user_is_lead(request.user),
+               "is_locked": rubric_is_locked(rubric)}
     return render(request, "annotation/rubric_detail.html", context)
 
 
@@ -148,32 +147,26 @@ def item_next(request, slug):
 def item_rate(request, public_id):
     item, annotator = access.item_for_annotator(request.user, public_id)
     payload = item_for_rating(item, annotator, request.LANGUAGE_CODE)
-    is_pairwise = payload["kind"] == Rubric.Kind.PAIRWISE
-    prompt_turns = payload["prompt"]["turns"]
+    kind = kinds.for_campaign(item.campaign)
     context = {
         "item": payload,
-        "is_pairwise": is_pairwise,
         "axes": axes_with_scores(payload["axes"]),
         "campaign": item.campaign,
-        "turns": (pair_conversation(prompt_turns, payload["left"]["turns"], payload["right"]["turns"]) if is_pairwise
-                  else conversation(prompt_turns, payload["response"]["turns"])),
+        "turns": kind.page_turns(payload),
         "is_final": payload["batch_closed"] or item.campaign.status == Campaign.Status.CLOSED,
         "flags": [(flag, FLAG_LABELS[flag]) for flag in workflow.FLAGS],
         "skip_reasons": Skip.Reason.choices,
     }
-    return render(request, "annotation/rate.html", context)
+    return render(request, kind.RATE_TEMPLATE, context)
 
 
 @login_required
 def my_ratings(request, slug):
     campaign, annotator = access.campaign_for_annotator(request.user, slug)
-    rows = my_ratings_query(annotator, campaign)
-    is_pairwise = campaign.rubric.kind == Rubric.Kind.PAIRWISE
-    verdicts = {row.rating.pk: verdict_label(row.rating.verdict, row.rating.position, request.LANGUAGE_CODE)
-                for row in rows if is_pairwise}
-    context = {"campaign": campaign, "rows": [(row, verdicts.get(row.rating.pk)) for row in rows],
-               "is_pairwise": is_pairwise, "axes": campaign.rubric.axes.order_by("position")}
-    return render(request, "annotation/my_ratings.html", context)
+    kind = kinds.for_campaign(campaign)
+    rows = [(row, kind.answer_label(row.rating, request.LANGUAGE_CODE)) for row in my_ratings_query(annotator, campaign)]
+    context = {"campaign": campaign, "rows": rows, "axes": campaign.rubric.axes.order_by("position")}
+    return render(request, kind.MY_RATINGS_TEMPLATE, context)
 
 
 # Leads: members, batches, assignments, opening, progress --------------------------------------------------

@@ -20,8 +20,9 @@ for an answer to each question, for each response of a pair: lines ``チェッ�
 for a pair). Missing or malformed answers make the reply a parse failure (judging.parsing.parse_checks).
 A prompt without a checklist is rendered exactly as before checklists existed.
 
-A template's ``kind`` says which rubrics it judges: ``likert`` templates score axes, ``pairwise`` templates
-give a verdict. Its ``scale`` is what it is rendered with: the axes (likert) or the verdict set (pairwise).
+A template's ``kind`` says which rubrics it judges (``fits``): ``likert`` templates score axes, ``pairwise``
+templates give a verdict. Its ``scale`` is what it is rendered with, as the rubric's kind makes it
+(judging.kinds.<kind>.template_scale): the axes (likert) or the verdict set (pairwise).
 
 With ``json_schema`` output the request carries a strict JSON schema (rationale, then an integer per
 axis limited to its points); with ``text`` output the reply is parsed strictly (judging.parsing).
@@ -104,13 +105,6 @@ def pair_from_item(item, order, checklist=()):
                             checklist=tuple(checklist))
 
 
-def scale_of(rubric):
-    """What a template of the rubric's kind is rendered with: its axes (likert) or its verdicts (pairwise)."""
-    if rubric.kind == "pairwise":
-        return tuple(rubric.verdicts)
-    return axes_from_rubric(rubric.axes.order_by("position"))
-
-
 def verdict_markers(verdicts):
     """The marker of each verdict, marker -> verdict: A and B for themselves, then C, D, ... for the other
     verdicts in the rubric's order (tie; or both, neither)."""
@@ -133,6 +127,10 @@ class PromptTemplate:
     label = ""
     kind = "likert"
     text_style = "lines"  # how a text reply states its scores: "lines" (label: n) or "brackets" ([[n]])
+
+    def fits(self, rubric):
+        """Whether this template can judge with ``rubric``: a rubric of its kind."""
+        return self.kind == rubric.kind
 
     def check(self, axes):
         """A reason this template cannot judge with these axes, or None."""
@@ -376,8 +374,12 @@ class PairwiseTemplate(PromptTemplate):
 TEMPLATES = {template.key: template
              for template in (QualityTemplate(), SafetyTemplate(), MTBenchTemplate(), PairwiseTemplate())}
 TEMPLATE_CHOICES = [(key, template.label) for key, template in TEMPLATES.items()]
-DEFAULT_TEMPLATE_FOR_RUBRIC = {"safety-5": "safety", "mt-bench-10": "mt-bench"}
-DEFAULT_TEMPLATE_FOR_KIND = {"likert": "quality", "pairwise": "pairwise"}
+DEFAULT_TEMPLATE_FOR_RUBRIC = {"safety-5": "safety", "mt-bench-10": "mt-bench"}  # else the kind's DEFAULT_TEMPLATE
+
+
+def templates_fitting(rubric):
+    """The keys of the templates that can judge with ``rubric``, in TEMPLATES order."""
+    return [key for key, template in TEMPLATES.items() if template.fits(rubric)]
 
 
 def template_for(key, version=None):

@@ -1,3 +1,113 @@
 """Likert campaigns: an item is one response, answered with a score per axis of the rubric."""
 
 NAME = "likert"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The item and its pages, what a rating carries, the rubric's part, imports
+#
+# One response is shown, so there is no order to keep: screen terms and the item's terms are the same.
+
+from annotation.blinding import shown_response  # noqa: E402
+from annotation.checklists import tick_value  # noqa: E402
+from annotation.errors import FieldError, HyokaError  # noqa: E402
+from annotation.rubric_definitions import axes_part  # noqa: E402
+
+
+def shown_order(item, annotator, rating=None):
+    """The order recorded on Rating.position: none, for a single response."""
+    return ""
+
+
+def item_payload(item, order, language):
+    """The response's part of item_for_rating (the axes come with every kind: the rubric's, if any)."""
+    return {"response": shown_response(item.response, item.campaign.show_model_names), "left": None, "right": None,
+            "verdicts": []}
+
+
+def page_turns(payload):
+    """The prompt's and the response's turns side by side: [(number, user turn, response turn)]."""
+    prompt_turns, response_turns = payload["prompt"]["turns"], payload["response"]["turns"]
+    count = max(len(prompt_turns), len(response_turns))
+    return [
+        (index + 1, prompt_turns[index] if index < len(prompt_turns) else "",
+         response_turns[index] if index < len(response_turns) else "")
+        for index in range(count)
+    ]
+
+
+def answer_label(rating, language):
+    """None: on "my ratings" a likert rating's answer is its scores, one column per axis."""
+    return None
+
+
+RATE_TEMPLATE = "annotation/kinds/likert/rate.html"
+MY_RATINGS_TEMPLATE = "annotation/kinds/likert/my_ratings.html"
+RUBRIC_TEMPLATE = "annotation/kinds/likert/rubric.html"  # the axes with their point descriptors, on the rubric's page
+RUBRIC_SUMMARY_TEMPLATE = "annotation/kinds/likert/rubric_summary.html"  # the axes as a table, on the campaign's page
+MODEL_COUNTS_NOTE = ""
+
+
+def verdict_in_item_terms(verdict, order):
+    return verdict
+
+
+def verdict_in_screen_terms(verdict, order):
+    return verdict
+
+
+def checks_in_item_terms(checks, order):
+    return dict(checks)
+
+
+def checks_in_screen_terms(checks, order):
+    return dict(checks)
+
+
+def clean_verdict(rubric, verdict, complete):
+    """No verdict: a likert rating is its scores."""
+    if verdict:
+        raise FieldError("verdict", "this campaign rates single responses on axes; send scores, not a verdict")
+    return ""
+
+
+CHECK_SHAPE = "true or false"
+
+
+def clean_check(value, field):
+    """One checklist point: ticked, not ticked, or None (unanswered)."""
+    return tick_value(value, field)
+
+
+RUBRIC_PART = "axes"  # what a likert rubric's definition holds (annotation.rubric_definitions)
+
+
+def parse_rubric_part(axes):
+    return axes_part(axes)
+
+
+RESPONSE_FIELDS = ("response",)  # the item's fields holding a model's response
+ITEM_PER_RESPONSE = True  # import_responses makes an item of every response it stores
+
+
+def check_pair_option(campaign, pair):
+    """Pairs are for pairwise campaigns: a likert campaign is given none."""
+    if pair:
+        raise HyokaError(f"--pair makes pairwise items, but campaign {campaign.slug} uses the likert rubric "
+                         f"{campaign.rubric.key}; give a pairwise --rubric for a new campaign")
+
+
+def score_importer(campaign, path, summary, annotators):
+    """The importer of scores per response and axis: the LLM-jp layout's human evaluations."""
+    return rating_importer(campaign, path, summary, annotators)
+
+
+def items_after_import(*, campaign, prompt_ids, pair, path, summary):
+    """Nothing: import_responses made an item of every response as it stored it."""
+
+
+def rating_importer(campaign, path, summary, annotators):
+    """Reads {prompt_id, model, annotator, scores, comment?}, adding the item of a stored response when missing."""
+    from annotation.services.imports import RatingImporter  # the services import the kinds
+
+    return RatingImporter(campaign, path, summary, annotators=annotators)

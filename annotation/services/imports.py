@@ -1,7 +1,8 @@
 """Importing responses and ratings made elsewhere.
 
-A likert campaign makes an item of every response and reads ratings with scores; a pairwise campaign
-makes items of pairs of responses and reads pairwise ratings with verdicts (pairwise_imports).
+The campaign's kind (annotation.kinds) decides what its items and ratings are: a likert campaign makes an
+item of every response and reads ratings with scores; a pairwise campaign makes items of pairs of responses
+and reads pairwise ratings with verdicts (pairwise_imports).
 Every import runs in one transaction: the first bad record raises RecordError
 (``FILE:LINE: field: reason``) and nothing at all is written. Records stream in
 chunks and are written in bulk, so memory stays flat in the file's size (only
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from annotation import kinds
 from annotation.bulk import bulk_insert
 from annotation.errors import FieldError, HyokaError, RecordError
-from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response, Rubric
+from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response
 from annotation.readers import chunked, read_records
 from annotation.records import (
     checklist_record, content_hash, is_llmjp_record, llmjp_has_human_evals, llmjp_records, rating_record,
@@ -27,7 +29,6 @@ from annotation.records import (
 
 from .campaigns import campaign_for_import
 from .checklists import ChecklistSet, store_checklists
-from .pairwise_imports import PairRatingImporter, pair_items_for_prompts
 from .repeats import split_new
 
 CHUNK_SIZE = 2000
@@ -54,17 +55,19 @@ def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source=
                      file_format=None):
     """Import responses (and, from the LLM-jp layout, their human ratings) into a campaign.
 
-    Responses are shared by every campaign. In a likert campaign each response becomes an item. A pairwise
-    campaign needs ``pair`` = (model A, model B): each prompt of the file that both models answer becomes
-    one item, A's response against B's (see pairwise_imports); the LLM-jp layout's scores need a likert
-    campaign.
+    Responses are shared by every campaign; the campaign's kind (annotation.kinds) makes its items of them. In
+    a likert campaign each response becomes an item. A pairwise campaign needs ``pair`` = (model A, model B):
+    each prompt of the file that both models answer becomes one item, A's response against B's (see
+    pairwise_imports); the LLM-jp layout's scores need a likert campaign.
     """
     summary = ImportSummary()
     with transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, rubric_key=rubric_key)
-        pairwise = _check_pair_option(campaign, pair)
-        responses = ResponseImporter(campaign, path, summary, make_items=not pairwise)
-        ratings = None if pairwise else RatingImporter(campaign, path, summary, annotator_source=f"import of {path}")
+        kind = kinds.for_campaign(campaign)
+        kind.check_pair_option(campaign, pair)
+        responses = ResponseImporter(campaign, path, summary, make_items=kind.ITEM_PER_RESPONSE)
+        annotators = ExternalAnnotators(source=f"import of {path}", summary=summary)
+        ratings = kind.score_importer(campaign, path, summary, annotators)  # None: the kind takes no scores
         axis_ranges = ratings.axis_ranges if ratings else {}
         for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
             response_records, rating_records = [], []
@@ -72,9 +75,9 @@ def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source=
                 summary.records += 1
                 with located(path, line):
                     if is_llmjp_record(record):
-                        if pairwise and llmjp_has_human_evals(record):
+                        if ratings is None and llmjp_has_human_evals(record):
                             raise FieldError("human_evals", f"scores need a likert campaign; {campaign.slug} is "
-                                                            "pairwise (import the file into a likert campaign)")
+                                                            f"{kind.NAME} (import the file into a likert campaign)")
                         found, rated = llmjp_records(line, record, source, axis_ranges, annotator_prefix)
                         response_records.extend(found)
                         rating_records.extend(rated)
@@ -84,22 +87,9 @@ def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source=
             if ratings:
                 ratings.add(rating_records)
         store_checklists(responses.checklists, summary=summary)
-        if pairwise:
-            pair_items_for_prompts(campaign=campaign, prompt_ids=responses.prompt_ids(), model_a=pair[0],
-                                   model_b=pair[1], path=path, summary=summary)
+        kind.items_after_import(campaign=campaign, prompt_ids=responses.prompt_ids(), pair=pair, path=path,
+                                summary=summary)
     return summary
-
-
-def _check_pair_option(campaign, pair):
-    """True for a pairwise campaign, which needs ``pair``; a likert campaign must not be given one."""
-    pairwise = campaign.rubric.kind == Rubric.Kind.PAIRWISE
-    if pairwise and not pair:
-        raise HyokaError(f"campaign {campaign.slug} is pairwise: give --pair MODEL_A MODEL_B to say which two "
-                         f"models' responses make its items")
-    if pair and not pairwise:
-        raise HyokaError(f"--pair makes pairwise items, but campaign {campaign.slug} uses the likert rubric "
-                         f"{campaign.rubric.key}; give a pairwise --rubric for a new campaign")
-    return pairwise
 
 
 def checklists_import(*, path, source="", file_format=None):
@@ -147,10 +137,7 @@ def ratings_import(*, path, campaign_slug, file_format=None):
     with transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, create=False)
         annotators = ExternalAnnotators(source=f"import of {path}", summary=summary)
-        if campaign.rubric.kind == Rubric.Kind.PAIRWISE:
-            importer = PairRatingImporter(campaign, path, summary, annotators)
-        else:
-            importer = RatingImporter(campaign, path, summary, annotators=annotators)
+        importer = kinds.for_campaign(campaign).rating_importer(campaign, path, summary, annotators)
         for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
             records = []
             for line, record in chunk:
@@ -295,8 +282,7 @@ class ResponseImporter:
 
     def _ensure_items(self, response_ids):
         existing = set(
-            Item.objects.filter(campaign=self.campaign, response_id__in=response_ids, response_b__isnull=True)
-            .values_list("response_id", flat=True)
+            Item.objects.filter(campaign=self.campaign, response_id__in=response_ids).values_list("response_id", flat=True)
         )
         new = bulk_insert(Item, [{"campaign_id": self.campaign.id, "response_id": pk}
                                  for pk in sorted(response_ids - existing)])
@@ -304,15 +290,13 @@ class ResponseImporter:
 
 
 class ScoreImporter:
-    """What ratings and verdicts share: finding the campaign item of each (prompt id, model)."""
+    """What ratings and verdicts with scores (likert campaigns) share: the campaign item of each (prompt id, model)."""
 
     def __init__(self, campaign, path, summary):
         self.campaign, self.path, self.summary = campaign, path, summary
         axes = list(campaign.rubric.axes.all())
         self.axis_ranges = {axis.key: (axis.min_score, axis.max_score) for axis in axes}
         self.axis_ids = {axis.key: axis.id for axis in axes}
-        if campaign.rubric.kind != Rubric.Kind.LIKERT:
-            raise HyokaError(f"campaign {campaign.slug} is pairwise; its records carry verdicts, not scores.")
 
     def item_ids(self, records):
         """Map (prompt id, model) of each record to an item id, adding the item when the response exists."""
@@ -326,7 +310,6 @@ class ScoreImporter:
     def _campaign_items(self, keys):
         rows = Item.objects.filter(
             campaign=self.campaign,
-            response_b__isnull=True,
             response__prompt__external_id__in={key[0] for key in keys},
             response__model__name__in={key[1] for key in keys},
         ).values_list("id", "response__prompt__external_id", "response__model__name")

@@ -108,9 +108,8 @@ class PairImporter:
     def _campaign_items(self, keys):
         """{pair key: (item id, the item's model A)} for the keys that have an item in the campaign."""
         models = {model for _, pair in keys for model in pair}
-        rows = Item.objects.filter(
+        rows = Item.objects.filter(  # response_b's model among ``models``: the campaign's items of pairs
             campaign=self.campaign,
-            response_b__isnull=False,
             response__prompt__external_id__in={key[0] for key in keys},
             response__model__name__in=models,
             response_b__model__name__in=models,

@@ -10,22 +10,22 @@ item more than k distinct annotators.
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from types import ModuleType
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from annotation import kinds
 from annotation.bulk import bulk_insert, bulk_update_columns
 from annotation.errors import FieldError, HyokaError
 from annotation.models import (
     Annotator, Assignment, Batch, Campaign, ChecklistItem, Draft, Item, ItemSlot, Rating, RatingCheck, RatingRevision,
-    RatingScore, Rubric, Skip,
+    RatingScore, Skip,
 )
 from annotation.records import score_value
 from annotation.rubric_axes import rubric_axes
-from annotation.workflow_selectors import (
-    SIDES, checks_in_item_terms, rating_checks, screen_verdicts, shown_order, verdict_in_item_terms,
-)
+from annotation.workflow_selectors import rating_checks, shown_order
 
 FLAGS = ("harmful", "broken", "wrong_language")
 CLAIM_ATTEMPTS = 3
@@ -274,68 +274,27 @@ def _editable_slot_or_rating(annotator, item):
     return ItemSlot.objects.select_for_update().filter(item=item, annotator=annotator).first()
 
 
-def clean_verdict(rubric, verdict, complete):
-    """The annotator's verdict as chosen on screen (left, right, or the rubric's tie / both / neither)."""
-    if rubric.kind != Rubric.Kind.PAIRWISE:
-        if verdict:
-            raise FieldError("verdict", "this campaign rates single responses on axes; send scores, not a verdict")
-        return ""
-    offered = screen_verdicts(rubric)
-    if not verdict:
-        if complete:
-            raise FieldError("verdict", f"choose a verdict before submitting: one of {', '.join(offered)}")
-        return ""
-    if verdict not in offered:
-        raise FieldError("verdict", f"{verdict!r} is not a verdict here; choose one of {', '.join(offered)} "
-                                    "(left and right are the sides of the page)")
-    return verdict
-
-
-PAIR_CHECK_SHAPE = '{"left": true|false|null, "right": true|false|null}'
-
-
-def clean_checks(item, checks, pairwise=False):
+def clean_checks(item, checks, kind):
     """The annotator's checklist answers, for items of the prompt's checklist, keys as strings in checklist order.
 
-    Likert items: id → true or false. Pairwise items: id → {"left": ..., "right": ...}, an answer for each
-    response as shown on screen (still in screen terms). None, or leaving an item or a side out, means
-    unanswered, and an item with no side answered is dropped.
+    Each answer is as the campaign's ``kind`` cleans it (annotation.kinds): likert, id → true or false; pairwise,
+    id → {"left": ..., "right": ...}, an answer for each response as shown on screen (still in screen terms).
+    None, or leaving an item or a side out, means unanswered, and an item with no side answered is dropped.
     """
     if not checks:
         return {}
-    shape = PAIR_CHECK_SHAPE if pairwise else "true or false"
     if not isinstance(checks, dict):
-        raise FieldError("checks", f"expected an object of checklist item id → {shape}")
+        raise FieldError("checks", f"expected an object of checklist item id → {kind.CHECK_SHAPE}")
     on_list = {str(pk): position for pk, position in
                ChecklistItem.objects.filter(prompt_id=item.response.prompt_id).values_list("id", "position")}
     cleaned = {}
     for key, value in checks.items():
         if str(key) not in on_list:
             raise FieldError(f"checks.{key}", f"{key} is not an item of this prompt's checklist")
-        answer = _clean_sides(value, f"checks.{key}") if pairwise else _clean_tick(value, f"checks.{key}")
+        answer = kind.clean_check(value, f"checks.{key}")
         if answer is not None and answer != {}:
             cleaned[str(key)] = answer
     return dict(sorted(cleaned.items(), key=lambda pair: on_list[pair[0]]))
-
-
-def _clean_tick(value, field):
-    if value is not None and not isinstance(value, bool):
-        raise FieldError(field, "expected true, false or null")
-    return value
-
-
-def _clean_sides(value, field):
-    """One pairwise answer: {"left": tick, "right": tick} with the unanswered sides left out."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise FieldError(field, f"on a pair, answer for each response: expected {PAIR_CHECK_SHAPE}")
-    for side in value:
-        if side not in SIDES:
-            raise FieldError(f"{field}.{side}",
-                             f"{side!r} is not a side; answer for left or right (the sides of the page)")
-    sides = {side: _clean_tick(value[side], f"{field}.{side}") for side in SIDES if side in value}
-    return {side: tick for side, tick in sides.items() if tick is not None}
 
 
 @dataclass(frozen=True)
@@ -343,26 +302,29 @@ class Entry:
     """What an annotator entered on an item, checked against the rubric and the prompt's checklist.
 
     ``verdict`` and, on a pair, ``checks`` are still in screen terms (left / right); ``verdict_for`` and
-    ``checks_for`` turn them into the item's A / B once the order the annotator was shown is known.
+    ``checks_for`` turn them into the item's terms (a pair's A / B) once the order the annotator was shown is known.
     """
 
+    kind: ModuleType  # the campaign's kind (annotation.kinds), which knows the screen's terms
     scores: dict
     verdict: str
     checks: dict
 
     def verdict_for(self, order):
-        return verdict_in_item_terms(self.verdict, order) if self.verdict else ""
+        return self.kind.verdict_in_item_terms(self.verdict, order) if self.verdict else ""
 
     def checks_for(self, order):
-        return checks_in_item_terms(self.checks, order)
+        return self.kind.checks_in_item_terms(self.checks, order)
 
 
 def clean_entry(item, *, scores, verdict, checks, complete):
     rubric = item.campaign.rubric
+    kind = kinds.for_rubric(rubric)
     return Entry(
+        kind=kind,
         scores=clean_scores(rubric_axes(rubric), scores or {}, complete=complete),
-        verdict=clean_verdict(rubric, verdict or "", complete=complete),
-        checks=clean_checks(item, checks, pairwise=rubric.kind == Rubric.Kind.PAIRWISE),
+        verdict=kind.clean_verdict(rubric, verdict or "", complete=complete),
+        checks=clean_checks(item, checks, kind),
     )
 
 

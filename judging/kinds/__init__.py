@@ -6,7 +6,11 @@ from judging.kinds import likert, pairwise
 
 KINDS = {module.NAME: module for module in (likert, pairwise)}
 
-CONTRACT = ("NAME",)
+CONTRACT = (
+    "NAME",
+    # Judge jobs (judging.services.jobs, configs) and imported verdicts (judging.services.imports).
+    "UNIT_ORDERS", "DEFAULT_TEMPLATE", "template_scale", "verdict_importer",
+)
 
 
 def for_name(name):

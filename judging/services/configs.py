@@ -8,8 +8,9 @@ from django.db import transaction
 
 from annotation.errors import HyokaError
 from annotation.models import Rubric
+from judging import kinds
 from judging.models import JudgeConfig
-from judging.prompts import DEFAULT_TEMPLATE_FOR_KIND, DEFAULT_TEMPLATE_FOR_RUBRIC, TEMPLATES, scale_of, template_for
+from judging.prompts import DEFAULT_TEMPLATE_FOR_RUBRIC, TEMPLATES, template_for, templates_fitting
 
 DEFAULT_RUBRIC = "quality-5x5"
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -72,19 +73,18 @@ def _rubric(rubric_key, config):
 
 def _set_template(config, key):
     """Set the template ``key`` (else keep the config's own if it fits the rubric's kind, else the rubric's)."""
-    rubric = config.rubric
+    rubric, kind = config.rubric, kinds.for_rubric(config.rubric)
     current = template_for(config.template)
-    if not key and current is not None and current.kind == rubric.kind:
+    if not key and current is not None and current.fits(rubric):
         key = config.template
-    key = key or DEFAULT_TEMPLATE_FOR_RUBRIC.get(rubric.key) or DEFAULT_TEMPLATE_FOR_KIND[rubric.kind]
+    key = key or DEFAULT_TEMPLATE_FOR_RUBRIC.get(rubric.key) or kind.DEFAULT_TEMPLATE
     template = template_for(key)
     if template is None:
         raise HyokaError(f"template {key} does not exist; choose one of {', '.join(TEMPLATES)}.")
-    if template.kind != rubric.kind:
-        fitting = ", ".join(name for name, other in TEMPLATES.items() if other.kind == rubric.kind)
+    if not template.fits(rubric):
         raise HyokaError(f"template {key} is for {template.kind} rubrics, but rubric {rubric.key} is {rubric.kind}; "
-                         f"choose {fitting}.")
-    problem = template.check(scale_of(rubric))
+                         f"choose {', '.join(templates_fitting(rubric))}.")
+    problem = template.check(kind.template_scale(rubric))
     if problem:
         raise HyokaError(f"template {key} cannot judge with rubric {config.rubric.key}: {problem}.")
     config.template, config.template_version = key, template.version

@@ -3,13 +3,13 @@
 from django.db import transaction
 
 from annotation.errors import HyokaError, RecordError
-from annotation.models import Rubric
 from annotation.readers import chunked, read_records
 from annotation.records import content_hash, pairwise_verdict_record, verdict_record
 from annotation.services import ImportSummary, campaign_for_import
 from annotation.services.imports import CHUNK_SIZE, ScoreImporter, located
 from annotation.services.repeats import split_new
 from annotation.services.pairwise_imports import PairImporter
+from judging import kinds
 from judging.models import JudgeConfig, Verdict, VerdictScore
 
 
@@ -38,10 +38,7 @@ def verdicts_import(*, path, campaign_slug, judge_name, file_format=None):
     with transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, create=False)
         judge = judge_for_import(name=judge_name, campaign=campaign)
-        if campaign.rubric.kind == Rubric.Kind.PAIRWISE:
-            importer = PairVerdictImporter(campaign, path, summary, judge)
-        else:
-            importer = VerdictImporter(campaign, path, summary, judge)
+        importer = kinds.for_campaign(campaign).verdict_importer(campaign, path, summary, judge)
         for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
             records = []
             for line, record in chunk:

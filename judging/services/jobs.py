@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 from annotation.bulk import bulk_insert
 from annotation.checklists import prompt_checklists
 from annotation.errors import HyokaError
-from annotation.models import Item, PairOrder, Rubric
+from annotation.models import Item
+from judging import kinds
 from judging.limits import lease_seconds
 from judging.models import JudgeCacheEntry, JudgeCall, JudgeJob, JudgeUnit, Verdict
 from judging.parsing import PARSER_VERSION
-from judging.prompts import approximate_tokens, cache_key, scale_of, template_for
+from judging.prompts import approximate_tokens, cache_key, template_for, templates_fitting
 
 Status = JudgeJob.Status
 UNFINISHED = (Status.QUEUED, Status.RUNNING, Status.PAUSED)
@@ -72,12 +73,12 @@ def judge_job_check(*, campaign, config):
     if config.is_external:
         raise HyokaError(f"judge {config.name} only holds imported verdicts; create a config with an endpoint.")
     template = template_for(config.template)
-    kind = campaign.rubric.kind
-    if template is not None and template.kind != kind:
-        wanted = "pairwise" if kind == Rubric.Kind.PAIRWISE else "quality, safety or mt-bench"
+    rubric = campaign.rubric
+    if template is not None and not template.fits(rubric):
         raise HyokaError(
-            f"campaign {campaign.slug} is {kind}, but judge {config.name} uses the {template.kind} template "
-            f"{config.template}; use a config with the {wanted} template and rubric {campaign.rubric.key}."
+            f"campaign {campaign.slug} is {rubric.kind}, but judge {config.name} uses the {template.kind} template "
+            f"{config.template}; use a config with the {_one_of(templates_fitting(rubric))} template and rubric "
+            f"{rubric.key}."
         )
     if config.rubric_id != campaign.rubric_id:
         raise HyokaError(
@@ -89,12 +90,17 @@ def judge_job_check(*, campaign, config):
                          f"which this version of Hyoka cannot render; save the config again to update it.")
 
 
+def _one_of(names):
+    """"a", "a or b", "a, b or c"."""
+    return names[-1] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def judge_job_estimate(*, campaign, config):
     """Calls, tokens and cost of judging every item of the campaign with this config, counting cache hits."""
     judge_job_check(campaign=campaign, config=config)
     spec = judge_spec(config)
     template = template_for(config.template, config.template_version)
-    scale = scale_of(campaign.rubric)
+    scale = kinds.for_campaign(campaign).template_scale(campaign.rubric)
     items = Item.objects.filter(campaign=campaign).select_related("response__prompt", "response_b").order_by("id")
     checklists = campaign_checklist_texts(campaign)
     keys, tokens = [], []
@@ -125,8 +131,9 @@ def campaign_checklist_texts(campaign):
 
 
 def unit_orders(campaign):
-    """The orders each item is judged in: both for a pair (position swap), none for a likert item."""
-    return (PairOrder.AB, PairOrder.BA) if campaign.rubric.kind == Rubric.Kind.PAIRWISE else ("",)
+    """The orders each item is judged in, as the campaign's kind says: both for a pair (position swap), none for
+    a likert item."""
+    return kinds.for_campaign(campaign).UNIT_ORDERS
 
 
 def cached_among(keys):

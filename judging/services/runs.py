@@ -42,12 +42,13 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from judging import kinds
 from judging.client import RATE_LIMITED, ChatRequest, JudgeCallError, JudgeClient
 from judging.limits import lease_seconds, limiter_for
 from annotation.checklists import prompt_checklists
 from judging.models import JudgeCacheEntry, JudgeCall, JudgeJob, JudgeUnit, Verdict, VerdictCheck, VerdictScore
 from judging.parsing import OK, PARSE_ERROR, PARSER_VERSION
-from judging.prompts import cache_key, request_seed, scale_of, template_for, verdict_in_item_terms
+from judging.prompts import cache_key, request_seed, template_for, verdict_in_item_terms
 from judging.services.jobs import call_cost, judge_job_fail, judge_job_finish, judge_job_pause, judge_job_start, job_spent
 
 BACKOFF_CAP_SECONDS = 60.0
@@ -118,7 +119,7 @@ class Lane:
         self.job, self.spec = job, job.spec
         self.template = template_for(self.spec["template"], self.spec["template_version"])
         rubric_axes = list(job.campaign.rubric.axes.order_by("position"))
-        self.scale = scale_of(job.campaign.rubric)  # the axes, or a pairwise rubric's verdicts
+        self.scale = kinds.for_campaign(job.campaign).template_scale(job.campaign.rubric)  # axes, or verdicts
         self.axis_ids = {axis.key: axis.id for axis in rubric_axes}
         self.client = JudgeClient(base_url=self.spec["base_url"], timeout=config.timeout_seconds,
                                   api_key=os.environ.get(config.api_key_env, "") if config.api_key_env else "")

@@ -4,7 +4,7 @@ from annotation.bulk import bulk_insert
 from annotation.models import (
     Campaign, ChecklistItem, Item, LanguageModel, PairOrder, Prompt, Response, Rubric,
 )
-from annotation.workflow_selectors import pair_order
+from annotation.kinds.pairwise import pair_order
 
 A_OR_B_BOTH_NEITHER = ("A", "B", "both", "neither")
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from annotation.models import Item, ItemSlot, PairOrder, Rating, RatingCheck, RatingScore
 from annotation.services.workflow import item_next, rating_submit
-from annotation.workflow_selectors import pair_order
+from annotation.kinds.pairwise import pair_order
 
 from .pairwise_factories import give_checklist, pairwise_campaign
 from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, key, open_for_pull

@@ -9,7 +9,8 @@ from annotation.services.workflow import (
     assignment_reassign, batch_close, campaign_assign_batches, campaign_cut_batches, campaign_open, draft_save,
     item_next, item_skip, rating_submit,
 )
-from annotation.workflow_selectors import item_for_rating, pair_order, verdict_in_item_terms, verdict_in_screen_terms
+from annotation.kinds.pairwise import pair_order, verdict_in_item_terms, verdict_in_screen_terms
+from annotation.workflow_selectors import item_for_rating
 
 from .pairwise_factories import a_side, give_checklist, order_for, pairwise_campaign
 from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, key, open_for_pull
