@@ -15,7 +15,11 @@ from annotation.kinds import likert, pairwise
 KINDS = {module.NAME: module for module in (likert, pairwise)}
 
 # The names every annotation kind module defines.
-CONTRACT = ("NAME",)
+CONTRACT = (
+    "NAME",
+    # Reports (annotation.ranking_selectors)
+    "check_rankable",
+)
 
 
 def for_name(name):

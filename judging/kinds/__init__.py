@@ -6,7 +6,11 @@ from judging.kinds import likert, pairwise
 
 KINDS = {module.NAME: module for module in (likert, pairwise)}
 
-CONTRACT = ("NAME",)
+CONTRACT = (
+    "NAME",
+    # Reports (judging.selectors)
+    "verdicts_position_bias",
+)
 
 
 def for_name(name):
