@@ -1,7 +1,8 @@
 """Agreement among a campaign's annotators as JSON: what `agreement --json` prints and the API returns.
 
-Both kinds' reports are {"meta": the run's parameters and counts, and "reason" (why nothing could be
-computed, or None), ...the figures}.
+Both kinds' reports are {"meta": the run's parameters and counts, "reason" (why nothing could be computed,
+or None) and "raters_per_item" (the real number of distinct raters per item, imported raters included:
+least, median, most, and how many items have each count), ...the figures}.
 """
 
 import dataclasses
@@ -9,6 +10,7 @@ import dataclasses
 from annotation import agreement
 from annotation.agreement_selectors import campaign_ratings, campaign_verdict_votes, rubric_axis_keys
 from annotation.errors import HyokaError
+from annotation.selectors import campaign_rater_counts
 
 
 def likert_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLICATES, seed=agreement.DEFAULT_SEED,
@@ -25,7 +27,7 @@ def likert_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLI
         "normalised": report.normalised, "replicates": report.replicates, "confidence": report.confidence,
         "seed": report.seed, "min_common_items": report.min_common_items, "n_items": report.n_items,
         "n_scores": len(ratings), "n_annotators": int(ratings["annotator"].nunique()),
-        "reason": ratings_reason(campaign, ratings),
+        "reason": ratings_reason(campaign, ratings), "raters_per_item": raters_per_item(campaign),
     }
     axes = {key: computed.get(key) or agreement.unscored_axis_agreement(key, level=level)
             for key in rubric_axis_keys(campaign)}
@@ -55,6 +57,7 @@ def verdict_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPL
         "verdicts": verdicts, "level": report.level, "normalised": False, "replicates": replicates,
         "confidence": report.confidence, "seed": seed, "n_items": report.n_items, "n_votes": report.n_votes,
         "n_annotators": report.n_annotators, "reason": votes_reason(campaign, votes),
+        "raters_per_item": raters_per_item(campaign),
     }
     return {"meta": meta, agreement.VERDICT_AXIS: report.as_dict()}
 
@@ -75,3 +78,8 @@ def votes_reason(campaign, votes):
         return f"only one annotator has voted in campaign {campaign.slug}: agreement needs two or more"
     return None
 
+
+def raters_per_item(campaign):
+    """The real number of distinct raters per item (annotation.rater_counts.RaterCounts as a dict), never the
+    configured overlap: imported raters hold no slots, and items still being rated have fewer."""
+    return campaign_rater_counts([campaign.pk]).as_dict()

@@ -1,5 +1,5 @@
 """The report page of a likert campaign: agreement among the annotators and a judge against the humans, as
-tables and server-drawn charts. Reads through the same builders as the
+tables and server-drawn charts, and the real number of raters per item. Reads through the same builders as the
 `agreement` and `meta_eval` commands and the API (exports.reports.agreement, exports.reports.meta_eval), then
 shapes them for templates/exports/report.html."""
 
@@ -76,6 +76,7 @@ class LikertReport:
     meta_eval: dict | None = None
     sections: list[AxisSection] = field(default_factory=list)
     annotators: list[AnnotatorRow] = field(default_factory=list)
+    raters: dict | None = None  # exports.reports.agreement.raters_per_item: the real raters per item
 
     @property
     def agreement_reasons(self):
@@ -111,7 +112,7 @@ def likert_report(campaign, request=ReportRequest()):
         agreement=agreement_json, meta_eval=meta_eval_json,
         sections=axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, meta_eval_json,
                                judge, replicates),
-        annotators=annotator_rows(agreement_json),
+        annotators=annotator_rows(agreement_json), raters=agreement_json["meta"]["raters_per_item"],
     )
 
 

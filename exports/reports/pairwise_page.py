@@ -1,6 +1,6 @@
 """The report page of a pairwise campaign: the models' rankings by the humans and by each judge, side by side,
-agreement among the annotators on the verdicts, and each judge's agreement with the humans and position bias.
-Reads through the same builders as the `agreement` and `ranking` commands
+agreement among the annotators on the verdicts, each judge's agreement with the humans and position bias, and
+the real number of raters per item. Reads through the same builders as the `agreement` and `ranking` commands
 and the API (exports.reports.agreement, exports.reports.ranking), then shapes them for
 templates/exports/report_pairwise.html."""
 
@@ -69,6 +69,7 @@ class PairwiseReport:
     standings: list[StandingRow] = field(default_factory=list)
     rating_chart: str = ""
     rates_chart: str = ""
+    raters: dict | None = None  # exports.reports.agreement.raters_per_item: the real raters per item
 
     @property
     def verdict_agreement(self):
@@ -103,7 +104,7 @@ def pairwise_report(campaign, request=ReportRequest()):
         campaign=campaign, replicates=replicates, notices=notices, n_items=n_items, n_votes=len(votes),
         n_annotators=agreement_json["meta"]["n_annotators"], agreement=agreement_json, humans=humans,
         judges=judges, standings=standings, rating_chart=rating_chart(standings, judges),
-        rates_chart=rates_chart(humans, judges),
+        rates_chart=rates_chart(humans, judges), raters=agreement_json["meta"]["raters_per_item"],
     )
 
 
