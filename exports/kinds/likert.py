@@ -15,6 +15,7 @@ REPORT_TEMPLATE = "exports/report.html"
 
 
 def checklist_part(ticks):
-    """Nothing per checklist item beyond the figures every kind has: the ticks are compared with the rater's
-    score (exports.checklist_selectors). Returns ({}, the "meta" entries of pairwise answers, empty)."""
+    """What this kind adds to the checklist report (exports.reports.checklists): figures per checklist item
+    ({item pk: dict}) and "meta" entries. Nothing per item here, the ticks being compared with the rater's score
+    (exports.checklist_selectors); no answers per response, and no reason to give."""
     return {}, {"n_side_unknown": None, "reason": None}
