@@ -1,6 +1,6 @@
-"""Ratings read from the database as the long table of annotation.agreement, and a campaign's agreement
-report as JSON: what `agreement --json` prints and what the API returns. A pairwise campaign's votes are
-read as the votes table of annotation.agreement.verdict_agreement (its report is keyed by "verdict").
+"""Ratings read from the database as the long table of annotation.agreement, and a pairwise campaign's
+votes as the votes table of annotation.agreement.verdict_agreement (exports.reports.agreement builds the
+agreement reports from them).
 
 The ratings of a campaign are read with one query. On PostgreSQL it is streamed with
 `COPY (SELECT array_agg(...) ...) TO STDOUT (FORMAT BINARY)`, the columns sent as integer arrays and
@@ -9,7 +9,6 @@ query through values_list. Ids are turned
 into annotator handles and axis keys afterwards, from two small lookups.
 """
 
-import dataclasses
 import io
 
 import numpy as np
@@ -18,7 +17,7 @@ from django.db import connections, router, transaction
 
 from annotation import agreement
 from annotation.errors import HyokaError
-from annotation.models import Annotator, Campaign, Item, LanguageModel, Rating, RatingScore, Rubric
+from annotation.models import Annotator, Campaign, Item, LanguageModel, Rating, RatingScore
 
 # PostgreSQL's binary COPY: an 11-byte signature, a 4-byte flags field and a 4-byte header extension length.
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
@@ -29,30 +28,12 @@ ARRAY_ROW_IDS = 8192
 COPY_WORK_MEM = "256MB"
 
 
-def campaign_for_agreement(slug):
-    """The campaign named `slug` with its rubric, likert or pairwise; a HyokaError for an unknown one."""
+def campaign_for_report(slug):
+    """The campaign named `slug` with its rubric, of any kind; a HyokaError for an unknown one."""
     campaign = Campaign.objects.select_related("rubric").filter(slug=slug).first()
     if campaign is None:
         raise HyokaError(f"no campaign {slug!r}")
     return campaign
-
-
-def campaign_for_report(slug):
-    """The campaign named `slug` with its rubric; a HyokaError for an unknown or pairwise campaign."""
-    campaign = campaign_for_agreement(slug)
-    check_likert(campaign)
-    return campaign
-
-
-def check_likert(campaign):
-    if campaign.rubric.kind != Rubric.Kind.LIKERT:
-        raise HyokaError(f"campaign {campaign.slug} uses the pairwise rubric {campaign.rubric.key}: the "
-                         "human–judge report works on scores (likert rubrics); for pairwise verdicts see the "
-                         "ranking command")
-
-
-def is_pairwise(campaign):
-    return campaign.rubric.kind == Rubric.Kind.PAIRWISE
 
 
 def rubric_axis_keys(campaign):
@@ -185,87 +166,12 @@ def _integer_array(field, dtype):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The report as JSON
-
-
-def campaign_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLICATES,
-                       seed=agreement.DEFAULT_SEED, normalise=False, ratings=None):
-    """The agreement report of the campaign as one JSON-ready dict keyed by axis key (every axis of the
-    rubric, in rubric order; an axis nobody scored has counts 0 and every statistic undefined with its
-    reason), plus "meta": the run's parameters and counts, and "reason" (why nothing could be computed,
-    or None). Pass `ratings` (campaign_ratings) when already read. `level` None is the default (ordinal).
-
-    A pairwise campaign gets campaign_verdict_agreement (its verdicts are categories: `level` must be
-    None or nominal, and `normalise` False)."""
-    if is_pairwise(campaign):
-        check_verdict_options(campaign, level, normalise)
-        return campaign_verdict_agreement(campaign, replicates=replicates, seed=seed)
-    level = level or agreement.DEFAULT_LEVEL
-    ratings = campaign_ratings(campaign) if ratings is None else ratings
-    report = agreement.agreement_report(ratings, level=level, replicates=replicates, seed=seed, normalise=normalise)
-    computed = {axis.axis: axis for axis in report.axes}
-    keys = rubric_axis_keys(campaign)
-    meta = {
-        "campaign": campaign.slug, "rubric": campaign.rubric.key, "level": report.level,
-        "normalised": report.normalised, "replicates": report.replicates, "confidence": report.confidence,
-        "seed": report.seed, "min_common_items": report.min_common_items, "n_items": report.n_items,
-        "n_scores": len(ratings), "n_annotators": int(ratings["annotator"].nunique()),
-        "reason": ratings_reason(campaign, ratings),
-    }
-    axes = {key: computed.get(key) or agreement.unscored_axis_agreement(key, level=level) for key in keys}
-    return {"meta": meta, **{key: dataclasses.asdict(axis) for key, axis in axes.items()}}
-
-
-def ratings_reason(campaign, ratings):
-    """Why no agreement can be computed on `ratings` at all, or None."""
-    if not len(ratings):
-        return f"campaign {campaign.slug} has no ratings yet"
-    if ratings["annotator"].nunique() < 2:
-        return f"only one annotator has rated in campaign {campaign.slug}: agreement needs two or more"
-    return None
-
-
-# ---------------------------------------------------------------------------------------------------------
 # Pairwise campaigns
 
 
 def campaign_verdict_votes(campaign):
     """Every current pairwise vote of the campaign: columns item (Item pk), annotator (handle), verdict (in
     the item's terms), sorted by (item, annotator id) so that a seed always gives the same interval."""
-    rows = (Rating.objects.filter(item__campaign=campaign, item__response_b__isnull=False).exclude(verdict="")
+    rows = (Rating.objects.filter(item__campaign=campaign).exclude(verdict="")
             .order_by("item_id", "annotator_id").values_list("item_id", "annotator__handle", "verdict"))
     return pd.DataFrame(list(rows), columns=list(agreement.VOTE_COLUMNS))
-
-
-def check_verdict_options(campaign, level, normalise):
-    if level not in (None, "nominal"):
-        raise HyokaError(f"campaign {campaign.slug} compares pairs: its verdicts are categories, so alpha is "
-                         f"nominal (not {level})")
-    if normalise:
-        raise HyokaError(f"campaign {campaign.slug} compares pairs: verdicts cannot be normalised")
-
-
-def campaign_verdict_agreement(campaign, *, replicates=agreement.DEFAULT_REPLICATES, seed=agreement.DEFAULT_SEED,
-                               votes=None):
-    """The agreement report of a pairwise campaign as one JSON-ready dict: "meta" (the run's parameters and
-    counts, "kind": "pairwise", and "reason": why nothing could be computed, or None) and "verdict"
-    (annotation.agreement.VerdictAgreement as a dict). Pass `votes` (campaign_verdict_votes) when read."""
-    votes = campaign_verdict_votes(campaign) if votes is None else votes
-    verdicts = list(campaign.rubric.verdicts)
-    report = agreement.verdict_agreement(votes, verdicts, replicates=replicates, seed=seed)
-    meta = {
-        "campaign": campaign.slug, "rubric": campaign.rubric.key, "kind": Rubric.Kind.PAIRWISE.value,
-        "verdicts": verdicts, "level": report.level, "normalised": False, "replicates": replicates,
-        "confidence": report.confidence, "seed": seed, "n_items": report.n_items, "n_votes": report.n_votes,
-        "n_annotators": report.n_annotators, "reason": votes_reason(campaign, votes),
-    }
-    return {"meta": meta, agreement.VERDICT_AXIS: report.as_dict()}
-
-
-def votes_reason(campaign, votes):
-    """Why no agreement can be computed on pairwise `votes` at all, or None."""
-    if not len(votes):
-        return f"campaign {campaign.slug} has no pairwise votes yet"
-    if votes["annotator"].nunique() < 2:
-        return f"only one annotator has voted in campaign {campaign.slug}: agreement needs two or more"
-    return None

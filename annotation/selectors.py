@@ -19,6 +19,7 @@ from annotation.models import (
 )
 from annotation.access import campaign_annotators
 from annotation.rater_counts import rater_counts
+from annotation.scored_verdicts import SCORED_STATUSES
 from annotation.services import rubric_is_used
 from annotation.workflow_selectors import campaign_progress
 
@@ -26,9 +27,8 @@ LEAD_GROUP = "lead"
 ANNOTATOR_GROUP = "annotator"
 PROGRESS_DIMENSIONS = ("annotator", "batch", "model")
 
-# Judge verdicts that carry scores (judging.models.Verdict.SCORED); failed calls are not verdicts to count.
-# Spelled out here because annotation does not import judging.
-SCORED_VERDICTS = ("ok", "imported")
+# Judge verdicts that carry scores (annotation.scored_verdicts); failed calls are not verdicts to count.
+SCORED_VERDICTS = SCORED_STATUSES
 
 
 @dataclass(frozen=True)

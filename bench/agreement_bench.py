@@ -147,14 +147,15 @@ def run_command(database_url, slug, replicates):
 def measure_in_process(args):
     """Child mode: load and compute in this process, print the figures as one JSON line."""
     setup_django(args.database_url)
-    from annotation.agreement_selectors import campaign_agreement, campaign_for_report, campaign_ratings
+    from annotation.agreement_selectors import campaign_for_report, campaign_ratings
+    from exports.reports.agreement import likert_agreement
 
     campaign = campaign_for_report(args.campaign)
     load = load_average()
     started = time.perf_counter()
     ratings = campaign_ratings(campaign)
     loaded = time.perf_counter()
-    report = campaign_agreement(campaign, replicates=args.replicates, ratings=ratings)
+    report = likert_agreement(campaign, replicates=args.replicates, ratings=ratings)
     text = json.dumps(report)
     done = time.perf_counter()
     print(json.dumps({

@@ -131,7 +131,7 @@ def fill_campaign(n_votes, n_models):
 def bench_in_process(args):
     """Reading the votes and ranking them, in this (already started) process."""
     from annotation.ranking_selectors import campaign_for_ranking, campaign_votes
-    from judging.ranking_selectors import campaign_ranking
+    from exports.reports.ranking import campaign_ranking
 
     campaign = campaign_for_ranking(SLUG)
     load = load_average()

@@ -1,72 +1,12 @@
-"""A campaign's checklist report: per checklist item of its prompts, how many raters answered it, how often
-they ticked it, and how well the tick tracks the rater's overall score (exports.checklist_stats), for the
-report page, the API and the release.
+"""A campaign's checklist answers in a release: the checklist table (exports.reports.checklists'
+checklist report, per campaign) and the checks table (one row per answer)."""
 
-The rater's overall score is their score on the rubric's `overall` axis, or for a rubric without one the mean
-of their scores; the midpoint is that axis's (min + max) / 2 (the mean of the axes' midpoints without one).
-Pairwise votes have no score: there each checklist item is answered per response (A, B in the item's terms),
-and the report gives the tick rates per response and how well the item tracks the human preference
-(exports.checklist_stats.pair_checklist_figures). Pairwise ticks from before per-response answers name no
-side; they are counted as answers with the side unknown and take no part in the per-response figures.
-"""
-
-import numpy as np
-import pandas as pd
-
-from annotation.models import ChecklistItem, RatingCheck, RatingScore, Rubric
+from annotation.models import RatingCheck
 from exports.builders import BOOL, FLOAT, INT16, INT32, STRING
-from exports.checklist_stats import checklist_figures, pair_checklist_figures
+from exports.reports.checklists import checklist_report
 from exports.tables import Column, TableSpec, TableWriter
 
-OVERALL_AXIS = "overall"
-PAIRWISE_REASON = ("pairwise votes have no score to compare the ticks with; each item is answered for each "
-                   "response instead, and tracks the preference when the response ticked is the preferred one")
 SIDE_UNKNOWN = "?"  # a pairwise answer that names no side, in the checks table
-
-
-def campaign_ticks(campaign):
-    """The campaign's ticks (columns rating, checklist_item, side, checked, verdict, score), the scale's midpoint
-    and what the score is ("overall", "mean of the axes"); both None for a pairwise campaign or a rubric without
-    axes."""
-    rows = (RatingCheck.objects.filter(rating__item__campaign=campaign)
-            .order_by("checklist_item__prompt_id", "checklist_item__position", "rating_id", "side")
-            .values_list("rating_id", "checklist_item_id", "side", "checked", "rating__verdict"))
-    ticks = pd.DataFrame(list(rows), columns=["rating", "checklist_item", "side", "checked", "verdict"])
-    axes = list(campaign.rubric.axes.all()) if campaign.rubric.kind == Rubric.Kind.LIKERT else []
-    if not axes:
-        return ticks.assign(score=np.nan), None, None
-    overall = [axis for axis in axes if axis.key == OVERALL_AXIS]
-    used = overall or axes
-    scores = RatingScore.objects.filter(rating__item__campaign=campaign, axis__in=used).values_list("rating_id", "score")
-    mean = pd.DataFrame(list(scores), columns=["rating", "score"]).groupby("rating")["score"].mean()
-    midpoint = float(np.mean([(axis.min_score + axis.max_score) / 2 for axis in used]))
-    source = OVERALL_AXIS if overall else "mean of the axes"
-    return ticks.assign(score=ticks["rating"].map(mean).astype(float)), midpoint, source
-
-
-def checklist_report(campaign):
-    """{"meta": counts and conventions, "items": one dict per answered checklist item (prompt, position,
-    text, origin and the figures), in prompt and position order}."""
-    ticks, midpoint, source = campaign_ticks(campaign)
-    figures = checklist_figures(ticks, midpoint)
-    pairwise = campaign.rubric.kind == Rubric.Kind.PAIRWISE
-    per_side = {found.checklist_item: found.as_dict() for found in pair_checklist_figures(ticks)} if pairwise else {}
-    items = {item.pk: item for item in ChecklistItem.objects.filter(pk__in=[f.checklist_item for f in figures])
-             .select_related("prompt")}
-    rows = []
-    for found in figures:
-        item = items[found.checklist_item]
-        row = {"prompt_id": str(item.prompt.public_id), "prompt": str(item.prompt), "position": item.position,
-               "text": item.text, "origin": item.origin, "generated_by": item.generated_by, **found.as_dict(),
-               **per_side.get(found.checklist_item, {})}
-        del row["checklist_item"]
-        rows.append(row)
-    meta = {"campaign": campaign.slug, "kind": campaign.rubric.kind, "midpoint": midpoint,
-            "score": source, "n_items": len(rows),
-            "n_answers": len(ticks), "n_ticked": int(ticks["checked"].sum()) if len(ticks) else 0,
-            "n_side_unknown": sum(row["n_side_unknown"] for row in rows) if pairwise else None,
-            "reason": PAIRWISE_REASON if pairwise else None}
-    return {"meta": meta, "items": rows}
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -8,11 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation import access, agreement, ranking
-from annotation.agreement_selectors import campaign_agreement
 from annotation.ranking_selectors import campaign_for_ranking
-from exports.checklists import checklist_report
-from judging.meta_eval_selectors import campaign_meta_eval, judge_for_report
-from judging.ranking_selectors import campaign_ranking
+from exports.reports.campaign import campaign_agreement, campaign_meta_eval
+from exports.reports.checklists import checklist_report
+from exports.reports.ranking import campaign_ranking
+from judging.verdict_selectors import judge_for_report
 
 MAX_REPLICATES = 10_000
 

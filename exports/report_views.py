@@ -1,19 +1,21 @@
-"""The campaign report page, for the leads of the campaign."""
+"""The campaign report page, for the leads of the campaign: built and shown as its kind says (exports.kinds)."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from annotation import access
-from exports import reports
+from exports import kinds
+from exports.reports import page
+from exports.reports.checklists import page_checklist
 
 
 @login_required
 def campaign_report_page(request, slug):
     campaign = access.campaign_for_lead(request.user, slug)
-    report = reports.campaign_report(campaign, reports.report_request(request.GET))
-    template = "exports/report_pairwise.html" if report.pairwise else "exports/report.html"
-    return render(request, template, {
-        "campaign": campaign, "report": report, "levels": list(reports.LEVEL_NAMES.items()),
-        "max_replicates": reports.MAX_REPLICATES, "unreliable_alpha_rise": reports.UNRELIABLE_ALPHA_RISE,
-        "unreliable_correlation": reports.UNRELIABLE_CORRELATION,
+    kind = kinds.for_campaign(campaign)
+    report = kind.report_page(campaign, page.report_request(request.GET))
+    return render(request, kind.REPORT_TEMPLATE, {
+        "campaign": campaign, "report": report, "checklist": page_checklist(campaign),
+        "levels": list(page.LEVEL_NAMES.items()), "max_replicates": page.MAX_REPLICATES,
+        "unreliable_alpha_rise": page.UNRELIABLE_ALPHA_RISE, "unreliable_correlation": page.UNRELIABLE_CORRELATION,
     })

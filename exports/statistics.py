@@ -16,12 +16,13 @@ import pandas as pd
 
 from annotation import agreement, ranking
 from annotation.rubric_definitions import PAIRWISE_VERDICTS
+from annotation.scored_verdicts import SCORED_STATUSES
 from exports.pairwise_builders import ORDERS
 from judging import meta_eval
-from judging.ranking_selectors import combined_verdicts, votes_of
+from judging.pair_votes import combined_verdicts, votes_of
 
 SAFETY_PREFIX = "safety"
-SCORED = ("ok", "imported")
+SCORED = SCORED_STATUSES
 REPLICATES = agreement.DEFAULT_REPLICATES  # bootstrap replicates behind each published interval
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from annotation.models import (
     Campaign, ChecklistItem, Item, PairOrder, PairwiseVerdict, Rubric, RubricAxis, UnicodeJSONEncoder,
 )
+from annotation.scored_verdicts import SCORED_STATUSES
 
 
 class InconsistentPairs(models.TextChoices):
@@ -239,7 +240,7 @@ class Verdict(models.Model):
         REFUSED = "refused", _("Refused")
         API_ERROR = "api_error", _("API error")
 
-    SCORED = (ParseStatus.OK, ParseStatus.IMPORTED)
+    SCORED = tuple(map(ParseStatus, SCORED_STATUSES))  # annotation.scored_verdicts: which verdicts count
 
     judge = models.ForeignKey(JudgeConfig, on_delete=models.PROTECT, related_name="verdicts")
     job = models.ForeignKey(JudgeJob, on_delete=models.CASCADE, null=True, blank=True, related_name="verdicts")

@@ -10,10 +10,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from annotation.access import is_lead, is_lead_of, led_campaigns
-from annotation.models import Rubric
+from judging import kinds
 from judging.models import JudgeCall, JudgeConfig, JudgeJob, Verdict, VerdictScore
-from judging.position_bias import position_bias
-from judging.ranking_selectors import judge_pair_verdicts
 
 FAILURE_OUTCOMES = [outcome for outcome in JudgeCall.Outcome if outcome != JudgeCall.Outcome.OK]
 
@@ -119,11 +117,9 @@ def configs_for_lead(user):
 
 
 def job_position_bias(job):
-    """The position bias of a pairwise job's verdicts so far (judging.position_bias.PositionBias); None for a
-    likert job."""
-    if job.campaign.rubric.kind != Rubric.Kind.PAIRWISE:
-        return None
-    return position_bias(judge_pair_verdicts(Verdict.objects.filter(job=job)))
+    """The position bias of the job's verdicts so far (judging.position_bias.PositionBias), or None for a
+    kind whose judge sees one response at a time (judging.kinds: verdicts_position_bias)."""
+    return kinds.for_campaign(job.campaign).verdicts_position_bias(Verdict.objects.filter(job=job))
 
 
 def position_bias_rows(bias):

@@ -25,6 +25,8 @@ CONTRACT = (
     # The rubric's part (rubric_definitions, the rubric form), imports and the models an item answers for.
     "RUBRIC_PART", "parse_rubric_part", "RESPONSE_FIELDS", "ITEM_PER_RESPONSE", "check_pair_option", "score_importer",
     "items_after_import", "rating_importer",
+    # Reports (annotation.ranking_selectors)
+    "check_rankable",
 )
 
 

@@ -111,3 +111,12 @@ def rating_importer(campaign, path, summary, annotators):
     from annotation.services.imports import RatingImporter  # the services import the kinds
 
     return RatingImporter(campaign, path, summary, annotators=annotators)
+# Reports
+
+from annotation.errors import HyokaError  # noqa: E402
+
+
+def check_rankable(campaign):
+    """Likert scores rank no pairs: a HyokaError saying where the scores are compared instead."""
+    raise HyokaError(f"campaign {campaign.slug} uses the likert rubric {campaign.rubric.key}: rankings need a "
+                     f"pairwise campaign (see agreement and meta_eval for scores)")

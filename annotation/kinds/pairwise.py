@@ -220,3 +220,8 @@ def rating_importer(campaign, path, summary, annotators):
     from annotation.services.pairwise_imports import PairRatingImporter  # the services import the kinds
 
     return PairRatingImporter(campaign, path, summary, annotators)
+# Reports
+
+
+def check_rankable(campaign):
+    """A pairwise campaign's votes rank its models (annotation.ranking)."""

@@ -7,7 +7,12 @@ from exports.kinds import likert, pairwise
 
 KINDS = {module.NAME: module for module in (likert, pairwise)}
 
-CONTRACT = ("NAME",)
+CONTRACT = (
+    "NAME",
+    # Reports (exports.reports): the report page, the JSON reports and the commands' text of them
+    "REPORT_TEMPLATE", "report_page", "agreement_report", "agreement_text", "meta_eval_report", "meta_eval_text",
+    "checklist_part",
+)
 
 
 def for_name(name):

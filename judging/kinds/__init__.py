@@ -10,6 +10,8 @@ CONTRACT = (
     "NAME",
     # Judge jobs (judging.services.jobs, configs) and imported verdicts (judging.services.imports).
     "UNIT_ORDERS", "DEFAULT_TEMPLATE", "template_scale", "verdict_importer",
+    # Reports (judging.selectors)
+    "verdicts_position_bias",
 )
 
 

@@ -22,3 +22,9 @@ def verdict_importer(campaign, path, summary, judge):
     from judging.services.imports import VerdictImporter  # the services import the kinds
 
     return VerdictImporter(campaign, path, summary, judge)
+# Reports
+
+
+def verdicts_position_bias(verdicts):
+    """None: a judge scoring one response at a time has no position to favour."""
+    return None

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from annotation.models import ChecklistItem, Prompt, Rating, RatingCheck
-from exports.checklists import checklist_report
+from exports.reports.checklists import checklist_report
 from exports.models import Release
 from exports.services import release_build, release_create, release_folder
 from tests.exports.pairwise_factories import voted_campaign

@@ -13,7 +13,7 @@ from annotation.models import Item, Prompt, Rating, Response
 from exports.models import Release
 from exports.services import release_build, release_create, release_folder
 from judging.models import JudgeConfig, Verdict
-from judging.ranking_selectors import campaign_ranking
+from exports.reports.ranking import campaign_ranking
 from tests.annotation.test_pairwise_imports import BASE, CONTEXT, OTHER
 from tests.exports.pairwise_factories import COMMENT_MARK, SECRET_EMAIL, voted_campaign
 from tests.exports.release_factories import few_bootstrap_replicates  # noqa: F401 (an autouse fixture)

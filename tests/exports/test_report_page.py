@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from annotation.models import CampaignMembership, Item, Rubric
-from exports import reports
+from exports.reports import page as reports
 from judging.models import JudgeConfig, Verdict
 from judging.services import verdicts_import
 

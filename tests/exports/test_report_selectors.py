@@ -6,9 +6,8 @@ from django.db import connection
 
 from annotation.agreement_selectors import campaign_item_models, campaign_ratings, decode_binary_copy, integer_columns
 from annotation.models import Item, RatingScore
-from judging.meta_eval_selectors import (
-    campaign_judges, judge_for_report, judge_scores, judge_verdicts, report_inputs, verdict_counts,
-)
+from judging.meta_eval_selectors import judge_scores, report_inputs
+from judging.verdict_selectors import campaign_judges, judge_for_report, judge_verdicts, verdict_counts
 from judging.models import JudgeConfig, Verdict
 
 from .report_factories import ANNOTATORS, MODELS, human_records, judge_records, rated_campaign
@@ -134,10 +133,10 @@ def test_binary_copy_decoding_reads_big_endian_integer_arrays():
 
 def test_the_same_ratings_in_another_order_give_the_same_intervals(tmp_path, monkeypatch):
     from annotation import agreement_selectors
-    from annotation.agreement_selectors import campaign_agreement
+    from exports.reports.agreement import likert_agreement
 
     campaign = rated_campaign(tmp_path, prompts=8, judge=None)
-    first = campaign_agreement(campaign, replicates=200)
+    first = likert_agreement(campaign, replicates=200)
     reading = agreement_selectors.integer_columns
 
     def shuffled(rows, dtypes, **options):
@@ -146,5 +145,5 @@ def test_the_same_ratings_in_another_order_give_the_same_intervals(tmp_path, mon
         return [column[order] for column in columns]
 
     monkeypatch.setattr(agreement_selectors, "integer_columns", shuffled)
-    assert campaign_agreement(campaign, replicates=200) == first
+    assert likert_agreement(campaign, replicates=200) == first
     assert agreement_selectors.canonical_order(np.array([3, 1, 3, 1]), np.array([7, 9, 2, 2])).tolist() == [3, 1, 2, 0]

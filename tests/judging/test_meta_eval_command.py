@@ -10,7 +10,8 @@ from annotation.agreement_selectors import campaign_item_models, campaign_rating
 from annotation.models import Item
 from annotation.services import ratings_import, responses_import
 from judging import meta_eval
-from judging.meta_eval_selectors import judge_for_report, judge_scores, judge_verdicts
+from judging.meta_eval_selectors import judge_scores
+from judging.verdict_selectors import judge_for_report, judge_verdicts
 from judging.models import JudgeConfig, JudgeJob, Verdict, VerdictScore
 from judging.services import verdicts_import
 from tests.exports.report_factories import QUALITY_AXES, human_records, judge_records, rated_campaign, write_jsonl

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from annotation.models import Campaign, Rating
-from judging.meta_eval_selectors import campaign_meta_eval
+from exports.reports.campaign import campaign_meta_eval
 from judging.models import JudgeConfig
 from tests.judging.test_ranking_command import PROMPTS, judge_verdicts, voted_campaign  # noqa: F401 (fixtures)
 

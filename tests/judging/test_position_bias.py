@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from judging.position_bias import combine_orders, position_bias
-from judging.ranking_selectors import judge_item_votes
+from judging.pair_votes import judge_item_votes
 
 VERDICTS = ("A", "B", "tie", "both", "neither")
 

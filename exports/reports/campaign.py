@@ -1,0 +1,21 @@
+"""A campaign's reports, whatever its kind: each asks the campaign's kind (exports.kinds) for its builder."""
+
+from annotation import agreement
+from exports import kinds
+
+
+def campaign_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLICATES, seed=agreement.DEFAULT_SEED,
+                       normalise=False):
+    """Agreement among the campaign's annotators as a JSON-ready dict (exports.reports.agreement); `level`
+    None is the kind's default."""
+    return kinds.for_campaign(campaign).agreement_report(campaign, level=level, replicates=replicates, seed=seed,
+                                                         normalise=normalise)
+
+
+def campaign_meta_eval(campaign, judge, *, level=agreement.DEFAULT_LEVEL, replicates=agreement.DEFAULT_REPLICATES,
+                       seed=agreement.DEFAULT_SEED, inconsistent=None):
+    """`judge` (a JudgeConfig) against the campaign's human raters as a JSON-ready dict
+    (exports.reports.meta_eval). Each kind takes the options that apply to it: level, replicates and seed
+    for scores, `inconsistent` (what a pair judged differently in the two orders counts as) for pairs."""
+    return kinds.for_campaign(campaign).meta_eval_report(campaign, judge, level=level, replicates=replicates,
+                                                         seed=seed, inconsistent=inconsistent)

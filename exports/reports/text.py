@@ -1,0 +1,262 @@
+"""The commands' text tables of the JSON reports (exports.reports): what `agreement`, `meta_eval` and
+`ranking` print without --json."""
+
+import json
+
+from annotation.agreement import VERDICT_AXIS
+
+# ---------------------------------------------------------------------------------------------------------
+# agreement (and the helpers every table uses)
+
+
+def json_text(report):
+    return json.dumps(report, ensure_ascii=False, allow_nan=False)
+
+
+def estimate_text(estimate, digits=3):
+    """"0.712 [0.690, 0.735]", "0.712" without an interval, "n/a" when undefined."""
+    if estimate["value"] is None:
+        return "n/a"
+    text = f"{estimate['value']:.{digits}f}"
+    if estimate["low"] is not None:
+        text += f" [{estimate['low']:.{digits}f}, {estimate['high']:.{digits}f}]"
+    return text
+
+
+def text_table(header, rows):
+    """Columns padded to their widest cell; the first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(row[index])) for row in [header, *rows]) for index in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [str(cell).ljust(width) if index == 0 else str(cell).rjust(width)
+                 for index, (cell, width) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def undefined_notes(named_estimates):
+    """One line per undefined statistic (or missing interval): `name: reason`."""
+    return [f"  {name}: {estimate['reason']}" for name, estimate in named_estimates if estimate["reason"]]
+
+
+def agreement_text(report):
+    meta = report["meta"]
+    axes = [value for key, value in report.items() if key != "meta"]
+    lines = [
+        f"Campaign {meta['campaign']} (rubric {meta['rubric']}): {meta['n_items']} items, {meta['n_scores']} scores "
+        f"by {meta['n_annotators']} annotators. {meta['level'].capitalize()} alpha"
+        f"{' on normalised scores' if meta['normalised'] else ''}; {meta['replicates']} bootstrap replicates, "
+        f"{meta['confidence']:.0%} intervals, seed {meta['seed']}.",
+        "",
+        text_table(
+            ["axis", "alpha [interval]", "items", "rated by 2+", "annotators", "exact", "within one",
+             "kappa", "kappa pairs"],
+            [[axis["axis"], estimate_text(axis["alpha"]), axis["n_items"], axis["n_pairable_items"],
+              axis["n_annotators"], estimate_text(axis["exact_agreement"]),
+              estimate_text(axis["within_one_agreement"]), estimate_text(axis["mean_kappa"]), axis["n_kappa_pairs"]]
+             for axis in axes],
+        ),
+    ]
+    notes = [note for axis in axes for note in undefined_notes(
+        [(f"{axis['axis']} {name}", axis[name]) for name in ("alpha", "exact_agreement", "mean_kappa")])]
+    if notes:
+        lines += ["", "Not computed:", *notes]
+    for axis in axes:
+        if axis["annotators"]:
+            lines += ["", f"{axis['axis']}: annotators (alpha without them; correlation with the others' mean)",
+                      annotator_table(axis)]
+    return "\n".join(lines)
+
+
+def annotator_table(axis):
+    return text_table(
+        ["annotator", "scores", "shared items", "alpha without", "r with others"],
+        [[row["annotator"], row["n_ratings"], row["n_shared_items"], estimate_text(row["alpha_without"]),
+          estimate_text(row["correlation_with_others"])] for row in axis["annotators"]],
+    )
+
+
+def verdict_agreement_text(report):
+    meta, verdict = report["meta"], report[VERDICT_AXIS]
+    counts = ", ".join(f"{name} {count}" for name, count in verdict["verdict_counts"].items())
+    lines = [
+        f"Campaign {meta['campaign']} (pairwise rubric {meta['rubric']}: {' / '.join(meta['verdicts'])}): "
+        f"{meta['n_items']} items, {meta['n_votes']} votes by {meta['n_annotators']} annotators ({counts}). "
+        f"Nominal alpha; {meta['replicates']} bootstrap replicates, {meta['confidence']:.0%} intervals, "
+        f"seed {meta['seed']}.",
+        "",
+        text_table(["", "alpha [interval]", "items", "voted by 2+", "votes", "pairs", "pairs agreeing"],
+                   [["verdict", estimate_text(verdict["alpha"]), verdict["n_items"], verdict["n_pairable_items"],
+                     verdict["n_votes"], verdict["n_pairs"], estimate_text(verdict["pair_agreement"])]]),
+    ]
+    notes = undefined_notes([("alpha", verdict["alpha"]), ("pairs agreeing", verdict["pair_agreement"])])
+    if notes:
+        lines += ["", "Not computed:", *notes]
+    if verdict["annotators"]:
+        lines += ["", "Annotators (alpha without them; share of their pairs of votes agreeing with another's)",
+                  text_table(["annotator", "votes", "shared items", "alpha without", "agreeing"],
+                             [[row["annotator"], row["n_votes"], row["n_shared_items"],
+                               estimate_text(row["alpha_without"]), estimate_text(row["agreement_with_others"])]
+                              for row in verdict["annotators"]])]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# meta_eval
+
+INSTANCE_STATISTICS = (
+    ("pearson", "Pearson r"), ("spearman", "Spearman rho"), ("kendall_tau_b", "Kendall tau-b"), ("mae", "MAE"),
+    ("bias", "bias (mean of judge - human)"), ("exact_agreement", "exact (rounded)"),
+    ("within_one_agreement", "within one (rounded)"),
+)
+
+
+def pairwise_meta_eval_text(report):
+    meta = report["meta"]
+    source = f"job {meta['job']}" if meta["job"] else "imported verdicts"
+    statuses = ", ".join(f"{count} {status}" for status, count in meta["verdicts_by_status"].items())
+    return "\n".join([
+        f"Judge {meta['judge']} ({source}; verdicts: {statuses}) against the human votes of pairwise campaign "
+        f"{meta['campaign']} (rubric {meta['rubric']}: {' / '.join(meta['verdicts'])}): {meta['n_judge_verdicts']} "
+        f"judge verdicts on {meta['n_judge_items']} items, {meta['n_human_votes']} human votes.",
+        "", *agreement_lines(report["agreement"]), *position_bias_lines(meta, report["position_bias"]),
+    ])
+
+
+def meta_eval_text(report):
+    meta = report["meta"]
+    source = f"job {meta['job']}" if meta["job"] else "imported verdicts" if meta["judge_external"] else "verdicts"
+    statuses = ", ".join(f"{count} {status}" for status, count in meta["verdicts_by_status"].items())
+    lines = [
+        f"Judge {meta['judge']} ({source}; verdicts: {statuses}) against the humans of campaign {meta['campaign']} "
+        f"(rubric {meta['rubric']}): {meta['n_judge_scores']} judge scores, {meta['n_human_scores']} human scores. "
+        f"{meta['replicates']} bootstrap replicates, {meta['confidence']:.0%} intervals, seed {meta['seed']}.",
+    ]
+    for key, axis in report.items():
+        if key != "meta":
+            lines += ["", *axis_lines(key, axis)]
+    return "\n".join(lines)
+
+
+def axis_lines(key, axis):
+    if "instance" not in axis:
+        return [f"{key}: {axis['reason']}"]
+    instance, ceiling, system = axis["instance"], axis["ceiling"], axis["system"]
+    lines = [
+        f"{key}: {instance['n_items']} items scored by the judge and the humans; ceiling from "
+        f"{ceiling['n_instances']} held-out scores on {ceiling['n_items']} items",
+        text_table(["statistic", "judge vs humans' mean", "annotator vs the others' mean (ceiling)"],
+                   [[label, estimate_text(instance[name]), estimate_text(ceiling[name])]
+                    for name, label in INSTANCE_STATISTICS]),
+        f"alpha: humans {estimate_text(axis['alpha_humans'])}; humans and judge {estimate_text(axis['alpha_with_judge'])}",
+        f"system level ({system['n_models']} models): Pearson {estimate_text(system['pearson'])}, "
+        f"Spearman {estimate_text(system['spearman'])}, Kendall tau-b {estimate_text(system['kendall_tau_b'])}",
+    ]
+    if system["models"]:
+        lines.append(text_table(["model", "items", "human mean", "judge mean"],
+                                [[row["model"], row["n_items"], f"{row['human_mean']:.2f}", f"{row['judge_mean']:.2f}"]
+                                 for row in system["models"]]))
+    if axis["safety"]:
+        lines.append(safety_line(axis["safety"]))
+    notes = undefined_notes([(f"judge {label}", instance[name]) for name, label in INSTANCE_STATISTICS[:3]]
+                            + [("ceiling", ceiling["pearson"]), ("system", system["pearson"]),
+                               ("alpha", axis["alpha_humans"])])
+    return lines + (["not computed:", *notes] if notes else [])
+
+
+def safety_line(safety):
+    def rate(comparison, who):
+        value = comparison[f"{who}_rate"]
+        share = "n/a" if value is None else f"{value:.1%}"
+        return f"{who} {share} ({comparison[f'{who}_count']}/{comparison[f'{who}_total']})"
+
+    useful, violation = safety["useful"], safety["violation"]
+    return (f"useful (>= {safety['useful_min']:g}): {rate(useful, 'human')}, {rate(useful, 'judge')}; "
+            f"violations (<= {safety['violation_max']:g}): {rate(violation, 'human')}, {rate(violation, 'judge')}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# ranking
+
+AGREEMENTS = (
+    ("with_each_vote", "each vote, with ties"), ("with_each_vote_without_ties", "each vote, without ties"),
+    ("with_majority", "majority, with ties"), ("with_majority_without_ties", "majority, without ties"),
+)
+
+
+def ranking_text(report):
+    meta = report["meta"]
+    lines = [
+        f"Campaign {meta['campaign']} (rubric {meta['rubric']}: {' / '.join(meta['verdicts'])}): "
+        f"{meta['n_human_votes']} human votes. Ties and 'both' count as ties, 'neither' "
+        f"{'as a tie' if meta['neither'] == 'tie' else 'is left out'}. Bradley–Terry ratings on the Elo scale "
+        f"(mean 1000) with {meta['confidence']:.0%} intervals from {meta['replicates']} bootstrap replicates, "
+        f"seed {meta['seed']}.",
+        "", "Humans", *standings_lines(report["humans"]),
+    ]
+    if meta["judge"]:
+        source = f"job {meta['job']}" if meta["job"] else "imported verdicts"
+        statuses = ", ".join(f"{count} {status}" for status, count in meta["verdicts_by_status"].items())
+        lines += ["", f"Judge {meta['judge']} ({source}; verdicts: {statuses}): {meta['n_judge_verdicts']} verdicts "
+                      f"on {meta['n_judge_items']} items, one vote per item",
+                  *standings_lines(report["judge"]), "", *agreement_lines(report["agreement"]),
+                  *position_bias_lines(meta, report["position_bias"])]
+    return "\n".join(lines)
+
+
+def position_bias_lines(meta, bias):
+    """The judge's position and length bias, and what its inconsistent pairs counted as."""
+    treated = "counted as ties" if meta["inconsistent"] == "tie" else "left out"
+    rows = [["consistent in both orders", *share_cells(bias["consistency"])],
+            ["shown first won (decisive)", *share_cells(bias["first_position_wins"])],
+            ["longer won (decisive)", *share_cells(bias["longer_wins"])]]
+    return ["", f"Position bias ({meta['n_pairs_both_orders']} pairs judged in both orders; "
+                f"{meta['n_inconsistent_pairs']} inconsistent, {treated})",
+            text_table(["figure", "n", "count", "rate"], rows)]
+
+
+def share_cells(figure):
+    return [figure["n"], figure["count"], share(figure["rate"])]
+
+
+def standings_lines(result):
+    if result["reason"]:
+        return [f"  {result['reason']}"]
+    rows = [[model["model"], model["rank"] or "-", rating_text(model["rating"]), model["n_votes"],
+             share(model["win_rate"]), share(model["tie_rate"]), share(model["loss_rate"])]
+            for model in result["models"]]
+    lines = [text_table(["model", "rank", "rating [interval]", "votes", "win", "tie", "loss"], rows)]
+    notes = [f"  {model['model']}: {model['reason']}" for model in result["models"] if model["reason"]]
+    if not result["connected"]:
+        notes.append("  some models were never compared with the others, even through a chain of comparisons: "
+                     "ratings compare only within each group")
+    if result["n_dropped"]:
+        notes.append(f"  {result['n_dropped']} 'neither' votes left out")
+    return lines + (["notes:", *notes] if notes else [])
+
+
+def agreement_lines(agreement):
+    header = (f"Judge against the humans on {agreement['n_items']} items ({agreement['n_human_votes']} human votes; "
+              f"split verdicts counted as ties: judge {agreement['judge_split_items']} items, humans "
+              f"{agreement['human_split_items']})")
+    rows = [[label, agreement[key]["n"], number(agreement[key]["agreement"]), number(agreement[key]["kappa"])]
+            for key, label in AGREEMENTS]
+    notes = [f"  {label}: {agreement[key]['reason']}" for key, label in AGREEMENTS if agreement[key]["reason"]]
+    return [header, text_table(["compared with", "pairs", "agreement", "kappa"], rows)] + (
+        ["not computed:", *notes] if notes else [])
+
+
+def rating_text(estimate):
+    if estimate["value"] is None:
+        return "n/a"
+    if estimate["low"] is None:
+        return f"{estimate['value']:.0f}"
+    return f"{estimate['value']:.0f} [{estimate['low']:.0f}, {estimate['high']:.0f}]"
+
+
+def share(value):
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def number(value):
+    return "n/a" if value is None else f"{value:.3f}"
