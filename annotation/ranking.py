@@ -52,7 +52,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
 
 from .agreement import Estimate, estimate_with_interval, plain_label
-from .rubric_definitions import PAIRWISE_VERDICTS
+from .verdict_options import PAIRWISE_VERDICTS
 
 VOTE_COLUMNS = ("model_a", "model_b", "verdict")
 NEITHER_OPTIONS = ("tie", "drop")

@@ -13,13 +13,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import FieldError
+from .verdict_options import PAIRWISE_VERDICTS
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 BUILTIN_DIR = Path(__file__).resolve().parent / "rubrics"
 BUILTIN_KEYS = ("quality-5x5", "safety-5", "preference-3", "context-4")
-# What a pairwise verdict may be (annotation.models.PairwiseVerdict): A or B is better, a tie, both good,
-# neither good. A rubric offers a subset holding A and B, e.g. A / B / tie or A / B / both / neither.
-PAIRWISE_VERDICTS = ("A", "B", "tie", "both", "neither")
 
 
 @dataclass(frozen=True)

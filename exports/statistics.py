@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from annotation import agreement, ranking
-from annotation.rubric_definitions import PAIRWISE_VERDICTS
+from annotation.verdict_options import PAIRWISE_VERDICTS
 from annotation.scored_verdicts import SCORED_STATUSES
 from exports.pairwise_builders import ORDERS
 from judging import meta_eval

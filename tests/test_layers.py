@@ -68,4 +68,4 @@ def test_the_statistics_modules_and_what_they_import_of_the_project_import_no_dj
         names = imported(path)
         assert not any(name.split(".")[0] in ("django", "rest_framework") for name in names), path
         todo += [found for name in names if name.split(".")[0] in APPS and (found := project_file(name))]
-    assert ROOT / "annotation/rubric_definitions.py" in seen  # reached through annotation.ranking
+    assert ROOT / "annotation/verdict_options.py" in seen  # reached through annotation.ranking

@@ -18,7 +18,7 @@ from annotation.errors import HyokaError, RecordError
 from annotation.models import Item, Rating, Response
 from annotation.readers import chunked
 from annotation.records import content_hash, pairwise_rating_record
-from annotation.rubric_definitions import PAIRWISE_VERDICTS
+from annotation.verdict_options import PAIRWISE_VERDICTS
 
 from .repeats import split_new
 
