@@ -7,7 +7,14 @@ from exports.kinds import likert, pairwise
 
 KINDS = {module.NAME: module for module in (likert, pairwise)}
 
-CONTRACT = ("NAME",)
+# What a release of the kind's campaigns is made of (exports.services.build, exports.card, the datasets pages).
+RELEASE_CONTRACT = (
+    "rows_to_read", "write_judgments", "PREFERENCE_PAIRS", "preference_pairs", "write_verdicts", "write_figures",
+    "table_specs", "release_stats", "rubric_fields", "CHECK_WITHOUT_SIDE", "SUMMARY_JUDGMENTS", "SUMMARY_VERDICTS",
+    "card_campaign", "card_collection_notes", "card_sections", "listed_sizes", "built_summary",
+)
+
+CONTRACT = ("NAME", *RELEASE_CONTRACT)
 
 
 def for_name(name):
@@ -21,3 +28,8 @@ def for_rubric(rubric):
 
 def for_campaign(campaign):
     return for_name(campaign.rubric.kind)
+
+
+def for_release(release):
+    """The kind of a release's campaigns (a release holds campaigns of one kind)."""
+    return for_campaign(release.campaigns.all()[0])
