@@ -1,5 +1,5 @@
 """The dataset card: README.md with Hugging Face's YAML front matter, then what the data is, its fields,
-how it was collected, the figures, its license, citation and
+how it was collected (with the real number of raters per item), the figures, its license, citation and
 privacy note. The sections that differ by the kind of the release's campaigns (the summary's counts, the
 campaigns' rubrics, the figures, the preference pairs) come from its exports.kinds module; the helpers
 below the card are shared by those sections.
@@ -45,9 +45,10 @@ def front_matter(release, specs, rows):
     return "\n".join(lines)
 
 
-def dataset_card(ctx, *, specs, written, figures, annotator_tiers):
+def dataset_card(ctx, *, specs, written, figures, annotator_tiers, raters):
     """README.md of the release of ``ctx`` (an exports.builders.BuildContext). ``written`` maps table name →
-    rows; ``figures`` file name → the figures written there; ``annotator_tiers`` tier → count."""
+    rows; ``figures`` file name → the figures written there; ``annotator_tiers`` tier → count; ``raters``
+    campaign slug → its RaterCounts (annotation.rater_counts)."""
     release, kind = ctx.release, ctx.kind
     parts = [
         front_matter(release, specs, written.get(specs[0].name, 0)),
@@ -56,7 +57,7 @@ def dataset_card(ctx, *, specs, written, figures, annotator_tiers):
         _summary(release, ctx.campaigns, kind, written, annotator_tiers),
         _loading(specs),
         _fields(specs),
-        _collection(ctx, annotator_tiers),
+        _collection(ctx, annotator_tiers, raters),
         *kind.card_sections(ctx, written, figures),
         _checklists(written),
         _privacy(release),
@@ -109,14 +110,34 @@ def _fields(specs):
     return "\n\n".join(sections)
 
 
-def _collection(ctx, tiers):
+def _collection(ctx, tiers, raters):
     lines = ["## How the data was collected", ""]
     lines += [f"- **{campaign.slug}** ({campaign.name}): {ctx.kind.card_campaign(campaign)}"
               for campaign in ctx.campaigns]
     tier_text = ", ".join(f"{tiers[tier]} {tier}" for tier in TIERS if tiers.get(tier))
-    lines += ["", f"Annotators by tier: {tier_text or 'none'}."]
+    lines += ["", _raters_per_item(ctx.campaigns, raters), "", f"Annotators by tier: {tier_text or 'none'}."]
     notes = ctx.kind.card_collection_notes(ctx)
     return "\n".join(lines + (["", notes] if notes else []))
+
+
+def _raters_per_item(campaigns, raters):
+    """The real number of raters per item, beside the overlap the campaign was configured with."""
+    rows = []
+    for campaign in campaigns:
+        counts = raters[campaign.slug]
+        spread = ", ".join(f"{n}: {items:,}" for n, items in counts.histogram.items())
+        rows.append((campaign.slug, campaign.overlap, f"{counts.items:,}", _count(counts.min),
+                     _count(counts.median), _count(counts.max), spread or "—"))
+    return ("Raters per item, as counted when the release was built: the distinct annotators who rated it, "
+            "imported (external) raters included; an item nobody rated counts as 0. The overlap k is what the "
+            "campaign was set to ask for when its batches were cut, not a count: imported raters hold no place "
+            "in it, so an item can have more raters than k, and an item still being rated has fewer.\n\n"
+            + markdown_table(["Campaign", "Overlap k (configured)", "Items", "Min", "Median", "Max",
+                              "Items with n raters (n: items)"], rows))
+
+
+def _count(value):
+    return "—" if value is None else f"{value:g}"
 
 
 def _checklists(written):

@@ -53,7 +53,7 @@ def built_summary(stats):
 
 def card_campaign(campaign):
     """The card's line on one campaign, after its name."""
-    return f"rubric `{campaign.rubric.key}`, each item rated by {campaign.overlap} distinct annotators."
+    return f"rubric `{campaign.rubric.key}`."
 
 
 def card_collection_notes(ctx):

@@ -55,8 +55,7 @@ def built_summary(stats):
 
 def card_campaign(campaign):
     """The card's line on one campaign, after its name."""
-    return (f"pairwise rubric `{campaign.rubric.key}`, verdicts {' / '.join(campaign.rubric.verdicts)}; each pair "
-            f"voted on by {campaign.overlap} distinct annotators.")
+    return f"pairwise rubric `{campaign.rubric.key}`, verdicts {' / '.join(campaign.rubric.verdicts)}."
 
 
 def card_collection_notes(ctx):

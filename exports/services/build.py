@@ -23,6 +23,7 @@ from pathlib import Path
 import pyarrow as pa
 from django.utils import timezone
 
+from annotation.selectors import campaign_rater_counts
 from exports import builders, kinds, selectors
 from exports.card import dataset_card
 from exports.checklists import write_checklist_tables
@@ -119,11 +120,14 @@ def _write_all(release, folder, progress):
     progress.step(Release.BuildStep.CARD, 90)
     rows = {file.table: file.rows for file in files if file.table}
     tiers = Counter(ctx.annotators[pk].tier for pk in set(human.annotator.tolist()))
+    raters = {campaign.slug: campaign_rater_counts([campaign.pk]) for campaign in ctx.campaigns}
     card = dataset_card(ctx, specs=kind.table_specs(ctx) + checklist_specs, written=rows, figures=figures,
-                        annotator_tiers=tiers)
+                        annotator_tiers=tiers, raters=raters)
     files = [write_json(folder, README, card, fmt="md")] + files
     files += checksums_and_zip(release, folder, files)
     stats = {"kind": kind.NAME, "rows": rows, **kind.release_stats(human), "annotators": dict(tiers),
+             "raters_per_item": {campaign.slug: {"overlap": campaign.overlap, **raters[campaign.slug].as_dict()}
+                                 for campaign in ctx.campaigns},
              "files": len(files), "bytes": sum(file.size for file in files)}
     return BuildResult(files, stats, card)
 
