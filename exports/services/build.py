@@ -103,29 +103,29 @@ def _write_all(release, folder, progress):
     kind = ctx.kind
     progress.total_rows = kind.rows_to_read(ctx.campaign_ids)
     progress.step(Release.BuildStep.RATINGS, 5)
-    files, human = kind.write_judgments(ctx)
+    files, judgments = kind.write_judgments(ctx)
     release_freed_memory()
     progress.step(Release.BuildStep.RESPONSES)
-    files += builders.write_prompts_responses_pairs(ctx, kind.PREFERENCE_PAIRS, kind.preference_pairs(ctx, human))
+    files += builders.write_prompts_responses_pairs(ctx, kind.PREFERENCE_PAIRS, kind.preference_pairs(ctx, judgments))
     release_freed_memory()
     progress.step(Release.BuildStep.VERDICTS)
     verdict_files, judged = kind.write_verdicts(ctx)
     files += verdict_files + builders.write_models(ctx)
     progress.step(Release.BuildStep.STATISTICS, 80)
     release_freed_memory()
-    figures, figure_tables = kind.write_figures(ctx, human, judged)
+    figures, figure_tables = kind.write_figures(ctx, judgments, judged)
     checklist_files, checklist_specs = write_checklist_tables(ctx)
     files += figure_tables + checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx))]
     files += [write_json(folder, name, data) for name, data in figures.items()]
     progress.step(Release.BuildStep.CARD, 90)
     rows = {file.table: file.rows for file in files if file.table}
-    tiers = Counter(ctx.annotators[pk].tier for pk in set(human.annotator.tolist()))
+    tiers = Counter(ctx.annotators[pk].tier for pk in set(judgments.annotator.tolist()))
     raters = {campaign.slug: campaign_rater_counts([campaign.pk]) for campaign in ctx.campaigns}
     card = dataset_card(ctx, specs=kind.table_specs(ctx) + checklist_specs, written=rows, figures=figures,
                         annotator_tiers=tiers, raters=raters)
     files = [write_json(folder, README, card, fmt="md")] + files
     files += checksums_and_zip(release, folder, files)
-    stats = {"kind": kind.NAME, "rows": rows, **kind.release_stats(human), "annotators": dict(tiers),
+    stats = {"kind": kind.NAME, "rows": rows, **kind.release_stats(judgments), "annotators": dict(tiers),
              "raters_per_item": {campaign.slug: {"overlap": campaign.overlap, **raters[campaign.slug].as_dict()}
                                  for campaign in ctx.campaigns},
              "files": len(files), "bytes": sum(file.size for file in files)}
