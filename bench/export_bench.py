@@ -70,9 +70,9 @@ JUDGE_SQL = [
     """INSERT INTO judging_judgeconfig (name, description, is_external, base_url, model, api_key_env, template,
              template_version, output_format, temperature, max_tokens, samples, price_input_per_million,
              price_output_per_million, concurrency, requests_per_minute, timeout_seconds, max_attempts,
-             max_parse_retries, created_at, updated_at, rubric_id)
+             max_parse_retries, inconsistent, created_at, updated_at, rubric_id)
        SELECT 'bench-judge', '', false, 'http://127.0.0.1:9/v1', 'gpt-4o', '', 'quality-ja', 1, 'json_schema', 0, 1024,
-              1, 0, 0, 8, 0, 60, 5, 2, now(), now(), id
+              1, 0, 0, 8, 0, 60, 5, 2, 'tie', now(), now(), id
        FROM annotation_rubric WHERE key = 'quality-5x5'""",
     """INSERT INTO judging_judgejob (public_id, campaign_id, config_id, status, spec, total, estimate, message,
                                       created_at)

@@ -177,8 +177,8 @@ def vote_rows(campaign_ids, *, with_comments):
 
 
 def count_votes(campaign_ids):
-    return Rating.objects.filter(item__campaign_id__in=campaign_ids, item__response_b__isnull=False).exclude(
-        verdict="").count()
+    """How many rows vote_rows yields (the campaigns are pairwise ones), for progress."""
+    return Rating.objects.filter(item__campaign_id__in=campaign_ids).exclude(verdict="").count()
 
 
 def pair_verdict_rows(campaign_ids):
@@ -205,7 +205,8 @@ def pair_verdict_rows(campaign_ids):
 
 
 def count_pair_verdicts(campaign_ids):
-    return Verdict.objects.filter(item__campaign_id__in=campaign_ids, item__response_b__isnull=False).count()
+    """How many rows pair_verdict_rows yields (the campaigns are pairwise ones), for progress."""
+    return Verdict.objects.filter(item__campaign_id__in=campaign_ids).count()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -273,7 +274,7 @@ def visible_releases(user):
     releases = Release.objects.filter(status=Release.Status.PUBLISHED)
     if not can_see_restricted(user):
         releases = releases.filter(restricted=False)
-    return releases.prefetch_related("campaigns").order_by("-published_at", "name")
+    return releases.prefetch_related("campaigns__rubric").order_by("-published_at", "name")
 
 
 def release_for_reader(user, name, version):

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from annotation import agreement, ranking
-from annotation.verdict_options import PAIRWISE_VERDICTS
+from annotation.models import PairOrder
 from annotation.scored_verdicts import SCORED_STATUSES
-from exports.pairwise_builders import ORDERS
+from annotation.verdict_options import PAIRWISE_VERDICTS
 from judging import meta_eval
 from judging.pair_votes import combined_verdicts, votes_of
 
@@ -73,24 +73,26 @@ def _axis_agreement(key, table, replicates, seed):
     return report.as_dict()["axes"][0]
 
 
-def _agreement_reason(table):
+def _agreement_reason(table, judgments="ratings", judged="rated"):
+    """Why a campaign's agreement is not computed (None when it is)."""
     if not len(table):
-        return "no ratings"
+        return f"no {judgments}"
     if table["annotator"].nunique() < 2:
-        return "only one annotator rated: agreement needs two or more"
+        return f"only one annotator {judged}: agreement needs two or more"
     return None
 
 
-def meta_eval_figures(ctx, human, judged, judges, jobs, *, replicates=None, seed=agreement.DEFAULT_SEED):
+def meta_eval_figures(ctx, human, judged, *, replicates=None, seed=agreement.DEFAULT_SEED):
     """meta_eval.json: for each campaign, one entry per judge with verdicts in it (possibly none)."""
     replicates = REPLICATES if replicates is None else replicates
+    judges, jobs = judged.tally.judges, judged.tally.jobs
     campaigns = []
     for index, campaign in enumerate(ctx.campaigns):
         table = _human_table(ctx, human, index)
         item_models = _item_models(ctx, human, index)
         entries = [
             _judge_entry(ctx, campaign, index, judges[judge_pk], jobs, judged, table, item_models, replicates, seed)
-            for judge_pk in sorted({judge for (c, judge, _, _) in judged.counts if c == index},
+            for judge_pk in sorted({judge for (c, judge, _, _) in judged.tally.counts if c == index},
                                    key=lambda pk: judges[pk].name)
         ]
         campaigns.append({"campaign": campaign.slug, "rubric": campaign.rubric.key, "judges": entries})
@@ -104,8 +106,8 @@ def _item_models(ctx, human, campaign_index):
 
 
 def _judge_entry(ctx, campaign, index, judge, jobs, judged, human_table, item_models, replicates, seed):
-    job_pk = _job_of_report(index, judge.pk, jobs, judged.counts)
-    counts = {status: n for (c, j, job, status), n in sorted(judged.counts.items())
+    job_pk = _job_of_report(index, judge.pk, jobs, judged.tally.counts)
+    counts = {status: n for (c, j, job, status), n in sorted(judged.tally.counts.items())
               if c == index and j == judge.pk and job == job_pk}
     rows = (judged.campaign == index) & (judged.judge == judge.pk) & (judged.job == job_pk)
     axis_pks, axis_codes = np.unique(judged.axis[rows], return_inverse=True)
@@ -187,32 +189,26 @@ def pairwise_agreement_figures(ctx, votes, *, replicates=None, seed=agreement.DE
             "campaign": campaign.slug, "rubric": campaign.rubric.key, "kind": "pairwise",
             "verdicts": list(campaign.rubric.verdicts), "level": "nominal", "replicates": replicates,
             "confidence": agreement.DEFAULT_CONFIDENCE, "seed": seed, "n_items": report.n_items,
-            "n_votes": report.n_votes, "n_annotators": report.n_annotators, "reason": _votes_reason(table),
+            "n_votes": report.n_votes, "n_annotators": report.n_annotators, "reason": _agreement_reason(table, "votes", "voted"),
             "verdict": report.as_dict(),
         })
     return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}
 
 
-def _votes_reason(table):
-    if not len(table):
-        return "no votes"
-    if table["annotator"].nunique() < 2:
-        return "only one annotator voted: agreement needs two or more"
-    return None
-
-
-def ranking_figures(ctx, votes, judged, judges, jobs, *, replicates=None, seed=ranking.DEFAULT_SEED):
+def ranking_figures(ctx, votes, judged, *, replicates=None, seed=ranking.DEFAULT_SEED):
     """rankings.json of a pairwise release, and the rows of its rankings table: per campaign, the models'
     ranking from the human votes and, per judge with verdicts there (its latest job, or its imports), from
     the judge's verdicts (one vote per item, the most common of its verdicts there, a tie when split), with
     the judge's agreement with the humans. The conventions are annotation.ranking's defaults."""
     replicates = REPLICATES if replicates is None else replicates
     options = {"replicates": replicates, "seed": seed}
+    judges, jobs = judged.tally.judges, judged.tally.jobs
     campaigns, rows = [], []
     for index, campaign in enumerate(ctx.campaigns):
         human = _vote_table(ctx, votes, index)
-        judge_pks = sorted({judge for (c, judge, _, _) in judged.counts if c == index}, key=lambda pk: judges[pk].name)
-        tables = {pk: _judge_table(ctx, judged, index, pk, _job_of_report(index, pk, jobs, judged.counts))
+        judge_pks = sorted({judge for (c, judge, _, _) in judged.tally.counts if c == index},
+                           key=lambda pk: judges[pk].name)
+        tables = {pk: _judge_table(ctx, judged, index, pk, _job_of_report(index, pk, jobs, judged.tally.counts))
                   for pk in judge_pks}
         models = sorted(set(human["model_a"]) | set(human["model_b"])
                         | {name for table in tables.values() for name in (*table["model_a"], *table["model_b"])})
@@ -233,10 +229,10 @@ def ranking_figures(ctx, votes, judged, judges, jobs, *, replicates=None, seed=r
 
 def _judge_table(ctx, judged, campaign_index, judge_pk, job_pk):
     rows = (judged.campaign == campaign_index) & (judged.judge == judge_pk) & (judged.job == job_pk)
-    names = ctx.model_names
+    names, orders = ctx.model_names, PairOrder.values  # the pass's order codes index PairOrder.values
     return pd.DataFrame({
         "item": judged.item[rows],
-        "order": [ORDERS[code] if code >= 0 else "" for code in judged.order[rows].tolist()],
+        "order": [orders[code] if code >= 0 else "" for code in judged.order[rows].tolist()],
         "model_a": [names[pk] for pk in judged.model_a[rows].tolist()],
         "model_b": [names[pk] for pk in judged.model_b[rows].tolist()],
         "verdict": [PAIRWISE_VERDICTS[code] for code in judged.verdict[rows].tolist()],
@@ -244,8 +240,8 @@ def _judge_table(ctx, judged, campaign_index, judge_pk, job_pk):
 
 
 def _judge_ranking(ctx, campaign_index, judge, jobs, judged, human, table, models, options):
-    job_pk = _job_of_report(campaign_index, judge.pk, jobs, judged.counts)
-    counts = {status: n for (c, j, job, status), n in sorted(judged.counts.items())
+    job_pk = _job_of_report(campaign_index, judge.pk, jobs, judged.tally.counts)
+    counts = {status: n for (c, j, job, status), n in sorted(judged.tally.counts.items())
               if c == campaign_index and j == judge.pk and job == job_pk}
     entry = {"judge": judge.name, "judge_external": judge.is_external,
              "job": str(jobs[job_pk].public_id) if job_pk != -1 else None, "verdicts_by_status": counts,

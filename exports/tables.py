@@ -1,16 +1,18 @@
 """The tables of a release and how each is written: Parquet, JSON Lines and CSV at once, chunk by chunk.
 
 A table is described by a TableSpec (column names, Arrow types and a description for the
-dataset card). A TableWriter takes rows (tuples in the spec's column order) a chunk at a
-time and appends them to the three files, so memory holds one chunk whatever the size of
-the table; each chunk becomes one Parquet row group. Files are hashed as they are written.
+dataset card), its columns written as a small text table (``columns``). A TableWriter takes
+rows (tuples in the spec's column order) a chunk at a time and appends them to the three
+files, so memory holds one chunk whatever the size of the table; each chunk becomes one
+Parquet row group. Files are hashed as they are written.
 
 List columns are JSON arrays in JSON Lines, lists in Parquet and JSON text in CSV (CSV
 has no lists); a missing value is null in JSON Lines and Parquet and an empty field in CSV.
 """
 
 import json
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +23,9 @@ from exports.checksums import HashingFile, WrittenFile
 
 DATA_FOLDER = "data"
 TABLE_FORMATS = ("parquet", "jsonl", "csv")
+# The column types of the tables, by the names ``columns`` reads.
+TYPES = {"string": pa.string(), "bool": pa.bool_(), "int16": pa.int16(), "int32": pa.int32(), "double": pa.float64(),
+         "string[]": pa.list_(pa.string()), "int16[]": pa.list_(pa.int16())}
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,19 @@ class TableSpec:
 
     def path(self, fmt):
         return f"{DATA_FOLDER}/{self.name}.{fmt}"
+
+
+def columns(text):
+    """Columns written as a text table: a line per column, ``name type description`` (a type of TYPES), the
+    description going on over the lines below it that are indented further."""
+    found = []
+    for line in textwrap.dedent(text).strip("\n").splitlines():
+        if line[:1].isspace():
+            found[-1] = replace(found[-1], description=f"{found[-1].description} {line.strip()}")
+        else:
+            name, type_name, description = line.split(None, 2)
+            found.append(Column(name, TYPES[type_name], description))
+    return tuple(found)
 
 
 class TableWriter:

@@ -13,14 +13,16 @@ from django.views.decorators.http import require_POST
 from annotation import access
 from annotation.errors import HyokaError
 from annotation.markdown import render_document
-from exports import selectors, services
+from exports import kinds, selectors, services
 from exports.forms import ReleaseForm, WithdrawForm
 from exports.models import Release
 
 
 def dataset_list(request):
-    context = {"releases": selectors.visible_releases(request.user),
-               "sees_restricted": selectors.can_see_restricted(request.user)}
+    # Each release with its rows of human judgments and its items, as its kind counts them.
+    releases = [(release, *kinds.for_release(release).listed_sizes(release.stats))
+                for release in selectors.visible_releases(request.user)]
+    context = {"releases": releases, "sees_restricted": selectors.can_see_restricted(request.user)}
     return render(request, "exports/datasets_list.html", context)
 
 

@@ -7,12 +7,19 @@ from exports.kinds import likert, pairwise
 
 KINDS = {module.NAME: module for module in (likert, pairwise)}
 
-CONTRACT = (
-    "NAME",
-    # Reports (exports.reports): the report page, the JSON reports and the commands' text of them
+# What a release of the kind's campaigns is made of (exports.services.build, exports.card, the datasets pages).
+RELEASE_CONTRACT = (
+    "rows_to_read", "write_judgments", "PREFERENCE_PAIRS", "preference_pairs", "write_verdicts", "write_figures",
+    "table_specs", "release_stats", "rubric_fields", "CHECK_WITHOUT_SIDE", "SUMMARY_JUDGMENTS", "SUMMARY_VERDICTS",
+    "card_campaign", "card_collection_notes", "card_sections", "listed_sizes", "built_summary",
+)
+# What the report page, the JSON reports and the commands' text of them take from the kind (exports.reports).
+REPORT_CONTRACT = (
     "REPORT_TEMPLATE", "report_page", "agreement_report", "agreement_text", "meta_eval_report", "meta_eval_text",
     "checklist_part",
 )
+
+CONTRACT = ("NAME", *RELEASE_CONTRACT, *REPORT_CONTRACT)
 
 
 def for_name(name):
@@ -26,3 +33,8 @@ def for_rubric(rubric):
 
 def for_campaign(campaign):
     return for_name(campaign.rubric.kind)
+
+
+def for_release(release):
+    """The kind of a release's campaigns (a release holds campaigns of one kind)."""
+    return for_campaign(release.campaigns.all()[0])

@@ -1,11 +1,13 @@
-"""Building a release's files into its folder (a release of pairwise campaigns has its own tables:
-exports.pairwise_builders).
+"""Building a release's files into its folder. A release holds campaigns of one kind; what differs by kind
+(the tables of human judgments and verdicts, the preference pairs, the figures and their files, the card's
+sections) comes from the kind's module, exports.kinds.<kind>.
 
 Everything is written into a staging folder beside the release folder, then moved into place in one
 rename, so a reader (or a failed build) never sees half a release. Order: the tables (three streaming
-passes, see exports.builders), rubric.json, agreement.json, meta_eval.json, README.md, then SHA256SUMS
-of those, the zip of all of them (with that SHA256SUMS), and finally SHA256SUMS again with the zip's
-line added: ``sha256sum -c SHA256SUMS`` passes both in the folder and in the unpacked zip.
+passes, see exports.builders; then the tables made from the figures, and the checklists), rubric.json,
+the figures' files (likert: agreement.json, meta_eval.json; pairwise: agreement.json, rankings.json),
+README.md, then SHA256SUMS of those, the zip of all of them (with that SHA256SUMS), and finally SHA256SUMS
+again with the zip's line added: ``sha256sum -c SHA256SUMS`` passes both in the folder and in the unpacked zip.
 """
 
 import ctypes
@@ -21,8 +23,9 @@ from pathlib import Path
 import pyarrow as pa
 from django.utils import timezone
 
-from exports import builders, pairwise_builders, selectors, statistics
-from exports.card import dataset_card, pairwise_dataset_card
+from annotation.selectors import campaign_rater_counts
+from exports import builders, kinds, selectors
+from exports.card import dataset_card
 from exports.checklists import write_checklist_tables
 from exports.checksums import HashingFile, WrittenFile, sha256sums_text
 from exports.models import Release
@@ -97,73 +100,34 @@ def build_release_files(release, folder, progress):
 
 def _write_all(release, folder, progress):
     ctx = build_context(release, folder, progress)
-    if ctx.pairwise:
-        return _write_all_pairwise(ctx, folder, progress)
-    ids = ctx.campaign_ids
-    progress.total_rows = (selectors.count_score_rows(ids) + selectors.count_responses(ids)
-                           + selectors.count_verdict_rows(ids))
+    kind = ctx.kind
+    progress.total_rows = kind.rows_to_read(ctx.campaign_ids)
     progress.step(Release.BuildStep.RATINGS, 5)
-    files, human = builders.write_ratings_and_items(ctx)
+    files, judgments = kind.write_judgments(ctx)
     release_freed_memory()
     progress.step(Release.BuildStep.RESPONSES)
-    files += builders.write_prompts_responses_pairs(ctx, human)
+    files += builders.write_prompts_responses_pairs(ctx, kind.PREFERENCE_PAIRS, kind.preference_pairs(ctx, judgments))
     release_freed_memory()
     progress.step(Release.BuildStep.VERDICTS)
-    verdict_files, judged, judges, jobs = builders.write_verdicts(ctx)
+    verdict_files, judged = kind.write_verdicts(ctx)
     files += verdict_files + builders.write_models(ctx)
     progress.step(Release.BuildStep.STATISTICS, 80)
     release_freed_memory()
-    agreement = statistics.agreement_figures(ctx, human)
-    meta_eval = statistics.meta_eval_figures(ctx, human, judged, judges, jobs)
+    figures, figure_tables = kind.write_figures(ctx, judgments, judged)
     checklist_files, checklist_specs = write_checklist_tables(ctx)
-    files += checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx)),
-                                write_json(folder, "agreement.json", agreement),
-                                write_json(folder, "meta_eval.json", meta_eval)]
+    files += figure_tables + checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx))]
+    files += [write_json(folder, name, data) for name, data in figures.items()]
     progress.step(Release.BuildStep.CARD, 90)
     rows = {file.table: file.rows for file in files if file.table}
-    tiers = Counter(ctx.annotators[pk].tier for pk in set(human.annotator.tolist()))
-    card = dataset_card(release=release, campaigns=ctx.campaigns, axes_by_rubric=ctx.axes_by_rubric,
-                        specs=table_specs(ctx) + checklist_specs, written=rows, agreement=agreement,
-                        meta_eval=meta_eval, annotator_tiers=tiers)
+    tiers = Counter(ctx.annotators[pk].tier for pk in set(judgments.annotator.tolist()))
+    raters = {campaign.slug: campaign_rater_counts([campaign.pk]) for campaign in ctx.campaigns}
+    card = dataset_card(ctx, specs=kind.table_specs(ctx) + checklist_specs, written=rows, figures=figures,
+                        annotator_tiers=tiers, raters=raters)
     files = [write_json(folder, README, card, fmt="md")] + files
     files += checksums_and_zip(release, folder, files)
-    stats = {"rows": rows, "annotators": dict(tiers), "files": len(files),
-             "bytes": sum(file.size for file in files)}
-    return BuildResult(files, stats, card)
-
-
-def _write_all_pairwise(ctx, folder, progress):
-    """The files of a release of pairwise campaigns (exports.pairwise_builders), in the same steps."""
-    release, ids = ctx.release, ctx.campaign_ids
-    progress.total_rows = (selectors.count_votes(ids) + selectors.count_responses(ids)
-                           + selectors.count_pair_verdicts(ids))
-    progress.step(Release.BuildStep.RATINGS, 5)
-    files, votes = pairwise_builders.write_votes(ctx)
-    majorities = pairwise_builders.item_majorities(votes)
-    progress.step(Release.BuildStep.RESPONSES)
-    files += builders.write_prompts_responses_pairs(
-        ctx, None, pairwise_builders.PAIR_PREFERENCES,
-        lambda prompts: pairwise_builders.pairwise_preference_pairs(ctx, majorities, prompts))
-    progress.step(Release.BuildStep.VERDICTS)
-    verdict_files, judged, judges, jobs = pairwise_builders.write_pair_verdicts(ctx)
-    files += verdict_files + builders.write_models(ctx)
-    progress.step(Release.BuildStep.STATISTICS, 80)
-    agreement = statistics.pairwise_agreement_figures(ctx, votes)
-    rankings, ranking_rows = statistics.ranking_figures(ctx, votes, judged, judges, jobs)
-    files += pairwise_builders.write_rankings(ctx, ranking_rows)
-    checklist_files, checklist_specs = write_checklist_tables(ctx)
-    files += checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx)),
-              write_json(folder, "agreement.json", agreement),
-              write_json(folder, "rankings.json", rankings)]
-    progress.step(Release.BuildStep.CARD, 90)
-    rows = {file.table: file.rows for file in files if file.table}
-    tiers = Counter(ctx.annotators[pk].tier for pk in set(votes.annotator.tolist()))
-    card = pairwise_dataset_card(release=release, campaigns=ctx.campaigns,
-                                 specs=pairwise_builders.table_specs(release) + checklist_specs,
-                                 written=rows, agreement=agreement, rankings=rankings, annotator_tiers=tiers)
-    files = [write_json(folder, README, card, fmt="md")] + files
-    files += checksums_and_zip(release, folder, files)
-    stats = {"kind": "pairwise", "rows": rows, "items": len(votes.item_pk), "annotators": dict(tiers),
+    stats = {"kind": kind.NAME, "rows": rows, **kind.release_stats(judgments), "annotators": dict(tiers),
+             "raters_per_item": {campaign.slug: {"overlap": campaign.overlap, **raters[campaign.slug].as_dict()}
+                                 for campaign in ctx.campaigns},
              "files": len(files), "bytes": sum(file.size for file in files)}
     return BuildResult(files, stats, card)
 
@@ -188,15 +152,11 @@ def build_context(release, folder, progress=None):
     annotators = selectors.rating_annotators(ids)
     names = pseudonyms(release.secret, [row.pseudonym for row in annotators.values()])
     return builders.BuildContext(
-        release=release, folder=folder, campaigns=campaigns, axes_by_rubric=selectors.campaign_axes(campaigns),
+        release=release, folder=folder, campaigns=campaigns, kind=kinds.for_campaign(campaigns[0]),
+        axes_by_rubric=selectors.campaign_axes(campaigns),
         annotators=annotators, names={pk: names[row.pseudonym] for pk, row in annotators.items()},
         models=selectors.campaign_models(ids), progress=progress,
     )
-
-
-def table_specs(ctx):
-    return [builders.ratings_spec(ctx.release), builders.items_spec(ctx.release, ctx.axis_keys), builders.PROMPTS,
-            builders.RESPONSES, builders.MODELS, builders.VERDICTS, builders.PREFERENCE_PAIRS]
 
 
 def rubric_document(ctx):
@@ -206,7 +166,7 @@ def rubric_document(ctx):
         "campaigns": {campaign.slug: campaign.rubric.key for campaign in ctx.campaigns},
         "rubrics": [
             {"key": rubric.key, "name": rubric.name, "kind": rubric.kind, "description": rubric.description,
-             **({"verdicts": list(rubric.verdicts)} if rubric.kind == "pairwise" else {}),
+             **kinds.for_rubric(rubric).rubric_fields(rubric),
              "axes": [{"key": axis.key, "label": {"ja": axis.label_ja, "en": axis.label_en},
                        "criterion": {"ja": axis.criterion_ja, "en": axis.criterion_en},
                        "min": axis.min_score, "max": axis.max_score, "points": axis.points}

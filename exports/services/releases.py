@@ -25,7 +25,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from annotation.errors import HyokaError
-from annotation.models import Rubric
 from exports.checksums import file_matches
 from exports.models import SEMVER_PATTERN, Release, ReleaseCampaign, ReleaseFile
 from exports.privacy import release_secret
@@ -63,7 +62,7 @@ def release_create(*, campaigns, version, title="", description="", license=Rele
                    include_comments=False, dpo_threshold=1.0, name="", user=None, queue=True):
     """Create a draft release of ``campaigns`` and, with ``queue``, queue its build once the transaction
     commits (without, the caller builds it: ``release_build``). Raises HyokaError on a bad version, an
-    existing (name, version), pairwise and likert campaigns together, or a threshold that is not positive."""
+    existing (name, version), campaigns of different kinds together, or a threshold that is not positive."""
     campaigns = list(campaigns)
     _check_new_release(campaigns, version, dpo_threshold)
     name = name or campaigns[0].slug
@@ -89,11 +88,13 @@ def _check_new_release(campaigns, version, dpo_threshold):
     if not campaigns:
         raise HyokaError("a release needs at least one campaign")
     release_check_version(version)
-    kinds = {c.rubric.kind for c in campaigns}
-    if len(kinds) > 1:
-        pairwise = sorted(c.slug for c in campaigns if c.rubric.kind == Rubric.Kind.PAIRWISE)
-        raise HyokaError(f"campaign {', '.join(pairwise)} compares pairs and the others are scored: their tables "
-                         "differ, so make one release of each kind")
+    by_kind = {}
+    for campaign in campaigns:
+        by_kind.setdefault(campaign.rubric.kind, []).append(campaign.slug)
+    if len(by_kind) > 1:
+        named = "; ".join(f"{kind}: {', '.join(sorted(slugs))}" for kind, slugs in sorted(by_kind.items()))
+        raise HyokaError(f"the campaigns are of different kinds ({named}): their tables differ, so make one "
+                         "release of each kind")
     if not dpo_threshold or dpo_threshold <= 0:
         raise HyokaError("the preference pair threshold must be greater than 0")
 

@@ -119,3 +119,19 @@ def test_the_card_renderer_escapes_html_and_links_only_safe_addresses():
     assert 'href="javascript' not in card.html and "<img" not in card.html and "&lt;img" in card.html
     assert "<h2>T</h2>" in card.html and "<strong>z</strong>" in card.html
     assert re.search(r"<li>one\s*<ul>\s*<li>nested</li>\s*</ul>\s*</li>", card.html)
+
+
+def test_the_list_shows_each_release_s_judgments_and_items_as_its_kind_counts_them(client, campaign, tmp_path):
+    from tests.exports.pairwise_factories import voted_campaign
+
+    make(campaign, "1.0.0")
+    pairwise = voted_campaign(tmp_path)
+    release_publish(release=release_build(release_id=release_create(
+        campaigns=[pairwise], version="1.0.0", queue=False, title="Pairs 1.0.0").pk))
+
+    rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row
+            for row in client.get(reverse("dataset_list")).content.decode().split("<tr>")[2:]}
+    assert '<td class="number">110</td>' in rows["Title 1.0.0"]  # rating rows (item × annotator × axis)
+    assert '<td class="number">12</td>' in rows["Title 1.0.0"]  # items, rated or not
+    assert '<td class="number">45</td>' in rows["Pairs 1.0.0"]  # votes
+    assert '<td class="number">18</td>' in rows["Pairs 1.0.0"]  # pairs voted on

@@ -17,6 +17,8 @@ from exports.reports.ranking import campaign_ranking
 from tests.annotation.test_pairwise_imports import BASE, CONTEXT, OTHER
 from tests.exports.pairwise_factories import COMMENT_MARK, SECRET_EMAIL, voted_campaign
 from tests.exports.release_factories import few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
+from tests.exports.test_checklist_report import tick_pairs
+from tests.exports.test_release_build import PUBLISHED_COLUMNS, parquet_columns
 
 TABLES = ("votes", "prompts", "responses", "models", "verdicts", "rankings", "preference_pairs")
 
@@ -255,3 +257,19 @@ def test_the_release_command_builds_a_pairwise_release(db, releases_root, tmp_pa
     lines = out.getvalue().splitlines()
     assert "45 votes on 18 pairs" in lines[0]
     assert lines[-1].endswith("arena/1.0.0") and (releases_root / "arena/1.0.0/data/votes.parquet").exists()
+
+
+def test_every_table_keeps_the_columns_and_types_it_was_published_with(db, releases_root, tmp_path):
+    campaign = voted_campaign(tmp_path)
+    tick_pairs(campaign)
+    release = release_build(release_id=release_create(
+        campaigns=[campaign], version="1.0.0", queue=False, include_usernames=True, include_emails=True,
+        include_comments=True).pk)
+    assert parquet_columns(release_folder(release)) == PUBLISHED_COLUMNS["pairwise"]
+
+
+def test_the_card_states_the_voters_each_pair_really_has(built):
+    release, _, folder = built
+    counts = {"overlap": 2, "items": 18, "min": 2, "median": 2.5, "max": 3, "histogram": {"2": 9, "3": 9}}
+    assert release.stats["raters_per_item"] == {"arena": counts}
+    assert "| arena | 2 | 18 | 2 | 2.5 | 3 | 2: 9, 3: 9 |" in (folder / "README.md").read_text()

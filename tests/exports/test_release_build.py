@@ -4,17 +4,33 @@ on the folder, `sha256sum -c`, and the zip; every table has as many rows as the 
 import json
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
+from annotation.models import Campaign, Item, Rating, RatingScore
+from annotation.services import ratings_import, responses_import
 from exports.models import Release
 from exports.services import release_build, release_create, release_folder
 from tests.exports.release_factories import (  # noqa: F401 (an autouse fixture)
-    counts, few_bootstrap_replicates, rated_campaign,
+    AXES, counts, few_bootstrap_replicates, platform_annotator, rated_campaign,
 )
+from tests.exports.test_checklist_report import add_checklists
+from tests.judging.test_imports import write_jsonl
 
 TABLES = ("ratings", "items", "prompts", "responses", "models", "verdicts", "preference_pairs")
+# Every table's columns and types as released before the tables were moved into the kind modules, with every
+# opt-in column and the checklist tables: researchers' code reads them, so a change is a decision, never an
+# accident of a refactor.
+PUBLISHED_COLUMNS = json.loads((Path(__file__).parent / "release_schemas.json").read_text())
+
+
+def parquet_columns(folder):
+    """{table: ["column: type", ...]} of the release's Parquet files."""
+    return {path.stem: [f"{field.name}: {field.type}" for field in pq.read_schema(path)]
+            for path in sorted((folder / "data").glob("*.parquet"))}
 
 
 @pytest.fixture
@@ -163,3 +179,43 @@ def test_a_release_of_two_campaigns_holds_both(db, releases_root):
     assert len(pd.read_parquet(folder / "data/preference_pairs.parquet")) == 16
     agreement = json.loads((folder / "agreement.json").read_text())
     assert [c["campaign"] for c in agreement["campaigns"]] == ["jp-release", "jp-release-2"]
+
+
+def test_every_table_keeps_the_columns_and_types_it_was_published_with(db, releases_root):
+    campaign = rated_campaign()
+    add_checklists(campaign)
+    release = release_build(release_id=release_create(
+        campaigns=[campaign], version="1.0.0", queue=False, include_usernames=True, include_emails=True,
+        include_comments=True).pk)
+    assert parquet_columns(release_folder(release)) == PUBLISHED_COLUMNS["likert"]
+
+
+def test_the_card_states_the_raters_each_item_really_has_beside_the_configured_overlap(db, releases_root, tmp_path):
+    """An outside vendor's ratings are imported for five of six items (imported raters hold no slots), then two
+    platform raters (overlap k = 2) rate four of them: those have 3 raters, not k; one has only the vendor's,
+    one has none."""
+    answers = [{"prompt_id": f"q{p}", "prompt": f"質問{p}", "model": model, "response": f"{model}の答え{p}"}
+               for p in range(3) for model in ("model-a", "model-b")]
+    responses_import(path=str(write_jsonl(tmp_path / "responses.jsonl", answers)), campaign_slug="raters",
+                     rubric_key="quality-5x5")
+    vendor = [{"prompt_id": record["prompt_id"], "model": record["model"], "annotator": "vendor-1",
+               "scores": {axis: 3 for axis in AXES}} for record in answers[:5]]
+    ratings_import(path=str(write_jsonl(tmp_path / "vendor.jsonl", vendor)), campaign_slug="raters")
+    campaign = Campaign.objects.get(slug="raters")
+    assert campaign.overlap == 2
+    axes = list(campaign.rubric.axes.all())
+    web = [platform_annotator("web-one", "one@example.org"), platform_annotator("web-two", "two@example.org")]
+    items = Item.objects.filter(campaign=campaign).order_by("response__prompt__external_id", "response__model__name")
+    for item in items[:4]:
+        for annotator in web:
+            rating = Rating.objects.create(item=item, annotator=annotator)
+            RatingScore.objects.bulk_create(RatingScore(rating=rating, axis=axis, score=4) for axis in axes)
+
+    release = release_build(release_id=release_create(campaigns=[campaign], version="1.0.0", queue=False).pk)
+
+    assert release.stats["raters_per_item"] == {"raters": {
+        "overlap": 2, "items": 6, "min": 0, "median": 3.0, "max": 3, "histogram": {"0": 1, "1": 1, "3": 4}}}
+    card = (release_folder(release) / "README.md").read_text()
+    assert "| Campaign | Overlap k (configured) | Items | Min | Median | Max | Items with n raters (n: items) |" in card
+    assert "| raters | 2 | 6 | 0 | 3 | 3 | 0: 1, 1: 1, 3: 4 |" in card
+    assert "rated by 2" not in card and "distinct annotators." not in card

@@ -1,6 +1,7 @@
 from annotation.errors import HyokaError
 from annotation.management.base import HyokaCommand
 from annotation.models import Campaign
+from exports import kinds
 from exports.models import Release
 from exports.services import release_build, release_check_version, release_create, release_folder, release_publish
 
@@ -39,8 +40,9 @@ class Command(HyokaCommand):
 
     def handle(self, *args, campaign, release_version, publish, **options):
         release_check_version(release_version)
+        campaigns = campaigns_named(campaign)
         release = release_create(
-            campaigns=campaigns_named(campaign), version=release_version, name=options["name"],
+            campaigns=campaigns, version=release_version, name=options["name"],
             title=options["title"], description=options["description"], license=options["license"],
             citation=options["citation"], restricted=options["restricted"],
             include_usernames=options["include_usernames"], include_emails=options["include_emails"],
@@ -49,11 +51,7 @@ class Command(HyokaCommand):
         release = release_build(release_id=release.pk)
         if release.build_status != Release.BuildStatus.SUCCEEDED:
             raise HyokaError(f"release {release} failed to build: {release.build_error}")
-        rows = release.stats.get("rows", {})
-        if release.stats.get("kind") == "pairwise":
-            counted = f"{rows.get('votes', 0)} votes on {release.stats.get('items', 0)} pairs"
-        else:
-            counted = f"{rows.get('ratings', 0)} rating rows, {rows.get('items', 0)} items"
+        counted = kinds.for_campaign(campaigns[0]).built_summary(release.stats)
         self.stdout.write(f"release {release}: built {release.stats.get('files', 0)} files, {counted}")
         if publish:
             release_publish(release=release)
