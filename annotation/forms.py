@@ -63,7 +63,12 @@ class RubricForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Rubric.Kind.choices,
                              initial=Rubric._meta.get_field("kind").default, widget=forms.RadioSelect)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description_ja = forms.CharField(label=_("Description (Japanese)"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}),
+                                     help_text=_("Shown to annotators above the verdict options; Markdown."))
+    description_en = forms.CharField(label=_("Description (English)"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}),
+                                     help_text=_("Shown on English pages; leave empty to show the Japanese one."))
     verdicts = forms.CharField(
         label=_("Verdict options"), required=False,
         help_text=_("Pairwise rubrics only: the options separated by commas, for example “A, B, tie” or “A, B, both, neither”."),
@@ -146,7 +151,8 @@ class RubricDefinitionForms:
 
     def definition_data(self):
         """The rubric as import_rubric reads it; call after is_valid()."""
-        data = {field: self.form.cleaned_data[field] for field in ("key", "name", "kind", "description")}
+        data = {field: self.form.cleaned_data[field] for field in ("key", "name", "kind")}
+        data["description"] = {"ja": self.form.cleaned_data["description_ja"], "en": self.form.cleaned_data["description_en"]}
         # The page shows only the section of the chosen kind's part (axes, or the verdict options field), so the
         # other section's input is ignored.
         part = self._part()
@@ -200,7 +206,8 @@ def _rubric_initial(rubric):
         "key": rubric.key,
         "name": rubric.name,
         "kind": rubric.kind,
-        "description": rubric.description,
+        "description_ja": rubric.description_ja,
+        "description_en": rubric.description_en,
         "verdicts": ", ".join(rubric.verdicts),
     }
 

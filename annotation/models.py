@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -146,7 +147,8 @@ class Rubric(models.Model):
     key = models.SlugField(_("key"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.LIKERT)
-    description = models.TextField(_("description"), blank=True)
+    description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     verdicts = models.JSONField(
         _("verdict options"), default=list, blank=True, help_text=_("For pairwise rubrics, e.g. A, B, tie.")
     )
@@ -158,6 +160,13 @@ class Rubric(models.Model):
 
     def __str__(self):
         return self.key
+
+    @property
+    def description(self):
+        """The description in the page's language (English on English pages, else Japanese; one language
+        stands in for the other when it is empty)."""
+        english = (get_language() or "").startswith("en")
+        return (self.description_en if english else self.description_ja) or self.description_ja or self.description_en
 
 
 class RubricAxis(models.Model):

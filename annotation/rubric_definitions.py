@@ -37,7 +37,8 @@ class RubricDefinition:
     key: str
     name: str
     kind: str
-    description: str
+    description_ja: str
+    description_en: str
     verdicts: tuple
     axes: tuple
 
@@ -63,13 +64,13 @@ def parse_rubric_definition(data):
     kind = data.get("kind", "likert")
     if not isinstance(kind, str) or kind not in kinds.KINDS:
         raise FieldError("kind", f"{kind!r} is not one of {', '.join(kinds.KINDS)}")
-    description = _text(data.get("description", ""), "description")
+    description_ja, description_en = _bilingual(data.get("description", ""), "description")
     own = kinds.for_name(kind)
     for part in dict.fromkeys(other.RUBRIC_PART for other in kinds.KINDS.values()):
         if part != own.RUBRIC_PART and data.get(part):
             raise FieldError(part, f"a {kind} rubric has {own.RUBRIC_PART}, not {part}")
     parts = {"verdicts": (), "axes": (), own.RUBRIC_PART: own.parse_rubric_part(data.get(own.RUBRIC_PART))}
-    return RubricDefinition(key, name, kind, description, **parts)
+    return RubricDefinition(key, name, kind, description_ja, description_en, **parts)
 
 
 def axes_part(axes):

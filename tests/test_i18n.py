@@ -114,4 +114,5 @@ def test_every_message_in_the_code_and_templates_has_a_japanese_text():
         wanted.update((ctx, msgid, path.relative_to(base)) for ctx, msgid in template_messages(path))
 
     missing = sorted(f"{path}: {msgid!r}" for ctx, msgid, path in wanted if (ctx, msgid) not in translated)
-    assert missing == [], "mark them in a catalogue: run makemessages (see the catalogue's header) and translate"
+    assert not missing, ("not in a catalogue (run makemessages, see the catalogue's header, and translate):\n"
+                         + "\n".join(missing))

@@ -14,7 +14,7 @@ def create_builtin_rubrics(apps, schema_editor):
             defaults={
                 "name": definition.name,
                 "kind": definition.kind,
-                "description": definition.description,
+                "description": definition.description_ja,  # one field then; 0012 adds the English one
                 "verdicts": list(definition.verdicts),
                 "is_builtin": True,
             },

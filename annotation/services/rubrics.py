@@ -27,7 +27,8 @@ def rubric_definition_of(rubric):
         )
         for axis in rubric.axes.order_by("position")
     )
-    return RubricDefinition(rubric.key, rubric.name, rubric.kind, rubric.description, tuple(rubric.verdicts), axes)
+    return RubricDefinition(rubric.key, rubric.name, rubric.kind, rubric.description_ja, rubric.description_en,
+                            tuple(rubric.verdicts), axes)
 
 
 @transaction.atomic
@@ -42,7 +43,8 @@ def rubric_import(*, definition):
             key=definition.key,
             name=definition.name,
             kind=definition.kind,
-            description=definition.description,
+            description_ja=definition.description_ja,
+            description_en=definition.description_en,
             verdicts=list(definition.verdicts),
         )
         _create_axes(rubric, definition)
@@ -58,7 +60,7 @@ def rubric_import(*, definition):
         )
     rubric.name = definition.name
     rubric.kind = definition.kind
-    rubric.description = definition.description
+    rubric.description_ja, rubric.description_en = definition.description_ja, definition.description_en
     rubric.verdicts = list(definition.verdicts)
     rubric.save()
     rubric.axes.all().delete()

@@ -165,7 +165,8 @@ def rubric_document(ctx):
     return {
         "campaigns": {campaign.slug: campaign.rubric.key for campaign in ctx.campaigns},
         "rubrics": [
-            {"key": rubric.key, "name": rubric.name, "kind": rubric.kind, "description": rubric.description,
+            {"key": rubric.key, "name": rubric.name, "kind": rubric.kind,
+             "description": {"ja": rubric.description_ja, "en": rubric.description_en},
              **kinds.for_rubric(rubric).rubric_fields(rubric),
              "axes": [{"key": axis.key, "label": {"ja": axis.label_ja, "en": axis.label_en},
                        "criterion": {"ja": axis.criterion_ja, "en": axis.criterion_en},

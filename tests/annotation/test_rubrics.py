@@ -50,6 +50,24 @@ def test_import_rubric_command_creates_axes_with_ranges_and_points(db, tmp_path,
     assert (consistency.min_score, consistency.max_score) == (0, 10)
 
 
+def test_a_description_is_given_in_each_language_or_once_for_both(db):
+    both = parse_rubric_definition({**SUMMEVAL, "description": {"ja": "要約を評価する。", "en": "Rate summaries."}})
+    once = parse_rubric_definition({**SUMMEVAL, "key": "summeval-once", "description": "要約を評価する。"})
+
+    rubric, _ = rubric_import(definition=both)
+    assert (rubric.description_ja, rubric.description_en) == ("要約を評価する。", "Rate summaries.")
+    assert (once.description_ja, once.description_en) == ("要約を評価する。", "要約を評価する。")
+    with pytest.raises(FieldError, match="unknown language 'fr'"):
+        parse_rubric_definition({**SUMMEVAL, "description": {"ja": "x", "fr": "y"}})
+
+
+def test_builtin_rubrics_describe_themselves_in_japanese_and_in_english_apart(db):
+    for rubric in Rubric.objects.filter(is_builtin=True):
+        assert rubric.description_ja and rubric.description_en, rubric.key
+        assert not any(word in rubric.description_ja for word in ("Rate ", "Choose ")), rubric.key
+        assert not any("\u3040" <= char <= "\u30ff" for char in rubric.description_en), rubric.key
+
+
 def test_pairwise_rubric_keeps_its_verdicts(db):
     rubric, action = rubric_import(definition=parse_rubric_definition(
         {"key": "pairwise-abt", "name": "A/B/tie", "kind": "pairwise", "verdicts": ["A", "B", "tie"]}))

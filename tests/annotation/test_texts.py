@@ -84,9 +84,33 @@ def test_an_empty_answer_is_marked_on_the_pairwise_page_on_its_side(client, anno
 
 def test_campaign_and_rubric_descriptions_are_markdown(client, annotator, led, team, alices_pair):
     Campaign.objects.filter(pk=led.pk).update(description="**手順**:\n\n1. 読む\n2. 評価する <img src=x>")
-    Rubric.objects.filter(pk=alices_pair.campaign.rubric_id).update(description="文脈を**よく**読んでください。")
+    Rubric.objects.filter(pk=alices_pair.campaign.rubric_id).update(description_ja="文脈を**よく**読んでください。")
     client.force_login(annotator)
 
     campaign_page = client.get(led.get_absolute_url()).content.decode()
     assert "<strong>手順</strong>" in campaign_page and "<li>評価する &lt;img src=x&gt;</li>" in campaign_page
     assert "<strong>よく</strong>" in page(client, alices_pair)
+
+
+def in_english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_the_pairwise_instruction_is_in_the_page_s_language_only(client, annotator, alices_pair):
+    Rubric.objects.filter(pk=alices_pair.campaign.rubric_id).update(
+        description_ja="文脈をよりよく反映している応答を選ぶ。", description_en="Choose the response that reflects the context.")
+    client.force_login(annotator)
+
+    japanese = page(client, alices_pair)
+    assert "文脈をよりよく反映している応答を選ぶ。" in japanese and "Choose the response" not in japanese
+    english_page = page(in_english(client), alices_pair)
+    assert "Choose the response that reflects the context." in english_page
+    assert "文脈をよりよく反映している応答を選ぶ。" not in english_page
+
+
+def test_a_description_in_one_language_stands_in_for_the_other(client, annotator, alices_pair):
+    Rubric.objects.filter(pk=alices_pair.campaign.rubric_id).update(description_ja="日本語だけの説明", description_en="")
+    client.force_login(annotator)
+
+    assert "日本語だけの説明" in page(in_english(client), alices_pair)
