@@ -14,6 +14,7 @@ from annotation.agreement_selectors import campaign_item_models, campaign_rating
 from exports import svg_charts
 from exports.reports.agreement import likert_agreement
 from exports.reports.meta_eval import likert_meta_eval
+from exports.reports.reasons import translated_reason
 from exports.reports.page import UNRELIABLE_ALPHA_RISE, UNRELIABLE_CORRELATION, ReportRequest, chosen_replicates
 from judging.meta_eval_selectors import report_inputs
 from judging.verdict_selectors import campaign_judges, judge_for_report
@@ -81,7 +82,7 @@ class LikertReport:
     @property
     def agreement_reasons(self):
         """Why alpha is undefined on some axes (or has no interval): "label: reason" lines."""
-        return [f"{section.label}: {section.agreement['alpha']['reason']}" for section in self.sections
+        return [f"{section.label}: {translated_reason(section.agreement['alpha']['reason'])}" for section in self.sections
                 if section.agreement["alpha"]["reason"]]
 
     @property
@@ -138,7 +139,7 @@ def data_notices(n_items, agreement_json, requested_judge, judge, judges, meta_e
                          "a judge with the humans."))
     elif meta_eval_json and meta_eval_json["meta"]["reason"] and meta["n_scores"]:
         notices.append(_("The judge cannot be compared with the humans: %(reason)s.")
-                       % {"reason": meta_eval_json["meta"]["reason"]})
+                       % {"reason": translated_reason(meta_eval_json["meta"]["reason"])})
     return notices
 
 
