@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import get_language, gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,34 +10,13 @@ from rest_framework.views import APIView
 from annotation import access
 from annotation.models import Batch, Campaign, Skip
 from annotation.selectors import user_is_annotator
+from annotation.serializers import CampaignProgressSerializer, ItemSerializer
 from annotation.services import workflow
 from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work
 
 
-class ItemSerializer(serializers.Serializer):
-    """The item as the rating page shows it (documented shape; built by item_for_rating)."""
-
-    id = serializers.UUIDField()
-    campaign = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["likert", "pairwise"])
-    batch = serializers.IntegerField(allow_null=True)
-    batch_closed = serializers.BooleanField()
-    position = serializers.IntegerField()
-    prompt = serializers.DictField(help_text="turns (the user turns), context, category.")
-    response = serializers.DictField(allow_null=True, help_text="Likert items: turns, and model when shown.")
-    left = serializers.DictField(allow_null=True, help_text="Pairwise items: the response shown on the left.")
-    right = serializers.DictField(allow_null=True, help_text="Pairwise items: the response shown on the right.")
-    axes = serializers.ListField(child=serializers.DictField())
-    verdicts = serializers.ListField(
-        child=serializers.DictField(),
-        help_text="Pairwise items: the verdicts to choose from (left, right, then tie / both / neither).")
-    checklist = serializers.ListField(child=serializers.DictField(), help_text="The prompt's checklist: id, text.")
-    draft = serializers.DictField(allow_null=True)
-    rating = serializers.DictField(allow_null=True)
-    progress = serializers.DictField()
-
-
 VERDICT_HELP = "Pairwise items: left, right, or one of the rubric's tie / both / neither, as shown on screen."
+FLAGS_HELP = f"Any of {', '.join(workflow.FLAGS)}."
 CHECKS_HELP = ("Checklist item id → ticked (true) or not (false); on a pairwise item, id → {\"left\": ..., "
                "\"right\": ...}, an answer for each response as shown on screen. Leave an item or a side out, or "
                "null, to leave it unanswered.")
@@ -48,6 +27,7 @@ def language_of(request):
 
 
 class MyWorkApi(APIView):
+    @extend_schema_serializer(component_name="MyCampaign")
     class OutputSerializer(serializers.Serializer):
         campaign = serializers.CharField(source="campaign.slug")
         name = serializers.CharField(source="campaign.name")
@@ -55,7 +35,8 @@ class MyWorkApi(APIView):
         status = serializers.CharField(source="campaign.status")
         done = serializers.IntegerField()
         total = serializers.IntegerField()
-        batches = serializers.ListField(child=serializers.IntegerField())
+        batches = serializers.ListField(child=serializers.IntegerField(),
+                                        help_text="Numbers of the batches assigned to me.")
 
     @extend_schema(responses=OutputSerializer(many=True), summary="My campaigns and progress")
     def get(self, request):
@@ -67,7 +48,15 @@ class MyWorkApi(APIView):
 
 
 class NextItemApi(APIView):
-    @extend_schema(responses={200: ItemSerializer, 204: None}, summary="Take the next item to rate")
+    @extend_schema(
+        request=None,
+        responses={
+            200: ItemSerializer,
+            204: OpenApiResponse(description="Nothing to rate now: no unrated item in my hands and, in pull mode, "
+                                             "none free to claim."),
+        },
+        summary="Take the next item to rate (the one I hold, else in pull mode a newly claimed one)",
+    )
     def post(self, request, slug):
         campaign, annotator = access.campaign_for_annotator(request.user, slug)
         item = workflow.item_next(annotator=annotator, campaign=campaign)
@@ -84,12 +73,15 @@ class ItemApi(APIView):
 
 
 class DraftApi(APIView):
+    @extend_schema_serializer(component_name="DraftSave")
     class InputSerializer(serializers.Serializer):
-        scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict)
+        scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict,
+                                       help_text="Likert items: axis key → score, the axes scored so far (null: "
+                                                 "not scored).")
         verdict = serializers.CharField(required=False, allow_blank=True, default="", help_text=VERDICT_HELP)
         checks = serializers.JSONField(required=False, default=dict, help_text=CHECKS_HELP)
         comment = serializers.CharField(required=False, allow_blank=True, default="")
-        flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+        flags = serializers.ListField(child=serializers.CharField(), required=False, default=list, help_text=FLAGS_HELP)
         seconds_spent = serializers.IntegerField(required=False, min_value=0, default=0)
 
     @extend_schema(request=InputSerializer, responses={204: None}, summary="Save my draft of an item")
@@ -106,23 +98,34 @@ class DraftApi(APIView):
 
 
 class RatingApi(APIView):
+    @extend_schema_serializer(component_name="RatingSubmit")
     class InputSerializer(serializers.Serializer):
         scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict,
-                                       help_text="Likert items: axis key → score, every axis.")
-        verdict = serializers.CharField(required=False, allow_blank=True, default="", help_text=VERDICT_HELP)
+                                       help_text="Likert items (required there): axis key → score, every axis of "
+                                                 "the rubric, each within the axis's min..max.")
+        verdict = serializers.CharField(required=False, allow_blank=True, default="",
+                                        help_text=VERDICT_HELP + " Required on pairwise items.")
         checks = serializers.JSONField(required=False, default=dict, help_text=CHECKS_HELP)
         idempotency_key = serializers.UUIDField(help_text="A new UUID per submit; a retry repeats it.")
         comment = serializers.CharField(required=False, allow_blank=True, default="")
-        flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+        flags = serializers.ListField(child=serializers.CharField(), required=False, default=list, help_text=FLAGS_HELP)
         seconds_spent = serializers.IntegerField(required=False, min_value=0, allow_null=True, default=None)
 
+    @extend_schema_serializer(component_name="RatingSubmitted")
     class OutputSerializer(serializers.Serializer):
-        id = serializers.UUIDField(source="public_id")
-        revision = serializers.IntegerField()
-        created = serializers.BooleanField()
+        id = serializers.UUIDField(source="public_id", help_text="The rating's id, the same for every revision.")
+        revision = serializers.IntegerField(help_text="1 for a first submit, then 2, 3, ... for revisions.")
+        created = serializers.BooleanField(help_text="False when the idempotency key was seen before (a retry).")
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer},
-                   summary="Submit (or revise) my rating of an item; idempotent on idempotency_key")
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OpenApiResponse(OutputSerializer, description="Stored: a first rating or a new revision."),
+            200: OpenApiResponse(OutputSerializer, description="A retry of a submit already stored (the same "
+                                                               "idempotency key): nothing changed."),
+        },
+        summary="Submit (or revise) my rating of an item; idempotent on idempotency_key",
+    )
     def post(self, request, public_id):
         item, annotator = access.item_for_annotator(request.user, public_id)
         serializer = self.InputSerializer(data=request.data)
@@ -134,6 +137,7 @@ class RatingApi(APIView):
 
 
 class SkipApi(APIView):
+    @extend_schema_serializer(component_name="ItemSkip")
     class InputSerializer(serializers.Serializer):
         reason = serializers.ChoiceField(choices=Skip.Reason.choices)
         note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -150,11 +154,13 @@ class SkipApi(APIView):
 # Leads ---------------------------------------------------------------------------------------------------
 
 class BatchesApi(APIView):
+    @extend_schema_serializer(component_name="BatchCut")
     class InputSerializer(serializers.Serializer):
         size = serializers.IntegerField(min_value=1, max_value=100000)
         order = serializers.ChoiceField(choices=Batch.Order.choices, default=Batch.Order.RANDOM)
         seed = serializers.IntegerField(required=False, allow_null=True, default=None)
 
+    @extend_schema_serializer(component_name="Batch")
     class OutputSerializer(serializers.Serializer):
         id = serializers.UUIDField(source="public_id")
         number = serializers.IntegerField()
@@ -172,11 +178,16 @@ class BatchesApi(APIView):
 
 
 class AssignApi(APIView):
+    @extend_schema_serializer(component_name="BatchAssign")
     class InputSerializer(serializers.Serializer):
         annotators = serializers.ListField(child=serializers.CharField(), min_length=1,
                                            help_text="Handles of annotator members of the campaign.")
 
-    @extend_schema(request=InputSerializer, responses={201: None},
+    @extend_schema_serializer(component_name="BatchesAssigned")
+    class OutputSerializer(serializers.Serializer):  # the view answers with a dict of this shape
+        assignments = serializers.IntegerField(help_text="Assignments made.")
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer},
                    summary="Assign unassigned batches so every item gets exactly k annotators")
     def post(self, request, slug):
         campaign = access.campaign_for_lead(request.user, slug)
@@ -196,10 +207,16 @@ def members_by_handle(campaign, handles):
 
 
 class OpenApi(APIView):
+    @extend_schema_serializer(component_name="CampaignOpen")
     class InputSerializer(serializers.Serializer):
         mode = serializers.ChoiceField(choices=Campaign.Mode.choices)
 
-    @extend_schema(request=InputSerializer, responses={200: None}, summary="Open the campaign for rating")
+    @extend_schema_serializer(component_name="CampaignOpened")
+    class OutputSerializer(serializers.Serializer):  # the view answers with a dict of this shape
+        status = serializers.ChoiceField(choices=Campaign.Status.choices)
+        mode = serializers.ChoiceField(choices=Campaign.Mode.choices)
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, summary="Open the campaign for rating")
     def post(self, request, slug):
         campaign = access.campaign_for_lead(request.user, slug)
         serializer = self.InputSerializer(data=request.data)
@@ -209,17 +226,22 @@ class OpenApi(APIView):
 
 
 class ProgressApi(APIView):
-    @extend_schema(responses={200: dict}, summary="Progress per annotator, batch and model")
+    @extend_schema(responses=CampaignProgressSerializer, summary="Progress per annotator, batch and model")
     def get(self, request, slug):
         campaign = access.campaign_for_lead(request.user, slug)
         return Response(campaign_progress(campaign))
 
 
 class ReassignApi(APIView):
+    @extend_schema_serializer(component_name="AssignmentReassign")
     class InputSerializer(serializers.Serializer):
         annotator = serializers.CharField(help_text="Handle of the annotator who takes over.")
 
-    @extend_schema(request=InputSerializer, responses={201: None}, summary="Reassign a stalled assignment")
+    @extend_schema_serializer(component_name="AssignmentReassigned")
+    class OutputSerializer(serializers.Serializer):  # the view answers with a dict of this shape
+        assignment = serializers.UUIDField(help_text="The new assignment's id.")
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer}, summary="Reassign a stalled assignment")
     def post(self, request, public_id):
         assignment = access.assignment_for_lead(request.user, public_id)
         serializer = self.InputSerializer(data=request.data)
@@ -230,7 +252,11 @@ class ReassignApi(APIView):
 
 
 class CloseBatchApi(APIView):
-    @extend_schema(request=None, responses={200: None}, summary="Close a batch: its ratings become final")
+    @extend_schema_serializer(component_name="BatchClosed")
+    class OutputSerializer(serializers.Serializer):  # the view answers with a dict of this shape
+        closed_at = serializers.DateTimeField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer}, summary="Close a batch: its ratings become final")
     def post(self, request, public_id):
         batch = workflow.batch_close(batch=access.batch_for_lead(request.user, public_id))
         return Response({"closed_at": batch.closed_at})

@@ -5,7 +5,8 @@ import mimetypes
 
 from django.http import FileResponse, Http404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -47,7 +48,8 @@ class ReleaseSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(allow_null=True)
     withdrawn_reason = serializers.CharField()
     campaigns = serializers.SerializerMethodField()
-    rows = serializers.DictField(source="stats.rows", default=dict)
+    rows = serializers.DictField(source="stats.rows", default=dict, child=serializers.IntegerField(allow_null=True),
+                                 help_text="Table → its rows.")
     url = serializers.SerializerMethodField()
 
     def get_campaigns(self, release) -> list[str]:
@@ -75,6 +77,7 @@ class DatasetApi(APIView):
         card = serializers.CharField()
         files = serializers.SerializerMethodField()
 
+        @extend_schema_field(ReleaseFileSerializer(many=True))
         def get_files(self, release) -> list[dict]:
             context = {**self.context, "release": release}
             return ReleaseFileSerializer(selectors.release_files(release), many=True, context=context).data
@@ -93,7 +96,16 @@ class DatasetFileApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="Download one file of a release")
+    @extend_schema(
+        responses={
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description=(
+                "The file, as an attachment; its Content-Type follows its extension (Parquet, JSONL, CSV, JSON, "
+                "Markdown, ZIP).")),
+            409: OpenApiResponse(description="The file on disk does not match its recorded SHA-256."),
+            410: OpenApiResponse(description="The release was withdrawn."),
+        },
+        summary="Download one file of a release",
+    )
     def get(self, request, name, version, path):
         draft = Release.objects.filter(name=name, version=version, status=Release.Status.DRAFT).first()
         if draft is not None and selectors.user_leads_release(request.user, draft):
@@ -128,7 +140,8 @@ class ReleaseStatusSerializer(serializers.Serializer):
     build_progress = serializers.IntegerField()
     build_step = serializers.CharField()
     build_error = serializers.CharField()
-    stats = serializers.DictField()
+    stats = serializers.DictField(help_text="Once built: rows (table → rows), annotators (tier → count), files, "
+                                            "bytes, and what the campaign kind adds (kind, items).")
     url = serializers.SerializerMethodField()
 
     def get_url(self, release) -> str:

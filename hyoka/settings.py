@@ -244,6 +244,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Hyoka API",
     "DESCRIPTION": "Rate LLM responses with people and LLM judges, and publish what was measured.",
     "VERSION": "0.1.0",
+    # Component names come from the serializers (extend_schema_serializer(component_name=...) on the nested
+    # InputSerializer / OutputSerializer classes); tests/test_schema.py fails on any warning, a clash included.
+    "SERVE_INCLUDE_SCHEMA": False,  # the schema does not describe its own endpoint
+    "SCHEMA_PATH_PREFIX": r"/api/",  # tags from the segment after it: campaigns, items, judge-jobs, ...
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hyoka.schema.document_errors"],
 }
 
 LOGGING = {

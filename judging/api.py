@@ -6,7 +6,9 @@ campaign's pages, 404 for a job of a campaign one does not lead).
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -23,6 +25,7 @@ def require_lead(user):
         raise PermissionDenied(_("Only leads may manage judge configs."))
 
 
+@extend_schema_serializer(component_name="JudgeConfig")
 class ConfigOutputSerializer(serializers.ModelSerializer):
     rubric = serializers.SlugRelatedField(slug_field="key", read_only=True)
 
@@ -36,6 +39,7 @@ class ConfigOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(component_name="JudgeConfigChange")
 class ConfigInputSerializer(serializers.Serializer):
     rubric = serializers.CharField(required=False, help_text="Rubric key; default quality-5x5 for a new config.")
     template = serializers.ChoiceField(choices=sorted(TEMPLATES), required=False)
@@ -64,6 +68,7 @@ class ConfigInputSerializer(serializers.Serializer):
 
 
 class ConfigsApi(APIView):
+    @extend_schema_serializer(component_name="JudgeConfigCreate")
     class CreateSerializer(ConfigInputSerializer):
         name = serializers.SlugField()
         base_url = serializers.URLField()
@@ -74,8 +79,14 @@ class ConfigsApi(APIView):
         require_lead(request.user)
         return Response(ConfigOutputSerializer(selectors.configs_for_lead(request.user), many=True).data)
 
-    @extend_schema(request=CreateSerializer, responses={201: ConfigOutputSerializer},
-                   summary="Create a judge config (or update the one of that name)")
+    @extend_schema(
+        request=CreateSerializer,
+        responses={
+            201: OpenApiResponse(ConfigOutputSerializer, description="A new config."),
+            200: OpenApiResponse(ConfigOutputSerializer, description="The config of that name, updated."),
+        },
+        summary="Create a judge config (or update the one of that name)",
+    )
     def post(self, request):
         require_lead(request.user)
         serializer = self.CreateSerializer(data=request.data)
@@ -107,6 +118,46 @@ class ConfigApi(APIView):
         return Response(ConfigOutputSerializer(config).data)
 
 
+class ShareSerializer(serializers.Serializer):
+    n = serializers.IntegerField()
+    count = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="count / n; null when n is 0.")
+    reason = serializers.CharField(allow_null=True, help_text="Why there is no rate, or null.")
+
+
+class PositionBiasSerializer(serializers.Serializer):
+    n_verdicts = serializers.IntegerField()
+    consistency = ShareSerializer(help_text="Pairs judged alike in both orders, among the pairs judged in both.")
+    first_position_wins = ShareSerializer(help_text="Decisive verdicts with a known order won by the response shown "
+                                                    "first (0.5 is no position bias).")
+    longer_wins = ShareSerializer(help_text="Decisive verdicts on responses of different lengths won by the longer "
+                                            "(0.5 is no length bias).")
+
+
+class JudgeJobProgressSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    total = serializers.IntegerField(help_text="Units to judge.")
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    percent = serializers.FloatField()
+    failures = serializers.DictField(child=serializers.IntegerField(), help_text="Verdict status → failed units.")
+    calls = serializers.IntegerField(help_text="Calls made to the endpoint (cache hits excluded).")
+    cached = serializers.IntegerField()
+    call_errors = serializers.DictField(child=serializers.IntegerField(), help_text="Call outcome → failed calls.")
+    error_rates = serializers.DictField(child=serializers.FloatField(),
+                                        help_text="Call outcome → share of all calls and cache hits.")
+    tokens_in = serializers.IntegerField()
+    tokens_out = serializers.IntegerField()
+    cost = serializers.CharField(help_text="USD so far, a decimal number as a string.")
+    latency_ms_avg = serializers.IntegerField()
+    projected_cost = serializers.CharField(allow_null=True, help_text="USD at the end at the pace so far (a decimal "
+                                                                      "string); null before any unit is finished.")
+    estimate = serializers.DictField(help_text="The estimate made when the job was queued (see judge-estimate); "
+                                               "empty for older jobs.")
+
+
+@extend_schema_serializer(component_name="JudgeJob")
 class JobSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     campaign = serializers.CharField(source="campaign.slug")
@@ -117,22 +168,20 @@ class JobSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
-    progress = serializers.SerializerMethodField(
-        help_text="done, failed, total, pending, percent; failures by verdict status; call_errors and error_rates "
-                  "by kind; calls, cached, tokens_in, tokens_out, cost, latency_ms_avg, projected_cost; estimate.")
+    progress = serializers.SerializerMethodField()
+    position_bias = serializers.SerializerMethodField(help_text="Pairwise jobs; null for likert ones.")
 
-    position_bias = serializers.SerializerMethodField(
-        help_text="Pairwise jobs (null for likert ones): consistency (pairs judged alike in both orders), "
-                  "first_position_wins and longer_wins (among decisive verdicts), each n, count and rate.")
-
+    @extend_schema_field(JudgeJobProgressSerializer)
     def get_progress(self, job) -> dict:
         return selectors.job_progress(job).as_json()
 
+    @extend_schema_field(PositionBiasSerializer(allow_null=True))
     def get_position_bias(self, job) -> dict | None:
         bias = selectors.job_position_bias(job)
         return None if bias is None else bias.as_dict()
 
 
+@extend_schema_serializer(component_name="JudgeJobEstimate")
 class EstimateSerializer(serializers.Serializer):
     units = serializers.IntegerField()
     calls = serializers.IntegerField()
@@ -148,6 +197,7 @@ def config_for_job(name):
 
 
 class CampaignJobsApi(APIView):
+    @extend_schema_serializer(component_name="JudgeJobCreate")
     class InputSerializer(serializers.Serializer):
         config = serializers.CharField(help_text="Judge config name.")
 
@@ -185,13 +235,15 @@ class JobApi(APIView):
 class JobActionApi(APIView):
     """Pause, resume, cancel, or judge again the units that ended in API errors."""
 
+    @extend_schema_serializer(component_name="JudgeJobAction")
     class InputSerializer(serializers.Serializer):
         budget = serializers.DecimalField(max_digits=12, decimal_places=4, required=False, allow_null=True,
                                           min_value=0, help_text="For resume: a new budget (USD).")
 
     action = None
 
-    @extend_schema(request=InputSerializer, responses=JobSerializer, summary="Act on a judge job")
+    @extend_schema(request=InputSerializer, responses=JobSerializer,
+                   summary="Pause, resume, cancel, or retry-failures (the path says which) of a judge job")
     def post(self, request, public_id):
         job = selectors.job_for_lead(request.user, public_id)
         serializer = self.InputSerializer(data=request.data)

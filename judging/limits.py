@@ -4,14 +4,19 @@ With Redis (production and the test suite: the Celery broker), the limits hold a
 every worker process on every machine:
 
 - concurrency is a semaphore kept as a sorted set of leases (token -> expiry, in Redis
-  server time). A holder renews its leases while its call runs; the slots of a worker
+  server time unless a clock is given, below). A holder renews its leases while its call runs; the slots of a worker
   killed with SIGKILL free themselves when their leases expire.
 - requests per minute is a GCRA limiter (one "theoretical arrival time" per endpoint),
   spacing calls evenly and allowing a burst of one second's worth.
 - a cool-down key, set when the endpoint answers 429 with Retry-After, holds every
-  worker back until it expires, instead of letting each discover the 429 alone.
+  worker back until the time it names, instead of letting each discover the 429 alone.
 
 All three are checked atomically by one Lua script per attempt.
+
+Time comes from a clock (``RealClock``): how long a limit holds a call back is measured on it,
+and a limiter waits through it. With Redis, ``clock=None`` (the default) reads Redis's own
+time, one clock for every worker on every machine. Tests pass a clock whose time moves only
+when a limiter waits, so what they measure does not depend on how busy the machine is.
 
 Without Redis (the embedded default: kombu's filesystem broker), the same limits hold
 per worker process only (a semaphore and a lock in memory). Run one worker process then
@@ -27,39 +32,67 @@ from django.conf import settings
 
 KEY_PREFIX = "hyoka:judge:"
 
-ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local cooling = redis.call('PTTL', KEYS[3])
-if cooling > 0 then return cooling end
+# ARGV[1] is the time in milliseconds, or "" for Redis's own (the default: every worker reads one clock).
+NOW = """
+local function now_ms()
+  if ARGV[1] ~= '' then return tonumber(ARGV[1]) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local now = now_ms()
+"""
+
+# Keys live a minute past what they hold, so that a forgotten endpoint's keys go away on their own; what they
+# hold (lease expiries, the arrival time, the end of a cool-down) is compared with the clock, not with key TTLs.
+ACQUIRE = NOW + """
+local cool_until = tonumber(redis.call('GET', KEYS[3]) or '0')
+if cool_until > now then return cool_until - now end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end
-local interval = tonumber(ARGV[4])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
+local interval = tonumber(ARGV[5])
 if interval > 0 then
-  local burst = tonumber(ARGV[5])
+  local burst = tonumber(ARGV[6])
   local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
   if tat < now then tat = now end
   local wait = tat - burst - now
   if wait > 0 then return wait end
   redis.call('SET', KEYS[2], tat + interval, 'PX', burst + interval + 60000)
 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2 + 60000)
 return 0
 """
 
-RENEW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
+RENEW = NOW + """
+for i = 3, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2 + 60000)
 return 0
 """
 
-COOL_DOWN = """
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+COOL_DOWN = NOW + """
+local cool_until = now + tonumber(ARGV[2])
+if tonumber(redis.call('GET', KEYS[1]) or '0') < cool_until then
+  redis.call('SET', KEYS[1], cool_until, 'PX', tonumber(ARGV[2]) + 60000)
+end
 return 0
 """
+
+IN_USE = NOW + """
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+"""
+
+
+class RealClock:
+    """Seconds on the machine's monotonic clock, and waits that a stop Event cuts short."""
+
+    def now(self):
+        return time.monotonic()
+
+    def wait(self, stop, seconds):
+        stop.wait(seconds)
+
+
+REAL_CLOCK = RealClock()
 
 
 def lease_seconds():
@@ -93,10 +126,16 @@ def limiter_for(*, base_url, model, concurrency, requests_per_minute):
 
 
 class RedisEndpointLimiter:
-    """The limits of one endpoint, held in Redis. One instance per worker lane; thread-safe."""
+    """The limits of one endpoint, held in Redis. One instance per worker lane; thread-safe.
 
-    def __init__(self, redis_client, endpoint, *, concurrency, requests_per_minute, lease, prefix=KEY_PREFIX):
+    ``clock`` is an object with RealClock's two methods; None (production) reads Redis's time in the scripts
+    and waits in real time. Every limiter of an endpoint must use the same kind of clock."""
+
+    def __init__(self, redis_client, endpoint, *, concurrency, requests_per_minute, lease, prefix=KEY_PREFIX,
+                 clock=None):
         self.redis = redis_client
+        self.clock = clock or REAL_CLOCK
+        self._clock_given = clock is not None
         self.keys = [f"{prefix}{endpoint}:slots", f"{prefix}{endpoint}:rpm", f"{prefix}{endpoint}:cool"]
         self.concurrency = concurrency
         self.interval_ms = int(60000 / requests_per_minute) if requests_per_minute else 0
@@ -105,6 +144,7 @@ class RedisEndpointLimiter:
         self._acquire = redis_client.register_script(ACQUIRE)
         self._renew = redis_client.register_script(RENEW)
         self._cool_down = redis_client.register_script(COOL_DOWN)
+        self._in_use = redis_client.register_script(IN_USE)
         self._held = set()
         self._lock = threading.Lock()
 
@@ -113,16 +153,16 @@ class RedisEndpointLimiter:
         token = f"{threading.get_ident()}-{random.getrandbits(64):x}"
         poll = 0.005
         while not stop.is_set():
-            verdict = self._acquire(keys=self.keys, args=[token, self.lease_ms, self.concurrency,
+            verdict = self._acquire(keys=self.keys, args=[self._now_ms(), token, self.lease_ms, self.concurrency,
                                                           self.interval_ms, self.burst_ms])
             if verdict == 0:
                 with self._lock:
                     self._held.add(token)
                 return token
             if verdict > 0:  # milliseconds until the rate limit or a cool-down allows the next call
-                stop.wait(verdict / 1000)
+                self.clock.wait(stop, verdict / 1000)
             else:  # every slot is taken: poll, backing off, with jitter so that waiters do not march in step
-                stop.wait(poll * random.uniform(0.5, 1.5))
+                self.clock.wait(stop, poll * random.uniform(0.5, 1.5))
                 poll = min(poll * 2, 0.05)
         return None
 
@@ -136,18 +176,18 @@ class RedisEndpointLimiter:
         with self._lock:
             tokens = list(self._held)
         if tokens:
-            self._renew(keys=self.keys[:1], args=[self.lease_ms, *tokens])
+            self._renew(keys=self.keys[:1], args=[self._now_ms(), self.lease_ms, *tokens])
 
     def cool_down(self, seconds):
-        self._cool_down(keys=self.keys[2:], args=[max(1, int(seconds * 1000))])
+        self._cool_down(keys=self.keys[2:], args=[self._now_ms(), max(1, int(seconds * 1000))])
 
     def in_use(self):
         """Slots currently held, across every worker (for tests and the job page)."""
-        return self.redis.zcount(self.keys[0], "(" + str(self._now_ms()), "+inf")
+        return self._in_use(keys=self.keys[:1], args=[self._now_ms()])
 
     def _now_ms(self):
-        seconds, microseconds = self.redis.time()
-        return seconds * 1000 + microseconds // 1000
+        """The clock's time in milliseconds for the scripts, or "" for them to read Redis's."""
+        return round(self.clock.now() * 1000) if self._clock_given else ""
 
 
 class LocalEndpointLimiter:
@@ -158,17 +198,19 @@ class LocalEndpointLimiter:
 
     @classmethod
     def shared(cls, endpoint, concurrency, requests_per_minute):
+        """The process's one limiter of an endpoint (every lane of a worker shares it), on the real clock."""
         key = (endpoint, concurrency, requests_per_minute)
         with cls._shared_lock:
             if key not in cls._shared:
                 cls._shared[key] = cls(concurrency, requests_per_minute)
             return cls._shared[key]
 
-    def __init__(self, concurrency, requests_per_minute):
+    def __init__(self, concurrency, requests_per_minute, clock=REAL_CLOCK):
+        self.clock = clock
         self._slots = threading.BoundedSemaphore(concurrency)
         self._lock = threading.Lock()
         self._interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
-        self._next_at = 0.0  # GCRA's theoretical arrival time, in time.monotonic()
+        self._next_at = 0.0  # GCRA's theoretical arrival time, on the clock
         self._cool_until = 0.0
 
     def acquire(self, stop):
@@ -178,11 +220,11 @@ class LocalEndpointLimiter:
                 if wait <= 0:
                     return "local"
                 self._slots.release()
-                stop.wait(wait)
+                self.clock.wait(stop, wait)
         return None
 
     def _reserve(self):
-        now = time.monotonic()
+        now = self.clock.now()
         with self._lock:
             if self._cool_until > now:
                 return self._cool_until - now
@@ -202,4 +244,4 @@ class LocalEndpointLimiter:
 
     def cool_down(self, seconds):
         with self._lock:
-            self._cool_until = max(self._cool_until, time.monotonic() + seconds)
+            self._cool_until = max(self._cool_until, self.clock.now() + seconds)

@@ -1,8 +1,11 @@
-"""Endpoint limits: in Redis across workers (two limiter instances stand for two workers), and in process."""
+"""Endpoint limits: in Redis across workers (two limiter instances stand for two workers), and in process.
+
+What a limit does with time is measured on a StepClock, whose time moves only when a limiter waits; what it
+does with concurrent holders is measured by counting them. Neither depends on how busy the machine is.
+"""
 
 import os
 import threading
-import time
 import uuid
 
 import pytest
@@ -13,6 +16,34 @@ REDIS_URL = os.environ.get("HYOKA_TEST_REDIS_URL")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="Redis is not reachable (bin/test sets HYOKA_TEST_REDIS_URL)")
 
 
+class StepClock:
+    """Time that moves only by what a limiter waits (or a test passes), from an arbitrary start, in seconds.
+
+    ``stop_after(seconds)`` gives an Event that is set once that much more time has passed: a waiter that was
+    told to give up then."""
+
+    def __init__(self):
+        self.at = 5_000_000.0
+        self._deadlines = []
+
+    def now(self):
+        return self.at
+
+    def wait(self, stop, seconds):
+        self.pass_time(seconds)
+
+    def pass_time(self, seconds):
+        self.at += seconds
+        for at, event in self._deadlines:
+            if self.at >= at:
+                event.set()
+
+    def stop_after(self, seconds):
+        event = threading.Event()
+        self._deadlines.append((self.at + seconds, event))
+        return event
+
+
 def redis_limiter(endpoint, **limits):
     import redis
 
@@ -20,16 +51,33 @@ def redis_limiter(endpoint, **limits):
     return RedisEndpointLimiter(redis.Redis.from_url(REDIS_URL), endpoint, prefix="hyoka:test:", **options)
 
 
-def most_at_once(limiters, calls=12, hold=0.05):
-    """Run ``calls`` holders over the limiters from threads; the most that held a slot at once."""
-    stop, lock, state = threading.Event(), threading.Lock(), {"now": 0, "most": 0}
+def acquired_at(limiter, clock, calls):
+    """The clock's time at each of ``calls`` acquisitions in a row, each released at once."""
+    times = []
+    for _ in range(calls):
+        token = limiter.acquire(clock.stop_after(60))
+        assert token is not None, "no slot within a minute"
+        limiter.release(token)
+        times.append(clock.now())
+    return times
+
+
+def most_at_once(limiters, limit, calls=12):
+    """Run ``calls`` holders over the limiters from threads; the most that held a slot at once.
+
+    The first holders keep their slots until ``limit`` are held together (or 30 s pass: the limiter then let
+    too few in), so the count reaches the limit however the threads are scheduled; once it was reached,
+    holders release at once. A limiter that let more in than it should shows it in the count."""
+    stop, full, lock, state = threading.Event(), threading.Event(), threading.Lock(), {"now": 0, "most": 0}
 
     def holder(limiter):
         token = limiter.acquire(stop)
         with lock:
             state["now"] += 1
             state["most"] = max(state["most"], state["now"])
-        time.sleep(hold)
+            if state["now"] >= limit:
+                full.set()
+        full.wait(30)
         with lock:
             state["now"] -= 1
         limiter.release(token)
@@ -46,41 +94,69 @@ def most_at_once(limiters, calls=12, hold=0.05):
 class TestRedis:
     def test_concurrency_holds_across_workers(self):
         endpoint = uuid.uuid4().hex
-        assert most_at_once([redis_limiter(endpoint, concurrency=3), redis_limiter(endpoint, concurrency=3)]) == 3
+        limiters = [redis_limiter(endpoint, concurrency=3), redis_limiter(endpoint, concurrency=3)]
+        assert most_at_once(limiters, limit=3) == 3
+        assert limiters[0].in_use() == 0  # every slot was given back
+
+    def test_a_released_slot_is_free_again_at_once(self):
+        clock = StepClock()
+        endpoint = uuid.uuid4().hex
+        first, second = (redis_limiter(endpoint, concurrency=1, clock=clock) for _ in range(2))
+        token = first.acquire(threading.Event())
+        assert second.acquire(clock.stop_after(5)) is None  # taken: the second worker gives up
+        first.release(token)
+        started = clock.now()
+        assert second.acquire(clock.stop_after(60)) is not None and clock.now() == started
 
     def test_the_slot_of_a_killed_worker_frees_itself_when_its_lease_expires(self):
+        clock = StepClock()
         endpoint = uuid.uuid4().hex
-        dead = redis_limiter(endpoint, concurrency=1, lease=1)
+        dead = redis_limiter(endpoint, concurrency=1, lease=10, clock=clock)
         dead.acquire(threading.Event())  # never released, never renewed: the worker died
-        alive = redis_limiter(endpoint, concurrency=1, lease=1)
-        started = time.monotonic()
-        assert alive.acquire(threading.Event()) is not None
-        assert 0.8 <= time.monotonic() - started < 3
+        alive = redis_limiter(endpoint, concurrency=1, lease=10, clock=clock)
+        started = clock.now()
+        assert alive.acquire(clock.stop_after(60)) is not None
+        # Not before the lease ran out; then within one poll (at most 75 ms).
+        assert 10 <= clock.now() - started < 10.1
 
     def test_a_renewed_slot_is_kept(self):
+        clock = StepClock()
         endpoint = uuid.uuid4().hex
-        holder = redis_limiter(endpoint, concurrency=1, lease=1)
+        holder = redis_limiter(endpoint, concurrency=1, lease=10, clock=clock)
         holder.acquire(threading.Event())
-        stop = threading.Event()
-        threading.Timer(1.5, stop.set).start()
         for _ in range(3):
-            time.sleep(0.4)
+            clock.pass_time(8)  # most of the lease
             holder.renew()
-        assert redis_limiter(endpoint, concurrency=1, lease=1).acquire(stop) is None  # stopped while waiting
+        waiter = redis_limiter(endpoint, concurrency=1, lease=10, clock=clock)
+        # 24 s after the slot was taken, more than two leases, it is still held; the waiter gives up 9 s later.
+        assert waiter.acquire(clock.stop_after(9)) is None
+        assert waiter.in_use() == 1
 
     def test_requests_per_minute_space_the_calls_after_a_one_second_burst(self):
-        limiter = redis_limiter(uuid.uuid4().hex, concurrency=10, requests_per_minute=600)  # one per 100 ms
-        started = time.monotonic()
-        for _ in range(20):
-            limiter.release(limiter.acquire(threading.Event()))
-        assert 0.8 <= time.monotonic() - started < 2.0  # 10 in the burst, then 10 more at 100 ms
+        clock = StepClock()
+        limiter = redis_limiter(uuid.uuid4().hex, concurrency=10, requests_per_minute=480, clock=clock)  # 125 ms
+        started = clock.now()
+        times = acquired_at(limiter, clock, 15)
+        gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+        assert times[0] == started  # the first call waits for nothing
+        assert gaps == [0] * 8 + [0.125] * 6  # a second's worth (8 calls) after the first, then one per 125 ms
 
     def test_a_cool_down_holds_every_worker_back(self):
+        clock = StepClock()
         endpoint = uuid.uuid4().hex
-        redis_limiter(endpoint).cool_down(0.5)
-        started = time.monotonic()
-        redis_limiter(endpoint).acquire(threading.Event())
-        assert time.monotonic() - started >= 0.45
+        redis_limiter(endpoint, clock=clock).cool_down(0.5)
+        started = clock.now()
+        assert redis_limiter(endpoint, clock=clock).acquire(clock.stop_after(60)) is not None
+        assert clock.now() - started == pytest.approx(0.5)
+
+    def test_a_shorter_cool_down_does_not_cut_a_longer_one(self):
+        clock = StepClock()
+        endpoint = uuid.uuid4().hex
+        redis_limiter(endpoint, clock=clock).cool_down(2)
+        redis_limiter(endpoint, clock=clock).cool_down(0.5)
+        started = clock.now()
+        assert redis_limiter(endpoint, clock=clock).acquire(clock.stop_after(60)) is not None
+        assert clock.now() - started == pytest.approx(2)
 
 
 class TestLocal:
@@ -88,12 +164,14 @@ class TestLocal:
         endpoint = uuid.uuid4().hex
         limiter = LocalEndpointLimiter.shared(endpoint, 2, 0)
         assert LocalEndpointLimiter.shared(endpoint, 2, 0) is limiter  # every lane of the process shares it
-        assert most_at_once([limiter]) == 2
+        assert most_at_once([limiter], limit=2) == 2
 
     def test_a_cool_down_and_the_rate_limit(self):
-        limiter = LocalEndpointLimiter(5, 600)
-        limiter.cool_down(0.3)
-        started = time.monotonic()
-        for _ in range(12):
-            limiter.release(limiter.acquire(threading.Event()))
-        assert time.monotonic() - started >= 0.3 + 0.1
+        clock = StepClock()
+        limiter = LocalEndpointLimiter(5, 480, clock=clock)  # one call per 125 ms
+        limiter.cool_down(0.5)
+        started = clock.now()
+        times = acquired_at(limiter, clock, 12)
+        assert times[0] - started == 0.5  # nothing before the cool-down ends
+        gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+        assert gaps == [0] * 8 + [0.125] * 3  # a second's worth after the first, then one per 125 ms
