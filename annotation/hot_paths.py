@@ -10,8 +10,8 @@ connection. No ORM and no DRF on the way, which is most of what a request otherw
 
 Everything else is handed to the DRF view (annotation.api), which runs the workflow
 service and gives the full answers and errors: a browser's session (and its CSRF check),
-a bad or missing token, a revision, a repeated submit, a pairwise item, a closed batch,
-input that does not check out, SQLite. A statement that hands over has written nothing,
+a bad or missing token, a revision, a repeated submit, a pairwise item, an item that takes
+nothing now (annotation.accepting: a campaign not open, a closed batch), input that does not check out, SQLite. A statement that hands over has written nothing,
 so the service sees the state the client saw. The same invariants hold either way: the
 claim is the service's ``FOR UPDATE SKIP LOCKED`` query, a submit locks the slot row,
 and the database's unique constraints stand behind both.
@@ -29,6 +29,7 @@ from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
 from annotation import api
+from annotation.accepting import accepting_sql, item_accepting_sql
 from annotation.models import Rubric
 from annotation.services.workflow import CLAIM_ATTEMPTS, FLAGS, claimable_conditions
 from annotation.workflow_selectors import axes_for_display
@@ -40,7 +41,7 @@ from annotation.workflow_selectors import axes_for_display
 # PostgreSQL runs once and then uses like parameters, so each step keeps its index plan.
 NEXT_SQL = """
 WITH me AS MATERIALIZED (
-    SELECT a.id AS annotator, c.id AS campaign, c.slug, c.status = 'active' AND r.kind = 'likert' AS open,
+    SELECT a.id AS annotator, c.id AS campaign, c.slug, {campaign_accepting} AND r.kind = 'likert' AS open,
            c.mode = 'pull' AS pull, make_interval(mins => c.lease_minutes) AS lease, c.show_model_names,
            r.id AS rubric, r.created_at AS rubric_created, r.kind
     FROM authtoken_token t
@@ -54,9 +55,7 @@ WITH me AS MATERIALIZED (
 ), held AS (
     SELECT s.id, s.item_id, s.assignment_id FROM annotation_itemslot s
     WHERE s.campaign_id = (SELECT campaign FROM me) AND s.annotator_id = (SELECT annotator FROM me)
-      AND s.rating_id IS NULL AND (SELECT open FROM me)
-      AND NOT EXISTS (SELECT 1 FROM annotation_batch b JOIN annotation_item i ON i.batch_id = b.id
-                      WHERE i.id = s.item_id AND b.closed_at IS NOT NULL)
+      AND s.rating_id IS NULL AND (SELECT open FROM me) AND {item_accepting}
     ORDER BY s.position, s.id LIMIT 1
 ), renewed AS (
     UPDATE annotation_itemslot s SET lease_expires_at = %(now)s + (SELECT lease FROM me)
@@ -91,10 +90,11 @@ LEFT JOIN annotation_prompt p ON p.id = r.prompt_id
 LEFT JOIN annotation_languagemodel m ON m.id = r.model_id
 LEFT JOIN annotation_batch b ON b.id = i.batch_id
 LEFT JOIN annotation_draft d ON d.item_id = i.id AND d.annotator_id = me.annotator
-""".replace("{claimable}", claimable_conditions("(SELECT annotator FROM me)", "postgresql"))
+""".replace("{claimable}", claimable_conditions("(SELECT annotator FROM me)", "postgresql")).replace(
+    "{campaign_accepting}", accepting_sql("c")).replace("{item_accepting}", item_accepting_sql("s.item_id"))
 
 # A first submit of a likert rating, or nothing (then the service takes it): the annotator's unrated slot on
-# the item, locked; every axis of the rubric scored inside its range; the idempotency key unused.
+# an item that takes ratings (annotation.accepting), locked; every axis of the rubric scored inside its range; the idempotency key unused.
 SUBMIT_SQL = """
 WITH me AS (
     SELECT a.id FROM authtoken_token t
@@ -103,12 +103,12 @@ WITH me AS (
     WHERE t.key = %(key)s
 ), slot AS (
     SELECT s.id, s.item_id, s.annotator_id, c.rubric_id FROM annotation_item i
-    JOIN annotation_campaign c ON c.id = i.campaign_id AND c.status = 'active'
+    JOIN annotation_campaign c ON c.id = i.campaign_id
     JOIN annotation_rubric ru ON ru.id = c.rubric_id AND ru.kind = 'likert'
     JOIN annotation_itemslot s ON s.item_id = i.id AND s.rating_id IS NULL
     JOIN me ON s.annotator_id = me.id
     LEFT JOIN annotation_batch b ON b.id = i.batch_id
-    WHERE i.public_id = %(item)s AND i.response_b_id IS NULL AND b.closed_at IS NULL
+    WHERE i.public_id = %(item)s AND i.response_b_id IS NULL AND {accepting}
       AND EXISTS (SELECT 1 FROM annotation_campaignmembership m JOIN annotation_annotator a ON a.user_id = m.user_id
                   WHERE m.campaign_id = c.id AND a.id = me.id AND m.role = 'annotator')
     FOR UPDATE OF s
@@ -141,7 +141,7 @@ WITH me AS (
     DELETE FROM annotation_draft d USING rating WHERE d.item_id = rating.item_id AND d.annotator_id = rating.annotator_id
 )
 SELECT id FROM rating
-"""
+""".replace("{accepting}", accepting_sql("c", "b"))
 
 
 def fetch_one(sql, params):

@@ -16,6 +16,7 @@ from annotation.models import (
     Annotator, Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, Rating, RatingScore, Rubric,
     RubricAxis,
 )
+from annotation.accepting import refusal
 from annotation.access import campaign_annotators
 from annotation.rater_counts import rater_counts
 from annotation.services import rubric_is_used
@@ -336,11 +337,10 @@ def my_ratings(annotator, campaign):
         .prefetch_related(Prefetch("scores", queryset=RatingScore.objects.select_related("axis")))
         .order_by("item__position", "id")
     )
-    closed = campaign.status == Campaign.Status.CLOSED
     rows = []
     for rating in ratings:
         by_axis = {score.axis.key: score.score for score in rating.scores.all()}
-        is_final = closed or bool(rating.item.batch_id and rating.item.batch.closed_at)
+        is_final = refusal(campaign, rating.item.batch) is not None
         rows.append(MyRatingRow(rating, [(key, by_axis.get(key)) for key in axis_keys], is_final))
     return rows
 

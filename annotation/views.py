@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from annotation import access
+from annotation.accepting import refusal
 from annotation.errors import HyokaError
 from annotation.forms import (
     AssignForm, CutBatchesForm, MemberAddForm, OpenForm, ReassignForm, RubricDefinitionForms, add_service_error,
@@ -139,7 +140,8 @@ def item_next(request, slug):
     campaign, annotator = access.campaign_for_annotator(request.user, slug)
     item = workflow.item_next(annotator=annotator, campaign=campaign)
     if item is None:
-        messages.info(request, _("Nothing is left for you to rate in %(name)s for now.") % {"name": campaign.name})
+        messages.info(request, refusal(campaign) or _("Nothing is left for you to rate in %(name)s for now.") % {
+            "name": campaign.name})
         return redirect("my_work")
     return redirect("item_rate", public_id=item.public_id)
 
@@ -150,6 +152,7 @@ def item_rate(request, public_id):
     payload = item_for_rating(item, annotator, request.LANGUAGE_CODE)
     is_pairwise = payload["kind"] == Rubric.Kind.PAIRWISE
     prompt_turns = payload["prompt"]["turns"]
+    refused = refusal(item.campaign, item.batch)
     context = {
         "item": payload,
         "is_pairwise": is_pairwise,
@@ -157,7 +160,8 @@ def item_rate(request, public_id):
         "campaign": item.campaign,
         "turns": (pair_conversation(prompt_turns, payload["left"]["turns"], payload["right"]["turns"]) if is_pairwise
                   else conversation(prompt_turns, payload["response"]["turns"])),
-        "is_final": payload["batch_closed"] or item.campaign.status == Campaign.Status.CLOSED,
+        "refusal": refused,
+        "is_final": refused is not None,
         "flags": [(flag, FLAG_LABELS[flag]) for flag in workflow.FLAGS],
         "skip_reasons": Skip.Reason.choices,
     }

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max
+from django.db.models import BooleanField, Count, Max
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from annotation.accepting import item_accepting_sql, refusal
 from annotation.bulk import bulk_insert, bulk_update_columns
 from annotation.errors import FieldError, HyokaError
 from annotation.models import (
@@ -163,11 +165,12 @@ def item_next(*, annotator, campaign):
     renewed); then, in pull mode, a free or expired slot claimed with one
     ``UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)``.
     """
-    if campaign.status != Campaign.Status.ACTIVE:
+    if refusal(campaign) is not None:
         return None
     held = (
         ItemSlot.objects.filter(campaign=campaign, annotator=annotator, rating__isnull=True)
-        .exclude(item__batch__closed_at__isnull=False)  # a closed batch's items can no longer be rated
+        .alias(accepting=RawSQL(item_accepting_sql("annotation_itemslot.item_id"), (), BooleanField()))
+        .filter(accepting=True)  # e.g. a closed batch's items can no longer be rated
         .order_by("position", "id").values_list("id", "item_id", "assignment_id").first()
     )
     if held:
@@ -192,7 +195,8 @@ def _lease_end(campaign):
 
 def claimable_conditions(me, vendor):
     """The SQL conditions (on slot ``s``) that let annotator ``me`` (an SQL expression) claim a slot: free, or
-    leased (not assigned) and expired; not on an item they already hold, skipped or rated; not in a closed batch.
+    leased (not assigned) and expired; not on an item they already hold, skipped or rated; on an item that
+    takes ratings (annotation.accepting: not in a closed batch).
 
     On PostgreSQL ``OFFSET 0`` keeps each test a probe of one index per candidate slot: as an anti-join it may
     scan all of the annotator's slots for every candidate, which grows with each rating. SQLite knows no
@@ -203,8 +207,7 @@ def claimable_conditions(me, vendor):
       AND NOT EXISTS (SELECT 1 FROM annotation_itemslot o WHERE o.item_id = s.item_id AND o.annotator_id = {me}
                       {fence})
       AND NOT EXISTS (SELECT 1 FROM annotation_skip k WHERE k.item_id = s.item_id AND k.annotator_id = {me} {fence})
-      AND NOT EXISTS (SELECT 1 FROM annotation_batch b JOIN annotation_item i ON i.batch_id = b.id
-                      WHERE i.id = s.item_id AND b.closed_at IS NOT NULL {fence})"""
+      AND {item_accepting_sql("s.item_id", fence)}"""
 
 
 CLAIM_SQL = """
@@ -267,10 +270,10 @@ def clean_flags(flags):
 
 
 def _editable_slot_or_rating(annotator, item):
-    """The annotator's slot on the item; raise if they may not write to it (not theirs, or closed)."""
-    campaign = item.campaign
-    if campaign.status == Campaign.Status.CLOSED or (item.batch_id and item.batch.closed_at):
-        raise HyokaError("this batch is closed; its ratings can no longer change.")
+    """The annotator's slot on the item; raise if the item takes nothing now (annotation.accepting)."""
+    reason = refusal(item.campaign, item.batch)
+    if reason is not None:
+        raise HyokaError(reason)
     return ItemSlot.objects.select_for_update().filter(item=item, annotator=annotator).first()
 
 

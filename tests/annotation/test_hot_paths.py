@@ -8,16 +8,18 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Count, Q
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotation import api
+from annotation import api, hot_paths
 from annotation.models import (
     Batch, Campaign, ChecklistItem, Draft, Item, ItemSlot, Rating, RatingScore, Rubric, SlotTally,
 )
+from annotation.hot_paths import fetch_one
 from annotation.services import workflow
 from annotation.workflow_selectors import item_for_rating
 
@@ -169,15 +171,6 @@ class TestHandedOver:
         assert token_client(outsider.user).post("/api/campaigns/hot/next/").status_code == 404
         assert not Rating.objects.exists()
 
-    def test_a_closed_batch_cannot_be_rated(self, campaign, alice):
-        client = token_client(alice.user)
-        item = client.post("/api/campaigns/hot/next/").json()
-        Batch.objects.filter(campaign=campaign).update(closed_at=timezone.now())
-        response = client.post(f"/api/items/{item['id']}/rating/", {"scores": FULL_SCORES,
-                                                                     "idempotency_key": str(key())}, format="json")
-        assert response.status_code == 400 and "closed" in response.json()["detail"]
-        assert client.post("/api/campaigns/hot/next/").status_code == 204
-
     def test_a_session_request_goes_through_drf_with_its_csrf_check(self, campaign, alice):
         browser = APIClient(enforce_csrf_checks=True)
         browser.force_login(alice.user)
@@ -185,17 +178,103 @@ class TestHandedOver:
         assert response.status_code == 403 and "CSRF" in response.json()["detail"]
         assert not ItemSlot.objects.filter(annotator=alice).exists()
 
-    def test_a_campaign_not_open_gives_no_content(self, db):
-        draft = campaign_with_items(slug="not-open", items=2)
-        bob = annotators(1, draft, prefix="bob")[0]
-        assert token_client(bob.user).post("/api/campaigns/not-open/next/").status_code == 204
-
     def test_a_pairwise_campaign_is_served_by_the_service(self, db, no_drf):
         pairwise = Rubric.objects.create(key="ab", name="A/B", kind=Rubric.Kind.PAIRWISE, verdicts=["A", "B", "tie"])
         campaign = Campaign.objects.create(slug="ab", name="ab", rubric=pairwise)
         bob = annotators(1, campaign, prefix="bob")[0]
         with pytest.raises(AssertionError, match="NextItemApi was reached"):
             token_client(bob.user).post("/api/campaigns/ab/next/")
+
+
+STALE_KEY = uuid.UUID("00000000-0000-4000-8000-000000000001")
+
+
+class TestRefusals:
+    """The short way and the service refuse the same requests with the same answers (annotation.accepting holds
+    the rule on whether an item takes ratings; the hot path's statements carry it in SQL).
+
+    alice holds item 2 of batch 1 (three items) of an open batch-mode campaign; she rated item 1 with key K.
+    Campaigns have no paused state: a closed batch is how a lead stops part of a campaign.
+    """
+
+    @pytest.fixture
+    def world(self, db):
+        campaign = campaign_with_items(slug="shut", items=6)
+        alice, bob = annotators(2, campaign, prefix="shut")
+        workflow.campaign_cut_batches(campaign=campaign, size=3, order=Batch.Order.PROMPT)
+        workflow.campaign_assign_batches(campaign=campaign, annotators=[alice, bob])
+        workflow.campaign_open(campaign=campaign, mode=Campaign.Mode.BATCHES)
+        rated = workflow.item_next(annotator=alice, campaign=campaign)
+        workflow.rating_submit(annotator=alice, item=rated, scores=FULL_SCORES, idempotency_key=STALE_KEY)
+        held = workflow.item_next(annotator=alice, campaign=campaign)
+        return campaign, alice, held
+
+    STATES = {
+        "campaign never opened": lambda campaign, alice, item: Campaign.objects.filter(pk=campaign.pk).update(
+            status=Campaign.Status.DRAFT),
+        "campaign closed": lambda campaign, alice, item: Campaign.objects.filter(pk=campaign.pk).update(
+            status=Campaign.Status.CLOSED),
+        "batch closed": lambda campaign, alice, item: workflow.batch_close(batch=item.batch),
+        "not a member": lambda campaign, alice, item: campaign.memberships.filter(user=alice.user).delete(),
+        "as it is": lambda campaign, alice, item: None,
+    }
+
+    @pytest.mark.parametrize("state, call, change, answer", [
+        ("campaign never opened", "submit", {}, (400, {"detail": "This campaign is not open for rating yet: nothing "
+                                                                 "can be saved until its lead opens it."})),
+        ("campaign never opened", "next", {}, (204, None)),
+        ("campaign closed", "submit", {}, (400, {"detail": "This campaign is closed: its ratings are final and can "
+                                                           "no longer change."})),
+        ("campaign closed", "next", {}, (204, None)),
+        ("batch closed", "submit", {}, (400, {"detail": "This batch is closed: its ratings are final and can no "
+                                                        "longer change."})),
+        ("not a member", "submit", {}, (404, {"detail": "no such item among yours"})),
+        ("not a member", "next", {}, (404, {"detail": "no such campaign among yours"})),
+        ("as it is", "submit", {"scores": {**FULL_SCORES, "style": 3}},
+         (400, {"detail": "scores.style: the rubric has no axis 'style'"})),
+        ("as it is", "submit", {"scores": {**FULL_SCORES, "overall": 9}},
+         (400, {"detail": "scores.overall: score 9 is outside the axis range 1..5"})),
+        ("as it is", "submit", {"idempotency_key": str(STALE_KEY)},
+         (400, {"detail": "idempotency_key: was already used for another submit; send a new key per rating"})),
+    ])
+    def test_the_short_way_and_the_service_give_the_same_refusal(self, world, monkeypatch, state, call, change,
+                                                                  answer):
+        campaign, alice, item = world
+        self.STATES[state](campaign, alice, item)
+        statements = []
+        monkeypatch.setattr(hot_paths, "fetch_one", lambda sql, params: statements.append(
+            fetch_one(sql, params)) or statements[-1])
+        before = workflow_state()
+
+        session = APIClient()
+        session.force_login(alice.user)
+        answers = {}
+        for way, client in (("short way", token_client(alice.user)), ("service", session)):
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch, for readable answers
+            answers[way] = self.ask(client, call, item, change)
+
+        assert answers == {"short way": answer, "service": answer}
+        assert statements, "the short way was not tried"
+        assert workflow_state() == before
+
+    @staticmethod
+    def ask(client, call, item, change):
+        if call == "next":
+            response = client.post(f"/api/campaigns/{item.campaign.slug}/next/")
+        else:
+            body = {"scores": FULL_SCORES, "idempotency_key": str(key()), **change}
+            response = client.post(f"/api/items/{item.public_id}/rating/", body, format="json")
+        return response.status_code, (response.json() if response.content else None)
+
+
+def workflow_state():
+    """What a refused call must leave as it was."""
+    return {
+        "ratings": sorted(Rating.objects.values_list("id", "revision")),
+        "scores": RatingScore.objects.count(),
+        "slots": sorted(ItemSlot.objects.values_list("id", "annotator_id", "rating_id", "lease_expires_at")),
+        "drafts": Draft.objects.count(),
+    }
 
 
 def tally_matches_counts():

@@ -1,5 +1,6 @@
 import pytest
 from django.utils import timezone
+from django.utils.translation import override
 
 from annotation.errors import FieldError, HyokaError
 from annotation.models import (
@@ -123,8 +124,35 @@ class TestRating:
         item = item_next(annotator=alice, campaign=pull)
         rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key())
         batch_close(batch=item.batch)
-        with pytest.raises(HyokaError, match="this batch is closed"):
+        with override("en"), pytest.raises(HyokaError, match="This batch is closed: its ratings are final"):
             rating_submit(annotator=alice, item=Item.objects.get(pk=item.pk), scores=FULL_SCORES, idempotency_key=key())
+
+    @pytest.mark.parametrize("state, message", [
+        ("never opened", "This campaign is not open for rating yet"),
+        ("closed", "This campaign is closed: its ratings are final"),
+        ("batch closed", "This batch is closed: its ratings are final"),
+    ])
+    def test_an_item_that_takes_nothing_refuses_drafts_ratings_and_skips(self, campaign, state, message):
+        alice, bob = annotators(2, campaign)
+        campaign_cut_batches(campaign=campaign, size=5, seed=1)
+        campaign_assign_batches(campaign=campaign, annotators=[alice, bob])  # alice holds her items already
+        item = Item.objects.filter(slots__annotator=alice).order_by("position").first()
+        if state != "never opened":
+            campaign_open(campaign=campaign, mode=Campaign.Mode.BATCHES)
+        if state == "closed":
+            Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
+        if state == "batch closed":
+            batch_close(batch=item.batch)
+        item = Item.objects.select_related("campaign", "batch").get(pk=item.pk)
+
+        for write in (lambda: draft_save(annotator=alice, item=item, scores={"relevance": 3}),
+                      lambda: rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key()),
+                      lambda: item_skip(annotator=alice, item=item, reason="cannot_judge")):
+            with override("en"), pytest.raises(HyokaError, match=message):
+                write()
+        assert item_next(annotator=alice, campaign=campaign) != item
+        assert not Draft.objects.exists() and not Rating.objects.exists() and not Skip.objects.exists()
+        assert ItemSlot.objects.filter(item=item, annotator=alice).exists()
 
     @pytest.mark.parametrize("scores, field", [
         ({**FULL_SCORES, "overall": 6}, "scores.overall"),
