@@ -22,7 +22,6 @@ from annotation.rater_counts import rater_counts
 from annotation.services import rubric_is_used
 from annotation.workflow_selectors import campaign_progress
 
-LEAD_GROUP = "lead"
 ANNOTATOR_GROUP = "annotator"
 PROGRESS_DIMENSIONS = ("annotator", "batch", "model")
 
@@ -59,13 +58,6 @@ class PointDescriptor:
     score: int
     ja: str
     en: str
-
-
-def user_is_lead(user):
-    """Leads define rubrics and run campaigns: members of the "lead" group, and superusers."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or user.groups.filter(name=LEAD_GROUP).exists()
 
 
 def campaign_summaries(campaigns=None):

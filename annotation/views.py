@@ -1,6 +1,4 @@
 import csv
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -33,7 +31,6 @@ from annotation.selectors import (
     rubric_list as rubric_list_query,
     rubric_with_axes,
     user_is_annotator,
-    user_is_lead,
 )
 from annotation.services import rubric_import, workflow
 from annotation.services.memberships import campaign_member_add, campaign_member_remove
@@ -46,18 +43,6 @@ RUBRIC_SAVED_MESSAGES = {
     "updated": _("Rubric %(key)s was updated."),
     "unchanged": _("Rubric %(key)s is unchanged: the definition is the same as the stored one."),
 }
-
-
-def lead_required(view):
-    """Anonymous users go to the sign-in page; signed-in users who are not leads get 403."""
-
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        if not user_is_lead(request.user):
-            raise PermissionDenied(_("Only leads can do this."))
-        return view(request, *args, **kwargs)
-
-    return login_required(checked)
 
 
 def home(request):
@@ -80,7 +65,7 @@ def campaign_detail(request, slug):
 
 
 def rubric_list(request):
-    context = {"rubrics": rubric_list_query(), "can_define": user_is_lead(request.user)}
+    context = {"rubrics": rubric_list_query(), "can_define": access.is_lead(request.user)}
     return render(request, "annotation/rubric_list.html", context)
 
 
@@ -89,16 +74,16 @@ def rubric_detail(request, key):
         rubric = rubric_with_axes(key)
     except Rubric.DoesNotExist:
         raise Http404 from None
-    context = {"rubric": rubric, "can_define": user_is_lead(request.user), "is_locked": rubric_is_locked(rubric)}
+    context = {"rubric": rubric, "can_define": access.is_lead(request.user), "is_locked": rubric_is_locked(rubric)}
     return render(request, "annotation/rubric_detail.html", context)
 
 
-@lead_required
+@access.lead_required
 def rubric_create(request):
     return _rubric_form_page(request, rubric=None)
 
 
-@lead_required
+@access.lead_required
 def rubric_edit(request, key):
     return _rubric_form_page(request, rubric=get_object_or_404(Rubric, key=key))
 
