@@ -371,6 +371,12 @@ def axes_with_scores(axes):
     ]
 
 
+def items_short_of_k(campaign, batches):
+    """How many items of ``batches`` have fewer than k slots (items that had raters when they were cut)."""
+    return (Item.objects.filter(batch__in=batches).annotate(places=Count("slots"))
+            .filter(places__lt=campaign.overlap).count())
+
+
 def campaign_rater_counts(campaign_ids):
     """RaterCounts of the campaigns' items: distinct annotators with a submitted rating (imported raters
     included) per item, items with none counted as 0. One grouped query."""

@@ -23,6 +23,7 @@ from annotation.selectors import (
     campaign_model_counts,
     campaign_summaries,
     campaign_summary,
+    items_short_of_k,
     conversation,
     my_ratings as my_ratings_query,
     progress_rows,
@@ -234,6 +235,10 @@ def batches_cut(request, slug):
     if made is FAILED:
         return _manage_page(request, campaign, cut_form=form)
     messages.success(request, _("%(count)d batches were cut.") % {"count": len(made)})
+    short = items_short_of_k(campaign, made)
+    if short:
+        messages.info(request, _("%(items)d of their items already had raters from imported ratings, so they got "
+                                 "fewer than k places to rate: each ends with up to k raters in all.") % {"items": short})
     return redirect("campaign_manage", slug=slug)
 
 

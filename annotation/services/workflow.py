@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Count, Max
+from django.db.models import BooleanField, Count, Max, TextChoices
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from annotation.accepting import item_accepting_sql, refusal
 from annotation.bulk import bulk_insert, bulk_update_columns
@@ -35,15 +36,26 @@ CLAIM_ATTEMPTS = 3
 
 # Batches and assignments ---------------------------------------------------------------------------------
 
-@transaction.atomic
-def campaign_cut_batches(*, campaign, size, order=Batch.Order.RANDOM, seed=None):
-    """Cut the campaign's unbatched items into batches of ``size`` and make k slots per item.
+class Raters(TextChoices):
+    """How many slots an item gets when batches are cut, when it already has raters: imported ratings (a
+    vendor's, an earlier study's) hold no slots, so k slots would give it its imported raters plus k more."""
 
-    ``order`` is seeded-random (the seed is recorded on each batch) or by prompt.
-    Returns the new batches.
+    UP_TO_K = "up_to_k", gettext_lazy("Up to k in all: raters an item already has count toward k")
+    K_MORE = "k_more", gettext_lazy("k more: k new raters for every item, on top of those it already has")
+
+
+@transaction.atomic
+def campaign_cut_batches(*, campaign, size, order=Batch.Order.RANDOM, seed=None, raters=Raters.UP_TO_K):
+    """Cut the campaign's unbatched items into batches of ``size`` and make their slots.
+
+    ``order`` is seeded-random (the seed is recorded on each batch) or by prompt. ``raters``: with UP_TO_K
+    (the default: k is how many distinct annotators rate each item), an item with j raters already gets
+    max(0, k - j) slots; with K_MORE, k slots whatever it has. Returns the new batches.
     """
     if size < 1:
         raise HyokaError("batch size must be at least 1.")
+    if raters not in Raters.values:
+        raise FieldError("raters", f"choose one of {', '.join(Raters.values)}")
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     items = list(
         Item.objects.filter(campaign=campaign, batch__isnull=True)
@@ -55,10 +67,20 @@ def campaign_cut_batches(*, campaign, size, order=Batch.Order.RANDOM, seed=None)
     if order == Batch.Order.RANDOM:
         seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         random.Random(seed).shuffle(items)
-    return _make_batches(campaign, items, size, order, seed)
+    return _make_batches(campaign, items, size, order, seed, _slots_short_of_k(campaign, raters))
 
 
-def _make_batches(campaign, item_ids, size, order, seed):
+def _slots_short_of_k(campaign, raters):
+    """{item id: slots} for the unbatched items that get fewer than k: with UP_TO_K, those with raters already
+    (distinct annotators of their ratings, all imported: an unbatched item has no slot to rate on)."""
+    if raters == Raters.K_MORE:
+        return {}
+    rated = (Rating.objects.filter(item__campaign=campaign, item__batch__isnull=True).values("item_id")
+             .annotate(raters=Count("annotator_id", distinct=True)).values_list("item_id", "raters"))
+    return {item_id: max(0, campaign.overlap - count) for item_id, count in rated}
+
+
+def _make_batches(campaign, item_ids, size, order, seed, short):
     last = campaign.batches.aggregate(number=Max("number"), position=Max("items__position"))
     number, position = (last["number"] or 0), (last["position"] or 0)
     batches, placed = [], []
@@ -70,7 +92,7 @@ def _make_batches(campaign, item_ids, size, order, seed):
         position += len(item_ids[start:start + size])
         batches.append(batch)
     bulk_update_columns(Item, ["batch_id", "position"], placed)
-    _make_slots(campaign, [(item_id, item_position) for item_id, _, item_position in placed])
+    _make_slots(campaign, [(item_id, item_position) for item_id, _, item_position in placed], short)
     _refresh_planner_statistics()
     return batches
 
@@ -83,11 +105,12 @@ def _refresh_planner_statistics():
             cursor.execute("ANALYZE annotation_itemslot, annotation_item")
 
 
-def _make_slots(campaign, positioned_items):
+def _make_slots(campaign, positioned_items, short):
+    """k slots per item, or fewer for the items in ``short`` ({item id: slots})."""
     bulk_insert(ItemSlot, [
         {"campaign_id": campaign.id, "item_id": item_id, "position": position}
         for item_id, position in positioned_items
-        for _ in range(campaign.overlap)
+        for _ in range(short.get(item_id, campaign.overlap))
     ])
 
 
