@@ -238,7 +238,8 @@ def batches_cut(request, slug):
     short = items_short_of_k(campaign, made)
     if short:
         messages.info(request, _("%(items)d of their items already had raters from imported ratings, so they got "
-                                 "fewer than k places to rate: each ends with up to k raters in all.") % {"items": short})
+                                 "fewer than k places to rate: each ends with up to k raters in all.")
+                      % {"items": short})
     return redirect("campaign_manage", slug=slug)
 
 

@@ -33,10 +33,18 @@ def pair_order(item_id, annotator_id):
     the left, BA on the right.
 
     A hash of the two ids: the same on every load, draft and revision, nothing to store, and each order for
-    about half of the (item, annotator) pairs, independently of how items are handed out.
+    about half of the (item, annotator) pairs, independently of how items are handed out. MD5 (not for security:
+    any even spread would do) because PostgreSQL computes it too: pair_order_sql is the same function in SQL,
+    for the rating hot path (tests/annotation/test_hot_paths.py holds the two together).
     """
-    digest = hashlib.blake2b(f"{item_id}:{annotator_id}".encode(), digest_size=8, person=b"hyoka-pair").digest()
+    digest = hashlib.md5(f"{item_id}:{annotator_id}".encode(), usedforsecurity=False).digest()
     return PairOrder.AB if digest[0] & 1 == 0 else PairOrder.BA
+
+
+def pair_order_sql(item_id, annotator_id):
+    """pair_order as a PostgreSQL expression of two integer SQL expressions: 'AB' or 'BA'."""
+    return (f"(CASE WHEN get_byte(decode(md5({item_id}::text || ':' || {annotator_id}::text), 'hex'), 0) & 1 = 0 "
+            f"THEN '{PairOrder.AB}' ELSE '{PairOrder.BA}' END)")
 
 
 def shown_order(item, annotator, rating=None):

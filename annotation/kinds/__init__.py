@@ -15,7 +15,11 @@ from annotation.kinds import likert, pairwise
 KINDS = {module.NAME: module for module in (likert, pairwise)}
 
 # The names every annotation kind module defines.
-CONTRACT = ("NAME",)
+CONTRACT = (
+    "NAME",
+    # The rating hot path (annotation.hot_paths): the kind's part of the next-item and submit statements.
+    "HOT_ITEM_JOINS", "HOT_ITEM_COLUMNS", "hot_item_shown", "HOT_ANSWER_FIELDS", "hot_answer", "HOT_ANSWER_SQL",
+)
 
 
 def for_name(name):
