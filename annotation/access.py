@@ -1,11 +1,15 @@
 """Who may see and do what in the annotation domain, and the reads that depend on it.
 
 Everything an annotator can reach goes through these functions, so that
-"annotators see only their own work" has one home. Lookups that fail for lack of
+"annotators see only their own work" has one home; so does who is a lead (of any
+campaign, and of one), for every app's pages and APIs. Lookups that fail for lack of
 rights raise Http404 where existence itself is private (items, assignments), and
 PermissionDenied where the page is known to exist (a campaign's lead pages).
 """
 
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -13,12 +17,28 @@ from django.utils.translation import gettext as _
 
 from annotation.models import Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot
 
+LEAD_GROUP = "lead"
+
 
 def is_lead(user):
-    return user.is_authenticated and (user.is_superuser or user.groups.filter(name="lead").exists())
+    """Leads define rubrics and judge configs and run campaigns: members of the "lead" group, and superusers."""
+    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=LEAD_GROUP).exists())
+
+
+def lead_required(view):
+    """A page for leads: anonymous visitors go to the sign-in page; signed-in users who are not leads get 403."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not is_lead(request.user):
+            raise PermissionDenied(_("Only leads can do this."))
+        return view(request, *args, **kwargs)
+
+    return login_required(checked)
 
 
 def is_lead_of(user, campaign):
+    """Whether the user leads the campaign: its creator, a member with the lead role, or a superuser."""
     if not user.is_authenticated:
         return False
     if user.is_superuser or campaign.created_by_id == user.id:
@@ -108,7 +128,3 @@ def campaign_annotators(campaign):
     return Annotator.objects.filter(
         user__memberships__campaign=campaign, user__memberships__role=CampaignMembership.Role.ANNOTATOR
     ).order_by("handle")
-
-
-def my_item_ids(annotator, campaign):
-    return ItemSlot.objects.filter(annotator=annotator, campaign=campaign).values_list("item_id", flat=True)

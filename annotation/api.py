@@ -159,6 +159,10 @@ class BatchesApi(APIView):
         size = serializers.IntegerField(min_value=1, max_value=100000)
         order = serializers.ChoiceField(choices=Batch.Order.choices, default=Batch.Order.RANDOM)
         seed = serializers.IntegerField(required=False, allow_null=True, default=None)
+        raters = serializers.ChoiceField(
+            choices=workflow.Raters.choices, default=workflow.Raters.UP_TO_K,
+            help_text="Items that already have raters (imported ratings hold no slots): up_to_k counts them toward "
+                      "k (an item with j raters gets max(0, k - j) slots), k_more gives every item k slots.")
 
     @extend_schema_serializer(component_name="Batch")
     class OutputSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from annotation import kinds
 from annotation.access import campaign_annotators
 from annotation.errors import FieldError
 from annotation.models import Annotator, Batch, Campaign, Rubric
+from annotation.services.workflow import Raters
 
 # Japanese keyboards type full-width punctuation; accept it wherever a separator is expected.
 POINT_LINE = re.compile(r"^\s*(?P<score>[^:：]+?)\s*[:：]\s*(?P<text>.*)$")
@@ -252,6 +253,15 @@ class CutBatchesForm(WorkflowForm):
                               widget=forms.RadioSelect)
     seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0, max_value=2**31 - 1,
                               help_text=_("For seeded-random order; leave empty for a new random seed (it is recorded)."))
+    raters = forms.ChoiceField(
+        label=_("Items that already have raters"), choices=Raters.choices, initial=Raters.UP_TO_K, required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Imported ratings hold no places to rate. Up to k in all: an item with j imported raters gets "
+                    "k − j places (none at k or more). k more: every item gets k places."),
+    )
+
+    def clean_raters(self):
+        return self.cleaned_data["raters"] or Raters.UP_TO_K
 
 
 class AssignForm(WorkflowForm):

@@ -4,15 +4,20 @@ Taking the next item (``POST /api/campaigns/<slug>/next/``) and submitting a rat
 (``POST /api/items/<id>/rating/``) are what a campaign's throughput is made of. For a
 token-authenticated client on PostgreSQL, the common case of each is answered here with
 one SQL statement: for the next item, who is asking, hold-or-claim and the item's
-content; for a submit, lock the slot, check the scores against the rubric, insert the
-rating and its scores, fill the slot, drop the draft. Each is prepared once per
-connection. No ORM and no DRF on the way, which is most of what a request otherwise costs.
+content; for a submit, lock the slot, check the answer against the rubric and the
+checklist, insert the rating with its scores or verdict and its ticks, fill the slot, drop
+the draft. Each is prepared once per connection. No ORM and no DRF on the way, which is
+most of what a request otherwise costs. What differs by campaign kind (the item's columns
+and how its payload is shaped, how an answer is read, checked and stored) comes from the
+kind modules (annotation.kinds: HOT_ITEM_JOINS, HOT_ITEM_COLUMNS, hot_item_shown,
+HOT_ANSWER_FIELDS, hot_answer, HOT_ANSWER_SQL); this module puts the statements together.
 
 Everything else is handed to the DRF view (annotation.api), which runs the workflow
 service and gives the full answers and errors: a browser's session (and its CSRF check),
-a bad or missing token, a revision, a repeated submit, a pairwise item, a closed batch,
-input that does not check out, SQLite. A statement that hands over has written nothing,
-so the service sees the state the client saw. The same invariants hold either way: the
+a bad or missing token, a revision, a repeated submit, an item that takes nothing now
+(annotation.accepting: a campaign not open, a closed batch), input that does not check
+out, SQLite. A statement that hands over has written nothing, so the service sees the state
+the client saw. The same invariants hold either way: the
 claim is the service's ``FOR UPDATE SKIP LOCKED`` query, a submit locks the slot row,
 and the database's unique constraints stand behind both.
 """
@@ -29,18 +34,34 @@ from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
 from annotation import api
+from annotation.accepting import accepting_sql, item_accepting_sql
+from annotation.hot_answers import from_json
+from annotation.kinds import KINDS, for_name
 from annotation.models import Rubric
 from annotation.services.workflow import CLAIM_ATTEMPTS, FLAGS, claimable_conditions
 from annotation.workflow_selectors import axes_for_display
 
 # Who is asking (the token's annotator, a member of the campaign), then: the slot they already hold (first in
 # hand-out order), its lease renewed; else, in pull mode, a free or expired slot claimed as workflow.CLAIM_SQL
-# does; and what the rating page shows of its item. One row while the token and membership check out (its item
-# columns empty when there is nothing to rate), none otherwise. `me` is read through scalar subqueries, which
-# PostgreSQL runs once and then uses like parameters, so each step keeps its index plan.
+# does; and what the rating page shows of its item: ITEM_COLUMNS, then every kind's HOT_ITEM_COLUMNS (a row
+# fills those of its campaign's kind). One row while the token and membership check out (its item columns empty
+# when there is nothing to rate), none otherwise. `me` is read through scalar subqueries, which PostgreSQL runs
+# once and then uses like parameters, so each step keeps its index plan.
+ITEM_COLUMNS = {  # what every kind's item shows, by name
+    "slug": "me.slug", "show_models": "me.show_model_names", "rubric": "me.rubric",
+    "rubric_created": "me.rubric_created", "kind": "me.kind", "public_id": "i.public_id", "position": "i.position",
+    "batch": "b.number", "batch_closed": "b.closed_at IS NOT NULL", "prompt_turns": "p.turns", "context": "p.context",
+    "category": "p.category", "draft_scores": "d.scores", "draft_verdict": "d.verdict", "draft_checks": "d.checks",
+    "draft_comment": "d.comment", "draft_flags": "d.flags", "draft_seconds": "d.seconds_spent",
+    "draft_updated": "d.updated_at", "new": "chosen.new", "total": "coalesce(tally.slots, 0)",
+    "done": "coalesce(tally.rated, 0)",
+    "checklist": """(SELECT coalesce(json_agg(json_build_object('id', ci.id, 'text', ci.text) ORDER BY ci.position),
+                                  '[]')
+                     FROM annotation_checklistitem ci WHERE ci.prompt_id = p.id)""",
+}
 NEXT_SQL = """
 WITH me AS MATERIALIZED (
-    SELECT a.id AS annotator, c.id AS campaign, c.slug, c.status = 'active' AND r.kind = 'likert' AS open,
+    SELECT a.id AS annotator, c.id AS campaign, c.slug, {campaign_accepting} AS open,
            c.mode = 'pull' AS pull, make_interval(mins => c.lease_minutes) AS lease, c.show_model_names,
            r.id AS rubric, r.created_at AS rubric_created, r.kind
     FROM authtoken_token t
@@ -54,9 +75,7 @@ WITH me AS MATERIALIZED (
 ), held AS (
     SELECT s.id, s.item_id, s.assignment_id FROM annotation_itemslot s
     WHERE s.campaign_id = (SELECT campaign FROM me) AND s.annotator_id = (SELECT annotator FROM me)
-      AND s.rating_id IS NULL AND (SELECT open FROM me)
-      AND NOT EXISTS (SELECT 1 FROM annotation_batch b JOIN annotation_item i ON i.batch_id = b.id
-                      WHERE i.id = s.item_id AND b.closed_at IS NOT NULL)
+      AND s.rating_id IS NULL AND (SELECT open FROM me) AND {item_accepting}
     ORDER BY s.position, s.id LIMIT 1
 ), renewed AS (
     UPDATE annotation_itemslot s SET lease_expires_at = %(now)s + (SELECT lease FROM me)
@@ -76,12 +95,7 @@ WITH me AS MATERIALIZED (
 ), chosen AS (
     SELECT item_id, false AS new FROM held UNION ALL SELECT item_id, true FROM claimed
 )
-SELECT me.slug, me.show_model_names, me.rubric, me.rubric_created, me.kind,
-       i.public_id, i.position, b.number, b.closed_at IS NOT NULL, p.turns, p.context, p.category, r.turns, m.name,
-       d.scores, d.comment, d.flags, d.seconds_spent, d.updated_at, chosen.new,
-       coalesce(tally.slots, 0), coalesce(tally.rated, 0), d.checks,
-       (SELECT coalesce(json_agg(json_build_object('id', ci.id, 'text', ci.text) ORDER BY ci.position), '[]')
-        FROM annotation_checklistitem ci WHERE ci.prompt_id = p.id)
+SELECT {columns}
 FROM me
 LEFT JOIN annotation_slottally tally ON tally.annotator_id = me.annotator AND tally.campaign_id = me.campaign
 LEFT JOIN chosen ON true
@@ -90,11 +104,29 @@ LEFT JOIN annotation_response r ON r.id = i.response_id
 LEFT JOIN annotation_prompt p ON p.id = r.prompt_id
 LEFT JOIN annotation_languagemodel m ON m.id = r.model_id
 LEFT JOIN annotation_batch b ON b.id = i.batch_id
-LEFT JOIN annotation_draft d ON d.item_id = i.id AND d.annotator_id = me.annotator
-""".replace("{claimable}", claimable_conditions("(SELECT annotator FROM me)", "postgresql"))
+LEFT JOIN annotation_draft d ON d.item_id = i.id AND d.annotator_id = me.annotator{kind_joins}
+""".replace("{claimable}", claimable_conditions("(SELECT annotator FROM me)", "postgresql")).replace(
+    "{campaign_accepting}", accepting_sql("c")).replace("{item_accepting}", item_accepting_sql("s.item_id")).replace(
+    "{columns}", ", ".join([*ITEM_COLUMNS.values(), *(c for kind in KINDS.values() for c in kind.HOT_ITEM_COLUMNS)])
+).replace("{kind_joins}", "".join(kind.HOT_ITEM_JOINS for kind in KINDS.values()))
 
-# A first submit of a likert rating, or nothing (then the service takes it): the annotator's unrated slot on
-# the item, locked; every axis of the rubric scored inside its range; the idempotency key unused.
+
+def _kind_columns():
+    """Where each kind's HOT_ITEM_COLUMNS are in a row of NEXT_SQL: {kind name: slice}."""
+    slices, start = {}, len(ITEM_COLUMNS)
+    for name, kind in KINDS.items():
+        slices[name] = slice(start, start + len(kind.HOT_ITEM_COLUMNS))
+        start = slices[name].stop
+    return slices
+
+
+KIND_COLUMNS = _kind_columns()
+
+# A first submit of a rating of an item of one kind, or nothing (then the service takes it): the annotator's
+# unrated slot on an item that takes ratings (annotation.accepting), locked; the answer checked by the kind
+# (HOT_ANSWER_SQL: "answered" over the kind's "ctes"), every tick on the prompt's checklist; the idempotency key
+# unused. The rating gets the kind's "verdict" and the order shown ("order"), ticks their "tick_side" (the
+# item's terms), and the kind's "store" writes the rest (scores).
 SUBMIT_SQL = """
 WITH me AS (
     SELECT a.id FROM authtoken_token t
@@ -102,38 +134,40 @@ WITH me AS (
     JOIN annotation_annotator a ON a.user_id = u.id
     WHERE t.key = %(key)s
 ), slot AS (
-    SELECT s.id, s.item_id, s.annotator_id, c.rubric_id FROM annotation_item i
-    JOIN annotation_campaign c ON c.id = i.campaign_id AND c.status = 'active'
-    JOIN annotation_rubric ru ON ru.id = c.rubric_id AND ru.kind = 'likert'
+    SELECT s.id, s.item_id, s.annotator_id, c.rubric_id, r.prompt_id, {order} AS shown FROM annotation_item i
+    JOIN annotation_campaign c ON c.id = i.campaign_id
+    JOIN annotation_rubric ru ON ru.id = c.rubric_id AND ru.kind = '{kind}'
+    JOIN annotation_response r ON r.id = i.response_id
     JOIN annotation_itemslot s ON s.item_id = i.id AND s.rating_id IS NULL
     JOIN me ON s.annotator_id = me.id
     LEFT JOIN annotation_batch b ON b.id = i.batch_id
-    WHERE i.public_id = %(item)s AND i.response_b_id IS NULL AND b.closed_at IS NULL
+    WHERE i.public_id = %(item)s AND {accepting}
       AND EXISTS (SELECT 1 FROM annotation_campaignmembership m JOIN annotation_annotator a ON a.user_id = m.user_id
                   WHERE m.campaign_id = c.id AND a.id = me.id AND m.role = 'annotator')
     FOR UPDATE OF s
-), given AS (
-    SELECT * FROM unnest(%(axes)s::text[], %(scores)s::int[]) AS g(key, score)
-), scored AS (
-    SELECT x.id AS axis_id, g.score FROM slot
-    JOIN annotation_rubricaxis x ON x.rubric_id = slot.rubric_id
-    JOIN given g ON g.key = x.key AND g.score BETWEEN x.min_score AND x.max_score
+), {ctes}
+ticks AS (
+    SELECT t.point, {tick_side} AS side, t.ticked FROM slot
+    CROSS JOIN unnest(%(check_items)s::bigint[], %(check_sides)s::text[], %(check_values)s::boolean[])
+        AS t(point, side, ticked)
+    JOIN annotation_checklistitem ci ON ci.id = t.point AND ci.prompt_id = slot.prompt_id
 ), complete AS (
     SELECT slot.* FROM slot
-    WHERE (SELECT count(*) FROM scored) = cardinality(%(axes)s::text[])
-      AND (SELECT count(*) FROM annotation_rubricaxis x WHERE x.rubric_id = slot.rubric_id) = cardinality(%(axes)s::text[])
+    WHERE {answered}
+      AND (SELECT count(*) FROM ticks) = cardinality(%(check_items)s::bigint[])
       AND NOT EXISTS (SELECT 1 FROM annotation_rating r
                       WHERE r.annotator_id = slot.annotator_id AND r.idempotency_key = %(idempotency_key)s)
 ), rating AS (
     INSERT INTO annotation_rating (public_id, item_id, annotator_id, verdict, position, comment, flags, seconds_spent,
                                    source, revision, idempotency_key, submitted_at)
-    SELECT %(public_id)s, item_id, annotator_id, '', '', %(comment)s, %(flags)s::jsonb, %(seconds_spent)s,
+    SELECT %(public_id)s, item_id, annotator_id, {verdict}, shown, %(comment)s, %(flags)s::jsonb, %(seconds_spent)s,
            'web', 1, %(idempotency_key)s, %(now)s
     FROM complete
     RETURNING id, item_id, annotator_id
-), scores AS (
-    INSERT INTO annotation_ratingscore (rating_id, axis_id, score) SELECT rating.id, scored.axis_id, scored.score
-    FROM rating, scored
+), {store}
+checks AS (
+    INSERT INTO annotation_ratingcheck (rating_id, checklist_item_id, side, checked)
+    SELECT rating.id, ticks.point, ticks.side, ticks.ticked FROM rating, ticks
 ), filled AS (
     UPDATE annotation_itemslot s SET rating_id = rating.id, lease_expires_at = NULL
     FROM rating, complete WHERE s.id = complete.id
@@ -142,6 +176,16 @@ WITH me AS (
 )
 SELECT id FROM rating
 """
+
+
+def _submit_sql(kind):
+    sql = SUBMIT_SQL.replace("{kind}", kind.NAME).replace("{accepting}", accepting_sql("c", "b"))
+    for part, fragment in kind.HOT_ANSWER_SQL.items():
+        sql = sql.replace("{" + part + "}", fragment)
+    return sql
+
+
+SUBMIT_SQL_BY_KIND = {name: _submit_sql(kind) for name, kind in KINDS.items()}
 
 
 def fetch_one(sql, params):
@@ -192,18 +236,17 @@ def short_way(api_view_class):
 
 @short_way(api.NextItemApi)
 def next_item(request, slug):
-    """The next item of a likert campaign: the one the annotator holds, else (pull mode) a newly claimed one."""
+    """The next item: the one the annotator holds, else (pull mode) a newly claimed one."""
     row = _hold_or_claim({"key": token_of(request), "slug": slug, "now": timezone.now()})
     if row is None:
         return None  # no such token, campaign or membership: DRF answers 401 or 404
-    slug, show_models, rubric_id, rubric_created, kind, public_id = row[:6]
-    if kind != Rubric.Kind.LIKERT:
-        return None
-    if public_id is None:
+    item = dict(zip(ITEM_COLUMNS, row))
+    if item["public_id"] is None:
         return HttpResponse(status=204)  # nothing left to rate, or the campaign is not open
     language = request.GET.get("lang") or get_language() or "ja"
-    axes = axes_for_display(Rubric(pk=rubric_id, created_at=rubric_created), language)  # the cached axes
-    return JsonResponse(_item_payload(row[5:], slug, show_models, axes), json_dumps_params={"ensure_ascii": False})
+    kind = for_name(item["kind"])
+    payload = _item_payload(item, kind, row[KIND_COLUMNS[kind.NAME]], language)
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 
 def _hold_or_claim(params):
@@ -215,41 +258,39 @@ def _hold_or_claim(params):
     return None
 
 
-def _item_payload(row, slug, show_models, axes):
+def _item_payload(item, kind, kind_values, language):
     """The item as the rating page shows it (the shape of api.ItemSerializer and item_for_rating)."""
-    (public_id, position, batch, batch_closed, prompt_turns, context, category, response_turns, model,
-     draft_scores, draft_comment, draft_flags, draft_seconds, draft_updated, new, total, done, draft_checks,
-     checklist) = row
+    order, shown = kind.hot_item_shown(kind_values, item["show_models"], language)
     draft = None
-    if draft_updated is not None:
-        draft = {"scores": _json(draft_scores), "verdict": "", "checks": _json(draft_checks), "comment": draft_comment,
-                 "flags": _json(draft_flags), "seconds_spent": draft_seconds, "updated_at": draft_updated.isoformat()}
+    if item["draft_updated"] is not None:
+        draft = {"scores": from_json(item["draft_scores"]),
+                 "verdict": kind.verdict_in_screen_terms(item["draft_verdict"], order),
+                 "checks": kind.checks_in_screen_terms(from_json(item["draft_checks"]), order),
+                 "comment": item["draft_comment"], "flags": from_json(item["draft_flags"]),
+                 "seconds_spent": item["draft_seconds"], "updated_at": item["draft_updated"].isoformat()}
+    rubric = Rubric(pk=item["rubric"], created_at=item["rubric_created"])
     return {
-        "id": str(public_id), "campaign": slug, "kind": Rubric.Kind.LIKERT, "batch": batch,
-        "batch_closed": bool(batch_closed), "position": position,
-        "prompt": {"turns": _json(prompt_turns), "context": context, "category": category},
-        "response": {"turns": _json(response_turns), "model": model if show_models else None},
-        "left": None, "right": None, "axes": axes, "verdicts": [], "checklist": _json(checklist),
-        "draft": draft, "rating": None,
+        "id": str(item["public_id"]), "campaign": item["slug"], "kind": kind.NAME, "batch": item["batch"],
+        "batch_closed": bool(item["batch_closed"]), "position": item["position"],
+        "prompt": {"turns": from_json(item["prompt_turns"]), "context": item["context"], "category": item["category"]},
+        **shown, "axes": axes_for_display(rubric, language),  # the rubric's axes, cached
+        "checklist": from_json(item["checklist"]), "draft": draft, "rating": None,
         # A slot claimed by this statement is not yet seen by its own read of the tally.
-        "progress": {"done": done, "total": total + (1 if new else 0)},
+        "progress": {"done": item["done"], "total": item["total"] + (1 if item["new"] else 0)},
     }
-
-
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else value
 
 
 @short_way(api.RatingApi)
 def rating_submit(request, public_id):
-    """A first submit of a likert rating, stored in one statement; 201 with the rating's id."""
-    fields = _submit_fields(request)
-    if fields is None:
+    """A first submit of a rating, stored in one statement; 201 with the rating's id."""
+    submit = _submit(request)
+    if submit is None:
         return None
+    kind, params = submit
     rating = uuid.uuid4()
     try:  # one statement, atomic on its own
-        stored = fetch_one(SUBMIT_SQL, {**fields, "key": token_of(request), "item": public_id, "public_id": rating,
-                                        "now": timezone.now()})
+        stored = fetch_one(SUBMIT_SQL_BY_KIND[kind.NAME], {
+            **params, "key": token_of(request), "item": public_id, "public_id": rating, "now": timezone.now()})
     except IntegrityError:
         return None  # a key used for another item, or a race the service sorts out with its locks
     if stored is None:
@@ -257,23 +298,31 @@ def rating_submit(request, public_id):
     return JsonResponse({"id": str(rating), "revision": 1, "created": True}, status=201)
 
 
-SMALLINT = 2**15
+GENERIC_FIELDS = {"idempotency_key", "comment", "flags", "seconds_spent"}
 
 
-def _submit_fields(request):
-    """The submit's fields when they are plainly well-formed, else None (the service explains what is wrong)."""
+def _submit(request):
+    """(kind, the statement's parameters) when the body is plainly well-formed, else None (the service explains
+    what is wrong). The kind is the one whose answer the body holds (HOT_ANSWER_FIELDS, hot_answer); the
+    statement checks that the item is of that kind."""
     try:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return None
-    if not isinstance(data, dict) or set(data) - {"scores", "idempotency_key", "comment", "flags", "seconds_spent"}:
+    fields = _generic_fields(data) if isinstance(data, dict) else None
+    if fields is None:
         return None
-    scores, comment = data.get("scores"), data.get("comment", "")
-    flags, seconds = data.get("flags", []), data.get("seconds_spent")
-    if not isinstance(scores, dict) or not scores or not isinstance(comment, str) or not isinstance(flags, list):
-        return None
-    if "\x00" in comment or any(not isinstance(value, int) or isinstance(value, bool) or not -SMALLINT <= value < SMALLINT
-                                 for value in scores.values()):
+    for kind in KINDS.values():
+        if not set(data) - GENERIC_FIELDS - set(kind.HOT_ANSWER_FIELDS):
+            answer = kind.hot_answer(data)
+            if answer is not None:
+                return kind, {**fields, **answer}
+    return None
+
+
+def _generic_fields(data):
+    comment, flags, seconds = data.get("comment", ""), data.get("flags", []), data.get("seconds_spent")
+    if not isinstance(comment, str) or "\x00" in comment or not isinstance(flags, list):
         return None
     if any(flag not in FLAGS for flag in flags) or (seconds is not None and (
             not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds < 2**31)):
@@ -282,5 +331,5 @@ def _submit_fields(request):
         key = uuid.UUID(str(data.get("idempotency_key")))
     except ValueError:
         return None
-    return {"axes": list(scores), "scores": list(scores.values()), "comment": comment, "idempotency_key": key,
-            "flags": json.dumps(sorted(set(flags))), "seconds_spent": seconds}
+    return {"comment": comment, "idempotency_key": key, "flags": json.dumps(sorted(set(flags))),
+            "seconds_spent": seconds}

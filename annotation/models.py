@@ -429,7 +429,7 @@ class Rating(models.Model):
 
 
 class RatingScore(models.Model):
-    """A score on one axis. A database trigger keeps it inside the axis range (see migration 0002)."""
+    """A score on one axis. A database trigger keeps it inside the axis range (annotation.score_checks)."""
 
     rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="scores")
     axis = models.ForeignKey(RubricAxis, on_delete=models.PROTECT, related_name="+")

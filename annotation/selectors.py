@@ -17,13 +17,13 @@ from annotation.models import (
     Annotator, Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, Rating, RatingScore, Rubric,
     RubricAxis,
 )
+from annotation.accepting import refusal
 from annotation.access import campaign_annotators
 from annotation.rater_counts import rater_counts
 from annotation.scored_verdicts import SCORED_STATUSES
 from annotation.services import rubric_is_used
 from annotation.workflow_selectors import campaign_progress
 
-LEAD_GROUP = "lead"
 ANNOTATOR_GROUP = "annotator"
 PROGRESS_DIMENSIONS = ("annotator", "batch", "model")
 
@@ -59,13 +59,6 @@ class PointDescriptor:
     score: int
     ja: str
     en: str
-
-
-def user_is_lead(user):
-    """Leads define rubrics and run campaigns: members of the "lead" group, and superusers."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or user.groups.filter(name=LEAD_GROUP).exists()
 
 
 def campaign_summaries(campaigns=None):
@@ -338,11 +331,10 @@ def my_ratings(annotator, campaign):
         .prefetch_related(Prefetch("scores", queryset=RatingScore.objects.select_related("axis")))
         .order_by("item__position", "id")
     )
-    closed = campaign.status == Campaign.Status.CLOSED
     rows = []
     for rating in ratings:
         by_axis = {score.axis.key: score.score for score in rating.scores.all()}
-        is_final = closed or bool(rating.item.batch_id and rating.item.batch.closed_at)
+        is_final = refusal(campaign, rating.item.batch) is not None
         rows.append(MyRatingRow(rating, [(key, by_axis.get(key)) for key in axis_keys], is_final))
     return rows
 
@@ -369,6 +361,12 @@ def axes_with_scores(axes):
                             for value in range(axis["min"], axis["max"] + 1)]}
         for axis in axes
     ]
+
+
+def items_short_of_k(campaign, batches):
+    """How many items of ``batches`` have fewer than k slots (items that had raters when they were cut)."""
+    return (Item.objects.filter(batch__in=batches).annotate(places=Count("slots"))
+            .filter(places__lt=campaign.overlap).count())
 
 
 def campaign_rater_counts(campaign_ids):

@@ -1,6 +1,4 @@
 import csv
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from annotation import access, kinds
+from annotation.accepting import refusal
 from annotation.errors import HyokaError
 from annotation.forms import (
     AssignForm, CutBatchesForm, MemberAddForm, OpenForm, ReassignForm, RubricDefinitionForms, add_service_error,
@@ -24,6 +23,7 @@ from annotation.selectors import (
     campaign_model_counts,
     campaign_summaries,
     campaign_summary,
+    items_short_of_k,
     my_ratings as my_ratings_query,
     progress_rows,
     reassignment_candidates,
@@ -31,7 +31,6 @@ from annotation.selectors import (
     rubric_list as rubric_list_query,
     rubric_with_axes,
     user_is_annotator,
-    user_is_lead,
 )
 from annotation.services import rubric_import, workflow
 from annotation.services.memberships import campaign_member_add, campaign_member_remove
@@ -42,18 +41,6 @@ RUBRIC_SAVED_MESSAGES = {
     "updated": _("Rubric %(key)s was updated."),
     "unchanged": _("Rubric %(key)s is unchanged: the definition is the same as the stored one."),
 }
-
-
-def lead_required(view):
-    """Anonymous users go to the sign-in page; signed-in users who are not leads get 403."""
-
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        if not user_is_lead(request.user):
-            raise PermissionDenied(_("Only leads can do this."))
-        return view(request, *args, **kwargs)
-
-    return login_required(checked)
 
 
 def home(request):
@@ -77,7 +64,7 @@ def campaign_detail(request, slug):
 
 
 def rubric_list(request):
-    context = {"rubrics": rubric_list_query(), "can_define": user_is_lead(request.user)}
+    context = {"rubrics": rubric_list_query(), "can_define": access.is_lead(request.user)}
     return render(request, "annotation/rubric_list.html", context)
 
 
@@ -86,17 +73,17 @@ def rubric_detail(request, key):
         rubric = rubric_with_axes(key)
     except Rubric.DoesNotExist:
         raise Http404 from None
-    context = {"rubric": rubric, "kind": kinds.for_rubric(rubric), "can_define": user_is_lead(request.user),
+    context = {"rubric": rubric, "kind": kinds.for_rubric(rubric), "can_define": access.is_lead(request.user),
                "is_locked": rubric_is_locked(rubric)}
     return render(request, "annotation/rubric_detail.html", context)
 
 
-@lead_required
+@access.lead_required
 def rubric_create(request):
     return _rubric_form_page(request, rubric=None)
 
 
-@lead_required
+@access.lead_required
 def rubric_edit(request, key):
     return _rubric_form_page(request, rubric=get_object_or_404(Rubric, key=key))
 
@@ -138,7 +125,8 @@ def item_next(request, slug):
     campaign, annotator = access.campaign_for_annotator(request.user, slug)
     item = workflow.item_next(annotator=annotator, campaign=campaign)
     if item is None:
-        messages.info(request, _("Nothing is left for you to rate in %(name)s for now.") % {"name": campaign.name})
+        messages.info(request, refusal(campaign) or _("Nothing is left for you to rate in %(name)s for now.") % {
+            "name": campaign.name})
         return redirect("my_work")
     return redirect("item_rate", public_id=item.public_id)
 
@@ -148,12 +136,14 @@ def item_rate(request, public_id):
     item, annotator = access.item_for_annotator(request.user, public_id)
     payload = item_for_rating(item, annotator, request.LANGUAGE_CODE)
     kind = kinds.for_campaign(item.campaign)
+    refused = refusal(item.campaign, item.batch)
     context = {
         "item": payload,
         "axes": axes_with_scores(payload["axes"]),
         "campaign": item.campaign,
         "turns": kind.page_turns(payload),
-        "is_final": payload["batch_closed"] or item.campaign.status == Campaign.Status.CLOSED,
+        "refusal": refused,
+        "is_final": refused is not None,
         "flags": [(flag, FLAG_LABELS[flag]) for flag in workflow.FLAGS],
         "skip_reasons": Skip.Reason.choices,
     }
@@ -238,6 +228,11 @@ def batches_cut(request, slug):
     if made is FAILED:
         return _manage_page(request, campaign, cut_form=form)
     messages.success(request, _("%(count)d batches were cut.") % {"count": len(made)})
+    short = items_short_of_k(campaign, made)
+    if short:
+        messages.info(request, _("%(items)d of their items already had raters from imported ratings, so they got "
+                                 "fewer than k places to rate: each ends with up to k raters in all.")
+                      % {"items": short})
     return redirect("campaign_manage", slug=slug)
 
 

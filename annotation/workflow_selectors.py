@@ -10,6 +10,7 @@ from annotation.models import Assignment, ChecklistItem, Draft, ItemSlot, Rating
 from annotation.rubric_axes import rubric_axes
 
 
+
 def shown_order(item, annotator, rating=None):
     """The order this annotator sees the item in, as recorded on their rating (Rating.position): for a pair,
     which response is on the left (annotation.kinds.pairwise.pair_order); empty for a single response."""

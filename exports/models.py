@@ -2,7 +2,7 @@
 
 A release is built (by a Celery task or the ``release`` command) while it is a draft,
 then published; from then on the database refuses any change to it and to its files
-(migration 0002) except withdrawing it with a reason. A correction is a new version.
+(exports.release_immutability) except withdrawing it with a reason. A correction is a new version.
 """
 
 import uuid
@@ -140,7 +140,7 @@ class Release(models.Model):
 
 
 class ReleaseCampaign(models.Model):
-    """A campaign included in a release; fixed once the release is published (migration 0002)."""
+    """A campaign included in a release; fixed once the release is published (exports.release_immutability)."""
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="release_campaigns")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from annotation.access import is_lead_of
-from annotation.models import Annotator, Campaign, CampaignMembership, Item, LanguageModel, Prompt, Rating, RatingScore
+from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore
 from annotation.models import Response, RubricAxis
 from exports.models import Release
 from judging.models import JudgeConfig, JudgeJob, Verdict, VerdictScore
@@ -297,15 +297,6 @@ def other_versions(release):
 
 def campaign_releases(campaign):
     return list(Release.objects.filter(campaigns=campaign).order_by("-created_at"))
-
-
-def releases_led_by(user):
-    """Releases that include a campaign the user leads (superusers: all)."""
-    if user.is_superuser:
-        return Release.objects.all()
-    led = Campaign.objects.filter(
-        Q(created_by=user) | Q(memberships__user=user, memberships__role=CampaignMembership.Role.LEAD))
-    return Release.objects.filter(campaigns__in=led).distinct()
 
 
 def release_for_lead(user, public_id):

@@ -294,7 +294,8 @@ class Verdict(models.Model):
 
 
 class VerdictScore(models.Model):
-    """A judge's score on one axis, kept inside the axis range by a database trigger."""
+    """A judge's score on one axis, kept inside the axis range by a database trigger (annotation.score_checks);
+    refused on a failed verdict by another (judging.scored_verdicts)."""
 
     verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="scores")
     axis = models.ForeignKey(RubricAxis, on_delete=models.PROTECT, related_name="+")

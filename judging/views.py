@@ -4,11 +4,8 @@ Only leads see these pages: configs are for any lead, a campaign's jobs only for
 leads (others get 403, or 404 for a job, whose existence is none of their business).
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,27 +18,17 @@ from judging.forms import JudgeConfigForm, JudgeJobResumeForm, JudgeJobStartForm
 from judging.models import JudgeConfig
 
 
-def lead_required(view):
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        if not access.is_lead(request.user):
-            raise PermissionDenied(_("Only leads can do this."))
-        return view(request, *args, **kwargs)
-
-    return login_required(checked)
-
-
-@lead_required
+@access.lead_required
 def judge_config_list(request):
     return render(request, "judging/config_list.html", {"configs": selectors.configs_for_lead(request.user)})
 
 
-@lead_required
+@access.lead_required
 def judge_config_create(request):
     return _config_form_page(request, config=None)
 
 
-@lead_required
+@access.lead_required
 def judge_config_edit(request, name):
     return _config_form_page(request, config=get_object_or_404(JudgeConfig, name=name, is_external=False))
 

@@ -27,6 +27,8 @@ CONTRACT = (
     "items_after_import", "rating_importer",
     # Reports (annotation.ranking_selectors)
     "check_rankable",
+    # The rating hot path (annotation.hot_paths): the kind's part of the next-item and submit statements.
+    "HOT_ITEM_JOINS", "HOT_ITEM_COLUMNS", "hot_item_shown", "HOT_ANSWER_FIELDS", "hot_answer", "HOT_ANSWER_SQL",
 )
 
 

@@ -35,10 +35,19 @@ def pair_order(item_id, annotator_id):
     the left, BA on the right.
 
     A hash of the two ids: the same on every load, draft and revision, nothing to store, and each order for
-    about half of the (item, annotator) pairs, independently of how items are handed out.
+    about half of the (item, annotator) pairs, independently of how items are handed out. MD5 (not for security:
+    any even spread would do) because PostgreSQL computes it too: pair_order_sql is the same function in SQL,
+    for the rating hot path (tests/annotation/test_hot_paths.py holds the two together). An order once shown is
+    kept on the rating (Rating.position), whatever this gives later.
     """
-    digest = hashlib.blake2b(f"{item_id}:{annotator_id}".encode(), digest_size=8, person=b"hyoka-pair").digest()
+    digest = hashlib.md5(f"{item_id}:{annotator_id}".encode(), usedforsecurity=False).digest()
     return PairOrder.AB if digest[0] & 1 == 0 else PairOrder.BA
+
+
+def pair_order_sql(item_id, annotator_id):
+    """pair_order as a PostgreSQL expression of two integer SQL expressions: 'AB' or 'BA'."""
+    return (f"(CASE WHEN get_byte(decode(md5({item_id}::text || ':' || {annotator_id}::text), 'hex'), 0) & 1 = 0 "
+            f"THEN '{PairOrder.AB}' ELSE '{PairOrder.BA}' END)")
 
 
 def shown_order(item, annotator, rating=None):
@@ -220,8 +229,79 @@ def rating_importer(campaign, path, summary, annotators):
     from annotation.services.pairwise_imports import PairRatingImporter  # the services import the kinds
 
     return PairRatingImporter(campaign, path, summary, annotators)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Reports
 
 
 def check_rankable(campaign):
     """A pairwise campaign's votes rank its models (annotation.ranking)."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The rating hot path (annotation.hot_paths): this kind's part of its two statements
+#
+# The pair is shown in the order pair_order gives (computed in SQL by pair_order_sql); the annotator answers
+# in screen terms (left, right, tie, ...) and the statement stores the verdict and the ticks in the item's
+# terms with that order, as services.workflow.rating_submit does.
+
+from annotation.hot_answers import from_json, ticks  # noqa: E402
+from annotation.models import Rubric  # noqa: E402
+
+HOT_ITEM_JOINS = """
+LEFT JOIN annotation_response pairwise_b ON pairwise_b.id = i.response_b_id
+LEFT JOIN annotation_languagemodel pairwise_b_model ON pairwise_b_model.id = pairwise_b.model_id"""
+HOT_ITEM_COLUMNS = (  # the two responses, the order shown and the rubric's verdicts
+    "r.turns", "m.name", "pairwise_b.turns", "pairwise_b_model.name", pair_order_sql("i.id", "me.annotator"),
+    "(SELECT verdicts FROM annotation_rubric WHERE id = me.rubric)",
+)
+
+
+def hot_item_shown(values, show_model_names, language):
+    """(order shown, the item's kind-specific part of the payload) from HOT_ITEM_COLUMNS' values."""
+    a_turns, a_model, b_turns, b_model, order, verdicts = values
+    first = {"turns": from_json(a_turns), "model": a_model if show_model_names else None}
+    second = {"turns": from_json(b_turns), "model": b_model if show_model_names else None}
+    left, right = (first, second) if order == PairOrder.AB else (second, first)
+    return order, {"response": None, "left": left, "right": right,
+                   "verdicts": verdict_options(Rubric(verdicts=from_json(verdicts)), language)}
+
+
+HOT_ANSWER_FIELDS = ("verdict", "checks")  # what a submit's body holds for this kind, beside the generic fields
+
+
+def hot_answer(data):
+    """A submit's verdict and ticks (screen terms) as the statement's parameters when they are plainly
+    well-formed for a pair, else None (the service then explains what is wrong)."""
+    verdict = data.get("verdict")
+    if not isinstance(verdict, str) or not verdict:
+        return None
+    checked = ticks(data.get("checks"), _sides)
+    return None if checked is None else {"verdict": verdict, **checked}
+
+
+def _sides(answer):
+    """One point's answer, {"left": ticked, "right": ticked} (either side may be left out), as [(side, ticked)]."""
+    if not isinstance(answer, dict) or any(side not in SIDES or not isinstance(ticked, bool)
+                                           for side, ticked in answer.items()):
+        return None
+    return list(answer.items())
+
+
+def _in_item_terms(side, order):
+    return f"(CASE WHEN ({side} = 'left') = ({order} = '{PairOrder.AB}') THEN 'A' ELSE 'B' END)"
+
+
+HOT_ANSWER_SQL = {
+    "order": pair_order_sql("i.id", "s.annotator_id"),
+    "ctes": "",
+    # left, right, or one of the rubric's other verdicts (tie, both, neither; workflow_selectors.screen_verdicts).
+    "answered": f"""(%(verdict)s::text IN ({", ".join(f"'{side}'" for side in SIDES)})
+           OR (%(verdict)s::text NOT IN ('A', 'B')
+               AND (SELECT verdicts FROM annotation_rubric WHERE id = slot.rubric_id) ? %(verdict)s::text))""",
+    "verdict": f"""(CASE WHEN %(verdict)s::text IN ({", ".join(f"'{side}'" for side in SIDES)})
+                THEN {_in_item_terms("%(verdict)s::text", "complete.shown")} ELSE %(verdict)s::text END)""",
+    "store": "",
+    "tick_side": _in_item_terms("t.side", "slot.shown"),
+}

@@ -13,10 +13,13 @@ from datetime import timedelta
 from types import ModuleType
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max
+from django.db.models import BooleanField, Count, Max, TextChoices
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from annotation import kinds
+from annotation.accepting import item_accepting_sql, refusal
 from annotation.bulk import bulk_insert, bulk_update_columns
 from annotation.errors import FieldError, HyokaError
 from annotation.models import (
@@ -33,15 +36,26 @@ CLAIM_ATTEMPTS = 3
 
 # Batches and assignments ---------------------------------------------------------------------------------
 
-@transaction.atomic
-def campaign_cut_batches(*, campaign, size, order=Batch.Order.RANDOM, seed=None):
-    """Cut the campaign's unbatched items into batches of ``size`` and make k slots per item.
+class Raters(TextChoices):
+    """How many slots an item gets when batches are cut, when it already has raters: imported ratings (a
+    vendor's, an earlier study's) hold no slots, so k slots would give it its imported raters plus k more."""
 
-    ``order`` is seeded-random (the seed is recorded on each batch) or by prompt.
-    Returns the new batches.
+    UP_TO_K = "up_to_k", gettext_lazy("Up to k in all: raters an item already has count toward k")
+    K_MORE = "k_more", gettext_lazy("k more: k new raters for every item, on top of those it already has")
+
+
+@transaction.atomic
+def campaign_cut_batches(*, campaign, size, order=Batch.Order.RANDOM, seed=None, raters=Raters.UP_TO_K):
+    """Cut the campaign's unbatched items into batches of ``size`` and make their slots.
+
+    ``order`` is seeded-random (the seed is recorded on each batch) or by prompt. ``raters``: with UP_TO_K
+    (the default: k is how many distinct annotators rate each item), an item with j raters already gets
+    max(0, k - j) slots; with K_MORE, k slots whatever it has. Returns the new batches.
     """
     if size < 1:
         raise HyokaError("batch size must be at least 1.")
+    if raters not in Raters.values:
+        raise FieldError("raters", f"choose one of {', '.join(Raters.values)}")
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     items = list(
         Item.objects.filter(campaign=campaign, batch__isnull=True)
@@ -53,10 +67,20 @@ def campaign_cut_batches(*, campaign, size, order=Batch.Order.RANDOM, seed=None)
     if order == Batch.Order.RANDOM:
         seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         random.Random(seed).shuffle(items)
-    return _make_batches(campaign, items, size, order, seed)
+    return _make_batches(campaign, items, size, order, seed, _slots_short_of_k(campaign, raters))
 
 
-def _make_batches(campaign, item_ids, size, order, seed):
+def _slots_short_of_k(campaign, raters):
+    """{item id: slots} for the unbatched items that get fewer than k: with UP_TO_K, those with raters already
+    (distinct annotators of their ratings, all imported: an unbatched item has no slot to rate on)."""
+    if raters == Raters.K_MORE:
+        return {}
+    rated = (Rating.objects.filter(item__campaign=campaign, item__batch__isnull=True).values("item_id")
+             .annotate(raters=Count("annotator_id", distinct=True)).values_list("item_id", "raters"))
+    return {item_id: max(0, campaign.overlap - count) for item_id, count in rated}
+
+
+def _make_batches(campaign, item_ids, size, order, seed, short):
     last = campaign.batches.aggregate(number=Max("number"), position=Max("items__position"))
     number, position = (last["number"] or 0), (last["position"] or 0)
     batches, placed = [], []
@@ -68,7 +92,7 @@ def _make_batches(campaign, item_ids, size, order, seed):
         position += len(item_ids[start:start + size])
         batches.append(batch)
     bulk_update_columns(Item, ["batch_id", "position"], placed)
-    _make_slots(campaign, [(item_id, item_position) for item_id, _, item_position in placed])
+    _make_slots(campaign, [(item_id, item_position) for item_id, _, item_position in placed], short)
     _refresh_planner_statistics()
     return batches
 
@@ -81,11 +105,12 @@ def _refresh_planner_statistics():
             cursor.execute("ANALYZE annotation_itemslot, annotation_item")
 
 
-def _make_slots(campaign, positioned_items):
+def _make_slots(campaign, positioned_items, short):
+    """k slots per item, or fewer for the items in ``short`` ({item id: slots})."""
     bulk_insert(ItemSlot, [
         {"campaign_id": campaign.id, "item_id": item_id, "position": position}
         for item_id, position in positioned_items
-        for _ in range(campaign.overlap)
+        for _ in range(short.get(item_id, campaign.overlap))
     ])
 
 
@@ -163,11 +188,12 @@ def item_next(*, annotator, campaign):
     renewed); then, in pull mode, a free or expired slot claimed with one
     ``UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)``.
     """
-    if campaign.status != Campaign.Status.ACTIVE:
+    if refusal(campaign) is not None:
         return None
     held = (
         ItemSlot.objects.filter(campaign=campaign, annotator=annotator, rating__isnull=True)
-        .exclude(item__batch__closed_at__isnull=False)  # a closed batch's items can no longer be rated
+        .alias(accepting=RawSQL(item_accepting_sql("annotation_itemslot.item_id"), (), BooleanField()))
+        .filter(accepting=True)  # e.g. a closed batch's items can no longer be rated
         .order_by("position", "id").values_list("id", "item_id", "assignment_id").first()
     )
     if held:
@@ -192,7 +218,8 @@ def _lease_end(campaign):
 
 def claimable_conditions(me, vendor):
     """The SQL conditions (on slot ``s``) that let annotator ``me`` (an SQL expression) claim a slot: free, or
-    leased (not assigned) and expired; not on an item they already hold, skipped or rated; not in a closed batch.
+    leased (not assigned) and expired; not on an item they already hold, skipped or rated; on an item that
+    takes ratings (annotation.accepting: not in a closed batch).
 
     On PostgreSQL ``OFFSET 0`` keeps each test a probe of one index per candidate slot: as an anti-join it may
     scan all of the annotator's slots for every candidate, which grows with each rating. SQLite knows no
@@ -203,8 +230,7 @@ def claimable_conditions(me, vendor):
       AND NOT EXISTS (SELECT 1 FROM annotation_itemslot o WHERE o.item_id = s.item_id AND o.annotator_id = {me}
                       {fence})
       AND NOT EXISTS (SELECT 1 FROM annotation_skip k WHERE k.item_id = s.item_id AND k.annotator_id = {me} {fence})
-      AND NOT EXISTS (SELECT 1 FROM annotation_batch b JOIN annotation_item i ON i.batch_id = b.id
-                      WHERE i.id = s.item_id AND b.closed_at IS NOT NULL {fence})"""
+      AND {item_accepting_sql("s.item_id", fence)}"""
 
 
 CLAIM_SQL = """
@@ -267,10 +293,10 @@ def clean_flags(flags):
 
 
 def _editable_slot_or_rating(annotator, item):
-    """The annotator's slot on the item; raise if they may not write to it (not theirs, or closed)."""
-    campaign = item.campaign
-    if campaign.status == Campaign.Status.CLOSED or (item.batch_id and item.batch.closed_at):
-        raise HyokaError("this batch is closed; its ratings can no longer change.")
+    """The annotator's slot on the item; raise if the item takes nothing now (annotation.accepting)."""
+    reason = refusal(item.campaign, item.batch)
+    if reason is not None:
+        raise HyokaError(reason)
     return ItemSlot.objects.select_for_update().filter(item=item, annotator=annotator).first()
 
 

@@ -8,19 +8,23 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotation import api
+from annotation import api, hot_paths
 from annotation.models import (
-    Batch, Campaign, ChecklistItem, Draft, Item, ItemSlot, Rating, RatingScore, Rubric, SlotTally,
+    Batch, Campaign, ChecklistItem, Draft, Item, ItemSlot, PairOrder, Rating, RatingScore, SlotTally,
 )
+from annotation.hot_paths import fetch_one
 from annotation.services import workflow
+from annotation.kinds.pairwise import pair_order, pair_order_sql
 from annotation.workflow_selectors import item_for_rating
 
+from .pairwise_factories import give_checklist, pairwise_campaign
 from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, key, open_for_pull
 
 pytestmark = pytest.mark.postgres
@@ -169,15 +173,6 @@ class TestHandedOver:
         assert token_client(outsider.user).post("/api/campaigns/hot/next/").status_code == 404
         assert not Rating.objects.exists()
 
-    def test_a_closed_batch_cannot_be_rated(self, campaign, alice):
-        client = token_client(alice.user)
-        item = client.post("/api/campaigns/hot/next/").json()
-        Batch.objects.filter(campaign=campaign).update(closed_at=timezone.now())
-        response = client.post(f"/api/items/{item['id']}/rating/", {"scores": FULL_SCORES,
-                                                                     "idempotency_key": str(key())}, format="json")
-        assert response.status_code == 400 and "closed" in response.json()["detail"]
-        assert client.post("/api/campaigns/hot/next/").status_code == 204
-
     def test_a_session_request_goes_through_drf_with_its_csrf_check(self, campaign, alice):
         browser = APIClient(enforce_csrf_checks=True)
         browser.force_login(alice.user)
@@ -185,17 +180,192 @@ class TestHandedOver:
         assert response.status_code == 403 and "CSRF" in response.json()["detail"]
         assert not ItemSlot.objects.filter(annotator=alice).exists()
 
-    def test_a_campaign_not_open_gives_no_content(self, db):
-        draft = campaign_with_items(slug="not-open", items=2)
-        bob = annotators(1, draft, prefix="bob")[0]
-        assert token_client(bob.user).post("/api/campaigns/not-open/next/").status_code == 204
 
-    def test_a_pairwise_campaign_is_served_by_the_service(self, db, no_drf):
-        pairwise = Rubric.objects.create(key="ab", name="A/B", kind=Rubric.Kind.PAIRWISE, verdicts=["A", "B", "tie"])
-        campaign = Campaign.objects.create(slug="ab", name="ab", rubric=pairwise)
-        bob = annotators(1, campaign, prefix="bob")[0]
-        with pytest.raises(AssertionError, match="NextItemApi was reached"):
-            token_client(bob.user).post("/api/campaigns/ab/next/")
+
+class TestPairs:
+    """Pairwise items take the short way too: the payload item_for_rating gives, in the order each annotator is
+    shown, and the verdict and ticks stored in the item's terms as the service stores them."""
+
+    @pytest.fixture
+    def pairs(self, db):
+        campaign = open_for_pull(pairwise_campaign(slug="pairs", prompts=8, verdicts=("A", "B", "tie")))
+        for item in Item.objects.filter(campaign=campaign).select_related("response__prompt"):
+            give_checklist(item.response.prompt, ["前提を守っている", "簡潔である"])
+        return campaign
+
+    @staticmethod
+    def first_items(campaign, people, client_of):
+        """Each annotator's first item through the short way, until both orders have been shown."""
+        taken = []
+        for annotator in people:
+            payload = client_of(annotator).post(f"/api/campaigns/{campaign.slug}/next/?lang=en").json()
+            item = Item.objects.get(public_id=payload["id"])
+            taken.append((annotator, item, payload, pair_order(item.id, annotator.id)))
+        assert {order for *_, order in taken} == {PairOrder.AB, PairOrder.BA}
+        return taken
+
+    def test_next_item_is_what_the_rating_page_would_show_in_both_orders(self, pairs, no_drf):
+        people = annotators(8, pairs, prefix="pw")
+        for annotator, item, payload, order in self.first_items(pairs, people, lambda a: token_client(a.user)):
+            assert payload == normalised(item_for_rating(item, annotator, "en"))
+            assert payload["kind"] == "pairwise" and [v["value"] for v in payload["verdicts"]] == [
+                "left", "right", "tie"]
+            first, second = ChecklistItem.objects.filter(prompt=item.response.prompt).order_by("position")
+            Draft.objects.create(item=item, annotator=annotator, verdict="A", comment="途中",
+                                 checks={str(first.id): {"A": True, "B": False}, str(second.id): {"B": True}})
+            held = token_client(annotator.user).post("/api/campaigns/pairs/next/").json()
+            assert held == normalised(item_for_rating(item, annotator, "ja"))
+            a_side = "left" if order == PairOrder.AB else "right"
+            b_side = "right" if order == PairOrder.AB else "left"
+            assert held["draft"]["verdict"] == a_side
+            assert held["draft"]["checks"] == {str(first.id): {a_side: True, b_side: False},
+                                               str(second.id): {b_side: True}}
+
+    @pytest.mark.parametrize("verdict", ["left", "right", "tie"])
+    def test_submit_stores_the_verdict_and_ticks_as_the_service_does(self, pairs, no_drf, verdict):
+        people = annotators(8, pairs, prefix="pw")
+        for annotator, item, _, order in self.first_items(pairs, people, lambda a: token_client(a.user)):
+            first, second = ChecklistItem.objects.filter(prompt=item.response.prompt).order_by("position")
+            body = {"verdict": verdict, "checks": {str(first.id): {"left": True, "right": False},
+                                                   str(second.id): {"right": True}},
+                    "comment": "左が良い", "flags": ["broken"], "seconds_spent": 9}
+            with transaction.atomic():  # what the service would store, then rolled back
+                by_service, _ = workflow.rating_submit(annotator=annotator, item=item, idempotency_key=key(), **body)
+                expected = stored(by_service)
+                transaction.set_rollback(True)
+
+            response = token_client(annotator.user).post(f"/api/items/{item.public_id}/rating/",
+                                                         {**body, "idempotency_key": str(key())}, format="json")
+
+            assert response.status_code == 201
+            rating = Rating.objects.get(public_id=response.json()["id"])
+            assert stored(rating) == expected and rating.position == order
+            assert ItemSlot.objects.get(item=item, annotator=annotator).rating == rating
+
+    @pytest.mark.parametrize("change, field", [
+        ({"verdict": "both"}, "verdict"),  # not offered by this rubric
+        ({"verdict": "A"}, "verdict"),  # the item's terms, not the screen's
+        ({"verdict": "left", "checks": {"999999": {"left": True}}}, "checks.999999"),
+        ({"verdict": "left", "checks": "{PROMPT}"}, "checks."),  # a likert tick on a pair
+    ])
+    def test_a_submit_the_statement_does_not_take_gets_the_services_answer(self, pairs, change, field):
+        alice, = annotators(1, pairs, prefix="pw")
+        client = token_client(alice.user)
+        item = Item.objects.get(public_id=client.post("/api/campaigns/pairs/next/").json()["id"])
+        if change.get("checks") == "{PROMPT}":
+            change = {**change, "checks": {str(item.response.prompt.checklist.first().id): True}}
+        session = APIClient()
+        session.force_login(alice.user)
+        answers = [c.post(f"/api/items/{item.public_id}/rating/", {**change, "idempotency_key": str(key())},
+                          format="json") for c in (client, session)]
+        assert [a.status_code for a in answers] == [400, 400] and answers[0].json() == answers[1].json()
+        assert answers[0].json()["detail"].startswith(field) and not Rating.objects.exists()
+
+    def test_the_order_in_sql_is_the_order_in_python(self, db):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT i, a, {pair_order_sql('i', 'a')} FROM generate_series(1, 60) i, "
+                           "generate_series(1, 60, 7) a")
+            rows = cursor.fetchall()
+        assert all(order == pair_order(item_id, annotator_id) for item_id, annotator_id, order in rows)
+        assert 0.4 < sum(order == PairOrder.AB for *_, order in rows) / len(rows) < 0.6
+
+
+def stored(rating):
+    """What a submit stored, as the rating page and the exports read it."""
+    return (rating.verdict, rating.position, rating.comment, rating.flags, rating.seconds_spent, rating.source,
+            rating.revision, dict(rating.scores.values_list("axis__key", "score")),
+            sorted(rating.checks.values_list("checklist_item_id", "side", "checked")))
+
+
+STALE_KEY = uuid.UUID("00000000-0000-4000-8000-000000000001")
+
+
+class TestRefusals:
+    """The short way and the service refuse the same requests with the same answers (annotation.accepting holds
+    the rule on whether an item takes ratings; the hot path's statements carry it in SQL).
+
+    alice holds item 2 of batch 1 (three items) of an open batch-mode campaign; she rated item 1 with key K.
+    Campaigns have no paused state: a closed batch is how a lead stops part of a campaign.
+    """
+
+    @pytest.fixture
+    def world(self, db):
+        campaign = campaign_with_items(slug="shut", items=6)
+        alice, bob = annotators(2, campaign, prefix="shut")
+        workflow.campaign_cut_batches(campaign=campaign, size=3, order=Batch.Order.PROMPT)
+        workflow.campaign_assign_batches(campaign=campaign, annotators=[alice, bob])
+        workflow.campaign_open(campaign=campaign, mode=Campaign.Mode.BATCHES)
+        rated = workflow.item_next(annotator=alice, campaign=campaign)
+        workflow.rating_submit(annotator=alice, item=rated, scores=FULL_SCORES, idempotency_key=STALE_KEY)
+        held = workflow.item_next(annotator=alice, campaign=campaign)
+        return campaign, alice, held
+
+    STATES = {
+        "campaign never opened": lambda campaign, alice, item: Campaign.objects.filter(pk=campaign.pk).update(
+            status=Campaign.Status.DRAFT),
+        "campaign closed": lambda campaign, alice, item: Campaign.objects.filter(pk=campaign.pk).update(
+            status=Campaign.Status.CLOSED),
+        "batch closed": lambda campaign, alice, item: workflow.batch_close(batch=item.batch),
+        "not a member": lambda campaign, alice, item: campaign.memberships.filter(user=alice.user).delete(),
+        "as it is": lambda campaign, alice, item: None,
+    }
+
+    @pytest.mark.parametrize("state, call, change, answer", [
+        ("campaign never opened", "submit", {}, (400, {"detail": "This campaign is not open for rating yet: nothing "
+                                                                 "can be saved until its lead opens it."})),
+        ("campaign never opened", "next", {}, (204, None)),
+        ("campaign closed", "submit", {}, (400, {"detail": "This campaign is closed: its ratings are final and can "
+                                                           "no longer change."})),
+        ("campaign closed", "next", {}, (204, None)),
+        ("batch closed", "submit", {}, (400, {"detail": "This batch is closed: its ratings are final and can no "
+                                                        "longer change."})),
+        ("not a member", "submit", {}, (404, {"detail": "no such item among yours"})),
+        ("not a member", "next", {}, (404, {"detail": "no such campaign among yours"})),
+        ("as it is", "submit", {"scores": {**FULL_SCORES, "style": 3}},
+         (400, {"detail": "scores.style: the rubric has no axis 'style'"})),
+        ("as it is", "submit", {"scores": {**FULL_SCORES, "overall": 9}},
+         (400, {"detail": "scores.overall: score 9 is outside the axis range 1..5"})),
+        ("as it is", "submit", {"idempotency_key": str(STALE_KEY)},
+         (400, {"detail": "idempotency_key: was already used for another submit; send a new key per rating"})),
+    ])
+    def test_the_short_way_and_the_service_give_the_same_refusal(self, world, monkeypatch, state, call, change,
+                                                                  answer):
+        campaign, alice, item = world
+        self.STATES[state](campaign, alice, item)
+        statements = []
+        monkeypatch.setattr(hot_paths, "fetch_one", lambda sql, params: statements.append(
+            fetch_one(sql, params)) or statements[-1])
+        before = workflow_state()
+
+        session = APIClient()
+        session.force_login(alice.user)
+        answers = {}
+        for way, client in (("short way", token_client(alice.user)), ("service", session)):
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch, for readable answers
+            answers[way] = self.ask(client, call, item, change)
+
+        assert answers == {"short way": answer, "service": answer}
+        assert statements, "the short way was not tried"
+        assert workflow_state() == before
+
+    @staticmethod
+    def ask(client, call, item, change):
+        if call == "next":
+            response = client.post(f"/api/campaigns/{item.campaign.slug}/next/")
+        else:
+            body = {"scores": FULL_SCORES, "idempotency_key": str(key()), **change}
+            response = client.post(f"/api/items/{item.public_id}/rating/", body, format="json")
+        return response.status_code, (response.json() if response.content else None)
+
+
+def workflow_state():
+    """What a refused call must leave as it was."""
+    return {
+        "ratings": sorted(Rating.objects.values_list("id", "revision")),
+        "scores": RatingScore.objects.count(),
+        "slots": sorted(ItemSlot.objects.values_list("id", "annotator_id", "rating_id", "lease_expires_at")),
+        "drafts": Draft.objects.count(),
+    }
 
 
 def tally_matches_counts():
@@ -243,8 +413,12 @@ class TestSlotTally:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_twenty_token_clients_rate_a_campaign_through_the_short_way_and_k_holds(no_drf):
-    campaign = open_for_pull(campaign_with_items(slug="race", items=40, models=4))
+@pytest.mark.parametrize("make_campaign, answer", [
+    (lambda: campaign_with_items(slug="race", items=40, models=4), {"scores": FULL_SCORES}),
+    (lambda: pairwise_campaign(slug="race", prompts=40), {"verdict": "left"}),
+], ids=["likert", "pairwise"])
+def test_twenty_token_clients_rate_a_campaign_through_the_short_way_and_k_holds(no_drf, make_campaign, answer):
+    campaign = open_for_pull(make_campaign())
     people = annotators(20, campaign, prefix="racer")
     clients = {annotator.pk: token_client(annotator.user) for annotator in people}
     errors, start = [], threading.Barrier(len(people))
@@ -254,7 +428,7 @@ def test_twenty_token_clients_rate_a_campaign_through_the_short_way_and_k_holds(
         try:
             start.wait()
             while (response := client.post("/api/campaigns/race/next/")).status_code == 200:
-                body = {"scores": FULL_SCORES, "idempotency_key": str(uuid.uuid4())}
+                body = {**answer, "idempotency_key": str(uuid.uuid4())}
                 stored = client.post(f"/api/items/{response.json()['id']}/rating/", body, format="json")
                 assert stored.status_code == 201, stored.content
             assert response.status_code == 204, response.content

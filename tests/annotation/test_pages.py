@@ -550,7 +550,7 @@ def test_a_rating_in_a_closed_batch_is_final(english, annotator, alices_item, te
     page = html_of(english.get(reverse("item_rate", args=[alices_item.public_id])))
 
     assert "Final" in row and "Revise" not in row
-    assert "This batch is closed: the rating below is final" in page
+    assert "This batch is closed: its ratings are final" in page
     assert 'data-final="true"' in page and "data-submit disabled" in page
 
 

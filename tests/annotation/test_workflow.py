@@ -1,13 +1,23 @@
+import json
+import re
+
 import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from annotation.errors import FieldError, HyokaError
 from annotation.models import (
-    Assignment, Batch, Campaign, Draft, Item, ItemSlot, PairOrder, Rating, RatingCheck, RatingRevision, Skip,
+    Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, PairOrder, Rating, RatingCheck,
+    RatingRevision, Skip,
 )
+from annotation.selectors import campaign_rater_counts
+from annotation.services import ratings_import
 from annotation.services.workflow import (
-    assignment_reassign, batch_close, campaign_assign_batches, campaign_cut_batches, campaign_open, draft_save,
-    item_next, item_skip, rating_submit,
+    Raters, assignment_reassign, batch_close, campaign_assign_batches, campaign_cut_batches, campaign_open,
+    draft_save, item_next, item_skip, rating_submit,
 )
 from annotation.kinds.pairwise import pair_order, verdict_in_item_terms, verdict_in_screen_terms
 from annotation.workflow_selectors import item_for_rating
@@ -79,6 +89,81 @@ class TestBatches:
             assignment_reassign(assignment=stalled, annotator=carol)
 
 
+class TestCuttingAfterImportedRatings:
+    """k = 2; imported ratings (which hold no slots) before the cut: p0's model-0 answer has 1 rater, model-1's
+    has 2 (k), p1's model-0 answer has 3 (more than k); the other three items have none."""
+
+    IMPORTED = {("p0", "model-0"): 1, ("p0", "model-1"): 2, ("p1", "model-0"): 3}
+
+    @pytest.fixture
+    def imported(self, db, tmp_path):
+        campaign = campaign_with_items(slug="imp", items=6)
+        path = tmp_path / "vendor.jsonl"
+        path.write_text("".join(
+            json.dumps({"prompt_id": prompt, "model": model, "annotator": f"vendor-{n}", "scores": FULL_SCORES}) + "\n"
+            for (prompt, model), raters in self.IMPORTED.items() for n in range(raters)))
+        ratings_import(path=str(path), campaign_slug="imp")
+        return campaign
+
+    @staticmethod
+    def slots_per_item(campaign):
+        return {(item.response.prompt.external_id, item.response.model.name): item.slots.count()
+                for item in Item.objects.filter(campaign=campaign).select_related("response__prompt",
+                                                                                  "response__model")}
+
+    @pytest.mark.parametrize("raters, slots", [
+        (Raters.UP_TO_K, {("p0", "model-0"): 1, ("p0", "model-1"): 0, ("p1", "model-0"): 0}),
+        (Raters.K_MORE, {("p0", "model-0"): 2, ("p0", "model-1"): 2, ("p1", "model-0"): 2}),
+    ])
+    def test_the_lead_chooses_whether_imported_raters_count_toward_k(self, imported, raters, slots):
+        campaign_cut_batches(campaign=imported, size=4, seed=1, raters=raters)
+        assert self.slots_per_item(imported) == {**{(f"p{p}", f"model-{m}"): 2 for p in range(3) for m in range(2)},
+                                                 **slots}
+
+    @pytest.mark.parametrize("raters, per_item", [
+        (Raters.UP_TO_K, {2: 5, 3: 1}),  # every item at k, the one imported with 3 stays at 3
+        (Raters.K_MORE, {2: 3, 3: 1, 4: 1, 5: 1}),  # imported raters plus k more
+    ])
+    def test_rating_everything_ends_with_the_raters_chosen(self, imported, raters, per_item):
+        campaign_cut_batches(campaign=imported, size=4, seed=1, raters=raters)
+        campaign = campaign_open(campaign=imported, mode=Campaign.Mode.PULL)
+        for annotator in annotators(3, campaign):
+            while (item := item_next(annotator=annotator, campaign=campaign)) is not None:
+                rating_submit(annotator=annotator, item=item, scores=FULL_SCORES, idempotency_key=key())
+        assert campaign_rater_counts([campaign.id]).histogram == per_item
+
+    def test_up_to_k_is_what_a_lead_gets_unless_they_choose(self, imported):
+        campaign_cut_batches(campaign=imported, size=4, seed=1)
+        assert self.slots_per_item(imported)[("p1", "model-0")] == 0
+
+    def test_the_batches_page_and_the_api_take_the_choice(self, imported, client, tmp_path):
+        lead = User.objects.create_user("lena")
+        CampaignMembership.objects.create(campaign=imported, user=lead, role=CampaignMembership.Role.LEAD)
+        client.force_login(lead)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        page = client.get(reverse("campaign_manage", args=["imp"])).content.decode()
+        assert re.search(r'<input[^>]*value="up_to_k"[^>]*checked', page)  # the default, chosen for the lead
+        assert "k more: k new raters for every item" in page
+
+        response = client.post(reverse("batches_cut", args=["imp"]), {"size": "4", "order": "prompt",
+                                                                      "raters": "up_to_k"}, follow=True)
+        assert "3 of their items already had raters from imported ratings" in response.content.decode()
+        assert self.slots_per_item(imported)[("p0", "model-0")] == 1
+
+        more = campaign_with_items(slug="more", items=2)
+        CampaignMembership.objects.create(campaign=more, user=lead, role=CampaignMembership.Role.LEAD)
+        ratings = tmp_path / "more.jsonl"
+        ratings.write_text("".join(json.dumps({"prompt_id": "p0", "model": "model-0", "annotator": f"v{n}",
+                                               "scores": FULL_SCORES}) + "\n" for n in range(3)))
+        ratings_import(path=str(ratings), campaign_slug="more")
+        made = client.post(reverse("api_batches", args=["more"]), {"size": 5, "raters": "k_more"},
+                           content_type="application/json")
+        assert made.status_code == 201 and ItemSlot.objects.filter(campaign=more).count() == 4
+        refused = client.post(reverse("api_batches", args=["more"]), {"size": 5, "raters": "some"},
+                              content_type="application/json")
+        assert refused.status_code == 400 and "raters" in refused.json()
+
+
 class TestRating:
     @pytest.fixture
     def pull(self, campaign):
@@ -124,8 +209,35 @@ class TestRating:
         item = item_next(annotator=alice, campaign=pull)
         rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key())
         batch_close(batch=item.batch)
-        with pytest.raises(HyokaError, match="this batch is closed"):
+        with override("en"), pytest.raises(HyokaError, match="This batch is closed: its ratings are final"):
             rating_submit(annotator=alice, item=Item.objects.get(pk=item.pk), scores=FULL_SCORES, idempotency_key=key())
+
+    @pytest.mark.parametrize("state, message", [
+        ("never opened", "This campaign is not open for rating yet"),
+        ("closed", "This campaign is closed: its ratings are final"),
+        ("batch closed", "This batch is closed: its ratings are final"),
+    ])
+    def test_an_item_that_takes_nothing_refuses_drafts_ratings_and_skips(self, campaign, state, message):
+        alice, bob = annotators(2, campaign)
+        campaign_cut_batches(campaign=campaign, size=5, seed=1)
+        campaign_assign_batches(campaign=campaign, annotators=[alice, bob])  # alice holds her items already
+        item = Item.objects.filter(slots__annotator=alice).order_by("position").first()
+        if state != "never opened":
+            campaign_open(campaign=campaign, mode=Campaign.Mode.BATCHES)
+        if state == "closed":
+            Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
+        if state == "batch closed":
+            batch_close(batch=item.batch)
+        item = Item.objects.select_related("campaign", "batch").get(pk=item.pk)
+
+        for write in (lambda: draft_save(annotator=alice, item=item, scores={"relevance": 3}),
+                      lambda: rating_submit(annotator=alice, item=item, scores=FULL_SCORES, idempotency_key=key()),
+                      lambda: item_skip(annotator=alice, item=item, reason="cannot_judge")):
+            with override("en"), pytest.raises(HyokaError, match=message):
+                write()
+        assert item_next(annotator=alice, campaign=campaign) != item
+        assert not Draft.objects.exists() and not Rating.objects.exists() and not Skip.objects.exists()
+        assert ItemSlot.objects.filter(item=item, annotator=alice).exists()
 
     @pytest.mark.parametrize("scores, field", [
         ({**FULL_SCORES, "overall": 6}, "scores.overall"),
