@@ -87,7 +87,7 @@ class TestWhatTheSchemaSays:
             ("/api/items/{public_id}/draft/", "put"): {"scores", "verdict", "checks", "comment", "flags",
                                                         "seconds_spent"},
             ("/api/items/{public_id}/skip/", "post"): {"reason", "note"},
-            ("/api/campaigns/{slug}/batches/", "post"): {"size", "order", "seed"},
+            ("/api/campaigns/{slug}/batches/", "post"): {"size", "order", "seed", "raters"},
             ("/api/campaigns/{slug}/assign/", "post"): {"annotators"},
             ("/api/campaigns/{slug}/open/", "post"): {"mode"},
             ("/api/assignments/{public_id}/reassign/", "post"): {"annotator"},
