@@ -23,6 +23,7 @@ and the database's unique constraints stand behind both.
 """
 
 import json
+import re
 import uuid
 from contextlib import nullcontext
 
@@ -43,8 +44,8 @@ from annotation.workflow_selectors import axes_for_display
 
 # Who is asking (the token's annotator, a member of the campaign), then: the slot they already hold (first in
 # hand-out order), its lease renewed; else, in pull mode, a free or expired slot claimed as workflow.CLAIM_SQL
-# does; and what the rating page shows of its item: ITEM_COLUMNS, then every kind's HOT_ITEM_COLUMNS (a row
-# fills those of its campaign's kind). One row while the token and membership check out (its item columns empty
+# does; and what the rating page shows of its item: ITEM_COLUMNS, then every kind's HOT_ITEM_COLUMNS as one JSON
+# array per kind (a row fills its campaign's kind's). One row while the token and membership check out (its item columns empty
 # when there is nothing to rate), none otherwise. `me` is read through scalar subqueries, which PostgreSQL runs
 # once and then uses like parameters, so each step keeps its index plan.
 ITEM_COLUMNS = {  # what every kind's item shows, by name
@@ -107,20 +108,24 @@ LEFT JOIN annotation_batch b ON b.id = i.batch_id
 LEFT JOIN annotation_draft d ON d.item_id = i.id AND d.annotator_id = me.annotator{kind_joins}
 """.replace("{claimable}", claimable_conditions("(SELECT annotator FROM me)", "postgresql")).replace(
     "{campaign_accepting}", accepting_sql("c")).replace("{item_accepting}", item_accepting_sql("s.item_id")).replace(
-    "{columns}", ", ".join([*ITEM_COLUMNS.values(), *(c for kind in KINDS.values() for c in kind.HOT_ITEM_COLUMNS)])
+    "{columns}", ", ".join([*ITEM_COLUMNS.values(), *(  # a kind's columns, as one array, for its items only
+        f"CASE WHEN me.kind = '{name}' THEN json_build_array({', '.join(kind.HOT_ITEM_COLUMNS)}) END"
+        for name, kind in KINDS.items())])
 ).replace("{kind_joins}", "".join(kind.HOT_ITEM_JOINS for kind in KINDS.values()))
 
 
-def _kind_columns():
-    """Where each kind's HOT_ITEM_COLUMNS are in a row of NEXT_SQL: {kind name: slice}."""
-    slices, start = {}, len(ITEM_COLUMNS)
-    for name, kind in KINDS.items():
-        slices[name] = slice(start, start + len(kind.HOT_ITEM_COLUMNS))
-        start = slices[name].stop
-    return slices
+def compact(sql):
+    """The statement with its runs of whitespace made one space. psycopg parses a statement's text on every
+    execution unless it is at most 4,096 bytes long (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH): a tenth of
+    a millisecond or more per call, on each of these two calls. (None of them has whitespace inside a literal.)"""
+    return re.sub(r"\s+", " ", sql).strip()
 
 
-KIND_COLUMNS = _kind_columns()
+NEXT_SQL = compact(NEXT_SQL)
+
+
+# Where each kind's HOT_ITEM_COLUMNS are in a row of NEXT_SQL: {kind name: column}, a JSON array of their values.
+KIND_COLUMNS = {name: len(ITEM_COLUMNS) + index for index, name in enumerate(KINDS)}
 
 # A first submit of a rating of an item of one kind, or nothing (then the service takes it): the annotator's
 # unrated slot on an item that takes ratings (annotation.accepting), locked; the answer checked by the kind
@@ -134,10 +139,9 @@ WITH me AS (
     JOIN annotation_annotator a ON a.user_id = u.id
     WHERE t.key = %(key)s
 ), slot AS (
-    SELECT s.id, s.item_id, s.annotator_id, c.rubric_id, r.prompt_id, {order} AS shown FROM annotation_item i
+    SELECT s.id, s.item_id, s.annotator_id, c.rubric_id, i.response_id, {order} AS shown FROM annotation_item i
     JOIN annotation_campaign c ON c.id = i.campaign_id
     JOIN annotation_rubric ru ON ru.id = c.rubric_id AND ru.kind = '{kind}'
-    JOIN annotation_response r ON r.id = i.response_id
     JOIN annotation_itemslot s ON s.item_id = i.id AND s.rating_id IS NULL
     JOIN me ON s.annotator_id = me.id
     LEFT JOIN annotation_batch b ON b.id = i.batch_id
@@ -150,7 +154,8 @@ ticks AS (
     SELECT t.point, {tick_side} AS side, t.ticked FROM slot
     CROSS JOIN unnest(%(check_items)s::bigint[], %(check_sides)s::text[], %(check_values)s::boolean[])
         AS t(point, side, ticked)
-    JOIN annotation_checklistitem ci ON ci.id = t.point AND ci.prompt_id = slot.prompt_id
+    JOIN annotation_response r ON r.id = slot.response_id
+    JOIN annotation_checklistitem ci ON ci.id = t.point AND ci.prompt_id = r.prompt_id
 ), complete AS (
     SELECT slot.* FROM slot
     WHERE {answered}
@@ -182,7 +187,7 @@ def _submit_sql(kind):
     sql = SUBMIT_SQL.replace("{kind}", kind.NAME).replace("{accepting}", accepting_sql("c", "b"))
     for part, fragment in kind.HOT_ANSWER_SQL.items():
         sql = sql.replace("{" + part + "}", fragment)
-    return sql
+    return compact(sql)
 
 
 SUBMIT_SQL_BY_KIND = {name: _submit_sql(kind) for name, kind in KINDS.items()}
@@ -245,7 +250,7 @@ def next_item(request, slug):
         return HttpResponse(status=204)  # nothing left to rate, or the campaign is not open
     language = request.GET.get("lang") or get_language() or "ja"
     kind = for_name(item["kind"])
-    payload = _item_payload(item, kind, row[KIND_COLUMNS[kind.NAME]], language)
+    payload = _item_payload(item, kind, from_json(row[KIND_COLUMNS[kind.NAME]]), language)
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 

@@ -1,18 +1,21 @@
 """Annotation benchmark: 20 simulated annotators doing next-item + submit over HTTP against gunicorn on PostgreSQL.
 
-    .venv/bin/python bench/annotate_bench.py [--items 100000] [--annotators 20] [--seconds 30] [--workers 4]
-                                             [--threads 2]
+    .venv/bin/python bench/annotate_bench.py [--kind likert|pairwise] [--items 100000] [--annotators 20]
+                                             [--seconds 30] [--workers 4] [--threads 2]
 
 Recreates the bench database (DROPPED first: never point it at real data), builds
-a pull-mode campaign of --items items with overlap 2, starts gunicorn on
-127.0.0.1, and runs one thread per annotator, each looping: POST next item, POST
-the rating. Prints p50/p95/p99 latency of each call and ratings/s, then checks
-that no item got more than k ratings.
+a pull-mode campaign of --items items with overlap 2 (likert: one response each,
+scored on the five quality axes; pairwise: two models' responses to a prompt, five
+pairs per prompt, judged A / B / tie with the built-in preference-3 rubric), starts
+gunicorn on 127.0.0.1, and runs one thread per annotator, each looping: POST next
+item, POST the rating (scores, or a verdict as seen on screen). Prints p50/p95/p99
+latency of each call and ratings/s, then checks that no item got more than k ratings.
 """
 
 import argparse
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -30,9 +33,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 from import_bench import recreate_database  # noqa: E402
 
 SCORES = {"relevance": 4, "fluency": 5, "accuracy": 3, "detail": 4, "overall": 4}
+MODELS = 10
+ANSWERS = {  # what an annotator sends for an item of each kind
+    "likert": lambda: {"scores": SCORES},
+    "pairwise": lambda: {"verdict": random.choice(("left", "right", "tie"))},
+}
+RUBRICS = {"likert": "quality-5x5", "pairwise": "preference-3"}
 
 
-def prepare(items, annotator_count):
+def prepare(kind, items, annotator_count):
     import django
 
     django.setup()
@@ -45,13 +54,18 @@ def prepare(items, annotator_count):
     from annotation.services.workflow import campaign_cut_batches, campaign_open
 
     call_command("migrate", verbosity=0)
-    campaign = Campaign.objects.create(slug="bench", name="bench", rubric=Rubric.objects.get(key="quality-5x5"))
-    models = [LanguageModel.objects.create(name=f"model-{m:02d}") for m in range(10)]
+    campaign = Campaign.objects.create(slug="bench", name="bench", rubric=Rubric.objects.get(key=RUBRICS[kind]))
+    models = [LanguageModel.objects.create(name=f"model-{m:02d}") for m in range(MODELS)]
+    per_prompt = MODELS if kind == "likert" else MODELS // 2  # items per prompt: responses, or disjoint pairs
     prompt_ids = bulk_insert(Prompt, [{"source": "bench", "external_id": f"p{p}", "turns": [f"質問{p}：日本の首都はどこですか。"]}
-                                      for p in range(items // len(models))])
+                                      for p in range(items // per_prompt)])
     response_ids = bulk_insert(Response, [{"prompt_id": pid, "model_id": m.id, "turns": ["東京です。" * 40]}
                                           for pid in prompt_ids for m in models])
-    bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": rid} for rid in response_ids])
+    if kind == "likert":
+        bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": rid} for rid in response_ids])
+    else:
+        bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": a, "response_b_id": b}
+                           for a, b in zip(response_ids[0::2], response_ids[1::2])])
     campaign_cut_batches(campaign=campaign, size=1000, seed=1)
     campaign_open(campaign=campaign, mode=Campaign.Mode.PULL)
     group = Group.objects.get(name="annotator")
@@ -77,7 +91,7 @@ def start_gunicorn(port, workers, threads, env):
          "--workers", str(workers), "--threads", str(threads),
          "--log-level", "warning", *os.environ.get("BENCH_GUNICORN_ARGS", "").split()], cwd=ROOT, env=env,
     )
-    for _ in range(100):
+    for _ in range(600):  # up to a minute: starting Django takes a while on a busy machine
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return process
@@ -116,7 +130,7 @@ def cpu_snapshot(server_pid, database):
     }
 
 
-def annotate(port, token, start, deadline, timings, counts, done):
+def annotate(kind, port, token, start, deadline, timings, counts, done):
     """Rate until the deadline; calls that begin before ``start`` are warm-up and not timed."""
     connection = HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
@@ -127,7 +141,7 @@ def annotate(port, token, start, deadline, timings, counts, done):
             return
         assert status == 200, (status, body[:300])
         item = json.loads(body)["id"]
-        payload = json.dumps({"scores": SCORES, "idempotency_key": str(uuid.uuid4()), "seconds_spent": 7})
+        payload = json.dumps({**ANSWERS[kind](), "idempotency_key": str(uuid.uuid4()), "seconds_spent": 7})
         status, body, submit_seconds = call(connection, "POST", f"/api/items/{item}/rating/", headers, payload)
         assert status == 201, (status, body[:300])
         done.append(1)
@@ -151,6 +165,7 @@ def percentile(values, share):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kind", choices=sorted(ANSWERS), default="likert", help="the campaign's kind")
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--annotators", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
@@ -165,8 +180,9 @@ def main():
     recreate_database(args.database_url)
     os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="hyoka.settings")
     started = time.perf_counter()
-    tokens = prepare(args.items, args.annotators)
-    print(f"prepared {args.items:,} items and {args.annotators} annotators in {time.perf_counter() - started:.0f} s")
+    tokens = prepare(args.kind, args.items, args.annotators)
+    print(f"prepared {args.items:,} {args.kind} items and {args.annotators} annotators "
+          f"in {time.perf_counter() - started:.0f} s")
 
     port = free_port()
     env = {**os.environ, "DATABASE_CONN_MAX_AGE": "600"}
@@ -177,7 +193,8 @@ def main():
         cpu_before = cpu_snapshot(server.pid, database)
         start = time.perf_counter() + args.warm_up
         deadline = start + args.seconds
-        threads = [threading.Thread(target=annotate, args=(port, token, start, deadline, timings, counts, done))
+        threads = [threading.Thread(target=annotate,
+                                    args=(args.kind, port, token, start, deadline, timings, counts, done))
                    for token in tokens]
         for thread in threads:
             thread.start()

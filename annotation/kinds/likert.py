@@ -131,16 +131,16 @@ def check_rankable(campaign):
 # A likert item is its response, answered with a score for every axis of the rubric; checklist ticks have no
 # side.
 
-from annotation.hot_answers import from_json, small_int, ticks  # noqa: E402
+from annotation.hot_answers import small_int, ticks  # noqa: E402
 
 HOT_ITEM_JOINS = ""
 HOT_ITEM_COLUMNS = ("r.turns", "m.name")  # the response's turns and model
 
 
 def hot_item_shown(values, show_model_names, language):
-    """(order shown, the item's kind-specific part of the payload) from HOT_ITEM_COLUMNS' values."""
+    """(order shown, the item's kind-specific part of the payload) from HOT_ITEM_COLUMNS' values (as JSON)."""
     turns, model = values
-    return "", {"response": {"turns": from_json(turns), "model": model if show_model_names else None}, "left": None,
+    return "", {"response": {"turns": turns, "model": model if show_model_names else None}, "left": None,
                 "right": None, "verdicts": []}
 
 

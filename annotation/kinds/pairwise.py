@@ -246,7 +246,7 @@ def check_rankable(campaign):
 # in screen terms (left, right, tie, ...) and the statement stores the verdict and the ticks in the item's
 # terms with that order, as services.workflow.rating_submit does.
 
-from annotation.hot_answers import from_json, ticks  # noqa: E402
+from annotation.hot_answers import ticks  # noqa: E402
 from annotation.models import Rubric  # noqa: E402
 
 HOT_ITEM_JOINS = """
@@ -259,13 +259,13 @@ HOT_ITEM_COLUMNS = (  # the two responses, the order shown and the rubric's verd
 
 
 def hot_item_shown(values, show_model_names, language):
-    """(order shown, the item's kind-specific part of the payload) from HOT_ITEM_COLUMNS' values."""
+    """(order shown, the item's kind-specific part of the payload) from HOT_ITEM_COLUMNS' values (as JSON)."""
     a_turns, a_model, b_turns, b_model, order, verdicts = values
-    first = {"turns": from_json(a_turns), "model": a_model if show_model_names else None}
-    second = {"turns": from_json(b_turns), "model": b_model if show_model_names else None}
+    first = {"turns": a_turns, "model": a_model if show_model_names else None}
+    second = {"turns": b_turns, "model": b_model if show_model_names else None}
     left, right = (first, second) if order == PairOrder.AB else (second, first)
     return order, {"response": None, "left": left, "right": right,
-                   "verdicts": verdict_options(Rubric(verdicts=from_json(verdicts)), language)}
+                   "verdicts": verdict_options(Rubric(verdicts=verdicts), language)}
 
 
 HOT_ANSWER_FIELDS = ("verdict", "checks")  # what a submit's body holds for this kind, beside the generic fields

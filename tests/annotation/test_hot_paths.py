@@ -270,6 +270,14 @@ class TestPairs:
         assert 0.4 < sum(order == PairOrder.AB for *_, order in rows) / len(rows) < 0.6
 
 
+def test_the_statements_are_short_enough_for_psycopg_to_parse_them_once():
+    """psycopg caches a statement's parsed text only up to 4,096 bytes; beyond, every call parses it again."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    statements = [hot_paths.NEXT_SQL, *hot_paths.SUBMIT_SQL_BY_KIND.values()]
+    assert max(len(sql.encode()) for sql in statements) <= MAX_CACHED_STATEMENT_LENGTH
+
+
 def stored(rating):
     """What a submit stored, as the rating page and the exports read it."""
     return (rating.verdict, rating.position, rating.comment, rating.flags, rating.seconds_spent, rating.source,
