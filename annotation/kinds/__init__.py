@@ -32,17 +32,24 @@ CONTRACT = (
 )
 
 
-def for_name(name):
-    """The kind module called ``name`` (a Rubric.Kind value)."""
-    try:
-        return KINDS[name]
-    except KeyError:
-        raise LookupError(f"no campaign kind {name!r}; known: {', '.join(KINDS)}") from None
+def lookups(kinds):
+    """for_name, for_rubric and for_campaign over ``kinds`` (name → kind module): what every app's kinds package
+    offers, with the same LookupError for an unknown name everywhere."""
+
+    def for_name(name):
+        """The kind module called ``name`` (a Rubric.Kind value)."""
+        try:
+            return kinds[name]
+        except KeyError:
+            raise LookupError(f"no campaign kind {name!r}; known: {', '.join(kinds)}") from None
+
+    def for_rubric(rubric):
+        return for_name(rubric.kind)
+
+    def for_campaign(campaign):
+        return for_name(campaign.rubric.kind)
+
+    return for_name, for_rubric, for_campaign
 
 
-def for_rubric(rubric):
-    return for_name(rubric.kind)
-
-
-def for_campaign(campaign):
-    return for_name(campaign.rubric.kind)
+for_name, for_rubric, for_campaign = lookups(KINDS)

@@ -2,7 +2,7 @@
 dataset card's sections of each kind. See annotation.kinds for the seam; every module here defines the names
 in ``CONTRACT``."""
 
-from annotation.kinds import for_name as annotation_kind
+from annotation.kinds import lookups
 from exports.kinds import likert, pairwise
 
 KINDS = {module.NAME: module for module in (likert, pairwise)}
@@ -22,17 +22,7 @@ REPORT_CONTRACT = (
 CONTRACT = ("NAME", *RELEASE_CONTRACT, *REPORT_CONTRACT)
 
 
-def for_name(name):
-    annotation_kind(name)  # the same names, and the same error for an unknown one
-    return KINDS[name]
-
-
-def for_rubric(rubric):
-    return for_name(rubric.kind)
-
-
-def for_campaign(campaign):
-    return for_name(campaign.rubric.kind)
+for_name, for_rubric, for_campaign = lookups(KINDS)
 
 
 def for_release(release):
