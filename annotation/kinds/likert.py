@@ -116,7 +116,6 @@ def rating_importer(campaign, path, summary, annotators):
 # ---------------------------------------------------------------------------------------------------------
 # Reports
 
-from annotation.errors import HyokaError  # noqa: E402
 
 
 def check_rankable(campaign):
