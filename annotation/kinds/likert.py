@@ -117,7 +117,6 @@ def rating_importer(campaign, path, summary, annotators):
 # Reports
 
 
-
 def check_rankable(campaign):
     """Likert scores rank no pairs: a HyokaError saying where the scores are compared instead."""
     raise HyokaError(f"campaign {campaign.slug} uses the likert rubric {campaign.rubric.key}: rankings need a "
