@@ -1,3 +1,7 @@
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+
 class HyokaError(Exception):
     """A failure the user can act on; its message says what is wrong and what to do."""
 
@@ -21,3 +25,49 @@ class RecordError(HyokaError):
         self.line = line
         self.field = field
         self.reason = reason
+
+
+class RecordErrors(HyokaError):
+    """The bad records of one import, gathered instead of stopping at the first (uploads show them all).
+
+    Keeps the first ``limit`` errors and counts the rest. Raised once the file has been read, so the
+    import's transaction is rolled back and nothing is written.
+    """
+
+    def __init__(self, limit=50):
+        super().__init__()
+        self.limit, self.first, self.count = limit, [], 0
+
+    def __str__(self):
+        lines = [str(error) for error in self.first]
+        if self.count > len(self.first):
+            lines.append(f"... and {self.count - len(self.first)} more")
+        return "\n".join(lines)
+
+    def add(self, error):
+        self.count += 1
+        if len(self.first) < self.limit:
+            self.first.append(error)
+
+
+_collecting = ContextVar("hyoka_record_errors", default=None)
+
+
+@contextmanager
+def collecting_record_errors(errors):
+    """Within the block, bad records go to ``errors`` (a RecordErrors) and the import reads on."""
+    token = _collecting.set(errors)
+    try:
+        yield errors
+    finally:
+        _collecting.reset(token)
+
+
+def collected(error):
+    """Give a RecordError to the collector of the block, if any: True when it was taken (read on),
+    False when the caller must raise it (commands stop at the first bad record)."""
+    errors = _collecting.get()
+    if errors is None:
+        return False
+    errors.add(error)
+    return True

@@ -5,18 +5,46 @@ record starts, so errors can name it. CSV cells that hold JSON (lists such as
 ``turns``, objects such as ``scores`` or ``metadata``) are decoded; columns
 named ``scores.AXIS`` are gathered into a ``scores`` object. An empty cell is
 a missing value, except in the ``response`` column, where it is an empty answer.
+A gzip-compressed file (``.jsonl.gz``, ``.csv.gz``, or any file that starts with
+gzip's magic bytes) is decompressed as it is read.
+
+Within ``collecting_record_errors`` (annotation.errors) a bad line is collected and
+reading goes on; within ``reporting_progress`` the bytes read so far are reported.
 """
 
 import csv
+import gzip
+import io
 import json
+import zlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-from .errors import RecordError
+from .errors import RecordError, collected
 
 JSON_COLUMNS = {"turns", "responses", "scores", "metadata", "human_evals", "checklist"}
 # Columns where an empty cell is a value, not a missing one: a model's empty answer.
 EMPTY_IS_TEXT = {"response"}
 FORMATS = ("jsonl", "csv")
+GZIP_MAGIC = b"\x1f\x8b"
+PROGRESS_EVERY = 1000  # records between two progress reports
+_progress = ContextVar("hyoka_reading_progress", default=None)
+
+
+@contextmanager
+def reporting_progress(report):
+    """Within the block, readers call ``report(bytes_read)`` every PROGRESS_EVERY records (bytes of the file
+    as stored, compressed or not)."""
+    token = _progress.set(report)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def is_gzip_name(path):
+    return str(path).lower().endswith(".gz")
 
 
 def detect_format(path, declared=None):
@@ -24,7 +52,8 @@ def detect_format(path, declared=None):
         if declared not in FORMATS:
             raise RecordError(path, 0, "format", f"unknown format {declared!r}; use one of {', '.join(FORMATS)}")
         return declared
-    suffix = Path(path).suffix.lower()
+    name = str(path).lower()
+    suffix = Path(name.removesuffix(".gz")).suffix
     if suffix in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
     if suffix == ".csv":
@@ -35,16 +64,36 @@ def detect_format(path, declared=None):
 def read_records(path, declared_format=None):
     """Yield ``(line, dict)`` for every record of the file at ``path``."""
     fmt = detect_format(path, declared_format)
+    reader = _jsonl_records if fmt == "jsonl" else _csv_records
+    report = _progress.get()
+    with open_text(path) as (handle, raw):
+        for number, found in enumerate(reader(path, handle)):
+            if report and number % PROGRESS_EVERY == 0:
+                report(raw.tell())
+            yield found
+
+
+@contextmanager
+def open_text(path):
+    """The file at ``path`` as UTF-8 text (decompressed when it is gzip), and its raw binary handle.
+
+    Undecodable text and broken gzip data become a RecordError naming the file."""
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")
+        raw = open(path, "rb")
     except OSError as error:
         raise RecordError(path, 0, "file", error.strerror or str(error)) from None
-    with handle:
-        reader = _jsonl_records if fmt == "jsonl" else _csv_records
+    with raw:
+        compressed = raw.read(2) == GZIP_MAGIC
+        raw.seek(0)
+        if is_gzip_name(path) and not compressed:
+            raise RecordError(path, 0, "file", "is not gzip-compressed, although its name ends in .gz")
+        binary = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
         try:
-            yield from reader(path, handle)
+            yield io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), raw
         except UnicodeDecodeError as error:
             raise RecordError(path, 0, "file", f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            raise RecordError(path, 0, "file", f"broken gzip data ({error or 'the file ends too early'})") from None
 
 
 def _jsonl_records(path, handle):
@@ -54,10 +103,17 @@ def _jsonl_records(path, handle):
         try:
             record = json.loads(text)
         except json.JSONDecodeError as error:
-            raise RecordError(path, line_number, "json", f"{error.msg} at column {error.colno}") from None
+            _bad_line(RecordError(path, line_number, "json", f"{error.msg} at column {error.colno}"))
+            continue
         if not isinstance(record, dict):
-            raise RecordError(path, line_number, "json", f"expected an object, got {type(record).__name__}")
+            _bad_line(RecordError(path, line_number, "json", f"expected an object, got {type(record).__name__}"))
+            continue
         yield line_number, record
+
+
+def _bad_line(error):
+    if not collected(error):
+        raise error
 
 
 def _csv_records(path, handle):
@@ -69,8 +125,14 @@ def _csv_records(path, handle):
         line_number = start
         start = reader.line_num + 1
         if None in row:
-            raise RecordError(path, line_number, "csv", "more cells than header columns")
-        yield line_number, _decode_csv_row(path, line_number, row)
+            _bad_line(RecordError(path, line_number, "csv", "more cells than header columns"))
+            continue
+        try:
+            record = _decode_csv_row(path, line_number, row)
+        except RecordError as error:
+            _bad_line(error)
+            continue
+        yield line_number, record
 
 
 def _decode_csv_row(path, line_number, row):
@@ -116,10 +178,8 @@ def chunked(records, size):
 
 def read_json_file(path):
     """Read a whole JSON document (for rubric definitions)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise RecordError(path, 0, "file", error.strerror or str(error)) from None
+    with open_text(path) as (handle, _):
+        text = handle.read()
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:

@@ -44,6 +44,7 @@ class ScoreRecord:
     comment: str = ""
     rationale: str = ""
     sample: int = 0
+    tier: str = ""  # a rating's annotator tier, when the record states one
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class PairRecord:
     rationale: str = ""
     order: str = ""
     sample: int = 0
+    tier: str = ""  # a rating's annotator tier, when the record states one
 
     def swapped(self):
         """The same judgment told with the sides swapped: B's verdict becomes A's, BA order becomes AB."""
@@ -272,6 +274,7 @@ def rating_record(line, record, axis_ranges, rubric_key):
         annotator=text_field(record, "annotator"),
         scores=scores_field(record, axis_ranges, rubric_key),
         comment=text_field(record, "comment", required=False),
+        tier=tier_field(record),
     )
 
 
@@ -312,7 +315,13 @@ def pairwise_rating_record(line, record, verdicts, rubric_key):
         line, *pair_fields(record, verdicts, rubric_key),
         annotator=text_field(record, "annotator"),
         comment=text_field(record, "comment", required=False),
+        tier=tier_field(record),
     )
+
+
+def tier_field(record):
+    """The annotator's tier as written (checked against the tiers by imports.ExternalAnnotators)."""
+    return text_field(record, "tier", required=False).strip().lower()
 
 
 def pairwise_verdict_record(line, record, verdicts, rubric_key):

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from annotation import kinds
 from annotation.bulk import bulk_insert
-from annotation.errors import FieldError, HyokaError, RecordError
+from annotation.errors import FieldError, HyokaError, RecordError, collected
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response
 from annotation.readers import chunked, read_records
 from annotation.records import (
@@ -127,16 +127,17 @@ def _stored_prompt_ids(path, records):
     return found
 
 
-def ratings_import(*, path, campaign_slug, file_format=None):
+def ratings_import(*, path, campaign_slug, file_format=None, tier=""):
     """Import ratings made elsewhere; their annotators become external annotators.
 
+    A new annotator's tier is the one its records state (a ``tier`` field), else ``tier``, else external.
     A likert campaign reads {prompt_id, model, annotator, scores, comment?}; a pairwise campaign reads
     {prompt_id, model_a, model_b, annotator, verdict, comment?}, making the item of a pair when missing.
     """
     summary = ImportSummary()
     with transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, create=False)
-        annotators = ExternalAnnotators(source=f"import of {path}", summary=summary)
+        annotators = ExternalAnnotators(source=f"import of {path}", summary=summary, tier=tier, path=path)
         importer = kinds.for_campaign(campaign).rating_importer(campaign, path, summary, annotators)
         for chunk in chunked(read_records(path, file_format), CHUNK_SIZE):
             records = []
@@ -159,7 +160,10 @@ class located:
 
     def __exit__(self, kind, error, traceback):
         if isinstance(error, FieldError):
-            raise RecordError(self.path, self.line, error.field, error.reason) from None
+            located_error = RecordError(self.path, self.line, error.field, error.reason)
+            if collected(located_error):
+                return True  # an upload gathers every bad record; the record is left out, the import reads on
+            raise located_error from None
         return False
 
 
@@ -360,25 +364,55 @@ class ScoreImporter:
 
 
 class ExternalAnnotators:
-    """Annotator ids by handle; unknown handles become external annotators, noted as coming from ``source``."""
+    """Annotator ids by handle; unknown handles become external annotators, noted as coming from ``source``.
 
-    def __init__(self, source, summary):
-        self.source, self.summary = source[:200], summary
+    A new annotator gets the tier its records state (a ``tier`` field), else ``tier`` (the whole file's),
+    else external. A stated tier that contradicts the annotator's stored tier, or another record's, is an
+    error: a tier is changed on the campaign's people page, never by an import.
+    """
+
+    def __init__(self, source, summary, tier="", path=""):
+        self.source, self.summary, self.tier, self.path = source[:200], summary, tier, path
         self.known = {}  # handle -> id
+        self.tiers = {}  # handle -> tier, of the annotators seen so far
 
-    def ids(self, handles):
-        """{handle: id} for ``handles``, creating the missing annotators."""
+    def ids(self, handles, stated=None):
+        """{handle: id} for ``handles``, creating the missing annotators; ``stated``: {handle: (tier, line)}."""
+        stated = stated or {}
         missing = handles - self.known.keys()
         if missing:
-            self.known.update(Annotator.objects.filter(handle__in=missing).values_list("handle", "id"))
+            for pk, handle, tier in Annotator.objects.filter(handle__in=missing).values_list("id", "handle", "tier"):
+                self.known[handle], self.tiers[handle] = pk, tier
             new = [
-                Annotator(handle=handle, is_external=True, tier=Annotator.Tier.EXTERNAL, source=self.source)
+                Annotator(handle=handle, is_external=True, source=self.source,
+                          tier=stated.get(handle, (self.tier or Annotator.Tier.EXTERNAL,))[0])
                 for handle in sorted(missing - self.known.keys())
             ]
             Annotator.objects.bulk_create(new)
             self.known.update((annotator.handle, annotator.id) for annotator in new)
+            self.tiers.update((annotator.handle, annotator.tier) for annotator in new)
             self.summary.created["annotators"] += len(new)
+        for handle, (tier, line) in stated.items():
+            if self.tiers[handle] != tier:
+                raise RecordError(self.path, line, "tier", f"annotator {handle!r} has tier {self.tiers[handle]}, "
+                                                           f"not {tier}; change a tier on the campaign's people page")
         return self.known
+
+    def for_records(self, records):
+        """{handle: id} for the annotators of rating records, checking the tiers they state."""
+        stated = {}
+        for record in records:
+            tier = record.tier or self.tier
+            if not tier:
+                continue
+            if tier not in Annotator.Tier.values:
+                raise RecordError(self.path, record.line, "tier",
+                                  f"{tier!r} is not a tier (tiers: {', '.join(Annotator.Tier.values)})")
+            earlier = stated.setdefault(record.annotator, (tier, record.line))
+            if earlier[0] != tier:
+                raise RecordError(self.path, record.line, "tier", f"annotator {record.annotator!r} has tier "
+                                                                  f"{earlier[0]} on line {earlier[1]}, not {tier}")
+        return self.ids({record.annotator for record in records}, stated)
 
 
 class RatingImporter(ScoreImporter):
@@ -395,7 +429,7 @@ class RatingImporter(ScoreImporter):
         if not records:
             return
         items = self.item_ids(records)
-        annotator_ids = self.annotators.ids({record.annotator for record in records})
+        annotator_ids = self.annotators.for_records(records)
         keyed = [((items[(r.prompt_id, r.model)], annotator_ids[r.annotator]), r, r) for r in records]
         stored = self._stored_digests({key for key, _, _ in keyed})  # earlier chunks included
         new = split_new(

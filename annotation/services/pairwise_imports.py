@@ -186,7 +186,7 @@ class PairRatingImporter(PairImporter):
         if not records:
             return
         oriented = self.in_item_terms(records)
-        annotator_ids = self.annotators.ids({record.annotator for record in records})
+        annotator_ids = self.annotators.for_records(records)
         keyed = [((item_id, annotator_ids[record.annotator]), record, written) for item_id, record, written in oriented]
         stored = self._stored_digests({key for key, _, _ in keyed})
         new = split_new(
