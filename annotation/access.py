@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from annotation.models import Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot
+from annotation.models import Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot, Upload
 
 LEAD_GROUP = "lead"
 
@@ -128,3 +128,15 @@ def campaign_annotators(campaign):
     return Annotator.objects.filter(
         user__memberships__campaign=campaign, user__memberships__role=CampaignMembership.Role.ANNOTATOR
     ).order_by("handle")
+
+
+def upload_for_user(user, public_id):
+    """An upload its viewer may follow: one to a campaign they lead, or a rubric they uploaded; 404 otherwise."""
+    upload = Upload.objects.select_related("campaign").filter(public_id=public_id).first()
+    if upload is None or not user.is_authenticated:
+        raise Http404("no such upload among yours")
+    allowed = (is_lead_of(user, upload.campaign) if upload.campaign_id
+               else user.is_superuser or upload.created_by_id == user.id)
+    if not allowed:
+        raise Http404("no such upload among yours")
+    return upload

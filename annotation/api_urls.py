@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation import api, hot_paths
+from annotation import api, hot_paths, upload_api
 
 urlpatterns = [
     path("my-work/", api.MyWorkApi.as_view(), name="api_my_work"),
@@ -15,4 +15,7 @@ urlpatterns = [
     path("campaigns/<slug:slug>/progress/", api.ProgressApi.as_view(), name="api_progress"),
     path("assignments/<uuid:public_id>/reassign/", api.ReassignApi.as_view(), name="api_reassign"),
     path("batches/<uuid:public_id>/close/", api.CloseBatchApi.as_view(), name="api_close_batch"),
+    path("campaigns/<slug:slug>/uploads/", upload_api.CampaignUploadsApi.as_view(), name="api_campaign_uploads"),
+    path("rubrics/uploads/", upload_api.RubricUploadsApi.as_view(), name="api_rubric_uploads"),
+    path("uploads/<uuid:public_id>/", upload_api.UploadApi.as_view(), name="api_upload"),
 ]

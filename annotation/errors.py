@@ -30,24 +30,34 @@ class RecordError(HyokaError):
 class RecordErrors(HyokaError):
     """The bad records of one import, gathered instead of stopping at the first (uploads show them all).
 
-    Keeps the first ``limit`` errors and counts the rest. Raised once the file has been read, so the
-    import's transaction is rolled back and nothing is written.
+    Keeps the ``limit`` errors of the first lines (records are checked a chunk at a time, not quite in line
+    order) and counts the rest. Raised once the file has been read, so that the import's transaction is
+    rolled back and nothing is written.
     """
 
     def __init__(self, limit=50):
         super().__init__()
-        self.limit, self.first, self.count = limit, [], 0
+        self.limit, self.count, self._kept = limit, 0, []
 
     def __str__(self):
         lines = [str(error) for error in self.first]
-        if self.count > len(self.first):
-            lines.append(f"... and {self.count - len(self.first)} more")
+        if self.count > len(lines):
+            lines.append(f"... and {self.count - len(lines)} more")
         return "\n".join(lines)
+
+    @property
+    def first(self):
+        return sorted(self._kept, key=_line_of)[:self.limit]
 
     def add(self, error):
         self.count += 1
-        if len(self.first) < self.limit:
-            self.first.append(error)
+        self._kept.append(error)
+        if len(self._kept) > 2 * self.limit:
+            self._kept = self.first
+
+
+def _line_of(error):
+    return getattr(error, "line", 0)  # an error of the whole file (line 0), or of no line, comes first
 
 
 _collecting = ContextVar("hyoka_record_errors", default=None)

@@ -611,3 +611,49 @@ class Skip(models.Model):
 
     def __str__(self):
         return f"{self.annotator} skipped {self.item_id}"
+
+
+class Upload(models.Model):
+    """A file a lead uploaded from the browser or the API, and the lifecycle of its import.
+
+    The file waits under the uploads folder until a worker imports it with the same service (and the same
+    all-or-nothing rule) as the import command; it is deleted when the import ends. Only the services in
+    annotation.services.uploads change ``status``.
+    """
+
+    class Kind(models.TextChoices):
+        RESPONSES = "responses", _("Responses")
+        RATINGS = "ratings", _("Ratings")
+        VERDICTS = "verdicts", _("Judge verdicts")
+        CHECKLISTS = "checklists", _("Checklists")
+        RUBRIC = "rubric", _("Rubric")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="uploads")
+    file_name = models.CharField(_("file name"), max_length=255)  # as the uploader named it; errors name it
+    path = models.CharField(max_length=500)  # where the file waits for its import
+    size = models.BigIntegerField(_("size"))
+    options = models.JSONField(default=dict, blank=True)  # tier, judge, pair, source, format
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    summary = models.TextField(_("summary"), blank=True)
+    errors = models.JSONField(default=list, blank=True)  # the first bad records, FILE:LINE: field: reason
+    error_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        # The campaign page lists a campaign's latest uploads.
+        indexes = [models.Index(fields=["campaign", "-created_at"], name="upload_campaign_recent")]
+
+    def __str__(self):
+        return f"{self.kind} upload {self.file_name}"

@@ -2,7 +2,7 @@
 
 from .campaigns import campaign_for_import
 from .imports import ImportSummary, checklists_import, ratings_import, responses_import
-from .rubrics import rubric_import, rubric_is_used
+from .rubrics import rubric_file_import, rubric_import, rubric_is_used
 
 __all__ = [
     "ImportSummary",
@@ -10,6 +10,7 @@ __all__ = [
     "checklists_import",
     "ratings_import",
     "responses_import",
+    "rubric_file_import",
     "rubric_import",
     "rubric_is_used",
 ]

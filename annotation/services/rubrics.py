@@ -1,9 +1,10 @@
 from django.db import transaction
 
-from annotation.errors import HyokaError
+from annotation.errors import FieldError, HyokaError, RecordError
 from annotation.models import Item, Rubric, RubricAxis
+from annotation.readers import read_json_file
 from annotation.rubric_axes import rubric_axes_forget
-from annotation.rubric_definitions import AxisDefinition, RubricDefinition
+from annotation.rubric_definitions import AxisDefinition, RubricDefinition, parse_rubric_definition
 
 
 def rubric_is_used(rubric):
@@ -29,6 +30,18 @@ def rubric_definition_of(rubric):
     )
     return RubricDefinition(rubric.key, rubric.name, rubric.kind, rubric.description_ja, rubric.description_en,
                             tuple(rubric.verdicts), axes)
+
+
+def rubric_file_import(*, path):
+    """Create or update a rubric from a JSON definition file (gzip-compressed or not); as rubric_import.
+
+    A bad definition is a RecordError naming the file and the field (line 1: the document as a whole)."""
+    data = read_json_file(path)
+    try:
+        definition = parse_rubric_definition(data)
+    except FieldError as error:
+        raise RecordError(path, 1, error.field, error.reason) from None
+    return rubric_import(definition=definition)
 
 
 @transaction.atomic

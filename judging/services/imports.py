@@ -139,3 +139,9 @@ class PairVerdictImporter(PairImporter):
         ).values_list("item_id", "order", "sample", "verdict", "rationale")
         return {(item_id, order, sample): content_hash([verdict, rationale])
                 for item_id, order, sample, verdict, rationale in rows if (item_id, order, sample) in keys}
+
+
+def verdicts_upload_import(upload):
+    """The importer of an upload of verdicts (annotation.services.uploads): verdicts_import, summarised."""
+    return verdicts_import(path=upload.path, campaign_slug=upload.campaign.slug, judge_name=upload.options["judge"],
+                           file_format=upload.options.get("format")).describe()

@@ -17,12 +17,13 @@ from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from annotation.bulk import bulk_insert
 from annotation.models import (
     Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, LanguageModel, Rating, RatingCheck,
-    Response, Skip,
+    Response, Skip, Upload,
 )
 from annotation.services.workflow import (
     annotator_for_user, campaign_assign_batches, campaign_cut_batches, campaign_open, draft_save, item_next,
@@ -49,6 +50,7 @@ class Rule:
     public: bool = False
     # Users who are served their own (other) work, and what they must not see: username -> text.
     must_not_show: dict = field(default_factory=dict)
+    multipart: bool = False  # an upload: the data goes as multipart/form-data, "{file}" a fresh file
 
 
 def page(method, args, allowed, refused, **extra):
@@ -110,6 +112,12 @@ APIS = {
     "api_progress": api("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
     "api_reassign": api("post", ("assignment",), {"lena": 201}, OUTSIDERS + (None,), data={"annotator": "bob"}),
     "api_close_batch": api("post", ("batch",), {"lena": 200}, OUTSIDERS + (None,)),
+    # Uploads: a campaign's by its leads, a rubric by any lead; following an upload, whoever may make it.
+    "api_campaign_uploads": api("post", ("slug",), {"lena": 202}, OUTSIDERS + (None,),
+                                data={"kind": "responses", "file": "{file}"}, multipart=True),
+    "api_rubric_uploads": api("post", (), {"lena": 202, "otto": 202}, ("alice", "bob", "eve", "rita", None),
+                              data={"file": "{rubric}"}, multipart=True),
+    "api_upload": api("get", ("upload",), {"lena": 200}, OUTSIDERS + (None,)),
 }
 
 
@@ -132,6 +140,7 @@ class World:
     item: uuid.UUID
     batch: uuid.UUID
     assignment: uuid.UUID
+    upload: uuid.UUID
     bob_name: str = "bob"
 
 
@@ -172,8 +181,10 @@ def world(db):
     item_next(annotator=eve.annotator, campaign=other)
 
     assignment = Assignment.objects.get(batch=item.batch, annotator=alice.annotator)
+    upload = Upload.objects.create(kind=Upload.Kind.RESPONSES, campaign=jp, file_name="r.jsonl", path="/nowhere",
+                                   size=1, created_by=lena, status=Upload.Status.DONE)
     return World(slug="jp", rubric="quality-5x5", item=item.public_id, batch=item.batch.public_id,
-                 assignment=assignment.public_id)
+                 assignment=assignment.public_id, upload=upload.public_id)
 
 
 def add_unbatched_items(campaign):
@@ -197,6 +208,7 @@ def snapshot():
         "drafts": sorted((pk, json.dumps(scores), verdict, json.dumps(checks))
                          for pk, scores, verdict, checks in Draft.objects.values_list("id", "scores", "verdict", "checks")),
         "skips": Skip.objects.count(),
+        "uploads": Upload.objects.count(),
     }
 
 
@@ -207,12 +219,18 @@ def url_of(name, rule, world):
     return reverse(name, args=[str(getattr(world, arg)) for arg in rule.args])
 
 
+UPLOADED = {"{file}": ("r.jsonl", b'{"prompt_id": "u1", "prompt": "?", "model": "m", "response": "!"}\n'),
+            "{rubric}": ("rubric.json", b'{"key": "up", "name": "up", "kind": "pairwise", "verdicts": ["A", "B"]}')}
+
+
 def payload(rule, world):
-    """The rule's data with {assignment} and {key} filled in (a fresh idempotency key per call)."""
+    """The rule's data with {assignment}, {key} and files filled in (a fresh idempotency key or file per call)."""
     filled = {}
     for key, value in rule.data.items():
         key = key.replace("{assignment}", str(world.assignment))
         filled[key] = str(uuid.uuid4()) if value == "{key}" else value
+        if isinstance(value, str) and value in UPLOADED:
+            filled[key] = SimpleUploadedFile(*UPLOADED[value])
     return filled
 
 
@@ -220,6 +238,8 @@ def call(client, name, rule, world):
     url = url_of(name, rule, world)
     if rule.method == "get":
         return client.get(url)
+    if rule.api and rule.multipart:
+        return getattr(client, rule.method)(url, payload(rule, world))
     if rule.api:
         return getattr(client, rule.method)(url, payload(rule, world), content_type="application/json")
     return client.post(url, payload(rule, world))

@@ -1,8 +1,5 @@
-from annotation.errors import FieldError, RecordError
 from annotation.management.base import HyokaCommand
-from annotation.readers import read_json_file
-from annotation.rubric_definitions import parse_rubric_definition
-from annotation.services import rubric_import
+from annotation.services import rubric_file_import
 
 
 class Command(HyokaCommand):
@@ -15,12 +12,7 @@ class Command(HyokaCommand):
         parser.add_argument("file", help="JSON file: {\"key\", \"name\", \"kind\", \"axes\": [...]} or pairwise \"verdicts\".")
 
     def handle(self, *args, file, **options):
-        data = read_json_file(file)
-        try:
-            definition = parse_rubric_definition(data)
-        except FieldError as error:
-            raise RecordError(file, 1, error.field, error.reason) from None
-        rubric, action = rubric_import(definition=definition)
+        rubric, action = rubric_file_import(path=file)
         axes = rubric.axes.count()
         self.stdout.write(f"rubric {rubric.key}: {action} ({rubric.kind}, {axes} axes)" if axes else
                           f"rubric {rubric.key}: {action} ({rubric.kind}, verdicts {', '.join(rubric.verdicts)})")

@@ -1,0 +1,29 @@
+"""The upload widget of a campaign page and of the rubrics page: ``{% load uploads %}``, then
+``{% upload_section campaign %}`` (responses, ratings, verdicts, checklists) or ``{% upload_section %}`` (a rubric).
+It renders templates/annotation/includes/upload_section.html, which loads static/js/upload.js."""
+
+from django import template
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+
+from annotation import kinds
+from annotation.models import Annotator, Upload
+from annotation.services.uploads import CAMPAIGN_KINDS
+from annotation.upload_handlers import upload_limit
+
+register = template.Library()
+
+
+@register.inclusion_tag("annotation/includes/upload_section.html", takes_context=True)
+def upload_section(context, campaign=None):
+    limit = upload_limit()
+    section = {"campaign": campaign, "csrf_token": context.get("csrf_token"), "max_bytes": limit,
+               "limit": filesizeformat(limit), "status_url": reverse("api_upload", args=["00000000-0000-0000-0000-000000000000"])}
+    if campaign is None:
+        return section | {"post_url": reverse("api_rubric_uploads"), "accept": ".json,.gz"}
+    return section | {
+        "post_url": reverse("api_campaign_uploads", args=[campaign.slug]), "accept": ".jsonl,.ndjson,.json,.csv,.gz",
+        "kinds": [(kind.value, kind.label) for kind in CAMPAIGN_KINDS], "tiers": Annotator.Tier.choices,
+        "asks_pair": not kinds.for_campaign(campaign).ITEM_PER_RESPONSE,
+        "uploads": campaign.uploads.all()[:5],
+    }
