@@ -1,11 +1,13 @@
-"""Build the demo campaign's files from a copy of Japanese MT-Bench (maintainers only).
+"""Build the demo campaigns' files from a copy of Japanese MT-Bench and of SummEval (maintainers only).
 
-    python demo/build_demo.py [SOURCE_DIR]
+    python demo/build_demo.py [SOURCE_DIR [SUMMEVAL_DIR]]
 
 SOURCE_DIR holds question_full.jsonl, model_answer/, reference_answer/gpt-4.jsonl
 and model_judgment/gpt-4_single(.slim).jsonl, as in Stability-AI/FastChat (branch
 jp-stable) fastchat/llm_judge/data/japanese_mt_bench/. Users never run this: they
 get the JSONL files it writes, which are committed. See demo/SOURCE.md.
+SUMMEVAL_DIR holds summeval_annotations.jsonl (SummEval's expert and crowd ratings of
+CNN/DailyMail summaries; see its SOURCE.md).
 """
 
 import json
@@ -176,12 +178,71 @@ def pairwise_records(source):
     return records
 
 
+# The SummEval demo: human expert ratings, with the crowd's mean standing in for a judge.
+DEFAULT_SUMMEVAL_SOURCE = Path("/work/shared/data/summeval")
+SUMMEVAL_SOURCE_NAME = "summeval"
+SUMMEVAL_DOCUMENTS = 25  # the first 25 articles, in SummEval's order
+SUMMEVAL_SYSTEMS = ("M8", "M17", "M20", "M22")  # Pointer-Generator, T5, GPT-2 (zero-shot), BART
+SUMMEVAL_AXES = ("coherence", "consistency", "fluency", "relevance")
+
+
+def summeval_selection(source):
+    """The rows of the first SUMMEVAL_DOCUMENTS articles by the SUMMEVAL_SYSTEMS, in SummEval's order."""
+    rows = read_jsonl(source / "summeval_annotations.jsonl")
+    documents = list(dict.fromkeys(row["doc_id"] for row in rows))[:SUMMEVAL_DOCUMENTS]
+    chosen = [row for row in rows if row["doc_id"] in documents and row["system_id"] in SUMMEVAL_SYSTEMS]
+    assert len(chosen) == SUMMEVAL_DOCUMENTS * len(SUMMEVAL_SYSTEMS)
+    return sorted(chosen, key=lambda row: row["row"])
+
+
+def summeval_response_records(rows):
+    """One response per summary. SummEval ships no article text, so the prompt names the article."""
+    return [{
+        "prompt_id": row["doc_id"],
+        "prompt": f"Summarise the CNN/DailyMail news article {row['doc_id']} in a few sentences. (The article "
+                  f"itself is not part of SummEval's release; see demo/SOURCE.md.)",
+        "model": row["system_name"],
+        "response": row["summary"],
+        "category": "summarization",
+        "source": SUMMEVAL_SOURCE_NAME,
+        "metadata": {"doc_id": row["doc_id"]},
+        "response_metadata": {"summeval_row": row["row"], "system_id": row["system_id"]},
+    } for row in rows]
+
+
+def summeval_rating_records(rows):
+    """Each of the three experts' scores on the four axes, unchanged; expert i is SummEval's i-th."""
+    return [{
+        "prompt_id": row["doc_id"],
+        "model": row["system_name"],
+        "annotator": f"summeval-expert-{index}",
+        "scores": {axis: scores[axis] for axis in SUMMEVAL_AXES},
+    } for row in rows for index, scores in enumerate(row["expert_annotations"], start=1)]
+
+
+def summeval_crowd_records(rows):
+    """The crowd's verdicts: per axis, the mean of the five crowd workers' scores rounded to the nearest
+    integer (a mean of five integers is never halfway), with the five scores as the rationale."""
+    records = []
+    for row in rows:
+        crowd = row["turker_annotations"]
+        scores = {axis: int(sum(worker[axis] for worker in crowd) / len(crowd) + 0.5) for axis in SUMMEVAL_AXES}
+        rationale = "; ".join(f"{axis}: {', '.join(str(worker[axis]) for worker in crowd)}" for axis in SUMMEVAL_AXES)
+        records.append({"prompt_id": row["doc_id"], "model": row["system_name"], "scores": scores,
+                        "rationale": f"Mean of five crowd workers' scores, rounded ({rationale})."})
+    return records
+
+
 def main():
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
     questions = selected_questions(source)
     write_jsonl(DEMO_DIR / "responses.jsonl", response_records(source, questions))
     write_jsonl(DEMO_DIR / "verdicts-gpt-4-mtbench.jsonl", verdict_records(source, questions))
     write_jsonl(DEMO_DIR / "pairwise-responses.jsonl", pairwise_records(source))
+    summeval = summeval_selection(Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_SUMMEVAL_SOURCE)
+    write_jsonl(DEMO_DIR / "summeval-responses.jsonl", summeval_response_records(summeval))
+    write_jsonl(DEMO_DIR / "summeval-ratings-experts.jsonl", summeval_rating_records(summeval))
+    write_jsonl(DEMO_DIR / "summeval-verdicts-crowd.jsonl", summeval_crowd_records(summeval))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ DEMO_PROMPTS = 24  # 4 questions from each of 6 categories, turn 1 only
 PAIRWISE_PROMPTS = 8  # two-turn questions, GPT-4 against GPT-4o
 DEMO_MODELS = 5  # gpt-4, gpt-4o and three Stability AI 7B models
 DEMO_VERDICTS = 73  # 24 questions x 3 judged 7B models, plus one upstream repeat kept as sample 1
+SUMMEVAL_SUMMARIES = 100  # 25 articles x 4 systems, each rated by 3 experts and judged by the crowd's mean
+SUMMEVAL_SYSTEMS = 4
 
 
 def run(command):
@@ -45,8 +47,8 @@ def test_load_demo_loads_three_campaigns_and_the_gpt4_verdicts(db):
 
     assert "Demo ready" in output
     assert Prompt.objects.filter(source="japanese-mt-bench").count() == DEMO_PROMPTS + PAIRWISE_PROMPTS
-    assert LanguageModel.objects.count() == DEMO_MODELS
-    assert Response.objects.count() == DEMO_PROMPTS * DEMO_MODELS + PAIRWISE_PROMPTS * 2
+    assert LanguageModel.objects.count() == DEMO_MODELS + SUMMEVAL_SYSTEMS
+    assert Response.objects.count() == DEMO_PROMPTS * DEMO_MODELS + PAIRWISE_PROMPTS * 2 + SUMMEVAL_SUMMARIES
     for slug, rubric in (("demo-quality", "quality-5x5"), ("demo-mtbench", "mt-bench-10")):
         campaign = Campaign.objects.get(slug=slug)
         assert campaign.rubric.key == rubric
@@ -54,7 +56,9 @@ def test_load_demo_loads_three_campaigns_and_the_gpt4_verdicts(db):
         assert campaign.items.count() == DEMO_PROMPTS * DEMO_MODELS
     verdicts = Verdict.objects.filter(judge__name="gpt-4-mtbench", item__campaign__slug="demo-mtbench")
     assert verdicts.count() == DEMO_VERDICTS
-    assert not Rating.objects.exists(), "the demo ships no human ratings"
+    assert not Rating.objects.exclude(item__campaign__slug="demo-summeval").exists(), \
+        "only the SummEval demo ships human ratings"
+    assert Rating.objects.count() == SUMMEVAL_SUMMARIES * 3
     pairwise = Campaign.objects.get(slug="demo-pairwise")
     assert pairwise.rubric.key == "preference-3" and pairwise.items.count() == PAIRWISE_PROMPTS
     for item in pairwise.items.select_related("response__model", "response_b__model", "response__prompt"):

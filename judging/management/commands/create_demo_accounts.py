@@ -30,6 +30,7 @@ ACCOUNTS = (
     DemoAccount("demo-researcher", "researcher"),
 )
 DEMO_CAMPAIGNS = ("demo-quality", "demo-mtbench", "demo-pairwise")
+RATED_DEMO_CAMPAIGNS = ("demo-summeval",)  # rated already (imported expert ratings): the demo lead leads it only
 DEMO_BATCH_SIZE = 20
 DEMO_SEED = 2026
 
@@ -48,6 +49,10 @@ class Command(HyokaCommand):
                 demo_account_ensure(account, passwords)
             write_passwords(path, passwords)  # before commit: a created user always has its password on file
             opened = [slug for slug in DEMO_CAMPAIGNS if demo_campaign_staff(slug)]
+            demo_lead = User.objects.get(username="demo-lead")
+            for campaign in Campaign.objects.filter(slug__in=RATED_DEMO_CAMPAIGNS):
+                CampaignMembership.objects.get_or_create(campaign=campaign, user=demo_lead,
+                                                         defaults={"role": CampaignMembership.Role.LEAD})
         self.stdout.write(describe_accounts(passwords, path))
         if opened:
             self.stdout.write(f"Opened for rating by the demo annotators: {', '.join(opened)}")

@@ -1,16 +1,14 @@
-"""Load the bundled demo (demo/, from Japanese MT-Bench): three campaigns and GPT-4's MT-Bench scores."""
+"""Load the bundled demo (demo/): three campaigns from Japanese MT-Bench with GPT-4's MT-Bench scores, and one
+from SummEval with its experts' ratings and the crowd's mean as a judge."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 
-from annotation.errors import FieldError, RecordError
 from annotation.management.base import HyokaCommand
-from annotation.models import Campaign, Item, LanguageModel, Prompt, Response
-from annotation.readers import read_json_file
-from annotation.rubric_definitions import parse_rubric_definition
-from annotation.services import responses_import, rubric_import
+from annotation.models import Campaign, Item, LanguageModel, Prompt, Rating, Response
+from annotation.services import ratings_import, responses_import, rubric_file_import
 from judging.models import Verdict
 from judging.services import verdicts_import
 
@@ -19,6 +17,10 @@ PAIRWISE_FILE = "pairwise-responses.jsonl"
 RUBRIC_FILE = "rubric-mt-bench-10.json"
 VERDICTS_FILE = "verdicts-gpt-4-mtbench.jsonl"
 JUDGE_NAME = "gpt-4-mtbench"
+SUMMEVAL_RUBRIC_FILE = "rubric-summeval-4.json"
+SUMMEVAL_RATINGS_FILE = "summeval-ratings-experts.jsonl"
+SUMMEVAL_VERDICTS_FILE = "summeval-verdicts-crowd.jsonl"
+SUMMEVAL_JUDGE_NAME = "summeval-crowd-mean"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,22 @@ CAMPAIGNS = (
         file=PAIRWISE_FILE,
         pair=("gpt-4", "gpt-4o"),
     ),
+    DemoCampaign(
+        slug="demo-summeval",
+        rubric_key="summeval-4",
+        name="デモ：SummEval 要約の専門家評価と群衆評価（4軸）",
+        description=(
+            "SummEval（MIT ライセンス）から、CNN/DailyMail の25記事に対する4システムの要約100件と、3人の専門家による"
+            "一貫性・事実整合性・流暢性・関連性の評価（1〜5）を収録したデモ用キャンペーンです。ジャッジ "
+            "summeval-crowd-mean は LLM ではなく、同じ要約を評価したクラウドワーカー5人の平均（四捨五入）で、"
+            "人手評価とジャッジの比較レポートを示すための代役です。記事本文は SummEval に含まれないため収録していません。\n"
+            "Demo: 100 summaries (four systems, 25 CNN/DailyMail articles) from SummEval (MIT license) with three "
+            "experts' 1-5 ratings of coherence, consistency, fluency and relevance. The judge summeval-crowd-mean "
+            "is not an LLM: it is the rounded mean of five crowd workers' ratings of the same summaries, standing in "
+            "for a judge so that the human-judge report has something to compare. SummEval ships no article texts."
+        ),
+        file="summeval-responses.jsonl",
+    ),
 )
 
 # Filled in only where a field is blank, so a lead's own edits survive another load_demo.
@@ -85,31 +103,31 @@ MODEL_DETAILS = {
 class Command(HyokaCommand):
     help = (
         "Load the bundled demo from demo/: the rubric mt-bench-10, Japanese MT-Bench answers of five models in "
-        "campaigns demo-quality and demo-mtbench, GPT-4's MT-Bench scores as judge gpt-4-mtbench, and GPT-4 "
-        "against GPT-4o on eight two-turn questions with checklists in the pairwise campaign demo-pairwise. "
-        "Running it again changes nothing."
+        "campaigns demo-quality and demo-mtbench, GPT-4's MT-Bench scores as judge gpt-4-mtbench, GPT-4 "
+        "against GPT-4o on eight two-turn questions with checklists in the pairwise campaign demo-pairwise, and "
+        "100 SummEval summaries with three experts' ratings and the crowd's mean as judge summeval-crowd-mean in "
+        "demo-summeval (rubric summeval-4). Running it again changes nothing."
     )
 
     def handle(self, *args, **options):
         demo_dir = settings.BASE_DIR / "demo"
         with transaction.atomic():
-            self.stdout.write(load_rubric(demo_dir / RUBRIC_FILE))
+            for rubric_file in (RUBRIC_FILE, SUMMEVAL_RUBRIC_FILE):
+                self.stdout.write(load_rubric(demo_dir / rubric_file))
             for campaign in CAMPAIGNS:
                 self.stdout.write(load_campaign(demo_dir / campaign.file, campaign))
-            summary = verdicts_import(
-                path=str(demo_dir / VERDICTS_FILE), campaign_slug="demo-mtbench", judge_name=JUDGE_NAME
-            )
-            self.stdout.write(f"verdicts of {JUDGE_NAME}: {summary.describe()}")
+            for file, slug, judge in ((VERDICTS_FILE, "demo-mtbench", JUDGE_NAME),
+                                      (SUMMEVAL_VERDICTS_FILE, "demo-summeval", SUMMEVAL_JUDGE_NAME)):
+                summary = verdicts_import(path=str(demo_dir / file), campaign_slug=slug, judge_name=judge)
+                self.stdout.write(f"verdicts of {judge}: {summary.describe()}")
+            summary = ratings_import(path=str(demo_dir / SUMMEVAL_RATINGS_FILE), campaign_slug="demo-summeval")
+            self.stdout.write(f"ratings of the SummEval experts: {summary.describe()}")
             fill_model_details()
         self.stdout.write(self.style.SUCCESS(demo_totals()))
 
 
 def load_rubric(path):
-    try:
-        definition = parse_rubric_definition(read_json_file(path))
-    except FieldError as error:
-        raise RecordError(path, 1, error.field, error.reason) from None
-    rubric, action = rubric_import(definition=definition)
+    rubric, action = rubric_file_import(path=path)
     return f"rubric {rubric.key}: {action}"
 
 
@@ -134,8 +152,9 @@ def demo_totals():
     responses = Response.objects.filter(items__in=items).distinct()
     prompts = Prompt.objects.filter(responses__in=responses).distinct().count()
     models = LanguageModel.objects.filter(responses__in=responses).distinct().count()
-    verdicts = Verdict.objects.filter(item__in=items, judge__name=JUDGE_NAME).count()
+    verdicts = Verdict.objects.filter(item__in=items, judge__name__in=(JUDGE_NAME, SUMMEVAL_JUDGE_NAME)).count()
+    ratings = Rating.objects.filter(item__in=items).count()
     return (
         f"Demo ready: campaigns {', '.join(slugs)}; {prompts} prompts, {models} models, "
-        f"{responses.count()} responses, {items.count()} items, {verdicts} verdicts."
+        f"{responses.count()} responses, {items.count()} items, {verdicts} verdicts, {ratings} human ratings."
     )
