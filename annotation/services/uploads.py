@@ -82,7 +82,7 @@ def _check_options(kind, campaign, file_name, options):
         raise HyokaError(_("Name the judge whose verdicts these are."))
     if options.get("tier") and options["tier"] not in Annotator.Tier.values:
         raise HyokaError(_("%(tier)r is not a tier.") % {"tier": options["tier"]})
-    if "pair" in options and len(options["pair"]) != 2:
+    if "pair" in options and (len(options["pair"]) != 2 or not all(options["pair"])):
         raise HyokaError(_("A pair is two models: give both, or neither."))
 
 

@@ -233,3 +233,10 @@ def test_a_token_holding_lead_can_upload_as_a_script_would(lead, campaign, djang
     answer, done = upload(client, campaign, "responses.jsonl", jsonl(response_records(prompts=1)),
                           django_capture_on_commit_callbacks)
     assert answer.status_code == 202 and done["status"] == "done"
+
+
+def test_a_pair_needs_both_models(as_lead, campaign, django_capture_on_commit_callbacks):
+    answer, _ = upload(as_lead, campaign, "responses.jsonl", jsonl(response_records(prompts=1)),
+                       django_capture_on_commit_callbacks, model_a="llm-a")
+    assert answer.status_code == 400 and answer.json()["detail"] == "A pair is two models: give both, or neither."
+    assert Upload.objects.count() == 0
