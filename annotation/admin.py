@@ -33,6 +33,7 @@ from annotation.models import (
     RubricAxis,
     Skip,
     SlotTally,
+    Upload,
 )
 from annotation.selectors import rubric_is_locked
 
@@ -355,6 +356,14 @@ class SkipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["reason"]
     list_select_related = ["annotator"]
     search_fields = ["annotator__handle", "=item__public_id", "note"]
+
+
+@admin.register(Upload)
+class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["file_name", "kind", "campaign", "status", "error_count", "created_by", "created_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["campaign", "created_by"]
+    search_fields = ["file_name", "campaign__slug", "=public_id"]
 
 
 def _excerpt(text, length=60):

@@ -8,14 +8,16 @@ rolls everything back when there is one: the same all-or-nothing rule as the imp
 than the first error shown. The worker reports the bytes read to a file beside the upload, which the
 progress bar reads (a write to the upload's row would wait for the import's transaction).
 
-Each kind of upload has an importer: a function of the Upload that imports its file and returns a one-line
-summary. Annotation's kinds are registered here; judging registers verdicts (judging.apps), since the
-import of verdicts lives there.
+Each kind of upload has an UploadImporter (its import function and what it asks of the upload). Annotation's
+are registered here; judging registers the one of verdicts (judging.apps), since the import of verdicts
+lives there.
 """
 
 import logging
 import os
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -35,7 +37,19 @@ logger = logging.getLogger(__name__)
 
 MAX_LISTED_ERRORS = 50
 CAMPAIGN_KINDS = (Upload.Kind.RESPONSES, Upload.Kind.RATINGS, Upload.Kind.VERDICTS, Upload.Kind.CHECKLISTS)
-IMPORTERS = {}  # Upload.Kind -> importer(upload) -> summary text
+
+
+@dataclass(frozen=True)
+class UploadImporter:
+    """How one kind of upload is imported: ``run(upload)`` imports the file and returns a one-line summary."""
+
+    run: Callable
+    on_campaign: bool = True  # uploaded to a campaign; else on its own (a rubric)
+    suffixes: tuple = ()  # what the file name must end with (before .gz); () for JSON Lines or CSV
+    required: dict = field(default_factory=dict)  # option -> the message when it is missing
+
+
+IMPORTERS = {}  # Upload.Kind -> UploadImporter
 
 
 def register_upload_importer(kind, importer):
@@ -68,18 +82,20 @@ def upload_folder():
 
 
 def _check_options(kind, campaign, file_name, options):
-    if kind not in IMPORTERS:
+    importer = IMPORTERS.get(kind)
+    if importer is None:
         raise HyokaError(_("Unknown kind of upload %(kind)r.") % {"kind": kind})
-    if (kind in CAMPAIGN_KINDS) != (campaign is not None):
+    if importer.on_campaign != (campaign is not None):
         raise HyokaError(_("%(kind)s are uploaded on a campaign's page, rubrics on the rubrics page.")
                          % {"kind": Upload.Kind(kind).label})
-    if kind == Upload.Kind.RUBRIC:
-        if not str(file_name).lower().removesuffix(".gz").endswith(".json"):
+    if importer.suffixes:
+        if not str(file_name).lower().removesuffix(".gz").endswith(importer.suffixes):
             raise HyokaError(_("%(name)s: a rubric is a JSON document (.json, or .json.gz).") % {"name": file_name})
     else:
         detect_format(file_name, options.get("format"))  # a RecordError naming the file when it cannot tell
-    if kind == Upload.Kind.VERDICTS and not options.get("judge"):
-        raise HyokaError(_("Name the judge whose verdicts these are."))
+    for option, message in importer.required.items():
+        if not options.get(option):
+            raise HyokaError(str(message))
     if options.get("tier") and options["tier"] not in Annotator.Tier.values:
         raise HyokaError(_("%(tier)r is not a tier.") % {"tier": options["tier"]})
     if "pair" in options and (len(options["pair"]) != 2 or not all(options["pair"])):
@@ -112,7 +128,7 @@ def _import_all_or_nothing(upload):
     with transaction.atomic():
         with collecting_record_errors(errors), reporting_progress(lambda done: progress.write_text(str(done))):
             try:
-                summary = IMPORTERS[upload.kind](upload)
+                summary = IMPORTERS[upload.kind].run(upload)
             except HyokaError as error:  # what stops an import: a contradiction with what is stored, ...
                 errors.add(error)
         if errors.count:
@@ -174,7 +190,7 @@ def _rubric(upload):
     return f"rubric {rubric.key}: {action}"
 
 
-register_upload_importer(Upload.Kind.RESPONSES, _responses)
-register_upload_importer(Upload.Kind.RATINGS, _ratings)
-register_upload_importer(Upload.Kind.CHECKLISTS, _checklists)
-register_upload_importer(Upload.Kind.RUBRIC, _rubric)
+register_upload_importer(Upload.Kind.RESPONSES, UploadImporter(_responses))
+register_upload_importer(Upload.Kind.RATINGS, UploadImporter(_ratings))
+register_upload_importer(Upload.Kind.CHECKLISTS, UploadImporter(_checklists))
+register_upload_importer(Upload.Kind.RUBRIC, UploadImporter(_rubric, on_campaign=False, suffixes=(".json",)))

@@ -8,7 +8,7 @@
   var form = document.getElementById("upload-form");
   var input = document.getElementById("upload-file");
   var zone = document.getElementById("upload-dropzone");
-  var kind = document.getElementById("upload-kind");
+  var holds = document.getElementById("upload-kind");  // what the file holds: responses, ratings, ...
   var result = document.getElementById("upload-result");
   var bar = document.getElementById("upload-progress");
   var statusLine = document.getElementById("upload-status");
@@ -32,13 +32,13 @@
     });
   }
 
-  function showKindOptions() {
-    if (!kind) return;
-    root.querySelectorAll("[data-for-kind]").forEach(function (element) {
-      element.hidden = element.dataset.forKind !== kind.value;
+  function showOptionsOfWhatItHolds() {
+    if (!holds) return;
+    root.querySelectorAll("[data-for-upload]").forEach(function (element) {
+      element.hidden = element.dataset.forUpload !== holds.value;
     });
   }
-  if (kind) { kind.addEventListener("change", showKindOptions); showKindOptions(); }
+  if (holds) { holds.addEventListener("change", showOptionsOfWhatItHolds); showOptionsOfWhatItHolds(); }
 
   ["dragenter", "dragover"].forEach(function (type) {
     zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("dropzone--over"); });

@@ -31,6 +31,7 @@ from annotation.models import (
     Rubric,
     RubricAxis,
     Skip,
+    Upload,
 )
 from judging.models import (
     JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictCheck, VerdictScore,
@@ -69,6 +70,9 @@ def build_campaign_data(slug, rubric, pairwise_rubric, annotators):
     Skip.objects.create(item=item, annotator=annotators[0], reason=Skip.Reason.CANNOT_JUDGE, note="専門外")
     pairwise = Campaign.objects.create(slug=f"{slug}-ab", name=f"一対比較 {slug}", rubric=pairwise_rubric)
     Item.objects.create(campaign=pairwise, response=responses[0], response_b=responses[1])
+    lead = User.objects.get_or_create(username=f"{slug}-lead")[0]
+    Upload.objects.create(kind=Upload.Kind.RATINGS, campaign=campaign, file_name="q1-ratings.jsonl", path="/gone",
+                          size=10, created_by=lead, status=Upload.Status.FAILED, errors=["q1-ratings.jsonl:1: x: y"])
 
 
 def judge_job_rows(campaign, rubric, item):
