@@ -4,7 +4,7 @@
 
 Generates the file as bench/import_bench.py does, recreates and migrates the bench database, creates a lead
 with an API token and an empty campaign, then starts what bin/run starts, on PostgreSQL and Redis: gunicorn
-(2 workers × 4 threads) and one Celery worker. It POSTs the file to /api/campaigns/upload-bench/uploads/
+(--preload, 2 workers × 4 threads) and one Celery worker. It POSTs the file to /api/campaigns/upload-bench/uploads/
 (multipart, streamed from disk) and polls the upload until it is done, sampling the resident memory of the
 web processes every 20 ms meanwhile. Prints the time to send, the import's time and the end-to-end rate
 (from the first byte sent to the upload's finished_at), and the web processes' peak memory. The database
@@ -127,9 +127,9 @@ def main():
                        "HYOKA_UPLOAD_DIR": str(Path(folder) / "uploads"), "DJANGO_SETTINGS_MODULE": "hyoka.settings"}
         token = prepare_database(environment)
         port = free_port()
-        web = subprocess.Popen([sys.executable, "-m", "gunicorn", "hyoka.wsgi", "--bind", f"127.0.0.1:{port}",
-                                "--workers", "2", "--threads", "4", "--timeout", "300", "--log-level", "warning"],
-                               cwd=ROOT, env=environment)
+        web = subprocess.Popen([sys.executable, "-m", "gunicorn", "hyoka.wsgi", "--preload", "--bind",
+                                f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--timeout", "300",
+                                "--log-level", "warning"], cwd=ROOT, env=environment)
         worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "hyoka", "worker", "--pool=threads",
                                    "--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=warning"],
                                   cwd=ROOT, env=environment)
