@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from annotation import kinds
 from annotation.access import campaign_annotators
 from annotation.errors import FieldError
-from annotation.models import Annotator, Batch, Campaign, Rubric
+from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Rubric
 from annotation.services.workflow import Raters
 
 # Japanese keyboards type full-width punctuation; accept it wherever a separator is expected.
@@ -241,9 +241,68 @@ class WorkflowForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+USERNAME_SEPARATOR = re.compile(r"[\s,，、]+")
+
+
+class CampaignForm(WorkflowForm):
+    """A new campaign. The kind is asked first and the rubric must be of that kind; the rest is decided by
+    services.campaigns.campaign_create, whose errors come back on the field they name."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    slug = forms.SlugField(label=_("Slug"), max_length=100,
+                           help_text=_("Lowercase letters, digits, - and _: the campaign's name in URLs and commands."))
+    kind = forms.ChoiceField(label=_("Kind"), choices=Rubric.Kind.choices, initial=Rubric.Kind.LIKERT,
+                             widget=forms.RadioSelect)
+    rubric = forms.ModelChoiceField(label=_("Rubric"), queryset=Rubric.objects.order_by("kind", "key"),
+                                    to_field_name="key", empty_label=None)
+    overlap = forms.IntegerField(label=_("Overlap k"), min_value=2, max_value=100, initial=2,
+                                 help_text=_("How many distinct annotators rate each item."))
+    show_model_names = forms.BooleanField(label=_("Show model names to annotators"), required=False,
+                                          help_text=_("Leave unticked for a blind study."))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                  help_text=_("Markdown, shown on the campaign's page."))
+    instructions = forms.CharField(label=_("Instructions for the annotators"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 6}),
+                                   help_text=_("Markdown, shown above the texts on every rating page."))
+    leads = forms.CharField(label=_("Co-leads"), required=False,
+                            help_text=_("Usernames of other leads, separated by commas or spaces; you lead it too."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rubric"].label_from_instance = lambda rubric: f"{rubric.key}: {rubric.name} ({rubric.get_kind_display()})"
+
+    def clean_leads(self):
+        return [name for name in USERNAME_SEPARATOR.split(self.cleaned_data["leads"]) if name]
+
+    def clean(self):
+        data = super().clean()
+        rubric, kind = data.get("rubric"), data.get("kind")
+        if rubric is not None and kind and rubric.kind != kind:
+            self.add_error("rubric", _("%(key)s is a rubric of another kind (%(kind)s); choose one of the kind "
+                                       "you picked.") % {"key": rubric.key, "kind": rubric.get_kind_display()})
+        return data
+
+    def service_arguments(self):
+        data = self.cleaned_data
+        return {"slug": data["slug"], "name": data["name"], "rubric_key": data["rubric"].key,
+                "overlap": data["overlap"], "show_model_names": data["show_model_names"],
+                "description": data["description"], "instructions": data["instructions"], "leads": data["leads"]}
+
+
 class MemberAddForm(WorkflowForm):
-    username = forms.CharField(label=_("Username"), max_length=150,
-                               help_text=_("The account name of someone in the annotator group."))
+    username = forms.CharField(label=_("Username"), max_length=150, help_text=_("Their account name."))
+    role = forms.ChoiceField(label=_("Role"), choices=CampaignMembership.Role.choices, required=False,
+                             initial=CampaignMembership.Role.ANNOTATOR)
+    tier = forms.ChoiceField(label=_("Tier"), required=False,
+                             choices=[("", _("(keep, or professional for a new annotator)")), *Annotator.Tier.choices],
+                             help_text=_("Annotators only."))
+
+    def clean_role(self):
+        return self.cleaned_data["role"] or CampaignMembership.Role.ANNOTATOR
+
+
+class TierForm(WorkflowForm):
+    tier = forms.ChoiceField(label=_("Tier"), choices=Annotator.Tier.choices)
 
 
 class CutBatchesForm(WorkflowForm):
