@@ -4,6 +4,7 @@ from annotation import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("profile/", views.profile, name="profile"),
     path("campaigns/new/", views.campaign_create, name="campaign_create"),
     path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign_detail"),
     path("rubrics/", views.rubric_list, name="rubric_list"),

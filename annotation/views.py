@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 
 from annotation import access, kinds
 from annotation.accepting import refusal
@@ -35,6 +36,7 @@ from annotation.selectors import (
 )
 from annotation.services import rubric_import, workflow
 from annotation.services.campaigns import campaign_create as campaign_create_service
+from annotation.services.tokens import token_make, token_revoke
 from annotation.services.memberships import annotator_tier_set, campaign_member_add, campaign_member_remove
 from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work as my_work_query
 
@@ -300,9 +302,13 @@ def batches_assign(request, slug):
 def campaign_open(request, slug):
     campaign = access.campaign_for_lead(request.user, slug)
     form = OpenForm(request.POST)
-    if _run_service(form, lambda data: workflow.campaign_open(campaign=campaign, mode=data["mode"])) is FAILED:
+    opened = _run_service(form, lambda data: workflow.campaign_open(campaign=campaign, mode=data["mode"]))
+    if opened is FAILED:
         return _manage_page(request, campaign, open_form=form)
     messages.success(request, _("The campaign is open for rating."))
+    if opened.batches_cut:
+        messages.info(request, _("Its items outside batches were cut into %(count)d batches first (in prompt "
+                                 "order): pull mode hands out their places to rate.") % {"count": opened.batches_cut})
     return redirect("campaign_manage", slug=slug)
 
 
@@ -368,3 +374,20 @@ def campaign_progress_csv(request, slug):
     writer.writeheader()
     writer.writerows(progress_rows(campaign))
     return response
+
+
+# Everyone: their profile, with their own API token -----------------------------------------------------------
+
+
+@login_required
+def profile(request):
+    """The user's API token: made (replacing the old one; shown once) or revoked here, no admin needed."""
+    new_token = None
+    if request.method == "POST" and request.POST.get("action") == "make":
+        new_token = token_make(user=request.user).key
+    elif request.method == "POST" and request.POST.get("action") == "revoke":
+        token_revoke(user=request.user)
+        messages.success(request, _("Your API token was revoked."))
+        return redirect("profile")
+    context = {"new_token": new_token, "has_token": Token.objects.filter(user=request.user).exists()}
+    return render(request, "annotation/profile.html", context)

@@ -70,6 +70,7 @@ PAGES = {
     "rubric_list": page("get", (), SIGNED_IN, (None,)),
     "rubric_detail": page("get", ("rubric",), SIGNED_IN, (None,)),
     # Any lead creates campaigns and defines rubrics.
+    "profile": page("get", (), SIGNED_IN, (None,)),
     "campaign_create": page("get", (), {"lena": 200, "otto": 200}, ("alice", "bob", "eve", "rita", "gwen", None)),
     "rubric_create": page("get", (), {"lena": 200, "otto": 200}, ("alice", "bob", "eve", "rita", "gwen", None)),
     "rubric_edit": page("get", ("rubric",), {"lena": 200, "otto": 200}, ("alice", "bob", "eve", "rita", "gwen", None)),
@@ -99,6 +100,14 @@ PAGES = {
 }
 
 APIS = {
+    # Setup: campaigns, people, the caller's own token.
+    "api_campaigns": api("get", (), {name: 200 for name in SIGNED_IN}, (None,),
+                         must_not_show={name: '"slug":"jp"' for name in ("eve", "rita", "otto")}),
+    "api_members": api("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
+    "api_member": api("delete", ("slug", "bob_name"), {"lena": 204}, OUTSIDERS + (None,)),
+    "api_annotator_tier": api("put", ("slug", "alice_handle"), {"lena": 200}, OUTSIDERS + (None,),
+                              data={"tier": "vendor"}),
+    "api_my_token": api("post", (), {name: 201 for name in SIGNED_IN}, (None,)),
     "api_my_work": api("get", (), {"alice": 200, "bob": 200, "eve": 200}, ("rita", "lena", "otto", None),
                        must_not_show={"eve": '"campaign":"jp"'}),
     "api_next_item": api("post", ("slug",), {"alice": 200, "bob": 204}, NOT_ANNOTATORS_OF_JP + (None,)),

@@ -235,13 +235,25 @@ def test_lead_opens_the_campaign_in_pull_mode(english, lead, led):
     assert (led.status, led.mode) == (Campaign.Status.ACTIVE, Campaign.Mode.PULL)
 
 
-def test_opening_before_cutting_batches_is_refused(english, lead, led):
+def test_opening_with_batches_before_cutting_them_is_refused(english, lead, led):
     english.force_login(lead)
 
-    response = english.post(reverse("campaign_open", args=["jp"]), {"mode": "pull"})
+    response = english.post(reverse("campaign_open", args=["jp"]), {"mode": "batches"})
 
-    assert "cut the items into batches before opening the campaign." in html_of(response)
+    assert "cut the items into batches before opening the campaign" in html_of(response)
     assert Campaign.objects.get(pk=led.pk).status == Campaign.Status.DRAFT
+
+
+def test_pull_mode_opens_a_campaign_without_batches_and_says_it_cut_them(english, lead, led):
+    english.force_login(lead)
+
+    response = english.post(reverse("campaign_open", args=["jp"]), {"mode": "pull"}, follow=True)
+
+    html = html_of(response)
+    assert "The campaign is open for rating." in html
+    assert "Its items outside batches were cut into 1 batches first" in html
+    assert (Campaign.objects.get(pk=led.pk).status, led.items.filter(batch__isnull=True).count()) == ("active", 0)
+    assert ItemSlot.objects.filter(campaign=led).count() == 6 * led.overlap
 
 
 def test_opening_without_a_mode_names_the_field(english, lead, led):
