@@ -139,3 +139,20 @@ def test_import_responses_with_lead_makes_a_lead_without_superuser_rights(tmp_pa
     assert client.get(reverse("campaign_progress", args=["cli"])).status_code == 200
     assert client.get(reverse("judge_config_list")).status_code == 200
     assert client.get(reverse("campaign_create")).status_code == 200
+
+
+def test_the_instructions_are_shown_as_markdown_on_the_rating_page(client, led, annotator):
+    from annotation.services.workflow import campaign_open, item_next
+
+    Campaign.objects.filter(pk=led.pk).update(instructions="## 手順\n\n各観点を **1–5** で採点。<script>x()</script>")
+    CampaignMembership.objects.create(campaign=led, user=annotator, role=CampaignMembership.Role.ANNOTATOR)
+    led.refresh_from_db()
+    campaign_open(campaign=led, mode=Campaign.Mode.PULL)
+    item = item_next(annotator=annotator.annotator, campaign=led)
+    client.force_login(annotator)
+
+    html = client.get(reverse("item_rate", args=[item.public_id])).content.decode()
+
+    instructions = html.split('data-instructions', 1)[1].split("</details>", 1)[0]
+    assert "手順</h" in instructions and "<strong>1–5</strong>" in instructions
+    assert "<script>" not in instructions
