@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation import access
-from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Skip
+from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Rubric, Skip
 from annotation.selectors import campaign_people, user_is_annotator
 from annotation.serializers import CampaignProgressSerializer, ItemSerializer
 from annotation.services import workflow
@@ -278,7 +278,7 @@ class CloseBatchApi(APIView):
 class CampaignSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
-    kind = serializers.CharField(source="rubric.kind", help_text="The rubric's kind: likert or pairwise.")
+    kind = serializers.ChoiceField(choices=Rubric.Kind.choices, source="rubric.kind", help_text="The rubric's kind.")
     rubric = serializers.CharField(source="rubric.key")
     overlap = serializers.IntegerField()
     show_model_names = serializers.BooleanField()

@@ -245,16 +245,13 @@ USERNAME_SEPARATOR = re.compile(r"[\s,，、]+")
 
 
 class CampaignForm(WorkflowForm):
-    """A new campaign. The kind is asked first and the rubric must be of that kind; the rest is decided by
-    services.campaigns.campaign_create, whose errors come back on the field they name."""
+    """A new campaign. Its kind is its rubric's: the rubrics are offered grouped by kind. What makes sense is
+    decided by services.campaigns.campaign_create, whose errors come back on the field they name."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
     slug = forms.SlugField(label=_("Slug"), max_length=100,
                            help_text=_("Lowercase letters, digits, - and _: the campaign's name in URLs and commands."))
-    kind = forms.ChoiceField(label=_("Kind"), choices=Rubric.Kind.choices, initial=Rubric.Kind.LIKERT,
-                             widget=forms.RadioSelect)
-    rubric = forms.ModelChoiceField(label=_("Rubric"), queryset=Rubric.objects.order_by("kind", "key"),
-                                    to_field_name="key", empty_label=None)
+    rubric = forms.ChoiceField(label=_("Kind and rubric"))
     overlap = forms.IntegerField(label=_("Overlap k"), min_value=2, max_value=100, initial=2,
                                  help_text=_("How many distinct annotators rate each item."))
     show_model_names = forms.BooleanField(label=_("Show model names to annotators"), required=False,
@@ -269,24 +266,24 @@ class CampaignForm(WorkflowForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rubric"].label_from_instance = lambda rubric: f"{rubric.key}: {rubric.name} ({rubric.get_kind_display()})"
+        self.fields["rubric"].choices = rubric_choices_by_kind()
 
     def clean_leads(self):
         return [name for name in USERNAME_SEPARATOR.split(self.cleaned_data["leads"]) if name]
 
-    def clean(self):
-        data = super().clean()
-        rubric, kind = data.get("rubric"), data.get("kind")
-        if rubric is not None and kind and rubric.kind != kind:
-            self.add_error("rubric", _("%(key)s is a rubric of another kind (%(kind)s); choose one of the kind "
-                                       "you picked.") % {"key": rubric.key, "kind": rubric.get_kind_display()})
-        return data
-
     def service_arguments(self):
         data = self.cleaned_data
-        return {"slug": data["slug"], "name": data["name"], "rubric_key": data["rubric"].key,
+        return {"slug": data["slug"], "name": data["name"], "rubric_key": data["rubric"],
                 "overlap": data["overlap"], "show_model_names": data["show_model_names"],
                 "description": data["description"], "instructions": data["instructions"], "leads": data["leads"]}
+
+
+def rubric_choices_by_kind():
+    """Every rubric's key and name, in one group per campaign kind (named by the kind)."""
+    groups = {}
+    for rubric in Rubric.objects.order_by("kind", "key"):
+        groups.setdefault(rubric.get_kind_display(), []).append((rubric.key, f"{rubric.key}: {rubric.name}"))
+    return list(groups.items())
 
 
 class MemberAddForm(WorkflowForm):

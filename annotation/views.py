@@ -84,7 +84,7 @@ def campaign_create(request):
             messages.success(request, _("Campaign %(name)s was created. Import its responses, then add its "
                                         "annotators.") % {"name": campaign.name})
             return redirect("campaign_manage", slug=campaign.slug)
-    kind_notes = [(value, label, kinds.for_name(value).CREATE_NOTE) for value, label in Rubric.Kind.choices]
+    kind_notes = [(label, kinds.for_name(value).CREATE_NOTE) for value, label in Rubric.Kind.choices]
     return render(request, "annotation/campaign_form.html", {"form": form, "kind_notes": kind_notes})
 
 

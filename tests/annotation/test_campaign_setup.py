@@ -13,7 +13,7 @@ from annotation.models import Annotator, Campaign, CampaignMembership
 
 from .workflow_factories import campaign_with_items
 
-FORM = {"name": "日本語品質評価", "slug": "jp-quality", "kind": "likert", "rubric": "quality-5x5", "overlap": "3",
+FORM = {"name": "日本語品質評価", "slug": "jp-quality", "rubric": "quality-5x5", "overlap": "3",
         "instructions": "## 手順\n\n- 各観点を **1–5** で採点", "leads": "otto"}
 
 
@@ -47,7 +47,7 @@ def test_a_lead_creates_a_campaign_in_the_form_and_leads_it_with_the_co_leads(en
 
 @pytest.mark.parametrize("change, message", [
     ({"slug": "Bad Slug"}, "Slug: Enter a valid “slug”"),
-    ({"kind": "pairwise"}, "Rubric: quality-5x5 is a rubric of another kind (Likert scale)"),
+    ({"rubric": "nope"}, "Kind and rubric: Select a valid choice. nope is not one of the available choices."),
     ({"overlap": "1"}, "Overlap k: Ensure this value is greater than or equal to 2."),
     ({"leads": "nobody"}, "Co-leads: there is no user named 'nobody'."),
     ({"slug": "taken"}, "Slug: a campaign taken exists already; choose another slug."),

@@ -36,7 +36,6 @@ def test_a_lead_creates_a_campaign_and_adds_its_people_in_the_browser(live_serve
     page.click("#new-campaign")
     page.fill("#id_name", "日本語品質評価")
     page.fill("#id_slug", "jp-quality")
-    page.check("#id_kind_likert")
     page.select_option("#id_rubric", "quality-5x5")
     page.fill("#id_overlap", "3")
     page.fill("#id_instructions", "## 手順\n\n- 各観点を 1–5 で採点してください。")
