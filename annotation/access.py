@@ -11,11 +11,11 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from annotation.models import Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot
+from annotation.models import Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot, Rating
 
 LEAD_GROUP = "lead"
 
@@ -174,11 +174,12 @@ def annotator_for_lead(user, slug, handle):
     """(campaign, annotator) for a lead of the campaign: one of its annotator members, or an external annotator
     with ratings in it; 404 for any other annotator (who they are is another campaign's business)."""
     campaign = campaign_for_lead(user, slug)
-    annotator = Annotator.objects.filter(
-        Q(handle=handle) & (Q(user__memberships__campaign=campaign,
-                              user__memberships__role=CampaignMembership.Role.ANNOTATOR)
-                            | Q(is_external=True, ratings__item__campaign=campaign))
-    ).distinct().first()
+    member = CampaignMembership.objects.filter(campaign=campaign, user=OuterRef("user"),
+                                               role=CampaignMembership.Role.ANNOTATOR)
+    rated = Rating.objects.filter(annotator=OuterRef("pk"), item__campaign=campaign)
+    annotator = Annotator.objects.filter(handle=handle).filter(
+        Exists(member) | (Q(is_external=True) & Exists(rated))
+    ).first()
     if annotator is None:
         raise Http404("no such annotator in this campaign")
     return campaign, annotator
