@@ -3,26 +3,37 @@
 Everything an annotator can reach goes through these functions, so that
 "annotators see only their own work" has one home; so does who is a lead (of any
 campaign, and of one), for every app's pages and APIs. Lookups that fail for lack of
-rights raise Http404 where existence itself is private (items, assignments), and
-PermissionDenied where the page is known to exist (a campaign's lead pages).
+rights raise Http404 where existence itself is private (campaigns to those outside them, items, assignments),
+and PermissionDenied where the page is known to exist (a campaign's lead pages, to its other members).
 """
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from annotation.models import Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot, Upload
+from annotation.models import (
+    Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot, Rating, Upload,
+)
 
 LEAD_GROUP = "lead"
 
 
 def is_lead(user):
-    """Leads define rubrics and judge configs and run campaigns: members of the "lead" group, and superusers."""
-    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=LEAD_GROUP).exists())
+    """Leads create campaigns, define rubrics and judge configs: members of the "lead" group, whoever leads a
+    campaign (a lead named on the command line needs no group), and superusers."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.groups.filter(name=LEAD_GROUP).exists() or _leads_any_campaign(user)
+
+
+def _leads_any_campaign(user):
+    return Campaign.objects.filter(
+        Q(created_by=user) | Q(memberships__user=user, memberships__role=CampaignMembership.Role.LEAD)
+    ).exists()
 
 
 def lead_required(view):
@@ -56,6 +67,26 @@ def led_campaigns(user):
     ).distinct()
 
 
+def member_campaigns(user):
+    """The campaigns the user belongs to, in any role (lead, annotator, researcher granted access): the only
+    ones they see listed or may open. Superusers see all of them."""
+    if not user.is_authenticated:
+        return Campaign.objects.none()
+    if user.is_superuser:
+        return Campaign.objects.all()
+    return Campaign.objects.filter(Q(created_by=user) | Q(memberships__user=user)).distinct()
+
+
+def is_reader_of(user, campaign):
+    """Whether the user may read the campaign's report and its unpublished releases: its leads, and the
+    researchers a lead granted access to it."""
+    if is_lead_of(user, campaign):
+        return True
+    return user.is_authenticated and CampaignMembership.objects.filter(
+        campaign=campaign, user=user, role=CampaignMembership.Role.RESEARCHER
+    ).exists()
+
+
 def annotated_campaigns(user):
     return Campaign.objects.filter(
         memberships__user=user, memberships__role=CampaignMembership.Role.ANNOTATOR
@@ -73,11 +104,29 @@ def annotator_of(user):
 
 
 def campaign_for_lead(user, slug):
-    campaign = Campaign.objects.select_related("rubric").filter(slug=slug).first()
-    if campaign is None:
-        raise Http404("no such campaign")
+    """The campaign if the user leads it; 404 for those who do not belong to it, 403 for its other members."""
+    campaign = campaign_for_member(user, slug)
     if not is_lead_of(user, campaign):
         raise PermissionDenied(_("Only the leads of this campaign may do this."))
+    return campaign
+
+
+def campaign_for_member(user, slug):
+    """The campaign if the user belongs to it (in any role); 404 otherwise: an unpublished study's existence,
+    models and counts are its members' business."""
+    campaign = member_campaigns(user).select_related("rubric").filter(slug=slug).first()
+    if campaign is None:
+        raise Http404("no such campaign among yours")
+    return campaign
+
+
+def campaign_for_reader(user, slug):
+    """The campaign if the user may read its report (a lead or a granted researcher); 404 for those who do not
+    belong to it, 403 for its annotators."""
+    campaign = campaign_for_member(user, slug)
+    if not is_reader_of(user, campaign):
+        raise PermissionDenied(_("Only the leads of this campaign and the researchers they granted access may "
+                                 "read this."))
     return campaign
 
 
@@ -121,6 +170,21 @@ def batch_for_lead(user, public_id):
     if batch is None or not is_lead_of(user, batch.campaign):
         raise Http404("no such batch among your campaigns")
     return batch
+
+
+def annotator_for_lead(user, slug, handle):
+    """(campaign, annotator) for a lead of the campaign: one of its annotator members, or an external annotator
+    with ratings in it; 404 for any other annotator (who they are is another campaign's business)."""
+    campaign = campaign_for_lead(user, slug)
+    member = CampaignMembership.objects.filter(campaign=campaign, user=OuterRef("user"),
+                                               role=CampaignMembership.Role.ANNOTATOR)
+    rated = Rating.objects.filter(annotator=OuterRef("pk"), item__campaign=campaign)
+    annotator = Annotator.objects.filter(handle=handle).filter(
+        Exists(member) | (Q(is_external=True) & Exists(rated))
+    ).first()
+    if annotator is None:
+        raise Http404("no such annotator in this campaign")
+    return campaign, annotator
 
 
 def campaign_annotators(campaign):

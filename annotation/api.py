@@ -8,10 +8,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation import access
-from annotation.models import Batch, Campaign, Skip
-from annotation.selectors import user_is_annotator
+from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Rubric, Skip
+from annotation.selectors import campaign_people, user_is_annotator
 from annotation.serializers import CampaignProgressSerializer, ItemSerializer
 from annotation.services import workflow
+from annotation.services.campaigns import campaign_create
+from annotation.services.memberships import annotator_tier_set, campaign_member_add, campaign_member_remove
+from annotation.services.tokens import token_make, token_revoke
 from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work
 
 
@@ -219,6 +222,8 @@ class OpenApi(APIView):
     class OutputSerializer(serializers.Serializer):  # the view answers with a dict of this shape
         status = serializers.ChoiceField(choices=Campaign.Status.choices)
         mode = serializers.ChoiceField(choices=Campaign.Mode.choices)
+        batches_cut = serializers.IntegerField(help_text="Batches cut on opening: in pull mode, the items outside "
+                                                         "batches are cut first (in prompt order).")
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, summary="Open the campaign for rating")
     def post(self, request, slug):
@@ -226,7 +231,7 @@ class OpenApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         campaign = workflow.campaign_open(campaign=campaign, **serializer.validated_data)
-        return Response({"status": campaign.status, "mode": campaign.mode})
+        return Response({"status": campaign.status, "mode": campaign.mode, "batches_cut": campaign.batches_cut})
 
 
 class ProgressApi(APIView):
@@ -265,3 +270,137 @@ class CloseBatchApi(APIView):
         batch = workflow.batch_close(batch=access.batch_for_lead(request.user, public_id))
         return Response({"closed_at": batch.closed_at})
 
+
+
+# Setup: campaigns, their people, the caller's own token ---------------------------------------------------
+
+
+class CampaignSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Rubric.Kind.choices, source="rubric.kind", help_text="The rubric's kind.")
+    rubric = serializers.CharField(source="rubric.key")
+    overlap = serializers.IntegerField()
+    show_model_names = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=Campaign.Status.choices)
+    mode = serializers.ChoiceField(choices=Campaign.Mode.choices)
+    description = serializers.CharField()
+    instructions = serializers.CharField()
+
+
+class CampaignsApi(APIView):
+    @extend_schema_serializer(component_name="CampaignCreate")
+    class InputSerializer(serializers.Serializer):
+        slug = serializers.CharField(max_length=100)
+        name = serializers.CharField(max_length=200, required=False, default="")
+        rubric = serializers.CharField(default="quality-5x5", help_text="A rubric key; the campaign's kind is its kind.")
+        overlap = serializers.IntegerField(default=2, help_text="k, the distinct annotators each item gets (≥ 2).")
+        show_model_names = serializers.BooleanField(default=False)
+        description = serializers.CharField(required=False, default="", allow_blank=True)
+        instructions = serializers.CharField(required=False, default="", allow_blank=True,
+                                             help_text="Markdown, shown on every rating page.")
+        leads = serializers.ListField(child=serializers.CharField(), required=False, default=list,
+                                      help_text="Usernames of co-leads; the caller leads it too.")
+
+    @extend_schema(responses=CampaignSerializer(many=True), summary="The campaigns I belong to")
+    def get(self, request):
+        campaigns = access.member_campaigns(request.user).select_related("rubric").order_by("slug")
+        return Response(CampaignSerializer(campaigns, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: CampaignSerializer}, summary="Create a campaign (leads)")
+    def post(self, request):
+        if not access.is_lead(request.user):
+            raise PermissionDenied(_("Only leads can do this."))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        rubric_key = data.pop("rubric")
+        campaign = campaign_create(**data, rubric_key=rubric_key, created_by=request.user)
+        return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+
+class PersonSerializer(serializers.Serializer):
+    username = serializers.CharField(help_text="Empty for external annotators, known by their handle only.")
+    role = serializers.ChoiceField(choices=[*CampaignMembership.Role.choices, ("external", "External annotator")])
+    handle = serializers.CharField(allow_null=True, help_text="Annotators: the handle batches are assigned by.")
+    tier = serializers.ChoiceField(choices=Annotator.Tier.choices, allow_null=True)
+    rated = serializers.IntegerField(allow_null=True)
+    held = serializers.IntegerField(allow_null=True, help_text="Places to rate held (members only).")
+
+
+def people_rows(people):
+    """campaign_people as one flat list of PersonSerializer rows."""
+    def plain(username, role):
+        return {"username": username, "role": role, "handle": None, "tier": None, "rated": None, "held": None}
+
+    def annotator(row, role):
+        return {"username": row.username, "role": role, "handle": row.annotator.handle, "tier": row.annotator.tier,
+                "rated": row.done, "held": row.held if role == "annotator" else None}
+
+    return ([plain(name, "lead") for name in people.leads] + [annotator(row, "annotator") for row in people.annotators]
+            + [annotator(row, "external") for row in people.external]
+            + [plain(name, "researcher") for name in people.researchers])
+
+
+class MembersApi(APIView):
+    @extend_schema_serializer(component_name="MemberAdd")
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        role = serializers.ChoiceField(choices=CampaignMembership.Role.choices, default=CampaignMembership.Role.ANNOTATOR)
+        tier = serializers.ChoiceField(choices=Annotator.Tier.choices, required=False, default="",
+                                       help_text="Annotators: their tier (kept when omitted; professional when new).")
+
+    @extend_schema(responses=PersonSerializer(many=True), summary="The campaign's people: leads, annotators with "
+                                                                   "their tiers, external annotators, researchers")
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        return Response(PersonSerializer(people_rows(campaign_people(campaign)), many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: PersonSerializer(many=True)},
+                   summary="Add a member: a co-lead, an annotator (with a tier) or a researcher granted access")
+    def post(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        campaign_member_add(campaign=campaign, **serializer.validated_data)
+        return Response(PersonSerializer(people_rows(campaign_people(campaign)), many=True).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class MemberApi(APIView):
+    @extend_schema(request=None, responses={204: None}, summary="Take a member off the campaign")
+    def delete(self, request, slug, username):
+        campaign = access.campaign_for_lead(request.user, slug)
+        campaign_member_remove(campaign=campaign, username=username)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AnnotatorTierApi(APIView):
+    @extend_schema_serializer(component_name="AnnotatorTier")
+    class InputSerializer(serializers.Serializer):
+        tier = serializers.ChoiceField(choices=Annotator.Tier.choices)
+
+    @extend_schema(request=InputSerializer, responses={200: InputSerializer},
+                   summary="Set the tier of an annotator of the campaign (a member or an external one)")
+    def put(self, request, slug, handle):
+        _campaign, annotator = access.annotator_for_lead(request.user, slug, handle)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        annotator_tier_set(annotator=annotator, tier=serializer.validated_data["tier"])
+        return Response({"tier": annotator.tier})
+
+
+class MyTokenApi(APIView):
+    @extend_schema_serializer(component_name="ApiToken")
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField(help_text="Send it as `Authorization: Token …`; shown once, keep it safe.")
+
+    @extend_schema(request=None, responses={201: OutputSerializer},
+                   summary="Make my API token (replacing the one I had)")
+    def post(self, request):
+        return Response({"token": token_make(user=request.user).key}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, summary="Revoke my API token")
+    def delete(self, request):
+        token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

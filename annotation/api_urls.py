@@ -3,6 +3,12 @@ from django.urls import path
 from annotation import api, hot_paths, upload_api
 
 urlpatterns = [
+    path("campaigns/", api.CampaignsApi.as_view(), name="api_campaigns"),
+    path("campaigns/<slug:slug>/members/", api.MembersApi.as_view(), name="api_members"),
+    path("campaigns/<slug:slug>/members/<str:username>/", api.MemberApi.as_view(), name="api_member"),
+    path("campaigns/<slug:slug>/annotators/<str:handle>/tier/", api.AnnotatorTierApi.as_view(),
+         name="api_annotator_tier"),
+    path("me/token/", api.MyTokenApi.as_view(), name="api_my_token"),
     path("my-work/", api.MyWorkApi.as_view(), name="api_my_work"),
     path("campaigns/<slug:slug>/next/", hot_paths.next_item, name="api_next_item"),
     path("items/<uuid:public_id>/", api.ItemApi.as_view(), name="api_item"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from annotation import kinds
 from annotation.access import campaign_annotators
 from annotation.errors import FieldError
-from annotation.models import Annotator, Batch, Campaign, Rubric
+from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Rubric
 from annotation.services.workflow import Raters
 
 # Japanese keyboards type full-width punctuation; accept it wherever a separator is expected.
@@ -241,9 +241,65 @@ class WorkflowForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+USERNAME_SEPARATOR = re.compile(r"[\s,，、]+")
+
+
+class CampaignForm(WorkflowForm):
+    """A new campaign. Its kind is its rubric's: the rubrics are offered grouped by kind. What makes sense is
+    decided by services.campaigns.campaign_create, whose errors come back on the field they name."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    slug = forms.SlugField(label=_("Slug"), max_length=100,
+                           help_text=_("Lowercase letters, digits, - and _: the campaign's name in URLs and commands."))
+    rubric = forms.ChoiceField(label=_("Kind and rubric"))
+    overlap = forms.IntegerField(label=_("Overlap k"), min_value=2, max_value=100, initial=2,
+                                 help_text=_("How many distinct annotators rate each item."))
+    show_model_names = forms.BooleanField(label=_("Show model names to annotators"), required=False,
+                                          help_text=_("Leave unticked for a blind study."))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                  help_text=_("Markdown, shown on the campaign's page."))
+    instructions = forms.CharField(label=_("Instructions for the annotators"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 6}),
+                                   help_text=_("Markdown, shown above the texts on every rating page."))
+    leads = forms.CharField(label=_("Co-leads"), required=False,
+                            help_text=_("Usernames of other leads, separated by commas or spaces; you lead it too."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rubric"].choices = rubric_choices_by_kind()
+
+    def clean_leads(self):
+        return [name for name in USERNAME_SEPARATOR.split(self.cleaned_data["leads"]) if name]
+
+    def service_arguments(self):
+        data = self.cleaned_data
+        return {"slug": data["slug"], "name": data["name"], "rubric_key": data["rubric"],
+                "overlap": data["overlap"], "show_model_names": data["show_model_names"],
+                "description": data["description"], "instructions": data["instructions"], "leads": data["leads"]}
+
+
+def rubric_choices_by_kind():
+    """Every rubric's key and name, in one group per campaign kind (named by the kind)."""
+    groups = {}
+    for rubric in Rubric.objects.order_by("kind", "key"):
+        groups.setdefault(rubric.get_kind_display(), []).append((rubric.key, f"{rubric.key}: {rubric.name}"))
+    return list(groups.items())
+
+
 class MemberAddForm(WorkflowForm):
-    username = forms.CharField(label=_("Username"), max_length=150,
-                               help_text=_("The account name of someone in the annotator group."))
+    username = forms.CharField(label=_("Username"), max_length=150, help_text=_("Their account name."))
+    role = forms.ChoiceField(label=_("Role"), choices=CampaignMembership.Role.choices, required=False,
+                             initial=CampaignMembership.Role.ANNOTATOR)
+    tier = forms.ChoiceField(label=_("Tier"), required=False,
+                             choices=[("", _("(keep, or professional for a new annotator)")), *Annotator.Tier.choices],
+                             help_text=_("Annotators only."))
+
+    def clean_role(self):
+        return self.cleaned_data["role"] or CampaignMembership.Role.ANNOTATOR
+
+
+class TierForm(WorkflowForm):
+    tier = forms.ChoiceField(label=_("Tier"), choices=Annotator.Tier.choices)
 
 
 class CutBatchesForm(WorkflowForm):

@@ -243,6 +243,10 @@ class Campaign(models.Model):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    instructions = models.TextField(
+        _("instructions for the annotators"), blank=True,
+        help_text=_("Markdown, shown above the texts on every rating page of the campaign."),
+    )
     rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="campaigns")
     overlap = models.PositiveSmallIntegerField(
         _("overlap k"), default=2, help_text=_("How many distinct annotators rate each item.")
@@ -314,11 +318,14 @@ class Item(models.Model):
 
 
 class CampaignMembership(models.Model):
-    """Who works on a campaign, and as what. A lead manages it; annotators rate its items."""
+    """Who belongs to a campaign, and as what. A lead manages it; annotators rate its items; a researcher
+    granted access reads its report and its unpublished releases. Only members see the campaign at all
+    (annotation.access)."""
 
     class Role(models.TextChoices):
         LEAD = "lead", _("Lead")
         ANNOTATOR = "annotator", _("Annotator")
+        RESEARCHER = "researcher", _("Researcher")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")

@@ -207,10 +207,22 @@ def _model_counts_on_side(campaign, side):
 
 
 @dataclass(frozen=True)
-class MemberRow:
-    membership: CampaignMembership
+class AnnotatorRow:
+    """An annotator of a campaign: a member (``username`` set) or an external one known from imported ratings,
+    with the places they hold and the ratings they gave in it."""
+
+    annotator: Annotator
+    username: str
     held: int
     done: int
+
+
+@dataclass(frozen=True)
+class CampaignPeople:
+    leads: list  # usernames; the creator first
+    annotators: list  # AnnotatorRow of the annotator members, by username
+    external: list  # AnnotatorRow of the annotators from imports, by handle
+    researchers: list  # usernames
 
 
 @dataclass(frozen=True)
@@ -244,21 +256,40 @@ def user_is_annotator(user):
     return user.groups.filter(name=ANNOTATOR_GROUP).exists() or Annotator.objects.filter(user=user).exists()
 
 
-def campaign_members(campaign):
-    """The campaign's memberships (leads first, then annotators by username) with each one's items held and rated."""
-    memberships = list(
-        CampaignMembership.objects.filter(campaign=campaign).select_related("user").order_by("role", "user__username")
-    )
-    counts = {
-        row["annotator__user_id"]: row
-        for row in ItemSlot.objects.filter(campaign=campaign, annotator__user__isnull=False)
-        .values("annotator__user_id").annotate(held=Count("id"), done=Count("id", filter=Q(rating__isnull=False)))
-    }
-    return [
-        MemberRow(membership, counts.get(membership.user_id, {}).get("held", 0),
-                  counts.get(membership.user_id, {}).get("done", 0))
-        for membership in memberships
+def campaign_people(campaign):
+    """Who belongs to the campaign: leads, annotator members with their tier and work, the external annotators
+    whose ratings were imported into it, and the researchers granted access. A fixed number of queries."""
+    memberships = list(CampaignMembership.objects.filter(campaign=campaign).select_related("user__annotator")
+                       .order_by("user__username"))
+    by_role = defaultdict(list)
+    for membership in memberships:
+        by_role[membership.role].append(membership)
+    creator = [campaign.created_by.username] if campaign.created_by_id else []
+    leads = list(dict.fromkeys([*creator, *(m.user.username for m in by_role[CampaignMembership.Role.LEAD])]))
+    work = _work_by_annotator(campaign)
+    members = [
+        AnnotatorRow(m.user.annotator, m.user.username, *work.get(m.user.annotator.id, (0, 0)))
+        for m in by_role[CampaignMembership.Role.ANNOTATOR] if hasattr(m.user, "annotator")
     ]
+    external = [
+        AnnotatorRow(annotator, "", 0, done) for annotator, done in _external_raters(campaign)
+    ]
+    researchers = [m.user.username for m in by_role[CampaignMembership.Role.RESEARCHER]]
+    return CampaignPeople(leads, members, external, researchers)
+
+
+def _work_by_annotator(campaign):
+    """Annotator id → (places held, rated) in the campaign."""
+    rows = (ItemSlot.objects.filter(campaign=campaign, annotator__isnull=False).values("annotator_id")
+            .annotate(held=Count("id"), done=Count("id", filter=Q(rating__isnull=False))))
+    return {row["annotator_id"]: (row["held"], row["done"]) for row in rows}
+
+
+def _external_raters(campaign):
+    """(Annotator, ratings) of the external annotators with ratings in the campaign, by handle."""
+    counts = dict(Rating.objects.filter(item__campaign=campaign, annotator__is_external=True)
+                  .values("annotator_id").annotate(n=Count("id")).values_list("annotator_id", "n"))
+    return [(annotator, counts[annotator.id]) for annotator in Annotator.objects.filter(id__in=counts).order_by("handle")]
 
 
 def campaign_batches(campaign):

@@ -4,6 +4,8 @@ from annotation import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("profile/", views.profile, name="profile"),
+    path("campaigns/new/", views.campaign_create, name="campaign_create"),
     path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign_detail"),
     path("rubrics/", views.rubric_list, name="rubric_list"),
     path("rubrics/new/", views.rubric_create, name="rubric_create"),
@@ -18,6 +20,7 @@ urlpatterns = [
     path("campaigns/<slug:slug>/manage/", views.campaign_manage, name="campaign_manage"),
     path("campaigns/<slug:slug>/members/add/", views.member_add, name="member_add"),
     path("campaigns/<slug:slug>/members/<str:username>/remove/", views.member_remove, name="member_remove"),
+    path("campaigns/<slug:slug>/annotators/<str:handle>/tier/", views.annotator_tier, name="annotator_tier"),
     path("campaigns/<slug:slug>/batches/cut/", views.batches_cut, name="batches_cut"),
     path("campaigns/<slug:slug>/batches/assign/", views.batches_assign, name="batches_assign"),
     path("campaigns/<slug:slug>/open/", views.campaign_open, name="campaign_open"),

@@ -6,12 +6,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 
 from annotation import access, kinds
 from annotation.accepting import refusal
 from annotation.errors import HyokaError
 from annotation.forms import (
-    AssignForm, CutBatchesForm, MemberAddForm, OpenForm, ReassignForm, RubricDefinitionForms, add_service_error,
+    AssignForm, CampaignForm, CutBatchesForm, MemberAddForm, OpenForm, ReassignForm, RubricDefinitionForms, TierForm,
+    add_service_error,
 )
 from annotation.models import Assignment, Campaign, Rubric, Skip
 from annotation.rubric_definitions import parse_rubric_definition
@@ -19,7 +21,7 @@ from annotation.selectors import (
     axes_with_scores,
     campaign_assignments,
     campaign_batches,
-    campaign_members,
+    campaign_people,
     campaign_model_counts,
     campaign_summaries,
     campaign_summary,
@@ -33,7 +35,9 @@ from annotation.selectors import (
     user_is_annotator,
 )
 from annotation.services import rubric_import, workflow
-from annotation.services.memberships import campaign_member_add, campaign_member_remove
+from annotation.services.campaigns import campaign_create as campaign_create_service
+from annotation.services.tokens import token_make, token_revoke
+from annotation.services.memberships import annotator_tier_set, campaign_member_add, campaign_member_remove
 from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work as my_work_query
 
 RUBRIC_SAVED_MESSAGES = {
@@ -43,31 +47,54 @@ RUBRIC_SAVED_MESSAGES = {
 }
 
 
+@login_required
 def home(request):
-    return render(request, "annotation/home.html", {"summaries": campaign_summaries()})
+    """The campaigns the user belongs to; anonymous visitors are sent to sign in (the public datasets are
+    linked from there)."""
+    context = {"summaries": campaign_summaries(access.member_campaigns(request.user)),
+               "can_create": access.is_lead(request.user)}
+    return render(request, "annotation/home.html", context)
 
 
+@login_required
 def campaign_detail(request, slug):
-    try:
-        summary = campaign_summary(slug)
-    except Campaign.DoesNotExist:
-        raise Http404 from None
+    """A campaign's page, for its members. Its annotators see the rubric and their way in, not the models or
+    the counts (model names are theirs only when the campaign shows them)."""
+    summary = campaign_summary(access.campaign_for_member(request.user, slug).slug)
     campaign = summary.campaign
+    can_read = access.is_reader_of(request.user, campaign)
     context = {
         "summary": summary, "campaign": campaign, "kind": kinds.for_campaign(campaign),
-        "model_counts": campaign_model_counts(campaign),
+        "model_counts": campaign_model_counts(campaign) if can_read else [],
+        "can_read": can_read,
         "can_manage": access.is_lead_of(request.user, campaign),
-        "can_rate": request.user.is_authenticated and access.annotated_campaigns(request.user).filter(
-            pk=campaign.pk).exists(),
+        "can_rate": access.annotated_campaigns(request.user).filter(pk=campaign.pk).exists(),
     }
     return render(request, "annotation/campaign_detail.html", context)
 
 
+@access.lead_required
+def campaign_create(request):
+    """The new-campaign form: the same service as the API; the campaign starts as a draft led by its creator."""
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST":
+        campaign = _run_service(form, lambda data: campaign_create_service(
+            **form.service_arguments(), created_by=request.user))
+        if campaign is not FAILED:
+            messages.success(request, _("Campaign %(name)s was created. Import its responses, then add its "
+                                        "annotators.") % {"name": campaign.name})
+            return redirect("campaign_manage", slug=campaign.slug)
+    kind_notes = [(label, kinds.for_name(value).CREATE_NOTE) for value, label in Rubric.Kind.choices]
+    return render(request, "annotation/campaign_form.html", {"form": form, "kind_notes": kind_notes})
+
+
+@login_required
 def rubric_list(request):
     context = {"rubrics": rubric_list_query(), "can_define": access.is_lead(request.user)}
     return render(request, "annotation/rubric_list.html", context)
 
 
+@login_required
 def rubric_detail(request, key):
     try:
         rubric = rubric_with_axes(key)
@@ -190,9 +217,16 @@ def _manage_page(request, campaign, **bound_forms):
         "open_form": OpenForm(initial={"mode": campaign.mode}),
         **bound_forms,
     }
-    context = {"campaign": campaign, "members": campaign_members(campaign), "batches": campaign_batches(campaign),
-               **forms}
+    context = {"campaign": campaign, "people": campaign_people(campaign), "batches": campaign_batches(campaign),
+               "tier_choices": TierForm.base_fields["tier"].choices, **forms}
     return render(request, "annotation/manage.html", context)
+
+
+MEMBER_ADDED = {
+    "lead": _("%(username)s now leads this campaign."),
+    "annotator": _("%(username)s now annotates this campaign."),
+    "researcher": _("%(username)s may now read this campaign's report and unpublished releases."),
+}
 
 
 @login_required
@@ -200,10 +234,24 @@ def _manage_page(request, campaign, **bound_forms):
 def member_add(request, slug):
     campaign = access.campaign_for_lead(request.user, slug)
     form = MemberAddForm(request.POST)
-    if _run_service(form, lambda data: campaign_member_add(campaign=campaign, username=data["username"])) is FAILED:
+    if _run_service(form, lambda data: campaign_member_add(campaign=campaign, **data)) is FAILED:
         return _manage_page(request, campaign, member_form=form)
-    messages.success(request, _("%(username)s now annotates this campaign.") % form.cleaned_data)
+    messages.success(request, MEMBER_ADDED[form.cleaned_data["role"]] % form.cleaned_data)
     return redirect("campaign_manage", slug=slug)
+
+
+@login_required
+@require_POST
+def annotator_tier(request, slug, handle):
+    campaign, annotator = access.annotator_for_lead(request.user, slug, handle)
+    form = TierForm(request.POST)
+    if _run_service(form, lambda data: annotator_tier_set(annotator=annotator, tier=data["tier"])) is FAILED:
+        messages.error(request, _("The tier of %(handle)s was not changed: choose one of the tiers listed.")
+                       % {"handle": handle})
+    else:
+        messages.success(request, _("%(handle)s is now %(tier)s.") % {
+            "handle": handle, "tier": annotator.get_tier_display()})
+    return redirect("campaign_manage", slug=campaign.slug)
 
 
 @login_required
@@ -215,7 +263,7 @@ def member_remove(request, slug, username):
     except HyokaError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("%(username)s no longer annotates this campaign.") % {"username": username})
+        messages.success(request, _("%(username)s is no longer a member of this campaign.") % {"username": username})
     return redirect("campaign_manage", slug=slug)
 
 
@@ -254,9 +302,13 @@ def batches_assign(request, slug):
 def campaign_open(request, slug):
     campaign = access.campaign_for_lead(request.user, slug)
     form = OpenForm(request.POST)
-    if _run_service(form, lambda data: workflow.campaign_open(campaign=campaign, mode=data["mode"])) is FAILED:
+    opened = _run_service(form, lambda data: workflow.campaign_open(campaign=campaign, mode=data["mode"]))
+    if opened is FAILED:
         return _manage_page(request, campaign, open_form=form)
     messages.success(request, _("The campaign is open for rating."))
+    if opened.batches_cut:
+        messages.info(request, _("Its items outside batches were cut into %(count)d batches first (in prompt "
+                                 "order): pull mode hands out their places to rate.") % {"count": opened.batches_cut})
     return redirect("campaign_manage", slug=slug)
 
 
@@ -322,3 +374,20 @@ def campaign_progress_csv(request, slug):
     writer.writeheader()
     writer.writerows(progress_rows(campaign))
     return response
+
+
+# Everyone: their profile, with their own API token -----------------------------------------------------------
+
+
+@login_required
+def profile(request):
+    """The user's API token: made (replacing the old one; shown once) or revoked here, no admin needed."""
+    new_token = None
+    if request.method == "POST" and request.POST.get("action") == "make":
+        new_token = token_make(user=request.user).key
+    elif request.method == "POST" and request.POST.get("action") == "revoke":
+        token_revoke(user=request.user)
+        messages.success(request, _("Your API token was revoked."))
+        return redirect("profile")
+    context = {"new_token": new_token, "has_token": Token.objects.filter(user=request.user).exists()}
+    return render(request, "annotation/profile.html", context)

@@ -91,8 +91,8 @@ class DatasetApi(APIView):
 class DatasetFileApi(APIView):
     """Serves one file after checking it against its recorded SHA-256 (409 when it does not match).
 
-    Readers get the files of the releases they may read; the leads of a draft get its files too, to check
-    them before publishing."""
+    Readers get the files of the releases they may read; the leads of a draft and the researchers they granted
+    access get its files too, to check them before publishing."""
 
     permission_classes = [AllowAny]
 
@@ -107,11 +107,7 @@ class DatasetFileApi(APIView):
         summary="Download one file of a release",
     )
     def get(self, request, name, version, path):
-        draft = Release.objects.filter(name=name, version=version, status=Release.Status.DRAFT).first()
-        if draft is not None and selectors.user_leads_release(request.user, draft):
-            release = draft
-        else:
-            release = _readable(request, name, version)
+        release = _readable(request, name, version)  # a draft too, for its leads and granted researchers
         try:
             target = services.release_file_for_download(release=release, path=path)
         except ReleaseFile.DoesNotExist:

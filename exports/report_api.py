@@ -59,7 +59,7 @@ class AgreementApi(APIView):
                 "(as the agreement command's --json)",
     )
     def get(self, request, slug):
-        campaign = access.campaign_for_lead(request.user, slug)
+        campaign = access.campaign_for_reader(request.user, slug)
         return Response(campaign_agreement(campaign, **query_options(self.InputSerializer, request)))
 
 
@@ -74,7 +74,7 @@ class MetaEvalApi(APIView):
         summary="A judge against the human ratings, per axis (as the meta_eval command's --json)",
     )
     def get(self, request, slug):
-        campaign = access.campaign_for_lead(request.user, slug)
+        campaign = access.campaign_for_reader(request.user, slug)
         options = query_options(self.InputSerializer, request)
         judge = judge_for_report(options.pop("judge"))
         return Response(campaign_meta_eval(campaign, judge, **options))
@@ -99,7 +99,7 @@ class RankingApi(APIView):
         summary="A pairwise campaign's ranking (as the ranking command's --json)",
     )
     def get(self, request, slug):
-        campaign = campaign_for_ranking(access.campaign_for_lead(request.user, slug).slug)
+        campaign = campaign_for_ranking(access.campaign_for_reader(request.user, slug).slug)
         options = query_options(self.InputSerializer, request)
         judge_name = options.pop("judge", None)
         judge = judge_for_report(judge_name) if judge_name else None
@@ -121,4 +121,4 @@ class ChecklistApi(APIView):
         summary="Checklist items: ticks and how they track the raters' scores or preferences",
     )
     def get(self, request, slug):
-        return Response(checklist_report(access.campaign_for_lead(request.user, slug)))
+        return Response(checklist_report(access.campaign_for_reader(request.user, slug)))

@@ -11,7 +11,7 @@ from exports.reports.checklists import page_checklist
 
 @login_required
 def campaign_report_page(request, slug):
-    campaign = access.campaign_for_lead(request.user, slug)
+    campaign = access.campaign_for_reader(request.user, slug)
     kind = kinds.for_campaign(campaign)
     report = kind.report_page(campaign, page.report_request(request.GET))
     return render(request, kind.REPORT_TEMPLATE, {

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
-from annotation.access import is_lead_of
+from annotation.access import is_lead_of, is_reader_of
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore
 from annotation.models import Response, RubricAxis
 from exports.models import Release
@@ -278,10 +278,15 @@ def visible_releases(user):
 
 
 def release_for_reader(user, name, version):
-    """The release a reader asked for, or None when it does not exist for them: drafts are never public,
-    restricted ones need a researcher; a withdrawn one stays readable (its page says why)."""
-    release = Release.objects.filter(name=name, version=version).exclude(status=Release.Status.DRAFT).first()
-    if release is None or (release.restricted and not can_see_restricted(user)):
+    """The release a reader asked for, or None when it does not exist for them: a draft only for those who may
+    read every campaign it holds (its leads and the researchers they granted access), restricted ones need a
+    researcher; a withdrawn one stays readable (its page says why)."""
+    release = Release.objects.filter(name=name, version=version).first()
+    if release is None:
+        return None
+    if release.status == Release.Status.DRAFT:
+        return release if user_reads_unpublished(user, release) else None
+    if release.restricted and not can_see_restricted(user):
         return None
     return release
 
@@ -305,6 +310,10 @@ def release_for_lead(user, public_id):
     if release is None or not user_leads_release(user, release):
         raise Http404("no such release among your campaigns")
     return release
+
+
+def user_reads_unpublished(user, release):
+    return user.is_authenticated and all(is_reader_of(user, campaign) for campaign in release.campaigns.all())
 
 
 def user_leads_release(user, release):

@@ -4,6 +4,7 @@ publish and withdraw releases. Thin: check access, call one service, render."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -43,7 +44,12 @@ def dataset_detail(request, name, version):
 
 @login_required
 def campaign_releases(request, slug):
-    campaign = access.campaign_for_lead(request.user, slug)
+    """The campaign's releases: its leads make new ones here; the researchers they granted access read the list
+    and open the drafts (to download them before they are published)."""
+    campaign = access.campaign_for_reader(request.user, slug)
+    can_manage = access.is_lead_of(request.user, campaign)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied(_("Only the leads of this campaign may do this."))
     form = ReleaseForm(request.POST or None, campaigns=access.led_campaigns(request.user),
                        initial={"campaigns": [campaign], "title": campaign.name})
     if request.method == "POST" and form.is_valid():
@@ -54,7 +60,8 @@ def campaign_releases(request, slug):
         else:
             messages.success(request, _("Release %(release)s is being built.") % {"release": release})
             return redirect("release_manage", release.public_id)
-    context = {"campaign": campaign, "form": form, "releases": selectors.campaign_releases(campaign)}
+    context = {"campaign": campaign, "form": form, "releases": selectors.campaign_releases(campaign),
+               "can_manage": can_manage}
     return render(request, "exports/release_campaign.html", context)
 
 

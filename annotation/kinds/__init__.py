@@ -20,6 +20,7 @@ CONTRACT = (
     # The item as its annotator sees it (workflow_selectors.item_for_rating), and the pages that show it.
     "shown_order", "item_payload", "page_turns", "answer_label", "verdict_in_screen_terms", "checks_in_screen_terms",
     "RATE_TEMPLATE", "MY_RATINGS_TEMPLATE", "RUBRIC_TEMPLATE", "RUBRIC_SUMMARY_TEMPLATE", "MODEL_COUNTS_NOTE",
+    "CREATE_NOTE",
     # What a rating carries, checked and stored in the item's terms (services.workflow.clean_entry).
     "clean_verdict", "clean_check", "CHECK_SHAPE", "verdict_in_item_terms", "checks_in_item_terms",
     # The rubric's part (rubric_definitions, the rubric form), imports and the models an item answers for.

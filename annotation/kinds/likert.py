@@ -12,6 +12,7 @@ from annotation.blinding import shown_response  # noqa: E402
 from annotation.checklists import tick_value  # noqa: E402
 from annotation.errors import FieldError, HyokaError  # noqa: E402
 from annotation.rubric_definitions import axes_part  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
 
 
 def shown_order(item, annotator, rating=None):
@@ -46,6 +47,9 @@ MY_RATINGS_TEMPLATE = "annotation/kinds/likert/my_ratings.html"
 RUBRIC_TEMPLATE = "annotation/kinds/likert/rubric.html"  # the axes with their point descriptors, on the rubric's page
 RUBRIC_SUMMARY_TEMPLATE = "annotation/kinds/likert/rubric_summary.html"  # the axes as a table, on the campaign's page
 MODEL_COUNTS_NOTE = ""
+# What the kind means, on the new-campaign form.
+CREATE_NOTE = _("An item is one model response, scored on each axis of a likert rubric. Import responses into the "
+                "campaign: each becomes an item.")
 
 
 def verdict_in_item_terms(verdict, order):

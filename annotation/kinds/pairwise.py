@@ -90,6 +90,9 @@ MY_RATINGS_TEMPLATE = "annotation/kinds/pairwise/my_ratings.html"
 RUBRIC_TEMPLATE = "annotation/kinds/pairwise/rubric.html"  # the verdict options, on the rubric's page
 RUBRIC_SUMMARY_TEMPLATE = "annotation/kinds/pairwise/rubric_summary.html"  # the same, on the campaign's page
 MODEL_COUNTS_NOTE = _("A pairwise item counts for both of its models.")
+# What the kind means, on the new-campaign form.
+CREATE_NOTE = _("An item is two models' responses to one prompt, answered with a verdict of a pairwise rubric. "
+                "Import the responses naming the two models compared (import_responses --pair MODEL_A MODEL_B).")
 
 
 def verdict_in_item_terms(screen_verdict, order):

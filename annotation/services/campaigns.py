@@ -1,14 +1,20 @@
 import re
 
-from annotation.errors import HyokaError
-from annotation.models import Campaign, Rubric
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from annotation.errors import FieldError, HyokaError
+from annotation.models import Campaign, CampaignMembership, Rubric
 
 DEFAULT_RUBRIC = "quality-5x5"
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+# Paths under /campaigns/ that are pages, not campaigns.
+RESERVED_SLUGS = ("new",)
 
 
-def campaign_for_import(*, slug, rubric_key=None, create=True):
-    """The campaign an import writes into; created on the given (or default) rubric when missing.
+def campaign_for_import(*, slug, rubric_key=None, create=True, leads=()):
+    """The campaign an import writes into; created on the given (or default) rubric when missing. ``leads``
+    (usernames) are made its leads, whether it was created now or not.
 
     Call inside the import's transaction, so a failed import leaves no new campaign behind.
     """
@@ -19,12 +25,53 @@ def campaign_for_import(*, slug, rubric_key=None, create=True):
                 f"campaign {slug} uses rubric {campaign.rubric.key}, not {rubric_key}; "
                 f"leave out --rubric or pick another campaign."
             )
+        campaign_leads_ensure(campaign=campaign, usernames=leads)
         return campaign
     if not create:
         raise HyokaError(f"no campaign {slug!r}; import responses into it first (import_responses --campaign {slug}).")
-    if not SLUG_PATTERN.match(slug):
-        raise HyokaError(f"campaign slug {slug!r} must be lowercase letters, digits, '-' or '_' (at most 100).")
-    rubric = Rubric.objects.filter(key=rubric_key or DEFAULT_RUBRIC).first()
+    return campaign_create(slug=slug, name=slug, rubric_key=rubric_key or DEFAULT_RUBRIC, leads=leads)
+
+
+@transaction.atomic
+def campaign_create(*, slug, name, rubric_key, overlap=2, show_model_names=False, description="",
+                    instructions="", created_by=None, leads=()):
+    """A new campaign in draft, led by ``created_by`` (if any) and the users named in ``leads``.
+
+    Its kind is its rubric's. Refused with the field at fault: a slug taken or malformed, an unknown rubric,
+    an overlap below 2, an unknown lead.
+    """
+    slug = (slug or "").strip()
+    if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
+        raise FieldError("slug", f"{slug!r} must be lowercase letters, digits, '-' or '_' (at most 100), "
+                                 f"and not {', '.join(RESERVED_SLUGS)}.")
+    if Campaign.objects.filter(slug=slug).exists():
+        raise FieldError("slug", f"a campaign {slug} exists already; choose another slug.")
+    rubric = Rubric.objects.filter(key=rubric_key).first()
     if rubric is None:
-        raise HyokaError(f"no rubric {rubric_key!r}; import it first with import_rubric, or use quality-5x5.")
-    return Campaign.objects.create(slug=slug, name=slug, rubric=rubric)
+        raise FieldError("rubric", f"no rubric {rubric_key!r}; import it first with import_rubric, or use "
+                                   f"{DEFAULT_RUBRIC}.")
+    if overlap is None or overlap < 2:
+        raise FieldError("overlap", "every item needs at least 2 annotators (k ≥ 2).")
+    campaign = Campaign.objects.create(
+        slug=slug, name=(name or "").strip() or slug, rubric=rubric, overlap=overlap,
+        show_model_names=show_model_names, description=description, instructions=instructions,
+        created_by=created_by,
+    )
+    creator = [created_by.get_username()] if created_by is not None else []
+    campaign_leads_ensure(campaign=campaign, usernames=[*creator, *leads])
+    return campaign
+
+
+def campaign_leads_ensure(*, campaign, usernames):
+    """Make each named user a lead of the campaign; already one, nothing changes. A member in another role is
+    refused (take them off the campaign first: an annotator may hold items)."""
+    for username in dict.fromkeys(name.strip() for name in usernames if name.strip()):
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise FieldError("leads", f"there is no user named {username!r}.")
+        membership, _ = CampaignMembership.objects.get_or_create(
+            campaign=campaign, user=user, defaults={"role": CampaignMembership.Role.LEAD}
+        )
+        if membership.role != CampaignMembership.Role.LEAD:
+            raise FieldError("leads", f"{username} is already a member of {campaign.slug} ({membership.role}); "
+                                      f"take them off the campaign first.")

@@ -52,17 +52,18 @@ class ImportSummary:
 
 
 def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source="", annotator_prefix="llm-jp-eval",
-                     file_format=None):
+                     file_format=None, leads=()):
     """Import responses (and, from the LLM-jp layout, their human ratings) into a campaign.
 
     Responses are shared by every campaign; the campaign's kind (annotation.kinds) makes its items of them. In
     a likert campaign each response becomes an item. A pairwise campaign needs ``pair`` = (model A, model B):
     each prompt of the file that both models answer becomes one item, A's response against B's (see
-    pairwise_imports); the LLM-jp layout's scores need a likert campaign.
+    pairwise_imports); the LLM-jp layout's scores need a likert campaign. ``leads`` (usernames) lead the
+    campaign, created now or not.
     """
     summary = ImportSummary()
     with transaction.atomic():
-        campaign = campaign_for_import(slug=campaign_slug, rubric_key=rubric_key)
+        campaign = campaign_for_import(slug=campaign_slug, rubric_key=rubric_key, leads=leads)
         kind = kinds.for_campaign(campaign)
         kind.check_pair_option(campaign, pair)
         responses = ResponseImporter(campaign, path, summary, make_items=kind.ITEM_PER_RESPONSE)

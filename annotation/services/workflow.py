@@ -479,14 +479,26 @@ def item_skip(*, annotator, item, reason, note=""):
 
 # Opening and closing -------------------------------------------------------------------------------------
 
+PULL_BATCH_SIZE = 10_000
+
+
+@transaction.atomic
 def campaign_open(*, campaign, mode):
-    """Start rating: in batch mode annotators rate what they were assigned, in pull mode they take the next item."""
+    """Start rating: in batch mode annotators rate what they were assigned, in pull mode they take the next item.
+
+    Pull mode needs no batches from the lead: items outside batches are cut into batches of PULL_BATCH_SIZE in
+    prompt order (their places to rate being what pull hands out), so a campaign opens in pull mode straight
+    after its import. Returns the campaign; ``campaign.batches_cut`` says how many batches this made."""
     if mode not in Campaign.Mode.values:
         raise FieldError("mode", f"choose one of {', '.join(Campaign.Mode.values)}")
+    campaign.batches_cut = 0
+    if mode == Campaign.Mode.PULL and Item.objects.filter(campaign=campaign, batch__isnull=True).exists():
+        campaign.batches_cut = len(campaign_cut_batches(campaign=campaign, size=PULL_BATCH_SIZE,
+                                                        order=Batch.Order.PROMPT))
     if not ItemSlot.objects.filter(campaign=campaign).exists():
-        raise HyokaError("cut the items into batches before opening the campaign.")
+        raise HyokaError("cut the items into batches before opening the campaign (or open it in pull mode).")
     Campaign.objects.filter(pk=campaign.pk).update(mode=mode, status=Campaign.Status.ACTIVE)
-    campaign.refresh_from_db()
+    campaign.refresh_from_db(fields=["mode", "status"])
     return campaign
 
 

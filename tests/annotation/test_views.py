@@ -80,7 +80,8 @@ def counts_in_row(html, marker):
 # Landing page
 
 
-def test_landing_page_lists_each_campaign_with_its_counts(client, rated_campaign, quality_rubric):
+def test_landing_page_lists_each_campaign_with_its_counts(client, rated_campaign, quality_rubric, superuser):
+    client.force_login(superuser)  # sees every campaign
     Campaign.objects.create(slug="pilot", name="予備調査", rubric=quality_rubric)
 
     html = client.get(reverse("home")).content.decode()
@@ -95,7 +96,9 @@ def test_landing_page_lists_each_campaign_with_its_counts(client, rated_campaign
     assert reverse("campaign_detail", args=["jp-quality"]) in html
 
 
-def test_landing_page_query_count_does_not_grow_with_campaigns(client, db, tmp_path, django_assert_max_num_queries):
+def test_landing_page_query_count_does_not_grow_with_campaigns(client, superuser, tmp_path,
+                                                                django_assert_max_num_queries):
+    client.force_login(superuser)
     import_rated_campaign(tmp_path, "first")
     with CaptureQueriesContext(connection) as one_campaign:
         client.get(reverse("home"))
@@ -108,16 +111,40 @@ def test_landing_page_query_count_does_not_grow_with_campaigns(client, db, tmp_p
     assert response.content.decode().count("data-campaign=") == 4
 
 
-def test_landing_page_without_campaigns_explains_how_to_import_one(client, db):
+def test_landing_page_without_campaigns_explains_how_to_create_one(client, lead):
+    client.force_login(lead)
     html = client.get(reverse("home")).content.decode()
 
-    assert "import_responses" in html and "--campaign" in html
+    assert reverse("campaign_create") in html
+    assert "import_responses" in html and "--campaign" in html and "--lead lena" in html
+
+
+def test_landing_page_lists_only_the_campaigns_the_user_belongs_to(client, rated_campaign, quality_rubric,
+                                                                   annotator, lead):
+    Campaign.objects.create(slug="mine", name="私の調査", rubric=quality_rubric, created_by=lead)
+    client.force_login(lead)
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-campaign="mine"' in html and 'data-campaign="jp-quality"' not in html
+
+    client.force_login(annotator)
+    html = client.get(reverse("home")).content.decode()
+    assert "data-campaign=" not in html and reverse("campaign_create") not in html
+    assert reverse("dataset_list") in html
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_where_the_datasets_are_linked(client, rated_campaign):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert client.get(rated_campaign.get_absolute_url()).status_code == 302
+    sign_in = client.get(response.url).content.decode()
+    assert reverse("dataset_list") in sign_in and "日本語品質評価" not in sign_in
 
 
 # Campaign page
 
 
-def test_campaign_page_shows_rubric_axes_and_counts_per_model(client, rated_campaign):
+def test_campaign_page_shows_rubric_axes_and_counts_per_model(client, rated_campaign, superuser):
+    client.force_login(superuser)
     html = client.get(rated_campaign.get_absolute_url()).content.decode()
 
     assert "日本語品質評価" in html
@@ -127,7 +154,8 @@ def test_campaign_page_shows_rubric_axes_and_counts_per_model(client, rated_camp
     assert counts_in_row(html, 'data-model="model-b"') == {"items": 3, "ratings": 0, "annotators": 0, "verdicts": 1}
 
 
-def test_pairwise_campaign_counts_an_item_for_both_models(client, rated_campaign):
+def test_pairwise_campaign_counts_an_item_for_both_models(client, rated_campaign, superuser):
+    client.force_login(superuser)
     pairwise = Rubric.objects.create(key="ab-test", name="A/B", kind=Rubric.Kind.PAIRWISE, verdicts=["A", "B", "tie"])
     campaign = Campaign.objects.create(slug="ab", name="一対比較", rubric=pairwise)
     for item in Item.objects.filter(campaign=rated_campaign, response__model__name="model-a"):
@@ -141,24 +169,26 @@ def test_pairwise_campaign_counts_an_item_for_both_models(client, rated_campaign
     assert counts_in_row(html, 'data-model="model-b"')["items"] == 3
 
 
-def test_unknown_campaign_is_not_found(client, db):
+def test_unknown_campaign_is_not_found(client, superuser):
+    client.force_login(superuser)
     assert client.get(reverse("campaign_detail", args=["missing"])).status_code == 404
 
 
 # Languages
 
 
-def test_pages_are_japanese_by_default_and_english_after_switching(client, rated_campaign):
+def test_pages_are_japanese_by_default_and_english_after_switching(client, rated_campaign, superuser):
+    client.force_login(superuser)
     html = client.get(reverse("home")).content.decode()
     assert '<html lang="ja">' in html
-    assert "評価キャンペーン" in html and "ログイン" in html
+    assert "評価キャンペーン" in html and "ログアウト" in html
 
     response = client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
     assert response.status_code == 302
 
     html = client.get(reverse("home")).content.decode()
     assert '<html lang="en">' in html
-    assert "Campaigns" in html and "Sign in" in html
+    assert "Campaigns" in html and "Sign out" in html
     assert "評価キャンペーン" not in html
 
 
@@ -186,7 +216,8 @@ def test_wrong_password_is_refused_with_a_message(client, annotator):
 # Rubric pages
 
 
-def test_rubric_pages_show_axes_with_both_labels_and_point_descriptors(client, quality_rubric):
+def test_rubric_pages_show_axes_with_both_labels_and_point_descriptors(client, quality_rubric, annotator):
+    client.force_login(annotator)
     listing = client.get(reverse("rubric_list")).content.decode()
     assert "quality-5x5" in listing and "safety-5" in listing
 
@@ -197,7 +228,6 @@ def test_rubric_pages_show_axes_with_both_labels_and_point_descriptors(client, q
 
 
 def test_only_leads_see_the_new_rubric_button(client, lead, annotator):
-    assert reverse("rubric_create") not in client.get(reverse("rubric_list")).content.decode()
     client.force_login(annotator)
     assert reverse("rubric_create") not in client.get(reverse("rubric_list")).content.decode()
     client.force_login(lead)

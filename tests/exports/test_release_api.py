@@ -98,7 +98,7 @@ def test_only_leads_of_the_campaign_use_the_lead_endpoints(api, campaign, annota
     assert api.post(create, {"version": "2.0.0"}, format="json").status_code in (401, 403)
     for user in (annotator, researcher):
         api.force_authenticate(user)
-        assert api.post(create, {"version": "2.0.0"}, format="json").status_code == 403
+        assert api.post(create, {"version": "2.0.0"}, format="json").status_code == 404  # outside the campaign
         assert api.get(reverse("api_release", args=[release.public_id])).status_code == 404
         assert api.post(reverse("api_release_publish", args=[release.public_id])).status_code == 404
     assert Release.objects.count() == 1

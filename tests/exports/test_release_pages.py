@@ -85,11 +85,11 @@ def test_only_leads_of_the_campaign_reach_the_release_pages(client, campaign, an
         assert response.status_code == 302 and reverse("login") in response["Location"], url
     for user in (annotator, researcher, other_lead):
         client.force_login(user)
-        assert client.get(pages[0]).status_code == 403
+        assert client.get(pages[0]).status_code == 404  # outside the campaign: its existence is not theirs
         assert client.get(pages[1]).status_code == 404
         for url in actions:
             assert client.post(url, {"reason": "x"}).status_code == 404, url
-        assert client.post(pages[0], {**FORM, "campaigns": [campaign.pk]}).status_code == 403
+        assert client.post(pages[0], {**FORM, "campaigns": [campaign.pk]}).status_code == 404
     assert Release.objects.get().status == "draft"
 
 

@@ -54,9 +54,9 @@ def test_only_the_campaigns_leads_may_read(campaign, path, annotator, researcher
     url = f"/api/campaigns/{campaign.slug}/{path}"
     other_lead = django_user_model.objects.create_user("leo")
     other_lead.groups.add(Group.objects.get(name="lead"))
-    assert client_for(annotator).get(url).status_code == 403
-    assert client_for(researcher).get(url).status_code == 403
-    assert client_for(other_lead).get(url).status_code == 403
+    assert client_for(annotator).get(url).status_code == 404  # outside the campaign
+    assert client_for(researcher).get(url).status_code == 404
+    assert client_for(other_lead).get(url).status_code == 404
     assert client_for().get(url).status_code in (401, 403)
     assert client_for(annotator).get(f"/api/campaigns/nope/{path}").status_code == 404
 

@@ -116,8 +116,9 @@ def test_english_when_chosen(client, lead, campaign):
     assert '<html lang="en">' in html and "Agreement among annotators" in html and "Relevance" in html
 
 
-@pytest.mark.parametrize("user, status", [("annotator", 403), ("researcher", 403)])
+@pytest.mark.parametrize("user, status", [("annotator", 404), ("researcher", 404)])
 def test_only_the_campaigns_leads_may_see_it(client, campaign, request, user, status):
+    """Users outside the campaign do not learn that it exists."""
     client.force_login(request.getfixturevalue(user))
     assert client.get(f"/campaigns/{campaign.slug}/report/").status_code == status
     assert client.get("/campaigns/nope/report/").status_code == 404

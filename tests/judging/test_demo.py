@@ -148,3 +148,6 @@ def test_demo_annotators_can_rate_the_demo_campaigns_right_away(db, fast_passwor
         assert ItemSlot.objects.filter(campaign=pairwise, annotator=annotator).count() == 8
         assert item_next(annotator=annotator, campaign=pairwise).response_b is not None
     assert "Opened" not in run("create_demo_accounts") and campaign.batches.count() == 6
+    roles = dict(campaign.memberships.values_list("user__username", "role"))
+    assert roles == {"demo-lead": "lead", "demo-annotator-1": "annotator", "demo-annotator-2": "annotator",
+                     "demo-researcher": "researcher"}  # the researcher reads the demo's reports

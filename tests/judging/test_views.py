@@ -106,7 +106,7 @@ class TestJobPages:
 
     def test_only_the_campaigns_leads_see_its_jobs(self, client, other_lead, annotator, job):
         signed_in(client, other_lead)
-        assert client.get(reverse("judge_job_list", args=[job.campaign.slug])).status_code == 403
+        assert client.get(reverse("judge_job_list", args=[job.campaign.slug])).status_code == 404  # not a member
         assert client.get(job.get_absolute_url()).status_code == 404
         assert client.post(reverse("judge_job_action", args=[job.public_id, "cancel"])).status_code == 404
         signed_in(client, annotator)

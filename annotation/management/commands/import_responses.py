@@ -28,10 +28,14 @@ class Command(HyokaCommand):
             help="LLM-jp layout: the i-th score of each list is by external annotator PREFIX-i.",
         )
         parser.add_argument("--format", choices=FORMATS, help="Override the format read from the file suffix.")
+        parser.add_argument(
+            "--lead", action="append", default=[], metavar="USERNAME",
+            help="A user who leads the campaign (repeat for co-leads); no superuser rights needed to run it.",
+        )
 
-    def handle(self, *args, file, campaign, rubric, pair, source, annotator_prefix, format, **options):
+    def handle(self, *args, file, campaign, rubric, pair, source, annotator_prefix, format, lead, **options):
         summary = responses_import(
             path=file, campaign_slug=campaign, rubric_key=rubric, pair=pair, source=source,
-            annotator_prefix=annotator_prefix, file_format=format,
+            annotator_prefix=annotator_prefix, file_format=format, leads=lead,
         )
         self.stdout.write(f"{file}: {summary.describe()}")

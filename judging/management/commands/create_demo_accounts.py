@@ -93,8 +93,9 @@ def demo_account_ensure(account, passwords):
 
 
 def demo_campaign_staff(slug):
-    """Make the demo lead lead the campaign and the demo annotators rate it: batches of 20 items, each batch
-    assigned to both annotators (overlap 2), the campaign open. Return True if it was opened now.
+    """Make the demo lead lead the campaign, the demo annotators rate it and the demo researcher read it (a
+    grant): batches of 20 items, each batch assigned to both annotators (overlap 2), the campaign open. Return
+    True if it was opened now.
 
     A campaign that already has batches is left as its lead arranged it.
     """
@@ -103,7 +104,7 @@ def demo_campaign_staff(slug):
         return False
     annotators = []
     for account in ACCOUNTS:
-        if account.role in ("lead", "annotator"):
+        if account.role in CampaignMembership.Role.values:  # lead, annotator, researcher
             user = User.objects.get(username=account.username)
             CampaignMembership.objects.get_or_create(campaign=campaign, user=user, defaults={"role": account.role})
             if account.role == "annotator":
