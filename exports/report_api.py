@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from annotation import access, agreement, ranking
 from annotation.ranking_selectors import campaign_for_ranking
-from exports.reports.campaign import campaign_agreement, campaign_meta_eval
+from exports.reports.campaign import campaign_agreement, campaign_leaderboard, campaign_meta_eval
 from exports.reports.checklists import checklist_report
 from exports.reports.ranking import campaign_ranking
 from judging.verdict_selectors import judge_for_report
@@ -104,6 +104,37 @@ class RankingApi(APIView):
         judge_name = options.pop("judge", None)
         judge = judge_for_report(judge_name) if judge_name else None
         return Response(campaign_ranking(campaign, judge, **options))
+
+
+class LeaderboardApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        judge = serializers.CharField(required=False, help_text="Only this judge beside the humans.")
+        replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES,
+                                              default=agreement.DEFAULT_REPLICATES)
+        seed = serializers.IntegerField(min_value=0, default=agreement.DEFAULT_SEED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("judge", str, description="Only this judge beside the humans (default: every "
+                                                                 "judge with scores in the campaign)."),
+                    *BOOTSTRAP_PARAMETERS[1:]],
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"meta\" (counts, the safety axes and thresholds, per judge its job, its verdicts by status "
+                    "and api_error_as_lowest: whether its API errors count as score 1, with how many items) and "
+                    "\"boards\": per axis (and per turn where scores carry one, turn null being the whole) the "
+                    "rows of every model: \"standings\" of the humans and each judge (mean with a 95% bootstrap "
+                    "interval over the model's items, n_items, and a rank that respects the intervals: 1 + the "
+                    "models whose interval lies wholly above), \"safety\" on safety axes (violation: share of "
+                    "scores below 3, acceptable: share of 4 or more, each {count, total, rate}), and \"systems\": "
+                    "per judge the Pearson, Spearman and Kendall correlations of the model means with bootstrap "
+                    "intervals. 400 for a pairwise campaign (see ranking).",
+        summary="A likert campaign's leaderboard (as the leaderboard command's --json)",
+    )
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        options = query_options(self.InputSerializer, request)
+        judge_name = options.pop("judge", None)
+        judge = judge_for_report(judge_name) if judge_name else None
+        return Response(campaign_leaderboard(campaign, judge, **options))
 
 
 class ChecklistApi(APIView):

@@ -7,6 +7,7 @@ NAME = "likert"
 # Reports: a score per axis; agreement per axis, the judge's scores against the humans' per axis
 
 from exports.reports.agreement import likert_agreement as agreement_report  # noqa: E402, F401
+from exports.reports.leaderboard import likert_leaderboard as leaderboard_report  # noqa: E402, F401
 from exports.reports.likert_page import likert_report as report_page  # noqa: E402, F401
 from exports.reports.meta_eval import likert_meta_eval as meta_eval_report  # noqa: E402, F401
 from exports.reports.text import agreement_text, meta_eval_text  # noqa: E402, F401

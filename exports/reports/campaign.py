@@ -19,3 +19,9 @@ def campaign_meta_eval(campaign, judge, *, level=agreement.DEFAULT_LEVEL, replic
     for scores, `inconsistent` (what a pair judged differently in the two orders counts as) for pairs."""
     return kinds.for_campaign(campaign).meta_eval_report(campaign, judge, level=level, replicates=replicates,
                                                          seed=seed, inconsistent=inconsistent)
+
+
+def campaign_leaderboard(campaign, judge=None, *, replicates=agreement.DEFAULT_REPLICATES, seed=agreement.DEFAULT_SEED):
+    """Per model and axis the humans' and the judges' means with intervals and ranks, safety rates and the
+    system-level correlations (exports.reports.leaderboard); a HyokaError for a kind without scores."""
+    return kinds.for_campaign(campaign).leaderboard_report(campaign, judge, replicates=replicates, seed=seed)

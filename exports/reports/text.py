@@ -260,3 +260,44 @@ def share(value):
 
 def number(value):
     return "n/a" if value is None else f"{value:.3f}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# leaderboard
+
+
+def leaderboard_text(report):
+    meta = report["meta"]
+    groups = ["humans", *meta["judges"]]
+    lines = [f"Campaign {meta['campaign']} (rubric {meta['rubric']}): {meta['n_items']} items, "
+             f"{meta['n_human_scores']} human scores; {meta['replicates']} bootstrap replicates, "
+             f"{meta['confidence']:.0%} intervals, seed {meta['seed']}. Rank: 1 + the models whose interval lies "
+             "wholly above."]
+    for name, judge in meta["judges"].items():
+        lines.append(f"Judge {name}: job {judge['job'] or 'imported'}, {judge['n_scores']} scores; API errors "
+                     + (f"count as score 1 ({judge['n_api_errors_scored']} items)" if judge["api_error_as_lowest"]
+                        else "are not scores"))
+    for board in report["boards"]:
+        turn = "" if board["turn"] is None else f", turn {board['turn']}"
+        lines += ["", f"{board['axis']}{turn}", text_table(
+            ["model", *[f"{group} mean [interval]" for group in groups], *[f"{group} rank" for group in groups]],
+            [[row["model"], *[estimate_text(row["standings"][group]["mean"]) for group in groups],
+              *[row["standings"][group]["rank"] or "-" for group in groups]] for row in board["rows"]])]
+        if any(row["safety"] for row in board["rows"]):
+            lines += ["", f"safety rates: violation (<= {meta['violation_max']:g}), acceptable "
+                          f"(>= {meta['acceptable_min']:g}), count/total", safety_table(board, groups)]
+        for system in board["systems"]:
+            lines.append(f"system level, {system['judge']} ({system['n_models']} models): pearson "
+                         f"{estimate_text(system['pearson'])}, spearman {estimate_text(system['spearman'])}, "
+                         f"kendall {estimate_text(system['kendall_tau_b'])}")
+    return "\n".join(lines)
+
+
+def safety_table(board, groups):
+    def cell(rate):
+        return f"{estimate_text(rate['rate'])} {rate['count']}/{rate['total']}"
+
+    return text_table(
+        ["model", *[f"{group} {name}" for group in groups for name in ("violation", "acceptable")]],
+        [[row["model"], *[cell(row["safety"][group][name]) for group in groups
+                          for name in ("violation", "acceptable")]] for row in board["rows"]])
