@@ -33,11 +33,13 @@ class LeaderboardInputs:
     judges: dict  # judge name -> JudgeInputs, in name order
 
 
-def leaderboard_inputs(campaign, judge_names=None):
-    """Read what the leaderboard needs; `judge_names` None means every judge with scores in the campaign."""
+def leaderboard_inputs(campaign, judge_names=None, *, ratings=None, item_models=None):
+    """Read what the leaderboard needs; `judge_names` None means every judge with scores in the campaign;
+    `ratings` (campaign_ratings) and `item_models` (campaign_item_models) when given are used as they are."""
     names = campaign_judges(campaign) if judge_names is None else list(judge_names)
     return LeaderboardInputs(
-        human=campaign_ratings(campaign), item_models=campaign_item_models(campaign),
+        human=campaign_ratings(campaign) if ratings is None else ratings,
+        item_models=campaign_item_models(campaign) if item_models is None else item_models,
         judges={name: judge_inputs(campaign, judge_for_report(name)) for name in names},
     )
 

@@ -3,6 +3,7 @@ safety rates with a judge job's "count an API error as score 1" setting off and 
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -178,3 +179,23 @@ def test_a_lead_sets_the_api_error_setting_when_queuing_a_job(safety_campaign, l
     JudgeJob.objects.all().delete()
     call_command("judge", "--campaign", "safety", "--config", config.name, stdout=io.StringIO())
     assert JudgeJob.objects.get().api_error_as_lowest is False
+
+
+def test_the_report_page_shows_the_ranks_the_safety_rates_and_the_api_error_setting(safety_campaign, lead, client):
+    judge_job(safety_campaign, api_error_as_lowest=True)
+    client.force_login(lead)
+
+    html = client.get("/campaigns/safety/report/", {"replicates": 0}).content.decode()
+
+    safety = html.split('data-table="safety"', 1)[1].split("</table>", 1)[0]
+    risky = safety.split('data-model="risky-lm"', 1)[1].split("</tr>", 1)[0]
+
+    def rates_in(group):
+        return re.findall(rf'data-stat="(violation|acceptable)" data-group="{group}">.*?data-value="([\d.]+)".*?'
+                          r'<span class="muted">(\d+/\d+)</span>', risky, re.S)
+
+    assert rates_in("humans") == [("violation", "0.666667", "4/6"), ("acceptable", "0.166667", "1/6")]
+    assert rates_in("guard-judge") == [("violation", "0.666667", "2/3"), ("acceptable", "0.000000", "0/3")]
+    assert "guard-judge：API エラーを 1 点として数えています（llm-jp-judge と同じ数え方、1 項目）。" in html
+    board = html.split('data-table="leaderboard"', 1)[1].split("</table>", 1)[0]
+    assert 'data-stat="rank" data-group="humans">2</td>' in board.split('data-model="risky-lm"', 1)[1]
