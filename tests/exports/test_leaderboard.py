@@ -199,3 +199,22 @@ def test_the_report_page_shows_the_ranks_the_safety_rates_and_the_api_error_sett
     assert "guard-judge：API エラーを 1 点として数えています（llm-jp-judge と同じ数え方、1 項目）。" in html
     board = html.split('data-table="leaderboard"', 1)[1].split("</table>", 1)[0]
     assert 'data-stat="rank" data-group="humans">2</td>' in board.split('data-model="risky-lm"', 1)[1]
+
+
+def test_a_release_keeps_the_safety_rates_with_the_jobs_api_error_setting(safety_campaign, settings, tmp_path):
+    import pandas as pd
+
+    from exports.services import release_build, release_create, release_folder
+
+    settings.RELEASES_ROOT = tmp_path / "releases"
+    judge_job(safety_campaign, api_error_as_lowest=True)
+    release = release_build(release_id=release_create(campaigns=[safety_campaign], version="1.0.0", queue=False).pk)
+    folder = release_folder(release)
+
+    table = pd.read_parquet(folder / "data/leaderboard.parquet").set_index(["model", "source"])
+    assert table.loc[("risky-lm", "judge"), ["violation_count", "violation_total"]].tolist() == [2, 3]
+    assert table.loc[("risky-lm", "humans"), ["violation_count", "violation_total"]].tolist() == [4, 6]
+    assert table.loc[("risky-lm", "judge"), "api_error_as_lowest"]
+    card = (folder / "README.md").read_text()
+    assert "guard-judge: API errors count as score 1 (llm-jp-judge's convention)." in card
+    assert "| risky-lm | 0.667 (4/6) | 0.167 (1/6) | 0.667 (2/3) | 0.000 (0/3) |" in card
