@@ -148,8 +148,13 @@ class ChecklistApi(APIView):
                     "item for each response, add per item n_answered_a / n_ticked_a / tick_rate_a (and _b, in the "
                     "item's terms), n_side_unknown (answers from before per-response ticks) and, among the "
                     "n_preference votes for A or B that ticked the item yes for exactly one response, the share "
-                    "where it is the preferred one (tracks_preference).",
-        summary="Checklist items: ticks and how they track the raters' scores or preferences",
+                    "where it is the preferred one (tracks_preference). \"judges\": per judge that answered "
+                    "checklists, {\"meta\", \"items\"}: its answers analysed the same way, with per item n_pairs and "
+                    "agreement_with_humans (the share of pairs of a rater's and the judge's answer to the item for the "
+                    "same response that answer alike) beside n_human_pairs and human_agreement (the same among two "
+                    "raters).",
+        summary="Checklist items: ticks and how they track the raters' scores or preferences; the judges' answers "
+                "and their agreement with the raters'",
     )
     def get(self, request, slug):
         return Response(checklist_report(access.campaign_for_lead(request.user, slug)))
