@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from annotation import access, agreement, ranking
 from annotation.ranking_selectors import campaign_for_ranking
-from exports.reports.campaign import campaign_agreement, campaign_leaderboard, campaign_meta_eval
+from exports.reports.campaign import campaign_agreement, campaign_leaderboard, campaign_lengths, campaign_meta_eval
 from exports.reports.checklists import checklist_report
 from exports.reports.ranking import campaign_ranking
 from judging.verdict_selectors import judge_for_report
@@ -135,6 +135,21 @@ class LeaderboardApi(APIView):
         judge_name = options.pop("judge", None)
         judge = judge_for_report(judge_name) if judge_name else None
         return Response(campaign_leaderboard(campaign, judge, **options))
+
+
+class LengthsApi(APIView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"meta\" (counts, the groups: \"humans\" then each judge, and how the context category is "
+                    "read), \"longer_wins\": per group {n, count, rate, reason}: among the decisive votes or "
+                    "verdicts on responses of different lengths, how many the longer response won; and "
+                    "\"categories\": per context category (prompts with a context: metadata.context_category, "
+                    "else the prompt's category) n_items, mean_len_a/b, median_len_a/b (characters over every "
+                    "turn), a_longer and longer_wins per group. 400 for a likert campaign.",
+        summary="A pairwise campaign's answer lengths: how often the longer response wins, per context category",
+    )
+    def get(self, request, slug):
+        return Response(campaign_lengths(access.campaign_for_lead(request.user, slug)))
 
 
 class ChecklistApi(APIView):

@@ -8,6 +8,7 @@ NAME = "likert"
 
 from exports.reports.agreement import likert_agreement as agreement_report  # noqa: E402, F401
 from exports.reports.leaderboard import likert_leaderboard as leaderboard_report  # noqa: E402, F401
+from exports.reports.lengths import likert_lengths as lengths_report  # noqa: E402, F401
 from exports.reports.likert_page import likert_report as report_page  # noqa: E402, F401
 from exports.reports.meta_eval import likert_meta_eval as meta_eval_report  # noqa: E402, F401
 from exports.reports.text import agreement_text, meta_eval_text  # noqa: E402, F401

@@ -9,6 +9,7 @@ NAME = "pairwise"
 from annotation.errors import HyokaError  # noqa: E402
 from exports.checklist_stats import pair_checklist_figures  # noqa: E402
 from exports.reports.agreement import verdict_agreement as agreement_report  # noqa: E402, F401
+from exports.reports.lengths import pairwise_lengths as lengths_report  # noqa: E402, F401
 from exports.reports.meta_eval import pairwise_meta_eval as meta_eval_report  # noqa: E402, F401
 from exports.reports.pairwise_page import pairwise_report as report_page  # noqa: E402, F401
 from exports.reports.text import pairwise_meta_eval_text as meta_eval_text  # noqa: E402, F401
