@@ -65,7 +65,25 @@ def agreement_text(report):
         if axis["annotators"]:
             lines += ["", f"{axis['axis']}: annotators (alpha without them; correlation with the others' mean)",
                       annotator_table(axis)]
-    return "\n".join(lines)
+    return "\n".join(lines + tier_lines(meta.get("tiers")))
+
+
+def tier_lines(tiers):
+    """The tier tables of an agreement report: per tier and axis its mean and alpha; tier against tier."""
+    if not tiers or not tiers["tiers"]:
+        return []
+    lines = ["", "By annotator tier (mean of the items' tier means; alpha among the tier's annotators)", text_table(
+        ["tier", "axis", "annotators", "items", "mean [interval]", "alpha [interval]"],
+        [[tier["tier"], axis, figures["n_annotators"], figures["n_items"], estimate_text(figures["mean"]),
+          estimate_text(figures["alpha"])] for tier in tiers["tiers"] for axis, figures in tier["axes"].items()])]
+    if tiers["pairs"]:
+        lines += ["", "Tier against tier, on the items both scored (x: the first tier's item means, y: the second's)",
+                  text_table(["tiers", "axis", "items", "pearson", "spearman", "bias (y - x)", "MAE"],
+                             [[f"{pair['first']} / {pair['second']}", axis, figures["n_items"],
+                               estimate_text(figures["pearson"]), estimate_text(figures["spearman"]),
+                               estimate_text(figures["bias"]), estimate_text(figures["mae"])]
+                              for pair in tiers["pairs"] for axis, figures in pair["axes"].items()])]
+    return lines
 
 
 def annotator_table(axis):
