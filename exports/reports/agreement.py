@@ -41,13 +41,16 @@ def likert_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLI
 
 
 def tier_figures(ratings, *, level, replicates, seed):
-    """Per annotator tier the mean and alpha per axis, and tier against tier (exports.tier_stats), as a dict;
-    the annotators' tiers are read here."""
-    if not len(ratings):
-        return {"tiers": [], "pairs": []}
-    tiers = annotator_tiers(ratings["annotator"].unique().tolist())
-    return tier_stats.tier_report(ratings, tiers, order=Annotator.Tier.values, level=level, replicates=replicates,
-                                  seed=seed).as_dict()
+    """Per annotator tier the mean and alpha per axis, and tier against tier (exports.tier_stats), as a dict
+    with "reason" (why there are none: every annotator is of one tier, or no ratings); the annotators' tiers
+    are read here."""
+    tiers = annotator_tiers(ratings["annotator"].unique().tolist()) if len(ratings) else {}
+    if len(set(tiers.values())) < 2:
+        # One tier's figures would repeat the campaign's: they are not computed twice.
+        return {"tiers": [], "pairs": [], "reason": "the annotators are all of one tier" if tiers else "no ratings"}
+    report = tier_stats.tier_report(ratings, tiers, order=Annotator.Tier.values, level=level, replicates=replicates,
+                                    seed=seed)
+    return {**report.as_dict(), "reason": None}
 
 
 def ratings_reason(campaign, ratings):

@@ -58,3 +58,11 @@ def test_the_agreement_text_and_the_report_page_show_the_tiers(campaign, client,
     pro = (np.array(PRO["p1"]) + np.array(PRO["p2"])) / 2
     vendor = (np.array(VENDOR["v1"]) + np.array(VENDOR["v2"])) / 2
     assert f'data-value="{(vendor - pro).mean():.6f}"' in row
+
+
+def test_one_tier_has_no_tier_figures(tmp_path):
+    campaign = rated_campaign(tmp_path, slug="one-tier", prompts=3, judge=None)
+    out = io.StringIO()
+    call_command("agreement", "--campaign", campaign.slug, "--json", "--replicates", "0", stdout=out)
+    assert json.loads(out.getvalue())["meta"]["tiers"] == {"tiers": [], "pairs": [],
+                                                           "reason": "the annotators are all of one tier"}
