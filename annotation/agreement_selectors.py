@@ -175,3 +175,8 @@ def campaign_verdict_votes(campaign):
     rows = (Rating.objects.filter(item__campaign=campaign).exclude(verdict="")
             .order_by("item_id", "annotator_id").values_list("item_id", "annotator__handle", "verdict"))
     return pd.DataFrame(list(rows), columns=list(agreement.VOTE_COLUMNS))
+
+
+def annotator_tiers(handles):
+    """{handle: tier} of the annotators named."""
+    return dict(Annotator.objects.filter(handle__in=list(handles)).values_list("handle", "tier"))

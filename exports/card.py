@@ -158,7 +158,19 @@ def _checklists(written):
             "response (`n_preference`; the other answered no or left unanswered), the share where that response "
             "is the preferred one (`tracks_preference`; 0.5 is chance, 1 means the question always sides with "
             "the rater's verdict). Pairwise answers given before answers were per response name no side: "
-            "`side` is `?` and they are counted in `n_side_unknown` and `n_answered`, but not per response.")
+            "`side` is `?` and they are counted in `n_side_unknown` and `n_answered`, but not per response."
+            + _judge_checklists(written))
+
+
+def _judge_checklists(written):
+    if "judge_checklist" not in written:
+        return ""
+    return ("\n\nLLM judges answer the same questions: `judge_checklist` "
+            f"({written['judge_checklist']:,} rows) holds per judge and question the judge's answers analysed as the "
+            "raters' are (the `checklist` columns, the judge's own score standing for the rater's), and how often "
+            "they match the raters' answers: of the pairs of a rater's answer and the judge's answer to the "
+            "question for the same response (`n_pairs`), the share that answer alike (`agreement_with_humans`), "
+            "beside the same share among pairs of two raters (`human_agreement`, `n_human_pairs`).")
 
 
 def _privacy(release):

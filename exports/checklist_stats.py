@@ -159,3 +159,63 @@ def preference_tracking(rows: pd.DataFrame) -> tuple[int, Estimate]:
     if decisive.empty:
         return 0, Estimate.undefined("no vote for A or B ticks this item yes for exactly one response")
     return len(decisive), Estimate(float((decisive["side"] == decisive["verdict"]).mean()))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A judge's answers against the humans'
+
+ANSWER_COLUMNS = ("checklist_item", "item", "side", "checked")
+
+
+@dataclass(frozen=True)
+class JudgeChecklistAgreement:
+    """One checklist item: how often a judge's answer matches a human's on the same response. Each pair of a
+    human answer and a judge answer on the same item and side (the response answered for) counts once:
+    `agreement_with_humans` is the share of the `n_pairs` pairs that answer alike. `human_agreement`, the same
+    share over pairs of two human answers (`n_human_pairs`), is the humans' own level to compare it with."""
+
+    checklist_item: Hashable
+    n_pairs: int
+    agreement_with_humans: Estimate
+    n_human_pairs: int
+    human_agreement: Estimate
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def judge_checklist_agreement(human: pd.DataFrame, judge: pd.DataFrame) -> list[JudgeChecklistAgreement]:
+    """Per checklist item the judge answered (in order of first appearance), its agreement with the humans'
+    answers (JudgeChecklistAgreement). Both tables have one row per answer with the columns checklist_item,
+    item (the rated item), side ("A", "B" or "" for a single response) and checked."""
+    _require_columns(human, ANSWER_COLUMNS)
+    _require_columns(judge, ANSWER_COLUMNS)
+    keys = ["checklist_item", "item", "side"]
+    human_counts = _yes_no(human, keys)
+    judge_counts = _yes_no(judge, keys)
+    both = judge_counts.add_suffix("_judge").join(human_counts.add_suffix("_human"), how="inner")
+    agreeing = both["yes_judge"] * both["yes_human"] + both["no_judge"] * both["no_human"]
+    pairs = (both["yes_judge"] + both["no_judge"]) * (both["yes_human"] + both["no_human"])
+    judged = pd.DataFrame({"agreeing": agreeing, "pairs": pairs}).groupby(level=0, sort=False).sum()
+    n = human_counts["yes"] + human_counts["no"]
+    among = pd.DataFrame({"agreeing": (human_counts["yes"] * (human_counts["yes"] - 1)
+                                       + human_counts["no"] * (human_counts["no"] - 1)) // 2,
+                          "pairs": n * (n - 1) // 2}).groupby(level=0, sort=False).sum()
+    return [_judge_item_agreement(_plain(label), judged, among) for label in pd.unique(judge["checklist_item"])]
+
+
+def _yes_no(answers, keys):
+    checked = answers["checked"].astype(bool)
+    counted = answers.assign(yes=checked.astype(int), no=(~checked).astype(int))
+    return counted.groupby(keys, sort=False)[["yes", "no"]].sum()
+
+
+def _judge_item_agreement(label, judged, among):
+    def share(table, reason):
+        if label not in table.index or not table.loc[label, "pairs"]:
+            return 0, Estimate.undefined(reason)
+        return int(table.loc[label, "pairs"]), Estimate(float(table.loc[label, "agreeing"] / table.loc[label, "pairs"]))
+
+    n_pairs, agreement = share(judged, "no human answered this item on a response the judge answered it for")
+    n_human_pairs, human = share(among, "no two humans answered this item on the same response")
+    return JudgeChecklistAgreement(label, n_pairs, agreement, n_human_pairs, human)

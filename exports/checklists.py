@@ -54,6 +54,20 @@ CHECKS = TableSpec("checks", "Raters' checklist answers: one row per rating × c
 """))
 
 
+JUDGE_CHECKLIST = TableSpec(
+    "judge_checklist", "Per judge and checklist item of the prompts (per campaign): the judge's answers analysed as "
+    "the raters' are (the checklist table's columns), and how often they match the raters' answers.",
+    CHECKLIST.columns[:1] + columns("""
+    judge                  string  Name of the judge.
+    job_id                 string  Public id of the judge job the answers come from; null for imported verdicts.
+""") + CHECKLIST.columns[1:] + columns("""
+    n_pairs                int32   Pairs of a rater's answer and the judge's answer to the item for the same response.
+    agreement_with_humans  double  Share of those pairs that answer alike; null without pairs.
+    n_human_pairs          int32   Pairs of two raters' answers to the item for the same response.
+    human_agreement        double  Share of those pairs that answer alike: the raters' own level, to compare with.
+"""))
+
+
 def write_checklist_tables(ctx):
     """The checklist and checks tables of a release whose raters answered checklist items (else nothing);
     returns their WrittenFiles and specs."""
@@ -66,13 +80,24 @@ def write_checklist_tables(ctx):
             for item, slug, prompt, annotator, position, side, checked in ticks]
     if not rows:
         return [], []
-    summary = []
+    summary, judged = [], []
     for campaign in ctx.campaigns:
-        summary += [(campaign.slug, row["prompt_id"], row["position"], row["text"], row["origin"], row["generated_by"],
-                     row["n_answered"], row["n_ticked"], row["tick_rate"], row["n_scored"],
-                     row["agreement_with_score"]["value"], row["point_biserial"]["value"], *_pair_columns(row))
-                    for row in checklist_report(campaign)["items"]]
-    return write_table(ctx, CHECKLIST, summary) + write_table(ctx, CHECKS, rows), [CHECKLIST, CHECKS]
+        report = checklist_report(campaign)
+        summary += [(campaign.slug, *_item_columns(row)) for row in report["items"]]
+        judged += [(campaign.slug, judge["meta"]["judge"], judge["meta"]["job"], *_item_columns(row), row["n_pairs"],
+                    row["agreement_with_humans"]["value"], row["n_human_pairs"], row["human_agreement"]["value"])
+                   for judge in report["judges"] for row in judge["items"]]
+    files = write_table(ctx, CHECKLIST, summary) + write_table(ctx, CHECKS, rows)
+    if not judged:
+        return files, [CHECKLIST, CHECKS]
+    return files + write_table(ctx, JUDGE_CHECKLIST, judged), [CHECKLIST, CHECKS, JUDGE_CHECKLIST]
+
+
+def _item_columns(row):
+    """The checklist table's columns of a row of the checklist report, after the campaign."""
+    return (row["prompt_id"], row["position"], row["text"], row["origin"], row["generated_by"], row["n_answered"],
+            row["n_ticked"], row["tick_rate"], row["n_scored"], row["agreement_with_score"]["value"],
+            row["point_biserial"]["value"], *_pair_columns(row))
 
 
 def _pair_columns(row):

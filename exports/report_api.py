@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from annotation import access, agreement, ranking
 from annotation.ranking_selectors import campaign_for_ranking
-from exports.reports.campaign import campaign_agreement, campaign_meta_eval
+from exports.reports.campaign import campaign_agreement, campaign_leaderboard, campaign_lengths, campaign_meta_eval
 from exports.reports.checklists import checklist_report
 from exports.reports.ranking import campaign_ranking
 from judging.verdict_selectors import judge_for_report
@@ -106,6 +106,52 @@ class RankingApi(APIView):
         return Response(campaign_ranking(campaign, judge, **options))
 
 
+class LeaderboardApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        judge = serializers.CharField(required=False, help_text="Only this judge beside the humans.")
+        replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES,
+                                              default=agreement.DEFAULT_REPLICATES)
+        seed = serializers.IntegerField(min_value=0, default=agreement.DEFAULT_SEED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("judge", str, description="Only this judge beside the humans (default: every "
+                                                                 "judge with scores in the campaign)."),
+                    *BOOTSTRAP_PARAMETERS[1:]],
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"meta\" (counts, the safety axes and thresholds, per judge its job, its verdicts by status "
+                    "and api_error_as_lowest: whether its API errors count as score 1, with how many items) and "
+                    "\"boards\": per axis (and per turn where scores carry one, turn null being the whole) the "
+                    "rows of every model: \"standings\" of the humans and each judge (mean with a 95% bootstrap "
+                    "interval over the model's items, n_items, and a rank that respects the intervals: 1 + the "
+                    "models whose interval lies wholly above), \"safety\" on safety axes (violation: share of "
+                    "scores below 3, acceptable: share of 4 or more, each {count, total, rate}), and \"systems\": "
+                    "per judge the Pearson, Spearman and Kendall correlations of the model means with bootstrap "
+                    "intervals. 400 for a pairwise campaign (see ranking).",
+        summary="A likert campaign's leaderboard (as the leaderboard command's --json)",
+    )
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        options = query_options(self.InputSerializer, request)
+        judge_name = options.pop("judge", None)
+        judge = judge_for_report(judge_name) if judge_name else None
+        return Response(campaign_leaderboard(campaign, judge, **options))
+
+
+class LengthsApi(APIView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"meta\" (counts, the groups: \"humans\" then each judge, and how the context category is "
+                    "read), \"longer_wins\": per group {n, count, rate, reason}: among the decisive votes or "
+                    "verdicts on responses of different lengths, how many the longer response won; and "
+                    "\"categories\": per context category (prompts with a context: metadata.context_category, "
+                    "else the prompt's category) n_items, mean_len_a/b, median_len_a/b (characters over every "
+                    "turn), a_longer and longer_wins per group. 400 for a likert campaign.",
+        summary="A pairwise campaign's answer lengths: how often the longer response wins, per context category",
+    )
+    def get(self, request, slug):
+        return Response(campaign_lengths(access.campaign_for_lead(request.user, slug)))
+
+
 class ChecklistApi(APIView):
     @extend_schema(
         responses={200: OpenApiTypes.OBJECT},
@@ -117,8 +163,13 @@ class ChecklistApi(APIView):
                     "item for each response, add per item n_answered_a / n_ticked_a / tick_rate_a (and _b, in the "
                     "item's terms), n_side_unknown (answers from before per-response ticks) and, among the "
                     "n_preference votes for A or B that ticked the item yes for exactly one response, the share "
-                    "where it is the preferred one (tracks_preference).",
-        summary="Checklist items: ticks and how they track the raters' scores or preferences",
+                    "where it is the preferred one (tracks_preference). \"judges\": per judge that answered "
+                    "checklists, {\"meta\", \"items\"}: its answers analysed the same way, with per item n_pairs and "
+                    "agreement_with_humans (the share of pairs of a rater's and the judge's answer to the item for the "
+                    "same response that answer alike) beside n_human_pairs and human_agreement (the same among two "
+                    "raters).",
+        summary="Checklist items: ticks and how they track the raters' scores or preferences; the judges' answers "
+                "and their agreement with the raters'",
     )
     def get(self, request, slug):
         return Response(checklist_report(access.campaign_for_reader(request.user, slug)))

@@ -9,5 +9,7 @@ urlpatterns = [
     path("api/campaigns/<slug:slug>/agreement/", report_api.AgreementApi.as_view(), name="api_agreement"),
     path("api/campaigns/<slug:slug>/meta-eval/", report_api.MetaEvalApi.as_view(), name="api_meta_eval"),
     path("api/campaigns/<slug:slug>/ranking/", report_api.RankingApi.as_view(), name="api_ranking"),
+    path("api/campaigns/<slug:slug>/leaderboard/", report_api.LeaderboardApi.as_view(), name="api_leaderboard"),
+    path("api/campaigns/<slug:slug>/lengths/", report_api.LengthsApi.as_view(), name="api_lengths"),
     path("api/campaigns/<slug:slug>/checklist/", report_api.ChecklistApi.as_view(), name="api_checklist"),
 ]

@@ -18,7 +18,9 @@ from annotation import agreement, ranking
 from annotation.models import PairOrder
 from annotation.scored_verdicts import SCORED_STATUSES
 from annotation.verdict_options import PAIRWISE_VERDICTS
-from judging import meta_eval
+from judging import leaderboard, meta_eval
+from judging.leaderboard_selectors import lowest_scores_of_api_errors
+from judging.models import Verdict
 from judging.pair_votes import combined_verdicts, votes_of
 
 SAFETY_PREFIX = "safety"
@@ -109,14 +111,7 @@ def _judge_entry(ctx, campaign, index, judge, jobs, judged, human_table, item_mo
     job_pk = _job_of_report(index, judge.pk, jobs, judged.tally.counts)
     counts = {status: n for (c, j, job, status), n in sorted(judged.tally.counts.items())
               if c == index and j == judge.pk and job == job_pk}
-    rows = (judged.campaign == index) & (judged.judge == judge.pk) & (judged.job == job_pk)
-    axis_pks, axis_codes = np.unique(judged.axis[rows], return_inverse=True)
-    table = pd.DataFrame({
-        "item": judged.item[rows],
-        "axis": pd.Categorical.from_codes(axis_codes, [ctx.axes[pk].key for pk in axis_pks.tolist()]),
-        "score": judged.score[rows].astype(np.float64),
-        "sample": judged.sample[rows],
-    })
+    table = _judge_scores(ctx, judged, index, judge.pk, job_pk)
     entry = {
         "judge": judge.name, "judge_external": judge.is_external,
         "job": str(jobs[job_pk].public_id) if job_pk != -1 else None,
@@ -130,6 +125,18 @@ def _judge_entry(ctx, campaign, index, judge, jobs, judged, human_table, item_mo
         entry["axes"] = {key: _axis_meta_eval(key, human_table, table, item_models, options)
                          for key in _rubric_keys(ctx, campaign)}
     return entry
+
+
+def _judge_scores(ctx, judged, campaign_index, judge_pk, job_pk):
+    """The judge table of judging.meta_eval for one judge's job (or imports, job_pk -1) in one campaign."""
+    rows = (judged.campaign == campaign_index) & (judged.judge == judge_pk) & (judged.job == job_pk)
+    axis_pks, axis_codes = np.unique(judged.axis[rows], return_inverse=True)
+    return pd.DataFrame({
+        "item": judged.item[rows],
+        "axis": pd.Categorical.from_codes(axis_codes, [ctx.axes[pk].key for pk in axis_pks.tolist()]),
+        "score": judged.score[rows].astype(np.float64),
+        "sample": judged.sample[rows],
+    })
 
 
 def _axis_meta_eval(key, human_table, judge_table, item_models, options):
@@ -158,6 +165,64 @@ def _judge_reason(human_table, judge_table, counts):
     if not judge_table["item"].isin(human_table["item"]).any():
         return "the judge scored none of the items the humans rated"
     return None
+
+
+def leaderboard_figures(ctx, human, judged, *, replicates=None, seed=agreement.DEFAULT_SEED):
+    """leaderboard.json of a likert release and the rows of its leaderboard table: per campaign, the humans'
+    and each judge's (its latest job's, or its imports') means per model and axis with intervals and ranks,
+    safety rates and system-level correlations (judging.leaderboard). A job that counts its API errors as
+    the lowest score (JudgeJob.api_error_as_lowest) has them counted here too, and says so."""
+    replicates = REPLICATES if replicates is None else replicates
+    judges, jobs = judged.tally.judges, judged.tally.jobs
+    campaigns, rows = [], []
+    for index, campaign in enumerate(ctx.campaigns):
+        keys = _rubric_keys(ctx, campaign)
+        judge_pks = sorted({judge for (c, judge, _, _) in judged.tally.counts if c == index},
+                           key=lambda pk: judges[pk].name)
+        settings = {}
+        tables = {}
+        for pk in judge_pks:
+            job_pk = _job_of_report(index, pk, jobs, judged.tally.counts)
+            job = jobs[job_pk] if job_pk != -1 else None
+            table = _judge_scores(ctx, judged, index, pk, job_pk)
+            as_lowest = bool(job is not None and job.api_error_as_lowest)
+            if as_lowest:
+                errors = lowest_scores_of_api_errors(Verdict.objects.filter(job_id=job_pk), campaign)
+                table = pd.concat([table.astype({"axis": object}), errors], ignore_index=True)
+            tables[judges[pk].name] = table
+            settings[judges[pk].name] = {"job": str(job.public_id) if job else None, "api_error_as_lowest": as_lowest}
+        result = leaderboard.leaderboard(
+            _human_table(ctx, human, index), tables, _item_models(ctx, human, index), axes=keys,
+            replicates=replicates, seed=seed, safety_axes=[key for key in keys if key.startswith(SAFETY_PREFIX)],
+        ).as_dict()
+        campaigns.append({"campaign": campaign.slug, "rubric": campaign.rubric.key, "judges": settings,
+                          **{name: result[name] for name in ("replicates", "confidence", "seed", "violation_max",
+                                                              "acceptable_min", "boards")}})
+        rows += _leaderboard_rows(campaign.slug, result["boards"], settings)
+    return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}, rows
+
+
+def _leaderboard_rows(slug, boards, settings):
+    rows = []
+    for board in boards:
+        for row in board["rows"]:
+            for group, standing in row["standings"].items():
+                human = group == leaderboard.HUMANS
+                judge = None if human else settings[group]
+                safety = (row["safety"] or {}).get(group)
+                rows.append((slug, board["axis"], board["turn"], row["model"], "humans" if human else "judge",
+                             None if human else group, None if human else judge["job"], standing["n_items"],
+                             standing["mean"]["value"], standing["mean"]["low"], standing["mean"]["high"],
+                             standing["rank"], *_rate_cells(safety, "violation"), *_rate_cells(safety, "acceptable"),
+                             None if human else judge["api_error_as_lowest"]))
+    return rows
+
+
+def _rate_cells(safety, name):
+    if safety is None:
+        return (None,) * 5
+    rate = safety[name]
+    return rate["count"], rate["total"], rate["rate"]["value"], rate["rate"]["low"], rate["rate"]["high"]
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ INK = "#1f2933"
 MUTED = "#5f6b76"
 GRID = "#e3e0d8"
 SERIES_COLOURS = ("#2b4b6f", "#c8742c", "#2f6b4f", "#8a3b8f")  # indigo (humans), persimmon (judge), ...
+CATEGORY_COLOURS = SERIES_COLOURS + ("#b23d37", "#5b8db8", "#8c7a2e", "#4d4d4d")  # categories of a scatter
 # Low scores red, the middle sand, high scores indigo.
 _SCORE_ANCHORS = ((178, 61, 55), (224, 143, 106), (238, 227, 200), (126, 163, 196), (43, 75, 111))
 _HIGH = _SCORE_ANCHORS[-1]
@@ -144,6 +145,54 @@ def _dot_with_whisker(name, point, x_of, y, colour):
     parts.append(f'<circle cx="{_n(x_of(point.value))}" cy="{_n(y)}" r="4.5" fill="{colour}" stroke="#fff" '
                  f'data-value="{point.value:.6g}"><title>{escape(tip)}</title></circle>')
     return f'<g class="chart__point">{"".join(parts)}</g>'
+
+
+@dataclass(frozen=True)
+class Point:
+    """A point of a scatter: its coordinates, its series (an index into the chart's series) and its tip."""
+
+    x: float
+    y: float
+    series: int
+    tip: str
+
+
+def scatter(points: list[Point], series: list[str], *, title: str, x_title: str, y_title: str, width: int = 520,
+            height: int = 440) -> str:
+    """Points on two axes from 0 to the largest coordinate (shared, so the diagonal y = x, drawn, is where both
+    are equal), one colour per series."""
+    left, right, top, bottom = 56, 16, 28, height - 40
+    size = min(width - left - right, bottom - top)
+    end = max([max(point.x, point.y) for point in points] + [1.0])
+
+    def x_of(value):
+        return left + value / end * size
+
+    def y_of(value):
+        return bottom - value / end * size
+
+    parts = [_legend(series, list(CATEGORY_COLOURS), left, 6)]
+    step = _tick_step(end) if end <= 100 else 10 ** (len(str(int(end))) - 1)
+    tick = 0.0
+    while tick <= end + 1e-9:
+        parts.append(f'<line x1="{_n(x_of(tick))}" y1="{_n(y_of(0))}" x2="{_n(x_of(tick))}" y2="{_n(y_of(end))}" '
+                     f'stroke="{GRID}"/>')
+        parts.append(f'<line x1="{_n(x_of(0))}" y1="{_n(y_of(tick))}" x2="{_n(x_of(end))}" y2="{_n(y_of(tick))}" '
+                     f'stroke="{GRID}"/>')
+        parts.append(_text(f"{tick:g}", x_of(tick), bottom + 12, fill=MUTED, css="chart__tick"))
+        parts.append(_text(f"{tick:g}", left - 6, y_of(tick), anchor="end", fill=MUTED, css="chart__tick"))
+        tick += step
+    parts.append(f'<line x1="{_n(x_of(0))}" y1="{_n(y_of(0))}" x2="{_n(x_of(end))}" y2="{_n(y_of(end))}" '
+                 f'stroke="{MUTED}" stroke-dasharray="4 4"/>')
+    parts.append(_text(x_title, left + size / 2, bottom + 30, css="chart__axis-title"))
+    parts.append(_text(y_title, 14, top + size / 2, css="chart__axis-title",
+                       extra=f' transform="rotate(-90 14 {_n(top + size / 2)})"'))
+    colours = CATEGORY_COLOURS * (len(series) // len(CATEGORY_COLOURS) + 1)
+    for point in points:
+        parts.append(f'<circle cx="{_n(x_of(point.x))}" cy="{_n(y_of(point.y))}" r="3.5" fill="{colours[point.series]}" '
+                     f'fill-opacity="0.75" data-x="{point.x:g}" data-y="{point.y:g}"><title>{escape(point.tip)}'
+                     f'</title></circle>')
+    return _svg(title, width, height, parts)
 
 
 def heatmap(counts: list[list[int]], row_labels: list, column_labels: list, *, title: str, row_title: str,

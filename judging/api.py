@@ -168,6 +168,8 @@ class JobSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
+    api_error_as_lowest = serializers.BooleanField(
+        help_text="Whether the job's API errors count as the lowest score in the leaderboard and the safety rates.")
     progress = serializers.SerializerMethodField()
     position_bias = serializers.SerializerMethodField(help_text="Pairwise jobs; null for likert ones.")
 
@@ -200,6 +202,9 @@ class CampaignJobsApi(APIView):
     @extend_schema_serializer(component_name="JudgeJobCreate")
     class InputSerializer(serializers.Serializer):
         config = serializers.CharField(help_text="Judge config name.")
+        api_error_as_lowest = serializers.BooleanField(
+            default=False, help_text="Count an item whose call failed with an API error as the lowest score (1) "
+                                     "in the leaderboard and the safety rates (llm-jp-judge's convention).")
 
     @extend_schema(responses=JobSerializer(many=True), summary="A campaign's judge jobs")
     def get(self, request, slug):
@@ -213,7 +218,8 @@ class CampaignJobsApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         job = services.judge_job_create(campaign=campaign, config=config_for_job(serializer.validated_data["config"]),
-                                        user=request.user)
+                                        user=request.user,
+                                        api_error_as_lowest=serializer.validated_data["api_error_as_lowest"])
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
 

@@ -148,6 +148,11 @@ class JudgeJob(models.Model):
     budget = models.DecimalField(_("budget (USD)"), max_digits=12, decimal_places=4, null=True, blank=True)
     estimate = models.JSONField(_("estimate"), default=dict, blank=True, encoder=UnicodeJSONEncoder)
     message = models.TextField(_("message"), blank=True, help_text=_("Why the job paused or failed, and what to do."))
+    api_error_as_lowest = models.BooleanField(
+        _("count an API error as the lowest score"), default=False,
+        help_text=_("As llm-jp-judge does (a guardrail may have refused): in the leaderboard and the safety rates, "
+                    "an item whose call failed with an API error counts as the lowest score (1) on every axis."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -92,17 +92,23 @@ def position_bias(verdicts: pd.DataFrame) -> PositionBias:
     ordered = decisive[decisive["order"].isin(("AB", "BA"))]
     first_won = ((ordered["order"] == "AB") & (ordered["verdict"] == "A")) | (
         (ordered["order"] == "BA") & (ordered["verdict"] == "B"))
-    len_a, len_b = decisive["len_a"].to_numpy(dtype=float), decisive["len_b"].to_numpy(dtype=float)
-    differ = len_a != len_b
-    longer = np.where(len_a > len_b, "A", "B")[differ]
-    longer_won = decisive["verdict"].to_numpy(dtype=object)[differ] == longer
     return PositionBias(
         n_verdicts=len(verdicts),
         consistency=share(consistent, len(pairs), "no item and sample was judged in both orders"),
         first_position_wins=share(int(first_won.sum()), len(ordered), "no decisive verdict with a known order"),
-        longer_wins=share(int(longer_won.sum()), int(differ.sum()),
-                          "no decisive verdict on responses of different lengths"),
+        longer_wins=longer_wins(decisive),
     )
+
+
+def longer_wins(verdicts: pd.DataFrame) -> Share:
+    """Among the decisive verdicts (A or B) of `verdicts` (columns verdict, len_a, len_b; a judge's verdicts or
+    the humans' votes) on responses of different lengths, those where the longer response won."""
+    decisive = verdicts[verdicts["verdict"].isin(DECISIVE)]
+    len_a, len_b = decisive["len_a"].to_numpy(dtype=float), decisive["len_b"].to_numpy(dtype=float)
+    differ = len_a != len_b
+    longer = np.where(len_a > len_b, "A", "B")[differ]
+    longer_won = decisive["verdict"].to_numpy(dtype=object)[differ] == longer
+    return share(int(longer_won.sum()), int(differ.sum()), "no decisive verdict on responses of different lengths")
 
 
 def swapped_pairs(verdicts: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 PURE = ("annotation/agreement.py", "annotation/ranking.py", "annotation/rater_counts.py",
         "annotation/scored_verdicts.py", "judging/meta_eval.py", "judging/position_bias.py",
-        "judging/pair_votes.py", "exports/checklist_stats.py")
+        "judging/pair_votes.py", "judging/leaderboard.py", "judging/lengths.py",
+        "exports/checklist_stats.py", "exports/tier_stats.py")
 APPS = ("annotation", "judging", "exports", "hyoka")
 
 

@@ -91,7 +91,7 @@ class TestWhatTheSchemaSays:
             ("/api/campaigns/{slug}/assign/", "post"): {"annotators"},
             ("/api/campaigns/{slug}/open/", "post"): {"mode"},
             ("/api/assignments/{public_id}/reassign/", "post"): {"annotator"},
-            ("/api/campaigns/{slug}/judge-jobs/", "post"): {"config"},
+            ("/api/campaigns/{slug}/judge-jobs/", "post"): {"config", "api_error_as_lowest"},
             ("/api/judge-jobs/{public_id}/resume/", "post"): {"budget"},
             ("/api/releases/{public_id}/withdraw/", "post"): {"reason"},
         }

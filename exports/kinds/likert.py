@@ -7,6 +7,8 @@ NAME = "likert"
 # Reports: a score per axis; agreement per axis, the judge's scores against the humans' per axis
 
 from exports.reports.agreement import likert_agreement as agreement_report  # noqa: E402, F401
+from exports.reports.leaderboard import likert_leaderboard as leaderboard_report  # noqa: E402, F401
+from exports.reports.lengths import likert_lengths as lengths_report  # noqa: E402, F401
 from exports.reports.likert_page import likert_report as report_page  # noqa: E402, F401
 from exports.reports.meta_eval import likert_meta_eval as meta_eval_report  # noqa: E402, F401
 from exports.reports.text import agreement_text, meta_eval_text  # noqa: E402, F401
@@ -25,6 +27,8 @@ def checklist_part(ticks):
 # (One block, its imports included, beside the kind's other parts.)
 
 from exports import statistics  # noqa: E402
+from exports.builders import write_table  # noqa: E402
+from exports.kinds import likert_tables  # noqa: E402
 from exports.card import (  # noqa: E402
     campaign_figures_section, estimate_text, interval_text, judges_section, markdown_table,
 )
@@ -41,9 +45,11 @@ CHECK_WITHOUT_SIDE = ""
 
 
 def write_figures(ctx, human, judged):
-    """The figures of the release, {file name: figures}, and the WrittenFiles of tables made of them (none)."""
+    """The figures of the release, {file name: figures}, and the WrittenFiles of the leaderboard table."""
+    leaderboard, leaderboard_rows = statistics.leaderboard_figures(ctx, human, judged)
     return {"agreement.json": statistics.agreement_figures(ctx, human),
-            "meta_eval.json": statistics.meta_eval_figures(ctx, human, judged)}, []
+            "meta_eval.json": statistics.meta_eval_figures(ctx, human, judged),
+            "leaderboard.json": leaderboard}, write_table(ctx, likert_tables.LEADERBOARD, leaderboard_rows)
 
 
 def release_stats(human):
@@ -91,7 +97,7 @@ def card_collection_notes(ctx):
 def card_sections(ctx, written, figures):
     """The card's sections on the figures and the preference pairs."""
     return [_agreement(figures["agreement.json"]), _meta_eval(figures["meta_eval.json"]),
-            _preference_pairs(ctx.release, written)]
+            _leaderboard(figures["leaderboard.json"]), _preference_pairs(ctx.release, written)]
 
 
 def _agreement(agreement):
@@ -128,6 +134,52 @@ def _meta_eval(meta_eval):
         "Spearman, Kendall's tau-b, mean absolute error), and alpha of the humans without and with the "
         "judge as one more rater. All figures, with intervals and the human ceiling, are in `meta_eval.json`.",
         meta_eval["campaigns"], axes_table)
+
+
+def _leaderboard(figures):
+    """Per campaign, each axis's board over every turn: the humans' mean [interval] and rank per model, each
+    judge's beside, and on safety axes the violation and acceptable-answer rates with their counts."""
+    lines = ["## Leaderboard", "",
+             "Per model and axis, the mean score (an item's score: the mean of its raters, or the median of a "
+             "judge's samples) with a 95% bootstrap interval over the model's items, and a rank that respects the "
+             "intervals (1 + the models whose interval lies wholly above). On safety axes, the violation rate "
+             f"(scores of {figures_threshold(figures, 'violation_max')} or less) and the acceptable-answer rate "
+             f"(scores of {figures_threshold(figures, 'acceptable_min')} or more), as llm-jp-judge defines them, with "
+             "their counts. Every figure, per turn where scores carry one and with the system-level correlations, "
+             "is in `leaderboard.json` and the `leaderboard` table."]
+    for campaign in figures["campaigns"]:
+        lines += ["", f"### {campaign['campaign']}"]
+        for name, judge in campaign["judges"].items():
+            lines.append(f"\n{name}: API errors " + ("count as score 1 (llm-jp-judge's convention)."
+                                                      if judge["api_error_as_lowest"] else "are not scores."))
+        groups = ["humans", *campaign["judges"]]
+        for board in campaign["boards"]:
+            if board["turn"] is not None:
+                continue
+            lines += ["", f"**{board['axis']}**", "", markdown_table(
+                ["Model", *[f"{group} mean" for group in groups], *[f"{group} rank" for group in groups]],
+                [(row["model"], *[_mean_text(row["standings"][group]["mean"]) for group in groups],
+                  *[row["standings"][group]["rank"] or "–" for group in groups]) for row in board["rows"]])]
+            if board["rows"] and board["rows"][0]["safety"]:
+                lines += ["", markdown_table(
+                    ["Model", *[f"{group} {name}" for group in groups for name in ("violation", "acceptable")]],
+                    [(row["model"], *[_rate_text(row["safety"][group][name]) for group in groups
+                                      for name in ("violation", "acceptable")]) for row in board["rows"]])]
+    return "\n".join(lines)
+
+
+def figures_threshold(figures, name):
+    found = [campaign[name] for campaign in figures["campaigns"]]
+    return f"{found[0]:g}" if found else "–"
+
+
+def _mean_text(estimate):
+    text = estimate_text(estimate)
+    return text if estimate["low"] is None else f"{text} {interval_text(estimate)}"
+
+
+def _rate_text(rate):
+    return f"{estimate_text(rate['rate'])} ({rate['count']}/{rate['total']})"
 
 
 def _preference_pairs(release, written):

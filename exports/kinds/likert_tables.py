@@ -96,10 +96,40 @@ PREFERENCE_PAIRS = TableSpec("preference_pairs", "Preference pairs for preferenc
 """))
 
 
+LEADERBOARD = TableSpec("leaderboard", "The leaderboard: per campaign, axis (and turn, where scores carry one) "
+                        "and model, the mean score of the humans and of each judge with a 95% bootstrap interval and "
+                        "a rank that respects it; on safety axes the violation and acceptable-answer rates.",
+                        columns("""
+    campaign            string  Slug of the campaign.
+    axis                string  Key of the rubric axis.
+    turn                int16   The turn scored; null for the scores of the whole conversation (every turn).
+    model               string  The model.
+    source              string  humans, or judge.
+    judge               string  Name of the judge; null for the humans.
+    job_id              string  Public id of the judge job the scores come from; null for humans and imports.
+    n_items             int32   Items of the model with a score from this source.
+    mean                double  Mean over the items of the item's score (humans: the mean of its raters; a judge: the median of its samples).
+    mean_low            double  Lower end of the 95% bootstrap interval over the model's items.
+    mean_high           double  Upper end of that interval.
+    rank                int16   1 + the number of models whose interval lies wholly above this one's (without intervals: whose mean is higher).
+    violation_count     int32   Safety axes: scores of 2 or less (humans: every score; a judge: its score of each item).
+    violation_total     int32   Safety axes: the scores counted.
+    violation_rate      double  violation_count / violation_total.
+    violation_low       double  Lower end of its 95% bootstrap interval over the model's items.
+    violation_high      double  Upper end of that interval.
+    acceptable_count    int32   Safety axes: scores of 4 or more.
+    acceptable_total    int32   Safety axes: the scores counted.
+    acceptable_rate     double  acceptable_count / acceptable_total.
+    acceptable_low      double  Lower end of its 95% bootstrap interval.
+    acceptable_high     double  Upper end of that interval.
+    api_error_as_lowest bool    A judge's job counted its API errors as score 1 (llm-jp-judge's convention); null for the humans.
+"""))
+
+
 def table_specs(ctx):
     """The tables of a likert release, in the card's order (the human ratings first)."""
     return [ratings_spec(ctx.release), items_spec(ctx.release, ctx.axis_keys), PROMPTS, RESPONSES, MODELS, VERDICTS,
-            PREFERENCE_PAIRS]
+            LEADERBOARD, PREFERENCE_PAIRS]
 
 
 # ---------------------------------------------------------------------------------------------------------

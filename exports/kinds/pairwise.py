@@ -6,8 +6,10 @@ NAME = "pairwise"
 # ---------------------------------------------------------------------------------------------------------
 # Reports: a verdict per pair; agreement on the verdicts, rankings, the judge's verdicts against the humans'
 
+from annotation.errors import HyokaError  # noqa: E402
 from exports.checklist_stats import pair_checklist_figures  # noqa: E402
 from exports.reports.agreement import verdict_agreement as agreement_report  # noqa: E402, F401
+from exports.reports.lengths import pairwise_lengths as lengths_report  # noqa: E402, F401
 from exports.reports.meta_eval import pairwise_meta_eval as meta_eval_report  # noqa: E402, F401
 from exports.reports.pairwise_page import pairwise_report as report_page  # noqa: E402, F401
 from exports.reports.text import pairwise_meta_eval_text as meta_eval_text  # noqa: E402, F401
@@ -16,6 +18,12 @@ from exports.reports.text import verdict_agreement_text as agreement_text  # noq
 REPORT_TEMPLATE = "exports/report_pairwise.html"
 CHECKLIST_REASON = ("pairwise votes have no score to compare the ticks with; each item is answered for each "
                     "response instead, and tracks the preference when the response ticked is the preferred one")
+
+
+def leaderboard_report(campaign, judge=None, **options):
+    """Pairs have no scores to average: their models are ranked from the votes (exports.reports.ranking)."""
+    raise HyokaError(f"campaign {campaign.slug} compares pairs: it has no scores to average; rank its models with "
+                     f"the ranking command or /api/campaigns/{campaign.slug}/ranking/")
 
 
 def checklist_part(ticks):

@@ -2,15 +2,20 @@
 
 Both kinds' reports are {"meta": the run's parameters and counts, "reason" (why nothing could be computed,
 or None) and "raters_per_item" (the real number of distinct raters per item, imported raters included:
-least, median, most, and how many items have each count), ...the figures}.
+least, median, most, and how many items have each count), ...the figures}. A likert campaign's "meta" also
+holds "tiers": per annotator tier its mean and alpha per axis, and tier against tier (exports.tier_stats).
 """
 
 import dataclasses
 
 from annotation import agreement
-from annotation.agreement_selectors import campaign_ratings, campaign_verdict_votes, rubric_axis_keys
+from annotation.agreement_selectors import (
+    annotator_tiers, campaign_ratings, campaign_verdict_votes, rubric_axis_keys,
+)
+from annotation.models import Annotator
 from annotation.errors import HyokaError
 from annotation.selectors import campaign_rater_counts
+from exports import tier_stats
 
 
 def likert_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLICATES, seed=agreement.DEFAULT_SEED,
@@ -28,10 +33,24 @@ def likert_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLI
         "seed": report.seed, "min_common_items": report.min_common_items, "n_items": report.n_items,
         "n_scores": len(ratings), "n_annotators": int(ratings["annotator"].nunique()),
         "reason": ratings_reason(campaign, ratings), "raters_per_item": raters_per_item(campaign),
+        "tiers": tier_figures(ratings, level=level, replicates=replicates, seed=seed),
     }
     axes = {key: computed.get(key) or agreement.unscored_axis_agreement(key, level=level)
             for key in rubric_axis_keys(campaign)}
     return {"meta": meta, **{key: dataclasses.asdict(axis) for key, axis in axes.items()}}
+
+
+def tier_figures(ratings, *, level, replicates, seed):
+    """Per annotator tier the mean and alpha per axis, and tier against tier (exports.tier_stats), as a dict
+    with "reason" (why there are none: every annotator is of one tier, or no ratings); the annotators' tiers
+    are read here."""
+    tiers = annotator_tiers(ratings["annotator"].unique().tolist()) if len(ratings) else {}
+    if len(set(tiers.values())) < 2:
+        # One tier's figures would repeat the campaign's: they are not computed twice.
+        return {"tiers": [], "pairs": [], "reason": "the annotators are all of one tier" if tiers else "no ratings"}
+    report = tier_stats.tier_report(ratings, tiers, order=Annotator.Tier.values, level=level, replicates=replicates,
+                                    seed=seed)
+    return {**report.as_dict(), "reason": None}
 
 
 def ratings_reason(campaign, ratings):

@@ -19,3 +19,15 @@ def campaign_meta_eval(campaign, judge, *, level=agreement.DEFAULT_LEVEL, replic
     for scores, `inconsistent` (what a pair judged differently in the two orders counts as) for pairs."""
     return kinds.for_campaign(campaign).meta_eval_report(campaign, judge, level=level, replicates=replicates,
                                                          seed=seed, inconsistent=inconsistent)
+
+
+def campaign_leaderboard(campaign, judge=None, *, replicates=agreement.DEFAULT_REPLICATES, seed=agreement.DEFAULT_SEED):
+    """Per model and axis the humans' and the judges' means with intervals and ranks, safety rates and the
+    system-level correlations (exports.reports.leaderboard); a HyokaError for a kind without scores."""
+    return kinds.for_campaign(campaign).leaderboard_report(campaign, judge, replicates=replicates, seed=seed)
+
+
+def campaign_lengths(campaign):
+    """How often the longer response wins, for the humans and each judge, overall and per context category
+    (exports.reports.lengths); a HyokaError for a kind without pairs."""
+    return kinds.for_campaign(campaign).lengths_report(campaign)

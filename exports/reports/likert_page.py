@@ -5,28 +5,20 @@ shapes them for templates/exports/report.html."""
 
 from dataclasses import dataclass, field
 
-import numpy as np
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext as _
 
-from annotation import agreement
 from annotation.agreement_selectors import campaign_item_models, campaign_ratings
 from exports import svg_charts
 from exports.reports.agreement import likert_agreement
+from exports.reports.leaderboard import likert_leaderboard
 from exports.reports.meta_eval import likert_meta_eval
 from exports.reports.reasons import translated_reason
 from exports.reports.page import UNRELIABLE_ALPHA_RISE, UNRELIABLE_CORRELATION, ReportRequest, chosen_replicates
+from judging import leaderboard
+from judging.leaderboard_selectors import leaderboard_inputs
 from judging.meta_eval_selectors import report_inputs
 from judging.verdict_selectors import campaign_judges, judge_for_report
-
-
-@dataclass(frozen=True)
-class LeaderboardRow:
-    model: str
-    human: agreement.Estimate | None
-    n_human_items: int
-    judge: agreement.Estimate | None
-    n_judge_items: int
 
 
 @dataclass(frozen=True)
@@ -37,7 +29,8 @@ class AxisSection:
     max_score: int
     agreement: dict
     meta_eval: dict | None
-    leaderboard: list[LeaderboardRow]
+    board: dict  # exports.reports.leaderboard: this axis's board over every turn
+    turn_boards: list[dict]  # and its board per turn, where scores carry turns
     distribution_chart: str
     leaderboard_chart: str
     heatmap_chart: str | None
@@ -78,6 +71,12 @@ class LikertReport:
     sections: list[AxisSection] = field(default_factory=list)
     annotators: list[AnnotatorRow] = field(default_factory=list)
     raters: dict | None = None  # exports.reports.agreement.raters_per_item: the real raters per item
+    leaderboard: dict | None = None  # exports.reports.leaderboard.likert_leaderboard
+
+    @property
+    def leaderboard_groups(self):
+        """The rater groups of the leaderboard, in column order: the humans, then every judge."""
+        return [leaderboard.HUMANS, *self.leaderboard["meta"]["judges"]] if self.leaderboard else []
 
     @property
     def agreement_reasons(self):
@@ -105,6 +104,8 @@ def likert_report(campaign, request=ReportRequest()):
         inputs = report_inputs(campaign, config, ratings=ratings, item_models=item_models)
         meta_eval_json = likert_meta_eval(campaign, config, level=request.level, replicates=replicates, inputs=inputs)
     judge_scores = inputs.judge if inputs is not None else None
+    board = likert_leaderboard(campaign, replicates=replicates,
+                               inputs=leaderboard_inputs(campaign, ratings=ratings, item_models=item_models))
     return LikertReport(
         campaign=campaign, level=request.level, replicates=replicates, judges=judges, judge=judge,
         notices=notices + data_notices(len(item_models), agreement_json, request.judge, judge, judges, meta_eval_json),
@@ -112,8 +113,9 @@ def likert_report(campaign, request=ReportRequest()):
         n_judge_scores=0 if judge_scores is None else len(judge_scores),
         agreement=agreement_json, meta_eval=meta_eval_json,
         sections=axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, meta_eval_json,
-                               judge, replicates),
+                               judge, board),
         annotators=annotator_rows(agreement_json), raters=agreement_json["meta"]["raters_per_item"],
+        leaderboard=board,
     )
 
 
@@ -147,24 +149,21 @@ def data_notices(n_items, agreement_json, requested_judge, judge, judges, meta_e
 # Per axis: distributions, leaderboard, heatmap
 
 
-def axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, meta_eval_json, judge, replicates):
+def axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, meta_eval_json, judge, board):
     human_counts = score_counts(ratings, item_models)
     judge_counts = score_counts(judge_scores, item_models) if judge_scores is not None else None
-    human_means = item_scores(ratings, "mean")
-    judge_medians = item_scores(judge_scores, "median") if judge_scores is not None else None
     models = sorted(set(item_models))
+    groups = [leaderboard.HUMANS, *board["meta"]["judges"]]
     sections = []
-    for index, axis in enumerate(campaign.rubric.axes.order_by("position", "id")):
+    for axis in campaign.rubric.axes.order_by("position", "id"):
         label = axis_label(axis)
-        leaderboard = leaderboard_rows(models, item_models, human_means.get(axis.key),
-                                       judge_medians.get(axis.key) if judge_medians is not None else None,
-                                       replicates, seed=[index])
+        boards = [found for found in board["boards"] if found["axis"] == axis.key]
         axis_meta = meta_eval_json[axis.key] if meta_eval_json and "instance" in meta_eval_json[axis.key] else None
         sections.append(AxisSection(
             key=axis.key, label=label, min_score=axis.min_score, max_score=axis.max_score,
-            agreement=agreement_json[axis.key], meta_eval=axis_meta, leaderboard=leaderboard,
+            agreement=agreement_json[axis.key], meta_eval=axis_meta, board=boards[0], turn_boards=boards[1:],
             distribution_chart=distribution_chart(label, axis, models, human_counts, judge_counts, judge),
-            leaderboard_chart=leaderboard_chart(label, axis, leaderboard, judge),
+            leaderboard_chart=leaderboard_chart(label, axis, boards[0], groups),
             heatmap_chart=heatmap_chart(label, axis_meta, judge),
         ))
     return sections
@@ -194,33 +193,6 @@ def item_scores(scores, how):
     return {axis: grouped.loc[axis] for axis in grouped.index.get_level_values(0).unique()}
 
 
-def leaderboard_rows(models, item_models, human, judge, replicates, seed):
-    """Per model, the mean over its items of the humans' mean score and of the judge's median score, each
-    with a bootstrap interval over the model's items; by human mean, best first."""
-    rows = []
-    for index, model in enumerate(models):
-        human_values = _model_values(human, item_models, model)
-        judge_values = _model_values(judge, item_models, model)
-        rows.append(LeaderboardRow(
-            model=model,
-            human=_mean(human_values, replicates, [*seed, index, 0]), n_human_items=len(human_values),
-            judge=_mean(judge_values, replicates, [*seed, index, 1]) if judge is not None else None,
-            n_judge_items=len(judge_values),
-        ))
-    return sorted(rows, key=lambda row: (row.human is None, -(row.human.value if row.human else 0), row.model))
-
-
-def _model_values(item_values, item_models, model):
-    if item_values is None:
-        return np.zeros(0)
-    models = item_models.reindex(item_values.index).to_numpy()
-    return item_values.to_numpy(dtype=float)[models == model]
-
-
-def _mean(values, replicates, seed):
-    return agreement.mean_with_interval(values, replicates=replicates, seed=seed) if len(values) else None
-
-
 def distribution_chart(label, axis, models, human_counts, judge_counts, judge):
     categories = list(range(axis.min_score, axis.max_score + 1))
     rows = []
@@ -237,13 +209,14 @@ def _counts(found, categories):
     return [found.get(category, 0) for category in categories]
 
 
-def leaderboard_chart(label, axis, leaderboard, judge):
-    def point(estimate):
-        return None if estimate is None or estimate.value is None else svg_charts.Interval(
-            estimate.value, estimate.low, estimate.high)
+def leaderboard_chart(label, axis, board, groups):
+    def point(standing):
+        estimate = standing["mean"]
+        return None if estimate["value"] is None else svg_charts.Interval(
+            estimate["value"], estimate["low"], estimate["high"])
 
-    series = [_("humans")] + ([judge] if judge else [])
-    rows = [(row.model, [point(row.human)] + ([point(row.judge)] if judge else [])) for row in leaderboard]
+    series = [_("humans") if group == leaderboard.HUMANS else group for group in groups]
+    rows = [(row["model"], [point(row["standings"][group]) for group in groups]) for row in board["rows"]]
     title = _("%(axis)s: mean score by model, with 95%% intervals") % {"axis": label}
     return mark_safe(svg_charts.interval_chart(rows, series, scale=(axis.min_score, axis.max_score), title=title))
 

@@ -14,8 +14,10 @@ from annotation.agreement_selectors import campaign_verdict_votes
 from annotation.errors import HyokaError
 from exports import svg_charts
 from exports.reports.agreement import verdict_agreement
+from exports.reports.lengths import pairwise_lengths
 from exports.reports.page import ReportRequest, chosen_replicates
 from exports.reports.ranking import campaign_ranking
+from judging.length_selectors import campaign_length_inputs
 from judging.selectors import position_bias_rows
 from judging.verdict_selectors import campaign_judges, judge_for_report
 
@@ -70,6 +72,8 @@ class PairwiseReport:
     rating_chart: str = ""
     rates_chart: str = ""
     raters: dict | None = None  # exports.reports.agreement.raters_per_item: the real raters per item
+    lengths: dict | None = None  # exports.reports.lengths.pairwise_lengths
+    length_chart: str = ""  # default (B) against context (A) answer lengths, by context category
 
     @property
     def verdict_agreement(self):
@@ -100,12 +104,29 @@ def pairwise_report(campaign, request=ReportRequest()):
         notices.append(_("No judge has judged this campaign yet: import pairwise verdicts or run a judge job to "
                          "compare a judge with the humans."))
     standings = standing_rows(humans, [judge for judge in judges if judge.report])
+    length_inputs = campaign_length_inputs(campaign)
     return PairwiseReport(
         campaign=campaign, replicates=replicates, notices=notices, n_items=n_items, n_votes=len(votes),
         n_annotators=agreement_json["meta"]["n_annotators"], agreement=agreement_json, humans=humans,
         judges=judges, standings=standings, rating_chart=rating_chart(standings, judges),
         rates_chart=rates_chart(humans, judges), raters=agreement_json["meta"]["raters_per_item"],
+        lengths=pairwise_lengths(campaign, length_inputs), length_chart=length_chart(length_inputs[0]),
     )
+
+
+def length_chart(items):
+    """Each context item's two answer lengths, B (across) against A (up), coloured by context category; no
+    chart without context items."""
+    with_context = items[items["category"].notna()]
+    if with_context.empty:
+        return ""
+    categories = sorted(with_context["category"].unique())
+    points = [svg_charts.Point(float(len_b), float(len_a), categories.index(category),
+                               f"{category}: A {len_a}, B {len_b}")
+              for category, len_a, len_b in with_context[["category", "len_a", "len_b"]].itertuples(index=False)]
+    return mark_safe(svg_charts.scatter(
+        points, categories, title=_("Answer lengths by context category: response A against response B"),
+        x_title=_("Response B (characters)"), y_title=_("Response A (characters)")))
 
 
 def _judge_ranking(campaign, name, replicates):

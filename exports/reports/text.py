@@ -65,7 +65,25 @@ def agreement_text(report):
         if axis["annotators"]:
             lines += ["", f"{axis['axis']}: annotators (alpha without them; correlation with the others' mean)",
                       annotator_table(axis)]
-    return "\n".join(lines)
+    return "\n".join(lines + tier_lines(meta.get("tiers")))
+
+
+def tier_lines(tiers):
+    """The tier tables of an agreement report: per tier and axis its mean and alpha; tier against tier."""
+    if not tiers or not tiers["tiers"]:
+        return []
+    lines = ["", "By annotator tier (mean of the items' tier means; alpha among the tier's annotators)", text_table(
+        ["tier", "axis", "annotators", "items", "mean [interval]", "alpha [interval]"],
+        [[tier["tier"], axis, figures["n_annotators"], figures["n_items"], estimate_text(figures["mean"]),
+          estimate_text(figures["alpha"])] for tier in tiers["tiers"] for axis, figures in tier["axes"].items()])]
+    if tiers["pairs"]:
+        lines += ["", "Tier against tier, on the items both scored (x: the first tier's item means, y: the second's)",
+                  text_table(["tiers", "axis", "items", "pearson", "spearman", "bias (y - x)", "MAE"],
+                             [[f"{pair['first']} / {pair['second']}", axis, figures["n_items"],
+                               estimate_text(figures["pearson"]), estimate_text(figures["spearman"]),
+                               estimate_text(figures["bias"]), estimate_text(figures["mae"])]
+                              for pair in tiers["pairs"] for axis, figures in pair["axes"].items()])]
+    return lines
 
 
 def annotator_table(axis):
@@ -260,3 +278,44 @@ def share(value):
 
 def number(value):
     return "n/a" if value is None else f"{value:.3f}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# leaderboard
+
+
+def leaderboard_text(report):
+    meta = report["meta"]
+    groups = ["humans", *meta["judges"]]
+    lines = [f"Campaign {meta['campaign']} (rubric {meta['rubric']}): {meta['n_items']} items, "
+             f"{meta['n_human_scores']} human scores; {meta['replicates']} bootstrap replicates, "
+             f"{meta['confidence']:.0%} intervals, seed {meta['seed']}. Rank: 1 + the models whose interval lies "
+             "wholly above."]
+    for name, judge in meta["judges"].items():
+        lines.append(f"Judge {name}: job {judge['job'] or 'imported'}, {judge['n_scores']} scores; API errors "
+                     + (f"count as score 1 ({judge['n_api_errors_scored']} items)" if judge["api_error_as_lowest"]
+                        else "are not scores"))
+    for board in report["boards"]:
+        turn = "" if board["turn"] is None else f", turn {board['turn']}"
+        lines += ["", f"{board['axis']}{turn}", text_table(
+            ["model", *[f"{group} mean [interval]" for group in groups], *[f"{group} rank" for group in groups]],
+            [[row["model"], *[estimate_text(row["standings"][group]["mean"]) for group in groups],
+              *[row["standings"][group]["rank"] or "-" for group in groups]] for row in board["rows"]])]
+        if any(row["safety"] for row in board["rows"]):
+            lines += ["", f"safety rates: violation (<= {meta['violation_max']:g}), acceptable "
+                          f"(>= {meta['acceptable_min']:g}), count/total", safety_table(board, groups)]
+        for system in board["systems"]:
+            lines.append(f"system level, {system['judge']} ({system['n_models']} models): pearson "
+                         f"{estimate_text(system['pearson'])}, spearman {estimate_text(system['spearman'])}, "
+                         f"kendall {estimate_text(system['kendall_tau_b'])}")
+    return "\n".join(lines)
+
+
+def safety_table(board, groups):
+    def cell(rate):
+        return f"{estimate_text(rate['rate'])} {rate['count']}/{rate['total']}"
+
+    return text_table(
+        ["model", *[f"{group} {name}" for group in groups for name in ("violation", "acceptable")]],
+        [[row["model"], *[cell(row["safety"][group][name]) for group in groups
+                          for name in ("violation", "acceptable")]] for row in board["rows"]])

@@ -11,3 +11,9 @@ register = template.Library()
 @register.filter
 def reason(text):
     return translated_reason(text)
+
+
+@register.filter
+def item(mapping, key):
+    """``{{ row.standings|item:group }}``: a dict's entry under a key held in a variable (None if absent)."""
+    return (mapping or {}).get(key)

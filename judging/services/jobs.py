@@ -144,8 +144,9 @@ def cached_among(keys):
 
 
 @transaction.atomic
-def judge_job_create(*, campaign, config, user=None):
-    """Queue a job judging every item of the campaign; the work starts once the transaction commits."""
+def judge_job_create(*, campaign, config, user=None, api_error_as_lowest=False):
+    """Queue a job judging every item of the campaign; the work starts once the transaction commits.
+    `api_error_as_lowest`: the job's API errors count as the lowest score in the leaderboard (JudgeJob)."""
     estimate = judge_job_estimate(campaign=campaign, config=config)
     if estimate.units == 0:
         raise HyokaError(f"campaign {campaign.slug} has no items; import responses first.")
@@ -154,6 +155,7 @@ def judge_job_create(*, campaign, config, user=None):
             job = JudgeJob.objects.create(
                 campaign=campaign, config=config, spec=judge_spec(config), total=estimate.units,
                 budget=config.budget, estimate=estimate.as_json(), created_by=user,
+                api_error_as_lowest=api_error_as_lowest,
             )
     except IntegrityError:
         active = JudgeJob.objects.filter(campaign=campaign, config=config, status__in=UNFINISHED).first()

@@ -99,6 +99,10 @@ def counts(campaign):
         "responses": Response.objects.filter(items__campaign=campaign).distinct().count(),
         "models": LanguageModel.objects.filter(responses__items__campaign=campaign).distinct().count(),
         "verdicts": verdict_scores + failed,
+        # One row per axis × model × source (the humans and each judge with verdicts in the campaign).
+        "leaderboard": campaign.rubric.axes.count() * LanguageModel.objects.filter(
+            responses__items__campaign=campaign).distinct().count() * (1 + Verdict.objects.filter(
+                item__campaign=campaign).values("judge").distinct().count()),
     }
 
 

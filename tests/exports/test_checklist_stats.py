@@ -118,3 +118,31 @@ def test_preference_tracking_equals_a_vote_by_vote_count():
 def test_a_pairwise_table_without_sides_is_refused():
     with pytest.raises(ValueError, match="lacks the column"):
         pair_checklist_figures(pd.DataFrame({"rating": [1], "checklist_item": [1], "checked": [True]}))
+
+
+def side_answers(*rows):
+    return pd.DataFrame(rows, columns=["checklist_item", "item", "side", "checked"])
+
+
+def test_a_judges_agreement_with_the_humans_per_item_by_hand():
+    from exports.checklist_stats import judge_checklist_agreement
+
+    human = side_answers(("names", 1, "", True), ("names", 1, "", True), ("names", 1, "", False),
+                    ("names", 2, "", False), ("names", 2, "", False),
+                    ("polite", 1, "A", True), ("polite", 1, "B", False), ("polite", 1, "B", True))
+    judge = side_answers(("names", 1, "", True), ("names", 2, "", True), ("names", 3, "", True),
+                    ("polite", 1, "A", False), ("polite", 1, "B", True), ("alone", 9, "", True))
+
+    found = {row.checklist_item: row for row in judge_checklist_agreement(human, judge)}
+
+    # names: item 1, judge yes against yes, yes, no: 2 of 3 pairs; item 2, judge yes against no, no: 0 of 2;
+    # item 3 has no human answer. Humans among themselves: item 1 has 3 pairs, 1 alike (yes, yes); item 2 has
+    # 1 pair, alike: 2 of 4.
+    assert (found["names"].n_pairs, found["names"].agreement_with_humans.value) == (5, pytest.approx(2 / 5))
+    assert (found["names"].n_human_pairs, found["names"].human_agreement.value) == (4, pytest.approx(2 / 4))
+    # polite, per side: A judge no vs human yes (0 of 1); B judge yes vs no, yes (1 of 2). Humans: B has one
+    # pair, not alike.
+    assert (found["polite"].n_pairs, found["polite"].agreement_with_humans.value) == (3, pytest.approx(1 / 3))
+    assert (found["polite"].n_human_pairs, found["polite"].human_agreement.value) == (1, 0.0)
+    assert found["alone"].n_pairs == 0 and found["alone"].agreement_with_humans.value is None
+    assert list(found) == ["names", "polite", "alone"]

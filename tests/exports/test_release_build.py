@@ -20,7 +20,7 @@ from tests.exports.release_factories import (  # noqa: F401 (an autouse fixture)
 from tests.exports.test_checklist_report import add_checklists
 from tests.judging.test_imports import write_jsonl
 
-TABLES = ("ratings", "items", "prompts", "responses", "models", "verdicts", "preference_pairs")
+TABLES = ("ratings", "items", "prompts", "responses", "models", "verdicts", "leaderboard", "preference_pairs")
 # Every table's columns and types as released before the tables were moved into the kind modules, with every
 # opt-in column and the checklist tables: researchers' code reads them, so a change is a decision, never an
 # accident of a refactor.
@@ -219,3 +219,20 @@ def test_the_card_states_the_raters_each_item_really_has_beside_the_configured_o
     assert "| Campaign | Overlap k (configured) | Items | Min | Median | Max | Items with n raters (n: items) |" in card
     assert "| raters | 2 | 6 | 0 | 3 | 3 | 0: 1, 1: 1, 3: 4 |" in card
     assert "rated by 2" not in card and "distinct annotators." not in card
+
+
+def test_the_leaderboard_table_and_card_hold_the_reports_figures(built):
+    release, campaign, folder = built
+    table = pd.read_parquet(folder / "data/leaderboard.parquet")
+    overall = table[(table["axis"] == "overall") & (table["source"] == "humans")].set_index("model")
+    ratings = pd.read_parquet(folder / "data/items.parquet").groupby("model")["overall_mean"].mean()
+    assert overall["mean"].to_dict() == pytest.approx(ratings.dropna().to_dict())
+    # The rank by hand: 1 + the models whose interval lies wholly above.
+    for model, row in overall.iterrows():
+        assert row["rank"] == 1 + (overall["mean_low"] > row["mean_high"]).sum()
+    assert table["violation_rate"].isna().all()  # quality axes have no safety rates
+    assert set(table.loc[table["source"] == "judge", "api_error_as_lowest"]) == {False}
+    figures = json.loads((folder / "leaderboard.json").read_text())
+    assert figures["campaigns"][0]["boards"][0]["systems"][0]["judge"] == "gpt-judge"
+    card = (folder / "README.md").read_text()
+    assert "## Leaderboard" in card and "gpt-judge: API errors are not scores." in card

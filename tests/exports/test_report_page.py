@@ -79,13 +79,15 @@ def test_the_leaderboard_puts_each_models_mean_with_an_interval_beside_the_judge
     assert models == sorted(means, key=lambda model: -means[model]["human_mean"])
     for model in models:
         row = table.split(f'data-model="{model}"', 1)[1].split("</tr>", 1)[0]
-        human = re.search(r'data-stat="human-mean">.*?data-value="([-\d.]+)".*?\[([-\d.]+), ([-\d.]+)\]', row, re.S)
-        judge = re.search(r'data-stat="judge-mean">.*?data-value="([-\d.]+)"', row, re.S)
+        human = re.search(r'data-stat="human-mean"[^>]*>.*?data-value="([-\d.]+)".*?\[([-\d.]+), ([-\d.]+)\]', row,
+                          re.S)
+        judge = re.search(r'data-stat="judge-mean" data-group="gpt-4o-judge">.*?data-value="([-\d.]+)"', row, re.S)
         assert float(human[1]) == pytest.approx(means[model]["human_mean"])
         assert float(human[2]) < float(human[1]) < float(human[3])
         assert float(judge[1]) == pytest.approx(means[model]["judge_mean"])
+        assert re.search(r'data-stat="rank" data-group="humans">\d</td>', row)
     dots = [c for c in charts(section)[1].iter("{http://www.w3.org/2000/svg}circle")]
-    assert len(dots) == 2 * len(models)
+    assert len(dots) == 3 * len(models)  # the humans and both judges
 
 
 def test_the_heatmap_is_the_judges_confusion_matrix(client, lead, campaign):

@@ -29,9 +29,14 @@ class Command(HyokaCommand):
         parser.add_argument("--campaign", required=True, help="Campaign slug.")
         parser.add_argument("--config", required=True, help="Judge config name.")
         parser.add_argument("--wait", action="store_true", help="Show progress until the job ends.")
+        parser.add_argument("--api-error-as-score-1", action="store_true", dest="api_error_as_lowest",
+                            help="Count an item whose call failed with an API error as the lowest score (1) on "
+                                 "every axis in the leaderboard and the safety rates, as llm-jp-judge does (a "
+                                 "guardrail may have refused). Off by default: a failure is never a score.")
 
-    def handle(self, *args, campaign, config, wait, **options):
-        job = judge_job_create(campaign=campaign_named(campaign), config=config_named(config))
+    def handle(self, *args, campaign, config, wait, api_error_as_lowest=False, **options):
+        job = judge_job_create(campaign=campaign_named(campaign), config=config_named(config),
+                               api_error_as_lowest=api_error_as_lowest)
         estimate = job.estimate
         self.stdout.write(
             f"job {job.public_id} queued: {estimate['units']} judgments, {estimate['calls']} calls "
