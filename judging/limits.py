@@ -113,6 +113,12 @@ def endpoint_id(base_url, model):
     return hashlib.sha256(f"{base_url.rstrip('/')}|{model}".encode()).hexdigest()[:24]
 
 
+def limiter_for_connection(connection, spec):
+    """The limits of a judge config's or model endpoint's endpoint, for the base URL and model a job froze."""
+    return limiter_for(base_url=spec["base_url"], model=spec["model"], concurrency=connection.concurrency,
+                       requests_per_minute=connection.requests_per_minute)
+
+
 def limiter_for(*, base_url, model, concurrency, requests_per_minute):
     url = judge_redis_url()
     if url:

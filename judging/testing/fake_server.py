@@ -103,6 +103,17 @@ def valid_scores_reply(request, score=None, delay=0.0):
     return Reply.text(f"理由: 簡潔で正確な応答です。\n{lines}{checks}", delay=delay)
 
 
+ANSWER_LINE = "富士山は日本で一番高い山で、標高は三七七六メートルです。静岡県と山梨県にまたがり、古くから信仰の対象でした。"
+
+
+def answer_reply(request, size=1000, delay=0.0):
+    """A model's answer to a generation request: about ``size`` characters of Japanese that start by quoting
+    the start of the last user message (so a test can tell which question it answers)."""
+    question = request["messages"][-1]["content"][:40]
+    text = f"「{question}」への答え：" + ANSWER_LINE * (1 + size // len(ANSWER_LINE))
+    return Reply.text(text[:size], delay=delay, completion_tokens=size)
+
+
 def _json_schema(request):
     response_format = request.get("response_format") or {}
     if response_format.get("type") != "json_schema":
