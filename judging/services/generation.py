@@ -40,7 +40,9 @@ from judging.models import Generation, GenerationCall, GenerationJob, Generation
 from judging.prompts import approximate_tokens, cache_key, request_seed
 from judging.services.engine import UnitOutcome, call_cost, cached_answers, llm_job_run, register_work
 from judging.services.jobs import JobEstimate, cached_among
-from judging.services.lifecycle import UNFINISHED, job_queue_run, job_units_reopen
+from judging.services.lifecycle import (
+    UNFINISHED, job_cancel, job_pause_by, job_queue_run, job_resume, job_units_reopen,
+)
 
 TEMPLATE = "generation"  # stands for the template in the cache key: the messages are the prompt's own
 TEMPLATE_VERSION = 1
@@ -225,6 +227,20 @@ def generation_job_retry_failures(*, job):
         job.units.filter(condition).update(round=F("round") + 1)
         job_units_reopen(job=job, condition=condition)
     return len(keys)
+
+
+def generation_job_act(*, job, action, user, budget=None):
+    """Pause, resume, cancel or retry-failures (``action``) of a generation job: what the page and the API offer."""
+    if action == "pause":
+        job_pause_by(job=job, user=user)
+    elif action == "resume":
+        job_resume(job=job, budget=budget)
+    elif action == "cancel":
+        job_cancel(job=job)
+    elif action == "retry-failures":
+        generation_job_retry_failures(job=job)
+    else:
+        raise HyokaError(f"unknown action {action!r}; use pause, resume, cancel or retry-failures.")
 
 
 def endpoint_named(name):
