@@ -124,8 +124,10 @@ def limiter_for(*, base_url, model, concurrency, requests_per_minute):
     if url:
         import redis  # only where Redis is configured
 
+        # One connection per thread in a call and the keeper's: redis-py's default pool stops at 100.
+        client = redis.Redis.from_url(url, max_connections=2 * concurrency + 16)
         return RedisEndpointLimiter(
-            redis.Redis.from_url(url), endpoint_id(base_url, model), concurrency=concurrency,
+            client, endpoint_id(base_url, model), concurrency=concurrency,
             requests_per_minute=requests_per_minute, lease=lease_seconds(),
         )
     return LocalEndpointLimiter.shared(endpoint_id(base_url, model), concurrency, requests_per_minute)

@@ -14,6 +14,7 @@ The default function answers every request with valid scores, read off the JSON 
 the request (or as text lines when the request asks for no schema). Only 127.0.0.1 is bound.
 """
 
+import functools
 import json
 import re
 import threading
@@ -266,13 +267,19 @@ def _completion(request, reply):
 
 
 def main():
-    """Serve valid scores after --delay seconds until interrupted: ``python -m judging.testing.fake_server``."""
+    """Serve valid scores (or answers) after --delay seconds until interrupted: ``python -m judging.testing.fake_server``."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--delay", type=float, default=0.2, help="Seconds before each answer.")
+    parser.add_argument("--answer-chars", type=int, default=0,
+                        help="Answer every request like a model answering a prompt, with this many characters of "
+                             "Japanese (answer_reply), instead of valid judge scores.")
     arguments = parser.parse_args()
-    server = FakeLLMServer(delay=arguments.delay).start()
+    responder = valid_scores_reply
+    if arguments.answer_chars:
+        responder = functools.partial(answer_reply, size=arguments.answer_chars)
+    server = FakeLLMServer(responder=responder, delay=arguments.delay).start()
     print(server.base_url, flush=True)
     try:
         threading.Event().wait()
