@@ -79,8 +79,8 @@ def campaign_pairs(campaign):
     pairs = []
     if campaign.pair_model_a_id and campaign.pair_model_b_id:
         pairs.append((campaign.pair_model_a.name, campaign.pair_model_b.name))
-    rows = (Item.objects.filter(campaign=campaign, response_b__isnull=False)
-            .values_list("response__model__name", "response_b__model__name").distinct())
+    rows = Item.objects.filter(campaign=campaign).values_list("response__model__name",
+                                                              "response_b__model__name").distinct()
     for pair in rows:
         if frozenset(pair) not in {frozenset(known) for known in pairs}:
             pairs.append(pair)

@@ -57,10 +57,9 @@ def sample_model_name(name, sample):
 
 
 def campaign_prompt_ids(campaign):
-    """The pks of the campaign's prompts: its items' (either side of a pair) and those listed for generation."""
-    items = Item.objects.filter(campaign=campaign)
-    return (set(items.values_list("response__prompt_id", flat=True))
-            | set(items.exclude(response_b=None).values_list("response_b__prompt_id", flat=True))
+    """The pks of the campaign's prompts: its items' (both responses of a pair answer one prompt) and those listed
+    for generation."""
+    return (set(Item.objects.filter(campaign=campaign).values_list("response__prompt_id", flat=True))
             | set(CampaignPrompt.objects.filter(campaign=campaign).values_list("prompt_id", flat=True)))
 
 
