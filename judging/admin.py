@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from annotation.admin import ReadOnlyAdminMixin
 from judging.forms import JudgeConfigAdminForm
 from judging.models import (
-    Generation, GenerationJob, JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, ModelEndpoint, Verdict,
+    Generation, GenerationCall, GenerationJob, GenerationUnit, JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, ModelEndpoint, Verdict,
     VerdictCheck, VerdictScore,
 )
 
@@ -122,6 +122,8 @@ class JudgeCacheEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class ModelEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Endpoints are made and changed through their pages, the API and ``model_endpoint`` (one validation)."""
 
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     list_display = ["name", "language_model", "model", "base_url", "samples", "concurrency", "budget"]
     list_select_related = ["language_model"]
     search_fields = ["name", "model", "language_model__name"]
@@ -141,9 +143,30 @@ class GenerationJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class GenerationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each response a job made, with its provenance, and each typed failure."""
 
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     list_display = ["job", "prompt", "sample", "status", "model_at_endpoint", "tokens_in", "tokens_out",
                     "latency_ms", "cost", "created_at"]
     list_filter = ["status"]
     list_select_related = ["job__campaign", "job__endpoint", "prompt"]
     search_fields = ["=job__public_id", "prompt__external_id", "error_message"]
     raw_id_fields = ["job", "prompt", "response"]
+
+
+@admin.register(GenerationUnit)
+class GenerationUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["job", "prompt", "sample", "round", "status", "lease_expires_at"]
+    list_filter = ["status"]
+    list_select_related = ["job__campaign", "job__endpoint", "prompt"]
+    search_fields = ["=job__public_id", "prompt__external_id"]
+    raw_id_fields = ["job", "prompt"]
+
+
+@admin.register(GenerationCall)
+class GenerationCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["job", "prompt", "sample", "turn", "attempt", "outcome", "http_status", "cached", "tokens_in",
+                    "tokens_out", "latency_ms", "cost", "created_at"]
+    list_filter = ["outcome", "cached"]
+    list_select_related = ["job__campaign", "job__endpoint", "prompt"]
+    search_fields = ["=job__public_id", "prompt__external_id", "message"]
+    raw_id_fields = ["job", "prompt"]
