@@ -173,6 +173,7 @@ def generation_job_create(*, campaign, endpoint, new_sample=False, user=None):
     samples = generation_samples(campaign, endpoint, new_sample)
     generation_check(campaign=campaign, endpoint=endpoint, samples=samples)
     spec = generation_spec(endpoint, campaign)
+    _items_of_stored_answers(campaign, endpoint, samples)
     units = missing_units(campaign, endpoint, samples)
     estimate = _estimate(spec, units)
     done = {} if units else {"status": LlmJob.Status.SUCCEEDED, "finished_at": timezone.now(),
@@ -195,6 +196,16 @@ def generation_job_create(*, campaign, endpoint, new_sample=False, user=None):
                                      for prompt, sample in units])
         job_queue_run(job)
     return job
+
+
+def _items_of_stored_answers(campaign, endpoint, samples):
+    """Make the campaign's items of the answers this endpoint already gave to its prompts (for another campaign,
+    say), as an import of them would: they are asked for no second time."""
+    names = [sample_model_name(endpoint.language_model.name, sample) for sample in samples]
+    stored = list(Response.objects.filter(prompt_id__in=campaign_prompt_ids(campaign), model__name__in=names)
+                  .values_list("id", "prompt_id", "model__name"))
+    if stored:
+        annotation_kinds.for_campaign(campaign).items_for_generated(campaign=campaign, responses=stored)
 
 
 NOTHING_TO_ANSWER = gettext_lazy("Every prompt already has an answer from %(model)s: nothing to ask.")

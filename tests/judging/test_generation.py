@@ -170,6 +170,18 @@ class TestRerunsAndOwnership:
         assert len(answering_llm.requests) == asked
         assert generation_job_estimate(campaign=campaign, endpoint=endpoint).units == 0
 
+    def test_a_second_campaign_on_the_same_prompts_gets_its_items_without_a_call(self, answering_llm):
+        first = campaign_for_generation(slug="first", prompts=2)
+        endpoint = make_endpoint(answering_llm)
+        generate(first, endpoint)
+        asked = len(answering_llm.requests)
+        second = campaign_for_generation(slug="second", prompts=0)
+        second.prompts.set(first.prompts.all())
+
+        job = generate(second, endpoint)
+        assert job.total == 0 and len(answering_llm.requests) == asked
+        assert Item.objects.filter(campaign=second).count() == 2
+
     def test_a_second_endpoint_for_the_same_model_refuses_to_mix_answers_unless_a_new_sample(self, answering_llm):
         campaign = campaign_for_generation(prompts=2)
         generate(campaign, make_endpoint(answering_llm))
