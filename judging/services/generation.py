@@ -377,7 +377,7 @@ class GenerationWork:
         ])
         for outcome, response_id in zip(new, response_ids):
             outcome.result["response_id"] = response_id
-        Generation.objects.bulk_create([Generation(**outcome.result) for outcome in finished])
+        bulk_insert(Generation, [outcome.result for outcome in finished])
         if new:
             annotation_kinds.for_campaign(self.campaign).items_for_generated(campaign=self.campaign, responses=[
                 (response_id, outcome.result["prompt_id"],
