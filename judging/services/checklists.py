@@ -26,8 +26,8 @@ from judging.client import ChatRequest, JudgeCallError, client_for
 from judging.models import JudgeCacheEntry
 from judging.parsing import OK, PARSE_ERROR, PARSER_VERSION, checklist_parse
 from judging.prompts import cache_key, checklist_request_messages, checklist_response_format, request_seed
-from judging.services.jobs import call_cost, judge_spec
-from judging.services.engine import backoff_seconds, endpoint_problem
+from judging.services.jobs import judge_spec
+from judging.services.engine import backoff_seconds, call_cost, endpoint_problem
 
 FEWEST_QUESTIONS, MOST_QUESTIONS = 3, 5
 GENERATION_TEMPLATE = "checklist"  # stands for the template in the cache key

@@ -20,13 +20,11 @@ from judging import kinds
 from judging.models import JudgeCacheEntry, JudgeJob, JudgeUnit, Verdict
 from judging.parsing import PARSER_VERSION
 from judging.prompts import approximate_tokens, cache_key, template_for, templates_fitting
+from judging.services.engine import call_cost
 from judging.services.lifecycle import (
-    UNFINISHED, job_cancel, job_fail, job_finish, job_pause, job_pause_by, job_queue_run, job_resume, job_spent,
-    job_start, job_units_reopen, jobs_recover,
+    UNFINISHED, job_cancel, job_fail, job_finish, job_pause, job_pause_by, job_queue_run, job_resume, job_start,
+    job_units_reopen, jobs_recover,
 )
-
-MILLION = Decimal(1_000_000)
-
 
 @dataclass(frozen=True)
 class JobEstimate:
@@ -50,11 +48,6 @@ def judge_spec(config):
         **config.connection_spec(), "template": config.template, "template_version": config.template_version,
         "output_format": config.output_format, "max_parse_retries": config.max_parse_retries,
     }
-
-
-def call_cost(spec, tokens_in, tokens_out):
-    return (tokens_in * Decimal(spec["price_input_per_million"])
-            + tokens_out * Decimal(spec["price_output_per_million"])) / MILLION
 
 
 def judge_job_check(*, campaign, config):
