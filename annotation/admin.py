@@ -18,6 +18,7 @@ from annotation.models import (
     Batch,
     Campaign,
     CampaignMembership,
+    CampaignPrompt,
     ChecklistItem,
     Draft,
     Item,
@@ -199,6 +200,16 @@ class CampaignMembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "campaign"]
     search_fields = ["user__username", "user__email", "campaign__slug", "campaign__name"]
     raw_id_fields = ["user"]
+
+
+@admin.register(CampaignPrompt)
+class CampaignPromptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Prompts listed for generation (import_prompts)."""
+
+    list_display = ["campaign", "prompt"]
+    list_select_related = ["campaign", "prompt"]
+    search_fields = ["campaign__slug", "prompt__external_id"]
+    raw_id_fields = ["prompt"]
 
 
 class AssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):

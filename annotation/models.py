@@ -270,6 +270,25 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class ContextPlacement(models.TextChoices):
+        SYSTEM = "system", _("As the system message")
+        BEFORE_QUESTION = "before_question", _("Before the question, in the first user turn")
+
+    context_placement = models.CharField(
+        _("where a prompt's context goes"), max_length=20, choices=ContextPlacement.choices,
+        default=ContextPlacement.SYSTEM,
+        help_text=_("When Hyoka asks models to answer the campaign's prompts (generation jobs)."),
+    )
+    prompts = models.ManyToManyField(
+        "Prompt", through="CampaignPrompt", related_name="+", blank=True,
+        help_text=_("Prompts listed for generation before any model answered them."),
+    )
+    pair_model_a = models.ForeignKey(
+        LanguageModel, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("Pairwise campaigns: the models whose responses make the items once both are stored."),
+    )
+    pair_model_b = models.ForeignKey(LanguageModel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -315,6 +334,23 @@ class Item(models.Model):
 
     def __str__(self):
         return str(self.public_id)
+
+
+class CampaignPrompt(models.Model):
+    """A prompt a campaign asks models to answer (import_prompts), before any response to it is stored.
+
+    The campaign's prompts are these and the prompts of its items' responses."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "prompt"], name="campaignprompt_unique_campaign_prompt"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id}:{self.prompt_id}"
 
 
 class CampaignMembership(models.Model):

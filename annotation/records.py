@@ -7,7 +7,7 @@ FieldError naming the field. No database access happens here.
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import FieldError
 
@@ -207,6 +207,16 @@ def scores_field(record, axis_ranges, rubric_key):
 
 
 def response_record(line, record, default_source):
+    return replace(
+        prompt_record(line, record, default_source),
+        model=text_field(record, "model"),
+        response_turns=turns_field(record, "response", "responses", check=answer_text),
+        response_metadata=metadata_field(record, "response_metadata"),
+    )
+
+
+def prompt_record(line, record, default_source):
+    """A prompt to be answered (import_prompts): a responses record without model and response."""
     return ResponseRecord(
         line=line,
         source=text_field(record, "source", required=False, default=default_source),
@@ -216,9 +226,9 @@ def response_record(line, record, default_source):
         reference=text_field(record, "reference", required=False),
         context=text_field(record, "context", required=False),
         prompt_metadata=metadata_field(record),
-        model=text_field(record, "model"),
-        response_turns=turns_field(record, "response", "responses", check=answer_text),
-        response_metadata=metadata_field(record, "response_metadata"),
+        model="",
+        response_turns=(),
+        response_metadata={},
         checklist=checklist_field(record),
     )
 

@@ -45,8 +45,8 @@ def recreate_database(url):
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_fake_server(delay):
-    process = subprocess.Popen([sys.executable, "-m", "judging.testing.fake_server", "--delay", str(delay)],
+def start_fake_server(delay, *options):
+    process = subprocess.Popen([sys.executable, "-m", "judging.testing.fake_server", "--delay", str(delay), *options],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
     return process, process.stdout.readline().strip()
 

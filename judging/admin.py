@@ -1,4 +1,4 @@
-"""The Django admin for judges and their verdicts.
+"""The Django admin for judges and their verdicts, and for model endpoints and what they generated.
 
 Verdicts are records of what a judge answered; like ratings they are read here, never
 rewritten by hand. Changelists select related rows up front to stay at a fixed query count.
@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from annotation.admin import ReadOnlyAdminMixin
 from judging.forms import JudgeConfigAdminForm
 from judging.models import (
-    JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictCheck, VerdictScore,
+    Generation, GenerationCall, GenerationJob, GenerationUnit, JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, ModelEndpoint, Verdict,
+    VerdictCheck, VerdictScore,
 )
 
 
@@ -115,3 +116,57 @@ class JudgeCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class JudgeCacheEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "model", "finish_reason", "tokens_in", "tokens_out", "created_at"]
     search_fields = ["=key", "model"]
+
+
+@admin.register(ModelEndpoint)
+class ModelEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Endpoints are made and changed through their pages, the API and ``model_endpoint`` (one validation)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    list_display = ["name", "language_model", "model", "base_url", "samples", "concurrency", "budget"]
+    list_select_related = ["language_model"]
+    search_fields = ["name", "model", "language_model__name"]
+
+
+@admin.register(GenerationJob)
+class GenerationJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Jobs change state through their pages and commands (start, pause, resume, cancel), not here."""
+
+    list_display = ["public_id", "campaign", "endpoint", "status", "total", "created_at", "finished_at"]
+    list_filter = ["status", "endpoint"]
+    list_select_related = ["campaign", "endpoint"]
+    search_fields = ["=public_id", "campaign__slug", "endpoint__name"]
+
+
+@admin.register(Generation)
+class GenerationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each response a job made, with its provenance, and each typed failure."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    list_display = ["job", "prompt", "sample", "status", "model_at_endpoint", "tokens_in", "tokens_out",
+                    "latency_ms", "cost", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["job__campaign", "job__endpoint", "prompt"]
+    search_fields = ["=job__public_id", "prompt__external_id", "error_message"]
+    raw_id_fields = ["job", "prompt", "response"]
+
+
+@admin.register(GenerationUnit)
+class GenerationUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["job", "prompt", "sample", "round", "status", "lease_expires_at"]
+    list_filter = ["status"]
+    list_select_related = ["job__campaign", "job__endpoint", "prompt"]
+    search_fields = ["=job__public_id", "prompt__external_id"]
+    raw_id_fields = ["job", "prompt"]
+
+
+@admin.register(GenerationCall)
+class GenerationCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["job", "prompt", "sample", "turn", "attempt", "outcome", "http_status", "cached", "tokens_in",
+                    "tokens_out", "latency_ms", "cost", "created_at"]
+    list_filter = ["outcome", "cached"]
+    list_select_related = ["job__campaign", "job__endpoint", "prompt"]
+    search_fields = ["=job__public_id", "prompt__external_id", "message"]
+    raw_id_fields = ["job", "prompt"]

@@ -1,14 +1,16 @@
 """The one seam to OpenAI-compatible Chat Completions APIs (OpenAI, Azure OpenAI, vLLM, llama.cpp, ...).
 
-Everything that talks to a judge model goes through JudgeClient.complete(). It uses
+Everything that talks to a model (a judge, or a model answering prompts) goes through
+JudgeClient.complete(), made for a connection by client_for(). It uses
 the official ``openai`` client with an explicit timeout and ``max_retries=0``: the
-retry policy is Hyoka's (judging.services.runs), not the library's. Failures come
+retry policy is Hyoka's (judging.services.engine), not the library's. Failures come
 out as JudgeCallError with a ``kind`` (the JudgeCall outcome it is recorded as), a
 ``permanent`` flag (trying the same request again cannot help) and the
 ``retry_after`` the server asked for, in seconds.
 """
 
 import email.utils
+import os
 import time
 from dataclasses import dataclass
 
@@ -31,6 +33,7 @@ class ChatRequest:
     max_tokens: int
     seed: int | None = None
     response_format: dict | None = None
+    top_p: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,13 @@ class JudgeClient:
         self._client.close()
 
 
+def client_for(connection):
+    """The client of a judge config or model endpoint (judging.models.EndpointConnection), with the key read
+    from its environment variable on this worker."""
+    api_key = os.environ.get(connection.api_key_env, "") if connection.api_key_env else ""
+    return JudgeClient(base_url=connection.base_url, api_key=api_key, timeout=connection.timeout_seconds)
+
+
 def _arguments(request):
     arguments = {
         "model": request.model,
@@ -87,6 +97,8 @@ def _arguments(request):
     }
     if request.seed is not None:
         arguments["seed"] = request.seed
+    if request.top_p is not None:
+        arguments["top_p"] = request.top_p
     if request.response_format is not None:
         arguments["response_format"] = request.response_format
     return arguments

@@ -5,10 +5,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models import Rubric
-from judging.models import JudgeConfig
+from judging.models import JudgeConfig, ModelEndpoint
 from judging.prompts import TEMPLATE_CHOICES
 from annotation.errors import HyokaError
 from judging.services.configs import SETTABLE_FIELDS, judge_config_validate
+from judging.services.endpoints import SETTABLE_FIELDS as ENDPOINT_FIELDS
 
 
 def https_by_default(field, **kwargs):
@@ -98,3 +99,47 @@ class JudgeConfigAdminForm(forms.ModelForm):
             judge_config_validate(self.instance, template=self.cleaned_data.get("template") or None)
         except HyokaError as error:
             self.add_error(None, str(error))
+
+
+class ModelEndpointForm(forms.ModelForm):
+    answers_as = forms.CharField(
+        label=_("Answers as"), max_length=200, required=False,
+        help_text=_("The evaluated model its answers are stored as (made when missing); empty: the endpoint's name."),
+    )
+
+    class Meta:
+        model = ModelEndpoint
+        fields = ("name", *ENDPOINT_FIELDS)
+        formfield_callback = https_by_default
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, instance=instance, **kwargs)
+        if instance is not None and instance.pk:
+            self.fields["name"].disabled = True
+            self.initial["answers_as"] = instance.language_model.name
+        self.fields["api_key_env"].required = False
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if self.instance.pk is None and ModelEndpoint.objects.filter(name=name).exists():
+            raise forms.ValidationError(_("A model endpoint named %(name)s exists already."), params={"name": name})
+        return name
+
+    def service_arguments(self):
+        """The keyword arguments of judging.services.model_endpoint_save."""
+        data = self.cleaned_data
+        return {"name": data["name"], "answers_as": data["answers_as"] or None,
+                **{name: data[name] for name in ENDPOINT_FIELDS if name in data}}
+
+    def _post_clean(self):
+        pass  # the service validates the whole endpoint and saves it; the form only checks each field
+
+
+class GenerationJobStartForm(forms.Form):
+    endpoint = forms.ModelChoiceField(label=_("Model endpoint"), queryset=ModelEndpoint.objects.order_by("name"),
+                                      to_field_name="name")
+    new_sample = forms.BooleanField(
+        label=_("As a new sample"), required=False,
+        help_text=_("Store the answers as the model's next free sample (MODEL#n), beside the responses it has."),
+    )

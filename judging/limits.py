@@ -113,13 +113,21 @@ def endpoint_id(base_url, model):
     return hashlib.sha256(f"{base_url.rstrip('/')}|{model}".encode()).hexdigest()[:24]
 
 
+def limiter_for_connection(connection, spec):
+    """The limits of a judge config's or model endpoint's endpoint, for the base URL and model a job froze."""
+    return limiter_for(base_url=spec["base_url"], model=spec["model"], concurrency=connection.concurrency,
+                       requests_per_minute=connection.requests_per_minute)
+
+
 def limiter_for(*, base_url, model, concurrency, requests_per_minute):
     url = judge_redis_url()
     if url:
         import redis  # only where Redis is configured
 
+        # One connection per thread in a call and the keeper's: redis-py's default pool stops at 100.
+        client = redis.Redis.from_url(url, max_connections=2 * concurrency + 16)
         return RedisEndpointLimiter(
-            redis.Redis.from_url(url), endpoint_id(base_url, model), concurrency=concurrency,
+            client, endpoint_id(base_url, model), concurrency=concurrency,
             requests_per_minute=requests_per_minute, lease=lease_seconds(),
         )
     return LocalEndpointLimiter.shared(endpoint_id(base_url, model), concurrency, requests_per_minute)

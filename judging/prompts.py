@@ -556,6 +556,8 @@ def cache_key(*, spec, messages, sample, reask, parser_version):
         },
         "parser": parser_version,
     }
+    if spec.get("top_p") is not None:  # only when set, so that keys made before top_p existed still match
+        material["params"]["top_p"] = spec["top_p"]
     encoded = json.dumps(material, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
 

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 
 from annotation.access import is_lead, is_lead_of, led_campaigns
 from judging import kinds
-from judging.models import JudgeCall, JudgeConfig, JudgeJob, Verdict, VerdictScore
+from judging.models import (
+    Generation, GenerationJob, JudgeCall, JudgeConfig, JudgeJob, ModelEndpoint, Verdict, VerdictScore,
+)
 
 FAILURE_OUTCOMES = [outcome for outcome in JudgeCall.Outcome if outcome != JudgeCall.Outcome.OK]
 
@@ -51,7 +53,7 @@ class JobProgress:
 
     def failure_rows(self):
         """The failed units by verdict status, with their label."""
-        labels = dict(Verdict.ParseStatus.choices)
+        labels = {**dict(Generation.Status.choices), **dict(Verdict.ParseStatus.choices)}
         return [{"kind": kind, "label": labels.get(kind, kind), "count": count}
                 for kind, count in sorted(self.failures.items(), key=lambda pair: -pair[1])]
 
@@ -68,16 +70,17 @@ class JobProgress:
 
 
 def job_progress(job):
-    """Progress, failures by kind, error rates, tokens and cost of a job: three aggregate queries."""
-    by_status = dict(Verdict.objects.filter(job=job).values_list("parse_status").annotate(n=Count("id")))
-    done = by_status.pop(Verdict.ParseStatus.OK, 0)
-    calls = JudgeCall.objects.filter(job=job).aggregate(
+    """Progress, failures by kind, error rates, tokens and cost of a job (judge or generation): three aggregate
+    queries."""
+    by_status = job.results_by_status()
+    done = by_status.pop("ok", 0)
+    calls = job.calls.aggregate(
         made=Count("id", filter=Q(cached=False)), hits=Count("id", filter=Q(cached=True)),
         sum_in=Sum("tokens_in"), sum_out=Sum("tokens_out"), sum_cost=Sum("cost"),
         latency=Avg("latency_ms", filter=Q(cached=False)),
     )
-    errors = dict(JudgeCall.objects.filter(job=job, outcome__in=FAILURE_OUTCOMES)
-                  .values_list("outcome").annotate(n=Count("id")))
+    errors = dict(job.calls.filter(outcome__in=FAILURE_OUTCOMES).values_list("outcome").annotate(n=Count("id"))
+                  .order_by())
     all_calls = calls["made"] + calls["hits"]
     cost = calls["sum_cost"] or Decimal(0)
     return JobProgress(
@@ -147,3 +150,32 @@ def job_item_medians(job):
         values[item_id][axis].append(score)
     return {item_id: {axis: statistics.median(scores) for axis, scores in axes.items()}
             for item_id, axes in values.items()}
+
+
+def generation_job_for_lead(user, public_id):
+    """The generation job if the user leads its campaign; 404 otherwise."""
+    job = (GenerationJob.objects.select_related("campaign__rubric", "endpoint__language_model", "created_by")
+           .filter(public_id=public_id).first())
+    if job is None or not is_lead_of(user, job.campaign):
+        raise Http404("no such generation job among your campaigns")
+    return job
+
+
+def generation_jobs_for_lead(user, campaign=None):
+    jobs = GenerationJob.objects.select_related("campaign", "endpoint").filter(campaign__in=led_campaigns(user))
+    return jobs.filter(campaign=campaign) if campaign is not None else jobs
+
+
+def endpoints_for_lead(user):
+    if not is_lead(user):
+        return ModelEndpoint.objects.none()
+    return ModelEndpoint.objects.select_related("language_model")
+
+
+def generation_samples_shown(job, count=5):
+    """A few of the job's latest answers (and failures), for the job page: prompt, sample, status, first turn."""
+    rows = (Generation.objects.filter(job=job).select_related("prompt", "response").order_by("-id")[:count])
+    return [{"prompt": row.prompt.external_id, "question": row.prompt.first_turn, "sample": row.sample,
+             "status": row.status, "answer": row.response.turns[0] if row.response_id else row.raw_output,
+             "error": row.error_message, "tokens_out": row.tokens_out, "latency_ms": row.latency_ms}
+            for row in rows]

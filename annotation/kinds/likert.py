@@ -110,6 +110,14 @@ def items_after_import(*, campaign, prompt_ids, pair, path, summary):
     """Nothing: import_responses made an item of every response as it stored it."""
 
 
+def items_for_generated(*, campaign, responses):
+    """Make an item of each response a generation job stored (``responses``: (response id, prompt id, model
+    name) tuples), as an import does."""
+    from annotation.services.imports import response_items_make  # the services import the kinds
+
+    response_items_make(campaign=campaign, response_ids={response_id for response_id, _, _ in responses})
+
+
 def rating_importer(campaign, path, summary, annotators):
     """Reads {prompt_id, model, annotator, scores, comment?}, adding the item of a stored response when missing."""
     from annotation.services.imports import RatingImporter  # the services import the kinds

@@ -227,6 +227,20 @@ def items_after_import(*, campaign, prompt_ids, pair, path, summary):
                            summary=summary)
 
 
+def items_for_generated(*, campaign, responses):
+    """Make the items of the campaign's pairs (its --pair, the pairs of its items) that the responses a generation
+    job stored complete (``responses``: (response id, prompt id, model name) tuples): a pair's item is made once
+    both of its models answered the prompt."""
+    from annotation.services.imports import ImportSummary  # the services import the kinds
+    from annotation.services.pairwise_imports import campaign_pairs, pair_items_make
+
+    for model_a, model_b in campaign_pairs(campaign):
+        prompt_ids = {prompt_id for _, prompt_id, model in responses if model in (model_a, model_b)}
+        if prompt_ids:
+            pair_items_make(campaign=campaign, prompt_ids=prompt_ids, model_a=model_a, model_b=model_b,
+                            summary=ImportSummary())
+
+
 def rating_importer(campaign, path, summary, annotators):
     """Reads {prompt_id, model_a, model_b, annotator, verdict, comment?}, making the item of a pair when missing."""
     from annotation.services.pairwise_imports import PairRatingImporter  # the services import the kinds

@@ -191,6 +191,14 @@ class ResponseImporter:
         if self.make_items:
             self._ensure_items(response_ids)
 
+    def add_prompts(self, records):
+        """Store the prompts (and checklists) of records without responses (import_prompts)."""
+        self._resolve_prompts(records)
+        for record in records:
+            if record.checklist is not None:
+                self.checklists.add(self.prompts[(record.source, record.prompt_id)][0], record.prompt_id,
+                                    record.checklist, record.line)
+
     def prompt_ids(self):
         """The pks of the prompts the records named so far."""
         return {pk for pk, _ in self.prompts.values()}
@@ -286,12 +294,16 @@ class ResponseImporter:
         return self.prompts[(record.source, record.prompt_id)][0], self.model_ids[record.model]
 
     def _ensure_items(self, response_ids):
-        existing = set(
-            Item.objects.filter(campaign=self.campaign, response_id__in=response_ids).values_list("response_id", flat=True)
-        )
-        new = bulk_insert(Item, [{"campaign_id": self.campaign.id, "response_id": pk}
-                                 for pk in sorted(response_ids - existing)])
-        self.summary.created["items"] += len(new)
+        self.summary.created["items"] += len(response_items_make(campaign=self.campaign, response_ids=response_ids))
+
+
+def response_items_make(*, campaign, response_ids):
+    """Make the campaign's item of each of ``response_ids`` that has none (likert: one item per response); returns
+    the new items' ids. Used by imports and by generation jobs."""
+    existing = set(
+        Item.objects.filter(campaign=campaign, response_id__in=response_ids).values_list("response_id", flat=True)
+    )
+    return bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": pk} for pk in sorted(set(response_ids) - existing)])
 
 
 class ScoreImporter:

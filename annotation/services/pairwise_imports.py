@@ -47,6 +47,20 @@ def pair_items_for_prompts(*, campaign, prompt_ids, model_a, model_b, path, summ
     two responses are counted in ``summary.skipped``. A HyokaError when no prompt has both responses."""
     if model_a == model_b:
         raise HyokaError(f"--pair needs two different models, got {model_a!r} twice")
+    paired = pair_items_make(campaign=campaign, prompt_ids=prompt_ids, model_a=model_a, model_b=model_b,
+                             summary=summary)
+    if not paired:
+        raise HyokaError(
+            f"no prompt of {path} has responses by both {model_a!r} and {model_b!r}; "
+            f"check the model names given to --pair"
+        )
+    summary.skipped["prompts without both responses"] += len(prompt_ids) - paired
+
+
+def pair_items_make(*, campaign, prompt_ids, model_a, model_b, summary):
+    """Make the campaign's item of (model_a, model_b) for each of ``prompt_ids`` both models answer, unless the
+    pair has one (in either orientation); returns how many of the prompts both models answer. Used by imports
+    and by generation jobs."""
     paired = 0
     for prompts in chunked(sorted(prompt_ids), PROMPTS_PER_QUERY):
         pairs = _response_pairs(prompts, model_a, model_b)
@@ -56,12 +70,21 @@ def pair_items_for_prompts(*, campaign, prompt_ids, model_a, model_b, path, summ
         summary.created["items"] += len(new)
         summary.unchanged["items"] += len(pairs) - len(new)
         paired += len(pairs)
-    if not paired:
-        raise HyokaError(
-            f"no prompt of {path} has responses by both {model_a!r} and {model_b!r}; "
-            f"check the model names given to --pair"
-        )
-    summary.skipped["prompts without both responses"] += len(prompt_ids) - paired
+    return paired
+
+
+def campaign_pairs(campaign):
+    """The campaign's pairs of models, as (model A, model B) names: the pair it was set up with (import_prompts
+    --pair) and the pairs of its items, each unordered pair once, in the orientation first met."""
+    pairs = []
+    if campaign.pair_model_a_id and campaign.pair_model_b_id:
+        pairs.append((campaign.pair_model_a.name, campaign.pair_model_b.name))
+    rows = Item.objects.filter(campaign=campaign).values_list("response__model__name",
+                                                              "response_b__model__name").distinct()
+    for pair in rows:
+        if frozenset(pair) not in {frozenset(known) for known in pairs}:
+            pairs.append(pair)
+    return pairs
 
 
 def _response_pairs(prompt_ids, model_a, model_b):

@@ -12,7 +12,6 @@ fix, storing nothing; what was paid for stays in the cache, so running again cos
 checklists are stored together at the end, in one transaction, skipping any prompt that got one meanwhile.
 """
 
-import os
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,12 +22,12 @@ from annotation.errors import HyokaError
 from annotation.models import ChecklistItem, Item, Prompt
 from annotation.services.checklists import ChecklistSet, store_checklists
 from annotation.services.imports import ImportSummary
-from judging.client import ChatRequest, JudgeCallError, JudgeClient
+from judging.client import ChatRequest, JudgeCallError, client_for
 from judging.models import JudgeCacheEntry
 from judging.parsing import OK, PARSE_ERROR, PARSER_VERSION, checklist_parse
 from judging.prompts import cache_key, checklist_request_messages, checklist_response_format, request_seed
-from judging.services.jobs import call_cost, judge_spec
-from judging.services.runs import backoff_seconds, endpoint_problem
+from judging.services.jobs import judge_spec
+from judging.services.engine import backoff_seconds, call_cost, endpoint_problem
 
 FEWEST_QUESTIONS, MOST_QUESTIONS = 3, 5
 GENERATION_TEMPLATE = "checklist"  # stands for the template in the cache key
@@ -85,8 +84,7 @@ class _Generator:
     def __init__(self, config):
         self.config = config
         self.spec = {**judge_spec(config), "template": GENERATION_TEMPLATE, "template_version": GENERATION_VERSION}
-        self.client = JudgeClient(base_url=config.base_url, timeout=config.timeout_seconds,
-                                  api_key=os.environ.get(config.api_key_env, "") if config.api_key_env else "")
+        self.client = client_for(config)
         self.result = ChecklistGeneration()
         self.spacing = 60.0 / config.requests_per_minute if config.requests_per_minute else 0.0
         self.last_call = None

@@ -1,9 +1,5 @@
 """Creating and changing judge configs."""
 
-import re
-from urllib.parse import urlsplit
-
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotation.errors import HyokaError
@@ -11,16 +7,12 @@ from annotation.models import Rubric
 from judging import kinds
 from judging.models import JudgeConfig
 from judging.prompts import DEFAULT_TEMPLATE_FOR_RUBRIC, TEMPLATES, template_for, templates_fitting
+from judging.services.connections import CONNECTION_FIELDS, NULLABLE_FIELDS, connection_check
 
 DEFAULT_RUBRIC = "quality-5x5"
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # Fields a lead may set besides name, rubric and template; each has the model's default.
-SETTABLE_FIELDS = (
-    "description", "base_url", "model", "api_key_env", "output_format", "temperature", "seed", "max_tokens",
-    "samples", "price_input_per_million", "price_output_per_million", "budget", "concurrency",
-    "requests_per_minute", "timeout_seconds", "max_attempts", "max_parse_retries", "inconsistent",
-)
+SETTABLE_FIELDS = ("description", *CONNECTION_FIELDS, "output_format", "max_parse_retries", "inconsistent")
 
 
 @transaction.atomic
@@ -40,7 +32,7 @@ def judge_config_save(*, name, rubric_key=None, template=None, **fields):
     created = config is None
     config = config or JudgeConfig(name=name)
     for field, value in fields.items():
-        if value is not None or field in ("seed", "budget"):
+        if value is not None or field in NULLABLE_FIELDS:
             setattr(config, field, value)
     config.rubric = _rubric(rubric_key, config)
     judge_config_validate(config, template=template)
@@ -59,7 +51,7 @@ def judge_config_validate(config, template=None):
     if config.rubric_id is None:
         raise HyokaError("a judge config needs a rubric, e.g. quality-5x5.")
     _set_template(config, template)
-    _check(config)
+    connection_check(config, exclude=["rubric"])
 
 
 def _rubric(rubric_key, config):
@@ -88,18 +80,3 @@ def _set_template(config, key):
     if problem:
         raise HyokaError(f"template {key} cannot judge with rubric {config.rubric.key}: {problem}.")
     config.template, config.template_version = key, template.version
-
-
-def _check(config):
-    parts = urlsplit(config.base_url or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise HyokaError(f"base URL {config.base_url!r} is not an http(s) URL, e.g. https://api.openai.com/v1.")
-    if not (config.model or "").strip():
-        raise HyokaError("model is required, e.g. gpt-4o-2024-08-06.")
-    if config.api_key_env and not ENV_NAME.match(config.api_key_env):
-        raise HyokaError(f"API key variable {config.api_key_env!r} is not an environment variable name.")
-    try:
-        config.full_clean(exclude=["rubric"], validate_unique=False)
-    except ValidationError as error:
-        raise HyokaError("; ".join(f"{field}: {' '.join(messages)}"
-                                   for field, messages in error.message_dict.items())) from None

@@ -1,39 +1,30 @@
-"""Judge jobs: their estimate, creation and lifecycle.
-
-Only the functions here change a job's status, each with a conditional update that
-must match one row (so a worker finishing and a lead cancelling cannot both win):
-
-    queued ──start──> running ──finish──> succeeded | failed
-      │                 │ ──pause (401/403/404, quota, budget)──> paused ──resume──> queued
-      └──── cancel ─────┴──────────────────────────────────────────┴──> cancelled ──resume──> queued
+"""Judge jobs: their estimate and creation; their lifecycle is every job's (judging.services.lifecycle).
 
 A job's work is its JudgeUnit rows (items × samples; for a pairwise campaign items × both
 orders × samples, so that every pair is judged with each response shown first), made when
-it is created; the work itself runs in judging.services.runs on Celery workers.
+it is created; the work itself runs in judging.services.runs (JudgeWork, on the one engine) on Celery workers.
 """
 
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.db.models import Q
 
 from annotation.bulk import bulk_insert
 from annotation.checklists import prompt_checklists
 from annotation.errors import HyokaError
 from annotation.models import Item
 from judging import kinds
-from judging.limits import lease_seconds
-from judging.models import JudgeCacheEntry, JudgeCall, JudgeJob, JudgeUnit, Verdict
+from judging.models import JudgeCacheEntry, JudgeJob, JudgeUnit, Verdict
 from judging.parsing import PARSER_VERSION
 from judging.prompts import approximate_tokens, cache_key, template_for, templates_fitting
-
-Status = JudgeJob.Status
-UNFINISHED = (Status.QUEUED, Status.RUNNING, Status.PAUSED)
-MILLION = Decimal(1_000_000)
-
+from judging.services.engine import call_cost
+from judging.services.lifecycle import (
+    UNFINISHED, job_cancel, job_fail, job_finish, job_pause, job_pause_by, job_queue_run, job_resume, job_start,
+    job_units_reopen, jobs_recover,
+)
 
 @dataclass(frozen=True)
 class JobEstimate:
@@ -54,18 +45,9 @@ class JobEstimate:
 def judge_spec(config):
     """The request parameters a job freezes: what decides the answers and their price."""
     return {
-        "base_url": config.base_url, "model": config.model, "template": config.template,
-        "template_version": config.template_version, "output_format": config.output_format,
-        "temperature": config.temperature, "seed": config.seed, "max_tokens": config.max_tokens,
-        "samples": config.samples, "max_parse_retries": config.max_parse_retries,
-        "price_input_per_million": str(config.price_input_per_million),
-        "price_output_per_million": str(config.price_output_per_million),
+        **config.connection_spec(), "template": config.template, "template_version": config.template_version,
+        "output_format": config.output_format, "max_parse_retries": config.max_parse_retries,
     }
-
-
-def call_cost(spec, tokens_in, tokens_out):
-    return (tokens_in * Decimal(spec["price_input_per_million"])
-            + tokens_out * Decimal(spec["price_output_per_million"])) / MILLION
 
 
 def judge_job_check(*, campaign, config):
@@ -167,84 +149,15 @@ def judge_job_create(*, campaign, config, user=None, api_error_as_lowest=False):
     bulk_insert(JudgeUnit, [{"job_id": job.id, "item_id": item_id, "order": order, "sample": sample}
                             for item_id in item_ids for order in unit_orders(campaign)
                             for sample in range(config.samples)])
-    _queue_run(job)
+    job_queue_run(job)
     return job
 
 
-def _queue_run(job):
-    from judging.tasks import judge_job_run_task  # tasks import services; import here to keep the graph one-way
-
-    transaction.on_commit(lambda: judge_job_run_task.delay(job.id))
-
-
-# Lifecycle -----------------------------------------------------------------------------------------------
-
-def _transition(job, allowed, **changes):
-    """Move the job from one of ``allowed`` statuses; True when this call made the change."""
-    changed = JudgeJob.objects.filter(pk=job.pk, status__in=allowed).update(**changes)
-    job.refresh_from_db()
-    return changed == 1
-
-
-def judge_job_start(*, job_id):
-    """Mark a queued job running. Returns the job while it is running (a second worker joins it), else None."""
-    now = timezone.now()
-    JudgeJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=now, heartbeat_at=now, message=""
-    )
-    job = JudgeJob.objects.select_related("config", "campaign__rubric").filter(pk=job_id).first()
-    return job if job is not None and job.status == Status.RUNNING else None
-
-
-def judge_job_pause(*, job, message):
-    return _transition(job, (Status.QUEUED, Status.RUNNING), status=Status.PAUSED, message=message)
-
-
-def judge_job_pause_by(*, job, user):
-    """A lead's pause: in-flight calls finish, no new call starts; resume continues."""
-    if not judge_job_pause(job=job, message=_("Paused by %(user)s.") % {"user": user}):
-        raise HyokaError(f"job {job.public_id} is {job.status}; only queued or running jobs can be paused.")
-
-
-def judge_job_cancel(*, job):
-    if not _transition(job, UNFINISHED, status=Status.CANCELLED, finished_at=timezone.now(),
-                       message=_("Cancelled; resume to judge the remaining items.")):
-        raise HyokaError(f"job {job.public_id} is {job.status}; only unfinished jobs can be cancelled.")
-
-
-@transaction.atomic
-def judge_job_resume(*, job, budget=None):
-    """Queue a paused, cancelled or failed job again; it continues with the units still pending.
-
-    ``budget`` replaces the job's budget (to go on after the cap paused it).
-    """
-    if budget is not None:
-        JudgeJob.objects.filter(pk=job.pk).update(budget=budget)
-        job.budget = budget
-    spent = job_spent(job)
-    if job.budget is not None and spent >= job.budget:
-        raise HyokaError(f"job {job.public_id} has spent ${spent:.4f} of its ${job.budget:.4f} budget; "
-                         f"raise the budget to resume.")
-    if not _transition(job, (Status.PAUSED, Status.CANCELLED, Status.FAILED),
-                       status=Status.QUEUED, finished_at=None, message=""):
-        raise HyokaError(f"job {job.public_id} is {job.status}; only paused, cancelled or failed jobs resume.")
-    _queue_run(job)
-
-
-def judge_job_finish(*, job):
-    """Close a running job once no unit is pending: failed if no unit produced a score, else succeeded."""
-    if JudgeUnit.objects.filter(job=job, status=JudgeUnit.Status.PENDING).exists():
-        return False
-    scored = Verdict.objects.filter(job=job, parse_status=Verdict.ParseStatus.OK).count()
-    if scored == 0 and job.total:
-        return _transition(job, (Status.RUNNING,), status=Status.FAILED, finished_at=timezone.now(),
-                           message=_("No item got a score: every call failed. See the error rates."))
-    return _transition(job, (Status.RUNNING,), status=Status.SUCCEEDED, finished_at=timezone.now(), message="")
-
-
-def judge_job_fail(*, job, message):
-    return _transition(job, (Status.QUEUED, Status.RUNNING), status=Status.FAILED,
-                       finished_at=timezone.now(), message=message[:2000])
+# The lifecycle is every job's (judging.services.lifecycle); these names are the judge job's use of it.
+judge_job_start = partial(job_start, job_model=JudgeJob)
+judge_job_pause, judge_job_pause_by, judge_job_cancel = job_pause, job_pause_by, job_cancel
+judge_job_resume, judge_job_finish, judge_job_fail = job_resume, job_finish, job_fail
+judge_jobs_recover = jobs_recover
 
 
 def judge_job_retry_failures(*, job):
@@ -261,42 +174,5 @@ def judge_job_retry_failures(*, job):
         for item_id, order, sample in keys:
             condition |= Q(item_id=item_id, order=order, sample=sample)
         failed.delete()
-        JudgeUnit.objects.filter(condition, job=job).update(status=JudgeUnit.Status.PENDING, lease_token=None,
-                                                              lease_expires_at=None)
-        if job.status in (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.PAUSED):
-            _requeue_finished(job)
+        job_units_reopen(job=job, condition=condition)
     return len(keys)
-
-
-def _requeue_finished(job):
-    try:
-        with transaction.atomic():
-            JudgeJob.objects.filter(pk=job.pk).update(status=Status.QUEUED, finished_at=None, message="")
-    except IntegrityError:
-        raise HyokaError(f"judge {job.config.name} has another unfinished job on {job.campaign.slug}; "
-                         f"finish or cancel it first.") from None
-    job.refresh_from_db()
-    _queue_run(job)
-
-
-def judge_jobs_recover():
-    """Run again the jobs whose workers died: running (or queued) jobs with no heartbeat for a lease.
-
-    Safe to call any time: a job that is in fact alive just gets one more worker, and
-    units are claimed with leases, so no unit is judged twice.
-    """
-    stale = timezone.now() - timezone.timedelta(seconds=lease_seconds())
-    jobs = JudgeJob.objects.filter(
-        Q(status=Status.RUNNING, heartbeat_at__lt=stale)
-        | Q(status=Status.QUEUED, created_at__lt=stale) & (Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True))
-    )
-    recovered = list(jobs.values_list("id", flat=True))
-    for job_id in recovered:
-        JudgeJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())  # one recovery per lease
-        _queue_run(JudgeJob(pk=job_id))
-    return recovered
-
-
-def job_spent(job):
-    return JudgeCall.objects.filter(job=job).aggregate(total=Sum("cost"))["total"] or Decimal(0)
-

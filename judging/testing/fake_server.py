@@ -14,6 +14,7 @@ The default function answers every request with valid scores, read off the JSON 
 the request (or as text lines when the request asks for no schema). Only 127.0.0.1 is bound.
 """
 
+import functools
 import json
 import re
 import threading
@@ -101,6 +102,17 @@ def valid_scores_reply(request, score=None, delay=0.0):
     labels = re.findall(r"^- (\S+?)（", prompt, flags=re.MULTILINE)
     lines = "\n".join(f"{label}: {score or 4}" for label in labels)
     return Reply.text(f"理由: 簡潔で正確な応答です。\n{lines}{checks}", delay=delay)
+
+
+ANSWER_LINE = "富士山は日本で一番高い山で、標高は三七七六メートルです。静岡県と山梨県にまたがり、古くから信仰の対象でした。"
+
+
+def answer_reply(request, size=1000, delay=0.0):
+    """A model's answer to a generation request: about ``size`` characters of Japanese that start by quoting
+    the start of the last user message (so a test can tell which question it answers)."""
+    question = request["messages"][-1]["content"][:40]
+    text = f"「{question}」への答え：" + ANSWER_LINE * (1 + size // len(ANSWER_LINE))
+    return Reply.text(text[:size], delay=delay, completion_tokens=size)
 
 
 def _json_schema(request):
@@ -255,13 +267,19 @@ def _completion(request, reply):
 
 
 def main():
-    """Serve valid scores after --delay seconds until interrupted: ``python -m judging.testing.fake_server``."""
+    """Serve valid scores (or answers) after --delay seconds until interrupted: ``python -m judging.testing.fake_server``."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--delay", type=float, default=0.2, help="Seconds before each answer.")
+    parser.add_argument("--answer-chars", type=int, default=0,
+                        help="Answer every request like a model answering a prompt, with this many characters of "
+                             "Japanese (answer_reply), instead of valid judge scores.")
     arguments = parser.parse_args()
-    server = FakeLLMServer(delay=arguments.delay).start()
+    responder = valid_scores_reply
+    if arguments.answer_chars:
+        responder = functools.partial(answer_reply, size=arguments.answer_chars)
+    server = FakeLLMServer(responder=responder, delay=arguments.delay).start()
     print(server.base_url, flush=True)
     try:
         threading.Event().wait()

@@ -1,9 +1,9 @@
-// The judge job page: while the job is queued or running, ask the API for its progress every two
+// The judge and generation job pages: while the job is queued or running, ask the API for its progress every two
 // seconds and update the bar and the figures; when its status changes, reload the page so that the
 // buttons and the failure tables match it. No framework, no build step.
 (function () {
   "use strict";
-  var root = document.getElementById("judge-job");
+  var root = document.getElementById("judge-job") || document.getElementById("generation-job");
   if (!root) return;
   var ACTIVE = ["queued", "running"];
   var status = root.dataset.status;

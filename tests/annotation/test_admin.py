@@ -17,6 +17,7 @@ from annotation.models import (
     Batch,
     Campaign,
     CampaignMembership,
+    CampaignPrompt,
     ChecklistItem,
     Draft,
     Item,
@@ -34,7 +35,8 @@ from annotation.models import (
     Upload,
 )
 from judging.models import (
-    JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob, JudgeUnit, Verdict, VerdictCheck, VerdictScore,
+    Generation, GenerationCall, GenerationJob, GenerationUnit, JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob,
+    JudgeUnit, ModelEndpoint, Verdict, VerdictCheck, VerdictScore,
 )
 
 DOMAIN_APPS = ("annotation", "judging")
@@ -66,6 +68,7 @@ def build_campaign_data(slug, rubric, pairwise_rubric, annotators):
             VerdictScore.objects.bulk_create(VerdictScore(verdict=verdict, axis=axis, score=4) for axis in rubric.axes.all())
             VerdictCheck.objects.create(verdict=verdict, checklist_item=prompt.checklist.get(), checked=False)
     judge_job_rows(campaign, rubric, item)
+    generation_job_rows(campaign, item)
     Draft.objects.create(item=item, annotator=annotators[0], scores={"overall": 3})
     Skip.objects.create(item=item, annotator=annotators[0], reason=Skip.Reason.CANNOT_JUDGE, note="専門外")
     pairwise = Campaign.objects.create(slug=f"{slug}-ab", name=f"一対比較 {slug}", rubric=pairwise_rubric)
@@ -85,6 +88,21 @@ def judge_job_rows(campaign, rubric, item):
     key = hashlib.sha256(campaign.slug.encode()).hexdigest()
     JudgeCall.objects.create(job=job, item=item, outcome=JudgeCall.Outcome.OK, cache_key=key)
     JudgeCacheEntry.objects.create(key=key, content='{"overall": 4}')
+
+
+def generation_job_rows(campaign, item):
+    """A model endpoint's generation job over a listed prompt: a unit, a call and the response it made."""
+    prompt = item.response.prompt
+    CampaignPrompt.objects.create(campaign=campaign, prompt=prompt)
+    endpoint, _ = ModelEndpoint.objects.get_or_create(
+        name=f"{campaign.slug}-model", defaults={"language_model": LanguageModel.objects.get_or_create(
+            name=f"{campaign.slug}-generated")[0], "base_url": "http://127.0.0.1:9/v1", "model": "m"})
+    job = GenerationJob.objects.create(campaign=campaign, endpoint=endpoint, spec={}, total=1)
+    GenerationUnit.objects.create(job=job, prompt=prompt)
+    GenerationCall.objects.create(job=job, prompt=prompt, outcome=GenerationCall.Outcome.OK)
+    response = Response.objects.create(prompt=prompt, model=endpoint.language_model, turns=["生成した回答"])
+    Generation.objects.create(job=job, endpoint=endpoint, prompt=prompt, response=response, status="ok",
+                              base_url=endpoint.base_url)
 
 
 def rate_item(item, annotator, assignment, rubric):

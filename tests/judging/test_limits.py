@@ -175,3 +175,30 @@ class TestLocal:
         assert times[0] - started == 0.5  # nothing before the cool-down ends
         gaps = [later - earlier for earlier, later in zip(times, times[1:])]
         assert gaps == [0] * 8 + [0.125] * 3  # a second's worth after the first, then one per 125 ms
+
+
+@needs_redis
+def test_more_than_a_hundred_threads_hold_slots_at_once(settings):
+    """redis-py's default pool stops at 100 connections; a lane of 128 threads needs more."""
+    from judging.limits import limiter_for
+
+    settings.HYOKA_JUDGE_REDIS_URL = REDIS_URL
+    limiter = limiter_for(base_url=f"http://127.0.0.1:9/{uuid.uuid4().hex}", model="m", concurrency=128,
+                          requests_per_minute=0)
+    stop, held, errors, barrier = threading.Event(), [], [], threading.Barrier(128)
+
+    def hold():
+        try:
+            token = limiter.acquire(stop)
+            held.append(token)
+            barrier.wait(10)
+            limiter.release(token)
+        except Exception as error:  # noqa: BLE001 (the test reports what went wrong in a thread)
+            errors.append(error)
+
+    threads = [threading.Thread(target=hold) for _ in range(128)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == [] and len(held) == 128

@@ -1,21 +1,14 @@
 """Queue a judge job; with --wait, show its progress until it ends."""
 
-import time
-
 from annotation.errors import HyokaError
-from annotation.management.base import HyokaCommand
 from annotation.models import Campaign
-from judging.models import JudgeConfig, JudgeJob
-from judging.selectors import job_position_bias, job_progress
+from judging.management.waiting import JobCommand
+from judging.models import JudgeConfig
+from judging.selectors import job_position_bias
 from judging.services import judge_job_create
 
-POLL_SECONDS = 0.5
-NO_WORKER_HINT_AFTER = 10  # seconds queued before saying that no worker seems to run
-BAR_WIDTH = 30
-FINISHED = (JudgeJob.Status.SUCCEEDED, JudgeJob.Status.FAILED, JudgeJob.Status.CANCELLED, JudgeJob.Status.PAUSED)
 
-
-class Command(HyokaCommand):
+class Command(JobCommand):
     help = (
         "Queue a job judging every item of campaign SLUG with judge config NAME; Celery workers do the work. "
         "On a pairwise campaign every pair is judged in both orders (each response shown first once). "
@@ -46,44 +39,10 @@ class Command(HyokaCommand):
         if wait:
             self.wait_for(job)
 
-    def wait_for(self, job):
-        interactive = self.stdout.isatty()
-        queued_since, hinted, last_line = time.monotonic(), False, None
-        while True:
-            job.refresh_from_db()
-            progress = job_progress(job)
-            line = progress_line(progress)
-            if interactive:
-                self.stdout.write("\r" + line, ending="")
-            elif line != last_line:
-                self.stdout.write(line)
-            last_line = line
-            if job.status in FINISHED:
-                break
-            if job.status == JudgeJob.Status.QUEUED and not hinted and \
-                    time.monotonic() - queued_since > NO_WORKER_HINT_AFTER:
-                self.stderr.write("still queued: is a Celery worker running? (celery -A hyoka worker)")
-                hinted = True
-            time.sleep(POLL_SECONDS)
-        if interactive:
-            self.stdout.write("")
+    def after_job(self, job):
         bias = job_position_bias(job)
         if bias is not None:
             self.stdout.write(position_bias_line(bias))
-        if job.status != JudgeJob.Status.SUCCEEDED:
-            raise HyokaError(f"job {job.public_id} {job.status}: {job.message or 'see its page for details'}")
-
-
-def progress_line(progress):
-    finished = progress.done + progress.failed
-    filled = int(BAR_WIDTH * finished / progress.total) if progress.total else BAR_WIDTH
-    bar = "#" * filled + "." * (BAR_WIDTH - filled)
-    errors = ", ".join(f"{kind} {count}" for kind, count in sorted(progress.call_errors.items()))
-    return (
-        f"[{bar}] {progress.percent:5.1f}% {finished}/{progress.total} "
-        f"(scored {progress.done}, failed {progress.failed}) ${progress.cost:.4f} {progress.status}"
-        + (f" | errors: {errors}" if errors else "")
-    )
 
 
 def position_bias_line(bias):

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotation', '0012_rubric_description_in_two_languages'),
+        ('annotation', '0014_campaign_instructions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
