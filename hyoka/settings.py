@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,  # the schema does not describe its own endpoint
     "SCHEMA_PATH_PREFIX": r"/api/",  # tags from the segment after it: campaigns, items, judge-jobs, ...
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hyoka.schema.document_errors"],
+    # Fields named "status" carry several choice sets (campaigns, assignments, jobs, uploads): name them.
+    "ENUM_NAME_OVERRIDES": {"CampaignStatusEnum": "annotation.models.Campaign.Status"},
 }
 
 LOGGING = {

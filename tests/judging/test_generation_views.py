@@ -74,7 +74,7 @@ def test_generate_from_the_campaign_with_the_estimate_then_follow_the_job(client
 
     stranger = signed_in(client, make_user("olga", "lead"))
     assert stranger.get(job.get_absolute_url()).status_code == 404
-    assert stranger.get(reverse("generation_job_list", args=[campaign.slug])).status_code == 403
+    assert stranger.get(reverse("generation_job_list", args=[campaign.slug])).status_code == 404
 
 
 def test_a_refusal_to_overwrite_is_shown_on_the_form(client, lead, fake_llm):
