@@ -20,10 +20,10 @@ from .checklists import store_checklists
 from .imports import CHUNK_SIZE, ImportSummary, ResponseImporter, located
 
 
-def prompts_import(*, path, campaign_slug, rubric_key=None, pair=None, source="", file_format=None):
+def prompts_import(*, path, campaign_slug, rubric_key=None, pair=None, source="", file_format=None, leads=()):
     summary = ImportSummary()
     with transaction.atomic():
-        campaign = campaign_for_import(slug=campaign_slug, rubric_key=rubric_key)
+        campaign = campaign_for_import(slug=campaign_slug, rubric_key=rubric_key, leads=leads)
         stored_pair = (campaign.pair_model_a.name, campaign.pair_model_b.name) if campaign.pair_model_a_id else None
         kinds.for_campaign(campaign).check_pair_option(campaign, pair or stored_pair)
         prompts = ResponseImporter(campaign, path, summary, make_items=False)

@@ -43,3 +43,19 @@ def test_a_pairwise_campaign_keeps_its_pair_and_a_bad_record_writes_nothing(tmp_
     with pytest.raises(CommandError, match="bad.jsonl:2: prompt"):
         call_command("import_prompts", bad, "--campaign", "pw")
     assert not Prompt.objects.filter(external_id="q9").exists()
+
+
+def test_import_prompts_with_lead_makes_a_lead_without_superuser_rights(tmp_path, client):
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    user = User.objects.create_user("plain", password="x")  # in no group, not staff
+    path = write(tmp_path / "prompts.jsonl", [{"prompt_id": "q1", "prompt": "日本の首都は？"}])
+    call_command("import_prompts", path, "--campaign", "gen", "--lead", "plain")
+
+    client.force_login(user)
+    assert client.get(reverse("campaign_manage", args=["gen"])).status_code == 200
+    assert client.get(reverse("generation_job_list", args=["gen"])).status_code == 200
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("import_prompts", path, "--campaign", "other", "--lead", "nobody")
+    assert not Campaign.objects.filter(slug="other").exists()

@@ -19,8 +19,12 @@ class Command(HyokaCommand):
                             help="Pairwise campaigns: the two models compared.")
         parser.add_argument("--source", default="", help="Source benchmark of prompts whose records name none.")
         parser.add_argument("--format", choices=FORMATS, help="Override the format read from the file suffix.")
+        parser.add_argument(
+            "--lead", action="append", default=[], metavar="USERNAME",
+            help="A user who leads the campaign (repeat for co-leads); no superuser rights needed to run it.",
+        )
 
-    def handle(self, *args, file, campaign, rubric, pair, source, format, **options):
+    def handle(self, *args, file, campaign, rubric, pair, source, format, lead, **options):
         summary = prompts_import(path=file, campaign_slug=campaign, rubric_key=rubric, pair=pair, source=source,
-                                 file_format=format)
+                                 file_format=format, leads=lead)
         self.stdout.write(f"{file}: {summary.describe()}")
