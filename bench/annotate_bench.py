@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_bench import recreate_database  # noqa: E402
+from bench_database import recreate_database  # noqa: E402
 
 SCORES = {"relevance": 4, "fluency": 5, "accuracy": 3, "detail": 4, "overall": 4}
 MODELS = 10
