@@ -36,6 +36,8 @@ SMOKE_RUNS = {
     "annotate_bench.py": [
         (["--items", "200", "--annotators", "2", "--seconds", "1", "--warm-up", "0.5", "--workers", "1",
           "--database-url", "{db}"], "items with more than k=2 ratings: 0"),
+        (["--embedded", "--items", "200", "--annotators", "2", "--seconds", "1", "--warm-up", "0.5"],
+         "items with more than k=2 ratings: 0"),
         (["--kind", "pairwise", "--items", "200", "--annotators", "2", "--seconds", "1", "--warm-up", "0.5",
           "--workers", "1", "--database-url", "{db}"], "items with more than k=2 ratings: 0"),
     ],
