@@ -46,6 +46,8 @@ SMOKE_RUNS = {
     ],
     "import_bench.py": [
         (["--prompts", "20", "--models", "3", "--database-url", "{db}"], "imported 60 responses"),
+        (["--shape", "distinct-prompts", "--prompts", "60", "--database-url", "{sqlite}"],
+         "imported 60 responses in"),
     ],
     "judge_bench.py": [
         (["--items", "20", "--concurrency", "4", "--delay", "0.01", "--database-url", "{db}", "--redis-url", "{redis}"],

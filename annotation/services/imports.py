@@ -170,7 +170,10 @@ class ResponseImporter:
         self.campaign, self.path, self.summary = campaign, path, summary
         self.make_items = make_items  # one item per response (likert); pairs are made afterwards
         self.model_ids = {}  # name -> id
-        self.prompts = {}  # (source, external_id) -> (id, digest); a few per thousand records
+        self.prompts = {}  # (source, external_id) -> (id, digest); one per prompt named so far
+        # What this import created: a prompt it created has no responses but those it created too, so they alone
+        # are looked up (the lookups cost as much as the writes when every record has a prompt of its own).
+        self.created_prompt_ids, self.created_responses = set(), set()  # ids; (prompt id, model id)
         self.checklists = ChecklistSet(path)  # the prompts' checklists the records give, stored at the end
 
     def add(self, records):
@@ -182,9 +185,9 @@ class ResponseImporter:
             if record.checklist is not None:
                 self.checklists.add(self.prompts[(record.source, record.prompt_id)][0], record.prompt_id,
                                     record.checklist, record.line)
-        response_ids = self._resolve_responses(records)
+        response_ids, created = self._resolve_responses(records)
         if self.make_items:
-            self._ensure_items(response_ids)
+            self._ensure_items(response_ids, created)
 
     def prompt_ids(self):
         """The pks of the prompts the records named so far."""
@@ -203,7 +206,9 @@ class ResponseImporter:
     def _resolve_prompts(self, records):
         wanted = {(r.source, r.prompt_id) for r in records} - self.prompts.keys()
         if wanted:
-            stored = Prompt.objects.filter(external_id__in={key[1] for key in wanted}).values_list(
+            stored = Prompt.objects.filter(  # both columns, so that their unique index is probed, not scanned
+                source__in={key[0] for key in wanted}, external_id__in={key[1] for key in wanted}
+            ).values_list(
                 "id", "source", "external_id", "turns", "reference", "context"
             )
             for pk, source, external_id, turns, reference, context in stored:
@@ -227,30 +232,25 @@ class ResponseImporter:
                     f"prompt {record.prompt_id!r} is already stored with other text, reference or context; "
                     f"give the changed prompt its own prompt_id",
                 )
-        prompts = [
-            Prompt(
-                source=record.source,
-                external_id=record.prompt_id,
-                category=record.category,
-                turns=list(record.prompt_turns),
-                reference=record.reference,
-                context=record.context,
-                metadata=record.prompt_metadata,
-            )
+        ids = bulk_insert(Prompt, [
+            {"source": record.source, "external_id": record.prompt_id, "category": record.category,
+             "turns": list(record.prompt_turns), "reference": record.reference, "context": record.context,
+             "metadata": record.prompt_metadata}
             for record, _ in new.values()
-        ]
-        Prompt.objects.bulk_create(prompts)
-        for prompt, (key, (_, digest)) in zip(prompts, new.items()):
-            self.prompts[key] = (prompt.id, digest)
-        self.summary.created["prompts"] += len(prompts)
+        ])
+        for pk, (key, (_, digest)) in zip(ids, new.items()):
+            self.prompts[key] = (pk, digest)
+        self.created_prompt_ids.update(ids)
+        self.summary.created["prompts"] += len(ids)
 
     def _resolve_responses(self, records):
         keyed = [(self._response_key(record), record) for record in records]
         wanted = {key for key, _ in keyed}
         known_responses = {}  # (prompt id, model id) -> (id, turns); earlier chunks are in the database
+        looked_up = {key for key in wanted if key[0] not in self.created_prompt_ids or key in self.created_responses}
         stored = Response.objects.filter(
-            prompt_id__in={key[0] for key in wanted}, model_id__in={key[1] for key in wanted}
-        ).values_list("id", "prompt_id", "model_id", "turns")
+            prompt_id__in={key[0] for key in looked_up}, model_id__in={key[1] for key in looked_up}
+        ).values_list("id", "prompt_id", "model_id", "turns") if looked_up else []
         for pk, prompt_id, model_id, turns in stored:
             if (prompt_id, model_id) in wanted:
                 known_responses[(prompt_id, model_id)] = (pk, turns)
@@ -274,16 +274,18 @@ class ResponseImporter:
         ])
         for pk, (key, (_, turns)) in zip(ids, new.items()):
             known_responses[key] = (pk, turns)
+        self.created_responses.update(new)
         self.summary.created["responses"] += len(ids)
-        return {known_responses[key][0] for key, _ in keyed}
+        return {known_responses[key][0] for key, _ in keyed}, set(ids)
 
     def _response_key(self, record):
         return self.prompts[(record.source, record.prompt_id)][0], self.model_ids[record.model]
 
-    def _ensure_items(self, response_ids):
-        existing = set(
-            Item.objects.filter(campaign=self.campaign, response_id__in=response_ids).values_list("response_id", flat=True)
-        )
+    def _ensure_items(self, response_ids, created):
+        """An item for each response that has none in the campaign; those ``created`` just now have none."""
+        stored_responses = response_ids - created
+        existing = set(Item.objects.filter(campaign=self.campaign, response_id__in=stored_responses).values_list(
+            "response_id", flat=True)) if stored_responses else set()
         new = bulk_insert(Item, [{"campaign_id": self.campaign.id, "response_id": pk}
                                  for pk in sorted(response_ids - existing)])
         self.summary.created["items"] += len(new)
