@@ -74,11 +74,21 @@ def _db_value(field, row, now, connection):
 def bulk_update_columns(model, fields, rows):
     """Set ``fields`` (attnames) of many rows at once; ``rows`` are tuples (pk, value, ...).
 
-    One ``UPDATE ... FROM unnest(...)`` per call on PostgreSQL; bulk_update elsewhere.
+    One ``UPDATE ... FROM unnest(...)`` per call on PostgreSQL; on SQLite one prepared UPDATE run over the rows;
+    bulk_update elsewhere.
     """
     if not rows:
         return
     connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "sqlite":
+        quote = connection.ops.quote_name
+        columns = [model._meta.get_field(name) for name in fields]
+        assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s", [
+                [column.get_db_prep_save(value, connection) for column, value in zip(columns, row[1:])] + [row[0]]
+                for row in rows])
+        return
     if connection.vendor != "postgresql":
         objects = [model(pk=row[0], **dict(zip(fields, row[1:]))) for row in rows]
         model.objects.bulk_update(objects, fields, batch_size=500)
