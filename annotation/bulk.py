@@ -1,11 +1,14 @@
-"""Fast bulk inserts for imports: PostgreSQL COPY, with bulk_create elsewhere.
+"""Fast bulk inserts for imports: PostgreSQL COPY, SQLite executemany.
 
-Django's bulk_create spends most of an import's time building SQL for wide
-text rows; COPY streams them. Ids are drawn from the table's sequence first,
-so callers get them back in order, as bulk_create would give them.
+Django's bulk_create spends most of an import's time building model instances
+and SQL for wide text rows; COPY streams them, and SQLite runs one prepared
+INSERT over all the rows. Ids are taken first (from the table's sequence on
+PostgreSQL; on SQLite, past the table's highest id while the transaction holds
+the database's write lock), so callers get them back in order, as bulk_create
+would give them.
 """
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 
@@ -18,13 +21,15 @@ def bulk_insert(model, rows):
     if not rows:
         return []
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the thread-local proxy: faster per value
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    table = model._meta.db_table
+    now = timezone.now()
+    if connection.vendor == "sqlite":
+        return _sqlite_insert(connection, table, fields, rows, now)
     if connection.vendor != "postgresql":
         objects = [model(**row) for row in rows]
         model.objects.bulk_create(objects)
         return [obj.pk for obj in objects]
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    table = model._meta.db_table
-    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
@@ -34,6 +39,23 @@ def bulk_insert(model, rows):
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             for pk, row in zip(ids, rows):
                 copy.write_row([pk] + [_db_value(field, row, now, connection) for field in fields])
+    return ids
+
+
+def _sqlite_insert(connection, table, fields, rows, now):
+    """Ids after the highest the table has given (SQLite's AUTOINCREMENT counter, or its rows), then one INSERT
+    run over all rows. The write lock, taken when the transaction began (IMMEDIATE) or by the first write, keeps
+    another writer from taking the same ids."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in ["id"] + [field.column for field in fields])
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                       f"coalesce((SELECT max(id) FROM {quote(table)}), 0))", [table])
+        first = cursor.fetchone()[0] + 1
+        ids = list(range(first, first + len(rows)))
+        cursor.executemany(
+            f"INSERT INTO {quote(table)} ({columns}) VALUES ({', '.join(['%s'] * (len(fields) + 1))})",
+            [[pk] + [_db_value(field, row, now, connection) for field in fields] for pk, row in zip(ids, rows)])
     return ids
 
 
@@ -52,11 +74,21 @@ def _db_value(field, row, now, connection):
 def bulk_update_columns(model, fields, rows):
     """Set ``fields`` (attnames) of many rows at once; ``rows`` are tuples (pk, value, ...).
 
-    One ``UPDATE ... FROM unnest(...)`` per call on PostgreSQL; bulk_update elsewhere.
+    One ``UPDATE ... FROM unnest(...)`` per call on PostgreSQL; on SQLite one prepared UPDATE run over the rows;
+    bulk_update elsewhere.
     """
     if not rows:
         return
     connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "sqlite":
+        quote = connection.ops.quote_name
+        columns = [model._meta.get_field(name) for name in fields]
+        assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s", [
+                [column.get_db_prep_save(value, connection) for column, value in zip(columns, row[1:])] + [row[0]]
+                for row in rows])
+        return
     if connection.vendor != "postgresql":
         objects = [model(pk=row[0], **dict(zip(fields, row[1:]))) for row in rows]
         model.objects.bulk_update(objects, fields, batch_size=500)

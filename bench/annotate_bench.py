@@ -1,7 +1,8 @@
-"""Annotation benchmark: 20 simulated annotators doing next-item + submit over HTTP against gunicorn on PostgreSQL.
+"""Annotation benchmark: simulated annotators doing next-item + submit over HTTP, on PostgreSQL or the embedded default.
 
     .venv/bin/python bench/annotate_bench.py [--kind likert|pairwise] [--items 100000] [--annotators 20]
                                              [--seconds 30] [--workers 4] [--threads 2]
+                                             [--database-url URL | --embedded]
 
 Recreates the bench database (DROPPED first: never point it at real data), builds
 a pull-mode campaign of --items items with overlap 2 (likert: one response each,
@@ -10,6 +11,11 @@ pairs per prompt, judged A / B / tie with the built-in preference-3 rubric), sta
 gunicorn on 127.0.0.1, and runs one thread per annotator, each looping: POST next
 item, POST the rating (scores, or a verdict as seen on screen). Prints p50/p95/p99
 latency of each call and ratings/s, then checks that no item got more than k ratings.
+
+With --embedded, the campaign goes into a fresh SQLite database in a folder of its own
+(HYOKA_VAR_DIR, no DATABASE_URL) and the server is started by ``bin/run`` itself, exactly
+as a user starts it (its gunicorn settings, its Celery worker beside); --workers and
+--threads do not apply.
 """
 
 import argparse
@@ -17,9 +23,12 @@ import json
 import os
 import random
 import socket
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -30,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_bench import recreate_database  # noqa: E402
+from bench_database import recreate_database  # noqa: E402
 
 SCORES = {"relevance": 4, "fluency": 5, "accuracy": 3, "detail": 4, "overall": 4}
 MODELS = 10
@@ -101,9 +110,9 @@ def start_gunicorn(port, workers, threads, env):
     raise SystemExit("gunicorn did not start")
 
 
-def process_cpu_ms(match):
-    """CPU time (user + system, ms) of the processes whose /proc stat fields satisfy ``match(pid, ppid, cmdline)``."""
-    total = 0
+def process_table():
+    """{pid: (ppid, cpu ms so far, cmdline)} of every process, from /proc."""
+    table = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -111,23 +120,60 @@ def process_cpu_ms(match):
             with open(f"/proc/{entry}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
             with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                cmdline = handle.read().decode(errors="replace")
+                cmdline = handle.read().decode(errors="replace").replace("\0", " ")
         except OSError:
             continue
-        if match(int(entry), int(fields[1]), cmdline):
-            total += int(fields[11]) + int(fields[12])
-    return total * 1000 / os.sysconf("SC_CLK_TCK")
+        cpu = (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+        table[int(entry)] = (int(fields[1]), cpu, cmdline)
+    return table
+
+
+def descendants(table, root):
+    found, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (ppid, _, _) in table.items() if ppid == parent]
+        found.update(children)
+        frontier.extend(children)
+    return found & set(table)
 
 
 def cpu_snapshot(server_pid, database):
-    """CPU spent so far by the gunicorn master and workers, the PostgreSQL backends serving ``database``, and
-    this process (the simulated annotators)."""
-    own = os.times()
+    """CPU (ms) spent so far by the gunicorn master and workers (started by the bench, or under bin/run), the
+    Celery worker that bin/run starts beside it, the PostgreSQL backends serving ``database`` (none on SQLite),
+    and this process (the simulated annotators)."""
+    table, own = process_table(), os.times()
+    ours = descendants(table, server_pid)
     return {
-        "gunicorn": process_cpu_ms(lambda pid, ppid, _: server_pid in (pid, ppid)),
-        "PostgreSQL": process_cpu_ms(lambda pid, ppid, cmdline: cmdline.startswith("postgres:") and f" {database} " in cmdline),
+        "gunicorn": sum(table[pid][1] for pid in ours if "gunicorn" in table[pid][2]),
+        "worker": sum(table[pid][1] for pid in ours if "celery" in table[pid][2]),
+        "PostgreSQL": sum(cpu for ppid, cpu, cmdline in table.values()
+                          if database and cmdline.startswith("postgres:") and f" {database} " in cmdline),
         "client": (own.user + own.system) * 1000,
     }
+
+
+def start_embedded(port, var_dir):
+    """``bin/run`` on the prepared var folder; returns once it says the server is running."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    env.update(PORT=str(port), HYOKA_VAR_DIR=str(var_dir))
+    process = subprocess.Popen([str(ROOT / "bin/run")], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    for line in process.stdout:
+        if line.startswith("Hyoka is running"):
+            threading.Thread(target=process.stdout.read, daemon=True).start()  # keep the pipe drained
+            return process
+    raise SystemExit(f"bin/run ended with status {process.wait()} before the server was running")
+
+
+def stop_server(process):
+    """SIGTERM (bin/run stops its web server and worker on it), then wait."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def annotate(kind, port, token, start, deadline, timings, counts, done):
@@ -175,21 +221,34 @@ def main():
                         help="threads per worker (more than 1: gunicorn's gthread workers, which keep connections "
                              "alive, as bin/run runs them)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_bench")
+    parser.add_argument("--embedded", action="store_true",
+                        help="SQLite in a fresh folder, served by bin/run as a user starts it")
     args = parser.parse_args()
 
-    recreate_database(args.database_url)
-    os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="hyoka.settings")
+    var_dir = Path(tempfile.mkdtemp(prefix="hyoka-annotate-bench-")) if args.embedded else None
+    if args.embedded:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.update(HYOKA_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="hyoka.settings")
+    else:
+        recreate_database(args.database_url)
+        os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="hyoka.settings")
     started = time.perf_counter()
     tokens = prepare(args.kind, args.items, args.annotators)
     print(f"prepared {args.items:,} {args.kind} items and {args.annotators} annotators "
           f"in {time.perf_counter() - started:.0f} s")
+    from django.db import connections
+
+    connections.close_all()  # bin/run migrates the same file
 
     port = free_port()
-    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "600"}
-    server = start_gunicorn(port, args.workers, args.threads, env)
+    if args.embedded:
+        server, serving = start_embedded(port, var_dir), "bin/run: SQLite, its gunicorn and worker"
+    else:
+        server = start_gunicorn(port, args.workers, args.threads, {**os.environ, "DATABASE_CONN_MAX_AGE": "600"})
+        serving = f"{args.workers} gunicorn workers x {args.threads} threads"
     try:
         timings, counts, done = {"next": [], "submit": []}, [], []
-        database = args.database_url.rsplit("/", 1)[1]
+        database = "" if args.embedded else args.database_url.rsplit("/", 1)[1]
         cpu_before = cpu_snapshot(server.pid, database)
         start = time.perf_counter() + args.warm_up
         deadline = start + args.seconds
@@ -203,15 +262,15 @@ def main():
         elapsed = time.perf_counter() - start
         cpu_after = cpu_snapshot(server.pid, database)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
 
     print(f"{len(counts):,} ratings in {elapsed:.1f} s by {args.annotators} annotators "
-          f"({args.workers} gunicorn workers x {args.threads} threads): {len(counts) / elapsed:,.0f} ratings/s")
+          f"({serving}): {len(counts) / elapsed:,.0f} ratings/s")
     for call, values in timings.items():
         print(f"  {call:7s} p50 {percentile(values, 0.5):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms   "
               f"p99 {percentile(values, 0.99):6.1f} ms   mean {statistics.mean(values) * 1000:6.1f} ms   n={len(values):,}")
-    per_rating = {name: (cpu_after[name] - cpu_before[name]) / len(done) for name in cpu_before}
+    per_rating = {name: (cpu_after[name] - cpu_before[name]) / len(done) for name in cpu_before
+                  if cpu_after[name] > 0}
     print("  CPU per rating (warm-up included): " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_rating.items())
           + f"; at {sum(per_rating.values()):.2f} ms, {os.cpu_count()} idle cores give at most "
             f"{os.cpu_count() * 1000 / sum(per_rating.values()):,.0f} ratings/s")
@@ -222,6 +281,8 @@ def main():
 
     over = Item.objects.annotate(n=Count("ratings")).filter(n__gt=2).count()
     print(f"items with more than k=2 ratings: {over}")
+    if var_dir:
+        shutil.rmtree(var_dir)
 
 
 if __name__ == "__main__":

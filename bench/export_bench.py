@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_database import recreate_database  # noqa: E402  (bench/ is the script's folder)
+
 ANNOTATORS = 50
 TIERS = ("professional", "graduate", "undergraduate", "vendor", "external")
 SENTENCE = "日本の四季はそれぞれに異なる魅力があり、春には桜、秋には紅葉を楽しむことができます。"
@@ -92,16 +94,6 @@ JUDGE_SQL = [
        WHERE v.parse_status = 'ok'""",
 ]
 
-
-def recreate_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                         dbname="postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def fill(url, prompts, models, judge):

@@ -20,10 +20,11 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_database import recreate_database  # noqa: E402  (bench/ is the script's folder)
 
 WORKER = """
 import sys
@@ -33,16 +34,6 @@ app.worker_main(["worker", "-Q", sys.argv[1], "-n", sys.argv[1] + "@localhost", 
                  "--concurrency=2", "--without-gossip", "--without-mingle", "--loglevel=warning"])
 """
 
-
-def recreate_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                         dbname="postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def start_fake_server(delay, *options):

@@ -29,7 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from import_bench import recreate_database  # noqa: E402  (bench/ is the script's folder)
+from bench_database import recreate_database  # noqa: E402  (bench/ is the script's folder)
 
 SEED = 7
 TIE_SHARE = 0.1

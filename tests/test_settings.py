@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db.utils import ConnectionHandler
 
 from hyoka.settings import database_from_url, envbool, envint
 
@@ -54,3 +55,21 @@ def test_start_up_stops_on_a_malformed_variable(variable, value, message):
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_every_sqlite_connection_is_set_for_a_web_server_and_a_worker(tmp_path, django_db_blocker):
+    """The embedded default's pragmas, read back on a fresh connection made as the app makes them."""
+    connections = ConnectionHandler({"default": database_from_url(f"sqlite:///{tmp_path}/hyoka.sqlite3")})
+    connection = connections["default"]
+    try:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            pragmas = {}
+            for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys", "cache_size", "mmap_size",
+                         "temp_store", "journal_size_limit"):
+                pragmas[name] = cursor.execute(f"PRAGMA {name}").fetchone()[0]
+    finally:
+        connections.close_all()
+    assert pragmas == {"journal_mode": "wal", "synchronous": 1, "busy_timeout": 20000, "foreign_keys": 1,
+                       "cache_size": -20000, "mmap_size": 268435456, "temp_store": 2, "journal_size_limit": 67108864}
+    assert connection.settings_dict["CONN_MAX_AGE"] > 0  # kept between requests, not opened (and set) per request
+    assert connection.transaction_mode == "IMMEDIATE"

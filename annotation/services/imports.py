@@ -175,7 +175,10 @@ class ResponseImporter:
         self.campaign, self.path, self.summary = campaign, path, summary
         self.make_items = make_items  # one item per response (likert); pairs are made afterwards
         self.model_ids = {}  # name -> id
-        self.prompts = {}  # (source, external_id) -> (id, digest); a few per thousand records
+        self.prompts = {}  # (source, external_id) -> (id, digest); one per prompt named so far
+        # What this import created: a prompt it created has no responses but those it created too, so they alone
+        # are looked up (the lookups cost as much as the writes when every record has a prompt of its own).
+        self.created_prompt_ids, self.created_responses = set(), set()  # ids; (prompt id, model id)
         self.checklists = ChecklistSet(path)  # the prompts' checklists the records give, stored at the end
 
     def add(self, records):
@@ -187,9 +190,9 @@ class ResponseImporter:
             if record.checklist is not None:
                 self.checklists.add(self.prompts[(record.source, record.prompt_id)][0], record.prompt_id,
                                     record.checklist, record.line)
-        response_ids = self._resolve_responses(records)
+        response_ids, created = self._resolve_responses(records)
         if self.make_items:
-            self._ensure_items(response_ids)
+            self._ensure_items(response_ids, created)
 
     def add_prompts(self, records):
         """Store the prompts (and checklists) of records without responses (import_prompts)."""
@@ -216,7 +219,9 @@ class ResponseImporter:
     def _resolve_prompts(self, records):
         wanted = {(r.source, r.prompt_id) for r in records} - self.prompts.keys()
         if wanted:
-            stored = Prompt.objects.filter(external_id__in={key[1] for key in wanted}).values_list(
+            stored = Prompt.objects.filter(  # both columns, so that their unique index is probed, not scanned
+                source__in={key[0] for key in wanted}, external_id__in={key[1] for key in wanted}
+            ).values_list(
                 "id", "source", "external_id", "turns", "reference", "context"
             )
             for pk, source, external_id, turns, reference, context in stored:
@@ -240,30 +245,25 @@ class ResponseImporter:
                     f"prompt {record.prompt_id!r} is already stored with other text, reference or context; "
                     f"give the changed prompt its own prompt_id",
                 )
-        prompts = [
-            Prompt(
-                source=record.source,
-                external_id=record.prompt_id,
-                category=record.category,
-                turns=list(record.prompt_turns),
-                reference=record.reference,
-                context=record.context,
-                metadata=record.prompt_metadata,
-            )
+        ids = bulk_insert(Prompt, [
+            {"source": record.source, "external_id": record.prompt_id, "category": record.category,
+             "turns": list(record.prompt_turns), "reference": record.reference, "context": record.context,
+             "metadata": record.prompt_metadata}
             for record, _ in new.values()
-        ]
-        Prompt.objects.bulk_create(prompts)
-        for prompt, (key, (_, digest)) in zip(prompts, new.items()):
-            self.prompts[key] = (prompt.id, digest)
-        self.summary.created["prompts"] += len(prompts)
+        ])
+        for pk, (key, (_, digest)) in zip(ids, new.items()):
+            self.prompts[key] = (pk, digest)
+        self.created_prompt_ids.update(ids)
+        self.summary.created["prompts"] += len(ids)
 
     def _resolve_responses(self, records):
         keyed = [(self._response_key(record), record) for record in records]
         wanted = {key for key, _ in keyed}
         known_responses = {}  # (prompt id, model id) -> (id, turns); earlier chunks are in the database
+        looked_up = {key for key in wanted if key[0] not in self.created_prompt_ids or key in self.created_responses}
         stored = Response.objects.filter(
-            prompt_id__in={key[0] for key in wanted}, model_id__in={key[1] for key in wanted}
-        ).values_list("id", "prompt_id", "model_id", "turns")
+            prompt_id__in={key[0] for key in looked_up}, model_id__in={key[1] for key in looked_up}
+        ).values_list("id", "prompt_id", "model_id", "turns") if looked_up else []
         for pk, prompt_id, model_id, turns in stored:
             if (prompt_id, model_id) in wanted:
                 known_responses[(prompt_id, model_id)] = (pk, turns)
@@ -287,23 +287,28 @@ class ResponseImporter:
         ])
         for pk, (key, (_, turns)) in zip(ids, new.items()):
             known_responses[key] = (pk, turns)
+        self.created_responses.update(new)
         self.summary.created["responses"] += len(ids)
-        return {known_responses[key][0] for key, _ in keyed}
+        return {known_responses[key][0] for key, _ in keyed}, set(ids)
 
     def _response_key(self, record):
         return self.prompts[(record.source, record.prompt_id)][0], self.model_ids[record.model]
 
-    def _ensure_items(self, response_ids):
-        self.summary.created["items"] += len(response_items_make(campaign=self.campaign, response_ids=response_ids))
+    def _ensure_items(self, response_ids, created):
+        self.summary.created["items"] += len(
+            response_items_make(campaign=self.campaign, response_ids=response_ids, created=created))
 
 
-def response_items_make(*, campaign, response_ids):
+def response_items_make(*, campaign, response_ids, created=frozenset()):
     """Make the campaign's item of each of ``response_ids`` that has none (likert: one item per response); returns
-    the new items' ids. Used by imports and by generation jobs."""
+    the new items' ids. Those in ``created`` were stored just now and cannot have one: they are not looked up.
+    Used by imports and by generation jobs."""
+    response_ids = set(response_ids)
+    stored = response_ids - set(created)
     existing = set(
-        Item.objects.filter(campaign=campaign, response_id__in=response_ids).values_list("response_id", flat=True)
-    )
-    return bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": pk} for pk in sorted(set(response_ids) - existing)])
+        Item.objects.filter(campaign=campaign, response_id__in=stored).values_list("response_id", flat=True)
+    ) if stored else set()
+    return bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": pk} for pk in sorted(response_ids - existing)])
 
 
 class ScoreImporter:

@@ -13,8 +13,7 @@ from datetime import timedelta
 from types import ModuleType
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Count, Max, TextChoices
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Max, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -98,11 +97,14 @@ def _make_batches(campaign, item_ids, size, order, seed, short):
 
 
 def _refresh_planner_statistics():
-    """After a bulk load, PostgreSQL's planner still believes the slot table is tiny and sorts all of it
+    """After a bulk load, the planner still believes the slot table is tiny and sorts all of it
     for every hand-out (hundreds of ms); fresh statistics make it walk the position index (under 1 ms)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("ANALYZE annotation_itemslot, annotation_item")
+        else:  # SQLite plans the hand-out's statements by index names (CLAIM_SOURCE), the rest by statistics
+            cursor.execute("ANALYZE annotation_itemslot")
+            cursor.execute("ANALYZE annotation_item")
 
 
 def _make_slots(campaign, positioned_items, short):
@@ -190,12 +192,10 @@ def item_next(*, annotator, campaign):
     """
     if refusal(campaign) is not None:
         return None
-    held = (
-        ItemSlot.objects.filter(campaign=campaign, annotator=annotator, rating__isnull=True)
-        .alias(accepting=RawSQL(item_accepting_sql("annotation_itemslot.item_id"), (), BooleanField()))
-        .filter(accepting=True)  # e.g. a closed batch's items can no longer be rated
-        .order_by("position", "id").values_list("id", "item_id", "assignment_id").first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(HELD_SQL.format(source=HELD_SOURCE[connection.vendor]),
+                       {"me": annotator.id, "campaign": campaign.id})
+        held = cursor.fetchone()
     if held:
         if held[2] is None:
             ItemSlot.objects.filter(pk=held[0]).update(lease_expires_at=_lease_end(campaign))
@@ -204,6 +204,18 @@ def item_next(*, annotator, campaign):
         return None
     item_id = _claim_open_slot(annotator, campaign)
     return _item_with_content(item_id) if item_id else None
+
+
+# The unrated slot an annotator holds first in hand-out order, on an item that takes ratings (e.g. not in a closed
+# batch). SQLite's planner takes "rating_id IS NULL" on the slot table's unique rating index for a probe of one
+# row and then sorts every unrated slot of the campaign; it is told the index that answers it (CLAIM_SOURCE too).
+HELD_SOURCE = {"postgresql": "annotation_itemslot s", "sqlite": "annotation_itemslot s INDEXED BY slot_held_by_position"}
+HELD_SQL = """
+SELECT s.id, s.item_id, s.assignment_id FROM {source}
+WHERE s.annotator_id = %(me)s AND s.campaign_id = %(campaign)s AND s.rating_id IS NULL AND """ + item_accepting_sql(
+    "s.item_id") + """
+ORDER BY s.position, s.id LIMIT 1
+"""
 
 
 def _item_with_content(item_id):
@@ -223,7 +235,7 @@ def claimable_conditions(me, vendor):
 
     On PostgreSQL ``OFFSET 0`` keeps each test a probe of one index per candidate slot: as an anti-join it may
     scan all of the annotator's slots for every candidate, which grows with each rating. SQLite knows no
-    ``OFFSET`` without ``LIMIT`` and plans these as probes anyway.
+    ``OFFSET`` without ``LIMIT`` and plans these as probes anyway (CLAIM_SOURCE fixes its walk over the slots).
     """
     fence = "OFFSET 0" if vendor == "postgresql" else ""
     return f"""(s.annotator_id IS NULL OR (s.assignment_id IS NULL AND s.lease_expires_at < %(now)s))
@@ -233,10 +245,17 @@ def claimable_conditions(me, vendor):
       AND {item_accepting_sql("s.item_id", fence)}"""
 
 
+# Where a claim of any item looks for a slot (a claim of one item looks among that item's slots), by vendor: the open slots of the campaign in hand-out order (slot_open_by_position),
+# the first that passes claimable_conditions' probes being taken. PostgreSQL's planner walks that index once the
+# slot table's statistics are fresh (_refresh_planner_statistics); SQLite's, without statistics or with stale ones,
+# may instead collect every unrated slot through the rating index and sort them, a cost that grows with the
+# campaign (50 ms at 10,000 items), so it is told the index.
+CLAIM_SOURCE = {"postgresql": "annotation_itemslot s", "sqlite": "annotation_itemslot s INDEXED BY slot_open_by_position"}
+
 CLAIM_SQL = """
 UPDATE annotation_itemslot SET annotator_id = %(me)s, lease_expires_at = %(lease_end)s, claimed_at = %(now)s
 WHERE id = (
-    SELECT s.id FROM annotation_itemslot s
+    SELECT s.id FROM {source}
     WHERE s.campaign_id = %(campaign)s AND s.rating_id IS NULL {item_filter}
       AND {claimable}
     ORDER BY s.position, s.id
@@ -249,6 +268,7 @@ RETURNING item_id
 def _claim_open_slot(annotator, campaign, item=None):
     lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     sql = CLAIM_SQL.format(lock=lock, item_filter="AND s.item_id = %(item)s" if item else "",
+                           source="annotation_itemslot s" if item else CLAIM_SOURCE[connection.vendor],
                            claimable=claimable_conditions("%(me)s", connection.vendor))
     now = timezone.now()
     params = {"me": annotator.id, "campaign": campaign.id, "now": now, "lease_end": _lease_end(campaign),

@@ -106,6 +106,24 @@ class TestResponsesImport:
         assert sum(summary.created.values()) == 0
         assert summary.unchanged["responses"] == 6
 
+    def test_a_record_repeated_in_a_later_chunk_of_new_prompts_is_stored_once(self, db, tmp_path, monkeypatch):
+        """Prompts this import creates are not looked up again; a response repeated after its chunk still is."""
+        monkeypatch.setattr("annotation.services.imports.CHUNK_SIZE", 2)
+        records = response_records(prompts=3, models=("llm-a",))
+        path = write_jsonl(tmp_path / "repeats.jsonl", [*records, records[0], records[2]])
+        summary = responses_import(path=str(path), campaign_slug="jp-eval")
+        assert (Prompt.objects.count(), Response.objects.count(), Item.objects.count()) == (3, 3, 3)
+        assert summary.created["responses"] == 3 and summary.unchanged["responses"] == 2
+
+    def test_a_changed_response_in_a_later_chunk_of_new_prompts_is_refused_with_its_line(self, db, tmp_path,
+                                                                                         monkeypatch):
+        monkeypatch.setattr("annotation.services.imports.CHUNK_SIZE", 2)
+        records = response_records(prompts=3, models=("llm-a",))
+        path = write_jsonl(tmp_path / "changed.jsonl", [*records, {**records[0], "response": "別の答え"}])
+        with pytest.raises(RecordError, match=r"changed\.jsonl:4: response: model 'llm-a' already has a different"):
+            responses_import(path=str(path), campaign_slug="jp-eval")
+        assert Prompt.objects.count() == 0 and Response.objects.count() == 0
+
     def test_same_responses_into_a_second_campaign_share_prompts_and_responses(self, db, responses_file):
         responses_import(path=str(responses_file), campaign_slug="first")
         responses_import(path=str(responses_file), campaign_slug="second", rubric_key="safety-5")
