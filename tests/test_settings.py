@@ -56,18 +56,6 @@ def test_start_up_stops_on_a_malformed_variable(variable, value, message):
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
 
 
-def production_environment():
-    """docs/production.env, the environment the README documents for production, as a dict."""
-    from pathlib import Path
-
-    env = {}
-    for line in (Path(__file__).resolve().parents[1] / "docs/production.env").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            env[key.strip()] = value.strip()
-    return env
-
-
 def test_the_documented_production_environment_passes_the_deploy_check(tmp_path):
     import os
     import secrets
@@ -75,7 +63,9 @@ def test_the_documented_production_environment_passes_the_deploy_check(tmp_path)
     import sys
     from pathlib import Path
 
-    documented = production_environment()
+    from hyoka.envfile import read_env_file
+
+    documented = read_env_file(Path(__file__).resolve().parents[1] / "docs/production.env")
     assert documented["HTTPS"] == "true" and documented["SECRET_KEY"] == ""  # the operator makes the key
     overrides = {"SECRET_KEY": secrets.token_urlsafe(50), "HYOKA_VAR_DIR": str(tmp_path)}  # /srv is not ours
     unset = {"DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
