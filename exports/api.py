@@ -186,6 +186,12 @@ class ReleaseApi(APIView):
         release = selectors.release_for_lead(request.user, public_id)
         return Response(ReleaseStatusSerializer(release, context={"request": request}).data)
 
+    @extend_schema(request=None, responses={204: None},
+                   summary="Discard a draft and its files (a published release is never deleted)")
+    def delete(self, request, public_id):
+        services.release_discard(release=selectors.release_for_lead(request.user, public_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class ReleasePublishApi(APIView):
     @extend_schema(request=None, responses=ReleaseStatusSerializer, summary="Publish a built draft")
