@@ -3,7 +3,7 @@ streamed, for scripts. Releases are for publishing; this is for reading the data
 
 Ratings are read in keyset chunks (ids after the last one seen, CHUNK at a time, one query for the ratings
 and one for what the kind adds), so memory stays flat however large the campaign, and no transaction or
-cursor is held open between chunks. The kind (exports.kinds) names its columns and fills its fields:
+cursor is held open between chunks. The kind (annotation.kinds) names its columns and fills its fields:
 likert ratings carry ``model`` and ``scores`` per axis, pairwise ones ``model_a``, ``model_b`` and ``verdict``;
 the records are those `import_ratings` reads, with the rating's item, revision and times beside them.
 """
@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from annotation import kinds
 from annotation.errors import HyokaError
 from annotation.models import Rating
 
@@ -49,8 +50,6 @@ def export_since(text):
 
 def rating_chunks(campaign, since=None):
     """Lists of records, one per rating of ``campaign`` (submitted or revised at ``since`` or later), by id."""
-    from exports import kinds  # which import the release libraries: here, not when the web process starts
-
     kind = kinds.for_campaign(campaign)
     ratings = Rating.objects.filter(item__campaign=campaign)
     if since is not None:
@@ -82,8 +81,6 @@ def ratings_export(campaign, output="jsonl", since=None):
 
 
 def _csv_chunks(campaign, since):
-    from exports import kinds
-
     columns = [name for name, _ in COMMON] + kinds.for_campaign(campaign).export_columns(campaign)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, columns, extrasaction="ignore")

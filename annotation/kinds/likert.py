@@ -177,3 +177,29 @@ scores AS (
 ),""",
     "tick_side": "''",
 }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The quick export (exports.rating_export): the rated response's model and a score per axis.
+EXPORT_LOOKUPS = ("item__response__model__name",)
+
+
+def export_columns(campaign):
+    """The CSV columns this kind adds: the model, then a score column per axis of the rubric, in its order."""
+    keys = campaign.rubric.axes.order_by("position").values_list("key", flat=True)
+    return ["model", *(f"scores.{key}" for key in keys)]
+
+
+def export_records(campaign, records, rows):
+    """Add the model and the scores ({axis key: score}, in rubric order) to each rating's record."""
+    from annotation.models import RatingScore
+
+    axes = dict(campaign.rubric.axes.order_by("position").values_list("pk", "key"))
+    scores = {row[0]: {} for row in rows}
+    for rating, axis, score in RatingScore.objects.filter(rating_id__in=list(scores)).values_list(
+            "rating_id", "axis_id", "score"):
+        scores[rating][axes[axis]] = score
+    for record, row in zip(records, rows):
+        by_axis = scores[row[0]]
+        record.update(model=row[-1], scores={key: by_axis[key] for key in axes.values() if key in by_axis})
+    return records

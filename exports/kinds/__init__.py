@@ -19,10 +19,7 @@ REPORT_CONTRACT = (
     "checklist_part",
 )
 
-# What the quick export of a campaign's ratings takes from the kind (exports.rating_export).
-EXPORT_CONTRACT = ("EXPORT_LOOKUPS", "export_columns", "export_records")
-
-CONTRACT = ("NAME", *RELEASE_CONTRACT, *REPORT_CONTRACT, *EXPORT_CONTRACT)
+CONTRACT = ("NAME", *RELEASE_CONTRACT, *REPORT_CONTRACT)
 
 
 for_name, for_rubric, for_campaign = lookups(KINDS)

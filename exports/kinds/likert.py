@@ -40,30 +40,6 @@ SUMMARY_VERDICTS = (("Judge verdict rows", "verdicts"),)
 CHECK_WITHOUT_SIDE = ""
 
 
-# The quick export (exports.rating_export): the rated response's model and a score per axis.
-EXPORT_LOOKUPS = ("item__response__model__name",)
-
-
-def export_columns(campaign):
-    """The CSV columns this kind adds: the model, then a score column per axis of the rubric, in its order."""
-    return ["model", *(f"scores.{key}" for key in campaign.rubric.axes.order_by("position").values_list("key", flat=True))]
-
-
-def export_records(campaign, records, rows):
-    """Add the model and the scores ({axis key: score}, in rubric order) to each rating's record."""
-    from annotation.models import RatingScore
-
-    axes = dict(campaign.rubric.axes.order_by("position").values_list("pk", "key"))
-    scores = {row[0]: {} for row in rows}
-    for rating, axis, score in RatingScore.objects.filter(rating_id__in=list(scores)).values_list(
-            "rating_id", "axis_id", "score"):
-        scores[rating][axes[axis]] = score
-    for record, row in zip(records, rows):
-        by_axis = scores[row[0]]
-        record.update(model=row[-1], scores={key: by_axis[key] for key in axes.values() if key in by_axis})
-    return records
-
-
 def write_figures(ctx, human, judged):
     """The figures of the release, {file name: figures}, and the WrittenFiles of tables made of them (none)."""
     return {"agreement.json": statistics.agreement_figures(ctx, human),

@@ -48,22 +48,6 @@ SUMMARY_VERDICTS = (("Judge verdicts", "verdicts"), ("Ranking rows", "rankings")
 CHECK_WITHOUT_SIDE = "?"
 
 
-# The quick export (exports.rating_export): the two models, in the item's order, and the verdict in its terms.
-EXPORT_LOOKUPS = ("item__response__model__name", "item__response_b__model__name", "verdict")
-
-
-def export_columns(campaign):
-    """The CSV columns this kind adds."""
-    return ["model_a", "model_b", "verdict"]
-
-
-def export_records(campaign, records, rows):
-    """Add the pair's models and the verdict (A, B, tie, both or neither, as stored: in the item's terms)."""
-    for record, row in zip(records, rows):
-        record.update(model_a=row[-3], model_b=row[-2], verdict=row[-1])
-    return records
-
-
 def write_figures(ctx, votes, judged):
     """The figures of the release, {file name: figures}, and the WrittenFiles of the rankings table."""
     agreement = statistics.pairwise_agreement_figures(ctx, votes)

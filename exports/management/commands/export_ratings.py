@@ -2,7 +2,7 @@ from pathlib import Path
 
 from annotation.errors import HyokaError
 from annotation.management.base import HyokaCommand
-from exports.management.commands.release import campaigns_named
+from annotation.models import Campaign
 from exports.rating_export import FORMATS, export_since, ratings_export
 
 
@@ -22,7 +22,9 @@ class Command(HyokaCommand):
         parser.add_argument("--output", dest="path", metavar="FILE", help="Write to FILE instead of standard output.")
 
     def handle(self, *args, campaign, since, file_format, path, **options):
-        campaign = campaigns_named([campaign])[0]
+        slug, campaign = campaign, Campaign.objects.select_related("rubric").filter(slug=campaign).first()
+        if campaign is None:
+            raise HyokaError(f"no campaign {slug}")
         since = export_since(since) if since is not None else None
         file_format = file_format or ("csv" if path and path.lower().endswith(".csv") else "jsonl")
         chunks = ratings_export(campaign, output=file_format, since=since)
