@@ -5,7 +5,7 @@
 For each size N, recreates the bench database (DROPPED first: never point it at real data) and fills it with
 SQL: a likert campaign (quality-5x5, 5 axes) of N / 10 items (N / 100 prompts × 10 models), each rated by 10
 of 50 external annotators: N ratings, 5 × N rating scores. Then:
-- the API: gunicorn (1 worker, as a script would reach it) on 127.0.0.1, GET /api/campaigns/bench/ratings/
+- the API: gunicorn (1 worker × 2 threads: gthread, as bin/run starts it) on 127.0.0.1, GET /api/campaigns/bench/ratings/
   with a lead's token, JSON Lines and CSV, timed from the request to the last byte; the worker's peak resident
   memory (VmHWM) after each size shows whether memory stays flat;
 - the command: `manage.py export_ratings --campaign bench --output FILE` in a child process, its wall time
@@ -67,8 +67,9 @@ def lead_token():
     from django.contrib.auth.models import User
     from rest_framework.authtoken.models import Token
 
-    lead = User.objects.create_superuser("bench-lead", password=None)
-    return Token.objects.create(user=lead).key
+    lead = User.objects.filter(username="bench-lead").first() or User.objects.create_superuser("bench-lead",
+                                                                                               password=None)
+    return Token.objects.get_or_create(user=lead)[0].key
 
 
 def fetch(port, token, output):
@@ -83,6 +84,15 @@ def fetch(port, token, output):
         lines += chunk.count(b"\n")
     assert response.status == 200, response.status
     return time.perf_counter() - started, size, lines
+
+
+def gunicorn_worker(master):
+    for _ in range(300):
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.1)
+    raise SystemExit("gunicorn started no worker")
 
 
 def peak_rss_mib(pid):
@@ -102,6 +112,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ratings", type=int, nargs="+", default=[1000, 1_000_000])
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_ratings_export_bench")
+    parser.add_argument("--reuse", action="store_true",
+                        help="export what the bench database holds (from a run of one size) instead of filling it")
     args = parser.parse_args()
     os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="hyoka.settings")
     import django
@@ -110,20 +122,25 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
+    from annotation.models import Rating
+
     for size in args.ratings:
-        connection.close()
-        recreate_database(args.database_url)
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
-        count = fill(args.database_url, size)
+        if args.reuse:
+            count = Rating.objects.count()
+        else:
+            connection.close()
+            recreate_database(args.database_url)
+            call_command("migrate", verbosity=0)
+            count = fill(args.database_url, size)
         token = lead_token()
         print(f"{count:,} ratings ({5 * count:,} scores) filled in {time.perf_counter() - started:.0f} s; "
               f"load average {os.getloadavg()[0]:.1f}")
         port = free_port()
-        server = start_gunicorn(port, workers=1, threads=1, env=os.environ.copy())
+        server = start_gunicorn(port, workers=1, threads=2, env=os.environ.copy())  # gthread, as bin/run
         try:
             fetch(port, token, "jsonl") if size <= 10_000 else None  # a warm connection and imports for the small size
-            worker = int(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()[0])
+            worker = gunicorn_worker(server.pid)
             for output in ("jsonl", "csv"):
                 seconds, size_bytes, lines = fetch(port, token, output)
                 print(f"  API {output:5s}: {seconds:6.2f} s for {lines - (output == 'csv'):,} ratings "

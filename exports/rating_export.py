@@ -1,9 +1,9 @@
 """The quick export: every rating of a campaign (or those made or revised since a time) as JSON Lines or CSV,
 streamed, for scripts. Releases are for publishing; this is for reading the data as it is now.
 
-Ratings are read in keyset chunks (ids after the last one seen, CHUNK at a time, one query for the ratings
-and one for what the kind adds), so memory stays flat however large the campaign, and no transaction or
-cursor is held open between chunks. The kind (annotation.kinds) names its columns and fills its fields:
+Ratings are read through one server-side cursor (one plan, one pass over the tables), CHUNK rows at a time,
+and the kind adds its part chunk by chunk (likert: one query for the chunk's scores), so memory stays flat
+however large the campaign. The kind (annotation.kinds) names its columns and fills its fields:
 likert ratings carry ``model`` and ``scores`` per axis, pairwise ones ``model_a``, ``model_b`` and ``verdict``;
 the records are those `import_ratings` reads, with the rating's item, revision and times beside them.
 """
@@ -11,7 +11,9 @@ the records are those `import_ratings` reads, with the rating's item, revision a
 import csv
 import io
 import json
+from itertools import islice
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -55,13 +57,12 @@ def rating_chunks(campaign, since=None):
     if since is not None:
         ratings = ratings.filter(Q(submitted_at__gte=since) | Q(revised_at__gte=since))
     lookups = ["pk", *(lookup for _, lookup in COMMON if lookup), *kind.EXPORT_LOOKUPS]
-    last = 0
-    while True:
-        rows = list(ratings.filter(pk__gt=last).order_by("pk").values_list(*lookups)[:CHUNK])
-        if not rows:
-            return
-        last = rows[-1][0]
-        yield kind.export_records(campaign, [_common(campaign, row) for row in rows], rows)
+    # In a transaction, so that PostgreSQL's cursor streams: outside one, Django declares it WITH HOLD, and
+    # PostgreSQL then computes the whole result before the first row.
+    with transaction.atomic():
+        rows = ratings.order_by("pk").values_list(*lookups).iterator(chunk_size=CHUNK)
+        while chunk := list(islice(rows, CHUNK)):
+            yield kind.export_records(campaign, [_common(campaign, row) for row in chunk], chunk)
 
 
 def _common(campaign, row):
