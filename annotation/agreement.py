@@ -41,12 +41,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-LEVELS = ("nominal", "ordinal", "interval", "ratio")
+from annotation.statistics_options import DEFAULT_LEVEL, DEFAULT_REPLICATES, DEFAULT_SEED, LEVELS
+
 RATING_COLUMNS = ("item", "annotator", "axis", "score")
-DEFAULT_LEVEL = "ordinal"
-DEFAULT_REPLICATES = 1000
 DEFAULT_CONFIDENCE = 0.95
-DEFAULT_SEED = 0
 # A pair of annotators enters the mean kappa only if they scored at least this many items in common:
 # below that, a pair's kappa is too noisy to average.
 MIN_COMMON_ITEMS = 10

@@ -52,14 +52,12 @@ from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
 
 from .agreement import Estimate, estimate_with_interval, plain_label
+from .statistics_options import DEFAULT_NEITHER, DEFAULT_REPLICATES, DEFAULT_SEED, NEITHER_OPTIONS
 from .verdict_options import PAIRWISE_VERDICTS
 
 VOTE_COLUMNS = ("model_a", "model_b", "verdict")
-NEITHER_OPTIONS = ("tie", "drop")
-DEFAULT_NEITHER = "tie"
-DEFAULT_REPLICATES = 1000
+
 DEFAULT_CONFIDENCE = 0.95
-DEFAULT_SEED = 0
 # The Gaussian prior on log-strengths (an L2 penalty): weak enough to move a model compared a few dozen
 # times by a fraction of a rating point, strong enough to keep an undefeated model's strength finite.
 DEFAULT_PRIOR = 0.01

@@ -3,7 +3,7 @@ ones for researchers), and for leads, creating, watching, publishing and withdra
 
 import mimetypes
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from annotation import access
 from annotation.errors import HyokaError
-from exports import selectors, services
+from exports import rating_export, selectors, services
 from exports.models import Release, ReleaseFile
 
 mimetypes.add_type("application/vnd.apache.parquet", ".parquet")
@@ -145,6 +145,37 @@ class ReleaseStatusSerializer(serializers.Serializer):
         return self.context["request"].build_absolute_uri(page)
 
 
+class CampaignRatingsApi(APIView):
+    @extend_schema_serializer(component_name="RatingsExportQuery")
+    class InputSerializer(serializers.Serializer):
+        output = serializers.ChoiceField(choices=rating_export.FORMATS, default="jsonl",
+                                         help_text="jsonl: one JSON object per line; csv: a header line, then a "
+                                                   "row per rating (scores as scores.AXIS columns).")
+        since = serializers.CharField(required=False, help_text="Only ratings made or revised at this time or "
+                                                                "later (ISO 8601; a date means its start).")
+
+    @extend_schema(
+        parameters=[InputSerializer],
+        responses={(200, "application/jsonl"): OpenApiTypes.STR, (200, "text/csv"): OpenApiTypes.STR},
+        summary="Every rating of the campaign as JSON Lines or CSV, streamed (leads of the campaign)",
+        description="One record per rating, as import_ratings reads it, with its item, revision and times: "
+                    "campaign, item_id, prompt_id, annotator, comment, seconds_spent, revision, submitted_at, "
+                    "revised_at, then for likert campaigns model and scores ({axis: score}), for pairwise ones "
+                    "model_a, model_b and verdict (in the item's terms). In rating order; a script that keeps "
+                    "the time it started can ask next time for the ratings since then.",
+    )
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        serializer = self.InputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        output, since = serializer.validated_data["output"], serializer.validated_data.get("since")
+        since = rating_export.export_since(since) if since is not None else None
+        response = StreamingHttpResponse(rating_export.ratings_export(campaign, output=output, since=since),
+                                         content_type=rating_export.CONTENT_TYPES[output])
+        response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-ratings.{output}"'
+        return response
+
+
 class CampaignReleasesApi(APIView):
     @extend_schema_serializer(component_name="ReleaseCreate")
     class InputSerializer(serializers.Serializer):
@@ -181,6 +212,12 @@ class ReleaseApi(APIView):
     def get(self, request, public_id):
         release = selectors.release_for_lead(request.user, public_id)
         return Response(ReleaseStatusSerializer(release, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={204: None},
+                   summary="Discard a draft and its files (a published release is never deleted)")
+    def delete(self, request, public_id):
+        services.release_discard(release=selectors.release_for_lead(request.user, public_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ReleasePublishApi(APIView):

@@ -7,20 +7,20 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation import access, agreement, ranking
-from annotation.ranking_selectors import campaign_for_ranking
-from exports.reports.campaign import campaign_agreement, campaign_leaderboard, campaign_lengths, campaign_meta_eval
-from exports.reports.checklists import checklist_report
-from exports.reports.ranking import campaign_ranking
+from annotation import access
+from annotation import statistics_options as stats
 from judging.verdict_selectors import judge_for_report
+
+# The reports (exports.reports) are imported by the methods that build them: they load pandas, numpy and
+# scipy, which a web process serving other pages does not need.
 
 MAX_REPLICATES = 10_000
 
 
 class BootstrapSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=agreement.LEVELS, default=agreement.DEFAULT_LEVEL)
-    replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES, default=agreement.DEFAULT_REPLICATES)
-    seed = serializers.IntegerField(min_value=0, default=agreement.DEFAULT_SEED)
+    level = serializers.ChoiceField(choices=stats.LEVELS, default=stats.DEFAULT_LEVEL)
+    replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES, default=stats.DEFAULT_REPLICATES)
+    seed = serializers.IntegerField(min_value=0, default=stats.DEFAULT_SEED)
 
 
 def query_options(serializer_class, request):
@@ -30,7 +30,7 @@ def query_options(serializer_class, request):
 
 
 BOOTSTRAP_PARAMETERS = [
-    OpenApiParameter("level", str, enum=list(agreement.LEVELS), description="Level of measurement of alpha."),
+    OpenApiParameter("level", str, enum=list(stats.LEVELS), description="Level of measurement of alpha."),
     OpenApiParameter("replicates", int, description=f"Bootstrap replicates per interval, 0 to {MAX_REPLICATES}."),
     OpenApiParameter("seed", int, description="Seed of the bootstrap."),
 ]
@@ -49,7 +49,7 @@ AGREEMENT_DESCRIPTION = REPORT_DESCRIPTION + (
 class AgreementApi(APIView):
     class InputSerializer(BootstrapSerializer):
         # No default level: a likert campaign takes ordinal, a pairwise one nominal (its only level).
-        level = serializers.ChoiceField(choices=agreement.LEVELS, required=False)
+        level = serializers.ChoiceField(choices=stats.LEVELS, required=False)
         normalise = serializers.BooleanField(default=False)
 
     @extend_schema(
@@ -59,6 +59,8 @@ class AgreementApi(APIView):
                 "(as the agreement command's --json)",
     )
     def get(self, request, slug):
+        from exports.reports.campaign import campaign_agreement
+
         campaign = access.campaign_for_reader(request.user, slug)
         return Response(campaign_agreement(campaign, **query_options(self.InputSerializer, request)))
 
@@ -74,6 +76,8 @@ class MetaEvalApi(APIView):
         summary="A judge against the human ratings, per axis (as the meta_eval command's --json)",
     )
     def get(self, request, slug):
+        from exports.reports.campaign import campaign_meta_eval
+
         campaign = access.campaign_for_reader(request.user, slug)
         options = query_options(self.InputSerializer, request)
         judge = judge_for_report(options.pop("judge"))
@@ -83,13 +87,13 @@ class MetaEvalApi(APIView):
 class RankingApi(APIView):
     class InputSerializer(serializers.Serializer):
         judge = serializers.CharField(required=False, help_text="Name of a judge config or of imported verdicts.")
-        neither = serializers.ChoiceField(choices=ranking.NEITHER_OPTIONS, default=ranking.DEFAULT_NEITHER)
-        replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES, default=ranking.DEFAULT_REPLICATES)
-        seed = serializers.IntegerField(min_value=0, default=ranking.DEFAULT_SEED)
+        neither = serializers.ChoiceField(choices=stats.NEITHER_OPTIONS, default=stats.DEFAULT_NEITHER)
+        replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES, default=stats.DEFAULT_REPLICATES)
+        seed = serializers.IntegerField(min_value=0, default=stats.DEFAULT_SEED)
 
     @extend_schema(
         parameters=[OpenApiParameter("judge", str, description="A judge to rank by and compare with the humans."),
-                    OpenApiParameter("neither", str, enum=list(ranking.NEITHER_OPTIONS),
+                    OpenApiParameter("neither", str, enum=list(stats.NEITHER_OPTIONS),
                                      description="Count 'neither' votes as ties, or drop them."),
                     *BOOTSTRAP_PARAMETERS[1:]],
         responses={200: OpenApiTypes.OBJECT},
@@ -99,6 +103,9 @@ class RankingApi(APIView):
         summary="A pairwise campaign's ranking (as the ranking command's --json)",
     )
     def get(self, request, slug):
+        from annotation.ranking_selectors import campaign_for_ranking
+        from exports.reports.ranking import campaign_ranking
+
         campaign = campaign_for_ranking(access.campaign_for_reader(request.user, slug).slug)
         options = query_options(self.InputSerializer, request)
         judge_name = options.pop("judge", None)
@@ -110,8 +117,8 @@ class LeaderboardApi(APIView):
     class InputSerializer(serializers.Serializer):
         judge = serializers.CharField(required=False, help_text="Only this judge beside the humans.")
         replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES,
-                                              default=agreement.DEFAULT_REPLICATES)
-        seed = serializers.IntegerField(min_value=0, default=agreement.DEFAULT_SEED)
+                                              default=stats.DEFAULT_REPLICATES)
+        seed = serializers.IntegerField(min_value=0, default=stats.DEFAULT_SEED)
 
     @extend_schema(
         parameters=[OpenApiParameter("judge", str, description="Only this judge beside the humans (default: every "
@@ -130,7 +137,9 @@ class LeaderboardApi(APIView):
         summary="A likert campaign's leaderboard (as the leaderboard command's --json)",
     )
     def get(self, request, slug):
-        campaign = access.campaign_for_lead(request.user, slug)
+        from exports.reports.campaign import campaign_leaderboard
+
+        campaign = access.campaign_for_reader(request.user, slug)
         options = query_options(self.InputSerializer, request)
         judge_name = options.pop("judge", None)
         judge = judge_for_report(judge_name) if judge_name else None
@@ -149,7 +158,9 @@ class LengthsApi(APIView):
         summary="A pairwise campaign's answer lengths: how often the longer response wins, per context category",
     )
     def get(self, request, slug):
-        return Response(campaign_lengths(access.campaign_for_lead(request.user, slug)))
+        from exports.reports.campaign import campaign_lengths
+
+        return Response(campaign_lengths(access.campaign_for_reader(request.user, slug)))
 
 
 class ChecklistApi(APIView):
@@ -172,4 +183,6 @@ class ChecklistApi(APIView):
                 "and their agreement with the raters'",
     )
     def get(self, request, slug):
+        from exports.reports.checklists import checklist_report
+
         return Response(checklist_report(access.campaign_for_reader(request.user, slug)))

@@ -4,13 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from annotation import access
-from exports import kinds
-from exports.reports import page
-from exports.reports.checklists import page_checklist
 
 
 @login_required
 def campaign_report_page(request, slug):
+    from exports import kinds  # the kinds import the reports, which load pandas, numpy and scipy: not at start-up
+    from exports.reports import page
+    from exports.reports.checklists import page_checklist
+
     campaign = access.campaign_for_reader(request.user, slug)
     kind = kinds.for_campaign(campaign)
     report = kind.report_page(campaign, page.report_request(request.GET))

@@ -14,12 +14,14 @@ from django.views.decorators.http import require_POST
 from annotation import access
 from annotation.errors import HyokaError
 from annotation.markdown import render_document
-from exports import kinds, selectors, services
+from exports import selectors, services
 from exports.forms import ReleaseForm, WithdrawForm
 from exports.models import Release
 
 
 def dataset_list(request):
+    from exports import kinds  # which import the release builders and reports (pyarrow, pandas): not at start-up
+
     # Each release with its rows of human judgments and its items, as its kind counts them.
     releases = [(release, *kinds.for_release(release).listed_sizes(release.stats))
                 for release in selectors.visible_releases(request.user)]

@@ -61,6 +61,18 @@ def envlist(name, default):
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def proxy_ssl_header(name):
+    """Read ``X-Forwarded-Proto: https`` (the header a proxy sets, and the value that means HTTPS) as Django's
+    ``("HTTP_X_FORWARDED_PROTO", "https")``; None when the variable is unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    header, colon, value = (part.strip() for part in raw.partition(":"))
+    if not colon or not header or not value or not all(c.isalnum() or c == "-" for c in header):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a header and its value, e.g. 'X-Forwarded-Proto: https'.")
+    return "HTTP_" + header.upper().replace("-", "_"), value
+
+
 # Set on every SQLite connection, for one web server and one worker on one machine. Write-ahead logging: readers
 # never wait for the writer, and a commit appends to the log instead of rewriting pages; synchronous=NORMAL syncs
 # at checkpoints, not at every commit (a power cut may lose the last commits, never the file's consistency);
@@ -128,6 +140,19 @@ DEBUG = envbool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or secret_key_from_var()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS. The embedded default serves plain HTTP on loopback; production sets HTTPS=true, which turns on the
+# redirect to HTTPS, secure session and CSRF cookies and a year of HSTS (subdomains and preload included), each
+# of which its own variable can turn off. Behind a proxy that terminates TLS, SECURE_PROXY_SSL_HEADER names the
+# header it sets ("X-Forwarded-Proto: https"); without it every request looks like plain HTTP and is redirected.
+HTTPS = envbool("HTTPS", False)
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", HTTPS)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

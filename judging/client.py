@@ -14,8 +14,6 @@ import os
 import time
 from dataclasses import dataclass
 
-import openai
-
 # Kinds a failed call is recorded as; they match JudgeCall.Outcome.
 RATE_LIMITED, SERVER_ERROR, TIMEOUT, CONNECTION = "rate_limited", "server_error", "timeout", "connection"
 AUTH, FORBIDDEN, NOT_FOUND, QUOTA = "auth", "forbidden", "not_found", "quota"
@@ -66,10 +64,14 @@ class JudgeClient:
     """A client for one endpoint; thread-safe (one connection pool shared by the threads of a worker)."""
 
     def __init__(self, *, base_url, api_key, timeout):
+        import openai  # here, not at the top: web processes import this module, only workers call endpoints
+
         # Local servers (vLLM, llama.cpp) take no key, but the openai client insists on one.
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "no-key", timeout=timeout, max_retries=0)
 
     def complete(self, request):
+        import openai
+
         started = time.monotonic()
         try:
             completion = self._client.chat.completions.create(**_arguments(request))
@@ -122,6 +124,8 @@ def _completion(completion, latency_ms):
 
 
 def _call_error(error, latency_ms):
+    import openai
+
     if isinstance(error, openai.APITimeoutError):
         return JudgeCallError(TIMEOUT, "the endpoint did not answer in time", permanent=False, latency_ms=latency_ms)
     if isinstance(error, openai.APIConnectionError):

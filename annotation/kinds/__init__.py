@@ -30,6 +30,8 @@ CONTRACT = (
     "check_rankable",
     # The rating hot path (annotation.hot_paths): the kind's part of the next-item and submit statements.
     "HOT_ITEM_JOINS", "HOT_ITEM_COLUMNS", "hot_item_shown", "HOT_ANSWER_FIELDS", "hot_answer", "HOT_ANSWER_SQL",
+    # The quick export of a campaign's ratings (exports.rating_export): the kind's columns and fields.
+    "EXPORT_LOOKUPS", "export_columns", "export_records",
 )
 
 

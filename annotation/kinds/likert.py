@@ -189,3 +189,32 @@ scores AS (
 ),""",
     "tick_side": "''",
 }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The quick export (exports.rating_export): the rated response's model and a score per axis.
+EXPORT_LOOKUPS = ("item__response__model__name",)
+
+
+def export_columns(campaign):
+    """The CSV columns this kind adds: the model, then a score column per axis of the rubric, in its order."""
+    keys = campaign.rubric.axes.order_by("position").values_list("key", flat=True)
+    return ["model", *(f"scores.{key}" for key in keys)]
+
+
+def export_records(campaign, records, rows):
+    """Add the model and the scores ({axis key: score}, in rubric order) to each rating's record."""
+    from annotation.models import RatingScore
+
+    axes = dict(campaign.rubric.axes.order_by("position").values_list("pk", "key"))
+    scores = {row[0]: {} for row in rows}
+    # The chunk's id range, read along the (rating, axis) index; scores of ratings outside the chunk (other
+    # campaigns', or before --since) are skipped. Much cheaper than an IN list of thousands of ids.
+    in_range = RatingScore.objects.filter(rating_id__gte=rows[0][0], rating_id__lte=rows[-1][0])
+    for rating, axis, score in in_range.values_list("rating_id", "axis_id", "score"):
+        if rating in scores and axis in axes:
+            scores[rating][axes[axis]] = score
+    for record, row in zip(records, rows):
+        by_axis = scores[row[0]]
+        record.update(model=row[-1], scores={key: by_axis[key] for key in axes.values() if key in by_axis})
+    return records

@@ -322,3 +322,20 @@ HOT_ANSWER_SQL = {
     "store": "",
     "tick_side": _in_item_terms("t.side", "slot.shown"),
 }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The quick export (exports.rating_export): the two models, in the item's order, and the verdict in its terms.
+EXPORT_LOOKUPS = ("item__response__model__name", "item__response_b__model__name", "verdict")
+
+
+def export_columns(campaign):
+    """The CSV columns this kind adds."""
+    return ["model_a", "model_b", "verdict"]
+
+
+def export_records(campaign, records, rows):
+    """Add the pair's models and the verdict (A, B, tie, both or neither, as stored: in the item's terms)."""
+    for record, row in zip(records, rows):
+        record.update(model_a=row[-3], model_b=row[-2], verdict=row[-1])
+    return records

@@ -58,7 +58,8 @@ def items_spec(release, axis_keys):
                   Column(f"{key}_mean", FLOAT, f"Mean of the {key} scores; null when there are none.")]
     if release.include_comments:
         found.append(Column("comments", STRINGS, "The annotators' comments, in the same order (opted in)."))
-    return TableSpec("items", "Rated items in wide form: one row per item, all scores per axis and their mean.",
+    return TableSpec("items", "Every item of the campaigns in wide form, rated or not: one row per item, all scores "
+                     "per axis and their mean (an item nobody rated has no scores and null means).",
                      tuple(found))
 
 

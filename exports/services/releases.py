@@ -61,13 +61,18 @@ def release_create(*, campaigns, version, title="", description="", license=Rele
                    citation="", restricted=False, include_usernames=False, include_emails=False,
                    include_comments=False, dpo_threshold=1.0, name="", user=None, queue=True):
     """Create a draft release of ``campaigns`` and, with ``queue``, queue its build once the transaction
-    commits (without, the caller builds it: ``release_build``). Raises HyokaError on a bad version, an
-    existing (name, version), campaigns of different kinds together, or a threshold that is not positive."""
+    commits (without, the caller builds it: ``release_build``). A draft of the same name and version is
+    replaced, files and all, so that building a version again leaves one draft on disk. Raises HyokaError
+    on a bad version, a published or withdrawn (name, version), a draft of it being built, campaigns of
+    different kinds together, or a threshold that is not positive."""
     campaigns = list(campaigns)
     _check_new_release(campaigns, version, dpo_threshold)
     name = name or campaigns[0].slug
-    if Release.objects.filter(name=name, version=version).exists():
+    earlier = Release.objects.filter(name=name, version=version).first()
+    if earlier is not None and earlier.status != Status.DRAFT:
         raise _duplicate(name, version)
+    if earlier is not None:
+        release_discard(release=earlier)
     try:
         with transaction.atomic():
             release = Release.objects.create(

@@ -25,10 +25,9 @@ def verdict_importer(campaign, path, summary, judge):
     return PairVerdictImporter(campaign, path, summary, judge)
 # Reports
 
-from judging.position_bias import position_bias  # noqa: E402
-from judging.ranking_selectors import judge_pair_verdicts  # noqa: E402
-
-
 def verdicts_position_bias(verdicts):
     """The position and length bias (judging.position_bias.PositionBias) of `verdicts`, a Verdict queryset."""
+    from judging.position_bias import position_bias  # pandas: loaded by the reports that use it, not by every page
+    from judging.ranking_selectors import judge_pair_verdicts
+
     return position_bias(judge_pair_verdicts(verdicts))

@@ -87,7 +87,6 @@ def test_bad_requests_say_what_is_wrong(api, lead, campaign):
     url = reverse("api_campaign_releases", args=[campaign.slug])
     assert "semantic version" in api.post(url, {"version": "1"}, format="json").json()["detail"]
     api.post(url, {"version": "1.0.0"}, format="json")
-    assert "exists already" in api.post(url, {"version": "1.0.0"}, format="json").json()["detail"]
     draft = Release.objects.get()
     assert "only a built draft" in api.post(reverse("api_release_publish", args=[draft.public_id])).json()["detail"]
 
@@ -102,3 +101,21 @@ def test_only_leads_of_the_campaign_use_the_lead_endpoints(api, campaign, annota
         assert api.get(reverse("api_release", args=[release.public_id])).status_code == 404
         assert api.post(reverse("api_release_publish", args=[release.public_id])).status_code == 404
     assert Release.objects.count() == 1
+
+
+def test_a_lead_deletes_a_draft_and_its_files_but_never_a_published_release(api, lead, annotator, campaign):
+    from exports.services import release_folder
+
+    draft = release_build(release_id=release_create(campaigns=[campaign], version="1.0.0", queue=False).pk)
+    published = release_publish(release=release_build(
+        release_id=release_create(campaigns=[campaign], version="2.0.0", queue=False).pk))
+    folder = release_folder(draft)
+    assert folder.is_dir()
+    api.force_authenticate(annotator)
+    assert api.delete(reverse("api_release", args=[draft.public_id])).status_code in (403, 404)
+    api.force_authenticate(lead)
+    refused = api.delete(reverse("api_release", args=[published.public_id]))
+    assert refused.status_code == 400 and "cannot be discarded" in refused.json()["detail"]
+    assert api.delete(reverse("api_release", args=[draft.public_id])).status_code == 204
+    assert list(Release.objects.values_list("version", flat=True)) == ["2.0.0"]
+    assert not folder.exists() and release_folder(published).is_dir()

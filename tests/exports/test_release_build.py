@@ -104,6 +104,8 @@ def test_items_in_wide_form_hold_every_score_and_the_mean_per_axis(built):
     assert row["overall_mean"] == pytest.approx(sum(row["overall_scores"]) / 2)
     unrated = items[items["n_ratings"] == 0].iloc[0]
     assert len(unrated["overall_scores"]) == 0 and pd.isna(unrated["overall_mean"])
+    assert len(items) == campaign.items.count()  # and the card says so, not "rated items"
+    assert "Every item of the campaigns in wide form, rated or not" in (folder / "README.md").read_text()
     assert json.loads(pd.read_csv(folder / "data/items.csv")["annotators"][0])  # lists are JSON text in CSV
 
 

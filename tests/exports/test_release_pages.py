@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from exports.models import Release
-from exports.services import release_build, release_create
+from exports.services import release_build, release_create, release_publish
 from tests.exports.release_factories import rated_campaign, few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,9 @@ def test_the_form_reports_a_bad_or_taken_version(client, lead, campaign):
     url = reverse("campaign_releases", args=[campaign.slug])
     page = client.post(url, {**FORM, "version": "1.0", "campaigns": [campaign.pk]}).content.decode()
     assert "semantic version" in page or "セマンティック" in page
-    release_create(campaigns=[campaign], version="1.0.0", queue=False)
+    # A published version is taken; a draft of it would be replaced (tests/exports/test_release_services.py).
+    release_publish(release=release_build(release_id=release_create(campaigns=[campaign], version="1.0.0",
+                                                                    queue=False).pk))
     page = client.post(url, {**FORM, "campaigns": [campaign.pk]}).content.decode()
     assert "exists already" in page
     assert Release.objects.count() == 1

@@ -41,8 +41,20 @@ def test_semantic_versions_are_accepted(campaign, version):
     assert release_create(campaigns=[campaign], version=version, queue=False).version == version
 
 
-def test_a_version_cannot_be_made_twice(campaign):
-    release_create(campaigns=[campaign], version="1.0.0", queue=False)
+def test_building_a_draft_version_again_replaces_the_draft_and_its_files(campaign):
+    first = built(campaign)
+    assert sorted(path.name for path in release_folder(first).parent.iterdir()) == ["1.0.0"]
+    (release_folder(first) / "left-over.txt").write_text("from the first build")
+    again = built(campaign)
+    assert list(Release.objects.values_list("pk", flat=True)) == [again.pk] and again.pk != first.pk
+    assert sorted(path.name for path in release_folder(again).parent.iterdir()) == ["1.0.0"]
+    assert not (release_folder(again) / "left-over.txt").exists()
+    assert {file.path for file in again.files.all()} <= {str(path.relative_to(release_folder(again)))
+                                                          for path in release_folder(again).rglob("*")}
+
+
+def test_a_published_version_cannot_be_made_twice(campaign):
+    release_publish(release=built(campaign))
     with pytest.raises(HyokaError, match="exists already.*new version"):
         release_create(campaigns=[campaign], version="1.0.0", queue=False)
     with pytest.raises(IntegrityError), transaction.atomic():
