@@ -1,21 +1,27 @@
-"""The campaign report page, for the leads of the campaign: built and shown as its kind says (exports.kinds)."""
+"""The campaign report page, for the leads of the campaign: the newest figures computed for this request
+(exports.services.report_snapshots), and while newer ones are computed, their progress."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from annotation import access
-from exports import kinds
 from exports.reports import page
-from exports.reports.checklists import page_checklist
+from exports.services.report_snapshots import report_snapshot_for_view, report_snapshot_state
 
 
 @login_required
 def campaign_report_page(request, slug):
     campaign = access.campaign_for_lead(request.user, slug)
-    kind = kinds.for_campaign(campaign)
-    report = kind.report_page(campaign, page.report_request(request.GET))
-    return render(request, kind.REPORT_TEMPLATE, {
-        "campaign": campaign, "report": report, "checklist": page_checklist(campaign),
-        "levels": list(page.LEVEL_NAMES.items()), "max_replicates": page.MAX_REPLICATES,
-        "unreliable_alpha_rise": page.UNRELIABLE_ALPHA_RISE, "unreliable_correlation": page.UNRELIABLE_CORRELATION,
-    })
+    current, shown = report_snapshot_for_view(
+        campaign=campaign, report_request=page.report_request(request.GET), language=translation.get_language())
+    return render(request, "exports/report_snapshot.html", {"campaign": campaign, "current": current, "shown": shown})
+
+
+@login_required
+def campaign_report_status(request, slug):
+    """{"status", "progress", "ready"}: ready when the page would now show the newest figures (or their failure)."""
+    campaign = access.campaign_for_lead(request.user, slug)
+    return JsonResponse(report_snapshot_state(
+        campaign=campaign, report_request=page.report_request(request.GET), language=translation.get_language()))
