@@ -99,8 +99,8 @@ def insert_items(cursor, campaign_id, slug, models, n_items):
 
 
 RATINGS_SQL = (
-    "INSERT INTO annotation_rating (public_id, item_id, annotator_id, comment, flags, source, revision, submitted_at) "
-    "SELECT gen_random_uuid(), i.id, a, '', '[]'::jsonb, 'import', 1, now() "
+    "INSERT INTO annotation_rating (public_id, item_id, annotator_id, verdict, position, comment, flags, source, "
+    "revision, submitted_at) SELECT gen_random_uuid(), i.id, a, '', '', '', '[]'::jsonb, 'import', 1, now() "
     "FROM annotation_item i CROSS JOIN unnest(%s::bigint[]) a WHERE i.campaign_id = %s ORDER BY i.id, a"
 )
 
