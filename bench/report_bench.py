@@ -129,7 +129,7 @@ def main():
     client = lead_client(campaign)
 
     seconds, html, load = timed_view(client)
-    assert "The figures are being computed" in html or "集計値を計算しています" in html
+    assert "集計値を計算しています" in html or "The figures are being computed" in html
     print(f"1. first view (progress page, computation queued): {seconds * 1000:.0f} ms ({load})", flush=True)
     print(f"2. computing the figures: {compute(campaign)}", flush=True)
     timed_view(client)  # warms the template cache as any running server is

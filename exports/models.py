@@ -187,17 +187,19 @@ class ReleaseFile(models.Model):
 
 class ReportDataChange(models.Model):
     """One statement that changed a campaign's ratings, scores, checklist ticks, verdicts or verdict ticks,
-    written by database triggers (migration exports 0003), so no writer can miss it: the web, the API, imports,
-    the judging engine, revisions, deletions and raw SQL alike. Rows are only ever inserted, so the number of a
-    campaign's rows is its data version: it grows with every committed change, in whatever order transactions
-    commit (a maximum id would not: a later id can commit first).
+    written by database triggers (migration exports 0004), so no writer can miss it: the web, the API, imports,
+    the judging engine, revisions, deletions and raw SQL alike. The sum of a campaign's `changes` is its data
+    version: it grows with every committed change, in whatever order transactions commit (a maximum id would
+    not: a later id can commit first). After a computation the rows are compacted into one holding their sum
+    (exports.services.report_snapshots), so the sum never moves back and the rows stay few.
 
     No foreign-key constraint: a campaign's deletion writes rows here while it deletes its ratings."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    changes = models.PositiveIntegerField(db_default=1)
 
     class Meta:
-        # Serves the data version: an index-only count of a campaign's rows.
+        # Serves the data version: the sum over a campaign's (few) rows.
         indexes = [models.Index(fields=["campaign"], name="report_change_by_campaign")]
 
 

@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
             name='ReportDataChange',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('changes', models.PositiveIntegerField(db_default=1)),
                 ('campaign', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='annotation.campaign')),
             ],
             options={

@@ -1,6 +1,6 @@
 """The report page's figures, computed once per campaign, request and data version, in the background.
 
-A campaign's data version is the number of its ReportDataChange rows (written by database triggers on every
+A campaign's data version is the sum of its ReportDataChange rows (written by database triggers on every
 change to its ratings and verdicts: exports.models.ReportDataChange). A view asks `report_snapshot_for_view`:
 it finds or creates the snapshot of the current version (one row per (campaign, key, version): two views at
 once create one), and the newest finished snapshot to show meanwhile. The creator of a snapshot queues its
@@ -16,7 +16,8 @@ import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -38,7 +39,22 @@ FIGURES_TEMPLATE = "exports/report_figures.html"
 
 def campaign_data_version(campaign):
     """The campaign's data version: grows with every committed change to its ratings or verdicts."""
-    return ReportDataChange.objects.filter(campaign_id=campaign.pk).count()
+    return ReportDataChange.objects.filter(campaign_id=campaign.pk).aggregate(version=Coalesce(Sum("changes"), 0))[
+        "version"]
+
+
+def campaign_data_changes_compact(campaign_id):
+    """Replace the campaign's change rows by one row holding their sum: the version stays what it is.
+
+    The rows are locked, then deleted by id: a row committed meanwhile is neither summed nor deleted, and a
+    concurrent compaction waits, then finds the rows gone and sums only what it still holds."""
+    with transaction.atomic():
+        rows = list(ReportDataChange.objects.select_for_update().filter(campaign_id=campaign_id)
+                    .values_list("id", "changes"))
+        if len(rows) < 2:
+            return
+        ReportDataChange.objects.filter(id__in=[row_id for row_id, _ in rows]).delete()
+        ReportDataChange.objects.create(campaign_id=campaign_id, changes=sum(changes for _, changes in rows))
 
 
 def report_params(report_request, language):
@@ -112,6 +128,7 @@ def report_snapshot_compute(*, snapshot_id):
     # Older finished snapshots of the same request are no longer shown.
     ReportSnapshot.objects.filter(campaign_id=snapshot.campaign_id, key=snapshot.key, version__lt=snapshot.version,
                                   status__in=[ReportSnapshot.Status.DONE, ReportSnapshot.Status.FAILED]).delete()
+    campaign_data_changes_compact(snapshot.campaign_id)
 
 
 def _claim(snapshot_id):

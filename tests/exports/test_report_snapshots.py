@@ -11,9 +11,9 @@ from annotation.models import Rating, RatingScore
 from annotation.services import ratings_import
 from annotation.services.workflow import item_next, rating_submit
 from exports.kinds import likert
-from exports.models import ReportSnapshot
+from exports.models import ReportDataChange, ReportSnapshot
 from exports.services import report_snapshots
-from exports.services.report_snapshots import campaign_data_version
+from exports.services.report_snapshots import campaign_data_changes_compact, campaign_data_version
 from hyoka.celery import app
 from judging.services import verdicts_import
 
@@ -88,7 +88,7 @@ def test_a_repeat_view_reuses_the_figures_and_new_data_shows_the_old_ones_while_
         stale = page(client, campaign)
     assert human_scores(stale) == 6 * 3 * 2 * 5  # the old figures, at once
     assert STATUS.search(stale).group(1) == "pending"
-    assert "Newer figures are being computed (<span data-field=\"percent\">0</span>%)" in stale
+    assert "より新しい集計値を計算しています（<span data-field=\"percent\">0</span>%）" in stale
     assert "js/report-status.js" in stale
     assert len(queued) == 1 and calls == []
     assert client.get(f"/campaigns/{campaign.slug}/report/status/").json() == {
@@ -105,6 +105,20 @@ def test_a_repeat_view_reuses_the_figures_and_new_data_shows_the_old_ones_while_
     fresh = page(client, campaign)
     assert human_scores(fresh) == 6 * 3 * 2 * 5 + added and STATUS.search(fresh) is None
     assert ReportSnapshot.objects.filter(campaign=campaign).count() == 1  # the older figures are gone
+    assert ReportDataChange.objects.filter(campaign_id=campaign.pk).count() == 1  # the change rows compacted
+    assert STATUS.search(page(client, campaign)) is None and len(calls) == 1  # into the same version
+
+
+@pytest.mark.django_db
+def test_compacting_the_change_rows_keeps_the_version_and_later_changes_still_count(tmp_path):
+    campaign = rated_campaign(tmp_path, prompts=4)
+    before = campaign_data_version(campaign)
+    assert ReportDataChange.objects.filter(campaign_id=campaign.pk).count() > 1
+    campaign_data_changes_compact(campaign.pk)
+    assert campaign_data_version(campaign) == before
+    assert ReportDataChange.objects.filter(campaign_id=campaign.pk).count() == 1
+    more_ratings(tmp_path, campaign)
+    assert campaign_data_version(campaign) > before
 
 
 @pytest.mark.django_db
@@ -115,7 +129,7 @@ def test_a_large_campaign_seen_first_shows_a_progress_page_and_a_failure_is_said
     client.force_login(lead)
     with django_capture_on_commit_callbacks() as queued:
         waiting = page(client, campaign)
-    assert "The figures are being computed" in waiting and 'data-count="scores"' not in waiting
+    assert "集計値を計算しています（" in waiting and 'data-count="scores"' not in waiting
 
     def broken(*args, **kwargs):
         raise ValueError("no memory left")
@@ -125,7 +139,7 @@ def test_a_large_campaign_seen_first_shows_a_progress_page_and_a_failure_is_said
     queued[0]()
     failed = page(client, campaign)
     assert STATUS.search(failed).group(1) == "failed"
-    assert "The newest figures could not be computed: ValueError: no memory left" in failed
+    assert "最新の集計値を計算できませんでした: ValueError: no memory left" in failed
 
 
 def count_report_pages(monkeypatch):
