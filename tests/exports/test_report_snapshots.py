@@ -3,9 +3,11 @@ meanwhile with a note and the progress of the newer."""
 
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from annotation.models import Rating, RatingScore
 from annotation.services import ratings_import
@@ -184,3 +186,20 @@ def test_two_views_at_once_make_one_computation(tmp_path, lead, monkeypatch):
     assert len(pages) == 4 and len(calls) == 1
     assert ReportSnapshot.objects.filter(campaign=campaign).count() == 1
     assert ReportSnapshot.objects.get(campaign=campaign).status == ReportSnapshot.Status.DONE
+
+
+@pytest.mark.django_db
+def test_a_computation_whose_message_was_lost_is_queued_again_once(
+        tmp_path, client, lead, monkeypatch, django_capture_on_commit_callbacks):
+    campaign = rated_campaign(tmp_path, prompts=3, lead=lead)
+    monkeypatch.setattr(report_snapshots, "INLINE_MAX_ITEMS", 0)
+    client.force_login(lead)
+    with django_capture_on_commit_callbacks() as queued:
+        page(client, campaign)
+    assert len(queued) == 1
+    ReportSnapshot.objects.filter(campaign=campaign).update(
+        created_at=timezone.now() - report_snapshots.STALE_PENDING - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks() as again:
+        page(client, campaign)
+        page(client, campaign)
+    assert len(again) == 1
