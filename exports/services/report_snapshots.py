@@ -97,11 +97,15 @@ def _snapshot_get_or_create(campaign, key, version, params):
 
 
 def _requeue_if_stale(snapshot):
-    """Claim the re-queuing of a pending snapshot whose message was lost (one view does it)."""
-    if snapshot.status != ReportSnapshot.Status.PENDING or snapshot.created_at > timezone.now() - STALE_PENDING:
-        return False
-    return ReportSnapshot.objects.filter(pk=snapshot.pk, created_at=snapshot.created_at).update(
-        created_at=timezone.now()) == 1
+    """Claim the re-queuing of a snapshot whose message was lost (pending too long) or whose worker died (running
+    too long); the conditional update lets one view of many do it."""
+    now, stale = timezone.now(), ReportSnapshot.objects.filter(pk=snapshot.pk, status=snapshot.status)
+    if snapshot.status == ReportSnapshot.Status.PENDING and snapshot.created_at < now - STALE_PENDING:
+        return stale.filter(created_at=snapshot.created_at).update(created_at=now) == 1
+    if snapshot.status == ReportSnapshot.Status.RUNNING and snapshot.started_at < now - STALE_RUNNING:
+        return stale.filter(started_at=snapshot.started_at).update(
+            status=ReportSnapshot.Status.PENDING, created_at=now, progress=0) == 1
+    return False
 
 
 def _queue(snapshot_id):

@@ -189,7 +189,7 @@ def test_two_views_at_once_make_one_computation(tmp_path, lead, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_computation_whose_message_was_lost_is_queued_again_once(
+def test_a_computation_whose_message_was_lost_or_whose_worker_died_is_queued_again_once(
         tmp_path, client, lead, monkeypatch, django_capture_on_commit_callbacks):
     campaign = rated_campaign(tmp_path, prompts=3, lead=lead)
     monkeypatch.setattr(report_snapshots, "INLINE_MAX_ITEMS", 0)
@@ -203,3 +203,11 @@ def test_a_computation_whose_message_was_lost_is_queued_again_once(
         page(client, campaign)
         page(client, campaign)
     assert len(again) == 1
+    ReportSnapshot.objects.filter(campaign=campaign).update(
+        status=ReportSnapshot.Status.RUNNING, progress=70,
+        started_at=timezone.now() - report_snapshots.STALE_RUNNING - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks() as after_death:
+        page(client, campaign)
+        page(client, campaign)
+    assert len(after_death) == 1
+    assert ReportSnapshot.objects.get(campaign=campaign).status == ReportSnapshot.Status.PENDING
