@@ -183,3 +183,56 @@ class ReleaseFile(models.Model):
 
     def __str__(self):
         return self.path
+
+
+class ReportDataChange(models.Model):
+    """One statement that changed a campaign's ratings, scores, checklist ticks, verdicts or verdict ticks,
+    written by database triggers (migration exports 0004), so no writer can miss it: the web, the API, imports,
+    the judging engine, revisions, deletions and raw SQL alike. The sum of a campaign's `changes` is its data
+    version: it grows with every committed change, in whatever order transactions commit (a maximum id would
+    not: a later id can commit first). After a computation the rows are compacted into one holding their sum
+    (exports.services.report_snapshots), so the sum never moves back and the rows stay few.
+
+    No foreign-key constraint: a campaign's deletion writes rows here while it deletes its ratings."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    changes = models.PositiveIntegerField(db_default=1)
+
+    class Meta:
+        # Serves the data version: the sum over a campaign's (few) rows.
+        indexes = [models.Index(fields=["campaign"], name="report_change_by_campaign")]
+
+
+class ReportSnapshot(models.Model):
+    """The report page's figures for one campaign, one request (judge, level, replicates, language: `key`)
+    and one data version, rendered as HTML. Computed once (the unique constraint; a computation is claimed by a
+    conditional update), kept while newer ones are computed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="report_snapshots")
+    key = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, encoder=UnicodeJSONEncoder)
+    version = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    html = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key", "version"], name="report_snapshot_unique_version"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_snapshot_progress_percent"),
+        ]
+        # Serves the page: the newest finished snapshot of a campaign and key.
+        indexes = [models.Index(fields=["campaign", "key", "-version"], name="report_snapshot_newest")]
+
+    def __str__(self):
+        return f"{self.campaign} report {self.key[:8]} v{self.version} {self.status}"

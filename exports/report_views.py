@@ -1,22 +1,34 @@
-"""The campaign report page, for the leads of the campaign: built and shown as its kind says (exports.kinds)."""
+"""The campaign report page, for its readers (leads, granted researchers): the newest figures computed for this
+request (exports.services.report_snapshots), and while newer ones are computed, their progress."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from annotation import access
+
+# The reports (exports.reports, exports.services.report_snapshots) are imported by the views that use them: they
+# load pandas, numpy and scipy, which a web process serving other pages does not need.
 
 
 @login_required
 def campaign_report_page(request, slug):
-    from exports import kinds  # the kinds import the reports, which load pandas, numpy and scipy: not at start-up
     from exports.reports import page
-    from exports.reports.checklists import page_checklist
+    from exports.services.report_snapshots import report_snapshot_for_view
 
     campaign = access.campaign_for_reader(request.user, slug)
-    kind = kinds.for_campaign(campaign)
-    report = kind.report_page(campaign, page.report_request(request.GET))
-    return render(request, kind.REPORT_TEMPLATE, {
-        "campaign": campaign, "report": report, "checklist": page_checklist(campaign),
-        "levels": list(page.LEVEL_NAMES.items()), "max_replicates": page.MAX_REPLICATES,
-        "unreliable_alpha_rise": page.UNRELIABLE_ALPHA_RISE, "unreliable_correlation": page.UNRELIABLE_CORRELATION,
-    })
+    current, shown = report_snapshot_for_view(
+        campaign=campaign, report_request=page.report_request(request.GET), language=translation.get_language())
+    return render(request, "exports/report_snapshot.html", {"campaign": campaign, "current": current, "shown": shown})
+
+
+@login_required
+def campaign_report_status(request, slug):
+    """{"status", "progress", "ready"}: ready when the page would now show the newest figures (or their failure)."""
+    from exports.reports import page
+    from exports.services.report_snapshots import report_snapshot_state
+
+    campaign = access.campaign_for_reader(request.user, slug)
+    return JsonResponse(report_snapshot_state(
+        campaign=campaign, report_request=page.report_request(request.GET), language=translation.get_language()))

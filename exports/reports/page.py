@@ -3,9 +3,10 @@ bootstrap replicates it uses, and the thresholds it flags annotators by. The pag
 kind's `report_page` (exports.reports.likert_page, exports.reports.pairwise_page) and shown with its kind's
 `REPORT_TEMPLATE`.
 
-Nothing is cached: 1,000 replicates on a campaign of a few thousand ratings take well under a second. For
-large campaigns the page uses fewer replicates by default and says so; ?replicates= asks for more, up to
-MAX_REPLICATES.
+The page's figures are computed once per request and data version, in the background for large campaigns,
+and kept (exports.services.report_snapshots): 1,000 replicates on a campaign of a few thousand ratings take well
+under a second, a campaign of a million ratings takes minutes. For large campaigns the page uses fewer replicates
+by default and says so; ?replicates= asks for more, up to MAX_REPLICATES.
 """
 
 from dataclasses import dataclass
