@@ -64,6 +64,9 @@ SMOKE_RUNS = {
         (["--prompts", "20", "--models", "3", "--database-url", "{db}", "--redis-url", "{redis}"],
          "memory (RSS) of the web processes"),
     ],
+    "report_bench.py": [
+        (["--items", "200", "--views", "3", "--database-url", "{db}"], "views while newer figures are pending"),
+    ],
     "ranking_bench.py": [
         (["--votes", "500", "--models", "4", "--replicates", "20", "--runs", "1", "--database-url", "{db}"],
          "run 1: ranking --json end to end"),
