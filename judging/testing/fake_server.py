@@ -201,8 +201,12 @@ def _handler_for(server):
 
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            if len(body) < length:  # the client went away mid-request (a killed worker): nothing was asked
+                self.close_connection = True
+                return
             try:
-                request = json.loads(self.rfile.read(length) or b"{}")
+                request = json.loads(body or b"{}")
             except json.JSONDecodeError:
                 return self._send(400, {"error": {"message": "body is not JSON"}})
             if self.path.rstrip("/") != "/v1/chat/completions":
