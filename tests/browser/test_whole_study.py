@@ -206,7 +206,8 @@ def test_a_whole_study_runs_in_the_browser_from_an_empty_database(live_server, n
     release = Release.objects.get()
     assert (release.status, release.name, release.version) == ("published", "capital-quality", "1.0.0")
 
-    # An anonymous visitor finds it on /datasets/ and downloads its files, each matching the checksum shown.
+    # An anonymous visitor finds it on /datasets/ and downloads it: the checksum list, the ratings and the zip,
+    # each matching the SHA-256 the page shows; the list agrees with the page on every other file.
     visitor = new_page()
     visitor.goto(f"{base}/datasets/")
     visitor.click("text=首都の説明 人手評価")
