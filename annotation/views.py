@@ -218,7 +218,7 @@ def _manage_page(request, campaign, **bound_forms):
         **bound_forms,
     }
     context = {"campaign": campaign, "people": campaign_people(campaign), "batches": campaign_batches(campaign),
-               "tier_choices": TierForm.base_fields["tier"].choices, **forms}
+               "has_items": campaign.items.exists(), "tier_choices": TierForm.base_fields["tier"].choices, **forms}
     return render(request, "annotation/manage.html", context)
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotation.models import Campaign, Item, LanguageModel, Prompt, Rating, Response, Rubric
+from annotation.models import Campaign, CampaignMembership, Item, LanguageModel, Prompt, Rating, Response, Rubric
 from annotation.services import responses_import
 from judging.services import verdicts_import
 
@@ -167,6 +167,27 @@ def test_pairwise_campaign_counts_an_item_for_both_models(client, rated_campaign
     assert counts_in_row(html, "<ul class=\"stat-row\">")["models"] == 2
     assert counts_in_row(html, 'data-model="model-a"')["items"] == 3
     assert counts_in_row(html, 'data-model="model-b"')["items"] == 3
+
+
+def test_an_empty_campaign_points_its_lead_to_the_upload_not_to_the_command_line(client, campaign, lead, researcher):
+    client.force_login(lead)
+    page = client.get(campaign.get_absolute_url()).content.decode()
+    assert "下の欄から応答のファイルをアップロードしてください" in page and 'id="upload-file"' in page
+    assert "manage.py" not in page
+    manage = client.get(reverse("campaign_manage", args=[campaign.slug])).content.decode()
+    assert f'href="{campaign.get_absolute_url()}#upload"' in manage
+
+    CampaignMembership.objects.create(campaign=campaign, user=researcher, role=CampaignMembership.Role.RESEARCHER)
+    client.force_login(researcher)  # may read the campaign, may not upload to it
+    page = client.get(campaign.get_absolute_url()).content.decode()
+    assert "まだ応答がありません。" in page and "アップロード" not in page and "manage.py" not in page
+
+
+def test_a_campaign_with_items_but_no_batches_says_to_cut_them(client, rated_campaign, lead):
+    Campaign.objects.filter(pk=rated_campaign.pk).update(created_by=lead)
+    client.force_login(lead)
+    manage = client.get(reverse("campaign_manage", args=[rated_campaign.slug])).content.decode()
+    assert "まだバッチがありません。" in manage and 'data-empty="items"' not in manage
 
 
 def test_unknown_campaign_is_not_found(client, superuser):
@@ -448,7 +469,7 @@ def test_superusers_may_define_rubrics(client, superuser):
 
 
 def test_failed_judge_calls_are_not_counted_as_verdicts(db, quality_rubric):
-    from annotation.models import Campaign, Item, LanguageModel, Prompt, Response
+    from annotation.models import Campaign, CampaignMembership, Item, LanguageModel, Prompt, Response
     from annotation.selectors import SCORED_VERDICTS, campaign_summaries
     from judging.models import JudgeConfig, Verdict
 

@@ -39,16 +39,28 @@ def chromium():
 
 
 @pytest.fixture
-def browser_page(chromium):
-    """A fresh browser context (cookies, sessionStorage) with a desktop-sized window, Japanese by default."""
-    context = chromium.new_context(viewport={"width": 1440, "height": 960}, locale="ja-JP")
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
+def new_page(chromium):
+    """Makes pages, each in a fresh browser context of its own (cookies, sessionStorage: one person each) with a
+    desktop-sized window, Japanese by default; the test fails on a JavaScript error in any of them."""
+    contexts, errors = [], []
+
+    def make():
+        context = chromium.new_context(viewport={"width": 1440, "height": 960}, locale="ja-JP")
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def browser_page(new_page):
+    return new_page()
 
 
 @pytest.fixture
