@@ -46,9 +46,9 @@ FILL_SQL = [
     """INSERT INTO annotation_response (public_id, prompt_id, model_id, turns, metadata, created_at)
        SELECT gen_random_uuid(), p.id, m.id, jsonb_build_array(m.name || 'の答え：' || repeat(%(s)s, 8)), '{}'::jsonb, now()
        FROM annotation_prompt p CROSS JOIN annotation_languagemodel m""",
-    """INSERT INTO annotation_campaign (slug, name, description, rubric_id, overlap, show_model_names, status, mode,
-                                         lease_minutes, created_at)
-       SELECT 'bench', 'Export bench', '', id, 2, false, 'closed', 'batches', 30, now()
+    """INSERT INTO annotation_campaign (slug, name, description, instructions, rubric_id, overlap, show_model_names,
+                                         status, mode, lease_minutes, context_placement, created_at)
+       SELECT 'bench', 'Export bench', '', '', id, 2, false, 'closed', 'batches', 30, 'system', now()
        FROM annotation_rubric WHERE key = 'quality-5x5'""",
     """INSERT INTO annotation_item (public_id, campaign_id, response_id, position, created_at)
        SELECT gen_random_uuid(), c.id, r.id, r.id, now()

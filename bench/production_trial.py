@@ -153,7 +153,7 @@ def worker_task_counts(names):
     from hyoka.celery import app
 
     stats = app.control.inspect(destination=names, timeout=5).stats() or {}
-    return {name: stats.get(name, {}).get("total", {}).get("judging.judge_job_run", 0) for name in names}
+    return {name: stats.get(name, {}).get("total", {}).get("judging.llm_job_run", 0) for name in names}
 
 
 def verify(items, judge_items, states, server, retries, workers):
@@ -236,10 +236,10 @@ def main():
             jobs = queue_judge_jobs(ports[0], lead_token, configs)
             from hyoka.celery import app  # noqa: F401 (sends the tasks below to the trial's broker)
             from judging.models import JudgeJob
-            from judging.tasks import judge_job_run_task
+            from judging.tasks import llm_job_run_task
 
             for job in JudgeJob.objects.filter(public_id__in=jobs):  # a second delivery: the other worker joins
-                judge_job_run_task.delay(job.id)
+                llm_job_run_task.delay(job._meta.label_lower, job.id)
             stats = {"next": [], "submit": [], "retries": []}
             threads = [threading.Thread(target=rate_until_done, args=(ports, token, index, stats))
                        for index, token in enumerate(tokens)]

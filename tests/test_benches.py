@@ -67,12 +67,23 @@ SMOKE_RUNS = {
     "report_bench.py": [
         (["--items", "200", "--views", "3", "--database-url", "{db}"], "views while newer figures are pending"),
     ],
+    "production_trial.py": [
+        (["--items", "20", "--annotators", "2", "--judge-items", "10", "--judge-delay", "0.01",
+          "--database-url", "{db}", "--redis-url", "{redis}"], "production trial: every check holds"),
+    ],
+    "ratings_export_bench.py": [
+        (["--ratings", "1000", "--database-url", "{db}"], "command jsonl"),
+    ],
+    "web_memory_bench.py": [
+        (["--annotators", "2", "--ratings", "4", "--database-url", "{db}"], "loaded: none of pandas"),
+    ],
     "ranking_bench.py": [
         (["--votes", "500", "--models", "4", "--replicates", "20", "--runs", "1", "--database-url", "{db}"],
          "run 1: ranking --json end to end"),
     ],
 }
 RUNS = [(script, index) for script, runs in SMOKE_RUNS.items() for index in range(len(runs))]
+ALONE = {"production_trial.py"}  # flushes its Redis database: run after the others, which share it
 
 pytestmark = [
     pytest.mark.postgres,
@@ -119,19 +130,27 @@ def bench_results(tmp_path_factory):
                               env={**os.environ, "DATABASE_URL": create_database(template)},
                               capture_output=True, text=True, timeout=300)
     assert migrated.returncode == 0, migrated.stderr[-3000:]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for script, index in RUNS:
-            folder = tmp_path_factory.mktemp(script.removesuffix(".py"))
-            url = database_url(f"{prefix}_{script.removesuffix('_bench.py')}_{index}")
-            databases.append(url)
-            arguments = [part.format(db=url, sqlite=f"sqlite:///{folder}/bench.sqlite3", redis=REDIS_URL)
-                         for part in SMOKE_RUNS[script][index][0]]
-            futures[script, index] = pool.submit(run_bench, script, arguments, folder, template)
-        try:
-            yield {run: future.result() for run, future in futures.items()}
-        finally:
-            for url in reversed(databases):
-                drop_database(url)
+    def start(pool, script, index):
+        folder = tmp_path_factory.mktemp(script.removesuffix(".py"))
+        url = database_url(f"{prefix}_{script.removesuffix('_bench.py').removesuffix('.py')}_{index}")
+        databases.append(url)
+        arguments = [part.format(db=url, sqlite=f"sqlite:///{folder}/bench.sqlite3", redis=REDIS_URL)
+                     for part in SMOKE_RUNS[script][index][0]]
+        futures[script, index] = pool.submit(run_bench, script, arguments, folder, template)
+
+    try:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            for script, index in RUNS:
+                if script not in ALONE:
+                    start(pool, script, index)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            for script, index in RUNS:
+                if script in ALONE:
+                    start(pool, script, index)
+        yield {run: future.result() for run, future in futures.items()}
+    finally:
+        for url in reversed(databases):
+            drop_database(url)
 
 
 def test_every_bench_script_has_a_smoke_run():
