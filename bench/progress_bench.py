@@ -43,8 +43,8 @@ FILL_SQL = [
        SELECT gen_random_uuid(), p.id, m.id, jsonb_build_array(m.name || 'の答え'), '{}'::jsonb, now()
        FROM annotation_prompt p CROSS JOIN annotation_languagemodel m""",
     """INSERT INTO annotation_campaign (slug, name, description, instructions, rubric_id, overlap, show_model_names,
-                                         status, mode, lease_minutes, created_at)
-       SELECT 'bench', 'Progress bench', '', '', id, 2, false, 'active', 'batches', 30, now()
+                                         status, mode, lease_minutes, context_placement, created_at)
+       SELECT 'bench', 'Progress bench', '', '', id, 2, false, 'active', 'batches', 30, 'system', now()
        FROM annotation_rubric WHERE key = 'quality-5x5'""",
     """INSERT INTO annotation_batch (public_id, campaign_id, number, "order", seed, created_at)
        SELECT gen_random_uuid(), c.id, b, 'prompt', NULL, now()

@@ -79,4 +79,4 @@ def test_the_number_of_queries_does_not_grow_with_the_campaign(db):
         with CaptureQueriesContext(connection) as queries:
             campaign_progress(campaign)
         counts.append(len(queries.captured_queries))
-    assert counts[0] == counts[1] == 7
+    assert counts[0] == counts[1] == 5
