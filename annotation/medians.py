@@ -1,7 +1,8 @@
 """A median aggregate for the database: PostgreSQL's ``percentile_cont(0.5)``, and a function of the same name
 registered on every SQLite connection (the embedded default has no median of its own).
 
-It lets a grouped query return each group's median without sending every row to Python.
+It lets a grouped query return each group's median without sending every row to Python: through the ORM
+(``Median``) or in SQL written by hand (``median_sql``).
 """
 
 import statistics
@@ -9,6 +10,14 @@ import statistics
 from django.db.models import Aggregate, FloatField
 
 SQLITE_FUNCTION = "hyoka_median"
+POSTGRESQL_TEMPLATE = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+def median_sql(connection, expression):
+    """The SQL for the median of ``expression`` (a column or expression in SQL) on this connection's database."""
+    if connection.vendor == "sqlite":
+        return f"{SQLITE_FUNCTION}({expression})"
+    return POSTGRESQL_TEMPLATE % {"expressions": expression}
 
 
 class Median(Aggregate):
@@ -17,7 +26,7 @@ class Median(Aggregate):
 
     name = "Median"
     function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = POSTGRESQL_TEMPLATE
     output_field = FloatField()
 
     def as_sqlite(self, compiler, connection, **extra_context):

@@ -22,10 +22,9 @@ from annotation.access import campaign_annotators
 from annotation.rater_counts import rater_counts
 from annotation.scored_verdicts import SCORED_STATUSES
 from annotation.services import rubric_is_used
-from annotation.workflow_selectors import campaign_progress
+from annotation.workflow_selectors import PROGRESS_DIMENSIONS, campaign_progress
 
 ANNOTATOR_GROUP = "annotator"
-PROGRESS_DIMENSIONS = ("annotator", "batch", "model")
 
 # Judge verdicts that carry scores (annotation.scored_verdicts); failed calls are not verdicts to count.
 SCORED_VERDICTS = SCORED_STATUSES

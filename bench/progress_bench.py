@@ -9,9 +9,10 @@ items by prompt; 50 annotators hold the slots but one in ten second places is fr
 rated (seconds 5–304, one rating in 20 flagged) and one item in a hundred was skipped by someone. (The fill
 runs without triggers, so the slot tallies, which the page does not read, stay empty.)
 
-Then, in this process, it renders ``/campaigns/bench/progress/`` and ``progress.csv`` through the whole Django
+Then, in this process, it renders ``/campaigns/bench/progress/``, ``progress.csv`` and the API's progress through the whole Django
 stack (a signed-in superuser, Django's test client) RUNS times after one warm-up, and prints the median and
-the slowest wall time of each, with the load average. Target: the page under 1 s. The database named in
+the slowest wall time of each, with the load average, and the median CPU time of this process and of the
+database backend per fetch (which the other processes' load does not inflate). Target: the page under 1 s. The database named in
 --database-url is dropped and recreated: never point it at real data.
 """
 
@@ -43,8 +44,8 @@ FILL_SQL = [
        SELECT gen_random_uuid(), p.id, m.id, jsonb_build_array(m.name || 'の答え'), '{}'::jsonb, now()
        FROM annotation_prompt p CROSS JOIN annotation_languagemodel m""",
     """INSERT INTO annotation_campaign (slug, name, description, instructions, rubric_id, overlap, show_model_names,
-                                         status, mode, lease_minutes, created_at)
-       SELECT 'bench', 'Progress bench', '', '', id, 2, false, 'active', 'batches', 30, now()
+                                         status, mode, lease_minutes, context_placement, created_at)
+       SELECT 'bench', 'Progress bench', '', '', id, 2, false, 'active', 'batches', 30, 'system', now()
        FROM annotation_rubric WHERE key = 'quality-5x5'""",
     """INSERT INTO annotation_batch (public_id, campaign_id, number, "order", seed, created_at)
        SELECT gen_random_uuid(), c.id, b, 'prompt', NULL, now()
@@ -109,16 +110,41 @@ def fill(url, prompts, models):
                               "annotation_skip")}
 
 
+def backend_cpu_seconds():
+    """CPU time (user + system) the PostgreSQL backend of this process's connection has used so far: with the
+    process's own CPU time, a figure the other sessions' load does not inflate (the server runs on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def count_slots(url):
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+                         dbname=parts.path.lstrip("/")) as connection:
+        return connection.execute("SELECT count(*) FROM annotation_itemslot").fetchone()[0]
+
+
 def timed(client, url, runs):
+    """Wall times, this process's CPU times and the database backend's CPU times of RUNS fetches of ``url``."""
     client.get(url)  # warm-up: connection, prepared statements, templates
-    times = []
+    times, python_cpu, database_cpu = [], [], []
     for _ in range(runs):
+        database_before, python_before = backend_cpu_seconds(), time.process_time()
         started = time.perf_counter()
         response = client.get(url)
         body = response.content
         times.append(time.perf_counter() - started)
+        python_cpu.append(time.process_time() - python_before)
+        database_cpu.append(backend_cpu_seconds() - database_before)
         assert response.status_code == 200, response.status_code
-    return times, len(body)
+    return times, python_cpu, database_cpu, len(body)
 
 
 def main():
@@ -127,15 +153,21 @@ def main():
     parser.add_argument("--models", type=int, default=10)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_progress_bench")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database an earlier run filled (migrated again) instead of refilling it")
     args = parser.parse_args()
 
-    recreate_database(args.database_url)
+    if not args.reuse:
+        recreate_database(args.database_url)
     os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="hyoka.settings")
     subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, check=True)
-    started = time.perf_counter()
-    rows = fill(args.database_url, args.prompts, args.models)
-    print(f"filled in {time.perf_counter() - started:.0f} s: "
-          + ", ".join(f"{table.split('_', 1)[1]} {count:,}" for table, count in rows.items()))
+    if args.reuse:
+        rows = {"annotation_itemslot": count_slots(args.database_url)}
+    else:
+        started = time.perf_counter()
+        rows = fill(args.database_url, args.prompts, args.models)
+        print(f"filled in {time.perf_counter() - started:.0f} s: "
+              + ", ".join(f"{table.split('_', 1)[1]} {count:,}" for table, count in rows.items()))
 
     import django
 
@@ -145,11 +177,17 @@ def main():
     from django.urls import reverse
 
     client = Client(HTTP_HOST="localhost")
-    client.force_login(User.objects.create_superuser("bench-lead", "", "x"))
-    for name in ("campaign_progress", "campaign_progress_csv"):
-        times, size = timed(client, reverse(name, args=["bench"]), args.runs)
+    lead = User.objects.filter(username="bench-lead").first() or User.objects.create_superuser("bench-lead", "", "x")
+    client.force_login(lead)
+    pages = [("campaign_progress", reverse("campaign_progress", args=["bench"])),
+             ("campaign_progress_csv", reverse("campaign_progress_csv", args=["bench"])),
+             ("api_progress", reverse("api_progress", args=["bench"]))]
+    for name, url in pages:
+        times, python_cpu, database_cpu, size = timed(client, url, args.runs)
         print(f"{name}: median {statistics.median(times) * 1000:.0f} ms, slowest {max(times) * 1000:.0f} ms "
-              f"over {args.runs} runs ({size / 1000:.0f} kB)")
+              f"over {args.runs} runs ({size / 1000:.0f} kB); CPU median: this process "
+              f"{statistics.median(python_cpu) * 1000:.0f} ms, database {statistics.median(database_cpu) * 1000:.0f} ms"
+              f" (load average {os.getloadavg()[0]:.2f})")
     print(f"{rows['annotation_itemslot']:,} slots; load average {os.getloadavg()[0]:.2f}")
 
 

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from annotation import views
 from annotation.models import (
     Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot, PairOrder, Prompt, Response,
 )
@@ -328,6 +329,34 @@ def test_progress_dashboard_counts_per_annotator_batch_and_model(english, lead, 
     assert table_row(html, "by-annotator", "(unassigned)")["total"] == "1"  # the place bob gave up
     models = [table_row(html, "by-model", name) for name in ("model-0", "model-1")]
     assert sum(int(row["done"]) for row in models) == 3 and sum(int(row["total"]) for row in models) == 12
+
+
+def test_progress_batch_table_is_paged_with_the_total_and_the_csv_for_all(english, lead, progressed, monkeypatch):
+    monkeypatch.setattr(views, "PROGRESS_BATCHES_PER_PAGE", 1)
+    english.force_login(lead)
+    url = reverse("campaign_progress", args=["jp"])
+
+    first, second = html_of(english.get(url)), html_of(english.get(url + "?batches=2"))
+
+    assert table_row(first, "by-batch", "1")["total"] == "6" and 'data-key="2"' not in batch_table(first)
+    assert "Batches 1–1 of 2 shown; the CSV has them all." in first and 'href="?batches=2"' in first
+    assert table_row(second, "by-batch", "2")["total"] == "6" and 'data-key="1"' not in batch_table(second)
+    assert "Batches 2–2 of 2 shown" in second and 'href="?batches=1"' in second
+    assert table_row(second, "by-annotator", "alice")["done"] == "2"  # the other tables are whole on every page
+    assert reverse("campaign_progress_csv", args=["jp"]) in first
+
+
+def test_progress_batch_table_on_one_page_has_no_pager(english, lead, progressed):
+    english.force_login(lead)
+
+    html = html_of(english.get(reverse("campaign_progress", args=["jp"]) + "?batches=oops"))
+
+    assert table_row(html, "by-batch", "1")["done"] == "3" and table_row(html, "by-batch", "2")["done"] == "0"
+    assert "shown; the CSV has them all" not in html
+
+
+def batch_table(html):
+    return html.split('data-table="by-batch"', 1)[1].split("</table>", 1)[0]
 
 
 def test_progress_csv_has_a_row_per_annotator_batch_and_model(english, lead, progressed):
