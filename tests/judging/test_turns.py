@@ -1,0 +1,144 @@
+"""MT-Bench per turn: a judge job grades turn 1 alone and turn 2 of each two-turn item, through the fake
+OpenAI-compatible server and the real openai client; the leaderboard's per-turn boards from those verdicts."""
+
+import io
+import json
+import re
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+
+from annotation.services.rubrics import rubric_file_import
+from judging.models import JudgeCall, JudgeJob, JudgeUnit, Verdict
+from judging.services import judge_job_create, judge_job_estimate, judge_job_retry_failures, judge_job_run
+from judging.testing.campaigns import campaign_for_judging
+from judging.testing.fake_server import Reply
+
+from .conftest import make_config
+
+# Two models, two prompts, two turns each: what the judge answers for each (model, prompt, turn), text format.
+SCORES = {("mt-model-0", 0, 1): 9, ("mt-model-0", 0, 2): 6, ("mt-model-1", 0, 1): 4, ("mt-model-1", 0, 2): 3,
+          ("mt-model-0", 1, 1): 7, ("mt-model-0", 1, 2): 8, ("mt-model-1", 1, 1): 5, ("mt-model-1", 1, 2): 2}
+
+
+def scripted_grade(request):
+    """The grade in SCORES of the answer the request shows last: 評価：[[n]]."""
+    prompt = request["messages"][-1]["content"]
+    model, prompt_number, turn = re.findall(r"(mt-model-\d)の答え(\d)-(\d)", prompt)[-1]
+    return Reply.text(f"よく書けています。\n評価：[[{SCORES[(model, int(prompt_number), int(turn))]}]]")
+
+
+@pytest.fixture(autouse=True)
+def mt_bench_rubric(db):
+    """The demo's rubric mt-bench-10: one axis, 1 to 10."""
+    rubric_file_import(path=settings.BASE_DIR / "demo" / "rubric-mt-bench-10.json")
+
+
+@pytest.fixture
+def mt_campaign(db):
+    return campaign_for_judging(slug="mt", items=4, models=2, rubric_key="mt-bench-10", turns=2)
+
+
+@pytest.fixture
+def mt_judge(fake_llm):
+    fake_llm.responder = scripted_grade
+    return make_config(fake_llm, name="mt-judge", rubric_key="mt-bench-10", output_format="text")
+
+
+def run(campaign, config):
+    job = judge_job_create(campaign=campaign, config=config)
+    judge_job_run(job_id=job.id, threads=1)
+    job.refresh_from_db()
+    return job
+
+
+def graded(job):
+    """{(model, prompt number, turn): score} of the job's verdicts."""
+    rows = Verdict.objects.filter(job=job).values_list(
+        "item__response__model__name", "item__response__prompt__external_id", "turn", "scores__score")
+    return {(model, int(external_id[1:]), turn): score
+            for model, external_id, turn, score in rows}
+
+
+def test_each_turn_of_a_two_turn_item_is_a_verdict_with_its_turn(mt_campaign, mt_judge, fake_llm):
+    assert judge_job_estimate(campaign=mt_campaign, config=mt_judge).units == 8
+    job = run(mt_campaign, mt_judge)
+
+    assert job.status == JudgeJob.Status.SUCCEEDED and job.total == 8
+    assert Verdict.objects.filter(job=job, parse_status="ok").count() == 8
+    assert graded(job) == SCORES  # two verdicts per item, each with its turn and its grade
+    assert set(JudgeCall.objects.filter(job=job).values_list("turn", flat=True)) == {1, 2}
+
+    first_turn = [r["messages"][-1]["content"] for r in fake_llm.requests if "2番目の質問" not in r["messages"][-1]["content"]]
+    second_turn = [r["messages"][-1]["content"] for r in fake_llm.requests if "2番目の質問" in r["messages"][-1]["content"]]
+    assert len(first_turn) == len(second_turn) == 4
+    for text in first_turn:  # FastChat's single-turn prompt over the first question and answer only
+        assert "1ターン目" in text and "[アシスタントの回答の開始]" in text
+        assert "2ターン目" not in text and "-2：" not in text
+    for text in second_turn:  # the multi-turn prompt: both turns
+        assert "1ターン目" in text and "2ターン目" in text and "<|ユーザーとアシスタントAの会話の開始|>" in text
+
+
+def test_a_second_job_asks_nothing_again_and_turns_are_unique_per_job(mt_campaign, mt_judge, fake_llm):
+    job = run(mt_campaign, mt_judge)
+    calls = len(fake_llm.requests)
+    again = run(mt_campaign, mt_judge)
+    assert len(fake_llm.requests) == calls and Verdict.objects.filter(job=again).count() == 8
+    verdict = Verdict.objects.filter(job=job, turn=1).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Verdict.objects.create(judge=verdict.judge, job=job, item=verdict.item, turn=1, parse_status="api_error")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        JudgeUnit.objects.create(job=job, item=verdict.item, turn=1)
+
+
+def test_an_api_error_on_one_turn_is_judged_again_for_that_turn_only(mt_campaign, fake_llm):
+    config = make_config(fake_llm, name="mt-judge", rubric_key="mt-bench-10", output_format="text",
+                         max_attempts=1)
+    fake_llm.script(Reply.error(500))  # the first unit: the first item's turn 1
+    fake_llm.responder = scripted_grade
+    job = run(mt_campaign, config)
+    failed = Verdict.objects.get(job=job, parse_status="api_error")
+    assert failed.turn == 1
+    assert judge_job_retry_failures(job=job) == 1
+    judge_job_run(job_id=job.id, threads=1)
+    assert graded(job) == SCORES
+
+
+def test_single_turn_items_keep_one_verdict_on_the_whole_conversation(db, fake_llm):
+    campaign = campaign_for_judging(slug="one-turn", items=2, rubric_key="mt-bench-10", turns=1)
+    config = make_config(fake_llm, name="mt-judge", rubric_key="mt-bench-10", output_format="text")
+    job = run(campaign, config)
+    assert list(Verdict.objects.filter(job=job).values_list("turn", flat=True)) == [None, None]
+
+
+def test_the_quality_template_grades_a_two_turn_item_once(db, fake_llm):
+    campaign = campaign_for_judging(slug="whole", items=2, turns=2)
+    job = run(campaign, make_config(fake_llm))
+    assert list(Verdict.objects.filter(job=job).values_list("turn", flat=True)) == [None, None]
+
+
+def leaderboard_json(*arguments):
+    out = io.StringIO()
+    call_command("leaderboard", *arguments, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_the_leaderboard_shows_the_mt_bench_score_per_turn_and_over_turns(mt_campaign, mt_judge):
+    run(mt_campaign, mt_judge)
+    report = leaderboard_json("--campaign", "mt", "--replicates", "0")
+    boards = {board["turn"]: board for board in report["boards"]}
+    assert list(boards) == [None, 1, 2]
+
+    def mean(board, model):
+        row = next(row for row in board["rows"] if row["model"] == model)
+        return row["standings"]["mt-judge"]["mean"]["value"]
+
+    # By hand from SCORES: mt-model-0 turn 1 (9 + 7) / 2, turn 2 (6 + 8) / 2, over turns (9 + 6 + 7 + 8) / 4.
+    assert mean(boards[1], "mt-model-0") == pytest.approx(8.0)
+    assert mean(boards[2], "mt-model-0") == pytest.approx(7.0)
+    assert mean(boards[None], "mt-model-0") == pytest.approx(7.5)
+    assert mean(boards[1], "mt-model-1") == pytest.approx(4.5)
+    assert mean(boards[2], "mt-model-1") == pytest.approx(2.5)
+    assert mean(boards[None], "mt-model-1") == pytest.approx(3.5)
