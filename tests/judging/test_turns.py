@@ -10,9 +10,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from annotation.errors import RecordError
+from annotation.services import responses_import
 from annotation.services.rubrics import rubric_file_import
 from judging.models import JudgeCall, JudgeJob, JudgeUnit, Verdict
-from judging.services import judge_job_create, judge_job_estimate, judge_job_retry_failures, judge_job_run
+from judging.services import (
+    judge_job_create, judge_job_estimate, judge_job_retry_failures, judge_job_run, verdicts_import,
+)
 from judging.testing.campaigns import campaign_for_judging
 from judging.testing.fake_server import Reply
 
@@ -142,3 +146,108 @@ def test_the_leaderboard_shows_the_mt_bench_score_per_turn_and_over_turns(mt_cam
     assert mean(boards[1], "mt-model-1") == pytest.approx(4.5)
     assert mean(boards[2], "mt-model-1") == pytest.approx(2.5)
     assert mean(boards[None], "mt-model-1") == pytest.approx(3.5)
+
+
+# --- imported per-turn verdicts -----------------------------------------------------------------------------
+
+def write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def two_turn_responses(db, tmp_path):
+    records = [{"prompt_id": f"q{p}", "turns": [f"質問{p}-1", f"質問{p}-2"], "model": model,
+                "responses": [f"{model}の答え{p}-1", f"{model}の答え{p}-2"]}
+               for p in (0, 1) for model in ("mt-model-0", "mt-model-1")]
+    responses_import(path=write_jsonl(tmp_path / "responses.jsonl", records), campaign_slug="mt-import",
+                     rubric_key="mt-bench-10")
+    return "mt-import"
+
+
+def imported_records():
+    return [{"prompt_id": f"q{p}", "model": model, "turn": turn, "scores": {"score": score}}
+            for (model, p, turn), score in SCORES.items()]
+
+
+def test_imported_verdicts_keep_their_turn_and_feed_the_per_turn_boards(two_turn_responses, tmp_path):
+    path = write_jsonl(tmp_path / "verdicts.jsonl", [*imported_records(), {
+        "prompt_id": "q0", "model": "mt-model-0", "scores": {"score": 7}}])  # and one on the whole conversation
+    summary = verdicts_import(path=path, campaign_slug="mt-import", judge_name="gpt-4-mt")
+    assert summary.created["verdicts"] == 9
+    rows = Verdict.objects.filter(judge__name="gpt-4-mt").values_list(
+        "item__response__model__name", "item__response__prompt__external_id", "turn", "scores__score")
+    assert {(model, int(prompt[1:]), turn): score for model, prompt, turn, score in rows if turn} == SCORES
+    assert Verdict.objects.filter(judge__name="gpt-4-mt", turn=None).count() == 1
+
+    again = verdicts_import(path=path, campaign_slug="mt-import", judge_name="gpt-4-mt")
+    assert again.unchanged["verdicts"] == 9 and Verdict.objects.count() == 9
+
+    report = leaderboard_json("--campaign", "mt-import", "--replicates", "0")
+    turn_one = next(board for board in report["boards"] if board["turn"] == 1)
+    row = next(row for row in turn_one["rows"] if row["model"] == "mt-model-0")
+    assert row["standings"]["gpt-4-mt"]["mean"]["value"] == pytest.approx((9 + 7) / 2)
+
+
+@pytest.mark.parametrize("turn, reason", [
+    (3, r"verdicts.jsonl:1: turn: model 'mt-model-0' answered prompt 'q0' in 2 turn\(s\); there is no turn 3"),
+    (0, r"verdicts.jsonl:1: turn: expected a turn number from 1 to 100, got 0"),
+    ("二", r"verdicts.jsonl:1: turn: expected a turn number from 1, got '二'"),
+])
+def test_a_bad_turn_is_refused_with_its_line_and_nothing_is_written(two_turn_responses, tmp_path, turn, reason):
+    path = write_jsonl(tmp_path / "verdicts.jsonl", [
+        {"prompt_id": "q0", "model": "mt-model-0", "turn": turn, "scores": {"score": 5}}, *imported_records()])
+    with pytest.raises(RecordError, match=reason):
+        verdicts_import(path=path, campaign_slug="mt-import", judge_name="gpt-4-mt")
+    assert not Verdict.objects.exists()
+
+
+def test_the_same_turn_scored_differently_is_a_conflict(two_turn_responses, tmp_path):
+    path = write_jsonl(tmp_path / "verdicts.jsonl", [
+        {"prompt_id": "q0", "model": "mt-model-0", "turn": 1, "scores": {"score": 5}},
+        {"prompt_id": "q0", "model": "mt-model-0", "turn": 2, "scores": {"score": 6}},
+        {"prompt_id": "q0", "model": "mt-model-0", "turn": 1, "scores": {"score": 4}}])
+    with pytest.raises(RecordError, match=r"verdicts.jsonl:3: sample: .* sample 0, turn 1; give the new run"):
+        verdicts_import(path=path, campaign_slug="mt-import", judge_name="gpt-4-mt")
+
+
+def test_the_report_page_shows_a_board_per_turn_from_the_judges_verdicts(mt_campaign, mt_judge, lead, client):
+    mt_campaign.created_by = lead
+    mt_campaign.save(update_fields=["created_by"])
+    run(mt_campaign, mt_judge)
+    client.force_login(lead)
+
+    html = client.get("/campaigns/mt/report/", {"replicates": 0}).content.decode()
+
+    turn_two = html.split('data-table="leaderboard" data-turn="2"', 1)[1].split("</table>", 1)[0]
+    row = turn_two.split('data-model="mt-model-1"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-group="mt-judge"><span class="estimate" data-value="2.500000">' in row
+    assert 'data-turn="1"' in html
+
+
+def test_the_leaderboard_prints_fastchats_mt_bench_table(mt_campaign, mt_judge):
+    run(mt_campaign, mt_judge)
+    report = leaderboard_json("--campaign", "mt", "--replicates", "0")
+    (table,) = report["mt_bench"]
+    assert (table["group"], table["axis"]) == ("mt-judge", "score")
+    assert [(row["model"], [(t["turn"], t["mean"]) for t in row["turns"]], row["average"]) for row in table["rows"]] \
+        == [("mt-model-0", [(1, 8.0), (2, 7.0)], 7.5), ("mt-model-1", [(1, 4.5), (2, 2.5)], 3.5)]
+    out = io.StringIO()
+    call_command("leaderboard", "--campaign", "mt", "--replicates", "0", stdout=out)
+    assert re.search(r"mt-model-1\s+4\.500\s+2\.500\s+3\.500", out.getvalue())
+
+
+def test_fastchats_average_is_over_every_scored_turn_not_the_turn_means():
+    import pandas as pd
+
+    from judging.leaderboard import mt_bench_table
+
+    # Model m: item 1 both turns (10, 4), item 2 only turn 1 (7; turn 2 failed). Turn 1 (10 + 7) / 2 = 8.5,
+    # turn 2 4, average (10 + 4 + 7) / 3 = 7, not (8.5 + 4) / 2. Two samples of item 2 turn 1: median (6 + 8) / 2.
+    scores = pd.DataFrame({"item": [1, 1, 2, 2], "axis": "score", "score": [10.0, 4.0, 6.0, 8.0],
+                           "turn": [1.0, 2.0, 1.0, 1.0]})
+    table = mt_bench_table("j", scores, "score", pd.Series({1: "m", 2: "m"}))
+    (row,) = table.rows
+    assert [(t.turn, t.mean, t.n) for t in row.turns] == [(1, 8.5, 2), (2, 4.0, 1)]
+    assert (row.average, row.n) == (pytest.approx(7.0), 3)
+    assert mt_bench_table("j", scores.assign(turn=float("nan")), "score", pd.Series({1: "m", 2: "m"})) is None
