@@ -251,3 +251,21 @@ def test_fastchats_average_is_over_every_scored_turn_not_the_turn_means():
     assert [(t.turn, t.mean, t.n) for t in row.turns] == [(1, 8.5, 2), (2, 4.0, 1)]
     assert (row.average, row.n) == (pytest.approx(7.0), 3)
     assert mt_bench_table("j", scores.assign(turn=float("nan")), "score", pd.Series({1: "m", 2: "m"})) is None
+
+
+def test_a_release_keeps_each_verdicts_turn_and_the_per_turn_leaderboard(mt_campaign, mt_judge, settings, tmp_path):
+    import pandas as pd
+
+    from exports.services import release_build, release_create, release_folder
+
+    settings.RELEASES_ROOT = tmp_path / "releases"
+    run(mt_campaign, mt_judge)
+    release = release_build(release_id=release_create(campaigns=[mt_campaign], version="1.0.0", queue=False).pk)
+    folder = release_folder(release)
+
+    verdicts = pd.read_parquet(folder / "data/verdicts.parquet")
+    assert sorted(verdicts["turn"].tolist()) == [1, 1, 1, 1, 2, 2, 2, 2]
+    board = pd.read_parquet(folder / "data/leaderboard.parquet")
+    judged = board[(board["source"] == "judge") & (board["model"] == "mt-model-1")]
+    by_turn = {None if pd.isna(turn) else int(turn): mean for turn, mean in zip(judged["turn"], judged["mean"])}
+    assert by_turn == pytest.approx({None: 3.5, 1: 4.5, 2: 2.5})
