@@ -269,3 +269,20 @@ def test_a_release_keeps_each_verdicts_turn_and_the_per_turn_leaderboard(mt_camp
     judged = board[(board["source"] == "judge") & (board["model"] == "mt-model-1")]
     by_turn = {None if pd.isna(turn) else int(turn): mean for turn, mean in zip(judged["turn"], judged["mean"])}
     assert by_turn == pytest.approx({None: 3.5, 1: 4.5, 2: 2.5})
+
+
+def test_meta_eval_takes_a_judges_median_per_turn_then_the_mean_over_turns():
+    import pandas as pd
+
+    from annotation import agreement
+    from judging.meta_eval import judge_medians
+
+    human = pd.DataFrame({"item": [1, 1], "annotator": ["a", "b"], "axis": "score", "score": [6, 8]})
+    encoded = agreement.encode_ratings(human)
+    # Turn 1: samples 9, 7, 8 (median 8); turn 2: samples 2, 4, 3 (median 3): the item's score (8 + 3) / 2.
+    judge = pd.DataFrame({"item": [1] * 6, "axis": "score", "score": [9, 7, 8, 2, 4, 3],
+                          "turn": [1, 1, 1, 2, 2, 2]})
+    assert judge_medians(judge, encoded)["score"].tolist() == [5.5]
+    assert judge_medians(judge.drop(columns="turn"), encoded)["score"].tolist() == [5.5]  # median of six: 5.5
+    judge.loc[:2, "score"] = [9, 9, 9]
+    assert judge_medians(judge, encoded)["score"].tolist() == [6.0]  # (9 + 3) / 2; the six together: 6.5
