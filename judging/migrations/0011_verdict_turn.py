@@ -3,6 +3,18 @@
 import django.db.models.functions.comparison
 from django.db import migrations, models
 
+from judging import scored_verdicts
+
+
+def sqlite_only(function):
+    """SQLite rebuilds judging_verdict below; its triggers that name that table must be off meanwhile."""
+
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            function(apps, schema_editor)
+
+    return run
+
 
 class Migration(migrations.Migration):
 
@@ -12,6 +24,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(sqlite_only(scored_verdicts.remove), sqlite_only(scored_verdicts.install)),
         migrations.RemoveConstraint(
             model_name='judgeunit',
             name='judgeunit_unique_job_item_order_sample',
@@ -55,4 +68,5 @@ class Migration(migrations.Migration):
             model_name='verdict',
             constraint=models.CheckConstraint(condition=models.Q(('turn__isnull', True), ('turn__gte', 1), _connector='OR'), name='verdict_turn_from_one'),
         ),
+        migrations.RunPython(sqlite_only(scored_verdicts.install), sqlite_only(scored_verdicts.remove)),
     ]
