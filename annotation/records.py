@@ -45,6 +45,7 @@ class ScoreRecord:
     rationale: str = ""
     sample: int = 0
     tier: str = ""  # a rating's annotator tier, when the record states one
+    turn: int | None = None  # a verdict's turn graded (1, 2, ...); None: the whole conversation
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class PairRecord:
     order: str = ""
     sample: int = 0
     tier: str = ""  # a rating's annotator tier, when the record states one
+    turn: int | None = None  # a verdict's turn graded (1, 2, ...); None: the whole conversation
 
     def swapped(self):
         """The same judgment told with the sides swapped: B's verdict becomes A's, BA order becomes AB."""
@@ -296,7 +298,22 @@ def verdict_record(line, record, axis_ranges, rubric_key):
         scores=scores_field(record, axis_ranges, rubric_key),
         rationale=text_field(record, "rationale", required=False),
         sample=sample_field(record),
+        turn=turn_field(record),
     )
+
+
+def turn_field(record):
+    """The turn a verdict grades, from 1; missing or empty: the whole conversation (None)."""
+    value = record.get("turn")
+    if is_missing(value):
+        return None
+    try:
+        turn = int(value)
+    except (TypeError, ValueError):
+        raise FieldError("turn", f"expected a turn number from 1, got {value!r}") from None
+    if turn < 1 or turn > 100 or str(turn) != str(value).strip():
+        raise FieldError("turn", f"expected a turn number from 1 to 100, got {value!r}")
+    return turn
 
 
 def pair_fields(record, verdicts, rubric_key):

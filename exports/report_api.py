@@ -133,7 +133,9 @@ class LeaderboardApi(APIView):
                     "models whose interval lies wholly above), \"safety\" on safety axes (violation: share of "
                     "scores below 3, acceptable: share of 4 or more, each {count, total, rate}), and \"systems\": "
                     "per judge the Pearson, Spearman and Kendall correlations of the model means with bootstrap "
-                    "intervals. 400 for a pairwise campaign (see ranking).",
+                    "intervals; \"mt_bench\": where scores carry turns, per rater group and axis each model's "
+                    "mean per turn and average over every scored turn (FastChat's MT-Bench table). 400 for a "
+                    "pairwise campaign (see ranking).",
         summary="A likert campaign's leaderboard (as the leaderboard command's --json)",
     )
     def get(self, request, slug):

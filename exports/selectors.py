@@ -128,12 +128,12 @@ def verdict_rows(campaign_ids):
     """Every verdict on the campaigns' items with each of its scores, in the order (verdict, axis position);
     a failed verdict (no scores) gives one row with NULL axis and score.
 
-    Columns: verdict pk, item pk, campaign pk, item id, judge pk, job pk, sample, parse status, error kind,
-    rationale, axis pk, score.
+    Columns: verdict pk, item pk, campaign pk, item id, judge pk, job pk, sample, turn (NULL: the whole
+    conversation), parse status, error kind, rationale, axis pk, score.
     """
     campaigns, params = _in_list(campaign_ids)
     sql = f"""
-        SELECT v.id, i.id, i.campaign_id, {_uuid_text('i.public_id')}, v.judge_id, v.job_id, v.sample,
+        SELECT v.id, i.id, i.campaign_id, {_uuid_text('i.public_id')}, v.judge_id, v.job_id, v.sample, v.turn,
                v.parse_status, v.error_kind, v.rationale, s.axis_id, s.score
         FROM {_table(Verdict)} v
         JOIN {_table(Item)} i ON i.id = v.item_id

@@ -20,6 +20,7 @@ from annotation.scored_verdicts import SCORED_STATUSES
 from annotation.verdict_options import PAIRWISE_VERDICTS
 from judging import leaderboard, meta_eval
 from judging.leaderboard_selectors import lowest_scores_of_api_errors
+from judging.meta_eval_selectors import turns_or_nan
 from judging.models import Verdict
 from judging.pair_votes import combined_verdicts, votes_of
 
@@ -136,6 +137,7 @@ def _judge_scores(ctx, judged, campaign_index, judge_pk, job_pk):
         "axis": pd.Categorical.from_codes(axis_codes, [ctx.axes[pk].key for pk in axis_pks.tolist()]),
         "score": judged.score[rows].astype(np.float64),
         "sample": judged.sample[rows],
+        "turn": turns_or_nan(judged.turn[rows]),
     })
 
 

@@ -50,7 +50,7 @@ class VerdictCheckInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Verdict)
 class VerdictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "judge", "campaign", "language_model", "sample", "parse_status", "created_at"]
+    list_display = ["__str__", "judge", "campaign", "language_model", "sample", "turn", "parse_status", "created_at"]
     list_filter = ["parse_status", "judge", "item__campaign"]
     list_select_related = ["judge", "item__campaign", "item__response__model"]
     search_fields = ["judge__name", "=item__public_id", "item__response__prompt__external_id", "rationale"]
@@ -95,7 +95,7 @@ class JudgeJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(JudgeUnit)
 class JudgeUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["job", "item", "order", "sample", "status", "lease_expires_at"]
+    list_display = ["job", "item", "order", "turn", "sample", "status", "lease_expires_at"]
     list_filter = ["status"]
     list_select_related = ["job__campaign", "job__config", "item"]
     search_fields = ["=job__public_id", "=item__public_id"]
@@ -104,7 +104,7 @@ class JudgeUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(JudgeCall)
 class JudgeCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["job", "item", "order", "sample", "attempt", "outcome", "http_status", "cached", "tokens_in",
+    list_display = ["job", "item", "order", "turn", "sample", "attempt", "outcome", "http_status", "cached", "tokens_in",
                     "tokens_out", "latency_ms", "cost", "created_at"]
     list_filter = ["outcome", "cached"]
     list_select_related = ["job__campaign", "job__config", "item"]

@@ -21,6 +21,9 @@ Conventions
 - Turns: when any score carries a turn, each axis gets one board per turn besides the board over every
   score (turn None): an item's score there is the mean of its per-turn scores (a model's MT-Bench score is
   the mean over its turns). Scores without a turn count in the board over every score only.
+- MT-Bench (`mt_bench`): per rater group and axis with per-turn scores, each model's mean per turn and its
+  average over every scored (item, turn), as FastChat's show_result prints them (its "First turn", "Second
+  turn" and "Average"); the average equals the board over turns when every item has all its turns scored.
 - Safety (the axes in `safety_axes`): the violation rate is the share of scores at or below `violation_max`
   (below 3 on a 1-5 scale) and the acceptable-answer rate the share at or above `acceptable_min` (4 or
   more), as llm-jp-judge defines them: over every human score, and over the items for a judge (its score of
@@ -102,6 +105,33 @@ class Board:
 
 
 @dataclass(frozen=True)
+class TurnMean:
+    turn: int
+    mean: float
+    n: int  # the (item, turn) scores averaged
+
+
+@dataclass(frozen=True)
+class MTBenchRow:
+    """A model's MT-Bench score as FastChat's show_result prints it: the mean per turn, and the average, the
+    mean over every scored (item, turn)."""
+
+    model: Hashable
+    turns: tuple[TurnMean, ...]
+    average: float
+    n: int
+
+
+@dataclass(frozen=True)
+class MTBenchTable:
+    """One rater group's per-turn scores on one axis, rows by average, highest first (as FastChat sorts)."""
+
+    group: str
+    axis: Hashable
+    rows: tuple[MTBenchRow, ...]
+
+
+@dataclass(frozen=True)
 class Leaderboard:
     judges: tuple[str, ...]
     replicates: int
@@ -110,6 +140,7 @@ class Leaderboard:
     violation_max: float
     acceptable_min: float
     boards: tuple[Board, ...]
+    mt_bench: tuple[MTBenchTable, ...] = ()
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -146,7 +177,10 @@ def leaderboard(
         for t, turn in enumerate([None, *turns]):
             board_seed = [seed, a, t]
             boards.append(_board(axis, turn, groups, models, limits, seed=board_seed, **options))
-    return Leaderboard(tuple(judges), replicates, confidence, seed, violation_max, acceptable_min, tuple(boards))
+    tables = tuple(table for axis in axes for group, scores in groups.items()
+                   if (table := mt_bench_table(group, scores, axis, models, is_human=group == HUMANS)) is not None)
+    return Leaderboard(tuple(judges), replicates, confidence, seed, violation_max, acceptable_min, tuple(boards),
+                       tables)
 
 
 def _human_table(human: pd.DataFrame) -> pd.DataFrame:
@@ -230,6 +264,26 @@ def _group_scores(table, axis, turn, is_human, limits):
                              acceptable=counted["score"] >= acceptable_min).groupby("item", sort=True)
     hits = {"violation": grouped["violation"].sum(), "acceptable": grouped["acceptable"].sum()}
     return item_scores, hits, grouped.size()
+
+
+def mt_bench_table(group, table, axis, models, *, is_human=False) -> MTBenchTable | None:
+    """The MT-Bench table (MTBenchTable) of one group's per-turn scores on `axis`; None when none carries a
+    turn. A score of an (item, turn) is the group's (a judge's median over its samples, the humans' mean); as
+    FastChat's show_result, a model's average is the mean of its (item, turn) scores, not of its turn means."""
+    rows = table[(table["axis"] == axis) & table["turn"].notna()]
+    if rows.empty:
+        return None
+    grouped = rows.groupby(["item", "turn"], sort=True)["score"]
+    per_turn = (grouped.mean() if is_human else grouped.median()).reset_index()
+    per_turn["model"] = models.reindex(per_turn["item"]).to_numpy()
+    per_turn = per_turn[per_turn["model"].notna()]
+    found = []
+    for model, scores in per_turn.groupby("model", sort=True):
+        turns = tuple(TurnMean(int(turn), float(values.mean()), len(values))
+                      for turn, values in scores.groupby("turn", sort=True)["score"])
+        found.append(MTBenchRow(agreement.plain_label(model), turns, float(scores["score"].mean()), len(scores)))
+    found.sort(key=lambda row: (-row.average, str(row.model)))
+    return MTBenchTable(group, agreement.plain_label(axis), tuple(found))
 
 
 def _model_items(series: pd.Series, models: pd.Series, model) -> pd.Series:

@@ -58,8 +58,8 @@ def judge_inputs(campaign, judge):
 
 def lowest_scores_of_api_errors(verdicts, campaign):
     """A score of each axis's lowest point, on every axis, for each verdict that failed with an API error."""
-    failed = list(verdicts.filter(parse_status=Verdict.ParseStatus.API_ERROR).values_list("item_id", "sample"))
+    failed = list(verdicts.filter(parse_status=Verdict.ParseStatus.API_ERROR).values_list("item_id", "sample", "turn"))
     axes = list(campaign.rubric.axes.order_by("position", "id").values_list("key", "min_score"))
-    rows = [(item, key, lowest, sample) for item, sample in failed for key, lowest in axes]
-    frame = pd.DataFrame(rows, columns=["item", "axis", "score", "sample"])
-    return frame.astype({"item": "int64", "score": "int16", "sample": "int16"})
+    rows = [(item, key, lowest, sample, turn) for item, sample, turn in failed for key, lowest in axes]
+    frame = pd.DataFrame(rows, columns=["item", "axis", "score", "sample", "turn"])
+    return frame.astype({"item": "int64", "score": "int16", "sample": "int16", "turn": "float64"})

@@ -208,7 +208,9 @@ def meta_eval_report(
 
 def judge_medians(judge: pd.DataFrame, encoded: agreement.EncodedRatings) -> dict[Hashable, pd.Series]:
     """Per axis label, the judge's median score per human item code (items the humans never scored are
-    left out). Raises ValueError on a missing column or a non-numeric score."""
+    left out); with a `turn` column (a judge grading per turn, NaN for the whole conversation), the median per
+    turn, then the mean over the item's turns (a model's MT-Bench score is the mean over turns). Raises
+    ValueError on a missing column or a non-numeric score."""
     missing = [column for column in JUDGE_COLUMNS if column not in judge.columns]
     if missing:
         raise ValueError(f"judge table lacks the column(s) {', '.join(missing)}")
@@ -216,9 +218,12 @@ def judge_medians(judge: pd.DataFrame, encoded: agreement.EncodedRatings) -> dic
         "item": pd.Index(encoded.item_labels).get_indexer(judge["item"]),
         "axis": judge["axis"].to_numpy(),
         "score": pd.to_numeric(judge["score"], errors="raise").to_numpy(dtype=float),
+        "turn": (pd.to_numeric(judge["turn"], errors="raise").to_numpy(dtype=float) if "turn" in judge.columns
+                 else np.nan),
     })
     scores = scores[(scores["item"] >= 0) & scores["score"].notna()]
-    medians = scores.groupby(["axis", "item"], sort=True)["score"].median()
+    per_turn = scores.groupby(["axis", "item", "turn"], sort=True, dropna=False)["score"].median()
+    medians = per_turn.groupby(level=["axis", "item"], sort=True).mean()
     return {axis: medians.loc[axis] for axis in medians.index.get_level_values(0).unique()}
 
 

@@ -9,6 +9,8 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+from django.db.models import SmallIntegerField
+from django.db.models.functions import Cast, Coalesce
 
 from annotation.agreement_selectors import campaign_item_models, campaign_ratings, integer_columns, labels_of
 from annotation.scored_verdicts import SCORED_STATUSES
@@ -17,12 +19,19 @@ from judging.verdict_selectors import judge_verdicts, verdict_counts
 
 
 def judge_scores(verdicts, campaign):
-    """The scores of `verdicts`: columns item (Item pk), axis (axis key), score, sample; one query."""
+    """The scores of `verdicts`: columns item (Item pk), axis (axis key), score, sample, turn (the turn graded,
+    1, 2, ...; NaN for a verdict on the whole conversation); one query."""
+    whole = Cast(Coalesce("verdict__turn", 0), SmallIntegerField())  # integer_columns reads no NULL: 0 stands in
     rows = VerdictScore.objects.filter(verdict__in=verdicts, verdict__parse_status__in=SCORED_STATUSES).values_list(
-        "verdict__item_id", "axis_id", "score", "verdict__sample")
-    item, axis, score, sample = integer_columns(rows, (np.int64, np.int64, np.int16, np.int16))
+        "verdict__item_id", "axis_id", "score", "verdict__sample", whole)
+    item, axis, score, sample, turn = integer_columns(rows, (np.int64, np.int64, np.int16, np.int16, np.int16))
     return pd.DataFrame({"item": item, "axis": labels_of(axis, campaign.rubric.axes.all(), "key"),
-                         "score": score, "sample": sample})
+                         "score": score, "sample": sample, "turn": turns_or_nan(turn)})
+
+
+def turns_or_nan(turns):
+    """Turn numbers as floats, 0 (the whole conversation) as NaN: the leaderboard's `turn` column."""
+    return np.where(turns == 0, np.nan, turns.astype(float))
 
 
 @dataclasses.dataclass(frozen=True)

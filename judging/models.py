@@ -3,7 +3,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -297,7 +298,8 @@ class LlmUnit(models.Model):
 
 
 class JudgeUnit(LlmUnit):
-    """One (item, order, sample) of a judge job, the order empty for likert items."""
+    """One (item, order, turn, sample) of a judge job, the order empty for likert items, the turn empty when the
+    judge grades the whole conversation (a template grading turn by turn, MT-Bench's, sets it)."""
 
     job = models.ForeignKey(JudgeJob, on_delete=models.CASCADE, related_name="units")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
@@ -305,11 +307,14 @@ class JudgeUnit(LlmUnit):
         max_length=2, choices=PairOrder.choices, blank=True,
         help_text=_("Pairwise items: the order the two responses are shown in; empty for likert items."),
     )
+    turn = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("The turn judged (1, 2, ...); empty for the whole conversation."))
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["job", "item", "order", "sample"],
-                                    name="judgeunit_unique_job_item_order_sample"),
+            # Coalesce: a null turn (the whole conversation) is one unit, not one per insert.
+            models.UniqueConstraint(F("job"), F("item"), F("order"), F("sample"), Coalesce(F("turn"), 0),
+                                    name="judgeunit_unique_job_item_order_sample_turn"),
         ]
         indexes = [
             # Serves the claim: a job's pending units in order, skipping those under a live lease.
@@ -353,6 +358,9 @@ class Verdict(models.Model):
         _("order shown"), max_length=2, choices=PairOrder.choices, blank=True,
         help_text=_("Pairwise items: the order the judge was shown the two responses in; empty when unknown."),
     )
+    turn = models.PositiveSmallIntegerField(
+        _("turn"), null=True, blank=True,
+        help_text=_("The turn judged (1, 2, ...; MT-Bench grades each turn); empty for the whole conversation."))
     rationale = models.TextField(_("rationale"), blank=True)
     raw_output = models.TextField(_("raw output"), blank=True)
     parse_status = models.CharField(max_length=20, choices=ParseStatus.choices, default=ParseStatus.OK)
@@ -363,17 +371,19 @@ class Verdict(models.Model):
 
     class Meta:
         constraints = [
-            # Imported verdicts: one per (judge, item, order, sample). Job verdicts: one per (job, item, order,
-            # sample), so a second job of the same judge keeps its own verdicts. The order is empty for likert
-            # items; a pair judged in both orders (position swap) has one verdict per order.
+            # Imported verdicts: one per (judge, item, order, turn, sample). Job verdicts: one per (job, item,
+            # order, turn, sample), so a second job of the same judge keeps its own verdicts. The order is empty
+            # for likert items; a pair judged in both orders (position swap) has one verdict per order. The turn
+            # is null for a verdict on the whole conversation (Coalesce: still one per key).
             models.UniqueConstraint(
-                fields=["judge", "item", "order", "sample"], condition=Q(job__isnull=True),
-                name="verdict_unique_judge_item_order_sample",
+                F("judge"), F("item"), F("order"), F("sample"), Coalesce(F("turn"), 0), condition=Q(job__isnull=True),
+                name="verdict_unique_judge_item_order_sample_turn",
             ),
             models.UniqueConstraint(
-                fields=["job", "item", "order", "sample"], condition=Q(job__isnull=False),
-                name="verdict_unique_job_item_order_sample",
+                F("job"), F("item"), F("order"), F("sample"), Coalesce(F("turn"), 0), condition=Q(job__isnull=False),
+                name="verdict_unique_job_item_order_sample_turn",
             ),
+            models.CheckConstraint(condition=Q(turn__isnull=True) | Q(turn__gte=1), name="verdict_turn_from_one"),
             models.CheckConstraint(
                 condition=Q(verdict__in=["", *PairwiseVerdict.values]), name="verdict_verdict_known"
             ),
@@ -388,7 +398,8 @@ class Verdict(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.judge} on {self.item} #{self.sample}"
+        turn = "" if self.turn is None else f" turn {self.turn}"
+        return f"{self.judge} on {self.item}{turn} #{self.sample}"
 
 
 class VerdictScore(models.Model):
@@ -478,11 +489,12 @@ class LlmCall(models.Model):
 
 
 class JudgeCall(LlmCall):
-    """One call of a judge job, for one unit (item, order, sample)."""
+    """One call of a judge job, for one unit (item, order, turn, sample)."""
 
     job = models.ForeignKey(JudgeJob, on_delete=models.CASCADE, related_name="calls")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
     order = models.CharField(max_length=2, choices=PairOrder.choices, blank=True)
+    turn = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [

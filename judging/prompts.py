@@ -8,7 +8,9 @@ old answer is never reused for a new prompt. Templates:
 - ``quality``: the axes of quality-5x5 (or any likert rubric): a short rationale, then a score per axis.
 - ``safety``: the one axis of safety-5.
 - ``mt-bench``: MT-Bench single-answer grading (1–10): FastChat's single-v1, its multi-turn variant for
-  two turns, and the reference-guided variants when the prompt has a reference answer.
+  two turns, and the reference-guided variants when the prompt has a reference answer. A two-turn item is
+  graded per turn (``unit_turns``): turn 1 with the single-turn prompt over the first question and answer
+  only, turn 2 with the multi-turn prompt; each grade is a verdict with its turn.
 - ``pairwise``: a pairwise comparison in the manner of FastChat's pair-v2: the judge compares assistant A
   (shown first) with assistant B and ends with a verdict marker, [[A]], [[B]], then [[C]], [[D]] for the
   rubric's other verdicts in its order (tie; or both, neither). Every turn of a multi-turn prompt is shown,
@@ -88,10 +90,12 @@ def axes_from_rubric(rubric_axes):
     )
 
 
-def conversation_from_item(item, checklist=()):
+def conversation_from_item(item, checklist=(), turn=None):
+    """The item's conversation; with ``turn``, only up to that turn (what a judge grading turn ``turn`` sees:
+    nothing said after it)."""
     prompt, response = item.response.prompt, item.response
     return Conversation(
-        questions=tuple(prompt.turns), answers=tuple(response.turns),
+        questions=tuple(prompt.turns[:turn]), answers=tuple(response.turns[:turn]),
         reference=prompt.reference or "", context=prompt.context or "", checklist=tuple(checklist),
     )
 
@@ -146,9 +150,17 @@ class PromptTemplate:
 
     checklist_sides = ("",)  # whose answers the checklist asks for: the one response, or A and B
 
-    def item_messages(self, scale, item, order, output_format, checklist=()):
-        """The messages for one item (in one order, for a pair), with the prompt's checklist texts if any."""
-        return self.render(scale, conversation_from_item(item, checklist), output_format)
+    def item_messages(self, scale, item, order, output_format, checklist=(), turn=None):
+        """The messages for one item (in one order, for a pair; about one turn when ``turn`` is set), with the
+        prompt's checklist texts if any."""
+        return self.render(scale, conversation_from_item(item, checklist, turn), output_format)
+
+    per_turn = False  # whether the template grades a multi-turn conversation turn by turn (unit_turns)
+
+    def unit_turns(self, questions, answers):
+        """The turns a judge job grades in an item of ``questions`` user turns and ``answers`` answers, each a
+        unit: (None,), the whole conversation at once, unless the template grades per turn."""
+        return (None,)
 
     def response_format(self, scale, output_format, checklist_size=0):
         return response_format(scale, output_format, checklist_size)
@@ -234,6 +246,13 @@ class MTBenchTemplate(PromptTemplate):
             return "the MT-Bench template scores one axis from 1 to 10 (for example rubric mt-bench-10)"
         return None
 
+    per_turn = True
+
+    def unit_turns(self, questions, answers):
+        """FastChat's single-answer grading: a two-turn item is graded twice, turn 1 alone (the single-turn
+        prompt over the first question and answer) and turn 2 (the multi-turn prompt); one turn is one grade."""
+        return (1, 2) if min(questions, answers) >= 2 else (None,)
+
     def system_message(self):
         return "あなたは役に立つアシスタントです。"
 
@@ -303,7 +322,7 @@ class PairwiseTemplate(PromptTemplate):
 
     checklist_sides = ("A", "B")
 
-    def item_messages(self, scale, item, order, output_format, checklist=()):
+    def item_messages(self, scale, item, order, output_format, checklist=(), turn=None):
         return self.render(scale, pair_from_item(item, order, checklist), output_format)
 
     def response_format(self, scale, output_format, checklist_size=0):

@@ -70,6 +70,7 @@ VERDICTS = TableSpec("verdicts", "LLM judges' verdicts in long form: one row per
     campaign  string  Slug of the campaign.
 """) + JUDGE_COLUMNS + columns("""
     sample        int16   Sample number, when a judge is asked several times per item.
+    turn          int16   The turn graded (1, 2, ...; MT-Bench grades each turn); null for the whole conversation.
     parse_status  string  ok or imported for a scored verdict; otherwise the kind of failure.
     error_kind    string  Detail of a failure.
     axis          string  Key of the rubric axis; null for a failed verdict.
@@ -310,10 +311,11 @@ def _pair_row(slug, prompt, chosen, rejected, high, low):
 class JudgeScores(JudgedArrays):
     """Scored verdicts as numeric arrays, one entry per score (exports.builders.JudgedArrays)."""
 
-    TYPECODES: ClassVar = ("h", "q", "q", "q", "q", "h", "h")
+    TYPECODES: ClassVar = ("h", "q", "q", "q", "q", "h", "h", "h")
     axis: np.ndarray
     score: np.ndarray
     sample: np.ndarray
+    turn: np.ndarray  # 0: the whole conversation
 
 
 def write_verdicts(ctx):
@@ -324,16 +326,16 @@ def write_verdicts(ctx):
     def read(chunk, tally):
         nonlocal last_verdict
         rows, numbers = [], []
-        for (verdict_pk, item_pk, campaign_pk, item_id, judge_pk, job_pk, sample, status, error_kind, rationale,
-             axis_pk, score) in chunk:
+        for (verdict_pk, item_pk, campaign_pk, item_id, judge_pk, job_pk, sample, turn, status, error_kind,
+             rationale, axis_pk, score) in chunk:
             if verdict_pk != last_verdict:  # a verdict's rows are one per axis
                 last_verdict = verdict_pk
                 tally.count((index[campaign_pk], judge_pk, job_pk or -1, status))
             key = axes[axis_pk].key if axis_pk is not None else None
-            rows.append((item_id, slugs[campaign_pk], *tally.head(judge_pk, job_pk), sample, status, error_kind, key,
-                         score, rationale))
+            rows.append((item_id, slugs[campaign_pk], *tally.head(judge_pk, job_pk), sample, turn, status, error_kind,
+                         key, score, rationale))
             if score is not None:
-                numbers.append((index[campaign_pk], judge_pk, job_pk or -1, item_pk, axis_pk, score, sample))
+                numbers.append((index[campaign_pk], judge_pk, job_pk or -1, item_pk, axis_pk, score, sample, turn or 0))
         return rows, numbers
 
     return write_verdict_pass(ctx, VERDICTS, selectors.verdict_rows(ctx.campaign_ids), read, JudgeScores)

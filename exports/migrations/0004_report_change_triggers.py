@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("exports", "0003_report_snapshots"),
-        ("judging", "0009_judgejob_api_error_as_lowest"),
+        ("judging", "0011_verdict_turn"),  # after the verdict table is rebuilt (SQLite drops its triggers)
     ]
 
     operations = [migrations.RunPython(create_triggers, drop_triggers)]

@@ -6,7 +6,9 @@ score ("judges": {name: {...}}), "reason" (why nothing could be ranked, or None)
  "boards": one per axis (in rubric order) and, where scores carry a turn, per turn after the board over
 every turn: {"axis", "turn", "rows": per model {"model", "standings": {"humans" | judge: {"mean",
 "n_items", "rank"}}, "safety": null or {"humans" | judge: {"violation", "acceptable"}}}, "systems": per judge
-the system-level correlations with intervals}}.
+the system-level correlations with intervals};
+ "mt_bench": per rater group and axis with per-turn scores, FastChat's MT-Bench table: {"group", "axis",
+"rows": per model, highest average first, {"model", "turns": [{"turn", "mean", "n"}], "average", "n"}}}.
 """
 
 from annotation import agreement
@@ -45,7 +47,8 @@ def likert_leaderboard(campaign, judge=None, *, replicates=agreement.DEFAULT_REP
                    for name, found in inputs.judges.items()},
         "reason": leaderboard_reason(campaign, inputs),
     }
-    return {"meta": meta, "boards": board.as_dict()["boards"]}
+    found = board.as_dict()
+    return {"meta": meta, "boards": found["boards"], "mt_bench": found["mt_bench"]}
 
 
 def leaderboard_reason(campaign, inputs):

@@ -308,7 +308,19 @@ def leaderboard_text(report):
             lines.append(f"system level, {system['judge']} ({system['n_models']} models): pearson "
                          f"{estimate_text(system['pearson'])}, spearman {estimate_text(system['spearman'])}, "
                          f"kendall {estimate_text(system['kendall_tau_b'])}")
+    for table in report.get("mt_bench", ()):
+        lines += ["", f"MT-Bench, {table['group']}, {table['axis']}: mean per turn and average over turns",
+                  mt_bench_text(table)]
     return "\n".join(lines)
+
+
+def mt_bench_text(table):
+    turns = sorted({turn["turn"] for row in table["rows"] for turn in row["turns"]})
+    means = [{turn["turn"]: turn["mean"] for turn in row["turns"]} for row in table["rows"]]
+    return text_table(
+        ["model", *[f"turn {turn}" for turn in turns], "average"],
+        [[row["model"], *[f"{found[turn]:.3f}" if turn in found else "-" for turn in turns], f"{row['average']:.3f}"]
+         for row, found in zip(table["rows"], means)])
 
 
 def safety_table(board, groups):

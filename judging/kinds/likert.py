@@ -18,7 +18,7 @@ def template_scale(rubric):
 
 
 def verdict_importer(campaign, path, summary, judge):
-    """Reads {prompt_id, model, scores, rationale?, sample?}."""
+    """Reads {prompt_id, model, scores, rationale?, sample?, turn?}."""
     from judging.services.imports import VerdictImporter  # the services import the kinds
 
     return VerdictImporter(campaign, path, summary, judge)

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from annotation.errors import HyokaError, RecordError
+from annotation.models import Item
 from annotation.readers import chunked, read_records
 from annotation.records import content_hash, pairwise_verdict_record, verdict_record
 from annotation.services import ImportSummary, campaign_for_import
@@ -30,7 +31,8 @@ def judge_for_import(*, name, campaign):
 def verdicts_import(*, path, campaign_slug, judge_name, file_format=None):
     """Import judge scores made elsewhere, as verdicts of an external judge. All or nothing.
 
-    A likert campaign reads {prompt_id, model, scores, rationale?, sample?}; a pairwise campaign reads
+    A likert campaign reads {prompt_id, model, scores, rationale?, sample?, turn?} (turn: the turn graded, from
+    1, as MT-Bench grades each; missing for the whole conversation); a pairwise campaign reads
     {prompt_id, model_a, model_b, verdict, order?, sample?, rationale?}, making the item of a pair when
     missing and turning each record to the item's terms (annotation.services.pairwise_imports).
     """
@@ -61,31 +63,47 @@ class VerdictImporter(ScoreImporter):
         if not records:
             return
         items = self.item_ids(records)
-        keyed = [((items[(r.prompt_id, r.model)], r.sample), r, r) for r in records]
+        self._check_turns(records, items)
+        keyed = [((items[(r.prompt_id, r.model)], r.sample, r.turn), r, r) for r in records]
         stored = self._stored_digests({key for key, _, _ in keyed})
         new = split_new(
             keyed, stored, lambda record: content_hash([record.scores, record.rationale]),
             lambda record, _: RecordError(
                 self.path, record.line, "sample",
                 f"judge {self.judge.name} already has other scores for model {record.model!r} on prompt "
-                f"{record.prompt_id!r}, sample {record.sample}; give the new run another judge name",
+                f"{record.prompt_id!r}, sample {record.sample}{_turn_words(record.turn)}; give the new run "
+                f"another judge name",
             ),
             self.summary, "verdicts",
         )
         self._write(new)
 
+    def _check_turns(self, records, items):
+        """A turn past the item's last turn is an error: the verdict would grade nothing."""
+        numbered = [record for record in records if record.turn is not None]
+        if not numbered:
+            return
+        turns = dict(Item.objects.filter(id__in={items[(r.prompt_id, r.model)] for r in numbered}).values_list(
+            "id", "response__turns"))
+        for record in numbered:
+            count = len(turns[items[(record.prompt_id, record.model)]] or [])
+            if record.turn > count:
+                raise RecordError(self.path, record.line, "turn",
+                                  f"model {record.model!r} answered prompt {record.prompt_id!r} in {count} turn(s); "
+                                  f"there is no turn {record.turn}")
+
     def _stored_digests(self, keys):
         verdicts = Verdict.objects.filter(
-            judge=self.judge, item_id__in={key[0] for key in keys}
-        ).values_list("id", "item_id", "sample", "rationale")
-        verdicts = [row for row in verdicts if (row[1], row[2]) in keys]
+            judge=self.judge, job__isnull=True, item_id__in={key[0] for key in keys}
+        ).values_list("id", "item_id", "sample", "turn", "rationale")
+        verdicts = [row for row in verdicts if (row[1], row[2], row[3]) in keys]
         scores = self.score_rows([row[0] for row in verdicts], VerdictScore, "verdict")
-        return {(item_id, sample): content_hash([scores.get(pk, {}), rationale])
-                for pk, item_id, sample, rationale in verdicts}
+        return {(item_id, sample, turn): content_hash([scores.get(pk, {}), rationale])
+                for pk, item_id, sample, turn, rationale in verdicts}
 
     def _write(self, new):
         verdicts = [
-            Verdict(judge=self.judge, item_id=key[0], sample=key[1], rationale=record.rationale,
+            Verdict(judge=self.judge, item_id=key[0], sample=key[1], turn=key[2], rationale=record.rationale,
                     parse_status=Verdict.ParseStatus.IMPORTED)
             for key, (record, _) in new.items()
         ]
@@ -96,6 +114,10 @@ class VerdictImporter(ScoreImporter):
             for axis, score in record.scores.items()
         )
         self.summary.created["verdicts"] += len(verdicts)
+
+
+def _turn_words(turn):
+    return "" if turn is None else f", turn {turn}"
 
 
 class PairVerdictImporter(PairImporter):

@@ -1,10 +1,12 @@
 """Judge jobs: their estimate and creation; their lifecycle is every job's (judging.services.lifecycle).
 
 A job's work is its JudgeUnit rows (items × samples; for a pairwise campaign items × both
-orders × samples, so that every pair is judged with each response shown first), made when
+orders × samples, so that every pair is judged with each response shown first; × turns for a
+template that grades per turn, MT-Bench's on two-turn items), made when
 it is created; the work itself runs in judging.services.runs (JudgeWork, on the one engine) on Celery workers.
 """
 
+import itertools
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import partial
@@ -87,9 +89,10 @@ def judge_job_estimate(*, campaign, config):
     checklists = campaign_checklist_texts(campaign)
     keys, tokens = [], []
     for item in items.iterator(chunk_size=2000):
-        for order in unit_orders(campaign):
+        turns = template.unit_turns(len(item.response.prompt.turns), len(item.response.turns))
+        for order, turn in itertools.product(unit_orders(campaign), turns):
             messages = template.item_messages(scale, item, order, spec["output_format"],
-                                              checklists.get(item.response.prompt_id, ()))
+                                              checklists.get(item.response.prompt_id, ()), turn)
             for sample in range(spec["samples"]):
                 keys.append(cache_key(spec=spec, messages=messages, sample=sample, reask=0,
                                       parser_version=PARSER_VERSION))
@@ -145,12 +148,23 @@ def judge_job_create(*, campaign, config, user=None, api_error_as_lowest=False):
             f"judge {config.name} already has an unfinished job on {campaign.slug} ({active.public_id}, "
             f"{active.status}); resume or cancel it."
         ) from None
-    item_ids = Item.objects.filter(campaign=campaign).order_by("id").values_list("id", flat=True)
-    bulk_insert(JudgeUnit, [{"job_id": job.id, "item_id": item_id, "order": order, "sample": sample}
-                            for item_id in item_ids for order in unit_orders(campaign)
+    template = template_for(config.template, config.template_version)
+    bulk_insert(JudgeUnit, [{"job_id": job.id, "item_id": item_id, "order": order, "turn": turn, "sample": sample}
+                            for item_id, turns in item_turns(campaign, template)
+                            for order, turn in itertools.product(unit_orders(campaign), turns)
                             for sample in range(config.samples)])
     job_queue_run(job)
     return job
+
+
+def item_turns(campaign, template):
+    """(item pk, the turns the template grades in it) for each item of the campaign, in item order: (None,),
+    the whole conversation, unless the template grades per turn (it then reads the items' turns)."""
+    items = Item.objects.filter(campaign=campaign).order_by("id")
+    if not template.per_turn:
+        return ((item_id, (None,)) for item_id in items.values_list("id", flat=True))
+    rows = items.values_list("id", "response__prompt__turns", "response__turns")
+    return ((item_id, template.unit_turns(len(questions), len(answers))) for item_id, questions, answers in rows)
 
 
 # The lifecycle is every job's (judging.services.lifecycle); these names are the judge job's use of it.
@@ -167,12 +181,12 @@ def judge_job_retry_failures(*, job):
     """
     with transaction.atomic():
         failed = Verdict.objects.filter(job=job, parse_status=Verdict.ParseStatus.API_ERROR)
-        keys = list(failed.values_list("item_id", "order", "sample"))
+        keys = list(failed.values_list("item_id", "order", "turn", "sample"))
         if not keys:
             raise HyokaError(f"job {job.public_id} has no API errors to retry.")
         condition = Q()
-        for item_id, order, sample in keys:
-            condition |= Q(item_id=item_id, order=order, sample=sample)
+        for item_id, order, turn, sample in keys:
+            condition |= Q(item_id=item_id, order=order, turn=turn, sample=sample)  # turn None: IS NULL
         failed.delete()
         job_units_reopen(job=job, condition=condition)
     return len(keys)

@@ -1,6 +1,7 @@
 """What a judge job's unit asks and stores, on the one engine of LLM jobs (judging.services.engine).
 
-Per unit (one item, one sample; for a pair also one order shown) the judge template renders
+Per unit (one item, one sample; for a pair also one order shown; for a template grading per turn
+also one turn, the conversation shown up to it) the judge template renders
 the messages (with the prompt's checklist); the lane asks the cache, then the endpoint.
 Unparseable output is asked again (a new cache key each time) up to ``max_parse_retries``
 times, then recorded as a parse failure; truncated output and refusals are recorded as such
@@ -25,7 +26,7 @@ judge_job_run = partial(llm_job_run, label=JudgeJob._meta.label_lower)
 
 @register_work
 class JudgeWork:
-    """A judge job's units: (item, order, sample) → a Verdict with its scores, verdict and checklist answers."""
+    """A judge job's units: (item, order, turn, sample) → a Verdict with its scores, verdict and checklist answers."""
 
     job_model, unit_model, call_model = JudgeJob, JudgeUnit, JudgeCall
     unit_related = ("item__response__prompt", "item__response_b")
@@ -47,7 +48,7 @@ class JudgeWork:
         for unit in units:
             unit.checklist = checklists.get(unit.item.response.prompt_id, [])
             unit.messages = self.template.item_messages(self.scale, unit.item, unit.order, self.spec["output_format"],
-                                                        [question.text for question in unit.checklist])
+                                                        [question.text for question in unit.checklist], unit.turn)
             unit.first_key = cache_key(spec=self.spec, messages=unit.messages, sample=unit.sample, reask=0,
                                        parser_version=PARSER_VERSION)
         answers = cached_answers(unit.first_key for unit in units)
@@ -55,7 +56,8 @@ class JudgeWork:
             unit.first_answer = answers.get(unit.first_key)
 
     def call_identity(self, unit):
-        return {"job_id": self.job.pk, "item_id": unit.item_id, "order": unit.order, "sample": unit.sample}
+        return {"job_id": self.job.pk, "item_id": unit.item_id, "order": unit.order, "turn": unit.turn,
+                "sample": unit.sample}
 
     def unit_run(self, lane, unit):
         """Judge one unit (see the module docstring); returns its outcome, to be recorded."""
@@ -112,7 +114,7 @@ class JudgeWork:
     def verdict_fields(self, unit, *, status, rationale="", raw_output="", error_kind="", error_message=""):
         return {
             "judge_id": self.job.config_id, "job_id": self.job.pk, "item_id": unit.item_id, "sample": unit.sample,
-            "order": unit.order,
+            "order": unit.order, "turn": unit.turn,
             "rationale": rationale, "raw_output": raw_output, "parse_status": status,
             "parser_version": PARSER_VERSION, "error_kind": error_kind, "error_message": error_message,
         }
