@@ -77,9 +77,9 @@ JUDGE_SQL = [
               1, 0, 0, 8, 0, 60, 5, 2, 'tie', now(), now(), id
        FROM annotation_rubric WHERE key = 'quality-5x5'""",
     """INSERT INTO judging_judgejob (public_id, campaign_id, config_id, status, spec, total, estimate, message,
-                                      created_at)
+                                      api_error_as_lowest, created_at)
        SELECT gen_random_uuid(), c.id, j.id, 'succeeded', '{"model": "gpt-4o", "template": "quality-ja",
-              "template_version": 1, "temperature": 0.0}'::jsonb, 0, '{}'::jsonb, '', now()
+              "template_version": 1, "temperature": 0.0}'::jsonb, 0, '{}'::jsonb, '', false, now()
        FROM annotation_campaign c CROSS JOIN judging_judgeconfig j""",
     """INSERT INTO judging_verdict (judge_id, job_id, item_id, sample, verdict, "order", rationale, raw_output,
                                      parse_status, parser_version, error_kind, error_message, created_at)

@@ -46,3 +46,12 @@ def campaign(db, quality_rubric, lead):
 def fast_password_hasher(settings):
     """Test users sign in often; the production hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def celery_eager(monkeypatch):
+    """Celery tasks run in the calling thread. Set on the app's configuration, not in Django's settings: the app
+    reads CELERY_* settings once, when a test first uses it, so a later change there would be ignored."""
+    from hyoka.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)

@@ -58,7 +58,7 @@ SMOKE_RUNS = {
           "--redis-url", "{redis}"], "job succeeded: 20 answered, 0 failed"),
     ],
     "progress_bench.py": [
-        (["--prompts", "20", "--models", "3", "--runs", "1", "--database-url", "{db}"], "progress.csv"),
+        (["--prompts", "20", "--models", "3", "--runs", "1", "--database-url", "{db}"], "campaign_progress_csv: median"),
     ],
     "upload_bench.py": [
         (["--prompts", "20", "--models", "3", "--database-url", "{db}", "--redis-url", "{redis}"],

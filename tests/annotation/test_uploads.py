@@ -20,8 +20,7 @@ from .test_imports import response_records, table_counts
 
 
 @pytest.fixture(autouse=True)
-def eager(settings, tmp_path):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def eager(settings, tmp_path, celery_eager):
     settings.HYOKA_UPLOAD_DIR = tmp_path / "uploads"
     settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads" / "incoming"
     settings.FILE_UPLOAD_TEMP_DIR.mkdir(parents=True)

@@ -17,8 +17,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def eager_uploads(settings, tmp_path):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def eager_uploads(settings, tmp_path, celery_eager):
     settings.HYOKA_UPLOAD_DIR = tmp_path / "uploads"
     settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads" / "incoming"
     settings.FILE_UPLOAD_TEMP_DIR.mkdir(parents=True)

@@ -36,8 +36,7 @@ SCORES = {
 
 
 @pytest.fixture
-def study_settings(settings, tmp_path, monkeypatch):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def study_settings(settings, tmp_path, monkeypatch, celery_eager):
     settings.HYOKA_UPLOAD_DIR = tmp_path / "uploads"
     settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads" / "incoming"
     settings.FILE_UPLOAD_TEMP_DIR.mkdir(parents=True)
