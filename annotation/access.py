@@ -27,13 +27,7 @@ def is_lead(user):
     campaign (a lead named on the command line needs no group), and superusers."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or user.groups.filter(name=LEAD_GROUP).exists() or _leads_any_campaign(user)
-
-
-def _leads_any_campaign(user):
-    return Campaign.objects.filter(
-        Q(created_by=user) | Q(memberships__user=user, memberships__role=CampaignMembership.Role.LEAD)
-    ).exists()
+    return user.is_superuser or user.groups.filter(name=LEAD_GROUP).exists() or led_campaigns(user).exists()
 
 
 def lead_required(view):

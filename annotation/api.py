@@ -292,9 +292,10 @@ class CampaignsApi(APIView):
     @extend_schema_serializer(component_name="CampaignCreate")
     class InputSerializer(serializers.Serializer):
         slug = serializers.CharField(max_length=100)
-        name = serializers.CharField(max_length=200, required=False, default="")
+        name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
         rubric = serializers.CharField(default="quality-5x5", help_text="A rubric key; the campaign's kind is its kind.")
-        overlap = serializers.IntegerField(default=2, help_text="k, the distinct annotators each item gets (≥ 2).")
+        overlap = serializers.IntegerField(default=2, max_value=100,
+                                           help_text="k, the distinct annotators each item gets (2 to 100).")
         show_model_names = serializers.BooleanField(default=False)
         description = serializers.CharField(required=False, default="", allow_blank=True)
         instructions = serializers.CharField(required=False, default="", allow_blank=True,

@@ -11,9 +11,10 @@ the records are those `import_ratings` reads, with the rating's item, revision a
 import csv
 import io
 import json
+from contextlib import nullcontext
 from itertools import islice
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -57,9 +58,10 @@ def rating_chunks(campaign, since=None):
     if since is not None:
         ratings = ratings.filter(Q(submitted_at__gte=since) | Q(revised_at__gte=since))
     lookups = ["pk", *(lookup for _, lookup in COMMON if lookup), *kind.EXPORT_LOOKUPS]
-    # In a transaction, so that PostgreSQL's cursor streams: outside one, Django declares it WITH HOLD, and
-    # PostgreSQL then computes the whole result before the first row.
-    with transaction.atomic():
+    # On PostgreSQL in a transaction, so that the cursor streams: outside one, Django declares it WITH HOLD, and
+    # PostgreSQL then computes the whole result before the first row. Not on SQLite, where a transaction begins
+    # IMMEDIATE and would hold the write lock (every rater's submit) for the whole download.
+    with transaction.atomic() if connection.vendor == "postgresql" else nullcontext():
         rows = ratings.order_by("pk").values_list(*lookups).iterator(chunk_size=CHUNK)
         while chunk := list(islice(rows, CHUNK)):
             yield kind.export_records(campaign, [_common(campaign, row) for row in chunk], chunk)

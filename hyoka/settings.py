@@ -239,7 +239,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Uploads (annotation.services.uploads): files wait here for their import, so web processes and Celery
 # workers on other machines must share this folder. Each is streamed to disk as it arrives (never held in
 # memory), and refused beyond HYOKA_UPLOAD_MAX_BYTES (default 1 GiB).
-HYOKA_UPLOAD_DIR = Path(os.environ.get("HYOKA_UPLOAD_DIR", VAR_DIR / "uploads"))
+HYOKA_UPLOAD_DIR = Path(os.environ.get("HYOKA_UPLOAD_DIR") or VAR_DIR / "uploads")  # set but empty: the default
 HYOKA_UPLOAD_MAX_BYTES = envint("HYOKA_UPLOAD_MAX_BYTES", 1024**3)
 FILE_UPLOAD_TEMP_DIR = HYOKA_UPLOAD_DIR / "incoming"  # the same file system, so a received file is renamed
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)  # Django's checks want it to exist

@@ -36,7 +36,8 @@ class EndpointOutputSerializer(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="ModelEndpointChange")
 class EndpointInputSerializer(serializers.Serializer):
-    answers_as = serializers.CharField(required=False, help_text="Language model name; default the endpoint's name.")
+    answers_as = serializers.CharField(required=False, max_length=200,
+                                       help_text="Language model name; default the endpoint's name.")
     description = serializers.CharField(required=False, allow_blank=True)
     base_url = serializers.URLField(required=False)
     model = serializers.CharField(required=False, help_text="The model's name at the endpoint.")

@@ -10,6 +10,7 @@ from annotation import agreement
 from annotation.agreement_selectors import rubric_axis_keys
 from annotation.ranking_selectors import campaign_votes
 from annotation.scored_verdicts import failed_count
+from exports.reports.leaderboard import safety_axis_keys
 from exports.reports.ranking import judge_meta, pairwise_judge
 from judging import meta_eval
 from judging.meta_eval_selectors import report_inputs
@@ -26,7 +27,7 @@ def likert_meta_eval(campaign, judge, *, level=agreement.DEFAULT_LEVEL, replicat
     keys = rubric_axis_keys(campaign)
     report = meta_eval.meta_eval_report(
         inputs.human, inputs.judge, inputs.item_models, judge_name=judge.name, level=level,
-        replicates=replicates, seed=seed, safety_axes=[key for key in keys if key.startswith("safety")],
+        replicates=replicates, seed=seed, safety_axes=safety_axis_keys(keys),
     )
     computed = {axis.axis: dataclasses.asdict(axis) for axis in report.axes}
     meta = {
