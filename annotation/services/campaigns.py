@@ -1,7 +1,7 @@
 import re
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from annotation.errors import FieldError, HyokaError
 from annotation.models import Campaign, CampaignMembership, Rubric
@@ -45,21 +45,29 @@ def campaign_create(*, slug, name, rubric_key, overlap=2, show_model_names=False
         raise FieldError("slug", f"{slug!r} must be lowercase letters, digits, '-' or '_' (at most 100), "
                                  f"and not {', '.join(RESERVED_SLUGS)}.")
     if Campaign.objects.filter(slug=slug).exists():
-        raise FieldError("slug", f"a campaign {slug} exists already; choose another slug.")
+        raise slug_taken(slug)
     rubric = Rubric.objects.filter(key=rubric_key).first()
     if rubric is None:
         raise FieldError("rubric", f"no rubric {rubric_key!r}; import it first with import_rubric, or use "
                                    f"{DEFAULT_RUBRIC}.")
     if overlap is None or overlap < 2:
         raise FieldError("overlap", "every item needs at least 2 annotators (k ≥ 2).")
-    campaign = Campaign.objects.create(
-        slug=slug, name=(name or "").strip() or slug, rubric=rubric, overlap=overlap,
-        show_model_names=show_model_names, description=description, instructions=instructions,
-        created_by=created_by,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: another request may take the slug between the check and here
+            campaign = Campaign.objects.create(
+                slug=slug, name=(name or "").strip() or slug, rubric=rubric, overlap=overlap,
+                show_model_names=show_model_names, description=description, instructions=instructions,
+                created_by=created_by,
+            )
+    except IntegrityError:
+        raise slug_taken(slug) from None
     creator = [created_by.get_username()] if created_by is not None else []
     campaign_leads_ensure(campaign=campaign, usernames=[*creator, *leads])
     return campaign
+
+
+def slug_taken(slug):
+    return FieldError("slug", f"a campaign {slug} exists already; choose another slug.")
 
 
 def campaign_leads_ensure(*, campaign, usernames):

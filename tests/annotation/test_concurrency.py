@@ -8,7 +8,7 @@ from django.db import connection, connections
 from django.db.models import Count
 from django.utils import timezone
 
-from annotation.models import Item, ItemSlot, PairOrder, Rating, RatingCheck, RatingScore
+from annotation.models import Campaign, Item, ItemSlot, PairOrder, Rating, RatingCheck, RatingScore
 from annotation.services.workflow import item_next, rating_submit
 from annotation.kinds.pairwise import pair_order
 
@@ -139,3 +139,23 @@ def test_the_same_submit_arriving_twice_at_once_stores_one_verdict_and_one_set_o
 
     assert sorted(outcomes) == [False, True]
     assert Rating.objects.count() == 1 and RatingCheck.objects.count() == 1
+
+
+def test_two_leads_creating_the_same_slug_at_once_get_one_campaign_and_one_clear_refusal():
+    from annotation.errors import FieldError
+    from annotation.services.campaigns import campaign_create
+
+    refusals = []
+
+    def create(name):
+        try:
+            campaign_create(slug="same-slug", name=name, rubric_key="quality-5x5")
+        except FieldError as error:
+            refusals.append(str(error))
+
+    for _ in range(5):  # the race window is narrow: try it a few times
+        run_in_threads(["first", "second"], create)
+        assert Campaign.objects.filter(slug="same-slug").count() == 1
+        Campaign.objects.filter(slug="same-slug").delete()
+    assert len(refusals) == 5
+    assert all("a campaign same-slug exists already" in message for message in refusals)
