@@ -22,13 +22,15 @@ question.
 
 Reading a model's reply (``extract_answer``), after mapping circled digits (①–⑳, ⓪, ❶–❿, ➀–➉, ⓵–⓾) to
 digits and NFKC (full-width digits, colons and letters become half-width):
-1. An answer marker: 答え, 答, 解答, 回答, 正解, 最終回答 ..., optionally numbered (答え1, 答え(2)), then ``:``
-   or ``は`` (答えは, 正解は), then the answer: choice tokens separated by ``,``, ``、``, ``・``, ``/``, ``と``,
+0. A reasoning model's ``<think>…</think>`` block is left out: the answer is what follows it.
+1. An answer marker: 答え, 答, 解答, 回答, 正解, 答案, 最終回答, 解答番号 ..., "Answer", "The final answer is",
+   optionally numbered (答え1, 答え(2)), then ``:``, ``は``, ``→`` or a space (答えは、正解は), or LaTeX's
+   ``\\boxed{…}``; then the answer: choice tokens separated by ``,``, ``、``, ``・``, ``/``, ``と``,
    ``および``, ``and`` or spaces, with brackets and Markdown emphasis around them allowed ("**答え：③と⑤**").
    A choice token is a number (the choice's position; the 10th may also be its label 0), or one of the
-   choice labels (ア, イ, ...; a katakana label must not run on into a word: アルミニウム is not ア). After
-   the marker, the exact text of a choice (its text without its label, compared after NFKC without spaces and
-   final punctuation) is read as that choice.
+   choice labels (ア, イ, ...; a katakana label must not run on into a word: アルミニウム is not ア), perhaps
+   after 選択肢 ("答え: 選択肢3"). After the marker, the exact text of a choice (its text without its label,
+   compared after NFKC without spaces and final punctuation) is read as that choice.
 2. The last marker that reads wins: a model that restates its answer is taken at its last word. For a
    question asking for n > 1 answers, when the last marker gives one answer, the trailing run of one-answer
    markers gives them in order ("答え1: 5 / 答え2: 3" → (5, 3)).
@@ -233,11 +235,14 @@ def token_position(token, choices):
 
 H = r"[^\S\n]"  # horizontal space: an answer never runs on to the next line
 SEPARATOR = rf"(?:{H}*(?:,|、|・|/|と|および|及び|&|and){H}*|{H}+)"
-OPEN = rf"(?:{H}|[*_`「『【\[(〔<])*"
-CLOSE = rf"(?:{H}|[*_`」』】\])〕>])*"
-MARKER = re.compile(r"(?:最終的な|最終)?(?:答え|答|解答|回答|正解)"
+OPEN = rf"(?:{H}|[*_`「『【\[(〔<{{$]|\\text\{{|選択肢(?:番号)?|No\.?)*"
+CLOSE = rf"(?:{H}|[*_`」』】\])〕>}}$])*"
+MARKER = re.compile(r"(?:(?:最終的な|最終)?(?:答え|答案|答|解答|回答|正解)(?:番号)?"
+                    r"|(?i:(?:the\s+)?(?:final\s+)?answer(?:\s+is)?))"
                     r"(?:\s*\(?\s*\d{1,2}\s*\)?(?=[\s*_]*[:=]))?"  # a numbered marker: 答え1: 5, 答え(2): 3
-                    r"[\s*_]*(?:は|:|=|\s)[\s*_:]*")
+                    r"[\s*_]*(?:は|:|=|→|\s)[\s*_:、,]*"
+                    r"|\\boxed\s*\{")
+THINKING = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 ANSWER_END = r"(?!\.?\d|つ|個|倍|%|℃|回|本|枚|人|年|月|日|点|分|秒)"
 
 
@@ -294,9 +299,9 @@ def _compact(text):
 
 def extract_answer(text, choices, count=1):
     """Read an examinee's answer from a model's reply (the rules in the module docstring)."""
-    text = _normal(text)
+    text = THINKING.sub("", _normal(text))
     if not text.strip():
-        return failure("the reply is empty")
+        return failure("the reply is empty (or only thinking)")
     reader = _Reader(choices)
     read = [answer for answer in (reader.after_marker(text[match.end():]) for match in MARKER.finditer(text))
             if answer]

@@ -95,7 +95,9 @@ class TestMarkers:
     @pytest.mark.parametrize("text", [
         "答え: 3", "答え:3", "答え：３", "答え：③", "答: 3", "解答: 3", "回答：3", "正解は3", "正解は③です。",
         "答えは ③ です", "**答え: 3**", "**答え**: **③**", "答え: (3)", "答え: 【3】", "答え: 「③」", "答え: 3番",
-        "答え 3", "答え:\n③", "最終的な答え: 3", "答え: 3.", "答え：❸", "答え：➂",
+        "答え 3", "答え:\n③", "最終的な答え: 3", "答え: 3.", "答え：❸", "答え：➂", "答えは、③", "答え→③",
+        "答案：3", "答え: 選択肢3", "答え: 選択肢③", "### 答え\n3", "Answer: 3", "The final answer is ③.",
+        "the answer is 3", "\\boxed{3}", "$\\boxed{\\text{③}}$", "解答番号23: ③",
     ])
     def test_every_written_form_of_choice_three(self, text):
         assert read(text) == (3,)
@@ -126,6 +128,14 @@ class TestMarkers:
 
     def test_an_unreadable_later_marker_does_not_hide_the_answer(self):
         assert read("答え: 3\n以上が答えの理由です。") == (3,)
+
+    def test_a_reasoning_model_s_thinking_is_left_out(self):
+        assert read("<think>答え: 1 かな? いや</think>\n答え: 3") == (3,)
+        assert read("<think>答え: 1 かな? 考え中") is None  # it never got past its thinking
+
+    def test_words_that_only_start_like_a_marker_are_not_markers(self):
+        assert read("I answered 3 questions. Answer: 4") == (4,)
+        assert read("The answer is not 2.\nAnswer: 4") == (4,)
 
     def test_the_answer_ends_at_the_line(self):
         assert read("答え: 3\n2番目の選択肢は誤り") == (3,)
