@@ -74,6 +74,7 @@ class Question:
     needs_figure: bool = False
     student_correct_rate: float | None = None  # 0..1
     student_answers: tuple = ()  # ((answer, share), ...): the students' choice answers
+    choice_labels: tuple = ()  # how answers are shown ("①", "ア"); positions when empty
 
     @property
     def scorable(self):
