@@ -32,7 +32,7 @@ Rules
 - Tracking, per examinee, over the scorable questions with a students' correct rate and a readable answer:
   the Pearson correlation of the examinee's per-question correctness with the students' correct rate, with
   its two-sided p-value and n. With one sample correctness is 0/1 and this is the point-biserial
-  correlation. None (with a reason) when n < 3 or either side does not vary.
+  correlation. None (with annotation.agreement's reason) when n < 3 or either side does not vary.
   Common wrong answers: of the examinee's wrong readable answers (every sample) on questions with an answer
   distribution, the share that are the students' most common wrong answer (every wrong answer tied for the
   largest share counts).
@@ -44,8 +44,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from scipy import stats
 
+from annotation import agreement
 from annotation.exam_answers import SINGLE, answer_is_correct, same_answer
 
 
@@ -343,13 +345,13 @@ def correlation_with_p(xs, ys):
     """Pearson's r of two equally long sequences with its two-sided p-value (t with n − 2 degrees of freedom):
     (r, p, "") or (None, None, reason)."""
     n = len(xs)
-    if n < 3:
-        return None, None, f"too few questions ({n}; at least 3)"
+    reason = agreement.constant_input_reason(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float),
+                                             "the examinee's marks", "the students' correct rates", unit="questions")
+    if reason:
+        return None, None, reason
     mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
     sxx = sum((x - mean_x) ** 2 for x in xs)
     syy = sum((y - mean_y) ** 2 for y in ys)
-    if not sxx or not syy:
-        return None, None, "no variation: " + ("the examinee's correctness" if not sxx else "the students' rates")
     r = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / math.sqrt(sxx * syy)
     r = max(-1.0, min(1.0, r))
     if abs(r) == 1.0:

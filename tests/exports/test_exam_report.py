@@ -1,12 +1,18 @@
-"""The exam report as JSON and as the command's text, from the pure figures (no database here)."""
+"""The exam report as JSON, as the command's text and as the page's parts, from the pure figures (no database)."""
 
 import json
+import re
+from types import SimpleNamespace
 
 import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from annotation.exam_answers import ORDERED, UNORDERED
-from annotation.exam_figures import Answer, Exam, Question
+from annotation.exam_figures import Answer, Exam, Question, correlation_with_p
 from exports.reports.exam import exam_report_json
+from exports.reports.exam_page import exam_page
+from exports.reports.reasons import translated_reason
 from exports.reports.text import exam_report_text, json_text
 
 CIRCLED = ("①", "②", "③", "④", "⑤")
@@ -29,6 +35,7 @@ ANSWERS = (
     Answer(CHEM.exam, "Q3", "humans", None, 0),
 )
 KINDS = {"llm-jp-13b": "model", "humans": "humans"}
+CAMPAIGN = SimpleNamespace(name="Chemistry exams", slug="chem", get_absolute_url="/campaigns/chem/")
 
 
 @pytest.fixture
@@ -109,3 +116,55 @@ def test_the_command_text(report):
     assert "5.66 (5.66)" in next(line for line in lines if line.startswith("Physics"))
     assert "Center-2009--Main-ButsuriI: 2 questions, 2 scorable (53 points), 2 text-only" in text
     assert any(line.startswith("humans:") and "n/a" in line for line in lines)
+
+
+def test_the_page_parts_and_chart(report):
+    with translation.override("en"):
+        page = exam_page(CAMPAIGN, report)
+    assert page.examinees == [("llm-jp-13b", "llm-jp-13b"), ("humans", "people (the annotators)")]
+    assert [cell["score"]["value"] if cell else None for cell in page.table[1]["cells"]] == [
+        pytest.approx(300 / 53), None]
+    chart = page.score_charts[0]
+    assert chart.startswith("<svg") and "students" in chart and "llm-jp-13b" in chart
+    # the students' average and the model's score as points on the 0–100 scale
+    assert 'data-value="58.69"' in chart and 'data-value="73.3333"' in chart
+    assert len(page.text_only_charts) == 1
+
+
+def test_one_chart_per_three_examinees():
+    answers = [Answer(CHEM.exam, "Q1", f"model-{n}", (3,)) for n in range(4)]
+    report = exam_report_json("chem", [CHEM], QUESTIONS[:4], answers,
+                              examinee_kinds={f"model-{n}": "model" for n in range(4)})
+    assert len(exam_page(CAMPAIGN, report).score_charts) == 2
+
+
+def test_the_page_renders_the_working_group_table(report):
+    with translation.override("en"):
+        html = render_to_string("exports/report_exam.html",
+                                {"campaign": CAMPAIGN, "report": exam_page(CAMPAIGN, report)})
+    table = html[html.index('data-table="exam-scores"'):html.index("</table>", html.index('data-table="exam-scores"'))]
+    assert 'data-exam="Center-1993--Main-Kagaku"' in table and "Chemistry" in table and "4 (3)" in table
+    assert 'data-value="73.333333"' in table and "58.69" in table
+    assert 'data-table="exam-questions"' in html and "⑤, ③" in html and "✗" in html
+    assert "unscorable" in html
+
+
+@pytest.mark.parametrize("reason", [
+    correlation_with_p([1, 0], [0.5, 0.2])[2],
+    correlation_with_p([1, 1, 1], [0.2, 0.5, 0.9])[2],
+    correlation_with_p([1, 0, 1], [0.5, 0.5, 0.5])[2],
+    exam_report_json("chem-1", [], [], [], examinee_kinds={})["meta"]["reason"],
+    exam_report_json("chem-1", [CHEM], QUESTIONS[:1], [], examinee_kinds={})["meta"]["reason"],
+])
+def test_every_reason_of_the_exam_report_is_said_in_japanese(reason):
+    with translation.override("ja"):
+        said = translated_reason(reason)
+    assert not said.isascii(), f"no Japanese for {reason!r}"
+    assert all(part in said for part in re.findall(r"\d+|chem-1", reason))
+
+
+def test_the_page_in_japanese(report):
+    with translation.override("ja"):
+        html = render_to_string("exports/report_exam.html", {"campaign": CAMPAIGN,
+                                                             "report": exam_page(CAMPAIGN, report)})
+    assert "科目" in html and "問題数（図なし）" in html and "受験生の平均" in html and "人（アノテーター）" in html
