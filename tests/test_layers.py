@@ -12,7 +12,8 @@ ROOT = Path(settings.BASE_DIR)
 PURE = ("annotation/agreement.py", "annotation/ranking.py", "annotation/rater_counts.py",
         "annotation/scored_verdicts.py", "judging/meta_eval.py", "judging/position_bias.py",
         "judging/pair_votes.py", "judging/leaderboard.py", "judging/lengths.py",
-        "exports/checklist_stats.py", "exports/tier_stats.py")
+        "exports/checklist_stats.py", "exports/tier_stats.py", "annotation/exam_answers.py", "annotation/exam_figures.py",
+        "judging/exam_prompt.py")
 APPS = ("annotation", "judging", "exports", "hyoka")
 
 

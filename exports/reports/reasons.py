@@ -31,6 +31,11 @@ SHAPES = [(re.compile(f"^{pattern}$"), message) for pattern, message in [
      _("fewer than 3 models (%(count)s): a correlation needs at least 3")),
     (r"fewer than 3 answers \((?P<count>\d+)\): a correlation needs at least 3",
      _("fewer than 3 answers (%(count)s): a correlation needs at least 3")),
+    (r"fewer than 3 questions \((?P<count>\d+)\): a correlation needs at least 3",
+     _("fewer than 3 questions (%(count)s): a correlation needs at least 3")),
+    (r"campaign (?P<campaign>\S+) has no exam questions yet", _("campaign %(campaign)s has no exam questions yet")),
+    (r"campaign (?P<campaign>\S+) has no answers yet: run a generation job or have annotators answer",
+     _("campaign %(campaign)s has no answers yet: run a generation job or have annotators answer")),
     (r"no votes", _("no votes")),
     (r"no ratings", _("no ratings")),
     (r"no human ratings", _("no human ratings")),
@@ -64,6 +69,7 @@ CONSTANT_SIDES = {
     "the reference scores": _("the reference scores"), "the scores under test": _("the scores under test"),
     "the models' human means": _("the models' human means"), "the models' judge means": _("the models' judge means"),
     "the ticks": _("the ticks"), "the scores": _("the scores"),
+    "the examinee's marks": _("the examinee's marks"), "the students' correct rates": _("the students' correct rates"),
 }
 CONSTANT_SIDE = re.compile(r"^(?P<side>.+) are all the same: the correlation is undefined$")
 WITHOUT_ANNOTATOR = re.compile(r"^without this annotator, (?P<reason>.+)$")

@@ -331,3 +331,61 @@ def safety_table(board, groups):
         ["model", *[f"{group} {name}" for group in groups for name in ("violation", "acceptable")]],
         [[row["model"], *[cell(row["safety"][group][name]) for group in groups
                           for name in ("violation", "acceptable")]] for row in board["rows"]])
+
+
+def exam_report_text(report):
+    """The exam report (exports.reports.exam) as the working group's table, then per exam each examinee's
+    figures, then how each examinee tracks the students."""
+    meta = report["meta"]
+    names = [examinee["name"] for examinee in meta["examinees"]]
+    lines = [f"Campaign {meta['campaign']}: {meta['n_exams']} exams, {meta['n_questions']} questions "
+             f"({meta['n_text_only']} text-only, {meta['n_scorable']} scorable)"
+             + (", text-only questions only." if meta["text_only"] else ".")
+             + " Scores in % of the points of the scorable questions answered readably (text-only score in "
+               "brackets), the mean over samples; students: their average in % of the exam's scale.",
+             "", text_table(["subject", "year", "exam", "questions (text-only)", *names, "students"],
+                            [[row["subject"], row["year"], row["exam"],
+                              f"{row['questions']} ({row['text_only_questions']})",
+                              *[_exam_score_cell(row["scores"].get(name)) for name in names],
+                              _percent_text(row["student_average"])] for row in report["table"]])]
+    for exam in report["exams"]:
+        lines += ["", f"{exam['exam']}: {exam['questions']} questions, {exam['scorable']} scorable "
+                      f"({exam['points']:g} points), {exam['text_only_questions']} text-only",
+                  text_table(["examinee", "samples", "answered", "parse failures", "accuracy", "score",
+                              "score sd", "accuracy, failures wrong", "score, failures wrong", "text-only accuracy",
+                              "text-only score"],
+                             [_exam_examinee_cells(found) for found in exam["examinees"]])]
+    lines.append("")
+    lines += [_tracking_line(found) for found in report["tracking"]]
+    return "\n".join(lines)
+
+
+def _exam_score_cell(scores):
+    if scores is None:
+        return "-"
+    return f"{_percent_text(scores['score']['value'])} ({_percent_text(scores['text_only_score']['value'])})"
+
+
+def _percent_text(value):
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _exam_examinee_cells(found):
+    every, text = found["all"], found["text_only"]
+    return [found["examinee"], found["samples"], f"{every['answered']}/{every['scorable']}", every["parse_failures"],
+            _percent_text(every["accuracy"]["value"]), _percent_text(every["score"]["value"]),
+            _percent_text(every["score"]["sd"]), _percent_text(every["accuracy_failures_wrong"]["value"]),
+            _percent_text(every["score_failures_wrong"]["value"]), _percent_text(text["accuracy"]["value"]),
+            _percent_text(text["score"]["value"])]
+
+
+def _tracking_line(found):
+    if found["correlation"] is None:
+        correlation = f"correlation with the students' correct rate: n/a ({found['reason']})"
+    else:
+        correlation = (f"correlation with the students' correct rate: {found['correlation']:.3f} "
+                       f"(p {found['p_value']:.3g}, n {found['n']})")
+    common = ("no wrong answers on questions with the students' answers" if not found["wrong"] else
+              f"wrong answers that are the students' most common wrong answer: {found['common_wrong']} of "
+              f"{found['wrong']} ({found['common_wrong_share']:.1%})")
+    return f"{found['examinee']}: {correlation}; {common}"

@@ -1,0 +1,106 @@
+"""An exam campaign's report as JSON: what `exam_report --json` prints, the API returns, the report page shows
+and a release keeps (annotation.exam_figures computes it; annotation.exam_selectors reads its inputs).
+
+{"meta": {"campaign", "text_only", "examinees": [{"name", "kind": "model" | "humans", "samples"}], counts,
+"reason": why there is nothing to report, or null},
+ "exams": per exam {"exam", "subject", "year", "scale", "student_average" (on the exam's scale),
+"student_percent" (the same in %), "questions", "scorable", "text_only_questions", "points", "examinees": per
+examinee {"examinee", "samples", "all": standing, "text_only": standing}},
+ "questions": per question {"exam", "question_id", "correct" (labels), "form", "points", "needs_figure",
+"scorable", "student_correct_rate", "students_common_wrong", "answers": {examinee: {"answers" (labels, null for
+a parse failure, one per sample), "correct" (share of readable samples right), "parse_failures"}}},
+ "tracking": per examinee {"examinee", "correlation", "p_value", "n", "reason", "wrong", "common_wrong",
+"common_wrong_share"},
+ "table": the working group's table, per exam {"subject", "year", "exam", "questions", "text_only_questions",
+"scores": {examinee: {"score", "text_only_score"}}, "student_average" (%)}}
+
+A standing is {"questions", "scorable", "points", "answered", "parse_failures", "accuracy", "score",
+"accuracy_failures_wrong", "score_failures_wrong", "students"}; the four figures are {"value", "samples", "sd",
+"low", "high"} in % (see annotation.exam_figures for every rule: the score is normalised by the scorable
+questions' points, parse failures are left out except in the *_failures_wrong figures).
+"""
+
+import dataclasses
+
+from annotation.exam_answers import Choice, format_answer
+from annotation.exam_figures import exam_report, working_group_table
+
+HUMANS = "humans"
+
+
+def exam_report_json(campaign_slug, exams, questions, answers, *, examinee_kinds, text_only=False):
+    """The report (module docstring) of the inputs annotation.exam_selectors reads; ``examinee_kinds`` maps
+    each examinee, in the order shown, to "model" or "humans"."""
+    report = exam_report(exams, questions, answers, text_only=text_only, examinees=list(examinee_kinds))
+    exam_rows = [_exam(exam, [row for row in report.rows if row.exam == exam]) for exam in exams]
+    return {
+        "meta": _meta(campaign_slug, report, exam_rows, examinee_kinds),
+        "exams": exam_rows,
+        "questions": [_question(row) for row in report.questions],
+        "tracking": [{**dataclasses.asdict(found), "common_wrong_share": found.common_wrong_share}
+                     for found in report.tracking],
+        "table": [_table_row(line) for line in working_group_table(report)],
+    }
+
+
+def _meta(campaign_slug, report, exam_rows, examinee_kinds):
+    questions = [row.question for row in report.questions]
+    samples = {name: max([row.samples for row in report.rows if row.examinee == name] or [0])
+               for name in examinee_kinds}
+    return {
+        "campaign": campaign_slug, "text_only": report.text_only,
+        "examinees": [{"name": name, "kind": kind, "samples": samples[name]} for name, kind in examinee_kinds.items()],
+        "n_exams": len(exam_rows), "n_questions": len(questions),
+        "n_scorable": sum(question.scorable for question in questions),
+        "n_text_only": sum(not question.needs_figure for question in questions),
+        "reason": _reason(campaign_slug, questions, examinee_kinds),
+    }
+
+
+def _reason(campaign_slug, questions, examinee_kinds):
+    if not questions:
+        return f"campaign {campaign_slug} has no exam questions yet"
+    if not examinee_kinds:
+        return f"campaign {campaign_slug} has no answers yet: run a generation job or have annotators answer"
+    return None
+
+
+def _exam(exam, rows):
+    first = rows[0] if rows else None
+    return {
+        "exam": exam.exam, "subject": exam.subject, "year": exam.year, "scale": exam.scale,
+        "student_average": exam.student_average, "student_percent": exam.student_percent,
+        "questions": first.all.questions if first else 0, "scorable": first.all.scorable if first else 0,
+        "text_only_questions": first.text_only.questions if first else 0, "points": first.all.points if first else 0,
+        "examinees": [{"examinee": row.examinee, "samples": row.samples, "all": dataclasses.asdict(row.all),
+                       "text_only": dataclasses.asdict(row.text_only)} for row in rows],
+    }
+
+
+def _question(row):
+    question = row.question
+    shown = _labels(question)
+    return {
+        "exam": question.exam, "question_id": question.question_id,
+        "correct": format_answer(question.correct, shown, question.form) or None, "form": question.form,
+        "points": question.points, "needs_figure": question.needs_figure, "scorable": question.scorable,
+        "student_correct_rate": question.student_correct_rate,
+        "students_common_wrong": [format_answer(answer, shown, question.form) for answer in row.students_common_wrong],
+        "answers": {examinee: {"answers": [format_answer(answer, shown, question.form) if answer is not None else None
+                                           for answer in found.answers],
+                               "correct": found.correct, "parse_failures": found.parse_failures}
+                    for examinee, found in row.by_examinee.items()},
+    }
+
+
+def _labels(question):
+    """Choices to format answers with (an answer beyond them shows as its number)."""
+    return [Choice(label, "") for label in question.choice_labels]
+
+
+def _table_row(line):
+    return {"subject": line.subject, "year": line.year, "exam": line.exam, "questions": line.questions,
+            "text_only_questions": line.text_only_questions,
+            "scores": {name: {"score": dataclasses.asdict(score), "text_only_score": dataclasses.asdict(text)}
+                       for name, score, text in line.scores},
+            "student_average": line.student_average}
