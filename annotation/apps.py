@@ -7,6 +7,8 @@ class AnnotationConfig(AppConfig):
     name = 'annotation'
 
     def ready(self):
+        from annotation.kinds import register_sqlite_functions
         from annotation.medians import register_on_sqlite
 
         connection_created.connect(register_on_sqlite, dispatch_uid="annotation.medians")
+        connection_created.connect(register_sqlite_functions, dispatch_uid="annotation.kinds")

@@ -16,16 +16,21 @@ Everything else is handed to the DRF view (annotation.api), which runs the workf
 service and gives the full answers and errors: a browser's session (and its CSRF check),
 a bad or missing token, a revision, a repeated submit, an item that takes nothing now
 (annotation.accepting: a campaign not open, a closed batch), input that does not check
-out, SQLite. A statement that hands over has written nothing, so the service sees the state
+out. A statement that hands over has written nothing, so the service sees the state
 the client saw. The same invariants hold either way: the
 claim is the service's ``FOR UPDATE SKIP LOCKED`` query, a submit locks the slot row,
 and the database's unique constraints stand behind both.
+
+On SQLite (the embedded default) the same two calls take annotation.hot_sqlite's way: a few
+statements, the writes short, the answer checked by the service's own rules. WAYS says which
+way each database takes; the views, the payload and the reading of a body are shared.
 """
 
 import json
 import re
 import uuid
 from contextlib import nullcontext
+from types import SimpleNamespace
 
 import psycopg
 from django.db import IntegrityError, connection, transaction
@@ -34,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
-from annotation import api
+from annotation import api, hot_sqlite
 from annotation.accepting import accepting_sql, item_accepting_sql
 from annotation.hot_answers import from_json
 from annotation.kinds import KINDS, for_name
@@ -109,7 +114,7 @@ LEFT JOIN annotation_draft d ON d.item_id = i.id AND d.annotator_id = me.annotat
 """.replace("{claimable}", claimable_conditions("(SELECT annotator FROM me)", "postgresql")).replace(
     "{campaign_accepting}", accepting_sql("c")).replace("{item_accepting}", item_accepting_sql("s.item_id")).replace(
     "{columns}", ", ".join([*ITEM_COLUMNS.values(), *(  # a kind's columns, as one array, for its items only
-        f"CASE WHEN me.kind = '{name}' THEN json_build_array({', '.join(kind.HOT_ITEM_COLUMNS)}) END"
+        f"CASE WHEN me.kind = '{name}' THEN json_build_array({', '.join(kind.HOT_ITEM_COLUMNS['postgresql'])}) END"
         for name, kind in KINDS.items())])
 ).replace("{kind_joins}", "".join(kind.HOT_ITEM_JOINS for kind in KINDS.values()))
 
@@ -226,7 +231,7 @@ def short_way(api_view_class):
         @csrf_exempt  # only token requests are answered here; a session's request goes to DRF, which checks CSRF
         def view(request, **kwargs):
             response = None
-            if connection.vendor == "postgresql" and request.method == "POST" and token_of(request):
+            if connection.vendor in WAYS and request.method == "POST" and token_of(request):
                 response = function(request, **kwargs)
             return response if response is not None else fallback(request, **kwargs)
 
@@ -242,24 +247,28 @@ def short_way(api_view_class):
 @short_way(api.NextItemApi)
 def next_item(request, slug):
     """The next item: the one the annotator holds, else (pull mode) a newly claimed one."""
-    row = _hold_or_claim({"key": token_of(request), "slug": slug, "now": timezone.now()})
-    if row is None:
+    found = WAYS[connection.vendor].hold_or_claim({"key": token_of(request), "slug": slug, "now": timezone.now()})
+    if found is None:
         return None  # no such token, campaign or membership: DRF answers 401 or 404
-    item = dict(zip(ITEM_COLUMNS, row))
+    item, kind_values = found
     if item["public_id"] is None:
         return HttpResponse(status=204)  # nothing left to rate, or the campaign is not open
     language = request.GET.get("lang") or get_language() or "ja"
-    kind = for_name(item["kind"])
-    payload = _item_payload(item, kind, from_json(row[KIND_COLUMNS[kind.NAME]]), language)
+    payload = _item_payload(item, for_name(item["kind"]), from_json(kind_values), language)
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 
 def _hold_or_claim(params):
+    """PostgreSQL's way: (the item as ITEM_COLUMNS names its parts, its kind's column values) or None."""
     for _ in range(CLAIM_ATTEMPTS):
         try:
-            return fetch_one(NEXT_SQL, params)  # one statement, atomic on its own
+            row = fetch_one(NEXT_SQL, params)  # one statement, atomic on its own
         except IntegrityError:
             continue  # the same annotator claimed this item in a parallel request; look again
+        if row is None:
+            return None
+        item = dict(zip(ITEM_COLUMNS, row))
+        return item, (row[KIND_COLUMNS[item["kind"]]] if item["public_id"] is not None else None)
     return None
 
 
@@ -291,25 +300,30 @@ def rating_submit(request, public_id):
     submit = _submit(request)
     if submit is None:
         return None
-    kind, params = submit
+    kind, answer, params = submit
     rating = uuid.uuid4()
-    try:  # one statement, atomic on its own
-        stored = fetch_one(SUBMIT_SQL_BY_KIND[kind.NAME], {
-            **params, "key": token_of(request), "item": public_id, "public_id": rating, "now": timezone.now()})
-    except IntegrityError:
-        return None  # a key used for another item, or a race the service sorts out with its locks
+    stored = WAYS[connection.vendor].submit(kind, answer, {
+        **params, "key": token_of(request), "item": public_id, "public_id": rating, "now": timezone.now()})
     if stored is None:
         return None
     return JsonResponse({"id": str(rating), "revision": 1, "created": True}, status=201)
+
+
+def _store_rating(kind, answer, params):
+    """PostgreSQL's way: the rating stored by one statement (its id), or None to hand the request over."""
+    try:  # one statement, atomic on its own
+        return fetch_one(SUBMIT_SQL_BY_KIND[kind.NAME], {**params, **kind.hot_answer(answer)})
+    except IntegrityError:
+        return None  # a key used for another item, or a race the service sorts out with its locks
 
 
 GENERIC_FIELDS = {"idempotency_key", "comment", "flags", "seconds_spent"}
 
 
 def _submit(request):
-    """(kind, the statement's parameters) when the body is plainly well-formed, else None (the service explains
-    what is wrong). The kind is the one whose answer the body holds (HOT_ANSWER_FIELDS, hot_answer); the
-    statement checks that the item is of that kind."""
+    """(kind, the answer as the service takes it, the generic parameters) when the body is plainly well-formed,
+    else None (the service explains what is wrong). The kind is the one whose answer the body holds
+    (HOT_ANSWER_FIELDS, hot_answer); each way checks that the item is of that kind."""
     try:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
@@ -319,9 +333,9 @@ def _submit(request):
         return None
     for kind in KINDS.values():
         if not set(data) - GENERIC_FIELDS - set(kind.HOT_ANSWER_FIELDS):
-            answer = kind.hot_answer(data)
-            if answer is not None:
-                return kind, {**fields, **answer}
+            if kind.hot_answer(data) is not None:
+                answer = {"scores": data.get("scores"), "verdict": data.get("verdict"), "checks": data.get("checks")}
+                return kind, answer, fields
     return None
 
 
@@ -338,3 +352,10 @@ def _generic_fields(data):
         return None
     return {"comment": comment, "idempotency_key": key, "flags": json.dumps(sorted(set(flags))),
             "seconds_spent": seconds}
+
+
+# How each database takes the short way: (hold_or_claim(params), submit(kind, answer, params)).
+WAYS = {
+    "postgresql": SimpleNamespace(hold_or_claim=_hold_or_claim, submit=_store_rating),
+    "sqlite": hot_sqlite,
+}

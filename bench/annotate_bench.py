@@ -223,6 +223,7 @@ def main():
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_bench")
     parser.add_argument("--embedded", action="store_true",
                         help="SQLite in a fresh folder, served by bin/run as a user starts it")
+    parser.add_argument("--port", type=int, default=None, help="the server's port on 127.0.0.1 (default: a free one)")
     args = parser.parse_args()
 
     var_dir = Path(tempfile.mkdtemp(prefix="hyoka-annotate-bench-")) if args.embedded else None
@@ -240,7 +241,7 @@ def main():
 
     connections.close_all()  # bin/run migrates the same file
 
-    port = free_port()
+    port = args.port or free_port()
     if args.embedded:
         server, serving = start_embedded(port, var_dir), "bin/run: SQLite, its gunicorn and worker"
     else:

@@ -97,3 +97,16 @@ def test_sqlite_imports_distinct_prompts_in_bulk_all_or_nothing(migrated_sqlite,
     assert second.returncode == 0, second.stderr[-2000:]
     assert [(external_id, json.loads(prompt), json.loads(response)) for external_id, prompt, response in stored()] == [
         (f"exam-{p}", [f"問{p}：日本の首都は？"], [f"答え{p}：東京です。"]) for p in range(1, 6)]
+
+
+def test_the_rating_hot_path_gives_the_services_answers_on_sqlite_too(tmp_path):
+    """tests/annotation/test_hot_paths.py again, on SQLite (the suite's database is PostgreSQL): the short way's
+    answers and what it stores are the DRF views' and the service's, and twenty clients rating at once leave
+    every item exactly k ratings."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "HYOKA_TEST_DATABASE_NAME")}
+    env["HYOKA_VAR_DIR"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                             "tests/annotation/test_hot_paths.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout and " failed" not in result.stdout, result.stdout[-3000:]

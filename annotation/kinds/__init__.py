@@ -29,7 +29,11 @@ CONTRACT = (
     # Reports (annotation.ranking_selectors)
     "check_rankable",
     # The rating hot path (annotation.hot_paths): the kind's part of the next-item and submit statements.
+    # HOT_ITEM_COLUMNS by database vendor; HOT_ANSWER_SQL is PostgreSQL's (SQLite's way checks an answer with the
+    # service's rules); SQLITE_FUNCTIONS: {SQL name: (number of arguments, Python function)} the kind's SQLite SQL
+    # calls, registered on every SQLite connection (register_sqlite_functions).
     "HOT_ITEM_JOINS", "HOT_ITEM_COLUMNS", "hot_item_shown", "HOT_ANSWER_FIELDS", "hot_answer", "HOT_ANSWER_SQL",
+    "SQLITE_FUNCTIONS",
     # The quick export of a campaign's ratings (exports.rating_export): the kind's columns and fields.
     "EXPORT_LOOKUPS", "export_columns", "export_records",
 )
@@ -56,3 +60,11 @@ def lookups(kinds):
 
 
 for_name, for_rubric, for_campaign = lookups(KINDS)
+
+
+def register_sqlite_functions(sender, connection, **kwargs):
+    """``connection_created`` receiver: give SQLite connections the functions the kinds' SQL calls."""
+    if connection.vendor == "sqlite":
+        for kind in KINDS.values():
+            for name, (arguments, function) in kind.SQLITE_FUNCTIONS.items():
+                connection.connection.create_function(name, arguments, function, deterministic=True)

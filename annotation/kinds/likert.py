@@ -144,7 +144,11 @@ def check_rankable(campaign):
 from annotation.hot_answers import small_int, ticks  # noqa: E402
 
 HOT_ITEM_JOINS = ""
-HOT_ITEM_COLUMNS = ("r.turns", "m.name")  # the response's turns and model
+HOT_ITEM_COLUMNS = {  # the response's turns and model, by database (on SQLite a JSON column is read as JSON)
+    "postgresql": ("r.turns", "m.name"),
+    "sqlite": ("json(r.turns)", "m.name"),
+}
+SQLITE_FUNCTIONS = {}
 
 
 def hot_item_shown(values, show_model_names, language):

@@ -44,10 +44,17 @@ def pair_order(item_id, annotator_id):
     return PairOrder.AB if digest[0] & 1 == 0 else PairOrder.BA
 
 
-def pair_order_sql(item_id, annotator_id):
-    """pair_order as a PostgreSQL expression of two integer SQL expressions: 'AB' or 'BA'."""
+def pair_order_sql(item_id, annotator_id, vendor="postgresql"):
+    """pair_order as an SQL expression of two integer SQL expressions: 'AB' or 'BA'. On PostgreSQL the same
+    computation in SQL; on SQLite, pair_order itself, registered on every connection (SQLITE_FUNCTIONS)."""
+    if vendor == "sqlite":
+        return f"{PAIR_ORDER_FUNCTION}({item_id}, {annotator_id})"
     return (f"(CASE WHEN get_byte(decode(md5({item_id}::text || ':' || {annotator_id}::text), 'hex'), 0) & 1 = 0 "
             f"THEN '{PairOrder.AB}' ELSE '{PairOrder.BA}' END)")
+
+
+PAIR_ORDER_FUNCTION = "hyoka_pair_order"
+SQLITE_FUNCTIONS = {PAIR_ORDER_FUNCTION: (2, lambda item_id, annotator_id: pair_order(item_id, annotator_id).value)}
 
 
 def shown_order(item, annotator, rating=None):
@@ -269,10 +276,13 @@ from annotation.models import Rubric  # noqa: E402
 HOT_ITEM_JOINS = """
 LEFT JOIN annotation_response pairwise_b ON pairwise_b.id = i.response_b_id
 LEFT JOIN annotation_languagemodel pairwise_b_model ON pairwise_b_model.id = pairwise_b.model_id"""
-HOT_ITEM_COLUMNS = (  # the two responses, the order shown and the rubric's verdicts
-    "r.turns", "m.name", "pairwise_b.turns", "pairwise_b_model.name", pair_order_sql("i.id", "me.annotator"),
-    "(SELECT verdicts FROM annotation_rubric WHERE id = me.rubric)",
-)
+HOT_ITEM_COLUMNS = {  # the two responses, the order shown and the rubric's verdicts, by database
+    "postgresql": ("r.turns", "m.name", "pairwise_b.turns", "pairwise_b_model.name",
+                   pair_order_sql("i.id", "me.annotator"), "(SELECT verdicts FROM annotation_rubric WHERE id = me.rubric)"),
+    "sqlite": ("json(r.turns)", "m.name", "json(pairwise_b.turns)", "pairwise_b_model.name",
+               pair_order_sql("i.id", "me.annotator", "sqlite"),
+               "json((SELECT verdicts FROM annotation_rubric WHERE id = me.rubric))"),
+}
 
 
 def hot_item_shown(values, show_model_names, language):

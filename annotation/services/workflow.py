@@ -320,8 +320,9 @@ def _editable_slot_or_rating(annotator, item):
     return ItemSlot.objects.select_for_update().filter(item=item, annotator=annotator).first()
 
 
-def clean_checks(item, checks, kind):
-    """The annotator's checklist answers, for items of the prompt's checklist, keys as strings in checklist order.
+def clean_checks(prompt_id, checks, kind):
+    """The annotator's checklist answers, for items of the checklist of prompt ``prompt_id``, keys as strings in
+    checklist order.
 
     Each answer is as the campaign's ``kind`` cleans it (annotation.kinds): likert, id → true or false; pairwise,
     id → {"left": ..., "right": ...}, an answer for each response as shown on screen (still in screen terms).
@@ -332,7 +333,7 @@ def clean_checks(item, checks, kind):
     if not isinstance(checks, dict):
         raise FieldError("checks", f"expected an object of checklist item id → {kind.CHECK_SHAPE}")
     on_list = {str(pk): position for pk, position in
-               ChecklistItem.objects.filter(prompt_id=item.response.prompt_id).values_list("id", "position")}
+               ChecklistItem.objects.filter(prompt_id=prompt_id).values_list("id", "position")}
     cleaned = {}
     for key, value in checks.items():
         if str(key) not in on_list:
@@ -363,15 +364,19 @@ class Entry:
         return self.kind.checks_in_item_terms(self.checks, order)
 
 
-def clean_entry(item, *, scores, verdict, checks, complete):
-    rubric = item.campaign.rubric
+def clean_entry(rubric, prompt_id, *, scores, verdict, checks, complete):
+    """What was entered on an item of ``rubric`` showing prompt ``prompt_id``, checked (FieldError if not)."""
     kind = kinds.for_rubric(rubric)
     return Entry(
         kind=kind,
         scores=clean_scores(rubric_axes(rubric), scores or {}, complete=complete),
         verdict=kind.clean_verdict(rubric, verdict or "", complete=complete),
-        checks=clean_checks(item, checks, kind),
+        checks=clean_checks(prompt_id, checks, kind),
     )
+
+
+def _entry_of(item, **entered):
+    return clean_entry(item.campaign.rubric, item.response.prompt_id, **entered)
 
 
 @transaction.atomic
@@ -381,7 +386,7 @@ def draft_save(*, annotator, item, scores=None, verdict="", checks=None, comment
     ``verdict`` and ``checks`` are in screen terms (left, right, tie, ...) and stored in the item's terms, like a
     rating's.
     """
-    entry = clean_entry(item, scores=scores, verdict=verdict, checks=checks, complete=False)
+    entry = _entry_of(item, scores=scores, verdict=verdict, checks=checks, complete=False)
     flags = clean_flags(flags)
     slot = _editable_slot_or_rating(annotator, item)
     if slot is None:
@@ -410,7 +415,7 @@ def rating_submit(*, annotator, item, idempotency_key, scores=None, verdict="", 
     """
     if idempotency_key is None:
         raise FieldError("idempotency_key", "is required, so that a repeated submit stores one rating")
-    entry = clean_entry(item, scores=scores, verdict=verdict, checks=checks, complete=True)
+    entry = _entry_of(item, scores=scores, verdict=verdict, checks=checks, complete=True)
     flags = clean_flags(flags)
     slot = _editable_slot_or_rating(annotator, item)  # locked: a parallel retry waits here
     if slot is None and item.campaign.mode == Campaign.Mode.PULL and _claim_open_slot(annotator, item.campaign, item):
@@ -470,15 +475,22 @@ def _revise(rating, entry, order, fields, axes):
 
 
 def _write_answers(rating, entry, order, axes):
-    axis_ids = {axis.key: axis.id for axis in axes}
-    RatingScore.objects.bulk_create(
-        RatingScore(rating=rating, axis_id=axis_ids[key], score=score) for key, score in entry.scores.items()
-    )
+    scores, checks = answer_rows(entry, order, axes)
+    RatingScore.objects.bulk_create(RatingScore(rating=rating, axis_id=axis, score=score) for axis, score in scores)
     RatingCheck.objects.bulk_create(
-        RatingCheck(rating=rating, checklist_item_id=int(key), side=side, checked=checked)
-        for key, answer in entry.checks_for(order).items()
-        for side, checked in (answer.items() if isinstance(answer, dict) else [("", answer)])
+        RatingCheck(rating=rating, checklist_item_id=point, side=side, checked=checked)
+        for point, side, checked in checks
     )
+
+
+def answer_rows(entry, order, axes):
+    """The rows a rating's answers are stored as, in the item's terms given the ``order`` shown: scores as
+    [(axis id, score)] (``axes``: the rubric's), ticks as [(checklist item id, side, ticked)]."""
+    axis_ids = {axis.key: axis.id for axis in axes}
+    scores = [(axis_ids[key], score) for key, score in entry.scores.items()]
+    checks = [(int(key), side, checked) for key, answer in entry.checks_for(order).items()
+              for side, checked in (answer.items() if isinstance(answer, dict) else [("", answer)])]
+    return scores, checks
 
 
 @transaction.atomic

@@ -1,11 +1,15 @@
-"""The short way for the two hot calls (annotation.hot_paths): token clients on PostgreSQL get the same answers
-as the DRF views give, in one statement per call; everything out of the ordinary reaches the DRF views; and the
-slot tally kept by triggers agrees with a count of the slots."""
+"""The short way for the two hot calls (annotation.hot_paths): token clients get the same answers as the DRF views
+give, on PostgreSQL in one statement per call and on SQLite in a few (annotation.hot_sqlite); everything out of the
+ordinary reaches the DRF views; and the slot tally kept by triggers agrees with a count of the slots.
+
+The suite runs on PostgreSQL; tests/test_embedded_default.py runs this module again on SQLite, the embedded
+default's database."""
 
 import json
 import threading
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -19,7 +23,6 @@ from annotation import api, hot_paths
 from annotation.models import (
     Batch, Campaign, ChecklistItem, Draft, Item, ItemSlot, PairOrder, Rating, RatingScore, SlotTally,
 )
-from annotation.hot_paths import fetch_one
 from annotation.services import workflow
 from annotation.kinds.pairwise import pair_order, pair_order_sql
 from annotation.workflow_selectors import item_for_rating
@@ -27,13 +30,7 @@ from annotation.workflow_selectors import item_for_rating
 from .pairwise_factories import give_checklist, pairwise_campaign
 from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, key, open_for_pull
 
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("the short way is taken on PostgreSQL only; run bin/test with PostgreSQL")
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statements")
 
 
 def token_client(user):
@@ -262,14 +259,16 @@ class TestPairs:
         assert answers[0].json()["detail"].startswith(field) and not Rating.objects.exists()
 
     def test_the_order_in_sql_is_the_order_in_python(self, db):
+        pairs = ", ".join(f"({i}, {a})" for i in range(1, 61) for a in range(1, 61, 7))
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT i, a, {pair_order_sql('i', 'a')} FROM generate_series(1, 60) i, "
-                           "generate_series(1, 60, 7) a")
+            cursor.execute(f"WITH pairs(i, a) AS (VALUES {pairs}) "
+                           f"SELECT i, a, {pair_order_sql('i', 'a', connection.vendor)} FROM pairs")
             rows = cursor.fetchall()
         assert all(order == pair_order(item_id, annotator_id) for item_id, annotator_id, order in rows)
         assert 0.4 < sum(order == PairOrder.AB for *_, order in rows) / len(rows) < 0.6
 
 
+@postgres_only
 def test_the_statements_are_short_enough_for_psycopg_to_parse_them_once():
     """psycopg caches a statement's parsed text only up to 4,096 bytes; beyond, every call parses it again."""
     from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
@@ -340,9 +339,14 @@ class TestRefusals:
                                                                   answer):
         campaign, alice, item = world
         self.STATES[state](campaign, alice, item)
-        statements = []
-        monkeypatch.setattr(hot_paths, "fetch_one", lambda sql, params: statements.append(
-            fetch_one(sql, params)) or statements[-1])
+        tried = []
+        way = hot_paths.WAYS[connection.vendor]
+
+        def noting(function):
+            return lambda *arguments: tried.append(function.__name__) or function(*arguments)
+
+        monkeypatch.setitem(hot_paths.WAYS, connection.vendor, SimpleNamespace(
+            hold_or_claim=noting(way.hold_or_claim), submit=noting(way.submit)))
         before = workflow_state()
 
         session = APIClient()
@@ -353,7 +357,7 @@ class TestRefusals:
             answers[way] = self.ask(client, call, item, change)
 
         assert answers == {"short way": answer, "service": answer}
-        assert statements, "the short way was not tried"
+        assert tried, "the short way was not tried"
         assert workflow_state() == before
 
     @staticmethod
