@@ -369,7 +369,7 @@ def clean_entry(item, *, scores, verdict, checks, complete):
     return Entry(
         kind=kind,
         scores=clean_scores(rubric_axes(rubric), scores or {}, complete=complete),
-        verdict=kind.clean_verdict(rubric, verdict or "", complete=complete),
+        verdict=kind.clean_verdict(rubric, verdict or "", complete=complete, item=item),
         checks=clean_checks(item, checks, kind),
     )
 
