@@ -21,6 +21,9 @@ from annotation.models import (
     CampaignPrompt,
     ChecklistItem,
     Draft,
+    Exam,
+    ExamAnswer,
+    ExamQuestion,
     Item,
     ItemSlot,
     LanguageModel,
@@ -380,3 +383,32 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 def _excerpt(text, length=60):
     text = " ".join(str(text).split())
     return text if len(text) <= length else text[: length - 1] + "…"
+
+
+@admin.register(Exam)
+class ExamAdmin(admin.ModelAdmin):
+    list_display = ["key", "campaign", "subject", "year", "student_average", "scale"]
+    list_select_related = ["campaign"]
+    list_filter = ["campaign"]
+    search_fields = ["key", "subject"]
+
+
+@admin.register(ExamQuestion)
+class ExamQuestionAdmin(admin.ModelAdmin):
+    """A lead sets a multi-answer question's answer form here (the sources do not say it); the rest is as
+    imported."""
+
+    list_display = ["question_id", "exam", "label", "correct_answer", "answer_form", "points", "needs_figure"]
+    list_filter = ["answer_form", "needs_figure", "exam__campaign"]
+    list_select_related = ["exam"]
+    search_fields = ["question_id", "exam__key"]
+    fields = ["exam", "question_id", "label", "choices", "choice_labels", "correct_answer", "answer_form", "points",
+              "answer_type", "knowledge_codes", "needs_figure", "figures", "student_correct_rate", "student_answers"]
+    readonly_fields = [name for name in fields if name != "answer_form"]
+
+
+@admin.register(ExamAnswer)
+class ExamAnswerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["question", "examinee", "sample", "answer", "parsed", "figures_sent", "created_at"]
+    list_filter = ["parsed", "figures_sent", "examinee"]
+    list_select_related = ["examinee", "question"]

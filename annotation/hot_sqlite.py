@@ -179,7 +179,7 @@ def submit(kind, answer, params):
     rubric = Rubric(pk=rubric_id, kind=kind_name, verdicts=from_json(verdicts),
                     created_at=_datetime(rubric_created))
     try:
-        entry = workflow.clean_entry(rubric, prompt_id, complete=True, **answer)
+        entry = workflow.clean_entry(rubric, prompt_id, item_id=item_id, complete=True, **answer)
     except HyokaError:
         return None
     order = kind.shown_order(Item(pk=item_id), Annotator(pk=annotator))

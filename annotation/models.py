@@ -143,6 +143,7 @@ class Rubric(models.Model):
     class Kind(models.TextChoices):
         LIKERT = "likert", _("Likert scale")
         PAIRWISE = "pairwise", _("Pairwise comparison")
+        EXAM = "exam", _("Exam questions")
 
     key = models.SlugField(_("key"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -426,9 +427,15 @@ class Assignment(models.Model):
         return f"{self.batch} → {self.annotator}"
 
 
+# A person's answer to an exam question, as Rating.verdict holds it: the choices picked (1-based), in the order
+# given, comma-separated ("3", "5,3"). annotation.kinds.exam writes it.
+EXAM_ANSWER_PATTERN = r"^[1-9][0-9]?(,[1-9][0-9]?)*$"
+
+
 class Rating(models.Model):
-    """One annotator's judgment of one item: scores as RatingScore rows, one per axis (likert), or a verdict
-    (pairwise). Which one an item takes follows its campaign's rubric; the import services check it."""
+    """One annotator's judgment of one item: scores as RatingScore rows, one per axis (likert), a verdict
+    (pairwise), or an answer (exam: the choices picked, EXAM_ANSWER_PATTERN). Which one an item takes follows
+    its campaign's rubric; the import services check it."""
 
     class Source(models.TextChoices):
         WEB = "web", _("Web")
@@ -439,9 +446,9 @@ class Rating(models.Model):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="ratings")
     annotator = models.ForeignKey(Annotator, on_delete=models.PROTECT, related_name="ratings")
     verdict = models.CharField(
-        _("verdict"), max_length=10, choices=PairwiseVerdict.choices, blank=True,
-        help_text=_("Pairwise items: the verdict in the item's terms (A is the item's first response); "
-                    "empty for likert items."),
+        _("verdict"), max_length=10, blank=True,
+        help_text=_("Pairwise items: the verdict in the item's terms (A is the item's first response); exam "
+                    "items: the choices picked, e.g. 3 or 5,3; empty for likert items."),
     )
     position = models.CharField(
         _("order shown"), max_length=2, choices=PairOrder.choices, blank=True,
@@ -462,7 +469,8 @@ class Rating(models.Model):
             models.UniqueConstraint(fields=["item", "annotator"], name="rating_unique_item_annotator"),
             models.UniqueConstraint(fields=["annotator", "idempotency_key"], name="rating_unique_idempotency_key"),
             models.CheckConstraint(
-                condition=Q(verdict__in=["", *PairwiseVerdict.values]), name="rating_verdict_known"
+                condition=Q(verdict__in=["", *PairwiseVerdict.values]) | Q(verdict__regex=EXAM_ANSWER_PATTERN),
+                name="rating_verdict_known",
             ),
             models.CheckConstraint(condition=Q(position__in=["", *PairOrder.values]), name="rating_position_known"),
         ]
@@ -700,3 +708,133 @@ class Upload(models.Model):
 
     def __str__(self):
         return f"{self.kind} upload {self.file_name}"
+
+
+class Exam(models.Model):
+    """One exam of an exam campaign: a file of the center-examination-jp layout (its name without .json is the
+    key), or one subject and year of the gakucho layout; with the students' average where a source gives it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="exams")
+    key = models.CharField(_("exam id"), max_length=200)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    student_average = models.FloatField(
+        _("students' average"), null=True, blank=True, help_text=_("On the exam's scale; empty when unknown.")
+    )
+    scale = models.FloatField(_("scale"), default=100, help_text=_("The score of a perfect paper."))
+
+    class Meta:
+        ordering = ["campaign", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key"], name="exam_unique_campaign_key"),
+            models.CheckConstraint(condition=Q(scale__gt=0), name="exam_scale_positive"),
+            models.CheckConstraint(
+                condition=Q(student_average__isnull=True) | Q(student_average__gte=0, student_average__lte=F("scale")),
+                name="exam_student_average_on_scale",
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class ExamQuestion(models.Model):
+    """A multiple-choice question of an exam: the question's item (what people answer on the rating page) and
+    its prompt (what models are asked; the prompt's one turn is the question's text), with the choices, the
+    correct answer, points, knowledge codes and figures, and the students' results where a source gives them.
+
+    ``correct_answer`` holds 1-based choice numbers; an empty list is a question without a correct answer: kept
+    and shown, counted as unscorable, never scored. ``answer_form`` says how several numbers compare: blanks
+    in order, or a set ("choose the two wrong statements"); the sources do not say, so it is a setting.
+    """
+
+    class AnswerForm(models.TextChoices):
+        SINGLE = "single", _("One choice")
+        ORDERED = "ordered", _("Blanks in order")
+        UNORDERED = "unordered", _("A set, in any order")
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="questions")
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="exam_question")
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="exam_questions")
+    question_id = models.CharField(_("question id"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order in the exam."))
+    label = models.CharField(_("label"), max_length=100, blank=True, help_text=_("The exam's own number, e.g. 問１."))
+    choices = models.JSONField(_("choices"), encoder=UnicodeJSONEncoder, help_text=_("The choices' texts, in order."))
+    choice_labels = models.JSONField(
+        _("choice labels"), default=list, blank=True, encoder=UnicodeJSONEncoder,
+        help_text=_("How the exam names its choices (ア, イ, ...); empty for numbers."),
+    )
+    correct_answer = models.JSONField(
+        _("correct answer"), default=list, blank=True,
+        help_text=_("1-based choice numbers; empty when the source gives none (unscorable)."),
+    )
+    answer_form = models.CharField(_("answer form"), max_length=10, choices=AnswerForm.choices,
+                                   default=AnswerForm.SINGLE)
+    points = models.PositiveSmallIntegerField(_("points"), null=True, blank=True)
+    answer_type = models.CharField(_("answer type"), max_length=100, blank=True)
+    knowledge_codes = models.JSONField(_("knowledge codes"), default=list, blank=True, encoder=UnicodeJSONEncoder)
+    needs_figure = models.BooleanField(_("needs a figure"), default=False)
+    figures = models.JSONField(
+        _("figures"), default=list, blank=True, encoder=UnicodeJSONEncoder,
+        help_text=_("File names in the campaign's figure folder, in the order shown."),
+    )
+    student_correct_rate = models.FloatField(
+        _("students' correct rate"), null=True, blank=True, help_text=_("A share between 0 and 1.")
+    )
+    student_answers = models.JSONField(
+        _("students' answers"), default=list, blank=True, encoder=UnicodeJSONEncoder,
+        help_text=_('[{"answer": label or "other" or "none", "share": 0..1, "correct": true|false}]'),
+    )
+
+    class Meta:
+        ordering = ["exam", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "question_id"], name="examquestion_unique_exam_question"),
+            models.CheckConstraint(
+                condition=Q(student_correct_rate__isnull=True)
+                | Q(student_correct_rate__gte=0, student_correct_rate__lte=1),
+                name="examquestion_correct_rate_is_a_share",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.exam_id}:{self.question_id}"
+
+    @property
+    def text(self):
+        return self.prompt.first_turn
+
+    @property
+    def is_scorable(self):
+        return bool(self.correct_answer)
+
+
+class ExamAnswer(models.Model):
+    """A model's answer to an exam question, read from its response (a generation, or an imported response):
+    the choice numbers it gave, or a parse failure (no readable answer: counted, never a guess).
+
+    ``examinee`` is the model that sat the exam; its samples share it (``sample`` 0, 1, ...), though each
+    sample's response is stored under a model of its own (MODEL, MODEL#2, ...). A person's answer is their
+    rating's verdict (EXAM_ANSWER_PATTERN), so drafts, revisions and exactly-k work as for every rating.
+    """
+
+    question = models.ForeignKey(ExamQuestion, on_delete=models.CASCADE, related_name="model_answers")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="exam_answers")
+    examinee = models.ForeignKey(LanguageModel, on_delete=models.PROTECT, related_name="exam_answers")
+    sample = models.PositiveSmallIntegerField(_("sample"), default=0)
+    answer = models.JSONField(_("answer"), default=list, blank=True, help_text=_("1-based choice numbers."))
+    parsed = models.BooleanField(_("parsed"), default=True, help_text=_("False: no readable answer."))
+    figures_sent = models.BooleanField(_("figures sent"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "response"], name="examanswer_unique_question_response"),
+            models.UniqueConstraint(fields=["question", "examinee", "sample"],
+                                    name="examanswer_unique_question_examinee_sample"),
+            models.CheckConstraint(condition=Q(parsed=True) | Q(answer=[]), name="examanswer_failure_has_no_answer"),
+        ]
+
+    def __str__(self):
+        return f"{self.examinee_id}#{self.sample} on {self.question_id}: {self.answer or 'unparsed'}"

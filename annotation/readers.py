@@ -186,3 +186,43 @@ def read_json_file(path):
         raise RecordError(path, error.lineno, "json", error.msg) from None
 
 
+
+
+def read_json_array(path):
+    """Yield ``(line, dict)`` for every element of the JSON array in the file at ``path`` (the line where each
+    element starts, so errors can name it)."""
+    with open_text(path) as (handle, _):
+        text = handle.read()
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    if text[position:position + 1] != "[":
+        raise RecordError(path, _line_at(text, position), "json", "expected a JSON array of questions")
+    position = _skip_space(text, position + 1)
+    if text[position:position + 1] == "]":
+        return
+    while True:
+        line = _line_at(text, position)
+        try:
+            record, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise RecordError(path, error.lineno, "json", error.msg) from None
+        if not isinstance(record, dict):
+            raise RecordError(path, line, "json", f"expected an object, got {type(record).__name__}")
+        yield line, record
+        position = _skip_space(text, position)
+        separator = text[position:position + 1]
+        if separator == "]":
+            return
+        if separator != ",":
+            raise RecordError(path, _line_at(text, position), "json", "expected ',' or ']' after an element")
+        position = _skip_space(text, position + 1)
+
+
+def _skip_space(text, position):
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _line_at(text, position):
+    return text.count("\n", 0, position) + 1

@@ -17,7 +17,7 @@ from .verdict_options import PAIRWISE_VERDICTS
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 BUILTIN_DIR = Path(__file__).resolve().parent / "rubrics"
-BUILTIN_KEYS = ("quality-5x5", "safety-5", "preference-3", "context-4")
+BUILTIN_KEYS = ("quality-5x5", "safety-5", "preference-3", "context-4", "exam")
 
 
 @dataclass(frozen=True)
@@ -181,3 +181,10 @@ def _integer(value, where):
             return int(value)
         raise FieldError(where, f"expected an integer, got {value!r}")
     return value
+
+
+def no_verdicts_part(data):
+    """An exam rubric's part: nothing, since each question carries its own correct answer."""
+    if data:
+        raise FieldError("verdicts", "an exam rubric has no verdicts: each question carries its correct answer")
+    return ()

@@ -37,6 +37,20 @@ class VerdictOptionSerializer(serializers.Serializer):
     label_narrow = serializers.CharField(help_text="A shorter label, for narrow screens.")
 
 
+class ExamChoiceSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="What to send in verdict (1-based).")
+    label = serializers.CharField(help_text="How the exam names the choice: ①, ア, ...")
+    text = serializers.CharField(allow_blank=True)
+
+
+class ExamQuestionShownSerializer(serializers.Serializer):
+    label = serializers.CharField(allow_blank=True, help_text="The exam's own number of the question, e.g. 問１.")
+    choices = ExamChoiceSerializer(many=True)
+    figures = serializers.ListField(child=serializers.CharField(), help_text=(
+        "The figures' file names, in order, served at /campaigns/<slug>/figures/<name>."))
+    answers = serializers.IntegerField(help_text="How many choices to pick: send them comma-separated in verdict.")
+
+
 class ChecklistEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The key to answer it by in checks.")
     text = serializers.CharField()
@@ -88,6 +102,7 @@ class ItemSerializer(serializers.Serializer):
     axes = RubricAxisSerializer(many=True, help_text="The rubric's axes, to score on likert items.")
     verdicts = VerdictOptionSerializer(
         many=True, help_text="Pairwise items: the verdicts to choose from (left, right, then tie / both / neither).")
+    exam = ExamQuestionShownSerializer(allow_null=True, help_text="Exam items: the question's choices and figures.")
     checklist = ChecklistEntrySerializer(many=True, help_text="The prompt's checklist, in order.")
     draft = ItemDraftSerializer(allow_null=True)
     rating = ItemRatingSerializer(allow_null=True, help_text="My latest revision, once submitted.")

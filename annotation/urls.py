@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation import views
+from annotation import exam_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("campaigns/<slug:slug>/next/", views.item_next, name="item_next"),
     path("campaigns/<slug:slug>/my-ratings/", views.my_ratings, name="my_ratings"),
     path("items/<uuid:public_id>/", views.item_rate, name="item_rate"),
+    path("campaigns/<slug:slug>/figures/<str:name>", exam_views.exam_figure, name="exam_figure"),
     # Leads
     path("campaigns/<slug:slug>/manage/", views.campaign_manage, name="campaign_manage"),
     path("campaigns/<slug:slug>/members/add/", views.member_add, name="member_add"),

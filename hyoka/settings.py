@@ -244,6 +244,13 @@ HYOKA_UPLOAD_MAX_BYTES = envint("HYOKA_UPLOAD_MAX_BYTES", 1024**3)
 FILE_UPLOAD_TEMP_DIR = HYOKA_UPLOAD_DIR / "incoming"  # the same file system, so a received file is renamed
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)  # Django's checks want it to exist
 
+# Exam campaigns' figures (annotation.figure_files): one folder per campaign under this one, served to the
+# campaign's members only. A figure over HYOKA_EXAM_FIGURE_MAX_BYTES (default 20 MiB) is refused, and so is
+# a figures zip that unpacks to more than HYOKA_EXAM_ZIP_MAX_BYTES (default 1 GiB).
+HYOKA_EXAM_FIGURES_DIR = Path(os.environ.get("HYOKA_EXAM_FIGURES_DIR") or VAR_DIR / "exam-figures")
+HYOKA_EXAM_FIGURE_MAX_BYTES = envint("HYOKA_EXAM_FIGURE_MAX_BYTES", 20 * 1024**2)
+HYOKA_EXAM_ZIP_MAX_BYTES = envint("HYOKA_EXAM_ZIP_MAX_BYTES", 1024**3)
+
 # Celery: Redis in production and tests, kombu's filesystem transport by default.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
 if not CELERY_BROKER_URL.startswith(("filesystem://", "redis://", "rediss://", "memory://")):

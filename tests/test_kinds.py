@@ -24,5 +24,5 @@ def test_every_rubric_kind_has_a_module_defining_the_contract(app):
 def test_an_unknown_kind_is_a_clear_error(app):
     kinds = importlib.import_module(f"{app}.kinds")
 
-    with pytest.raises(LookupError, match="no campaign kind 'essay'; known: likert, pairwise"):
+    with pytest.raises(LookupError, match="no campaign kind 'essay'; known: likert, pairwise, exam"):
         kinds.for_name("essay")

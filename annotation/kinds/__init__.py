@@ -10,9 +10,9 @@ Code outside the kind modules asks ``for_campaign(campaign)`` and calls what it 
 Every kind module of an app defines the names in that app's ``CONTRACT`` (tests/test_kinds.py holds them to it).
 """
 
-from annotation.kinds import likert, pairwise
+from annotation.kinds import exam, likert, pairwise
 
-KINDS = {module.NAME: module for module in (likert, pairwise)}
+KINDS = {module.NAME: module for module in (likert, pairwise, exam)}
 
 # The names every annotation kind module defines.
 CONTRACT = (
@@ -25,7 +25,7 @@ CONTRACT = (
     "clean_verdict", "clean_check", "CHECK_SHAPE", "verdict_in_item_terms", "checks_in_item_terms",
     # The rubric's part (rubric_definitions, the rubric form), imports and the models an item answers for.
     "RUBRIC_PART", "parse_rubric_part", "RESPONSE_FIELDS", "ITEM_PER_RESPONSE", "check_pair_option", "score_importer",
-    "items_after_import", "rating_importer", "items_for_generated",
+    "items_after_import", "rating_importer", "items_for_generated", "check_exam_import",
     # Reports (annotation.ranking_selectors)
     "check_rankable",
     # The rating hot path (annotation.hot_paths): the kind's part of the next-item and submit statements.

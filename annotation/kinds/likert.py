@@ -23,7 +23,7 @@ def shown_order(item, annotator, rating=None):
 def item_payload(item, order, language):
     """The response's part of item_for_rating (the axes come with every kind: the rubric's, if any)."""
     return {"response": shown_response(item.response, item.campaign.show_model_names), "left": None, "right": None,
-            "verdicts": []}
+            "verdicts": [], "exam": None}
 
 
 def page_turns(payload):
@@ -68,7 +68,7 @@ def checks_in_screen_terms(checks, order):
     return dict(checks)
 
 
-def clean_verdict(rubric, verdict, complete):
+def clean_verdict(rubric, verdict, complete, item_id=None):
     """No verdict: a likert rating is its scores."""
     if verdict:
         raise FieldError("verdict", "this campaign rates single responses on axes; send scores, not a verdict")
@@ -125,6 +125,12 @@ def rating_importer(campaign, path, summary, annotators):
     return RatingImporter(campaign, path, summary, annotators=annotators)
 
 
+def check_exam_import(campaign):
+    """Exam questions need an exam campaign."""
+    raise HyokaError(f"campaign {campaign.slug} uses the likert rubric {campaign.rubric.key}; exam questions and "
+                     f"their statistics go into an exam campaign (import_exam --campaign NEW-SLUG makes one)")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Reports
 
@@ -155,7 +161,7 @@ def hot_item_shown(values, show_model_names, language):
     """(order shown, the item's kind-specific part of the payload) from HOT_ITEM_COLUMNS' values (as JSON)."""
     turns, model = values
     return "", {"response": {"turns": turns, "model": model if show_model_names else None}, "left": None,
-                "right": None, "verdicts": []}
+                "right": None, "verdicts": [], "exam": None}
 
 
 HOT_ANSWER_FIELDS = ("scores", "checks")  # what a submit's body holds for this kind, beside the generic fields

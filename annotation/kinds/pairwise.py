@@ -71,7 +71,8 @@ def item_payload(item, order, language):
     second = shown_response(Response.objects.select_related("model").get(pk=item.response_b_id),
                             campaign.show_model_names)
     left, right = (first, second) if order == PairOrder.AB else (second, first)
-    return {"response": None, "left": left, "right": right, "verdicts": verdict_options(campaign.rubric, language)}
+    return {"response": None, "left": left, "right": right, "verdicts": verdict_options(campaign.rubric, language),
+            "exam": None}
 
 
 def page_turns(payload):
@@ -172,7 +173,7 @@ def verdict_label(verdict, order, language="ja"):
         return str(SIDE_LABELS[screen][0] if screen in SIDES else PairwiseVerdict(screen).label)
 
 
-def clean_verdict(rubric, verdict, complete):
+def clean_verdict(rubric, verdict, complete, item_id=None):
     """The annotator's verdict as chosen on screen (left, right, or the rubric's tie / both / neither)."""
     offered = screen_verdicts(rubric)
     if not verdict:
@@ -255,6 +256,12 @@ def rating_importer(campaign, path, summary, annotators):
     return PairRatingImporter(campaign, path, summary, annotators)
 
 
+def check_exam_import(campaign):
+    """Exam questions need an exam campaign."""
+    raise HyokaError(f"campaign {campaign.slug} uses the pairwise rubric {campaign.rubric.key}; exam questions and "
+                     f"their statistics go into an exam campaign (import_exam --campaign NEW-SLUG makes one)")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Reports
 
@@ -292,7 +299,7 @@ def hot_item_shown(values, show_model_names, language):
     second = {"turns": b_turns, "model": b_model if show_model_names else None}
     left, right = (first, second) if order == PairOrder.AB else (second, first)
     return order, {"response": None, "left": left, "right": right,
-                   "verdicts": verdict_options(Rubric(verdicts=verdicts), language)}
+                   "verdicts": verdict_options(Rubric(verdicts=verdicts), language), "exam": None}
 
 
 HOT_ANSWER_FIELDS = ("verdict", "checks")  # what a submit's body holds for this kind, beside the generic fields

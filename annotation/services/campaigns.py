@@ -12,8 +12,8 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 RESERVED_SLUGS = ("new",)
 
 
-def campaign_for_import(*, slug, rubric_key=None, create=True, leads=()):
-    """The campaign an import writes into; created on the given (or default) rubric when missing. ``leads``
+def campaign_for_import(*, slug, rubric_key=None, create=True, leads=(), default_rubric=DEFAULT_RUBRIC):
+    """The campaign an import writes into; created on the given (or ``default_rubric``) rubric when missing. ``leads``
     (usernames) are made its leads, whether it was created now or not.
 
     Call inside the import's transaction, so a failed import leaves no new campaign behind.
@@ -29,7 +29,7 @@ def campaign_for_import(*, slug, rubric_key=None, create=True, leads=()):
         return campaign
     if not create:
         raise HyokaError(f"no campaign {slug!r}; import responses into it first (import_responses --campaign {slug}).")
-    return campaign_create(slug=slug, name=slug, rubric_key=rubric_key or DEFAULT_RUBRIC, leads=leads)
+    return campaign_create(slug=slug, name=slug, rubric_key=rubric_key or default_rubric, leads=leads)
 
 
 @transaction.atomic

@@ -364,19 +364,19 @@ class Entry:
         return self.kind.checks_in_item_terms(self.checks, order)
 
 
-def clean_entry(rubric, prompt_id, *, scores, verdict, checks, complete):
-    """What was entered on an item of ``rubric`` showing prompt ``prompt_id``, checked (FieldError if not)."""
+def clean_entry(rubric, prompt_id, *, scores, verdict, checks, complete, item_id=None):
+    """What was entered on item ``item_id`` of ``rubric`` showing prompt ``prompt_id``, checked (FieldError if not)."""
     kind = kinds.for_rubric(rubric)
     return Entry(
         kind=kind,
         scores=clean_scores(rubric_axes(rubric), scores or {}, complete=complete),
-        verdict=kind.clean_verdict(rubric, verdict or "", complete=complete),
+        verdict=kind.clean_verdict(rubric, verdict or "", complete=complete, item_id=item_id),
         checks=clean_checks(prompt_id, checks, kind),
     )
 
 
 def _entry_of(item, **entered):
-    return clean_entry(item.campaign.rubric, item.response.prompt_id, **entered)
+    return clean_entry(item.campaign.rubric, item.response.prompt_id, item_id=item.pk, **entered)
 
 
 @transaction.atomic

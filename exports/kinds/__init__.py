@@ -3,9 +3,9 @@ dataset card's sections of each kind. See annotation.kinds for the seam; every m
 in ``CONTRACT``."""
 
 from annotation.kinds import lookups
-from exports.kinds import likert, pairwise
+from exports.kinds import exam, likert, pairwise
 
-KINDS = {module.NAME: module for module in (likert, pairwise)}
+KINDS = {module.NAME: module for module in (likert, pairwise, exam)}
 
 # What a release of the kind's campaigns is made of (exports.services.build, exports.card, the datasets pages).
 RELEASE_CONTRACT = (

@@ -2,9 +2,9 @@
 figures are. See annotation.kinds for the seam; every module here defines the names in ``CONTRACT``."""
 
 from annotation.kinds import lookups
-from judging.kinds import likert, pairwise
+from judging.kinds import exam, likert, pairwise
 
-KINDS = {module.NAME: module for module in (likert, pairwise)}
+KINDS = {module.NAME: module for module in (likert, pairwise, exam)}
 
 CONTRACT = (
     "NAME",

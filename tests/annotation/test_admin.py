@@ -18,6 +18,8 @@ from annotation.models import (
     Campaign,
     CampaignMembership,
     CampaignPrompt,
+    ExamAnswer,
+    ExamQuestion,
     ChecklistItem,
     Draft,
     Item,
@@ -38,6 +40,7 @@ from judging.models import (
     Generation, GenerationCall, GenerationJob, GenerationUnit, JudgeCacheEntry, JudgeCall, JudgeConfig, JudgeJob,
     JudgeUnit, ModelEndpoint, Verdict, VerdictCheck, VerdictScore,
 )
+from tests.annotation.exam_factories import exam_campaign
 
 DOMAIN_APPS = ("annotation", "judging")
 
@@ -76,6 +79,14 @@ def build_campaign_data(slug, rubric, pairwise_rubric, annotators):
     lead = User.objects.get_or_create(username=f"{slug}-lead")[0]
     Upload.objects.create(kind=Upload.Kind.RATINGS, campaign=campaign, file_name="q1-ratings.jsonl", path="/gone",
                           size=10, created_by=lead, status=Upload.Status.FAILED, errors=["q1-ratings.jsonl:1: x: y"])
+    exam_rows(f"{slug}-exam", models[0])
+
+
+def exam_rows(slug, model):
+    """An exam campaign's exam and questions, and a model's answer to one of them."""
+    question = ExamQuestion.objects.filter(exam__campaign=exam_campaign(slug)).first()
+    response, _ = Response.objects.get_or_create(prompt=question.prompt, model=model, defaults={"turns": ["答え: 1"]})
+    ExamAnswer.objects.create(question=question, response=response, examinee=model, answer=[1])
 
 
 def judge_job_rows(campaign, rubric, item):

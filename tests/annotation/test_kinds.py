@@ -9,6 +9,7 @@ from annotation.models import Campaign
 from annotation.services.workflow import campaign_cut_batches, campaign_open, draft_save, item_next
 from annotation.workflow_selectors import item_for_rating
 
+from .exam_factories import exam_campaign
 from .pairwise_factories import give_checklist, pairwise_campaign
 from .workflow_factories import annotators, campaign_with_items
 
@@ -17,12 +18,14 @@ from .workflow_factories import annotators, campaign_with_items
 CAMPAIGNS = {
     "likert": lambda: campaign_with_items(slug="likert", items=2),
     "pairwise": lambda: pairwise_campaign(slug="pairwise", prompts=2),
+    "exam": lambda: exam_campaign(slug="exam"),
 }
 ENTRIES = {
     "likert": lambda first, second: {"scores": {"fluency": 4}, "verdict": "",
                                      "checks": {str(first.id): True, str(second.id): False}},
     "pairwise": lambda first, second: {"scores": {}, "verdict": "left",
                                        "checks": {str(first.id): {"right": True}, str(second.id): {"left": False}}},
+    "exam": lambda first, second: {"scores": {}, "verdict": "1", "checks": {str(first.id): True, str(second.id): False}},
 }
 
 

@@ -1,0 +1,240 @@
+"""Exam campaigns: an item is one multiple-choice question (annotation.models.ExamQuestion), answered with the
+choices picked; answers are scored against the question's correct answer, by models and people alike.
+
+The item's ``response`` is the question's placeholder response (annotation.services.exam_imports): a Response
+of the reserved model QUESTION_MODEL to the question's prompt, with no text. It is what ties the item to its
+prompt, as every item is tied, so the rating workflow, its hot path, progress and exports read an exam item as
+they read any other; nobody rates it, and it answers for no model (RESPONSE_FIELDS is empty). Models answer the
+question's prompt through generation jobs (judging.kinds.exam); their answers are ExamAnswer rows.
+
+A person's answer is their rating's verdict: the choice numbers picked, in the order given, comma-separated
+("3", "5,3"; annotation.models.EXAM_ANSWER_PATTERN). The page shows choices with the exam's labels (①, ア, ...)
+and sends numbers.
+"""
+
+NAME = "exam"
+QUESTION_MODEL = "exam-question"  # the reserved LanguageModel of the questions' placeholder responses
+
+import re  # noqa: E402
+
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+from annotation.errors import FieldError, HyokaError  # noqa: E402
+from annotation.models import EXAM_ANSWER_PATTERN, ExamQuestion  # noqa: E402
+from annotation.rubric_definitions import no_verdicts_part  # noqa: E402
+
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The item and its pages, what a rating carries, the rubric's part, imports
+#
+# One question is shown, in one order: screen terms and the item's terms are the same.
+
+
+def shown_order(item, annotator, rating=None):
+    """The order recorded on Rating.position: none, for a question."""
+    return ""
+
+
+def item_payload(item, order, language):
+    """The question's part of item_for_rating: ``exam``, its choices, labels, figures and how many to pick."""
+    question = ExamQuestion.objects.get(item=item)
+    return {"response": None, "left": None, "right": None, "verdicts": [],
+            "exam": question_shown(question.label, question.choices, question.choice_labels, question.figures,
+                                   len(question.correct_answer))}
+
+
+def question_shown(label, choices, labels, figures, answers):
+    """What the rating page shows of a question besides its text (the prompt's turn). The figures are file
+    names, served at /campaigns/<slug>/figures/<name> (annotation.exam_views)."""
+    return {
+        "label": label,
+        "choices": [{"number": number, "label": choice_label(labels, number), "text": text}
+                    for number, text in enumerate(choices, start=1)],
+        "figures": list(figures),
+        "answers": max(1, answers),  # how many choices to pick; one for a question without a correct answer
+    }
+
+
+def choice_label(labels, number):
+    """How the exam names choice ``number`` (1-based): its own label, else a circled digit, else the number."""
+    if number <= len(labels):
+        return labels[number - 1]
+    return CIRCLED[number - 1] if number <= len(CIRCLED) else str(number)
+
+
+def page_turns(payload):
+    """The question's text: [(1, text)]."""
+    turns = payload["prompt"]["turns"]
+    return [(1, turns[0] if turns else "")]
+
+
+def answer_label(rating, language):
+    """The answer as the annotator picked it, in the exam's labels ("my ratings")."""
+    question = ExamQuestion.objects.filter(item_id=rating.item_id).values_list("choice_labels", flat=True).first()
+    return answer_text(rating.verdict, question or [])
+
+
+def answer_text(verdict, labels):
+    """A stored answer ("5,3") in the exam's labels ("⑤, ③"); "" for none."""
+    if not verdict:
+        return ""
+    return ", ".join(choice_label(labels, int(number)) for number in verdict.split(","))
+
+
+RATE_TEMPLATE = "annotation/kinds/exam/rate.html"
+MY_RATINGS_TEMPLATE = "annotation/kinds/exam/my_ratings.html"
+RUBRIC_TEMPLATE = "annotation/kinds/exam/rubric.html"
+RUBRIC_SUMMARY_TEMPLATE = "annotation/kinds/exam/rubric_summary.html"
+MODEL_COUNTS_NOTE = ""
+# What the kind means, on the new-campaign form.
+CREATE_NOTE = _("An item is one multiple-choice exam question, answered by choosing among its choices and scored "
+                "against its correct answer. Import the questions (import_exam, or upload the exam files); models "
+                "answer them through generation jobs.")
+
+
+def verdict_in_item_terms(verdict, order):
+    return verdict
+
+
+def verdict_in_screen_terms(verdict, order):
+    return verdict
+
+
+def checks_in_item_terms(checks, order):
+    return dict(checks)
+
+
+def checks_in_screen_terms(checks, order):
+    return dict(checks)
+
+
+def clean_verdict(rubric, verdict, complete, item_id=None):
+    """The choices picked, as numbers in the order given ("3", "5,3", spaces allowed): each a choice of the
+    question, each once, as many as the question asks for."""
+    text = re.sub(r"\s", "", verdict or "")
+    if not text:
+        if complete:
+            raise FieldError("verdict", "choose an answer before submitting (the number of a choice)")
+        return ""
+    if not re.match(EXAM_ANSWER_PATTERN, text):
+        raise FieldError("verdict", f"{verdict!r} is not an answer: give choice numbers, e.g. 3 or 5,3")
+    numbers = [int(number) for number in text.split(",")]
+    if item_id is not None:
+        _check_against_question(item_id, numbers, complete)
+    return text
+
+
+def _check_against_question(item_id, numbers, complete):
+    question = ExamQuestion.objects.filter(item_id=item_id).values("choices", "correct_answer").first()
+    if question is None:
+        return
+    count, wanted = len(question["choices"]), max(1, len(question["correct_answer"]))
+    for number in numbers:
+        if not 1 <= number <= count:
+            raise FieldError("verdict", f"{number} is not a choice of this question (1–{count})")
+    if len(set(numbers)) != len(numbers):
+        raise FieldError("verdict", "each choice may be given once")
+    if len(numbers) > wanted or (complete and len(numbers) != wanted):
+        raise FieldError("verdict", f"this question takes {wanted} answer{'s' if wanted > 1 else ''}")
+
+
+CHECK_SHAPE = "true or false"
+
+
+def clean_check(value, field):
+    from annotation.checklists import tick_value
+
+    return tick_value(value, field)
+
+
+RUBRIC_PART = "verdicts"  # an exam rubric holds none: each question carries its correct answer
+
+
+def parse_rubric_part(verdicts):
+    return no_verdicts_part(verdicts)
+
+
+RESPONSE_FIELDS = ()  # the item's response is the question's placeholder: it answers for no model
+ITEM_PER_RESPONSE = False  # questions come from import_exam, not import_responses
+
+
+def check_pair_option(campaign, pair):
+    if pair:
+        raise HyokaError(f"--pair makes pairwise items, but campaign {campaign.slug} is an exam campaign")
+
+
+def score_importer(campaign, path, summary, annotators):
+    """None: an exam question takes choices, not scores."""
+    return None
+
+
+def items_after_import(*, campaign, prompt_ids, pair, path, summary):
+    """Nothing: an exam campaign's items are its questions (import_exam); imported responses are answers."""
+
+
+def items_for_generated(*, campaign, responses):
+    """Nothing: a model's answer is no item to rate; judging.kinds.exam records it as an ExamAnswer."""
+
+
+def rating_importer(campaign, path, summary, annotators):
+    raise HyokaError(f"campaign {campaign.slug} is an exam campaign: people answer its questions on the rating "
+                     f"page; there are no ratings to import")
+
+
+def check_exam_import(campaign):
+    """Exam questions and their statistics are this kind's to import."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reports
+
+
+def check_rankable(campaign):
+    raise HyokaError(f"campaign {campaign.slug} is an exam campaign: its answers are scored, not ranked (see "
+                     f"exam_report)")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The rating hot path (annotation.hot_paths)
+#
+# The next item is served here (the question's choices, labels, figures and answer count come with it). A
+# submit is left to the service (hot_answer gives None), which checks the answer against the question.
+
+HOT_ITEM_JOINS = """
+LEFT JOIN annotation_examquestion q ON q.item_id=i.id"""
+HOT_ITEM_COLUMNS = ("to_json(q)",)  # the question's row whole: the statement stays under psycopg's cache limit
+
+
+def hot_item_shown(values, show_model_names, language):
+    """(order shown, the item's kind-specific part of the payload) from HOT_ITEM_COLUMNS' values (as JSON)."""
+    (row,) = values
+    return "", {"response": None, "left": None, "right": None, "verdicts": [], "exam": question_shown(
+        row["label"], row["choices"], row["choice_labels"], row["figures"], len(row["correct_answer"]))}
+
+
+HOT_ANSWER_FIELDS = ("verdict",)
+
+
+def hot_answer(data):
+    """None: an answer is checked against its question by the service (rating_submit)."""
+    return None
+
+
+HOT_ANSWER_SQL = {"order": "''", "ctes": "", "answered": "false", "verdict": "''", "store": "", "tick_side": "''"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The quick export (exports.rating_export): the question and the answer given.
+EXPORT_LOOKUPS = ("item__exam_question__exam__key", "item__exam_question__question_id", "verdict")
+
+
+def export_columns(campaign):
+    return ["exam", "question_id", "answer"]
+
+
+def export_records(campaign, records, rows):
+    for record, row in zip(records, rows):
+        record.update(exam=row[-3], question_id=row[-2], answer=row[-1])
+    return records

@@ -1,0 +1,241 @@
+"""import_exam and import_exam_stats: both source layouts, figures, FILE:LINE errors, all or nothing."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from annotation.models import Campaign, Exam, ExamQuestion, Item, Prompt
+from tests.annotation.exam_factories import (
+    PNG, center_exam, center_question, gakucho_question, write_center_exam, write_json_array, write_jsonl,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def figure_dir(settings, tmp_path):
+    settings.HYOKA_EXAM_FIGURES_DIR = tmp_path / "figures"
+    return settings.HYOKA_EXAM_FIGURES_DIR
+
+
+@pytest.fixture(autouse=True)
+def committed(django_capture_on_commit_callbacks, monkeypatch):
+    """Each import's on-commit work (moving its figures in) runs when the command returns, as it would outside
+    the test's transaction."""
+    command = call_command
+
+    def call_and_commit(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return command(*args, **kwargs)
+
+    monkeypatch.setitem(globals(), "call_command", call_and_commit)
+
+
+@pytest.fixture
+def source(tmp_path):
+    folder = tmp_path / "source"
+    folder.mkdir()
+    return folder
+
+
+def questions(slug="chem"):
+    return {question.question_id: question for question in
+            ExamQuestion.objects.filter(exam__campaign__slug=slug).select_related("exam", "prompt", "item")}
+
+
+def test_the_center_layout_makes_an_exam_campaign_with_every_question_kept(source, figure_dir, capsys):
+    path = write_center_exam(source)
+    call_command("import_exam", path, "--campaign", "chem")
+
+    campaign = Campaign.objects.get(slug="chem")
+    assert campaign.rubric.kind == "exam"
+    exam = Exam.objects.get(campaign=campaign)
+    assert (exam.key, exam.subject, exam.year, exam.source) == (
+        "Center-2001--Main-Test", "KagakuIB(main exam)", 2001, "Test Center")
+    found = questions()
+    assert [found[key].correct_answer for key in ("Q1", "Q2", "Q3", "Q4")] == [[1], [3, 1], [2, 4], []]
+    assert [found[key].answer_form for key in ("Q1", "Q2", "Q3")] == ["single", "ordered", "unordered"]
+    assert [found[key].points for key in ("Q1", "Q2", "Q3", "Q4")] == [3, 4, 4, None]
+    assert not found["Q4"].is_scorable
+    assert found["Q1"].choices == ["①H2O", "②CO2", "③H2O2", "④O2"]
+    assert found["Q1"].text.startswith("水の化学式")
+    assert found["Q1"].knowledge_codes == ["KS", "DM_C1"] and found["Q1"].label == "問1"
+    assert (found["Q3"].needs_figure, found["Q3"].figures) == (True, ["Center-2001--Main-Test-001.png"])
+    assert (figure_dir / "chem" / "Center-2001--Main-Test-001.png").read_bytes() == PNG
+    # Each question is an item of the campaign, tied to its prompt, in the file's order.
+    assert Item.objects.filter(campaign=campaign).count() == 4
+    assert [found[key].item.position for key in ("Q1", "Q2", "Q3", "Q4")] == [1, 2, 3, 4]
+    assert found["Q1"].item.response.prompt == found["Q1"].prompt
+    assert "created 1 exams, 4 questions, 1 questions without a correct answer (unscorable)" in capsys.readouterr().out
+
+
+def test_importing_again_changes_nothing_and_keeps_a_form_set_since(source, capsys):
+    path = write_center_exam(source)
+    call_command("import_exam", path, "--campaign", "chem")
+    ExamQuestion.objects.filter(question_id="Q2").update(answer_form="unordered")
+    call_command("import_exam", path, "--campaign", "chem")
+
+    assert "created nothing new; 4 already present" in capsys.readouterr().out
+    assert ExamQuestion.objects.count() == 4 and Prompt.objects.filter(source="Test Center").count() == 4
+    assert questions()["Q2"].answer_form == "unordered"
+
+
+def test_the_gakucho_layout_reads_labels_and_the_students_answers(tmp_path):
+    path = write_jsonl(tmp_path / "gakucho.jsonl", [
+        gakucho_question("1-1"),
+        gakucho_question("1-2", answer_label="エ", main_image_files=["1-2.png"]),
+    ])
+    (tmp_path / "1-2.png").write_bytes(PNG)
+    call_command("import_exam", path, "--campaign", "gakucho")
+
+    exam = Exam.objects.get(campaign__slug="gakucho")
+    assert (exam.key, exam.subject, exam.year) == ("理科-2019", "理科", 2019)
+    found = questions("gakucho")
+    first = found["1-1"]
+    assert first.text == "次の文を読んで答えなさい。\n\n正しいものを一つ選びなさい。"
+    assert (first.choice_labels, first.correct_answer, first.points) == (["ア", "イ", "ウ", "エ"], [2], None)
+    assert first.student_correct_rate == pytest.approx(0.61)
+    assert first.student_answers[0] == {"answer": "ア", "choice": 1, "share": 0.205, "correct": False}
+    assert first.student_answers[-2:] == [
+        {"answer": "上記以外の解答", "choice": None, "share": 0.015, "correct": False},
+        {"answer": "無解答", "choice": None, "share": 0.01, "correct": False}]
+    assert (found["1-2"].correct_answer, found["1-2"].needs_figure, first.needs_figure) == ([4], True, False)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"correct_answer": "7"}, "correct_answer: 7 is not a choice of this question (1–5)"),
+    ({"correct_answer": "2|2"}, "correct_answer: '2|2' names a choice twice"),
+    ({"choices": {"choice1": "a", "choice3": "c"}}, "choices: expected choice1 to choiceN"),
+    ({"need_image": "maybe"}, "need_image: expected \"yes\" or \"no\""),
+    ({"score": "three"}, "score: expected the question's points"),
+    ({"answer_form": "any"}, "answer_form: 'any' is not one of single, ordered, unordered"),
+    ({"image_files": ["missing.png"]}, "image_files: figure missing.png is not in"),
+    ({"image_files": ["../secret.png"]}, "image_files: '../secret.png' is not a plain file name"),
+    ({"image_files": ["notes.txt"]}, "image_files: notes.txt is not an image file name"),
+    ({"image_files": ["fake.png"]}, "image_files: fake.png is not a PNG image"),
+])
+def test_a_bad_record_is_named_by_file_and_line_and_nothing_is_written(source, figure_dir, bad, message):
+    (source / "fake.png").write_text("not an image")
+    (source / "Center-2001--Main-Test-001.png").write_bytes(PNG)
+    records = center_exam()
+    records[2] = {**records[2], **bad}
+    path = write_json_array(source / "Center-2001--Main-Test.json", records)
+    line = next(number for number, text in enumerate(Path(path).read_text().splitlines(), start=1)
+                if '"question_id": "Q3"' in text) - 4  # the record's opening brace: then source, subject, year, the id
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_exam", path, "--campaign", "chem")
+
+    assert str(raised.value).startswith(f"{path}:{line}: ")
+    assert message in str(raised.value)
+    assert not Campaign.objects.filter(slug="chem").exists()
+    assert not ExamQuestion.objects.exists() and not Prompt.objects.exists()
+    assert not (figure_dir / "chem").exists()
+
+
+def test_a_second_file_that_fails_leaves_the_first_one_unwritten_too(source, figure_dir):
+    good = write_center_exam(source)
+    bad = write_jsonl(source / "bad.jsonl", [gakucho_question("1-1", correct_answer_choice_id="choice9")])
+
+    with pytest.raises(CommandError, match=r"bad.jsonl:1: correct_answer_choice_id: 9 is not a choice"):
+        call_command("import_exam", good, bad, "--campaign", "chem")
+    assert not ExamQuestion.objects.exists()
+    assert not (figure_dir / "chem").exists()
+    assert not [path for path in figure_dir.parent.iterdir() if path.name.startswith(".staging")] if \
+        figure_dir.parent.exists() else True
+
+
+def test_a_changed_question_or_a_changed_figure_is_refused(source):
+    path = write_center_exam(source)
+    call_command("import_exam", path, "--campaign", "chem")
+    records = center_exam()
+    records[0]["correct_answer"] = "2"
+    write_json_array(Path(path), records)
+    with pytest.raises(CommandError, match="correct_answer: question Q1 of exam Center-2001--Main-Test is stored "
+                                           "with another correct_answer"):
+        call_command("import_exam", path, "--campaign", "chem")
+
+    write_center_exam(source)
+    (source / "Center-2001--Main-Test-001.png").write_bytes(PNG + b"changed")
+    with pytest.raises(CommandError, match="figure Center-2001--Main-Test-001.png differs from the campaign's"):
+        call_command("import_exam", path, "--campaign", "chem")
+    call_command("import_exam", path, "--campaign", "chem-2")  # another campaign has a folder of its own
+
+
+def test_figures_come_from_the_images_folder_when_given(tmp_path, figure_dir):
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "Center-2001--Main-Test-001.png").write_bytes(PNG)
+    path = write_json_array(tmp_path / "Center-2001--Main-Test.json", center_exam())
+    call_command("import_exam", path, "--campaign", "chem", "--images", str(images))
+    assert (figure_dir / "chem" / "Center-2001--Main-Test-001.png").exists()
+
+
+def test_exam_questions_need_an_exam_campaign(source, campaign):
+    path = write_center_exam(source)
+    with pytest.raises(CommandError, match="campaign jp-quality uses the likert rubric quality-5x5; exam questions"):
+        call_command("import_exam", path, "--campaign", campaign.slug)
+
+
+def test_student_statistics_are_read_per_exam_and_question(source, tmp_path, capsys):
+    call_command("import_exam", write_center_exam(source), "--campaign", "chem")
+    stats = write_jsonl(tmp_path / "stats.jsonl", [
+        {"exam": "Center-2001--Main-Test", "student_average": 41.5, "scale": 53},
+        {"exam": "Center-2001--Main-Test", "question_id": "Q2", "correct_rate": 0.38},
+    ])
+    call_command("import_exam_stats", stats, "--campaign", "chem")
+
+    exam = Exam.objects.get(key="Center-2001--Main-Test")
+    assert (exam.student_average, exam.scale) == (41.5, 53)
+    assert questions()["Q2"].student_correct_rate == 0.38
+    assert "created 1 exam averages, 1 question correct rates" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("record, message", [
+    ({"exam": "Center-1999", "student_average": 50}, "stats.jsonl:2: exam: the campaign has no exam 'Center-1999'"),
+    ({"exam": "Center-2001--Main-Test", "question_id": "Q2", "correct_rate": 38},
+     "stats.jsonl:2: correct_rate: 38.0 is not a share between 0 and 1 (55% is 0.55)"),
+    ({"exam": "Center-2001--Main-Test", "question_id": "Q9", "correct_rate": 0.5},
+     "stats.jsonl:2: question_id: exam Center-2001--Main-Test has no question 'Q9'"),
+    ({"exam": "Center-2001--Main-Test", "student_average": 120}, "student_average: 120.0 is not on the exam's scale"),
+])
+def test_bad_student_statistics_write_nothing(source, tmp_path, record, message):
+    call_command("import_exam", write_center_exam(source), "--campaign", "chem")
+    stats = write_jsonl(tmp_path / "stats.jsonl", [{"exam": "Center-2001--Main-Test", "student_average": 60}, record])
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call_command("import_exam_stats", stats, "--campaign", "chem")
+    assert Exam.objects.get().student_average is None
+
+
+# The real data set, beside the repository in CI (its license keeps it out of the repository) ---------------
+
+SHARED_DATA = Path(os.environ.get("HYOKA_CENTER_EXAM_DIR")
+                   or Path(django_settings.BASE_DIR).parent / "shared" / "data" / "center_examination_jp")
+
+
+def test_every_center_examination_file_imports_with_the_counts_its_source_states():
+    if not SHARED_DATA.is_dir():
+        if os.environ.get("HYOKA_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(f"HYOKA_REQUIRE_SHARED_DATA=1 but the center-examination-jp data is not at {SHARED_DATA} "
+                        f"(set HYOKA_CENTER_EXAM_DIR)")
+        pytest.skip(f"the center-examination-jp data is not at {SHARED_DATA} (set HYOKA_CENTER_EXAM_DIR)")
+    files = sorted(SHARED_DATA.glob("*/*.json"))
+    assert len(files) == 15
+    for subject_folder in sorted({path.parent for path in files}):
+        call_command("import_exam", *map(str, sorted(subject_folder.glob("*.json"))), "--campaign", "center")
+
+    found = ExamQuestion.objects.filter(exam__campaign__slug="center")
+    assert found.count() == 352
+    assert found.filter(needs_figure=False).count() == 86
+    assert sum(1 for answer in found.values_list("correct_answer", flat=True) if not answer) == 4
+    assert Exam.objects.filter(campaign__slug="center").count() == 15
+    assert {path.name for path in (Path(django_settings.HYOKA_EXAM_FIGURES_DIR) / "center").iterdir()} == {
+        name for figures in found.values_list("figures", flat=True) for name in figures}
+    by_subject = {subject: found.filter(exam__key__contains=subject).count()
+                  for subject in ("Butsuri", "Kagaku", "Seibutsu")}
+    assert by_subject == {"Butsuri": 95, "Kagaku": 133, "Seibutsu": 124}
