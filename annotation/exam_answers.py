@@ -234,14 +234,18 @@ def token_position(token, choices):
 
 
 H = r"[^\S\n]"  # horizontal space: an answer never runs on to the next line
-SEPARATOR = rf"(?:{H}*(?:,|、|・|/|と|および|及び|&|and){H}*|{H}+)"
-OPEN = rf"(?:{H}|[*_`「『【\[(〔<{{$]|\\text\{{|選択肢(?:番号)?|No\.?)*"
-CLOSE = rf"(?:{H}|[*_`」』】\])〕>}}$])*"
+# Possessive (*+) so that a long run of spaces or brackets is read one way only: no backtracking blow-up.
+OPEN = rf"(?:{H}|[*_`「『【\[(〔<{{$]|\\text\{{|選択肢(?:番号)?|No\.?)*+"
+CLOSE = rf"(?:{H}|[*_`」』】\])〕>}}$])*+"
+JOINER = r"(?:,|、|・|/|と|および|及び|&|and)"
+# Between two tokens: something must follow the first (3a is not 3 and a), then closing marks, a joiner, opening marks.
+GAP = rf"(?=[,、・/と及お&*_`」』】\])〕>}}$]|{H}|and){CLOSE}(?:{JOINER})?{OPEN}"
 MARKER = re.compile(r"(?:(?:最終的な|最終)?(?:答え|答案|答|解答|回答|正解)(?:番号)?"
                     r"|(?i:(?:the\s+)?(?:final\s+)?answer(?:\s+is)?))"
                     r"(?:\s*\(?\s*\d{1,2}\s*\)?(?=[\s*_]*[:=]))?"  # a numbered marker: 答え1: 5, 答え(2): 3
-                    r"[\s*_]*(?:は|:|=|→|\s)[\s*_:、,]*"
+                    r"(?:[*_]*+[^\S\n]*+(?:は|:|=|→)|(?=\s))[\s*_:、,]*+"
                     r"|\\boxed\s*\{")
+MARKER_READS = 300  # characters read after a marker: an answer, or a choice's text, is shorter
 THINKING = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 ANSWER_END = r"(?!\.?\d|つ|個|倍|%|℃|回|本|枚|人|年|月|日|点|分|秒)"
 
@@ -256,18 +260,27 @@ class _Reader:
         labels = [re.escape(word) + (r"(?![ァ-ヶー])" if re.fullmatch(r"[ァ-ヶー]+", word) else
                                      r"(?![A-Za-z])" if word.isascii() else "") for word in words]
         self.token = re.compile("(?:" + "|".join([r"\d{1,2}(?!\d)"] + labels) + ")", re.IGNORECASE)
-        tokens = rf"{self.token.pattern}(?:{CLOSE}{SEPARATOR}{OPEN}{self.token.pattern})*"
+        self.gap = re.compile(GAP, re.IGNORECASE)
+        tokens = rf"{self.token.pattern}(?:{GAP}{self.token.pattern})*"
         self.leading = re.compile(rf"{OPEN}({tokens}){CLOSE}(?:番)?{ANSWER_END}", re.IGNORECASE)
-        self.whole = re.compile(rf"{OPEN}({tokens}){CLOSE}(?:番)?(?:です)?[。.]?{H}*", re.IGNORECASE)
+        self.whole = re.compile(rf"{OPEN}({tokens}){CLOSE}(?:番)?(?:です)?[。.]?{H}*+", re.IGNORECASE)
 
     def answer_list(self, text, whole=False):
         """The choice positions ``text`` starts with (is nothing but, when ``whole``), or None."""
         match = (self.whole.fullmatch if whole else self.leading.match)(text)
         if not match:
             return None
-        tokens = re.split(rf"{CLOSE}{SEPARATOR}{OPEN}", match.group(1))
-        positions = tuple(token_position(token, self.choices) for token in tokens)
+        positions = tuple(token_position(token, self.choices) for token in self.tokens(match.group(1)))
         return None if None in positions else positions
+
+    def tokens(self, listed):
+        """The tokens of a matched list, in order (``listed`` is tokens and gaps only)."""
+        found, at = [], 0
+        while at < len(listed):
+            token = self.token.match(listed, at)
+            found.append(token.group())
+            at = self.gap.match(listed, token.end()).end() if token.end() < len(listed) else token.end()
+        return found
 
     def choice_text(self, text):
         """The position of the choice whose text ``text`` is exactly (spaces and final punctuation aside)."""
@@ -303,8 +316,8 @@ def extract_answer(text, choices, count=1):
     if not text.strip():
         return failure("the reply is empty (or only thinking)")
     reader = _Reader(choices)
-    read = [answer for answer in (reader.after_marker(text[match.end():]) for match in MARKER.finditer(text))
-            if answer]
+    read = [answer for answer in (reader.after_marker(text[match.end():match.end() + MARKER_READS])
+                                  for match in MARKER.finditer(text)) if answer]
     answer = _last_answer(read, count) if read else reader.last_line(text)
     if answer:
         return Extraction(answer)

@@ -1,5 +1,7 @@
 """Exam answers: choices, correct answers, reading what a model or a person answered, exact scoring (pure)."""
 
+import time
+
 import pytest
 
 from annotation.exam_answers import (
@@ -240,3 +242,14 @@ class TestScoring:
         assert format_answer((3, 5), CENTER, UNORDERED) == "③ / ⑤"
         assert format_answer((2,), KANA) == "イ"
         assert format_answer(None, CENTER) == "" and format_answer((), CENTER) == ""
+
+
+@pytest.mark.parametrize("text", ["答え: " + "1, " * 5000, "答え: " + "1 , " * 5000 + "x", ("答え: 3と" + "　" * 50) * 500,
+                                  "答え: " + "[ " * 5000, "(" * 20000, "答え " * 3000])
+def test_a_long_adversarial_reply_is_read_in_linear_time(text):
+    """A regular expression with nested repetition can take exponential time on such replies: this one must
+    not (it once did on a long list ending in a comma)."""
+    started = time.monotonic()
+    extract_answer(text, CENTER, 2)
+    read_typed_answer(text, CENTER)
+    assert time.monotonic() - started < 5
