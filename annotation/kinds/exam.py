@@ -204,7 +204,12 @@ def check_rankable(campaign):
 
 HOT_ITEM_JOINS = """
 LEFT JOIN annotation_examquestion q ON q.item_id=i.id"""
-HOT_ITEM_COLUMNS = ("to_json(q)",)  # the question's row whole: the statement stays under psycopg's cache limit
+HOT_ITEM_COLUMNS = {  # the question's row (PostgreSQL: whole, so the statement stays under psycopg's cache limit)
+    "postgresql": ("to_json(q)",),
+    "sqlite": ("json_object('label', q.label, 'choices', json(q.choices), 'choice_labels', json(q.choice_labels), "
+               "'figures', json(q.figures), 'correct_answer', json(q.correct_answer))",),
+}
+SQLITE_FUNCTIONS = {}
 
 
 def hot_item_shown(values, show_model_names, language):
