@@ -12,7 +12,7 @@ ROOT = Path(settings.BASE_DIR)
 PURE = ("annotation/agreement.py", "annotation/ranking.py", "annotation/rater_counts.py",
         "annotation/scored_verdicts.py", "judging/meta_eval.py", "judging/position_bias.py",
         "judging/pair_votes.py", "judging/leaderboard.py", "judging/lengths.py",
-        "exports/checklist_stats.py", "exports/tier_stats.py")
+        "exports/checklist_stats.py", "exports/tier_stats.py", "annotation/trajectory.py")
 APPS = ("annotation", "judging", "exports", "hyoka")
 
 
