@@ -683,6 +683,7 @@ class Upload(models.Model):
         VERDICTS = "verdicts", _("Judge verdicts")
         CHECKLISTS = "checklists", _("Checklists")
         RUBRIC = "rubric", _("Rubric")
+        CHECKPOINT_SCORES = "checkpoint_scores", _("Checkpoint scores")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -696,7 +697,7 @@ class Upload(models.Model):
     file_name = models.CharField(_("file name"), max_length=255)  # as the uploader named it; errors name it
     path = models.CharField(max_length=500)  # where the file waits for its import
     size = models.BigIntegerField(_("size"))
-    options = models.JSONField(default=dict, blank=True)  # tier, judge, pair, source, format
+    options = models.JSONField(default=dict, blank=True)  # tier, judge, pair, source, format, series, step
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     summary = models.TextField(_("summary"), blank=True)
     errors = models.JSONField(default=list, blank=True)  # the first bad records, FILE:LINE: field: reason

@@ -16,10 +16,11 @@ from django.db import transaction
 from annotation.bulk import bulk_insert, bulk_update_columns
 from annotation.checkpoint_files import check_file, read_checkpoint_file, report_rows
 from annotation.errors import HyokaError
-from annotation.models import ExampleOutcomes, LanguageModel, ModelSeries, SeriesTask, TaskScore
+from annotation.models import ExampleOutcomes, LanguageModel, SeriesTask, TaskScore
 from annotation.trajectory import MISSING
 
 from .imports import ImportSummary
+from .series import checkpoint_name, series_for_import
 
 
 def checkpoint_scores_import(*, paths, series_name, family="", size="", step=None, tokens=None, file_format=None,
@@ -33,18 +34,6 @@ def checkpoint_scores_import(*, paths, series_name, family="", size="", step=Non
             check_file(found)
             SeriesWriter(series, found, summary).write()
     return summary
-
-
-def series_for_import(*, name, family="", size="", user=None):
-    series, created = ModelSeries.objects.get_or_create(
-        name=name, defaults={"family": family, "size": size, "created_by": user})
-    if not created and ((family and family != series.family) or (size and size != series.size)):
-        raise HyokaError(f"series {name} is stored as {series.family} {series.size}, not {family} {size}")
-    return series
-
-
-def checkpoint_name(series, step):
-    return f"{series.name}-step{step}"
 
 
 class SeriesWriter:
