@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from annotation.models import (
-    Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot, Rating, Upload,
+    Annotator, Assignment, Batch, Campaign, CampaignMembership, Item, ItemSlot, ModelSeries, Rating, Upload,
 )
 
 LEAD_GROUP = "lead"
@@ -186,6 +186,16 @@ def campaign_annotators(campaign):
     return Annotator.objects.filter(
         user__memberships__campaign=campaign, user__memberships__role=CampaignMembership.Role.ANNOTATOR
     ).order_by("handle")
+
+
+def series_for_lead(user, name):
+    """A model series, for leads (who import and read series); 404 when there is none, 403 for others."""
+    if not is_lead(user):
+        raise PermissionDenied(_("Only leads can do this."))
+    series = ModelSeries.objects.filter(name=name).first()
+    if series is None:
+        raise Http404("no such model series")
+    return series
 
 
 def upload_for_user(user, public_id):

@@ -23,5 +23,6 @@ urlpatterns = [
     path("batches/<uuid:public_id>/close/", api.CloseBatchApi.as_view(), name="api_close_batch"),
     path("campaigns/<slug:slug>/uploads/", upload_api.CampaignUploadsApi.as_view(), name="api_campaign_uploads"),
     path("rubrics/uploads/", upload_api.RubricUploadsApi.as_view(), name="api_rubric_uploads"),
+    path("series/<slug:name>/uploads/", upload_api.SeriesUploadsApi.as_view(), name="api_series_uploads"),
     path("uploads/<uuid:public_id>/", upload_api.UploadApi.as_view(), name="api_upload"),
 ]

@@ -356,3 +356,22 @@ def add_service_error(form, error, field=None):
         form.add_error(error.field, error.reason)
     else:
         form.add_error(field, str(error))
+
+
+class SeriesForm(forms.Form):
+    """A new model series (annotation.services.series.series_create decides whether it can be made)."""
+
+    name = forms.SlugField(label=_("Name"), max_length=100,
+                           help_text=_("Lowercase letters, digits, - and _: the series' name in URLs and commands."))
+    family = forms.CharField(label=_("Model family"), max_length=100, required=False)
+    size = forms.CharField(label=_("Size"), max_length=50, required=False, help_text=_("For example 7B or 70B."))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CheckpointForm(forms.Form):
+    """A checkpoint added to a series by hand (imports add the checkpoints their files name)."""
+
+    step = forms.IntegerField(label=_("Training step"), min_value=0)
+    tokens = forms.IntegerField(label=_("Tokens seen"), min_value=0, required=False)
+    name = forms.CharField(label=_("Model name"), max_length=200, required=False,
+                           help_text=_("Default: the series' name and the step, e.g. llm-jp-3-1.8b-step10000."))

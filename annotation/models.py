@@ -47,11 +47,24 @@ class LanguageModel(models.Model):
     size = models.CharField(_("size"), max_length=50, blank=True, help_text=_("For example 7B or 70B."))
     checkpoint = models.CharField(_("checkpoint"), max_length=300, blank=True)
     is_japanese = models.BooleanField(_("Japanese-specific"), default=False)
+    series = models.ForeignKey(
+        "ModelSeries", on_delete=models.PROTECT, null=True, blank=True, related_name="checkpoints",
+        verbose_name=_("model series"), help_text=_("Set when the model is one checkpoint of a series."),
+    )
+    step = models.BigIntegerField(_("training step"), null=True, blank=True)
+    tokens = models.BigIntegerField(_("tokens seen"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("language model")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "step"], name="languagemodel_unique_series_step"),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True, step__isnull=True) | Q(series__isnull=False, step__gte=0),
+                name="languagemodel_checkpoint_has_step",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -678,6 +691,7 @@ class Upload(models.Model):
         VERDICTS = "verdicts", _("Judge verdicts")
         CHECKLISTS = "checklists", _("Checklists")
         RUBRIC = "rubric", _("Rubric")
+        CHECKPOINT_SCORES = "checkpoint_scores", _("Checkpoint scores")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -691,7 +705,7 @@ class Upload(models.Model):
     file_name = models.CharField(_("file name"), max_length=255)  # as the uploader named it; errors name it
     path = models.CharField(max_length=500)  # where the file waits for its import
     size = models.BigIntegerField(_("size"))
-    options = models.JSONField(default=dict, blank=True)  # tier, judge, pair, source, format
+    options = models.JSONField(default=dict, blank=True)  # tier, judge, pair, source, format, series, step
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     summary = models.TextField(_("summary"), blank=True)
     errors = models.JSONField(default=list, blank=True)  # the first bad records, FILE:LINE: field: reason
@@ -838,3 +852,82 @@ class ExamAnswer(models.Model):
 
     def __str__(self):
         return f"{self.examinee_id}#{self.sample} on {self.question_id}: {self.answer or 'unparsed'}"
+
+
+class ModelSeries(models.Model):
+    """A model family and size evaluated at successive pretraining checkpoints. Each checkpoint is a
+    LanguageModel (its ``series``, ``step`` and ``tokens``), so it can answer prompts and be rated like any
+    other; the scores of the series per checkpoint and task are TaskScores, per example ExampleOutcomes."""
+
+    name = models.SlugField(_("name"), max_length=100, unique=True)
+    family = models.CharField(_("family"), max_length=100, blank=True)
+    size = models.CharField(_("size"), max_length=50, blank=True, help_text=_("For example 7B or 70B."))
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("model series")
+        verbose_name_plural = _("model series")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("series_trajectory", args=[self.name])
+
+
+class SeriesTask(models.Model):
+    """A task (benchmark dataset) a series is scored on, or a category average when ``is_average``.
+
+    ``example_ids`` orders the task's examples: the outcomes of every checkpoint are stored in that order
+    (ExampleOutcomes), so that a trajectory reads one short row per checkpoint instead of one per example."""
+
+    series = models.ForeignKey(ModelSeries, on_delete=models.CASCADE, related_name="tasks")
+    key = models.CharField(_("task"), max_length=200)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    is_average = models.BooleanField(_("category average"), default=False)
+    example_ids = models.JSONField(default=list, blank=True, encoder=UnicodeJSONEncoder)
+
+    class Meta:
+        ordering = ["series", "category", "key"]
+        constraints = [models.UniqueConstraint(fields=["series", "key"], name="seriestask_unique_key")]
+
+    def __str__(self):
+        return f"{self.series_id}/{self.key}"
+
+
+class TaskScore(models.Model):
+    """A checkpoint's score on a task by one metric (as the evaluation harness reported it)."""
+
+    model = models.ForeignKey(LanguageModel, on_delete=models.CASCADE, related_name="task_scores")
+    task = models.ForeignKey(SeriesTask, on_delete=models.CASCADE, related_name="scores")
+    metric = models.CharField(_("metric"), max_length=100)
+    score = models.FloatField(_("score"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "metric", "model"], name="taskscore_unique")]
+
+    def __str__(self):
+        return f"{self.model_id} {self.task_id} {self.metric}={self.score}"
+
+
+class ExampleOutcomes(models.Model):
+    """A checkpoint's outcome on every example of a task, in the order of the task's ``example_ids``: one byte
+    per example, 1 correct, 0 wrong, 255 not evaluated (annotation.trajectory.MISSING). ``predictions``, when the import gave
+    them, are the answers in the same order (null where none)."""
+
+    model = models.ForeignKey(LanguageModel, on_delete=models.CASCADE, related_name="example_outcomes")
+    task = models.ForeignKey(SeriesTask, on_delete=models.CASCADE, related_name="outcomes")
+    correct = models.BinaryField()
+    predictions = models.JSONField(null=True, blank=True, encoder=UnicodeJSONEncoder)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "model"], name="exampleoutcomes_unique")]
+
+    def __str__(self):
+        return f"{self.model_id} {self.task_id}"
+

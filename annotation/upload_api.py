@@ -61,7 +61,7 @@ class UploadingApi(APIView):
             return JsonResponse({"detail": too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         return super().dispatch(request, *args, **kwargs)
 
-    def receive(self, request, serializer_class, kind=None, campaign=None):
+    def receive(self, request, serializer_class, kind=None, campaign=None, options=None):
         serializer = serializer_class(data=request.data)
         if self.disk.too_large:
             return Response({"detail": too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
@@ -71,7 +71,8 @@ class UploadingApi(APIView):
         pair = [data.pop("model_a", ""), data.pop("model_b", "")]
         upload = upload_receive(
             user=request.user, kind=data.pop("kind", kind), campaign=campaign, received_path=received.temporary_file_path(),
-            file_name=received.name, size=received.size, options={**data, "pair": pair if any(pair) else None},
+            file_name=received.name, size=received.size,
+            options={**data, **(options or {}), "pair": pair if any(pair) else None},
         )
         return Response(UploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
 
@@ -114,6 +115,25 @@ class RubricUploadsApi(UploadingApi):
         if not access.is_lead(request.user):
             raise PermissionDenied(_("Only leads can do this."))
         return self.receive(request, self.InputSerializer, kind=Upload.Kind.RUBRIC)
+
+
+class SeriesUploadsApi(UploadingApi):
+    @extend_schema_serializer(component_name="SeriesUploadCreate")
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(help_text=(
+            "Checkpoint scores: a long table, JSON Lines (.jsonl) or CSV (.csv), or one result file of an "
+            "evaluation harness (.json), optionally gzip-compressed (.gz)."))
+        format = serializers.ChoiceField(choices=FORMATS, required=False,
+                                         help_text="Instead of the format the file name's suffix tells.")
+        step = serializers.IntegerField(required=False, min_value=0,
+                                        help_text="The step of a result file that does not say it.")
+
+    @extend_schema(request={"multipart/form-data": InputSerializer}, responses=UPLOAD_RESPONSES,
+                   summary="Upload checkpoint scores to import into a model series")
+    def post(self, request, name):
+        series = access.series_for_lead(request.user, name)
+        return self.receive(request, self.InputSerializer, kind=Upload.Kind.CHECKPOINT_SCORES,
+                            options={"series": series.name})
 
 
 class UploadApi(APIView):

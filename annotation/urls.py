@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation import exam_views, views
+from annotation import exam_views, series_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("rubrics/new/", views.rubric_create, name="rubric_create"),
     path("rubrics/<slug:key>/", views.rubric_detail, name="rubric_detail"),
     path("rubrics/<slug:key>/edit/", views.rubric_edit, name="rubric_edit"),
+    path("series/", series_views.series_list, name="series_list"),
+    path("series/new/", series_views.series_new, name="series_new"),
+    path("series/<slug:name>/checkpoints/add/", series_views.checkpoint_add, name="series_checkpoint_add"),
     # Annotators
     path("my-work/", views.my_work, name="my_work"),
     path("campaigns/<slug:slug>/next/", views.item_next, name="item_next"),

@@ -238,3 +238,75 @@ def judges_section(title, intro, campaigns, body):
                          + ", ".join(f"{n} {status}" for status, n in judge["verdicts_by_status"].items()) + ".")
             lines += ["", f"Not computed: {judge['reason']}." if judge["reason"] else body(judge), ""]
     return "\n".join(lines).rstrip()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The card of a release of model series (exports.series_release)
+
+
+def series_card(release, reports, *, specs, written):
+    """README.md of a release of model series: ``reports`` are their trajectory reports
+    (exports.reports.trajectory.SeriesReport), ``written`` table name → rows."""
+    parts = [
+        front_matter(release, specs, written.get(specs[0].name, 0)),
+        f"# {release.title}",
+        release.description.strip(),
+        _series_summary(release, reports, written),
+        _loading(specs),
+        _fields(specs),
+        _series_measures(reports),
+        "## License\n\n" + _license_text(release),
+    ]
+    if release.citation.strip():
+        parts.append("## Citation\n\n```\n" + release.citation.strip() + "\n```")
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _series_summary(release, reports, written):
+    rows = [("Version", release.version)]
+    for report in reports:
+        model = " ".join(part for part in (report.series.family, report.series.size) if part)
+        steps = (f", steps {report.checkpoints[0].step}–{report.checkpoints[-1].step}"
+                 if report.checkpoints else "")
+        rows.append((f"Series {report.series.name}", f"{model or '—'}: {len(report.checkpoints)} checkpoints{steps}, "
+                                                      f"{len(report.tasks)} trajectories"))
+    rows += [("Per-example outcome rows", f"{written.get('outcomes', 0):,}"), ("License", release.get_license_display())]
+    return "## Summary\n\n" + markdown_table(["", ""], rows)
+
+
+def _series_measures(reports):
+    window = reports[0].window if reports else 3
+    rule = reports[0].rule.as_dict() if reports else {}
+    thresholds = ", ".join(f"`{name}` = {value}" for name, value in rule.items())
+    types = {}
+    for report in reports:
+        for task in report.tasks:
+            types[task.reading.type] = types.get(task.reading.type, 0) + 1
+    counts = ", ".join(f"{count} {name}" for name, count in sorted(types.items())) or "none"
+    return (
+        "## Measures\n\n"
+        "Each trajectory is one task's score (by one metric) at the checkpoints of a series, in step order. "
+        "Scores are `imported` as the evaluation harness reported them, the accuracy of the per-example "
+        "`outcomes`, or computed in Hyoka from rating campaigns answered by the checkpoints: the mean of the "
+        "`humans` and of each judge (`judge NAME`) per axis, by the campaign leaderboard's rule (an item's human "
+        "score is the mean of its raters', a judge's the median of its samples; a checkpoint's the mean over its "
+        "items).\n\n"
+        f"- **Smoothing** over a centred window of {window} adjacent checkpoints, cut at the ends of the series "
+        "(the first checkpoint's window holds itself and the next ones only): `smoothed_score` is the mean of the "
+        "window's scores; per example, `voted_correct` is the majority of the window's outcomes, a tie keeping "
+        "the checkpoint's own outcome; `voted_accuracy` is the accuracy of the voted outcomes.\n"
+        "- **Mean total variation** (`total_variation`, `smoothed_total_variation`): the mean over consecutive "
+        "checkpoints of |s_t − s_{t−1}|, on the raw and on the smoothed scores.\n"
+        "- **Flip rate** (`flip_rate`, `voted_flip_rate`): for each pair of consecutive checkpoints, the share of "
+        "the examples evaluated at both whose correctness differs; the mean over the pairs, on the raw and on the "
+        "voted outcomes.\n"
+        "- **Trajectory type**, read from the smoothed scores, with progress the share of the rise (peak − first "
+        "score) made so far and positions shares of training (0 at the first checkpoint's step, 1 at the "
+        "last's): `unclassified` when the rise is under `min_rise`; `late-onset` when progress first reaches "
+        "`onset_progress` at or after `late_onset_after`; `two-stage` when a plateau of at least `plateau_span` "
+        "over which progress moves less than `plateau_change` starts before `late_onset_after` with progress of "
+        "`first_stage` or more already made, and progress rises by `second_stage` or more after it; `gradual` "
+        "when no stretch of `plateau_span` makes more than `steepest_share` of the rise; `unclassified` "
+        f"otherwise. Thresholds used: {thresholds}. Types found: {counts}.\n\n"
+        "`trajectories.json` holds the same report as the `trajectory --json` command prints."
+    )

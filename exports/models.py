@@ -1,4 +1,5 @@
-"""Releases: versioned, immutable snapshots of campaigns' data and statistics, published as files.
+"""Releases: versioned, immutable snapshots of campaigns' (or model series') data and statistics, published as
+files.
 
 A release is built (by a Celery task or the ``release`` command) while it is a draft,
 then published; from then on the database refuses any change to it and to its files
@@ -14,7 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models import Campaign, UnicodeJSONEncoder
+from annotation.models import Campaign, ModelSeries, UnicodeJSONEncoder
 
 # Semantic Versioning 2.0.0 (semver.org), anchored.
 SEMVER_PATTERN = (
@@ -152,6 +153,21 @@ class ReleaseCampaign(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id} in {self.release_id}"
+
+
+class ReleaseSeries(models.Model):
+    """A model series included in a release (its checkpoints, trajectories and per-example outcomes). A release
+    holds campaigns or model series, not both. (No many-to-many field on Release: adding one would rebuild the
+    release table on SQLite, under its immutability triggers.)"""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="release_series")
+    series = models.ForeignKey(ModelSeries, on_delete=models.PROTECT, related_name="release_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["release", "series"], name="releaseseries_unique")]
+
+    def __str__(self):
+        return f"{self.series_id} in {self.release_id}"
 
 
 class ReleaseFile(models.Model):

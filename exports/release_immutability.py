@@ -131,3 +131,40 @@ def remove(apps, schema_editor):
 def published_releases_immutable():
     """A migration operation that installs the triggers."""
     return migrations.RunPython(install, remove)
+
+
+# The series of a release (exports 0005) are held like its campaigns, by the same function (PostgreSQL) or the
+# same per-event triggers (SQLite).
+SERIES_LINK = "exports_releaseseries"
+
+
+def _series_link_statements(connection):
+    if connection.vendor == "postgresql":
+        return [f"""
+            CREATE TRIGGER {SERIES_LINK}_immutable BEFORE INSERT OR UPDATE OR DELETE ON {SERIES_LINK}
+            FOR EACH ROW EXECUTE FUNCTION {RELEASE}_part_immutable();
+            """]
+    return [f"""
+            CREATE TRIGGER IF NOT EXISTS {SERIES_LINK}_immutable_{event.lower()} BEFORE {event} ON {SERIES_LINK}
+            FOR EACH ROW WHEN (SELECT status FROM {RELEASE} WHERE id = {row}.release_id) <> 'draft'
+            BEGIN SELECT RAISE(ABORT, '{SQLITE_MESSAGE}'); END;
+            """ for event, row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD"))]
+
+
+def _install_series_links(apps, schema_editor):
+    for statement in _series_link_statements(schema_editor.connection):
+        schema_editor.execute(statement, params=None)
+
+
+def _remove_series_links(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        names = [f"DROP TRIGGER IF EXISTS {SERIES_LINK}_immutable ON {SERIES_LINK};"]
+    else:
+        names = [f"DROP TRIGGER IF EXISTS {SERIES_LINK}_immutable_{event};" for event in ("insert", "update", "delete")]
+    for statement in names:
+        schema_editor.execute(statement, params=None)
+
+
+def series_links_immutable():
+    """A migration operation that holds a published release's series as its campaigns are held."""
+    return migrations.RunPython(_install_series_links, _remove_series_links)

@@ -188,3 +188,31 @@ class ChecklistApi(APIView):
         from exports.reports.checklists import checklist_report
 
         return Response(checklist_report(access.campaign_for_reader(request.user, slug)))
+
+
+class TrajectoryApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        window = serializers.IntegerField(min_value=1, default=3, help_text="Odd number of checkpoints.")
+
+        def validate_window(self, value):
+            if value % 2 == 0:
+                raise serializers.ValidationError("The window must be an odd number of checkpoints.")
+            return value
+
+    @extend_schema(
+        parameters=[OpenApiParameter("window", int, description="Checkpoints in the centred smoothing window (odd; "
+                                                                 "default 3).")],
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"series\", \"window\", \"rule\" (the thresholds of the trajectory type), \"checkpoints\" "
+                    "(model, step, tokens) and \"tasks\": per task, metric and source (imported, outcomes, humans, "
+                    "judge NAME) the scores raw and smoothed (centred moving average, cut at the ends) with their "
+                    "mean total variation, with per-example outcomes the flip rate raw and after majority voting "
+                    "and the voted outcomes' accuracy, and the trajectory type (gradual, two-stage, late-onset, "
+                    "unclassified) with what it was read from. For leads.",
+        summary="A model series' trajectories (as the trajectory command's --json)",
+    )
+    def get(self, request, name):
+        from exports.reports.trajectory import trajectory_json
+
+        series = access.series_for_lead(request.user, name)
+        return Response(trajectory_json(series.name, **query_options(self.InputSerializer, request)))

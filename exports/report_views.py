@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import translation
 
 from annotation import access
+from annotation.models import ModelSeries
 
 # The reports (exports.reports, exports.services.report_snapshots) are imported by the views that use them: they
 # load pandas, numpy and scipy, which a web process serving other pages does not need.
@@ -32,3 +33,17 @@ def campaign_report_status(request, slug):
     campaign = access.campaign_for_reader(request.user, slug)
     return JsonResponse(report_snapshot_state(
         campaign=campaign, report_request=page.report_request(request.GET), language=translation.get_language()))
+
+
+@access.lead_required
+def series_trajectory_page(request, name):
+    """A model series' page: its trajectories (exports.reports.trajectory_page), its checkpoints, the upload of
+    its scores and the form that adds a checkpoint."""
+    from annotation.forms import CheckpointForm
+    from exports.reports.trajectory_page import page_request, trajectory_page
+
+    series = access.series_for_lead(request.user, name)
+    context = trajectory_page(series.name, page_request(request.GET, series.name))
+    others = ModelSeries.objects.exclude(pk=series.pk).order_by("name").values_list("name", flat=True)
+    return render(request, "exports/series_trajectory.html",
+                  {**context, "series": series, "other_series": list(others), "checkpoint_form": CheckpointForm()})

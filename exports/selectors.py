@@ -14,8 +14,8 @@ from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
-from annotation.access import is_lead_of, is_reader_of
-from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore
+from annotation.access import is_lead, is_lead_of, is_reader_of
+from annotation.models import Annotator, Item, LanguageModel, ModelSeries, Prompt, Rating, RatingScore
 from annotation.models import Response, RubricAxis
 from exports.models import Release
 from judging.models import JudgeConfig, JudgeJob, Verdict, VerdictScore
@@ -313,8 +313,18 @@ def release_for_lead(user, public_id):
 
 
 def user_reads_unpublished(user, release):
-    return user.is_authenticated and all(is_reader_of(user, campaign) for campaign in release.campaigns.all())
+    campaigns = list(release.campaigns.all())
+    if not campaigns:  # a release of model series: series are the leads'
+        return is_lead(user)
+    return user.is_authenticated and all(is_reader_of(user, campaign) for campaign in campaigns)
 
 
 def user_leads_release(user, release):
-    return user.is_authenticated and all(is_lead_of(user, campaign) for campaign in release.campaigns.all())
+    campaigns = list(release.campaigns.all())
+    if not campaigns:  # a release of model series: series are the leads'
+        return is_lead(user)
+    return user.is_authenticated and all(is_lead_of(user, campaign) for campaign in campaigns)
+
+
+def release_series(release):
+    return list(ModelSeries.objects.filter(release_links__release=release).order_by("name"))

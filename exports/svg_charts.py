@@ -226,6 +226,88 @@ def _heat_cell(count, largest, x, y, size, diagonal, tip):
             f'{_text(str(count), x + size / 2, y + size / 2, fill=_text_colour(colour), css="chart__value")}</g>')
 
 
+@dataclass(frozen=True)
+class Line:
+    """A line of a line chart: y per x (None where there is no value: the line breaks there), its colour (an
+    index into the chart's colours) and whether it is drawn faint and dashed (raw values under smoothed ones)."""
+
+    name: str
+    xs: list
+    ys: list
+    colour: int = 0
+    faint: bool = False
+
+
+def line_chart(lines: list[Line], *, title: str, x_title: str, y_title: str, y_scale: tuple[float, float] = (0, 1),
+               width: int = 520, height: int = 260, legend: bool = True, dots: bool = True) -> str:
+    """Lines over a shared x axis (steps, tokens) and y scale; with ``dots``, a dot with a tip at every value of
+    a line that is not faint. Small multiples: small width and height, legend=False, dots=False."""
+    legend_height = 22 if legend else 6
+    left, right, top, bottom = 44, 14, legend_height + 6, height - 34
+    xs = [x for line in lines for x in line.xs]
+    x_low, x_high = (min(xs), max(xs)) if xs else (0, 1)
+    y_low, y_high = y_scale
+
+    def x_of(value):
+        return left + (value - x_low) / ((x_high - x_low) or 1) * (width - left - right)
+
+    def y_of(value):
+        return bottom - (min(max(value, y_low), y_high) - y_low) / ((y_high - y_low) or 1) * (bottom - top)
+
+    colours = CATEGORY_COLOURS * (max([line.colour for line in lines] + [0]) // len(CATEGORY_COLOURS) + 1)
+    parts = [_legend([line.name for line in lines if not line.faint],
+                     [colours[line.colour] for line in lines if not line.faint], left, 4)] if legend else []
+    parts += _line_axes(x_low, x_high, y_low, y_high, x_of, y_of, left, width - right, top, bottom)
+    parts.append(_text(x_title, left + (width - left - right) / 2, height - 8, css="chart__axis-title"))
+    parts.append(_text(y_title, 10, top + (bottom - top) / 2, css="chart__axis-title",
+                       extra=f' transform="rotate(-90 10 {_n(top + (bottom - top) / 2)})"'))
+    for line in lines:
+        parts += _line_marks(line, colours[line.colour], x_of, y_of, dots)
+    return _svg(title, width, height, parts)
+
+
+def _line_axes(x_low, x_high, y_low, y_high, x_of, y_of, left, right, top, bottom):
+    parts = []
+    step = _tick_step(y_high - y_low)
+    tick = y_low
+    while tick <= y_high + 1e-9:
+        parts.append(f'<line x1="{left}" y1="{_n(y_of(tick))}" x2="{right}" y2="{_n(y_of(tick))}" stroke="{GRID}"/>')
+        parts.append(_text(f"{tick:g}", left - 6, y_of(tick), anchor="end", fill=MUTED, css="chart__tick"))
+        tick += step
+    for tick in (x_low, (x_low + x_high) / 2, x_high):
+        parts.append(_text(_short_number(tick), x_of(tick), bottom + 12, fill=MUTED, css="chart__tick"))
+    return parts
+
+
+def _line_marks(line, colour, x_of, y_of, dots):
+    segments, current = [], []
+    for x, y in zip(line.xs, line.ys):
+        if y is None:
+            if current:
+                segments.append(current)
+            current = []
+        else:
+            current.append((x, y))
+    if current:
+        segments.append(current)
+    style = ' stroke-dasharray="3 3" stroke-opacity="0.55"' if line.faint else ""
+    parts = [f'<polyline fill="none" stroke="{colour}" stroke-width="{1.25 if line.faint else 2}"{style} '
+             f'points="{" ".join(f"{_n(x_of(x))},{_n(y_of(y))}" for x, y in segment)}"/>' for segment in segments]
+    if dots and not line.faint:
+        parts += [f'<circle cx="{_n(x_of(x))}" cy="{_n(y_of(y))}" r="2.5" fill="{colour}" data-x="{x:g}" '
+                  f'data-y="{y:.6g}"><title>{escape(f"{line.name}: {_short_number(x)} → {y:.3f}")}</title></circle>'
+                  for segment in segments for x, y in segment]
+    return [f'<g class="chart__line" data-line="{escape(line.name)}">{"".join(parts)}</g>']
+
+
+def _short_number(value):
+    """12000 → 12k, 3500000 → 3.5M, 2e12 → 2T: step and token counts on an axis."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:g}"
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Pieces
 

@@ -24,7 +24,8 @@ from exports.checksums import HashingFile, WrittenFile
 DATA_FOLDER = "data"
 TABLE_FORMATS = ("parquet", "jsonl", "csv")
 # The column types of the tables, by the names ``columns`` reads.
-TYPES = {"string": pa.string(), "bool": pa.bool_(), "int16": pa.int16(), "int32": pa.int32(), "double": pa.float64(),
+TYPES = {"string": pa.string(), "bool": pa.bool_(), "int16": pa.int16(), "int32": pa.int32(), "int64": pa.int64(),
+         "double": pa.float64(),
          "string[]": pa.list_(pa.string()), "int16[]": pa.list_(pa.int16())}
 
 

@@ -110,8 +110,9 @@ def _rebuild(request, release):
 
 def _discard(request, release):
     campaign = release.campaigns.order_by("slug").first()
+    series = selectors.release_series(release)
     services.release_discard(release=release)
-    return redirect("campaign_releases", campaign.slug)
+    return redirect("campaign_releases", campaign.slug) if campaign else redirect(series[0].get_absolute_url())
 
 
 release_publish = _lead_action(_publish, gettext_lazy("Release %(release)s is published."))

@@ -49,6 +49,12 @@ SMOKE_RUNS = {
         (["--shape", "distinct-prompts", "--prompts", "60", "--database-url", "{sqlite}"],
          "imported 60 responses in"),
     ],
+    "trajectory_bench.py": [
+        (["--checkpoints", "12", "--tasks", "3", "--examples", "50", "--database-url", "{db}"],
+         "trajectory report of 3 task trajectories × 12 checkpoints"),
+        (["--checkpoints", "12", "--tasks", "3", "--examples", "50", "--format", "csv", "--database-url", "{db}"],
+         "imported 1,800 outcomes in"),
+    ],
     "judge_bench.py": [
         (["--items", "20", "--concurrency", "4", "--delay", "0.01", "--database-url", "{db}", "--redis-url", "{redis}"],
          "job succeeded: 20 scored, 0 failed"),

@@ -25,11 +25,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from annotation.errors import HyokaError, RecordError, RecordErrors, collecting_record_errors
 from annotation.models import Annotator, Upload
 from annotation.readers import detect_format, reporting_progress
 
+from .checkpoint_imports import checkpoint_scores_import
 from .imports import checklists_import, ratings_import, responses_import
 from .rubrics import rubric_file_import
 
@@ -60,7 +62,8 @@ def upload_receive(*, user, kind, received_path, file_name, size, campaign=None,
     """Keep the file at ``received_path`` (a file under the uploads folder) as an upload and queue its import.
 
     ``options``: ``tier`` (ratings), ``judge`` (verdicts), ``pair`` [model A, model B] (responses of a
-    pairwise campaign), ``source``, ``format`` (jsonl or csv, instead of the file name's suffix).
+    pairwise campaign), ``source``, ``format`` (jsonl or csv, instead of the file name's suffix), ``series``
+    and ``step`` (checkpoint scores: the model series, and the step of a result file that does not say it).
     """
     options = {key: value for key, value in (options or {}).items() if value}
     _check_options(kind, campaign, file_name, options)
@@ -193,4 +196,13 @@ def _rubric(upload):
 register_upload_importer(Upload.Kind.RESPONSES, UploadImporter(_responses))
 register_upload_importer(Upload.Kind.RATINGS, UploadImporter(_ratings))
 register_upload_importer(Upload.Kind.CHECKLISTS, UploadImporter(_checklists))
+def _checkpoint_scores(upload):
+    step = upload.options.get("step")
+    return checkpoint_scores_import(paths=[upload.path], series_name=upload.options["series"],
+                                    step=int(step) if step not in (None, "") else None,
+                                    file_format=_file_format(upload)).describe()
+
+
 register_upload_importer(Upload.Kind.RUBRIC, UploadImporter(_rubric, on_campaign=False, suffixes=(".json",)))
+register_upload_importer(Upload.Kind.CHECKPOINT_SCORES, UploadImporter(
+    _checkpoint_scores, on_campaign=False, required={"series": gettext_lazy("Name the model series the scores belong to.")}))

@@ -1,5 +1,6 @@
 """The upload widget of a campaign page and of the rubrics page: ``{% load uploads %}``, then
-``{% upload_section campaign %}`` (responses, ratings, verdicts, checklists) or ``{% upload_section %}`` (a rubric).
+``{% upload_section campaign %}`` (responses, ratings, verdicts, checklists), ``{% upload_section %}`` (a rubric)
+or ``{% upload_section series=series %}`` (checkpoint scores of a model series).
 It renders templates/annotation/includes/upload_section.html, which loads static/js/upload.js."""
 
 from django import template
@@ -15,10 +16,15 @@ register = template.Library()
 
 
 @register.inclusion_tag("annotation/includes/upload_section.html", takes_context=True)
-def upload_section(context, campaign=None):
+def upload_section(context, campaign=None, series=None):
     limit = upload_limit()
     section = {"campaign": campaign, "csrf_token": context.get("csrf_token"), "max_bytes": limit,
                "limit": filesizeformat(limit), "status_url": reverse("api_upload", args=["00000000-0000-0000-0000-000000000000"])}
+    if series is not None:
+        return section | {"series": series, "post_url": reverse("api_series_uploads", args=[series.name]),
+                          "accept": ".jsonl,.ndjson,.json,.csv,.gz",
+                          "uploads": Upload.objects.filter(kind=Upload.Kind.CHECKPOINT_SCORES,
+                                                           options__series=series.name)[:5]}
     if campaign is None:
         return section | {"post_url": reverse("api_rubric_uploads"), "accept": ".json,.gz"}
     return section | {

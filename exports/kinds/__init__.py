@@ -26,5 +26,12 @@ for_name, for_rubric, for_campaign = lookups(KINDS)
 
 
 def for_release(release):
-    """The kind of a release's campaigns (a release holds campaigns of one kind)."""
-    return for_campaign(release.campaigns.all()[0])
+    """The kind of a release's campaigns (a release holds campaigns of one kind), or for a release of model
+    series exports.series_release, which answers the same questions about its contents (listed_sizes,
+    built_summary)."""
+    campaign = release.campaigns.first()
+    if campaign is None:
+        from exports import series_release
+
+        return series_release
+    return for_campaign(campaign)

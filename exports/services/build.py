@@ -99,6 +99,11 @@ def build_release_files(release, folder, progress):
 
 
 def _write_all(release, folder, progress):
+    series = selectors.release_series(release)
+    if series:  # a release of model series (exports.series_release), not of campaigns
+        from exports.series_release import write_series_release
+
+        return write_series_release(release, series, folder, progress)
     ctx = build_context(release, folder, progress)
     kind = ctx.kind
     progress.total_rows = kind.rows_to_read(ctx.campaign_ids)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from annotation.errors import HyokaError
 from exports.checksums import file_matches
-from exports.models import SEMVER_PATTERN, Release, ReleaseCampaign, ReleaseFile
+from exports.models import SEMVER_PATTERN, Release, ReleaseCampaign, ReleaseFile, ReleaseSeries
 from exports.privacy import release_secret
 
 logger = logging.getLogger(__name__)
@@ -57,17 +57,22 @@ def release_check_version(version):
         raise HyokaError(f"version {version!r} is not a semantic version: use MAJOR.MINOR.PATCH, e.g. 1.0.0")
 
 
-def release_create(*, campaigns, version, title="", description="", license=Release.License.CC_BY_4_0,
+def release_create(*, campaigns=(), version, series=(), title="", description="", license=Release.License.CC_BY_4_0,
                    citation="", restricted=False, include_usernames=False, include_emails=False,
                    include_comments=False, dpo_threshold=1.0, name="", user=None, queue=True):
-    """Create a draft release of ``campaigns`` and, with ``queue``, queue its build once the transaction
-    commits (without, the caller builds it: ``release_build``). A draft of the same name and version is
-    replaced, files and all, so that building a version again leaves one draft on disk. Raises HyokaError
-    on a bad version, a published or withdrawn (name, version), a draft of it being built, campaigns of
-    different kinds together, or a threshold that is not positive."""
-    campaigns = list(campaigns)
-    _check_new_release(campaigns, version, dpo_threshold)
-    name = name or campaigns[0].slug
+    """Create a draft release of ``campaigns`` (or of model ``series``: their checkpoints, trajectories and
+    per-example outcomes) and, with ``queue``, queue its build once the transaction commits (without, the
+    caller builds it: ``release_build``). A draft of the same name and version is replaced, files and all, so
+    that building a version again leaves one draft on disk. Raises HyokaError on a bad version, a published or
+    withdrawn (name, version), a draft of it being built, campaigns of different kinds together, campaigns
+    and series together, or a threshold that is not positive."""
+    campaigns, series = list(campaigns), list(series)
+    if series:
+        _check_new_series_release(campaigns, version)
+    else:
+        _check_new_release(campaigns, version, dpo_threshold)
+    first = campaigns[0] if campaigns else series[0]
+    name = name or getattr(first, "slug", None) or first.name
     earlier = Release.objects.filter(name=name, version=version).first()
     if earlier is not None and earlier.status != Status.DRAFT:
         raise _duplicate(name, version)
@@ -76,12 +81,13 @@ def release_create(*, campaigns, version, title="", description="", license=Rele
     try:
         with transaction.atomic():
             release = Release.objects.create(
-                name=name, version=version, title=title or f"{campaigns[0].name} {version}", description=description,
+                name=name, version=version, title=title or f"{first.name} {version}", description=description,
                 license=license, citation=citation, restricted=restricted, include_usernames=include_usernames,
                 include_emails=include_emails, include_comments=include_comments, dpo_threshold=dpo_threshold,
                 secret=release_secret(), created_by=user,
             )
             ReleaseCampaign.objects.bulk_create(ReleaseCampaign(release=release, campaign=c) for c in campaigns)
+            ReleaseSeries.objects.bulk_create(ReleaseSeries(release=release, series=one) for one in series)
     except IntegrityError:  # another request created the same version in between
         raise _duplicate(name, version) from None
     if queue:
@@ -102,6 +108,12 @@ def _check_new_release(campaigns, version, dpo_threshold):
                          "release of each kind")
     if not dpo_threshold or dpo_threshold <= 0:
         raise HyokaError("the preference pair threshold must be greater than 0")
+
+
+def _check_new_series_release(campaigns, version):
+    if campaigns:
+        raise HyokaError("a release holds campaigns or model series, not both: make one release of each")
+    release_check_version(version)
 
 
 def _duplicate(name, version):

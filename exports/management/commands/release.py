@@ -3,6 +3,7 @@ from annotation.management.base import HyokaCommand
 from annotation.models import Campaign
 from exports import kinds
 from exports.models import Release
+from exports.trajectory_selectors import series_by_name
 from exports.services import release_build, release_check_version, release_create, release_folder, release_publish
 
 
@@ -11,7 +12,8 @@ class Command(HyokaCommand):
         "Build a release of one or more campaigns (Parquet, JSON Lines and CSV tables, rubric, agreement and "
         "human-judge figures, dataset card, SHA256SUMS, zip) without a worker; --publish publishes it. "
         "A release holds likert campaigns (ratings, items, verdicts, preference pairs by mean overall score) or "
-        "pairwise ones (votes, verdicts, rankings, preference pairs by the human majority), not both. "
+        "pairwise ones (votes, verdicts, rankings, preference pairs by the human majority), not both; or model "
+        "series (--series: checkpoints, trajectories raw and smoothed with their measures, per-example outcomes). "
         "The last line printed is the folder holding the files."
     )
 
@@ -20,12 +22,15 @@ class Command(HyokaCommand):
         return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
 
     def add_arguments(self, parser):
-        parser.add_argument("--campaign", action="append", required=True, metavar="SLUG",
+        parser.add_argument("--campaign", action="append", default=[], metavar="SLUG",
                             help="A campaign to include; repeat for several.")
+        parser.add_argument("--series", action="append", default=[], metavar="NAME",
+                            help="A model series to include (instead of campaigns); repeat for several.")
         parser.add_argument("--version", dest="release_version", required=True, metavar="X.Y.Z",
                             help="Semantic version of the release.")
         parser.add_argument("--publish", action="store_true", help="Publish it once built.")
-        parser.add_argument("--name", default="", help="Dataset name (default: the first campaign's slug).")
+        parser.add_argument("--name", default="", help="Dataset name (default: the first campaign's slug or "
+                                                       "series' name).")
         parser.add_argument("--title", default="")
         parser.add_argument("--description", default="")
         parser.add_argument("--license", default=Release.License.CC_BY_4_0, choices=Release.License.values)
@@ -38,11 +43,13 @@ class Command(HyokaCommand):
                             help="Least difference of mean overall scores for a preference pair (default 1; "
                                  "likert campaigns only).")
 
-    def handle(self, *args, campaign, release_version, publish, **options):
+    def handle(self, *args, campaign, series, release_version, publish, **options):
         release_check_version(release_version)
-        campaigns = campaigns_named(campaign)
+        if not campaign and not series:
+            raise HyokaError("name the campaigns (--campaign) or the model series (--series) to release")
+        campaigns, series_list = campaigns_named(campaign), [series_by_name(name) for name in series]
         release = release_create(
-            campaigns=campaigns, version=release_version, name=options["name"],
+            campaigns=campaigns, series=series_list, version=release_version, name=options["name"],
             title=options["title"], description=options["description"], license=options["license"],
             citation=options["citation"], restricted=options["restricted"],
             include_usernames=options["include_usernames"], include_emails=options["include_emails"],
@@ -51,7 +58,7 @@ class Command(HyokaCommand):
         release = release_build(release_id=release.pk)
         if release.build_status != Release.BuildStatus.SUCCEEDED:
             raise HyokaError(f"release {release} failed to build: {release.build_error}")
-        counted = kinds.for_campaign(campaigns[0]).built_summary(release.stats)
+        counted = kinds.for_release(release).built_summary(release.stats)
         self.stdout.write(f"release {release}: built {release.stats.get('files', 0)} files, {counted}")
         if publish:
             release_publish(release=release)

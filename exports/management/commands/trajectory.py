@@ -1,0 +1,36 @@
+from annotation.errors import HyokaError
+from annotation.management.base import HyokaCommand
+from annotation.trajectory import DEFAULT_WINDOW, TypeRule
+from exports.reports.text import json_text
+from exports.reports.trajectory import series_trajectory_report, trajectory_text
+
+RULE_OPTIONS = tuple(TypeRule.__dataclass_fields__)
+
+
+class Command(HyokaCommand):
+    help = (
+        "A model series' trajectories: per task and metric (imported, the accuracy of per-example outcomes, and "
+        "the human and judge means per axis of campaigns answered by its checkpoints) the scores over the "
+        "checkpoints, the mean total variation (mean |s_t − s_{t−1}|) and, with per-example outcomes, the flip "
+        "rate (share of examples whose correctness changes between consecutive checkpoints), raw and smoothed "
+        "over a centred window of K checkpoints (moving average; per example a majority vote, a tie keeping the "
+        "checkpoint's own outcome), and the trajectory type (gradual, two-stage, late-onset, unclassified) by "
+        "the rule whose thresholds the --rule-* options set. With --json, prints one JSON object."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--series", required=True, help="Name of the model series.")
+        parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, help="Odd number of checkpoints (3).")
+        parser.add_argument("--json", action="store_true", help="Print the numbers as one JSON object.")
+        for name in RULE_OPTIONS:
+            parser.add_argument(f"--rule-{name.replace('_', '-')}", dest=f"rule_{name}", type=float,
+                                help=f"Trajectory type threshold {name} (default {getattr(TypeRule(), name)}).")
+
+    def handle(self, *args, series, window, json, **options):
+        rule = TypeRule(**{name: options[f"rule_{name}"] for name in RULE_OPTIONS
+                           if options.get(f"rule_{name}") is not None})
+        try:
+            report = series_trajectory_report(series, window=window, rule=rule)
+        except ValueError as error:
+            raise HyokaError(str(error)) from None
+        self.stdout.write(json_text(report.as_dict()) if json else trajectory_text(report))

@@ -1,0 +1,130 @@
+"""A model series' trajectory report: what `trajectory --json` prints, the API returns, the page shows and a
+release of the series keeps. exports.trajectory_selectors reads the arrays; annotation.trajectory computes.
+
+Per trajectory (a task by one metric, imported or computed in Hyoka): the scores at each checkpoint raw and
+smoothed (centred moving average over the window), the mean total variation of both, with per-example
+outcomes the flip rate raw and after majority voting over the same window and the accuracy of the voted
+outcomes, and the trajectory type read from the smoothed scores by the rule whose thresholds are in "rule".
+
+JSON: {"series": {"name", "family", "size"}, "window", "rule": {threshold: value},
+ "checkpoints": [{"model", "step", "tokens"}],
+ "tasks": [{"task", "category", "metric", "source", "is_average", "examples",
+            "raw": {"scores", "total_variation", "flip_rate"}, "smoothed": {...}, "voted_accuracy",
+            "type": {"type", "rise", "onset", "plateau", "steepest"}}]}
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from annotation.trajectory import DEFAULT_WINDOW, TypeRule, accuracy, check_window, task_trajectory
+from exports import trajectory_selectors as selectors
+
+OUTCOME_METRIC = "accuracy"
+
+
+@dataclass(frozen=True)
+class TaskReport:
+    task: str
+    category: str
+    metric: str
+    source: str
+    is_average: bool
+    examples: int  # examples with per-example outcomes; 0 without
+    raw: object
+    smoothed: object
+    voted_accuracy: list | None
+    reading: object
+
+    def as_dict(self):
+        return {"task": self.task, "category": self.category, "metric": self.metric, "source": self.source,
+                "is_average": self.is_average, "examples": self.examples,
+                "raw": vars(self.raw), "smoothed": vars(self.smoothed), "voted_accuracy": self.voted_accuracy,
+                "type": self.reading.as_dict()}
+
+
+@dataclass(frozen=True)
+class SeriesReport:
+    series: object
+    window: int
+    rule: TypeRule
+    checkpoints: list
+    tasks: list
+
+    def as_dict(self):
+        return {"series": {"name": self.series.name, "family": self.series.family, "size": self.series.size},
+                "window": self.window, "rule": self.rule.as_dict(),
+                "checkpoints": [{"model": c.name, "step": c.step, "tokens": c.tokens} for c in self.checkpoints],
+                "tasks": [task.as_dict() for task in self.tasks]}
+
+
+def series_trajectory_report(name, *, window=DEFAULT_WINDOW, rule=TypeRule()):
+    """The report of the series ``name`` (HyokaError when there is none, ValueError for an even window)."""
+    check_window(window)
+    series = selectors.series_by_name(name)
+    checkpoints = selectors.series_checkpoints(series)
+    tasks = selectors.series_tasks(series)
+    matrices = selectors.outcome_matrices(series, checkpoints)
+    trajectories = selectors.imported_scores(series, checkpoints, tasks)
+    trajectories += outcome_accuracies(tasks, matrices, trajectories)
+    trajectories += selectors.computed_scores(series, checkpoints)
+    steps = [checkpoint.step for checkpoint in checkpoints]
+    return SeriesReport(series, window, rule, checkpoints,
+                        [_task_report(found, steps, matrices.get(found.task_id), window, rule)
+                         for found in trajectories])
+
+
+def outcome_accuracies(tasks, matrices, imported):
+    """The accuracy of the outcomes of each task with outcomes and no imported accuracy score."""
+    scored = {(found.task_id, found.metric) for found in imported}
+    return [selectors.ScoreSeries(tasks[pk].key, tasks[pk].category, OUTCOME_METRIC, "outcomes", accuracy(matrix),
+                                  tasks[pk].is_average, pk)
+            for pk, matrix in sorted(matrices.items(), key=lambda pair: tasks[pair[0]].key)
+            if (pk, OUTCOME_METRIC) not in scored]
+
+
+def _task_report(found, steps, outcomes, window, rule):
+    trajectory = task_trajectory(steps, found.scores, outcomes, window=window, rule=rule)
+    return TaskReport(found.task, found.category, found.metric, found.source, found.is_average,
+                      0 if outcomes is None else outcomes.shape[1], trajectory.raw, trajectory.smoothed,
+                      trajectory.voted_accuracy, trajectory.reading)
+
+
+def trajectory_json(name, **options):
+    return series_trajectory_report(name, **options).as_dict()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Text, for the command
+
+
+def trajectory_text(report):
+    model = " ".join(part for part in (report.series.family, report.series.size) if part)
+    lines = [f"series {report.series.name}" + (f" ({model})" if model else "") + ": "
+             f"{len(report.checkpoints)} checkpoints, {len(report.tasks)} trajectories, window {report.window}"]
+    if report.checkpoints:
+        lines.append(f"steps {report.checkpoints[0].step}–{report.checkpoints[-1].step}")
+    lines.append("")
+    header = ("task", "metric", "source", "type", "last raw", "last smooth", "TV raw", "TV smooth", "flips raw",
+              "flips voted")
+    rows = [header] + [_text_row(task) for task in report.tasks]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines += ["", "type rule: " + ", ".join(f"{key}={value}" for key, value in report.rule.as_dict().items())]
+    return "\n".join(lines)
+
+
+def _text_row(task):
+    return (task.task + (" (average)" if task.is_average else ""), task.metric, task.source, task.reading.type,
+            _number(_last(task.raw.scores)), _number(_last(task.smoothed.scores)),
+            _number(task.raw.total_variation), _number(task.smoothed.total_variation),
+            _number(task.raw.flip_rate), _number(task.smoothed.flip_rate))
+
+
+def _last(scores):
+    present = [value for value in scores if value is not None]
+    return present[-1] if present else None
+
+
+def _number(value):
+    return "–" if value is None or np.isnan(value) else f"{value:.3f}"

@@ -1,0 +1,77 @@
+"""The trajectory page of a model series: small multiples of every trajectory (raw faint and dashed, smoothed
+solid), then per trajectory a larger chart with the smoothed trajectories of the series compared with it (the
+same task, metric and source; other sizes of the family, say) and the measures raw and smoothed side by side.
+Charts are inline SVG (exports.svg_charts), drawn on the server."""
+
+import math
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from annotation.trajectory import DEFAULT_WINDOW, check_window
+from exports import svg_charts
+from exports.reports.trajectory import series_trajectory_report
+
+MAX_COMPARED = 6
+TYPE_LABELS = {"gradual": gettext_lazy("Gradual"), "two-stage": gettext_lazy("Two-stage"),
+               "late-onset": gettext_lazy("Late-onset"), "unclassified": gettext_lazy("Unclassified")}
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    window: int = DEFAULT_WINDOW
+    compare: tuple = ()
+    x: str = "step"
+
+
+def page_request(query, series_name):
+    """What the page was asked for; values that make no sense fall back to the defaults."""
+    try:
+        window = check_window(int(query.get("window", DEFAULT_WINDOW)))
+    except ValueError:
+        window = DEFAULT_WINDOW
+    compare = tuple(dict.fromkeys(name for name in query.getlist("compare") if name and name != series_name))
+    return PageRequest(window, compare[:MAX_COMPARED], "tokens" if query.get("x") == "tokens" else "step")
+
+
+def trajectory_page(series_name, request):
+    report = series_trajectory_report(series_name, window=request.window)
+    compared = [series_trajectory_report(name, window=request.window) for name in request.compare]
+    x = request.x if all(c.tokens is not None for c in report.checkpoints) else "step"
+    xs = [getattr(checkpoint, x) for checkpoint in report.checkpoints]
+    x_title = _("Tokens seen") if x == "tokens" else _("Training step")
+    tasks = [_task_section(index, task, xs, x_title, compared, x) for index, task in enumerate(report.tasks)]
+    return {"report": report, "tasks": tasks, "x": x, "compared": compared, "window": request.window,
+            "rule": report.rule.as_dict(), "has_tokens": all(c.tokens is not None for c in report.checkpoints)}
+
+
+def _task_section(index, task, xs, x_title, compared, x):
+    scale = _scale([task.raw.scores] + [other.raw.scores for _, other in _matches(task, compared)])
+    name = f"{task.task} · {task.metric}" + (f" · {task.source}" if task.source not in ("imported", "outcomes") else "")
+    raw, smoothed = (svg_charts.Line(_("raw"), xs, task.raw.scores, 0, faint=True),
+                     svg_charts.Line(_("smoothed"), xs, task.smoothed.scores, 0))
+    small = svg_charts.line_chart([raw, smoothed], title=name, x_title=x_title, y_title=task.metric, y_scale=scale,
+                                  width=260, height=150, legend=False, dots=False)
+    lines = [svg_charts.Line(_("this series, raw"), xs, task.raw.scores, 0, faint=True),
+             svg_charts.Line(_("this series, smoothed"), xs, task.smoothed.scores, 0)]
+    for colour, (series, other) in enumerate(_matches(task, compared), start=1):
+        other_xs = [getattr(checkpoint, x) or 0 for checkpoint in series.checkpoints]
+        lines.append(svg_charts.Line(series.series.name, other_xs, other.smoothed.scores, colour))
+    large = svg_charts.line_chart(lines, title=name, x_title=x_title, y_title=task.metric, y_scale=scale)
+    return {"anchor": f"trajectory-{index}", "name": name, "task": task, "small": small, "large": large,
+            "type_label": str(TYPE_LABELS[task.reading.type])}
+
+
+def _matches(task, compared):
+    """(report, task) of the compared series with the same task, metric and source."""
+    return [(series, other) for series in compared for other in series.tasks
+            if (other.task, other.metric, other.source) == (task.task, task.metric, task.source)]
+
+
+def _scale(score_lists):
+    """0–1 for shares; whole numbers around the values otherwise (a 1–5 rating scale, a score out of 100)."""
+    values = [value for scores in score_lists for value in scores if value is not None]
+    if not values or (min(values) >= 0 and max(values) <= 1):
+        return (0, 1)
+    return (math.floor(min(values)), math.ceil(max(values)))

@@ -1,0 +1,142 @@
+"""What a series' trajectory report is computed from, read from the database as arrays (annotation.trajectory
+computes it): the checkpoints in step order, each task's scores per metric as one float array (NaN where a
+checkpoint has no score), each task's per-example outcomes as one checkpoints × examples uint8 matrix, and the
+scores computed in Hyoka from campaigns whose models are checkpoints of the series.
+
+Outcomes are read as one short row per checkpoint and task (annotation.models.ExampleOutcomes), so 200
+checkpoints × 20 tasks × 1,000 examples are 4,000 rows of 1,000 bytes, not 4,000,000 rows.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Subquery
+
+from annotation.errors import HyokaError
+from annotation.models import Campaign, ExampleOutcomes, Item, LanguageModel, ModelSeries, SeriesTask, TaskScore
+from annotation.trajectory import MISSING
+from exports import kinds
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    model_id: int
+    name: str
+    step: int
+    tokens: int | None
+
+
+@dataclass(frozen=True)
+class ScoreSeries:
+    """One trajectory's scores: a task (or a campaign's axis) by one metric, from one source."""
+
+    task: str
+    category: str
+    metric: str
+    source: str  # "imported", "outcomes" (accuracy of the per-example outcomes), "humans", "judge NAME", ...
+    scores: np.ndarray
+    is_average: bool = False
+    task_id: int | None = None  # the SeriesTask, when the scores belong to one (its outcomes go with them)
+
+
+def series_by_name(name):
+    try:
+        return ModelSeries.objects.get(name=name)
+    except ModelSeries.DoesNotExist:
+        raise HyokaError(f"there is no model series named {name!r}") from None
+
+
+def series_checkpoints(series):
+    return [Checkpoint(*row) for row in LanguageModel.objects.filter(series=series).order_by("step").values_list(
+        "id", "name", "step", "tokens")]
+
+
+def series_tasks(series):
+    return {task.pk: task for task in SeriesTask.objects.filter(series=series).defer("example_ids")}
+
+
+def imported_scores(series, checkpoints, tasks):
+    """A ScoreSeries per (task, metric) of the imported scores, in category, task and metric order."""
+    index = {checkpoint.model_id: position for position, checkpoint in enumerate(checkpoints)}
+    found = {}
+    for task_id, metric, model_id, score in TaskScore.objects.filter(task__series=series).values_list(
+            "task_id", "metric", "model_id", "score"):
+        scores = found.setdefault((task_id, metric), np.full(len(checkpoints), np.nan))
+        scores[index[model_id]] = score
+    return [ScoreSeries(tasks[task_id].key, tasks[task_id].category, metric, "imported", scores,
+                        tasks[task_id].is_average, task_id)
+            for (task_id, metric), scores in sorted(found.items(), key=lambda pair: _task_order(tasks, *pair[0]))]
+
+
+def _task_order(tasks, task_id, metric):
+    task = tasks[task_id]
+    return (task.is_average, task.category, task.key, metric)
+
+
+def outcome_matrices(series, checkpoints):
+    """{task id: checkpoints × examples uint8} of the tasks with per-example outcomes; MISSING where a
+    checkpoint has no outcome for an example."""
+    index = {checkpoint.model_id: position for position, checkpoint in enumerate(checkpoints)}
+    widths = dict(SeriesTask.objects.filter(series=series, outcomes__isnull=False).distinct().values_list(
+        "pk", "example_ids"))
+    matrices = {pk: np.full((len(checkpoints), len(examples)), MISSING, dtype=np.uint8)
+                for pk, examples in widths.items()}
+    for task_id, model_id, correct in ExampleOutcomes.objects.filter(task__series=series).values_list(
+            "task_id", "model_id", "correct").iterator(chunk_size=500):
+        row = np.frombuffer(correct, dtype=np.uint8)
+        matrices[task_id][index[model_id], :len(row)] = row
+    return matrices
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Scores computed in Hyoka from campaigns whose models are checkpoints of the series
+
+
+def series_campaigns(series):
+    """The campaigns with an item answered by a checkpoint of the series, by slug."""
+    answered = Item.objects.filter(response__model__series=series).values("campaign_id")
+    return list(Campaign.objects.filter(id__in=Subquery(answered)).select_related("rubric").order_by("slug"))
+
+
+def campaign_means(series, checkpoints):
+    """Per campaign with scores (likert) and per axis, the mean of the humans and of each judge for each
+    checkpoint, by the leaderboard's rule (an item's human score the mean of its raters', a judge's the median
+    of its samples; a model's the mean over its items): the figures of the campaign's leaderboard.
+    Campaigns without scores to average (pairwise) are left out."""
+    position = {checkpoint.name: index for index, checkpoint in enumerate(checkpoints)}
+    found = []
+    for campaign in series_campaigns(series):
+        try:
+            board = kinds.for_campaign(campaign).leaderboard_report(campaign, replicates=0)
+        except HyokaError:
+            continue  # no scores to average in this kind of campaign
+        found += _board_means(campaign, board, position, len(checkpoints))
+    return found
+
+
+def _board_means(campaign, board, position, length):
+    means = {}
+    for axis_board in board["boards"]:
+        if axis_board["turn"] is not None:
+            continue
+        for row in axis_board["rows"]:
+            if row["model"] not in position:
+                continue
+            for group, standing in row["standings"].items():
+                value = (standing.get("mean") or {}).get("value")
+                if value is None:
+                    continue
+                source = "humans" if group == "humans" else f"judge {group}"
+                scores = means.setdefault((axis_board["axis"], source), np.full(length, np.nan))
+                scores[position[row["model"]]] = value
+    return [ScoreSeries(campaign.slug, "campaign", axis, source, scores)
+            for (axis, source), scores in means.items()]
+
+
+# Where scores computed in Hyoka come from: each a function (series, checkpoints) → [ScoreSeries]. Exam
+# accuracy per checkpoint (exam campaigns) joins here as one more such function.
+COMPUTED_SCORE_SOURCES = (campaign_means,)
+
+
+def computed_scores(series, checkpoints):
+    return [found for source in COMPUTED_SCORE_SOURCES for found in source(series, checkpoints)]

@@ -1,0 +1,104 @@
+"""Model series in the browser's pages and the API: the list, the new-series form, adding a checkpoint, the
+trajectory page (charts, measures, comparison), its JSON, and uploading scores through the upload machinery."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from annotation.models import LanguageModel, ModelSeries, TaskScore, Upload
+from annotation.services.checkpoint_imports import checkpoint_scores_import
+from tests.exports.report_factories import write_jsonl
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def import_series(tmp_path, name, shift=0.0, size="1.8B"):
+    records = [{"step": step, "tokens": step * 10, "task": "jamp", "metric": "exact_match",
+                "score": min(1.0, 0.1 + shift + 0.15 * index)} for index, step in enumerate(range(100, 600, 100))]
+    records += [{"step": step, "task": "niilc", "example_id": f"q{example}", "correct": int(example < index)}
+                for index, step in enumerate(range(100, 600, 100)) for example in range(4)]
+    checkpoint_scores_import(paths=[write_jsonl(tmp_path / f"{name}.jsonl", records)], series_name=name,
+                             family="llm-jp-3", size=size)
+
+
+def test_only_leads_see_the_series_pages(client, annotator, lead, tmp_path):
+    import_series(tmp_path, "small")
+    client.force_login(annotator)
+    assert client.get(reverse("series_list")).status_code == 403
+    assert client.get(reverse("series_trajectory", args=["small"])).status_code == 403
+    assert client.get(reverse("api_series_trajectory", args=["small"])).status_code == 403
+    client.force_login(lead)
+    page = client.get(reverse("series_list"))
+    assert page.status_code == 200 and b'data-series="small"' in page.content
+    assert client.get(reverse("series_trajectory", args=["missing"])).status_code == 404
+
+
+def test_a_lead_creates_a_series_and_adds_a_checkpoint_in_forms(client, lead):
+    client.force_login(lead)
+    response = client.post(reverse("series_new"), {"name": "llm-jp-3-13b", "family": "llm-jp-3", "size": "13B"})
+    assert response.status_code == 302 and response["Location"] == reverse("series_trajectory", args=["llm-jp-3-13b"])
+    again = client.post(reverse("series_new"), {"name": "llm-jp-3-13b"})
+    assert "exists already" in again.content.decode()
+    client.post(reverse("series_checkpoint_add", args=["llm-jp-3-13b"]), {"step": 1000, "tokens": 4_000_000})
+    model = LanguageModel.objects.get(series__name="llm-jp-3-13b")
+    assert (model.name, model.step, model.tokens, model.size) == ("llm-jp-3-13b-step1000", 1000, 4_000_000, "13B")
+    page = client.get(reverse("series_trajectory", args=["llm-jp-3-13b"]), follow=True)
+    assert "llm-jp-3-13b-step1000" in page.content.decode()
+
+
+def test_the_trajectory_page_draws_every_trajectory_and_its_measures(client, lead, tmp_path):
+    import_series(tmp_path, "small")
+    client.force_login(lead)
+    page = client.get(reverse("series_trajectory", args=["small"]), {"window": 3}).content.decode()
+    assert page.count('data-charts="small-multiples"') == 1
+    assert page.count("<svg") == 2 * 2  # a small multiple and a large chart per trajectory
+    assert 'data-task="jamp"' in page and 'data-task="niilc"' in page
+    assert 'data-stat="flips-raw">0.250' in page  # one of the four examples turns correct at each checkpoint
+    assert "min_rise" not in page and "0.05" in page  # the rule's thresholds, in words
+
+
+def test_a_compared_series_is_drawn_on_the_same_chart(client, lead, tmp_path):
+    import_series(tmp_path, "small")
+    import_series(tmp_path, "large", shift=0.2, size="13B")
+    client.force_login(lead)
+    page = client.get(reverse("series_trajectory", args=["small"]), {"compare": ["large"]}).content.decode()
+    assert 'data-line="large"' in page
+    tokens = client.get(reverse("series_trajectory", args=["small"]), {"x": "tokens"}).content.decode()
+    assert "Tokens seen" in tokens
+
+
+def test_the_api_returns_the_commands_json(client, lead, tmp_path):
+    import_series(tmp_path, "small")
+    client.force_login(lead)
+    found = client.get(reverse("api_series_trajectory", args=["small"]), {"window": 5}).json()
+    assert found["window"] == 5 and [task["task"] for task in found["tasks"]] == ["jamp", "niilc"]
+    assert client.get(reverse("api_series_trajectory", args=["small"]), {"window": 4}).status_code == 400
+
+
+def test_scores_uploaded_in_the_browser_are_imported_by_the_upload_worker(client, lead, celery_eager, settings,
+                                                                          tmp_path, django_capture_on_commit_callbacks):
+    settings.HYOKA_UPLOAD_DIR = str(tmp_path / "uploads")
+    ModelSeries.objects.create(name="uploaded")
+    client.force_login(lead)
+    result = {"scores": {"AVG": 0.3, "jamp": 0.3}}
+    body = SimpleUploadedFile("iter_0004000.json", json.dumps(result).encode(), content_type="application/json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("api_series_uploads", args=["uploaded"]), {"file": body})
+    assert response.status_code == 202
+    upload = Upload.objects.get()
+    assert (upload.status, upload.options["series"]) == (Upload.Status.DONE, "uploaded")
+    assert TaskScore.objects.filter(task__key="jamp", model__step=4000).count() == 1
+    bad = SimpleUploadedFile("s.jsonl", b'{"step": 1, "task": "t", "metric": "m", "score": "x"}\n')
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("api_series_uploads", args=["uploaded"]), {"file": bad})
+    failed = Upload.objects.filter(status=Upload.Status.FAILED).get()
+    assert failed.errors == ["s.jsonl:1: score: 'x' is not a number"]
+    page = client.get(reverse("series_trajectory", args=["uploaded"])).content.decode()
+    assert "Upload checkpoint scores" in page and "iter_0004000.json" in page

@@ -1,0 +1,110 @@
+"""The trajectory report of a model series: the command's text and JSON, outcomes' accuracy, and the human and
+judge means of campaigns answered by the series' checkpoints."""
+
+import json
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from annotation.services import ratings_import
+from annotation.services.checkpoint_imports import checkpoint_scores_import
+from judging.services import verdicts_import
+from tests.exports.report_factories import human_records, import_responses, judge_records, write_jsonl
+
+pytestmark = pytest.mark.django_db
+
+# Five checkpoints; task "jamp" has a score per checkpoint, task "niilc" only per-example outcomes.
+STEPS = [100, 200, 300, 400, 500]
+JAMP = [0.1, 0.3, 0.2, 0.6, 0.7]
+NIILC = {"q1": [0, 1, 0, 1, 1], "q2": [0, 0, 1, 1, 1]}
+
+
+def series_records():
+    records = [{"step": step, "tokens": step * 10, "task": "jamp", "category": "NLI", "metric": "exact_match",
+                "score": score} for step, score in zip(STEPS, JAMP)]
+    records += [{"step": step, "task": "niilc", "example_id": example, "correct": outcomes[index]}
+                for example, outcomes in NIILC.items() for index, step in enumerate(STEPS)]
+    return records
+
+
+@pytest.fixture
+def series(tmp_path):
+    checkpoint_scores_import(paths=[write_jsonl(tmp_path / "s.jsonl", series_records())], series_name="tiny",
+                             family="llm-jp-3", size="1.8B")
+    return "tiny"
+
+
+def report_json(capsys, *options):
+    call_command("trajectory", "--series", "tiny", "--json", *options)
+    return json.loads(capsys.readouterr().out)
+
+
+def task_of(report, task, source=None):
+    return next(found for found in report["tasks"] if found["task"] == task
+                and (source is None or found["source"] == source))
+
+
+def test_raw_and_smoothed_scores_and_total_variation_side_by_side(series, capsys):
+    report = report_json(capsys)
+    assert [checkpoint["step"] for checkpoint in report["checkpoints"]] == STEPS
+    assert report["checkpoints"][0]["tokens"] == 1000
+    jamp = task_of(report, "jamp")
+    assert (jamp["metric"], jamp["category"], jamp["source"]) == ("exact_match", "NLI", "imported")
+    assert jamp["raw"]["scores"] == JAMP
+    assert jamp["smoothed"]["scores"] == pytest.approx([0.2, 0.2, 1.1 / 3, 0.5, 0.65])
+    assert jamp["raw"]["total_variation"] == pytest.approx((0.2 + 0.1 + 0.4 + 0.1) / 4)
+    assert jamp["smoothed"]["total_variation"] == pytest.approx((0 + 1.1 / 3 - 0.2 + 0.5 - 1.1 / 3 + 0.15) / 4)
+    assert jamp["raw"]["flip_rate"] is None
+
+
+def test_outcomes_give_an_accuracy_trajectory_with_flip_rates_raw_and_voted(series, capsys):
+    niilc = task_of(report_json(capsys), "niilc")
+    assert (niilc["metric"], niilc["source"], niilc["examples"]) == ("accuracy", "outcomes", 2)
+    assert niilc["raw"]["scores"] == [0.0, 0.5, 0.5, 1.0, 1.0]
+    # per pair of checkpoints, the share of the two examples that flip: 1/2, 2/2, 1/2, 0
+    assert niilc["raw"]["flip_rate"] == pytest.approx((0.5 + 1.0 + 0.5 + 0.0) / 4)
+    # votes over 3 (cut at the ends, ties keep their own): q1 → 0 0 1 1 1, q2 → 0 0 1 1 1
+    assert niilc["voted_accuracy"] == [0.0, 0.0, 1.0, 1.0, 1.0]
+    assert niilc["smoothed"]["flip_rate"] == pytest.approx(0.25)
+
+
+def test_the_window_and_the_rule_are_options(series, capsys):
+    wide = task_of(report_json(capsys, "--window", "5"), "jamp")
+    assert wide["smoothed"]["scores"][0] == pytest.approx((0.1 + 0.3 + 0.2) / 3)
+    report = report_json(capsys, "--rule-min-rise", "0.9")
+    assert report["rule"]["min_rise"] == 0.9
+    assert task_of(report, "jamp")["type"]["type"] == "unclassified"
+    with pytest.raises(CommandError, match="odd"):
+        call_command("trajectory", "--series", "tiny", "--window", "2")
+    with pytest.raises(CommandError, match="no model series named 'nope'"):
+        call_command("trajectory", "--series", "nope")
+
+
+def test_the_text_report_lists_every_trajectory_and_the_rule(series, capsys):
+    call_command("trajectory", "--series", "tiny")
+    text = capsys.readouterr().out
+    assert text.startswith("series tiny (llm-jp-3 1.8B): 5 checkpoints, 2 trajectories, window 3")
+    assert "jamp" in text and "niilc" in text and "type rule: min_rise=0.05" in text
+
+
+def test_human_and_judge_means_per_axis_of_a_campaign_answered_by_the_checkpoints(series, tmp_path, capsys):
+    checkpoints = [f"tiny-step{step}" for step in STEPS]
+    import_responses(tmp_path, "ckpt-chat", 6, models=checkpoints)
+    ratings = human_records(6, models=checkpoints)
+    ratings_import(path=write_jsonl(tmp_path / "ratings.jsonl", ratings), campaign_slug="ckpt-chat")
+    verdicts = judge_records(6, models=checkpoints)
+    verdicts_import(path=write_jsonl(tmp_path / "verdicts.jsonl", verdicts), campaign_slug="ckpt-chat",
+                    judge_name="gpt-4o-judge")
+    report = report_json(capsys)
+    humans = next(found for found in report["tasks"] if found["task"] == "ckpt-chat" and found["metric"] == "fluency"
+                  and found["source"] == "humans")
+    frame = pd.DataFrame([{"prompt": r["prompt_id"], "model": r["model"], "score": r["scores"]["fluency"]}
+                          for r in ratings])
+    expected = frame.groupby(["model", "prompt"]).score.mean().groupby("model").mean()
+    assert humans["raw"]["scores"] == pytest.approx([expected[name] for name in checkpoints])
+    judge = next(found for found in report["tasks"] if found["task"] == "ckpt-chat"
+                 and found["metric"] == "fluency" and found["source"] == "judge gpt-4o-judge")
+    judged = pd.DataFrame([{"model": r["model"], "score": r["scores"]["fluency"]} for r in verdicts])
+    assert judge["raw"]["scores"] == pytest.approx(judged.groupby("model").score.mean()[checkpoints].tolist())
