@@ -11,7 +11,8 @@ from annotation import access
 from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Rubric, Skip
 from annotation.selectors import campaign_people, user_is_annotator
 from annotation.serializers import CampaignProgressSerializer, ItemSerializer
-from annotation.services import workflow
+from annotation.quality_selectors import campaign_qc_report, gold_standing
+from annotation.services import quality as quality_services, workflow
 from annotation.services.campaigns import campaign_create
 from annotation.services.memberships import annotator_tier_set, campaign_member_add, campaign_member_remove
 from annotation.services.tokens import token_make, token_revoke
@@ -405,3 +406,20 @@ class MyTokenApi(APIView):
     def delete(self, request):
         token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class QualityApi(APIView):
+    @extend_schema(responses=dict, summary="Per-annotator reliability: attention test, gold accuracy, z, competence")
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        return Response(campaign_qc_report(campaign))
+
+
+class GoldPauseLiftApi(APIView):
+    @extend_schema(request=None, responses=dict, summary="Let a paused annotator rate again")
+    def post(self, request, slug, handle):
+        campaign, annotator = access.annotator_for_lead(request.user, slug, handle)
+        standing = gold_standing(campaign, annotator)
+        quality_services.gold_pause_lift(campaign=campaign, annotator=annotator, lifted_by=request.user,
+                                         misses=standing.misses)
+        return Response({"annotator": annotator.handle, "misses_forgiven": standing.misses})
