@@ -14,6 +14,7 @@ urlpatterns = [
     path("items/<uuid:public_id>/", api.ItemApi.as_view(), name="api_item"),
     path("items/<uuid:public_id>/draft/", api.DraftApi.as_view(), name="api_draft"),
     path("items/<uuid:public_id>/rating/", hot_paths.rating_submit, name="api_rating"),
+    path("items/<uuid:public_id>/known-answer/", api.KnownAnswerApi.as_view(), name="api_known_answer"),
     path("items/<uuid:public_id>/skip/", api.SkipApi.as_view(), name="api_skip"),
     path("campaigns/<slug:slug>/batches/", api.BatchesApi.as_view(), name="api_batches"),
     path("campaigns/<slug:slug>/assign/", api.AssignApi.as_view(), name="api_assign"),

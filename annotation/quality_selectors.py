@@ -1,8 +1,6 @@
 """The QC report of a campaign (the QC page, ``/api/campaigns/<slug>/qc/`` and ``qc``): the campaign's answers
 read as integer arrays (one streamed query on PostgreSQL, as the agreement reads them) and handed to
-annotation.quality; and an annotator's gold standing, which the hand-out of items asks (quality gates)."""
-
-from dataclasses import dataclass
+annotation.quality, with each annotator's gold standing (annotation.quality_gates)."""
 
 import numpy as np
 import pandas as pd
@@ -10,7 +8,8 @@ from django.db.models import Count
 
 from annotation import quality
 from annotation.agreement_selectors import integer_columns
-from annotation.models import Annotator, GoldAnswer, GoldPauseLift, Item, Rating, RatingScore
+from annotation.models import Annotator, GoldAnswer, Item, Rating, RatingScore
+from annotation.quality_gates import gold_standings
 from annotation.rubric_axes import rubric_axes
 from annotation.verdict_options import PAIRWISE_VERDICTS
 
@@ -112,53 +111,3 @@ def _annotator_row(campaign, handle, result, standing):
         "paused": bool(standing and standing.paused), "flags": flags,
     }
 
-
-# Gold standing: warnings and pauses ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class GoldStanding:
-    answered: int  # gold items answered
-    misses: int  # of those, answered outside their tolerance (any axis) or with another verdict
-    forgiven: int  # misses a lead forgave when lifting a pause
-    warned: bool
-    paused: bool
-
-
-def gold_standings(campaign, annotator=None):
-    """{handle: GoldStanding} of the campaign's annotators who answered gold items (or of ``annotator`` alone)."""
-    answers = {answer.item_id: answer for answer in GoldAnswer.objects.filter(item__campaign=campaign)}
-    ratings = Rating.objects.filter(item__campaign=campaign, item__quality_role=Item.QualityRole.GOLD)
-    if annotator is not None:
-        ratings = ratings.filter(annotator=annotator)
-    tally = {}
-    for rating in ratings.select_related("item", "annotator").prefetch_related("scores__axis"):
-        answer = answers.get(rating.item.original_id or rating.item_id)
-        if answer is not None:
-            answered, misses = tally.get(rating.annotator.handle, (0, 0))
-            tally[rating.annotator.handle] = (answered + 1, misses + (not gold_answer_right(answer, rating)))
-    forgiven = dict(GoldPauseLift.objects.filter(campaign=campaign).values_list("annotator__handle",
-                                                                                 "misses_forgiven"))
-    return {handle: _standing(campaign, answered, misses, forgiven.get(handle, 0))
-            for handle, (answered, misses) in tally.items()}
-
-
-def gold_answer_right(answer, rating):
-    """True when every known score is matched within the tolerance and the known verdict (if any) is given."""
-    scores = {score.axis.key: score.score for score in rating.scores.all()}
-    if answer.verdict and rating.verdict != answer.verdict:
-        return False
-    return all(key in scores and abs(scores[key] - known) <= answer.tolerance for key, known in answer.scores.items())
-
-
-def _standing(campaign, answered, misses, forgiven):
-    counted = misses - forgiven
-    warned = campaign.gold_warn_after is not None and counted >= campaign.gold_warn_after
-    paused = campaign.gold_pause_after is not None and counted >= campaign.gold_pause_after
-    return GoldStanding(answered, misses, forgiven, warned or paused, paused)
-
-
-def gold_standing(campaign, annotator):
-    """The annotator's GoldStanding in the campaign (nothing answered: no warning, no pause)."""
-    if campaign.gold_warn_after is None and campaign.gold_pause_after is None:
-        return GoldStanding(0, 0, 0, False, False)
-    return gold_standings(campaign, annotator).get(annotator.handle, GoldStanding(0, 0, 0, False, False))

@@ -12,7 +12,8 @@ from annotation.errors import HyokaError
 from annotation.forms import add_service_error
 from annotation.models import GoldAnswer
 from annotation.quality_forms import GoldAnswerForm, QualitySettingsForm
-from annotation.quality_selectors import campaign_qc_report, gold_standing
+from annotation.quality_gates import gold_standing
+from annotation.quality_selectors import campaign_qc_report
 from annotation.services import quality
 
 

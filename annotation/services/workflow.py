@@ -25,6 +25,7 @@ from annotation.models import (
     Annotator, Assignment, Batch, Campaign, ChecklistItem, Draft, Item, ItemSlot, Rating, RatingCheck, RatingRevision,
     RatingScore, Skip,
 )
+from annotation.quality_gates import gold_standing
 from annotation.records import score_value
 from annotation.rubric_axes import rubric_axes
 from annotation.workflow_selectors import rating_checks, shown_order
@@ -191,9 +192,10 @@ def item_next(*, annotator, campaign):
 
     First an unrated slot they already hold (by assignment, or a lease, which is
     renewed); then, in pull mode, a free or expired slot claimed with one
-    ``UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)``.
+    ``UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)``. Nothing while the annotator is paused for
+    missing gold items (annotation.quality_gates).
     """
-    if refusal(campaign) is not None:
+    if refusal(campaign) is not None or gold_standing(campaign, annotator).paused:
         return None
     with connection.cursor() as cursor:
         cursor.execute(HELD_SQL.format(source=HELD_SOURCE[connection.vendor]),
