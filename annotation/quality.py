@@ -51,17 +51,21 @@ class GoldAccuracy:
     exact: float | None  # share equal to the known answer
     within_tolerance: float | None  # share within the gold item's tolerance
     misses: int  # answers outside the tolerance
+    items: int = 0  # gold items answered
+    items_missed: int = 0  # of those, answered outside the tolerance on some axis (what the thresholds count)
 
 
-def gold_accuracy(given, known, tolerance) -> GoldAccuracy:
+def gold_accuracy(given, known, tolerance, items=None) -> GoldAccuracy:
     """Answers ``given`` against ``known`` (numeric arrays of the same length; a verdict coded as a number
-    with tolerance 0), each right within its ``tolerance``."""
+    with tolerance 0), each right within its ``tolerance``; ``items`` names the gold item of each answer."""
     given, known, tolerance = (np.asarray(values, dtype=float) for values in (given, known, tolerance))
     if len(given) == 0:
         return GoldAccuracy(0, None, None, 0)
     distance = np.abs(given - known)
     within = distance <= tolerance
-    return GoldAccuracy(len(given), float(np.mean(distance == 0)), float(np.mean(within)), int((~within).sum()))
+    items = np.asarray(items if items is not None else np.arange(len(given)))
+    return GoldAccuracy(len(given), float(np.mean(distance == 0)), float(np.mean(within)), int((~within).sum()),
+                        len(np.unique(items)), len(np.unique(items[~within])))
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,7 @@ def reliability(answers: Answers, copies: np.ndarray, originals: np.ndarray, gol
     the axes they scored) and of its degraded copy (``copies[i]`` copies ``originals[i]``)."""
     means = _rating_means(answers)
     pair_annotator, pair_original, pair_copy = _attention_pairs(means, copies, originals)
-    given, known, tolerance, gold_annotator = _gold_answers(answers, gold)
+    given, known, tolerance, gold_annotator, gold_item = _gold_answers(answers, gold)
     competence = _competence(answers, n_annotators)
     scores_by_annotator = _split(answers.value[answers.scored].astype(float), answers.annotator[answers.scored],
                                  n_annotators)
@@ -193,7 +197,7 @@ def reliability(answers: Answers, copies: np.ndarray, originals: np.ndarray, gol
         original, degraded = pair_original[mine], pair_copy[mine]
         result.append(Reliability(
             code, int(counts[code]), attention_test(original, degraded, alpha=alpha, min_pairs=min_pairs),
-            gold_accuracy(given[theirs], known[theirs], tolerance[theirs]),
+            gold_accuracy(given[theirs], known[theirs], tolerance[theirs], gold_item[theirs]),
             score_spread(scores_by_annotator[code], original, degraded), float(competence[code]),
         ))
     return result
@@ -225,7 +229,7 @@ def _attention_pairs(means, copies, originals):
 
 
 def _gold_answers(answers, gold):
-    """(given, known, tolerance, annotator) for every answer on an axis of a gold item with a known answer."""
+    """(given, known, tolerance, annotator, item) for every answer on an axis of a gold item with a known answer."""
     width = answers.verdict_axis + 1
     gold_keys = np.asarray(gold.item, dtype=np.int64) * width + np.asarray(gold.axis, dtype=np.int64)
     order = np.argsort(gold_keys)
@@ -235,7 +239,7 @@ def _gold_answers(answers, gold):
     hit = gold_keys[found] == keys if len(gold_keys) else np.zeros(len(keys), dtype=bool)
     where = order[found[hit]]
     return (answers.value[hit], np.asarray(gold.value)[where], np.asarray(gold.tolerance)[where],
-            answers.annotator[hit])
+            answers.annotator[hit], answers.item[hit])
 
 
 def _competence(answers, n_annotators):

@@ -34,10 +34,14 @@ def gold_standings(campaign, annotator=None):
         if answer is not None:
             answered, misses = tally.get(rating.annotator.handle, (0, 0))
             tally[rating.annotator.handle] = (answered + 1, misses + (not gold_answer_right(answer, rating)))
-    forgiven = dict(GoldPauseLift.objects.filter(campaign=campaign).values_list("annotator__handle",
-                                                                                 "misses_forgiven"))
-    return {handle: _standing(campaign, answered, misses, forgiven.get(handle, 0))
+    forgiven = misses_forgiven(campaign)
+    return {handle: standing_of(campaign, answered, misses, forgiven.get(handle, 0))
             for handle, (answered, misses) in tally.items()}
+
+
+def misses_forgiven(campaign):
+    """{handle: misses forgiven} of the annotators whose pause a lead lifted."""
+    return dict(GoldPauseLift.objects.filter(campaign=campaign).values_list("annotator__handle", "misses_forgiven"))
 
 
 def gold_answer_right(answer, rating):
@@ -48,7 +52,8 @@ def gold_answer_right(answer, rating):
     return all(key in scores and abs(scores[key] - known) <= answer.tolerance for key, known in answer.scores.items())
 
 
-def _standing(campaign, answered, misses, forgiven):
+def standing_of(campaign, answered, misses, forgiven):
+    """The GoldStanding of ``misses`` gold items missed of ``answered``, ``forgiven`` of them by a lead."""
     counted = misses - forgiven
     warned = campaign.gold_warn_after is not None and counted >= campaign.gold_warn_after
     paused = campaign.gold_pause_after is not None and counted >= campaign.gold_pause_after

@@ -9,7 +9,7 @@ from django.db.models import Count
 from annotation import quality
 from annotation.agreement_selectors import integer_columns
 from annotation.models import Annotator, GoldAnswer, Item, Rating, RatingScore
-from annotation.quality_gates import gold_standings
+from annotation.quality_gates import misses_forgiven, standing_of
 from annotation.rubric_axes import rubric_axes
 from annotation.verdict_options import PAIRWISE_VERDICTS
 
@@ -24,8 +24,10 @@ def campaign_qc_report(campaign):
     copies, originals = _attention_copies(campaign)
     results = quality.reliability(answers, copies, originals, _gold_keys(campaign, axes, len(axes)),
                                   n_annotators=len(handles))
-    standings = gold_standings(campaign)
-    rows = [_annotator_row(campaign, handles[result.annotator], result, standings.get(handles[result.annotator]))
+    forgiven = misses_forgiven(campaign)
+    rows = [_annotator_row(handles[result.annotator], result,
+                           standing_of(campaign, result.gold.items, result.gold.items_missed,
+                                       forgiven.get(handles[result.annotator], 0)))
             for result in results]
     return {
         "campaign": campaign.slug,
@@ -92,12 +94,12 @@ def _item_counts(campaign):
     return {"ordinary": counts.get("", 0), "gold": counts.get("gold", 0), "attention": counts.get("attention", 0)}
 
 
-def _annotator_row(campaign, handle, result, standing):
+def _annotator_row(handle, result, standing):
     attention, gold, spread = result.attention, result.gold, result.spread
     flags = []
     if attention.flagged:
         flags.append("attention")
-    if standing and standing.warned:
+    if standing.warned:
         flags.append("gold_paused" if standing.paused else "gold_warning")
     if spread.sd == 0 and spread.scores >= quality.MIN_PAIRS:
         flags.append("no_spread")
@@ -105,9 +107,9 @@ def _annotator_row(campaign, handle, result, standing):
         "annotator": handle, "answers": result.answers,
         "attention": {"pairs": attention.pairs, "u": attention.u, "p_value": attention.p_value},
         "gold": {"answers": gold.answers, "exact": gold.exact, "within_tolerance": gold.within_tolerance,
-                 "misses": gold.misses},
+                 "misses": gold.misses, "items": gold.items, "items_missed": gold.items_missed},
         "scores": {"n": spread.scores, "mean": spread.mean, "sd": spread.sd, "z_gap": spread.z_gap},
         "competence": result.competence,
-        "paused": bool(standing and standing.paused), "flags": flags,
+        "paused": standing.paused, "flags": flags,
     }
 

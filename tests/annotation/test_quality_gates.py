@@ -8,6 +8,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from annotation.models import Campaign, Item
+from annotation.quality_gates import gold_standing
 from annotation.services.workflow import campaign_assign_batches, campaign_cut_batches, campaign_open
 
 from .test_quality_control import lead_client
@@ -69,6 +70,8 @@ def test_misses_warn_then_pause_and_the_lead_lifts_the_pause(gated, client):
     report = lead_client(campaign).get("/api/campaigns/gate/qc/").json()
     row = next(row for row in report["annotators"] if row["annotator"] == people[0].handle)
     assert row["paused"] and "gold_paused" in row["flags"]
+    # The report counts misses from its arrays, the hand-out rating by rating: the same two.
+    assert row["gold"]["items_missed"] == gold_standing(campaign, people[0]).misses == 2
 
     lifted = lead_client(campaign).post(f"/api/campaigns/gate/qc/{people[0].handle}/lift/")
     assert lifted.status_code == 200 and lifted.json()["misses_forgiven"] == 2
