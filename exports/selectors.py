@@ -237,10 +237,13 @@ def campaign_axes(campaigns):
     return axes
 
 
-def rating_annotators(campaign_ids):
-    """The annotators with ratings in the campaigns; user name and e-mail of platform users, the handle of
-    external raters as their user name."""
-    rows = (Annotator.objects.filter(counted("ratings__item__"), ratings__item__campaign_id__in=campaign_ids).distinct()
+def rating_annotators(campaign_ids, with_checks=()):
+    """The annotators with ratings in the campaigns (of gold and attention items too in the campaigns
+    ``with_checks``, whose releases carry them); user name and e-mail of platform users, the handle of external
+    raters as their user name."""
+    rated = (Q(ratings__item__campaign_id__in=campaign_ids) & counted("ratings__item__")) | Q(
+        ratings__item__campaign_id__in=list(with_checks))
+    rows = (Annotator.objects.filter(rated).distinct()
             .values_list("id", "pseudonym", "tier", "is_external", "handle", "user__username", "user__email"))
     return {pk: AnnotatorRow(pk, str(pseudonym), tier, external, username or handle, email or "")
             for pk, pseudonym, tier, external, handle, username, email in rows}

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 
-from annotation.models import Item, Prompt, Rating, RatingScore, Response
+from annotation.models import Campaign, Item, Prompt, Rating, RatingScore, Response
 from annotation.services.quality import attention_items_make, gold_answer_set
 from exports.models import Release
 from exports.services import release_build, release_create, release_folder
@@ -134,3 +134,24 @@ def test_gold_and_attention_items_change_no_figure(db, tmp_path, releases_root, 
     add_quality_items(campaign)
     assert Item.objects.filter(campaign=campaign).exclude(quality_role="").count() > 1
     assert compute(campaign) == before
+
+
+@pytest.mark.parametrize("kind", list(FIGURES))
+def test_a_release_carries_the_checks_in_their_own_table_only_when_the_lead_opts_in(db, tmp_path, releases_root,
+                                                                                      kind):
+    campaign = campaign_of(kind, tmp_path)
+    add_quality_items(campaign)
+    tables, _ = release_tables(campaign)
+    assert "quality_checks" not in tables
+    Campaign.objects.filter(pk=campaign.pk).update(release_quality_items=True)
+    campaign.refresh_from_db()
+    opted, _ = release_tables(campaign)
+    assert {name: table for name, table in opted.items() if name != "quality_checks"} == tables
+    checks = pd.read_json(io.StringIO(opted["quality_checks"]))
+    quality_ratings = Rating.objects.filter(item__campaign=campaign).exclude(item__quality_role="")
+    per_rating = campaign.rubric.axes.count() or 1
+    assert len(checks) == quality_ratings.count() * per_rating
+    assert set(checks["role"]) == {"gold", "attention"}
+    gold = checks[checks["role"] == "gold"]
+    known = gold["known_score"] if per_rating > 1 else gold["known_verdict"]
+    assert known.notna().any() and checks.loc[checks["role"] == "attention", "original_item_id"].notna().all()
