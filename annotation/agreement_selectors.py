@@ -18,6 +18,7 @@ from django.db import connections, router, transaction
 from annotation import agreement
 from annotation.errors import HyokaError
 from annotation.models import Annotator, Campaign, Item, LanguageModel, Rating, RatingScore
+from annotation.quality_items import counted
 
 # PostgreSQL's binary COPY: an 11-byte signature, a 4-byte flags field and a 4-byte header extension length.
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
@@ -51,7 +52,7 @@ def campaign_ratings(campaign):
     Columns: item (Item pk), annotator (handle), axis (axis key), score (int16). An axis a rating did not
     score has no row.
     """
-    scores = RatingScore.objects.filter(rating__item__campaign=campaign).values_list(
+    scores = RatingScore.objects.filter(counted("rating__item__"), rating__item__campaign=campaign).values_list(
         "rating__item_id", "rating__annotator_id", "axis_id", "score")
     columns = integer_columns(scores, (np.int64, np.int64, np.int64, np.int16))
     order = canonical_order(*columns[:3])
@@ -83,7 +84,7 @@ def canonical_order(*ids):
 
 def campaign_item_models(campaign):
     """The name of the model behind each of the campaign's items, as a Series indexed by Item pk."""
-    rows = Item.objects.filter(campaign=campaign).values_list("id", "response__model_id")
+    rows = Item.objects.filter(counted(), campaign=campaign).values_list("id", "response__model_id")
     item, model = integer_columns(rows, (np.int64, np.int64))
     return pd.Series(labels_of(model, LanguageModel.objects, "name").to_numpy(), index=item, dtype=object)
 
@@ -172,7 +173,7 @@ def _integer_array(field, dtype):
 def campaign_verdict_votes(campaign):
     """Every current pairwise vote of the campaign: columns item (Item pk), annotator (handle), verdict (in
     the item's terms), sorted by (item, annotator id) so that a seed always gives the same interval."""
-    rows = (Rating.objects.filter(item__campaign=campaign).exclude(verdict="")
+    rows = (Rating.objects.filter(counted("item__"), item__campaign=campaign).exclude(verdict="")
             .order_by("item_id", "annotator_id").values_list("item_id", "annotator__handle", "verdict"))
     return pd.DataFrame(list(rows), columns=list(agreement.VOTE_COLUMNS))
 

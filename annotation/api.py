@@ -11,7 +11,9 @@ from annotation import access
 from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Rubric, Skip
 from annotation.selectors import campaign_people, user_is_annotator
 from annotation.serializers import CampaignProgressSerializer, ItemSerializer
-from annotation.services import workflow
+from annotation.quality_gates import gold_notice, gold_standing, known_answer
+from annotation.quality_selectors import campaign_qc_report
+from annotation.services import quality as quality_services, workflow
 from annotation.services.campaigns import campaign_create
 from annotation.services.memberships import annotator_tier_set, campaign_member_add, campaign_member_remove
 from annotation.services.tokens import token_make, token_revoke
@@ -57,12 +59,16 @@ class NextItemApi(APIView):
             200: ItemSerializer,
             204: OpenApiResponse(description="Nothing to rate now: no unrated item in my hands and, in pull mode, "
                                              "none free to claim."),
+            409: OpenApiResponse(description="Paused: too many answers to check items were far from the expected "
+                                             "ones; ``detail`` says so, until the lead lets me continue."),
         },
         summary="Take the next item to rate (the one I hold, else in pull mode a newly claimed one)",
     )
     def post(self, request, slug):
         campaign, annotator = access.campaign_for_annotator(request.user, slug)
         item = workflow.item_next(annotator=annotator, campaign=campaign)
+        if item is None and gold_standing(campaign, annotator).paused:
+            return Response({"detail": gold_notice(campaign, annotator)}, status=status.HTTP_409_CONFLICT)
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(item_for_rating(item, annotator, language_of(request)))
@@ -405,3 +411,31 @@ class MyTokenApi(APIView):
     def delete(self, request):
         token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class QualityApi(APIView):
+    @extend_schema(responses=dict, summary="Per-annotator reliability: attention test, gold accuracy, z, competence")
+    def get(self, request, slug):
+        campaign = access.campaign_for_lead(request.user, slug)
+        return Response(campaign_qc_report(campaign))
+
+
+class GoldPauseLiftApi(APIView):
+    @extend_schema(request=None, responses=dict, summary="Let a paused annotator rate again")
+    def post(self, request, slug, handle):
+        campaign, annotator = access.annotator_for_lead(request.user, slug, handle)
+        standing = gold_standing(campaign, annotator)
+        quality_services.gold_pause_lift(campaign=campaign, annotator=annotator, lifted_by=request.user,
+                                         misses=standing.misses)
+        return Response({"annotator": annotator.handle, "misses_forgiven": standing.misses})
+
+
+class KnownAnswerApi(APIView):
+    @extend_schema(responses={200: dict, 404: OpenApiResponse(description="Not a check item I rated in training mode.")},
+                   summary="In training mode, the known answer of a check item I have rated")
+    def get(self, request, public_id):
+        item, annotator = access.item_for_annotator(request.user, public_id)
+        answer = known_answer(item, annotator)
+        if answer is None:
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        return Response(answer)

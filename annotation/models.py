@@ -99,8 +99,19 @@ class Prompt(models.Model):
         return self.turns[0] if self.turns else ""
 
 
+class OriginalResponses(models.Manager):
+    """Responses as models gave them: a response's copies made for quality control (attention and gold items,
+    annotation.quality_items) are left out, so that no figure, import or job ever meets them."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(copy_of__isnull=True)
+
+
 class Response(models.Model):
-    """One LanguageModel's answer to one Prompt, one text per turn."""
+    """One LanguageModel's answer to one Prompt, one text per turn.
+
+    ``copy_of`` marks a copy made for quality control (a degraded copy of an attention item, a gold item's
+    copy): same prompt and model, so it shows like any other; ``objects`` never returns it."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="responses")
@@ -109,11 +120,20 @@ class Response(models.Model):
         _("turns"), encoder=UnicodeJSONEncoder, help_text=_("The answer to each user turn, as a list of strings.")
     )
     metadata = models.JSONField(default=dict, blank=True, encoder=UnicodeJSONEncoder)
+    copy_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        help_text=_("A copy made for quality control: the response it copies."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = OriginalResponses()
+    all_objects = models.Manager()
+
     class Meta:
+        base_manager_name = "all_objects"
         constraints = [
-            models.UniqueConstraint(fields=["prompt", "model"], name="response_unique_prompt_model"),
+            models.UniqueConstraint(fields=["prompt", "model"], condition=Q(copy_of__isnull=True),
+                                    name="response_unique_prompt_model"),
         ]
 
     def __str__(self):
@@ -302,11 +322,32 @@ class Campaign(models.Model):
         help_text=_("Pairwise campaigns: the models whose responses make the items once both are stored."),
     )
     pair_model_b = models.ForeignKey(LanguageModel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    gold_share = models.FloatField(
+        _("share of gold items"), default=0.0,
+        help_text=_("When batches are cut, this share of each batch is gold items (0 to 1; 0: none)."),
+    )
+    gold_training = models.BooleanField(
+        _("training mode"), default=False,
+        help_text=_("Annotators see the known answer of a gold item after answering it."),
+    )
+    gold_warn_after = models.PositiveSmallIntegerField(
+        _("warn after misses"), null=True, blank=True,
+        help_text=_("Warn an annotator after this many gold items answered outside their tolerance."),
+    )
+    gold_pause_after = models.PositiveSmallIntegerField(
+        _("pause after misses"), null=True, blank=True,
+        help_text=_("Give an annotator no more items after this many misses, until the lead lifts the pause."),
+    )
+    release_quality_items = models.BooleanField(
+        _("release quality-control data"), default=False,
+        help_text=_("Releases include the ratings of gold and attention items, in a table of their own."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(overlap__gte=2), name="campaign_overlap_at_least_two"),
+            models.CheckConstraint(condition=Q(gold_share__gte=0, gold_share__lte=1), name="campaign_gold_share_range"),
         ]
 
     def __str__(self):
@@ -317,7 +358,16 @@ class Campaign(models.Model):
 
 
 class Item(models.Model):
-    """The unit rated in a campaign: one response (likert), or an ordered pair (pairwise)."""
+    """The unit rated in a campaign: one response (likert), or an ordered pair (pairwise).
+
+    ``quality_role`` marks an item that measures annotators instead of models (annotation.quality_items): a gold item
+    (a known answer, GoldAnswer) or an attention item (a degraded copy of ``original``). Annotators cannot tell
+    them apart; no figure counts them."""
+
+    class QualityRole(models.TextChoices):
+        NONE = "", _("none (counts toward the figures)")
+        GOLD = "gold", _("gold item")
+        ATTENTION = "attention", _("attention item")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
@@ -328,10 +378,18 @@ class Item(models.Model):
     )
     batch = models.ForeignKey("Batch", on_delete=models.SET_NULL, null=True, blank=True, related_name="items")
     position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order of rating in the campaign."))
+    quality_role = models.CharField(_("quality control role"), max_length=10, choices=QualityRole.choices,
+                                    blank=True, default="")
+    original = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="copies",
+        help_text=_("An attention item: the item it is a degraded copy of; a gold copy: the gold item it copies."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(condition=Q(quality_role__in=["", "gold", "attention"]),
+                                   name="item_quality_role_known"),
             models.UniqueConstraint(
                 fields=["campaign", "response"],
                 condition=Q(response_b__isnull=True),
@@ -675,6 +733,43 @@ class Skip(models.Model):
 
     def __str__(self):
         return f"{self.annotator} skipped {self.item_id}"
+
+
+class GoldAnswer(models.Model):
+    """The known answer of a gold item: a score per axis, each right within ``tolerance`` points, or a verdict.
+
+    Set by the lead (the QC page, or import_gold). A gold item's copies (Item.original) share it."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="gold_answer")
+    scores = models.JSONField(_("known scores"), default=dict, blank=True, help_text=_("Axis key → score."))
+    tolerance = models.PositiveSmallIntegerField(
+        _("tolerance"), default=0, help_text=_("A score this many points away from the known one still counts as right.")
+    )
+    verdict = models.CharField(_("known verdict"), max_length=10, choices=PairwiseVerdict.choices, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Shown with the answer in training mode."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"gold answer of {self.item_id}"
+
+
+class GoldPauseLift(models.Model):
+    """A lead's lifting of an annotator's pause: gold misses up to ``misses_forgiven`` no longer count toward
+    the campaign's thresholds (annotation.quality_gates)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="+")
+    misses_forgiven = models.PositiveIntegerField(default=0)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    lifted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "annotator"], name="goldpauselift_unique_campaign_annotator"),
+        ]
+
+    def __str__(self):
+        return f"{self.annotator_id} in {self.campaign_id}: {self.misses_forgiven} forgiven"
 
 
 class Upload(models.Model):

@@ -10,6 +10,7 @@ import pandas as pd
 from annotation import kinds
 from annotation.errors import HyokaError
 from annotation.models import Campaign, Item, Rating
+from annotation.quality_items import counted
 
 VOTE_TABLE_COLUMNS = ("item", "annotator", "model_a", "model_b", "verdict")
 
@@ -26,7 +27,7 @@ def campaign_for_ranking(slug):
 
 def campaign_votes(campaign):
     """The humans' votes: columns item (Item pk), annotator (handle), model_a, model_b (names), verdict."""
-    rows = Rating.objects.filter(item__campaign=campaign).exclude(verdict="")
+    rows = Rating.objects.filter(counted("item__"), item__campaign=campaign).exclude(verdict="")
     rows = rows.values_list("item_id", "annotator__handle", "item__response__model__name",
                             "item__response_b__model__name", "verdict")
     return pd.DataFrame(list(rows), columns=VOTE_TABLE_COLUMNS)
@@ -34,7 +35,7 @@ def campaign_votes(campaign):
 
 def campaign_models(campaign):
     """The names of the models on either side of the campaign's pairs (its items with two responses)."""
-    items = Item.objects.filter(campaign=campaign).exclude(response_b=None)
+    items = Item.objects.filter(counted(), campaign=campaign).exclude(response_b=None)
     first = items.values_list("response__model__name", flat=True).distinct()
     second = items.values_list("response_b__model__name", flat=True).distinct()
     return sorted(set(first) | set(second))

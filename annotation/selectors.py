@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import Coalesce
 
 from annotation import kinds
+from annotation.quality_items import counted
 from annotation.models import (
     Annotator, Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, Rating, RatingScore, Rubric,
     RubricAxis,
@@ -400,8 +401,8 @@ def items_short_of_k(campaign, batches):
 
 
 def campaign_rater_counts(campaign_ids):
-    """RaterCounts of the campaigns' items: distinct annotators with a submitted rating (imported raters
+    """RaterCounts of the campaigns' items (those that count: not gold or attention items): distinct annotators with a submitted rating (imported raters
     included) per item, items with none counted as 0. One grouped query."""
-    per_item = (Item.objects.filter(campaign_id__in=campaign_ids)
+    per_item = (Item.objects.filter(counted(), campaign_id__in=campaign_ids)
                 .annotate(raters=Count("ratings__annotator", distinct=True)).values_list("raters", flat=True))
     return rater_counts(per_item)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation import exam_views, series_views, views
+from annotation import exam_views, quality_views, series_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,6 +30,10 @@ urlpatterns = [
     path("campaigns/<slug:slug>/open/", views.campaign_open, name="campaign_open"),
     path("campaigns/<slug:slug>/assignments/", views.campaign_assignments_page, name="campaign_assignments"),
     path("campaigns/<slug:slug>/progress/", views.campaign_progress_page, name="campaign_progress"),
+    path("campaigns/<slug:slug>/qc/", quality_views.campaign_qc_page, name="campaign_qc"),
+    path("campaigns/<slug:slug>/qc/settings/", quality_views.campaign_qc_settings, name="campaign_qc_settings"),
+    path("campaigns/<slug:slug>/qc/gold/", quality_views.gold_answer_add, name="campaign_gold_answer_add"),
+    path("campaigns/<slug:slug>/qc/<str:handle>/lift/", quality_views.gold_pause_lift, name="campaign_gold_pause_lift"),
     path("campaigns/<slug:slug>/progress.csv", views.campaign_progress_csv, name="campaign_progress_csv"),
     path("batches/<uuid:public_id>/close/", views.batch_close, name="batch_close"),
     path("assignments/<uuid:public_id>/reassign/", views.assignment_reassign, name="assignment_reassign"),

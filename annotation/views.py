@@ -17,6 +17,7 @@ from annotation.forms import (
     add_service_error,
 )
 from annotation.models import Assignment, Campaign, Rubric, Skip
+from annotation.quality_gates import gold_notice, gold_standing
 from annotation.rubric_definitions import parse_rubric_definition
 from annotation.selectors import (
     axes_with_scores,
@@ -152,6 +153,9 @@ def item_next(request, slug):
     """The Start / Continue button: take the next item (a write: it may claim a slot) and open it."""
     campaign, annotator = access.campaign_for_annotator(request.user, slug)
     item = workflow.item_next(annotator=annotator, campaign=campaign)
+    if item is None and gold_standing(campaign, annotator).paused:
+        messages.error(request, gold_notice(campaign, annotator))
+        return redirect("my_work")
     if item is None:
         messages.info(request, refusal(campaign) or _("Nothing is left for you to rate in %(name)s for now.") % {
             "name": campaign.name})
@@ -171,6 +175,7 @@ def item_rate(request, public_id):
         "campaign": item.campaign,
         "turns": kind.page_turns(payload),
         "refusal": refused,
+        "gold_notice": gold_notice(item.campaign, annotator),
         "is_final": refused is not None,
         "flags": [(flag, FLAG_LABELS[flag]) for flag in workflow.FLAGS],
         "skip_reasons": Skip.Reason.choices,

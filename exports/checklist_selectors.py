@@ -12,6 +12,7 @@ import pandas as pd
 
 from annotation.models import RatingCheck, RatingScore
 from annotation.scored_verdicts import SCORED_STATUSES
+from annotation.quality_items import counted
 from judging.models import VerdictCheck, VerdictScore
 from judging.verdict_selectors import judge_verdicts
 
@@ -23,11 +24,12 @@ def campaign_ticks(campaign):
     """The campaign's ticks (columns rating, checklist_item, side, checked, verdict, item, score), the scale's
     midpoint and what the score is ("overall", "mean of the axes"); both None, and the scores NaN, for a rubric
     without axes."""
-    rows = (RatingCheck.objects.filter(rating__item__campaign=campaign)
+    rows = (RatingCheck.objects.filter(counted("rating__item__"), rating__item__campaign=campaign)
             .order_by("checklist_item__prompt_id", "checklist_item__position", "rating_id", "side")
             .values_list("rating_id", "checklist_item_id", "side", "checked", "rating__verdict", "rating__item_id"))
     ticks = pd.DataFrame(list(rows), columns=TICK_COLUMNS)
-    return _with_scores(ticks, campaign, RatingScore.objects.filter(rating__item__campaign=campaign), "rating_id")
+    return _with_scores(ticks, campaign, RatingScore.objects.filter(counted("rating__item__"), rating__item__campaign=campaign),
+                        "rating_id")
 
 
 def judge_ticks(campaign, judge):

@@ -2,6 +2,7 @@
 checklist report, per campaign) and the checks table (one row per answer)."""
 
 from annotation.models import RatingCheck
+from annotation.quality_items import counted
 from exports.builders import write_table
 from exports.reports.checklists import checklist_report
 from exports.tables import TableSpec, columns
@@ -71,7 +72,7 @@ JUDGE_CHECKLIST = TableSpec(
 def write_checklist_tables(ctx):
     """The checklist and checks tables of a release whose raters answered checklist items (else nothing);
     returns their WrittenFiles and specs."""
-    ticks = (RatingCheck.objects.filter(rating__item__campaign_id__in=ctx.campaign_ids)
+    ticks = (RatingCheck.objects.filter(counted("rating__item__"), rating__item__campaign_id__in=ctx.campaign_ids)
              .order_by("rating__item_id", "rating_id", "checklist_item__position", "side")
              .values_list("rating__item__public_id", "rating__item__campaign__slug", "checklist_item__prompt__public_id",
                           "rating__annotator_id", "checklist_item__position", "side", "checked"))

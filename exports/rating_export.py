@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from annotation import kinds
 from annotation.errors import HyokaError
 from annotation.models import Rating
+from annotation.quality_items import counted
 
 CHUNK = 5000
 FORMATS = ("jsonl", "csv")
@@ -54,7 +55,7 @@ def export_since(text):
 def rating_chunks(campaign, since=None):
     """Lists of records, one per rating of ``campaign`` (submitted or revised at ``since`` or later), by id."""
     kind = kinds.for_campaign(campaign)
-    ratings = Rating.objects.filter(item__campaign=campaign)
+    ratings = Rating.objects.filter(counted("item__"), item__campaign=campaign)
     if since is not None:
         ratings = ratings.filter(Q(submitted_at__gte=since) | Q(revised_at__gte=since))
     lookups = ["pk", *(lookup for _, lookup in COMMON if lookup), *kind.EXPORT_LOOKUPS]

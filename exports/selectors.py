@@ -17,6 +17,7 @@ from django.http import Http404
 from annotation.access import is_lead, is_lead_of, is_reader_of
 from annotation.models import Annotator, Item, LanguageModel, ModelSeries, Prompt, Rating, RatingScore
 from annotation.models import Response, RubricAxis
+from annotation.quality_items import counted, counted_sql
 from exports.models import Release
 from judging.models import JudgeConfig, JudgeJob, Verdict, VerdictScore
 
@@ -80,7 +81,7 @@ def score_rows(campaign_ids, *, with_comments):
         LEFT JOIN {_table(Rating)} rt ON rt.item_id = i.id
         LEFT JOIN {_table(RatingScore)} s ON s.rating_id = rt.id
         LEFT JOIN {_table(RubricAxis)} a ON a.id = s.axis_id
-        WHERE i.campaign_id IN {campaigns}
+        WHERE i.campaign_id IN {campaigns} AND {counted_sql('i')}
         WINDOW item_rows AS (PARTITION BY i.id ORDER BY rt.id, a.position, s.axis_id)
         ORDER BY i.id, rt.id, a.position, s.axis_id
     """
@@ -89,8 +90,8 @@ def score_rows(campaign_ids, *, with_comments):
 
 def count_score_rows(campaign_ids):
     """How many rows score_rows yields, for progress: the scores plus the items without ratings."""
-    items = Item.objects.filter(campaign_id__in=campaign_ids)
-    scores = RatingScore.objects.filter(rating__item__campaign_id__in=campaign_ids).count()
+    items = Item.objects.filter(counted(), campaign_id__in=campaign_ids)
+    scores = RatingScore.objects.filter(counted("rating__item__"), rating__item__campaign_id__in=campaign_ids).count()
     return scores + items.filter(ratings__isnull=True).count()
 
 
@@ -108,8 +109,8 @@ def response_rows(campaign_ids):
                {_json_text('r.turns')}, {_json_text('r.metadata')}
         FROM {_table(Response)} r
         JOIN {_table(Prompt)} p ON p.id = r.prompt_id
-        WHERE r.id IN (SELECT i.response_id FROM {_table(Item)} i WHERE i.campaign_id IN {campaigns})
-           OR r.id IN (SELECT i.response_b_id FROM {_table(Item)} i WHERE i.campaign_id IN {campaigns})
+        WHERE r.id IN (SELECT i.response_id FROM {_table(Item)} i WHERE i.campaign_id IN {campaigns} AND {counted_sql('i')})
+           OR r.id IN (SELECT i.response_b_id FROM {_table(Item)} i WHERE i.campaign_id IN {campaigns} AND {counted_sql('i')})
         ORDER BY p.id, r.id
     """
     return stream(sql, params + params, TEXT_CHUNK_ROWS)
@@ -117,7 +118,8 @@ def response_rows(campaign_ids):
 
 def _shown_in(campaign_ids):
     """Responses shown by the campaigns' items, on either side of a pair."""
-    return Q(items__campaign_id__in=campaign_ids) | Q(items_as_b__campaign_id__in=campaign_ids)
+    return (Q(items__campaign_id__in=campaign_ids) & counted("items__")) | (
+        Q(items_as_b__campaign_id__in=campaign_ids) & counted("items_as_b__"))
 
 
 def count_responses(campaign_ids):
@@ -139,15 +141,15 @@ def verdict_rows(campaign_ids):
         JOIN {_table(Item)} i ON i.id = v.item_id
         LEFT JOIN {_table(VerdictScore)} s ON s.verdict_id = v.id
         LEFT JOIN {_table(RubricAxis)} a ON a.id = s.axis_id
-        WHERE i.campaign_id IN {campaigns}
+        WHERE i.campaign_id IN {campaigns} AND {counted_sql('i')}
         ORDER BY v.id, a.position, s.axis_id
     """
     return stream(sql, params, TEXT_CHUNK_ROWS * 5)
 
 
 def count_verdict_rows(campaign_ids):
-    verdicts = Verdict.objects.filter(item__campaign_id__in=campaign_ids)
-    scores = VerdictScore.objects.filter(verdict__item__campaign_id__in=campaign_ids).count()
+    verdicts = Verdict.objects.filter(counted("item__"), item__campaign_id__in=campaign_ids)
+    scores = VerdictScore.objects.filter(counted("verdict__item__"), verdict__item__campaign_id__in=campaign_ids).count()
     return scores + verdicts.filter(scores__isnull=True).count()
 
 
@@ -170,7 +172,7 @@ def vote_rows(campaign_ids, *, with_comments):
         JOIN {_table(Response)} ra ON ra.id = i.response_id
         JOIN {_table(Response)} rb ON rb.id = i.response_b_id
         JOIN {_table(Prompt)} p ON p.id = ra.prompt_id
-        WHERE i.campaign_id IN {campaigns} AND rt.verdict <> ''
+        WHERE i.campaign_id IN {campaigns} AND {counted_sql('i')} AND rt.verdict <> ''
         ORDER BY i.id, rt.id
     """
     return stream(sql, params)
@@ -178,7 +180,7 @@ def vote_rows(campaign_ids, *, with_comments):
 
 def count_votes(campaign_ids):
     """How many rows vote_rows yields (the campaigns are pairwise ones), for progress."""
-    return Rating.objects.filter(item__campaign_id__in=campaign_ids).exclude(verdict="").count()
+    return Rating.objects.filter(counted("item__"), item__campaign_id__in=campaign_ids).exclude(verdict="").count()
 
 
 def pair_verdict_rows(campaign_ids):
@@ -198,7 +200,7 @@ def pair_verdict_rows(campaign_ids):
         JOIN {_table(Response)} ra ON ra.id = i.response_id
         JOIN {_table(Response)} rb ON rb.id = i.response_b_id
         JOIN {_table(Prompt)} p ON p.id = ra.prompt_id
-        WHERE i.campaign_id IN {campaigns}
+        WHERE i.campaign_id IN {campaigns} AND {counted_sql('i')}
         ORDER BY v.id
     """
     return stream(sql, params, TEXT_CHUNK_ROWS * 5)
@@ -206,7 +208,7 @@ def pair_verdict_rows(campaign_ids):
 
 def count_pair_verdicts(campaign_ids):
     """How many rows pair_verdict_rows yields (the campaigns are pairwise ones), for progress."""
-    return Verdict.objects.filter(item__campaign_id__in=campaign_ids).count()
+    return Verdict.objects.filter(counted("item__"), item__campaign_id__in=campaign_ids).count()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -235,10 +237,13 @@ def campaign_axes(campaigns):
     return axes
 
 
-def rating_annotators(campaign_ids):
-    """The annotators with ratings in the campaigns; user name and e-mail of platform users, the handle of
-    external raters as their user name."""
-    rows = (Annotator.objects.filter(ratings__item__campaign_id__in=campaign_ids).distinct()
+def rating_annotators(campaign_ids, with_checks=()):
+    """The annotators with ratings in the campaigns (of gold and attention items too in the campaigns
+    ``with_checks``, whose releases carry them); user name and e-mail of platform users, the handle of external
+    raters as their user name."""
+    rated = (Q(ratings__item__campaign_id__in=campaign_ids) & counted("ratings__item__")) | Q(
+        ratings__item__campaign_id__in=list(with_checks))
+    rows = (Annotator.objects.filter(rated).distinct()
             .values_list("id", "pseudonym", "tier", "is_external", "handle", "user__username", "user__email"))
     return {pk: AnnotatorRow(pk, str(pseudonym), tier, external, username or handle, email or "")
             for pk, pseudonym, tier, external, handle, username, email in rows}
@@ -252,7 +257,7 @@ def campaign_models(campaign_ids):
 
 def verdict_judges(campaign_ids):
     """{pk: JudgeConfig} and {pk: JudgeJob} of the verdicts on the campaigns' items."""
-    verdicts = Verdict.objects.filter(item__campaign_id__in=campaign_ids)
+    verdicts = Verdict.objects.filter(counted("item__"), item__campaign_id__in=campaign_ids)
     judges = JudgeConfig.objects.filter(pk__in=verdicts.values("judge_id").distinct())
     jobs = JudgeJob.objects.filter(pk__in=verdicts.exclude(job=None).values("job_id").distinct())
     return {judge.pk: judge for judge in judges}, {job.pk: job for job in jobs}

@@ -10,6 +10,7 @@ import pandas as pd
 
 from annotation.models import Item
 from annotation.ranking_selectors import campaign_votes
+from annotation.quality_items import counted
 from judging.ranking_selectors import item_lengths, pairwise_judge_inputs
 from judging.verdict_selectors import campaign_judges, judge_for_report
 
@@ -26,7 +27,7 @@ def context_category(prompt_context, prompt_category, metadata):
 
 def campaign_length_inputs(campaign):
     """(items: item, category, len_a, len_b; {"humans" and each judge's name: its verdicts (item, verdict)})."""
-    rows = list(Item.objects.filter(campaign=campaign).exclude(response_b=None).order_by("id").values_list(
+    rows = list(Item.objects.filter(counted(), campaign=campaign).exclude(response_b=None).order_by("id").values_list(
         "id", "response__prompt__context", "response__prompt__category", "response__prompt__metadata"))
     lengths = item_lengths([row[0] for row in rows])
     items = pd.DataFrame([(item, context_category(context, category, metadata), *lengths[item])

@@ -10,6 +10,7 @@ from django.db.models import Count
 
 from annotation.errors import HyokaError
 from annotation.scored_verdicts import SCORED_STATUSES
+from annotation.quality_items import counted
 from judging.models import JudgeConfig, Verdict
 
 
@@ -23,7 +24,7 @@ def judge_for_report(name):
 def campaign_judges(campaign):
     """Names of the judges with scored verdicts in the campaign, in name order."""
     return list(
-        Verdict.objects.filter(item__campaign=campaign, parse_status__in=SCORED_STATUSES)
+        Verdict.objects.filter(counted("item__"), item__campaign=campaign, parse_status__in=SCORED_STATUSES)
         .order_by("judge__name").values_list("judge__name", flat=True).distinct()
     )
 
@@ -31,7 +32,7 @@ def campaign_judges(campaign):
 def judge_verdicts(campaign, judge):
     """The verdicts of `judge` in `campaign` that a report rests on (module docstring), and the public id of
     their job (None for imported verdicts)."""
-    verdicts = Verdict.objects.filter(judge=judge, item__campaign=campaign)
+    verdicts = Verdict.objects.filter(counted("item__"), judge=judge, item__campaign=campaign)
     latest = (verdicts.exclude(job=None).order_by("-job__created_at", "-job_id")
               .values_list("job_id", "job__public_id").first())
     if latest is None:

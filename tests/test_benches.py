@@ -63,6 +63,10 @@ SMOKE_RUNS = {
         (["--prompts", "20", "--concurrency", "4", "--delay", "0.01", "--database-url", "{db}",
           "--redis-url", "{redis}"], "job succeeded: 20 answered, 0 failed"),
     ],
+    "qc_bench.py": [
+        (["--ratings", "4000", "--annotators", "20", "--database-url", "{db}"],
+         "competence ranks every careful annotator above the random and constant ones: True"),
+    ],
     "progress_bench.py": [
         (["--prompts", "20", "--models", "3", "--runs", "1", "--database-url", "{db}"], "campaign_progress_csv: median"),
     ],

@@ -21,6 +21,7 @@ from annotation import kinds
 from annotation.bulk import bulk_insert
 from annotation.errors import FieldError, HyokaError, RecordError, collected
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response
+from annotation.quality_items import addressable
 from annotation.readers import chunked, read_records
 from annotation.records import (
     checklist_record, content_hash, is_llmjp_record, llmjp_has_human_evals, llmjp_records, rating_record,
@@ -331,6 +332,7 @@ class ScoreImporter:
 
     def _campaign_items(self, keys):
         rows = Item.objects.filter(
+            addressable(),
             campaign=self.campaign,
             response__prompt__external_id__in={key[0] for key in keys},
             response__model__name__in={key[1] for key in keys},

@@ -16,6 +16,7 @@ Everything here runs inside the caller's import transaction; errors are RecordEr
 from annotation.bulk import bulk_insert
 from annotation.errors import HyokaError, RecordError
 from annotation.models import Item, Rating, Response
+from annotation.quality_items import addressable
 from annotation.readers import chunked
 from annotation.records import content_hash, pairwise_rating_record
 from annotation.verdict_options import PAIRWISE_VERDICTS
@@ -79,7 +80,7 @@ def campaign_pairs(campaign):
     pairs = []
     if campaign.pair_model_a_id and campaign.pair_model_b_id:
         pairs.append((campaign.pair_model_a.name, campaign.pair_model_b.name))
-    rows = Item.objects.filter(campaign=campaign).values_list("response__model__name",
+    rows = Item.objects.filter(addressable(), campaign=campaign).values_list("response__model__name",
                                                               "response_b__model__name").distinct()
     for pair in rows:
         if frozenset(pair) not in {frozenset(known) for known in pairs}:
@@ -132,6 +133,7 @@ class PairImporter:
         """{pair key: (item id, the item's model A)} for the keys that have an item in the campaign."""
         models = {model for _, pair in keys for model in pair}
         rows = Item.objects.filter(  # response_b's model among ``models``: the campaign's items of pairs
+            addressable(),
             campaign=self.campaign,
             response__prompt__external_id__in={key[0] for key in keys},
             response__model__name__in=models,

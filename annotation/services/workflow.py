@@ -25,9 +25,12 @@ from annotation.models import (
     Annotator, Assignment, Batch, Campaign, ChecklistItem, Draft, Item, ItemSlot, Rating, RatingCheck, RatingRevision,
     RatingScore, Skip,
 )
+from annotation.quality_gates import gold_standing
 from annotation.records import score_value
 from annotation.rubric_axes import rubric_axes
 from annotation.workflow_selectors import rating_checks, shown_order
+
+from .quality import batches_with_checks
 
 FLAGS = ("harmful", "broken", "wrong_language")
 CLAIM_ATTEMPTS = 3
@@ -57,7 +60,7 @@ def campaign_cut_batches(*, campaign, size, order=Batch.Order.RANDOM, seed=None,
         raise FieldError("raters", f"choose one of {', '.join(Raters.values)}")
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     items = list(
-        Item.objects.filter(campaign=campaign, batch__isnull=True)
+        Item.objects.filter(campaign=campaign, batch__isnull=True, quality_role="")  # checks join them below
         .order_by("response__prompt__source", "response__prompt__external_id", "response__model__name", "id")
         .values_list("id", flat=True)
     )
@@ -66,7 +69,9 @@ def campaign_cut_batches(*, campaign, size, order=Batch.Order.RANDOM, seed=None,
     if order == Batch.Order.RANDOM:
         seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         random.Random(seed).shuffle(items)
-    return _make_batches(campaign, items, size, order, seed, _slots_short_of_k(campaign, raters))
+    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    chunks = batches_with_checks(campaign, chunks, seed if seed is not None else campaign.pk)
+    return _make_batches(campaign, chunks, order, seed, _slots_short_of_k(campaign, raters))
 
 
 def _slots_short_of_k(campaign, raters):
@@ -79,16 +84,15 @@ def _slots_short_of_k(campaign, raters):
     return {item_id: max(0, campaign.overlap - count) for item_id, count in rated}
 
 
-def _make_batches(campaign, item_ids, size, order, seed, short):
+def _make_batches(campaign, chunks, order, seed, short):
     last = campaign.batches.aggregate(number=Max("number"), position=Max("items__position"))
     number, position = (last["number"] or 0), (last["position"] or 0)
     batches, placed = [], []
-    for start in range(0, len(item_ids), size):
+    for chunk in chunks:
         number += 1
         batch = Batch.objects.create(campaign=campaign, number=number, order=order, seed=seed)
-        placed.extend((item_id, batch.id, position + offset)
-                      for offset, item_id in enumerate(item_ids[start:start + size], start=1))
-        position += len(item_ids[start:start + size])
+        placed.extend((item_id, batch.id, position + offset) for offset, item_id in enumerate(chunk, start=1))
+        position += len(chunk)
         batches.append(batch)
     bulk_update_columns(Item, ["batch_id", "position"], placed)
     _make_slots(campaign, [(item_id, item_position) for item_id, _, item_position in placed], short)
@@ -188,9 +192,10 @@ def item_next(*, annotator, campaign):
 
     First an unrated slot they already hold (by assignment, or a lease, which is
     renewed); then, in pull mode, a free or expired slot claimed with one
-    ``UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)``.
+    ``UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)``. Nothing while the annotator is paused for
+    missing gold items (annotation.quality_gates).
     """
-    if refusal(campaign) is not None:
+    if refusal(campaign) is not None or gold_standing(campaign, annotator).paused:
         return None
     with connection.cursor() as cursor:
         cursor.execute(HELD_SQL.format(source=HELD_SOURCE[connection.vendor]),
@@ -524,7 +529,8 @@ def campaign_open(*, campaign, mode):
     if mode not in Campaign.Mode.values:
         raise FieldError("mode", f"choose one of {', '.join(Campaign.Mode.values)}")
     campaign.batches_cut = 0
-    if mode == Campaign.Mode.PULL and Item.objects.filter(campaign=campaign, batch__isnull=True).exists():
+    if mode == Campaign.Mode.PULL and Item.objects.filter(campaign=campaign, batch__isnull=True,
+                                                          quality_role="").exists():
         campaign.batches_cut = len(campaign_cut_batches(campaign=campaign, size=PULL_BATCH_SIZE,
                                                         order=Batch.Order.PROMPT))
     if not ItemSlot.objects.filter(campaign=campaign).exists():

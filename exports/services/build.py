@@ -30,6 +30,7 @@ from exports.checklists import write_checklist_tables
 from exports.checksums import HashingFile, WrittenFile, sha256sums_text
 from exports.models import Release
 from exports.privacy import pseudonyms
+from exports.quality_tables import opted_in, write_quality_tables
 from exports.tables import write_json
 
 CHECKSUMS = "SHA256SUMS"
@@ -120,6 +121,8 @@ def _write_all(release, folder, progress):
     release_freed_memory()
     figures, figure_tables = kind.write_figures(ctx, judgments, judged)
     checklist_files, checklist_specs = write_checklist_tables(ctx)
+    quality_files, quality_specs = write_quality_tables(ctx)
+    checklist_files, checklist_specs = checklist_files + quality_files, checklist_specs + quality_specs
     files += figure_tables + checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx))]
     files += [write_json(folder, name, data) for name, data in figures.items()]
     progress.step(Release.BuildStep.CARD, 90)
@@ -154,7 +157,7 @@ def release_freed_memory():
 def build_context(release, folder, progress=None):
     campaigns = selectors.release_campaigns(release)
     ids = [campaign.pk for campaign in campaigns]
-    annotators = selectors.rating_annotators(ids)
+    annotators = selectors.rating_annotators(ids, with_checks=opted_in(campaigns))
     names = pseudonyms(release.secret, [row.pseudonym for row in annotators.values()])
     return builders.BuildContext(
         release=release, folder=folder, campaigns=campaigns, kind=kinds.for_campaign(campaigns[0]),

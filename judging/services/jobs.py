@@ -17,6 +17,7 @@ from django.db.models import Q
 from annotation.bulk import bulk_insert
 from annotation.checklists import prompt_checklists
 from annotation.errors import HyokaError
+from annotation.quality_items import counted
 from annotation.models import Item
 from judging import kinds
 from judging.models import JudgeCacheEntry, JudgeJob, JudgeUnit, Verdict
@@ -85,7 +86,7 @@ def judge_job_estimate(*, campaign, config):
     spec = judge_spec(config)
     template = template_for(config.template, config.template_version)
     scale = kinds.for_campaign(campaign).template_scale(campaign.rubric)
-    items = Item.objects.filter(campaign=campaign).select_related("response__prompt", "response_b").order_by("id")
+    items = Item.objects.filter(counted(), campaign=campaign).select_related("response__prompt", "response_b").order_by("id")
     checklists = campaign_checklist_texts(campaign)
     keys, tokens = [], []
     for item in items.iterator(chunk_size=2000):
@@ -160,7 +161,7 @@ def judge_job_create(*, campaign, config, user=None, api_error_as_lowest=False):
 def item_turns(campaign, template):
     """(item pk, the turns the template grades in it) for each item of the campaign, in item order: (None,),
     the whole conversation, unless the template grades per turn (it then reads the items' turns)."""
-    items = Item.objects.filter(campaign=campaign).order_by("id")
+    items = Item.objects.filter(counted(), campaign=campaign).order_by("id")  # QC items are never judged
     if not template.per_turn:
         return ((item_id, (None,)) for item_id in items.values_list("id", flat=True))
     rows = items.values_list("id", "response__prompt__turns", "response__turns")

@@ -504,7 +504,21 @@
       window.location.assign(urls.myRatingsUrl);
       return null;
     }
+    if (urls.knownAnswerUrl) return showKnownAnswer();
     return goToNextItem();
+  }
+
+  // Training mode: after a check item, its known answer stays on screen until Enter (or Submit) moves on.
+  function showKnownAnswer() {
+    return send("GET", urls.knownAnswerUrl).then(function (response) {
+      if (!response.ok) return goToNextItem();
+      return response.json().then(function (answer) {
+        var box = root.querySelector("[data-known-answer]");
+        box.textContent = answer.message + (answer.explanation ? " " + answer.explanation : "");
+        box.hidden = false;
+        box.focus();
+      });
+    }, goToNextItem);
   }
 
   function goToNextItem() {

@@ -1,0 +1,254 @@
+"""Per-annotator reliability: the statistics behind the QC page, its API and the ``qc`` command. No Django.
+
+- attention_test: WMT's (Appraise's) check of an annotator on attention items. Each pair is an annotator's score
+  of an original and their score of its degraded copy; the one-sided Mann–Whitney U test asks whether the copies'
+  scores are lower (scipy.stats.mannwhitneyu, alternative "less"). An annotator who cannot tell them apart
+  (p ≥ 0.05 with at least MIN_PAIRS pairs) is flagged.
+- gold_accuracy: answers against the known ones, exactly and within a tolerance.
+- score_spread: an annotator's scores as z-scores of their own scale use, and the gap between their z on
+  originals and on degraded copies.
+- mace: MACE (Hovy et al. 2013), the competence of each annotator estimated from the ratings alone: how likely
+  they answer what the item is, rather than by a strategy of their own (at random, always the same score).
+  Fitted by EM with the smoothing crowd-kit's ``MACE(method="em")`` uses; tests/annotation/test_quality.py
+  holds it to crowd-kit's results on the same data.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import mannwhitneyu
+
+ALPHA = 0.05
+MIN_PAIRS = 10
+MACE_ITERATIONS = 50
+
+
+@dataclass(frozen=True)
+class AttentionTest:
+    pairs: int
+    u: float | None  # U of the degraded copies' scores
+    p_value: float | None  # one-sided: the copies score lower than the originals
+    flagged: bool  # p ≥ ALPHA with at least MIN_PAIRS pairs: the annotator did not notice the degradation
+
+
+def attention_test(original, degraded, *, alpha=ALPHA, min_pairs=MIN_PAIRS) -> AttentionTest:
+    """The one-sided Mann–Whitney U test of ``degraded`` scores against ``original`` ones (same length: pair i is
+    one annotator's score of an original and of its copy). A p-value scipy cannot give (every score tied) is 1:
+    nothing tells the copies apart."""
+    original, degraded = np.asarray(original, dtype=float), np.asarray(degraded, dtype=float)
+    if len(original) != len(degraded):
+        raise ValueError("original and degraded scores come in pairs")
+    if len(original) == 0:
+        return AttentionTest(0, None, None, False)
+    result = mannwhitneyu(degraded, original, alternative="less")
+    p_value = float(result.pvalue) if np.isfinite(result.pvalue) else 1.0
+    return AttentionTest(len(original), float(result.statistic), p_value, len(original) >= min_pairs and p_value >= alpha)
+
+
+@dataclass(frozen=True)
+class GoldAccuracy:
+    answers: int  # scored answers (one per axis of a gold item, or one verdict)
+    exact: float | None  # share equal to the known answer
+    within_tolerance: float | None  # share within the gold item's tolerance
+    misses: int  # answers outside the tolerance
+    items: int = 0  # gold items answered
+    items_missed: int = 0  # of those, answered outside the tolerance on some axis (what the thresholds count)
+
+
+def gold_accuracy(given, known, tolerance, items=None) -> GoldAccuracy:
+    """Answers ``given`` against ``known`` (numeric arrays of the same length; a verdict coded as a number
+    with tolerance 0), each right within its ``tolerance``; ``items`` names the gold item of each answer."""
+    given, known, tolerance = (np.asarray(values, dtype=float) for values in (given, known, tolerance))
+    if len(given) == 0:
+        return GoldAccuracy(0, None, None, 0)
+    distance = np.abs(given - known)
+    within = distance <= tolerance
+    items = np.asarray(items if items is not None else np.arange(len(given)))
+    return GoldAccuracy(len(given), float(np.mean(distance == 0)), float(np.mean(within)), int((~within).sum()),
+                        len(np.unique(items)), len(np.unique(items[~within])))
+
+
+@dataclass(frozen=True)
+class ScoreSpread:
+    scores: int
+    mean: float | None
+    sd: float | None  # 0: always the same score
+    z_gap: float | None  # mean z on originals minus mean z on their degraded copies (z in the annotator's own units)
+
+
+def score_spread(scores, original=(), degraded=()) -> ScoreSpread:
+    """How an annotator uses the scale: ``scores`` are all of theirs; ``original`` and ``degraded`` their paired
+    scores of attention items, standardised by their own mean and SD."""
+    scores = np.asarray(scores, dtype=float)
+    if len(scores) == 0:
+        return ScoreSpread(0, None, None, None)
+    mean, sd = float(scores.mean()), float(scores.std(ddof=1)) if len(scores) > 1 else 0.0
+    gap = None
+    if len(original) and sd > 0:
+        gap = float((np.mean(original) - np.mean(degraded)) / sd)
+    elif len(original):
+        gap = 0.0
+    return ScoreSpread(len(scores), mean, sd, gap)
+
+
+@dataclass(frozen=True)
+class Competence:
+    competence: np.ndarray  # per annotator code: the probability they answer by the item, not by a strategy
+    labels: np.ndarray  # per task code: the most likely true label code
+    iterations: int
+
+
+def mace(tasks, annotators, labels, *, n_tasks=None, n_annotators=None, n_labels=None,
+         iterations=MACE_ITERATIONS) -> Competence:
+    """MACE fitted by EM. ``tasks``, ``annotators`` and ``labels`` are integer codes, one entry per answer (a
+    task is e.g. an item's axis, a label a score's offset on the scale). The true label of a task is uniform a
+    priori; annotator j answers it with probability θ_j, else draws from their own strategy ξ_j. Counts are
+    smoothed by 0.01 / n_labels, as crowd-kit does.
+
+    Each EM step is a few bincounts over the answers, in log space per task (a task with many answers does not
+    underflow); memory is a few arrays of the answers' length.
+    """
+    tasks, annotators, labels = (np.asarray(codes, dtype=np.int64) for codes in (tasks, annotators, labels))
+    n_tasks = int(n_tasks if n_tasks is not None else tasks.max(initial=-1) + 1)
+    n_annotators = int(n_annotators if n_annotators is not None else annotators.max(initial=-1) + 1)
+    n_labels = int(n_labels if n_labels is not None else labels.max(initial=-1) + 1)
+    smoothing = 0.01 / max(n_labels, 1)
+    theta = np.full(n_annotators, 0.5)
+    strategy = np.full((n_annotators, n_labels), 1.0 / max(n_labels, 1))
+    posterior = np.zeros((n_tasks, n_labels))
+    for _ in range(iterations):
+        posterior, knowing = _mace_expectations(tasks, annotators, labels, theta, strategy, n_tasks, n_labels)
+        theta, strategy = _mace_maximisation(annotators, labels, knowing, n_annotators, n_labels, smoothing)
+    labels_of_tasks = posterior.argmax(axis=1) if n_tasks else np.zeros(0, dtype=np.int64)
+    return Competence(theta, labels_of_tasks, iterations)
+
+
+def _mace_expectations(tasks, annotators, labels, theta, strategy, n_tasks, n_labels):
+    """The posterior of each task's true label, and for each answer the probability it was given knowingly."""
+    spam = (1.0 - theta[annotators]) * strategy[annotators, labels]
+    on_match = np.log(theta[annotators] + spam)
+    otherwise = np.log(np.maximum(spam, 1e-300))
+    log_like = np.bincount(tasks, otherwise, minlength=n_tasks)[:, None] + np.bincount(
+        tasks * n_labels + labels, on_match - otherwise, minlength=n_tasks * n_labels).reshape(n_tasks, n_labels)
+    log_like -= log_like.max(axis=1, keepdims=True)
+    posterior = np.exp(log_like)
+    posterior /= posterior.sum(axis=1, keepdims=True)
+    knowing = posterior[tasks, labels] * theta[annotators] / (theta[annotators] + spam)
+    return posterior, knowing
+
+
+def _mace_maximisation(annotators, labels, knowing, n_annotators, n_labels, smoothing):
+    answered = np.bincount(annotators, minlength=n_annotators).astype(float)
+    knew = np.bincount(annotators, knowing, minlength=n_annotators)
+    theta = (knew + smoothing) / (answered + 2 * smoothing)
+    spam_counts = np.bincount(annotators * n_labels + labels, 1.0 - knowing,
+                              minlength=n_annotators * n_labels).reshape(n_annotators, n_labels)
+    strategy = (spam_counts + smoothing) / (spam_counts.sum(axis=1, keepdims=True) + n_labels * smoothing)
+    return theta, strategy
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A campaign's answers as integer codes, one entry per answer: a score on an axis (axis codes from 0), or
+    a verdict (code from 0) given as the answer on axis ``verdict_axis``."""
+
+    item: np.ndarray
+    annotator: np.ndarray
+    axis: np.ndarray
+    value: np.ndarray
+    verdict_axis: int  # the axis code verdicts are given on (scores' axes come before it)
+    scored: np.ndarray  # bool per answer: a score (True) or a verdict (False)
+
+
+@dataclass(frozen=True)
+class GoldKeys:
+    """Known answers: per gold item (a copy of a gold item included) and axis (``verdict_axis`` for a verdict)."""
+
+    item: np.ndarray
+    axis: np.ndarray
+    value: np.ndarray
+    tolerance: np.ndarray
+
+
+@dataclass(frozen=True)
+class Reliability:
+    annotator: int  # the code of Answers.annotator
+    answers: int
+    attention: AttentionTest
+    gold: GoldAccuracy
+    spread: ScoreSpread
+    competence: float
+
+
+def reliability(answers: Answers, copies: np.ndarray, originals: np.ndarray, gold: GoldKeys, *,
+                n_annotators: int, alpha=ALPHA, min_pairs=MIN_PAIRS) -> list[Reliability]:
+    """Every annotator's reliability. An attention pair is an annotator's mean score of an original item (over
+    the axes they scored) and of its degraded copy (``copies[i]`` copies ``originals[i]``)."""
+    means = _rating_means(answers)
+    pair_annotator, pair_original, pair_copy = _attention_pairs(means, copies, originals)
+    given, known, tolerance, gold_annotator, gold_item = _gold_answers(answers, gold)
+    competence = _competence(answers, n_annotators)
+    scores_by_annotator = _split(answers.value[answers.scored].astype(float), answers.annotator[answers.scored],
+                                 n_annotators)
+    counts = np.bincount(answers.annotator, minlength=n_annotators)
+    result = []
+    for code in range(n_annotators):
+        mine, theirs = pair_annotator == code, gold_annotator == code
+        original, degraded = pair_original[mine], pair_copy[mine]
+        result.append(Reliability(
+            code, int(counts[code]), attention_test(original, degraded, alpha=alpha, min_pairs=min_pairs),
+            gold_accuracy(given[theirs], known[theirs], tolerance[theirs], gold_item[theirs]),
+            score_spread(scores_by_annotator[code], original, degraded), float(competence[code]),
+        ))
+    return result
+
+
+def _rating_means(answers):
+    """(item, annotator, mean score) per rating with scores, sorted by (item, annotator)."""
+    scored = answers.scored
+    keys = answers.item[scored] * (int(answers.annotator.max(initial=0)) + 1) + answers.annotator[scored]
+    unique, inverse = np.unique(keys, return_inverse=True)
+    means = np.bincount(inverse, answers.value[scored].astype(float)) / np.bincount(inverse)
+    width = int(answers.annotator.max(initial=0)) + 1
+    return unique, means, width
+
+
+def _attention_pairs(means, copies, originals):
+    """(annotator, their mean on the original, their mean on the copy) for each copy rated with its original."""
+    keys, values, width = means
+    original_of = dict(zip(np.asarray(copies).tolist(), np.asarray(originals).tolist()))
+    items = keys // width
+    is_copy = np.isin(items, np.asarray(copies, dtype=np.int64))
+    copy_keys = keys[is_copy]
+    annotators = copy_keys % width
+    wanted = np.array([original_of[item] for item in (copy_keys // width).tolist()], dtype=np.int64) * width + annotators
+    found = np.searchsorted(keys, wanted)
+    found = np.minimum(found, max(len(keys) - 1, 0))
+    both = keys[found] == wanted if len(keys) else np.zeros(0, dtype=bool)
+    return annotators[both], values[found[both]], values[is_copy][both]
+
+
+def _gold_answers(answers, gold):
+    """(given, known, tolerance, annotator, item) for every answer on an axis of a gold item with a known answer."""
+    width = answers.verdict_axis + 1
+    gold_keys = np.asarray(gold.item, dtype=np.int64) * width + np.asarray(gold.axis, dtype=np.int64)
+    order = np.argsort(gold_keys)
+    gold_keys = gold_keys[order]
+    keys = answers.item * width + answers.axis
+    found = np.minimum(np.searchsorted(gold_keys, keys), max(len(gold_keys) - 1, 0))
+    hit = gold_keys[found] == keys if len(gold_keys) else np.zeros(len(keys), dtype=bool)
+    where = order[found[hit]]
+    return (answers.value[hit], np.asarray(gold.value)[where], np.asarray(gold.tolerance)[where],
+            answers.annotator[hit], answers.item[hit])
+
+
+def _competence(answers, n_annotators):
+    tasks = np.unique(answers.item * (answers.verdict_axis + 1) + answers.axis, return_inverse=True)[1]
+    labels = answers.value - answers.value.min(initial=0)
+    return mace(tasks, answers.annotator, labels, n_annotators=n_annotators).competence
+
+
+def _split(values, groups, n_groups):
+    order = np.argsort(groups, kind="stable")
+    values, bounds = values[order], np.searchsorted(groups[order], np.arange(n_groups + 1))
+    return [values[bounds[code]:bounds[code + 1]] for code in range(n_groups)]
