@@ -21,6 +21,7 @@ def session_client(user):
     """A browser's session: the API's full path, which the pages use."""
     client = APIClient()
     client.force_login(user)
+    client.cookies["django_language"] = "en"  # the messages below are read in English
     return client
 
 
@@ -61,6 +62,7 @@ def test_misses_warn_then_pause_and_the_lead_lifts_the_pause(gated, client):
     known = api.get(f"/api/items/{first}/known-answer/").json()
     assert known["right"] is False and known["scores"] == {"overall": 5} and "did not match" in known["message"]
     client.force_login(people[0].user)
+    client.cookies["django_language"] = "en"
     page = client.get(f"/items/{first}/").content.decode()
     assert "data-gold-notice" in page and "Please take care" in page  # warned after one miss
 
