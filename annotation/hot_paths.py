@@ -39,6 +39,7 @@ from annotation.accepting import accepting_sql, item_accepting_sql
 from annotation.hot_answers import from_json
 from annotation.kinds import KINDS, for_name
 from annotation.models import Rubric
+from annotation.services.extra_raters import extra_rater_add_if_disagreeing
 from annotation.services.workflow import CLAIM_ATTEMPTS, FLAGS, claimable_conditions
 from annotation.workflow_selectors import axes_for_display
 
@@ -293,9 +294,12 @@ def rating_submit(request, public_id):
         return None
     kind, params = submit
     rating = uuid.uuid4()
-    try:  # one statement, atomic on its own
-        stored = fetch_one(SUBMIT_SQL_BY_KIND[kind.NAME], {
-            **params, "key": token_of(request), "item": public_id, "public_id": rating, "now": timezone.now()})
+    try:  # one statement, and in the same transaction the extra annotator a disagreement may call for
+        with transaction.atomic():
+            stored = fetch_one(SUBMIT_SQL_BY_KIND[kind.NAME], {
+                **params, "key": token_of(request), "item": public_id, "public_id": rating, "now": timezone.now()})
+            if stored is not None:
+                extra_rater_add_if_disagreeing(item_lookup={"public_id": public_id})
     except IntegrityError:
         return None  # a key used for another item, or a race the service sorts out with its locks
     if stored is None:
