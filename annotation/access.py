@@ -124,6 +124,35 @@ def campaign_for_reader(user, slug):
     return campaign
 
 
+def is_adjudicator_of(user, campaign):
+    """Whether the user may adjudicate the campaign's disagreements: its leads, and members given the
+    adjudicator role."""
+    if is_lead_of(user, campaign):
+        return True
+    return user.is_authenticated and CampaignMembership.objects.filter(
+        campaign=campaign, user=user, role=CampaignMembership.Role.ADJUDICATOR
+    ).exists()
+
+
+def campaign_for_adjudicator(user, slug):
+    """The campaign if the user may adjudicate it; 404 for those who do not belong to it, 403 for its other
+    members (annotators never see each other's ratings)."""
+    campaign = campaign_for_member(user, slug)
+    if not is_adjudicator_of(user, campaign):
+        raise PermissionDenied(_("Only the leads of this campaign and its adjudicators may do this."))
+    return campaign
+
+
+def item_for_adjudicator(user, slug, public_id):
+    """(campaign, item) for an adjudicator of the campaign: one of its items; 404 for any other."""
+    campaign = campaign_for_adjudicator(user, slug)
+    item = (Item.objects.select_related("campaign__rubric", "batch", "response__prompt", "response__model")
+            .filter(campaign=campaign, public_id=public_id).first())
+    if item is None:
+        raise Http404("no such item in this campaign")
+    return campaign, item
+
+
 def campaign_for_annotator(user, slug):
     """The campaign if the user annotates it; 404 otherwise (its existence is none of their business)."""
     campaign = annotated_campaigns(user).filter(slug=slug).first()

@@ -13,6 +13,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models import (
+    Adjudication,
+    AdjudicationScore,
     Annotator,
     Assignment,
     Batch,
@@ -309,6 +311,41 @@ class RatingScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["rating__annotator", "rating__item", "axis__rubric"]
     search_fields = ["rating__annotator__handle", "=rating__public_id"]
     raw_id_fields = ["rating"]
+
+class AdjudicationScoreInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = AdjudicationScore
+    extra = 0
+    fields = ["axis", "score"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("axis").order_by("axis__position")
+
+
+@admin.register(Adjudication)
+class AdjudicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Final labels recorded by adjudicators (on the adjudication pages); shown, never edited here."""
+
+    list_display = ["item", "campaign", "adjudicator", "verdict", "decided_at"]
+    list_filter = ["item__campaign"]
+    list_select_related = ["item__campaign", "adjudicator"]
+    search_fields = ["=item__public_id", "adjudicator__username", "item__response__prompt__external_id", "note"]
+    raw_id_fields = ["item", "adjudicator"]
+    inlines = [AdjudicationScoreInline]
+
+    @admin.display(description=_("campaign"), ordering="item__campaign__name")
+    def campaign(self, adjudication):
+        return adjudication.item.campaign
+
+
+@admin.register(AdjudicationScore)
+class AdjudicationScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["adjudication", "axis", "score"]
+    list_filter = ["axis__rubric", "axis__key"]
+    list_select_related = ["adjudication", "axis__rubric"]
+    search_fields = ["=adjudication__item__public_id"]
+    raw_id_fields = ["adjudication"]
+
 
 @admin.register(SlotTally)
 class SlotTallyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

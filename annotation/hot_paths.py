@@ -44,6 +44,7 @@ from annotation.accepting import accepting_sql, item_accepting_sql
 from annotation.hot_answers import from_json
 from annotation.kinds import KINDS, for_name
 from annotation.models import Rubric
+from annotation.services.extra_raters import extra_rater_add_if_disagreeing
 from annotation.services.workflow import CLAIM_ATTEMPTS, FLAGS, claimable_conditions
 from annotation.workflow_selectors import axes_for_display
 
@@ -311,8 +312,12 @@ def rating_submit(request, public_id):
 
 def _store_rating(kind, answer, params):
     """PostgreSQL's way: the rating stored by one statement (its id), or None to hand the request over."""
-    try:  # one statement, atomic on its own
-        return fetch_one(SUBMIT_SQL_BY_KIND[kind.NAME], {**params, **kind.hot_answer(answer)})
+    try:  # one statement, and in the same transaction the extra annotator a disagreement may call for
+        with transaction.atomic():
+            stored = fetch_one(SUBMIT_SQL_BY_KIND[kind.NAME], {**params, **kind.hot_answer(answer)})
+            if stored is not None:
+                extra_rater_add_if_disagreeing(item_lookup={"public_id": params["item"]})
+            return stored
     except IntegrityError:
         return None  # a key used for another item, or a race the service sorts out with its locks
 

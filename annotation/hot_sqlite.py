@@ -29,6 +29,7 @@ from annotation.kinds import KINDS, for_name
 from annotation.models import Annotator, Item, Rubric
 from annotation.rubric_axes import rubric_axes
 from annotation.services import workflow
+from annotation.services.extra_raters import extra_rater_add_if_disagreeing
 
 
 def named(sql):
@@ -203,6 +204,7 @@ def _store(cursor, rating, slot_id, scores, checks):
         if checks:
             cursor.executemany(CHECK_SQL, [(rating_id, *check) for check in checks])
         cursor.execute(DROP_DRAFT_SQL, (rating["item"], rating["me"]))
+        extra_rater_add_if_disagreeing(item_lookup={"pk": rating["item"]})  # in the same transaction, as the service
 
 
 def _cursor():

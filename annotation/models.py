@@ -342,6 +342,17 @@ class Campaign(models.Model):
         _("release quality-control data"), default=False,
         help_text=_("Releases include the ratings of gold and attention items, in a table of their own."),
     )
+    disagreement_threshold = models.PositiveSmallIntegerField(
+        _("disagreement threshold"), null=True, blank=True,
+        help_text=_("How much disagreement an item may have before it goes to adjudication: on a likert item the "
+                    "largest score range on an axis, on a pair the votes against the most common verdict. "
+                    "Empty: no adjudication queue."),
+    )
+    extra_raters_max = models.PositiveSmallIntegerField(
+        _("extra annotators at most"), default=0,
+        help_text=_("When an item's ratings disagree beyond the threshold, one more annotator is added to it, "
+                    "up to this many per item (0: none)."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -434,6 +445,7 @@ class CampaignMembership(models.Model):
         LEAD = "lead", _("Lead")
         ANNOTATOR = "annotator", _("Annotator")
         RESEARCHER = "researcher", _("Researcher")
+        ADJUDICATOR = "adjudicator", _("Adjudicator")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -642,9 +654,15 @@ class ItemSlot(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     rating = models.OneToOneField(Rating, on_delete=models.SET_NULL, null=True, blank=True, related_name="slot")
+    extra = models.PositiveSmallIntegerField(
+        default=0, help_text=_("0 for the item's k places; 1, 2, ... for the extra annotators its disagreement "
+                               "called for (annotation.services.extra_raters)."),
+    )
 
     class Meta:
         constraints = [
+            # Extra slots are numbered 1, 2, ...: two transactions can never both add the same one.
+            models.UniqueConstraint(fields=["item", "extra"], condition=Q(extra__gt=0), name="slot_unique_item_extra"),
             models.UniqueConstraint(
                 fields=["item", "annotator"], condition=Q(annotator__isnull=False), name="slot_unique_item_annotator"
             ),
@@ -664,6 +682,43 @@ class ItemSlot(models.Model):
 
     def __str__(self):
         return f"slot of {self.item_id} for {self.annotator_id or '-'}"
+
+
+class Adjudication(models.Model):
+    """The final label an adjudicator gave an item whose ratings disagree, with a note: scores as
+    AdjudicationScore rows (likert) or a verdict in the item's terms (pairwise). One per item; recording
+    another replaces it."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="adjudication")
+    adjudicator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(_("verdict"), max_length=10, choices=PairwiseVerdict.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(verdict__in=["", *PairwiseVerdict.values]),
+                                   name="adjudication_verdict_known"),
+        ]
+
+    def __str__(self):
+        return f"adjudication of {self.item_id}"
+
+
+class AdjudicationScore(models.Model):
+    """The adjudicated score on one axis, checked against the axis range by the adjudication service."""
+
+    adjudication = models.ForeignKey(Adjudication, on_delete=models.CASCADE, related_name="scores")
+    axis = models.ForeignKey(RubricAxis, on_delete=models.PROTECT, related_name="+")
+    score = models.SmallIntegerField(_("score"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["adjudication", "axis"], name="adjudicationscore_unique_axis"),
+        ]
+
+    def __str__(self):
+        return f"{self.axis_id}={self.score}"
 
 
 class SlotTally(models.Model):

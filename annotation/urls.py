@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation import exam_views, quality_views, series_views, views
+from annotation import adjudication_views, exam_views, quality_views, series_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -35,6 +35,12 @@ urlpatterns = [
     path("campaigns/<slug:slug>/qc/gold/", quality_views.gold_answer_add, name="campaign_gold_answer_add"),
     path("campaigns/<slug:slug>/qc/<str:handle>/lift/", quality_views.gold_pause_lift, name="campaign_gold_pause_lift"),
     path("campaigns/<slug:slug>/progress.csv", views.campaign_progress_csv, name="campaign_progress_csv"),
+    # Leads and adjudicators
+    path("campaigns/<slug:slug>/adjudication/", adjudication_views.adjudication_queue_page, name="adjudication_queue"),
+    path("campaigns/<slug:slug>/adjudication/settings/", adjudication_views.adjudication_settings,
+         name="adjudication_settings"),
+    path("campaigns/<slug:slug>/adjudication/<uuid:public_id>/", adjudication_views.item_adjudicate,
+         name="item_adjudicate"),
     path("batches/<uuid:public_id>/close/", views.batch_close, name="batch_close"),
     path("assignments/<uuid:public_id>/reassign/", views.assignment_reassign, name="assignment_reassign"),
 ]

@@ -70,6 +70,7 @@ def campaign_detail(request, slug):
         "model_counts": campaign_model_counts(campaign) if can_read else [],
         "can_read": can_read,
         "can_manage": access.is_lead_of(request.user, campaign),
+        "can_adjudicate": access.is_adjudicator_of(request.user, campaign),
         "can_rate": access.annotated_campaigns(request.user).filter(pk=campaign.pk).exists(),
     }
     return render(request, "annotation/campaign_detail.html", context)
@@ -232,6 +233,7 @@ MEMBER_ADDED = {
     "lead": _("%(username)s now leads this campaign."),
     "annotator": _("%(username)s now annotates this campaign."),
     "researcher": _("%(username)s may now read this campaign's report and unpublished releases."),
+    "adjudicator": _("%(username)s may now adjudicate this campaign's disagreements."),
 }
 
 

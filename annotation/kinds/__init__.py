@@ -36,6 +36,8 @@ CONTRACT = (
     "SQLITE_FUNCTIONS",
     # The quick export of a campaign's ratings (exports.rating_export): the kind's columns and fields.
     "EXPORT_LOOKUPS", "export_columns", "export_records",
+    # Adjudication (annotation.final_labels): an answer as a dict, how far answers disagree, the page, the label.
+    "final_answer", "disagreement", "final_label_text", "ADJUDICATE_TEMPLATE",
 )
 
 

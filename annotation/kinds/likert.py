@@ -228,3 +228,32 @@ def export_records(campaign, records, rows):
         by_axis = scores[row[0]]
         record.update(model=row[-1], scores={key: by_axis[key] for key in axes.values() if key in by_axis})
     return records
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Adjudication (annotation.final_labels, annotation.adjudication_selectors): an answer is axis → score
+
+from django.utils.translation import get_language  # noqa: E402
+
+ADJUDICATE_TEMPLATE = "annotation/kinds/likert/adjudicate.html"
+
+
+def final_answer(scores, verdict):
+    """A rating's or an adjudication's answer, for annotation.final_labels: its scores, axis → score."""
+    return dict(scores)
+
+
+def disagreement(answers):
+    """The largest range of the scores given on one axis (0 when no axis has two scores)."""
+    by_axis = {}
+    for answer in answers:
+        for key, score in answer.items():
+            by_axis.setdefault(key, []).append(score)
+    return max((max(scores) - min(scores) for scores in by_axis.values()), default=0)
+
+
+def final_label_text(label, axes):
+    """A final label in words: each axis's label and score, in the rubric's order (``axes``: RubricAxis rows)."""
+    english = (get_language() or "").startswith("en")
+    return " · ".join(f"{axis.label_en if english else axis.label_ja} {label[axis.key]}"
+                      for axis in axes if axis.key in label)

@@ -356,3 +356,30 @@ def export_records(campaign, records, rows):
     for record, row in zip(records, rows):
         record.update(model_a=row[-3], model_b=row[-2], verdict=row[-1])
     return records
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Adjudication (annotation.final_labels, annotation.adjudication_selectors): an answer is {"verdict": ...}
+#
+# The adjudicator sees every rating, so the pair is shown in the item's order (A on the left) and their
+# verdict, chosen as left / right / tie ..., is read in that order.
+
+from collections import Counter  # noqa: E402
+
+ADJUDICATE_TEMPLATE = "annotation/kinds/pairwise/adjudicate.html"
+
+
+def final_answer(scores, verdict):
+    """A rating's or an adjudication's answer, for annotation.final_labels: its verdict, in the item's terms."""
+    return {"verdict": verdict}
+
+
+def disagreement(answers):
+    """How many votes differ from the most common verdict (0 when all agree)."""
+    votes = Counter(answer["verdict"] for answer in answers)
+    return sum(votes.values()) - max(votes.values(), default=0)
+
+
+def final_label_text(label, axes):
+    """A final label in words: the verdict in the item's terms (A is better, tie, ...)."""
+    return str(PairwiseVerdict(label["verdict"]).label)

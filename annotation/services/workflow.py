@@ -27,6 +27,7 @@ from annotation.models import (
 )
 from annotation.quality_gates import gold_standing
 from annotation.records import score_value
+from annotation.services.extra_raters import extra_rater_add_if_disagreeing
 from annotation.rubric_axes import rubric_axes
 from annotation.workflow_selectors import rating_checks, shown_order
 
@@ -416,7 +417,8 @@ def rating_submit(*, annotator, item, idempotency_key, scores=None, verdict="", 
     stored one row per response in the item's terms). Idempotent on ``idempotency_key``:
     a repeated submit returns the stored rating unchanged. A first submit fills the annotator's slot; if
     their lease expired, a free slot of the item is claimed, and if none is left the submit is refused (the
-    item already has its k annotators) and the draft is kept.
+    item already has its k annotators) and the draft is kept. A submit that leaves the item's ratings disagreeing
+    beyond the threshold may open a place for one more annotator (annotation.services.extra_raters).
     """
     if idempotency_key is None:
         raise FieldError("idempotency_key", "is required, so that a repeated submit stores one rating")
@@ -438,6 +440,7 @@ def rating_submit(*, annotator, item, idempotency_key, scores=None, verdict="", 
     else:
         rating = _create_rating(slot, item, annotator, entry, shown_order(item, annotator), fields, axes)
     Draft.objects.filter(item=item, annotator=annotator).delete()
+    extra_rater_add_if_disagreeing(item_lookup={"pk": item.pk})
     return rating, True
 
 

@@ -12,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotation.models import (
+    Adjudication,
+    AdjudicationScore,
     Annotator,
     Assignment,
     Batch,
@@ -73,6 +75,10 @@ def build_campaign_data(slug, rubric, pairwise_rubric, annotators):
     judge_job_rows(campaign, rubric, item)
     generation_job_rows(campaign, item)
     Draft.objects.create(item=item, annotator=annotators[0], scores={"overall": 3})
+    lead = User.objects.get_or_create(username=f"{slug}-lead")[0]
+    adjudication = Adjudication.objects.create(item=item, adjudicator=lead, note="q1 の裁定")
+    AdjudicationScore.objects.bulk_create(AdjudicationScore(adjudication=adjudication, axis=axis, score=4)
+                                          for axis in rubric.axes.all())
     Skip.objects.create(item=item, annotator=annotators[0], reason=Skip.Reason.CANNOT_JUDGE, note="専門外")
     pairwise = Campaign.objects.create(slug=f"{slug}-ab", name=f"一対比較 {slug}", rubric=pairwise_rubric)
     Item.objects.create(campaign=pairwise, response=responses[0], response_b=responses[1])

@@ -8,7 +8,7 @@ get their answer, so a check that refuses everybody fails too.
 
 The people: lena leads campaign "jp"; alice annotates it and holds item X; bob annotates it too but does
 not hold X; eve annotates another campaign, which otto leads; rita is a researcher without a grant; gwen is a
-researcher lena granted access to "jp".
+researcher lena granted access to "jp"; judy adjudicates "jp".
 """
 
 import json
@@ -23,7 +23,8 @@ from django.urls import reverse
 
 from annotation.bulk import bulk_insert
 from annotation.models import (
-    Annotator, Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, LanguageModel, Rating,
+    Adjudication, Annotator, Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, LanguageModel,
+    Rating,
     RatingCheck, Response, Skip, Upload,
 )
 from annotation.services.workflow import (
@@ -34,7 +35,8 @@ from annotation.services.workflow import (
 from .pairwise_factories import give_checklist, pairwise_campaign
 from .workflow_factories import FULL_SCORES, campaign_with_items
 
-OUTSIDERS = ("alice", "bob", "eve", "rita", "otto", "gwen")  # everybody but lena, for lead-only URLs
+OUTSIDERS = ("alice", "bob", "eve", "rita", "otto", "gwen", "judy")  # everybody but lena, for lead-only URLs
+NOT_ADJUDICATORS_OF_JP = ("alice", "bob", "eve", "rita", "otto", "gwen")
 NOT_ANNOTATORS_OF_JP = ("eve", "rita", "lena", "otto", "gwen")
 SIGNED_IN = {"lena": 200, "alice": 200, "bob": 200, "eve": 200, "rita": 200, "otto": 200, "gwen": 200}
 
@@ -97,6 +99,12 @@ PAGES = {
     "campaign_progress": page("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
     "campaign_progress_csv": page("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
     "batch_close": page("post", ("batch",), {"lena": 302}, OUTSIDERS + (None,)),
+    # Adjudication: the leads and the members given the adjudicator role; its settings, the leads only.
+    "adjudication_queue": page("get", ("slug",), {"lena": 200, "judy": 200}, NOT_ADJUDICATORS_OF_JP + (None,)),
+    "adjudication_settings": page("post", ("slug",), {"lena": 302}, OUTSIDERS + (None,),
+                                  data={"threshold": 1, "extra_raters_max": 1}),
+    "item_adjudicate": page("get", ("slug", "item"), {"lena": 200, "judy": 200}, NOT_ADJUDICATORS_OF_JP + (None,),
+                            must_not_show={"judy": "alice"}),
     "assignment_reassign": page("post", ("assignment",), {"lena": 302}, OUTSIDERS + (None,),
                                 data={"reassign-{assignment}-annotator": "bob"}),
 }
@@ -184,6 +192,7 @@ def world(db):
     for user in (alice, bob, carol):
         join(jp, user)
     join(jp, gwen, CampaignMembership.Role.RESEARCHER)
+    join(jp, person("judy", "annotator"), CampaignMembership.Role.ADJUDICATOR)
     campaign_cut_batches(campaign=jp, size=2, order=Batch.Order.PROMPT)
     campaign_assign_batches(campaign=jp, annotators=[alice.annotator, carol.annotator])  # bob holds nothing
     campaign_open(campaign=jp, mode=Campaign.Mode.BATCHES)
@@ -217,7 +226,9 @@ def snapshot():
         "memberships": sorted(CampaignMembership.objects.values_list("campaign_id", "user_id", "role")),
         "tiers": sorted(Annotator.objects.values_list("handle", "tier")),
         "group_members": sorted(User.groups.through.objects.values_list("user_id", "group_id")),
-        "campaigns": sorted(Campaign.objects.values_list("id", "status", "mode")),
+        "campaigns": sorted(Campaign.objects.values_list("id", "status", "mode", "disagreement_threshold",
+                                                         "extra_raters_max")),
+        "adjudications": sorted(Adjudication.objects.values_list("item_id", "verdict", "note")),
         "batches": sorted(Batch.objects.values_list("id", "closed_at")),
         "batched": Item.objects.filter(batch__isnull=False).count(),
         "assignments": sorted(Assignment.objects.values_list("id", "annotator_id", "status")),
@@ -314,6 +325,22 @@ def test_unknown_objects_are_404_for_everybody_who_could_otherwise_see_them(clie
     assert client.get(reverse("campaign_manage", args=["no-such-campaign"])).status_code == 404
     assert client.post(reverse("batch_close", args=[nobody])).status_code == 404
     assert client.post(reverse("assignment_reassign", args=[nobody])).status_code == 404
+
+
+def test_only_adjudicators_record_a_final_label(client, world):
+    """alice rated X; everybody but lena and judy is refused a final label for it, and nothing is written."""
+    item = Item.objects.get(public_id=world.item)
+    rating_submit(annotator=User.objects.get(username="alice").annotator, item=item, scores=FULL_SCORES,
+                  idempotency_key=uuid.uuid4())
+    url = reverse("item_adjudicate", args=[world.slug, world.item])
+    label = {f"score-{axis}": score for axis, score in FULL_SCORES.items()}
+    before = snapshot()
+    for username in NOT_ADJUDICATORS_OF_JP + (None,):
+        assert_refused(client_as(client, username).post(url, label), username, PAGES["item_adjudicate"], url)
+    assert snapshot() == before
+    for username in ("judy", "lena"):
+        assert client_as(client, username).post(url, {**label, "note": username}).status_code == 302
+        assert Adjudication.objects.get(item=item).note == username
 
 
 def test_on_a_pair_annotators_see_only_their_own_verdicts_ticks_and_drafts(client, db):

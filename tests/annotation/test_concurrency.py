@@ -1,4 +1,5 @@
-"""Exactly k under concurrency: many annotators pull and submit at once, on PostgreSQL row locks."""
+"""Exactly k under concurrency: many annotators pull and submit at once, on PostgreSQL row locks; with extra
+annotators for disagreement, exactly k plus those the rule added."""
 
 import threading
 from collections import Counter
@@ -8,6 +9,14 @@ from django.db import connection, connections
 from django.db.models import Count
 from django.utils import timezone
 
+
+
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from annotation import api, kinds
+from annotation.adjudication_selectors import rating_answers
+from annotation.final_labels import disagrees
 from annotation.models import Campaign, Item, ItemSlot, PairOrder, Rating, RatingCheck, RatingScore
 from annotation.services.workflow import item_next, rating_submit
 from annotation.kinds.pairwise import pair_order
@@ -159,3 +168,96 @@ def test_two_leads_creating_the_same_slug_at_once_get_one_campaign_and_one_clear
         Campaign.objects.filter(slug="same-slug").delete()
     assert len(refusals) == 5
     assert all("a campaign same-slug exists already" in message for message in refusals)
+
+
+# Extra annotators for disagreement: k plus what the rule added, never more ----------------------------------
+
+def likert_answer(index):
+    return {"scores": {**FULL_SCORES, "overall": 1 + index % 5}}  # annotators disagree often, not always
+
+
+def pairwise_answer(index):
+    return {"verdict": ("left", "right", "both")[index % 3]}
+
+
+def assert_extra_raters_follow_the_rule(campaign):
+    """Every slot rated, by distinct annotators; extra slots numbered 1..n with n at most the maximum; an item
+    stopped short of the maximum only when its ratings agree, and got its last extra only when the ratings
+    before it disagreed."""
+    kind = kinds.for_campaign(campaign)
+    answers = {rating: answer for rated in rating_answers(kind, item__campaign=campaign).values()
+               for rating, answer in rated}
+    threshold, most = campaign.disagreement_threshold, campaign.extra_raters_max
+    added = Counter()
+    for item in Item.objects.filter(campaign=campaign):
+        slots = list(ItemSlot.objects.filter(item=item).order_by("extra", "id"))
+        assert all(slot.rating_id for slot in slots), "a place to rate left open"
+        assert len({slot.annotator_id for slot in slots}) == len(slots)
+        extras = [slot.extra for slot in slots if slot.extra]
+        assert extras == list(range(1, len(extras) + 1)) and len(extras) <= most, extras
+        given = [answers[slot.rating_id] for slot in slots]
+        if len(extras) < most:
+            assert not disagrees(kind.disagreement(given), threshold), "an item that disagrees got no extra rater"
+        if extras:
+            assert disagrees(kind.disagreement(given[:-1]), threshold), "an extra rater for an item that agreed"
+        added[len(extras)] += 1
+    assert Rating.objects.filter(item__campaign=campaign).count() == ItemSlot.objects.filter(campaign=campaign).count()
+    return added
+
+
+def extra_raters_campaign(campaign):
+    Campaign.objects.filter(pk=campaign.pk).update(disagreement_threshold=0, extra_raters_max=2)
+    return Campaign.objects.get(pk=campaign.pk)
+
+
+@pytest.mark.parametrize("make_campaign, answer", [
+    (lambda: campaign_with_items(slug="extra", items=60, models=3), likert_answer),
+    (lambda: pairwise_campaign(slug="extra", prompts=60), pairwise_answer),
+], ids=["likert", "pairwise"])
+def test_thirty_annotators_at_once_never_give_an_item_more_raters_than_k_plus_the_extra_ones(make_campaign, answer):
+    campaign = extra_raters_campaign(open_for_pull(make_campaign(), batch_size=100))
+    people = annotators(30, campaign)
+    index = {person.pk: number for number, person in enumerate(people)}
+
+    def work(annotator):
+        while (item := item_next(annotator=annotator, campaign=campaign)) is not None:
+            rating_submit(annotator=annotator, item=item, idempotency_key=key(), **answer(index[annotator.pk]))
+
+    run_in_threads(people, work)
+
+    added = assert_extra_raters_follow_the_rule(campaign)
+    assert added[0] and added[2], f"the answers should leave some items agreeing and some not: {dict(added)}"
+    assert max(per_item_count(campaign).values()) == campaign.overlap + campaign.extra_raters_max
+
+
+def test_token_clients_on_the_short_way_add_extra_raters_by_the_same_rule(monkeypatch):
+    def refuse(self, request, **kwargs):
+        raise AssertionError("the DRF view was reached: the short way handed the submit over")
+    monkeypatch.setattr(api.RatingApi, "post", refuse)
+    campaign = extra_raters_campaign(open_for_pull(campaign_with_items(slug="extra", items=60, models=3)))
+    people = annotators(30, campaign)
+    clients = {person.pk: token_client(person.user) for person in people}
+    index = {person.pk: number for number, person in enumerate(people)}
+
+    def work(annotator):
+        client = clients[annotator.pk]
+        while (response := client.post("/api/campaigns/extra/next/")).status_code == 200:
+            body = {**likert_answer(index[annotator.pk]), "idempotency_key": str(key())}
+            stored = client.post(f"/api/items/{response.json()['id']}/rating/", body, format="json")
+            assert stored.status_code == 201, stored.content
+        assert response.status_code == 204, response.content
+
+    run_in_threads(people, work)
+
+    added = assert_extra_raters_follow_the_rule(campaign)
+    assert added[0] and added[2], dict(added)
+
+
+def per_item_count(campaign):
+    return dict(Item.objects.filter(campaign=campaign).annotate(n=Count("ratings")).values_list("id", "n"))
+
+
+def token_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
