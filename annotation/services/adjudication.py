@@ -35,7 +35,8 @@ def adjudication_record(*, item, adjudicator, scores=None, verdict="", note=""):
     Refused for an item nobody has rated."""
     if not Rating.objects.filter(item=item).exists():
         raise HyokaError("nobody has rated this item yet; there is nothing to adjudicate.")
-    entry = clean_entry(item, scores=scores, verdict=verdict, checks=None, complete=True)
+    entry = clean_entry(item.campaign.rubric, item.response.prompt_id, item_id=item.pk, scores=scores, verdict=verdict,
+                        checks=None, complete=True)
     adjudication, _ = Adjudication.objects.update_or_create(
         item=item, defaults={"adjudicator": adjudicator, "verdict": entry.verdict_for(PairOrder.AB),
                              "note": (note or "").strip()})
