@@ -22,11 +22,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from annotation.bulk import bulk_insert
+from annotation.figure_files import campaign_figure_dir
 from annotation.models import (
-    Adjudication, Annotator, Assignment, Batch, Campaign, CampaignMembership, Draft, Item, ItemSlot, LanguageModel,
-    Rating,
-    RatingCheck, Response, Skip, Upload,
+    Adjudication, Annotator, Assignment, Batch, Campaign, CampaignMembership, Draft, GoldAnswer, GoldPauseLift, Item,
+    ItemSlot, LanguageModel, Rating, RatingCheck, Response, Skip, Upload,
 )
+from annotation.services.quality import gold_answer_set
+from annotation.services.series import series_create
 from annotation.services.workflow import (
     annotator_for_user, campaign_assign_batches, campaign_cut_batches, campaign_open, draft_save, item_next,
     rating_submit,
@@ -38,6 +40,9 @@ from .workflow_factories import FULL_SCORES, campaign_with_items
 OUTSIDERS = ("alice", "bob", "eve", "rita", "otto", "gwen", "judy")  # everybody but lena, for lead-only URLs
 NOT_ADJUDICATORS_OF_JP = ("alice", "bob", "eve", "rita", "otto", "gwen")
 NOT_ANNOTATORS_OF_JP = ("eve", "rita", "lena", "otto", "gwen")
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
+NOT_LEADS = ("alice", "bob", "eve", "rita", "gwen", "judy")
 SIGNED_IN = {"lena": 200, "alice": 200, "bob": 200, "eve": 200, "rita": 200, "otto": 200, "gwen": 200}
 
 
@@ -107,6 +112,22 @@ PAGES = {
                             must_not_show={"judy": "alice"}),
     "assignment_reassign": page("post", ("assignment",), {"lena": 302}, OUTSIDERS + (None,),
                                 data={"reassign-{assignment}-annotator": "bob"}),
+    # An exam's figures: the campaign's members.
+    "exam_figure": page("get", ("slug", "figure"), {"lena": 200, "alice": 200, "bob": 200, "gwen": 200, "judy": 200},
+                        ("eve", "rita", "otto", None)),
+    # Quality control: the campaign's leads.
+    "campaign_qc": page("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
+    "campaign_qc_settings": page("post", ("slug",), {"lena": 302}, OUTSIDERS + (None,),
+                                 data={"gold_share": "0.1", "gold_warn_after": 2, "gold_pause_after": 4}),
+    "campaign_gold_answer_add": page("post", ("slug",), {"lena": 302}, OUTSIDERS + (None,),
+                                     data={"prompt_id": "p1", "model": "late-model", "tolerance": 1,
+                                           **{f"score_{axis}": score for axis, score in FULL_SCORES.items()}}),
+    "campaign_gold_pause_lift": page("post", ("slug", "alice_handle"), {"lena": 302}, OUTSIDERS + (None,)),
+    # Model series: any lead.
+    "series_list": page("get", (), {"lena": 200, "otto": 200}, NOT_LEADS + (None,)),
+    "series_new": page("get", (), {"lena": 200, "otto": 200}, NOT_LEADS + (None,)),
+    "series_checkpoint_add": page("post", ("series",), {"lena": 302, "otto": 302}, NOT_LEADS + (None,),
+                                  data={"step": 2000}),
 }
 
 APIS = {
@@ -140,6 +161,12 @@ APIS = {
     "api_rubric_uploads": api("post", (), {"lena": 202, "otto": 202}, ("alice", "bob", "eve", "rita", None),
                               data={"file": "{rubric}"}, multipart=True),
     "api_upload": api("get", ("upload",), {"lena": 200}, OUTSIDERS + (None,)),
+    "api_series_uploads": api("post", ("series",), {"lena": 202, "otto": 202}, NOT_LEADS + (None,),
+                              data={"file": "{scores}"}, multipart=True),
+    # Quality control: the known answer of a check item, to its annotator in training mode; the rest, the leads.
+    "api_known_answer": api("get", ("gold_item",), {"alice": 200}, ("bob",) + NOT_ANNOTATORS_OF_JP + (None,)),
+    "api_qc": api("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
+    "api_gold_pause_lift": api("post", ("slug", "alice_handle"), {"lena": 200}, OUTSIDERS + (None,)),
 }
 
 
@@ -163,6 +190,9 @@ class World:
     batch: uuid.UUID
     assignment: uuid.UUID
     upload: uuid.UUID
+    gold_item: uuid.UUID
+    series: str = "llm-jp-auth"
+    figure: str = "fig-1.png"
     bob_name: str = "bob"
     alice_handle: str = "alice"
 
@@ -209,8 +239,23 @@ def world(db):
     assignment = Assignment.objects.get(batch=item.batch, annotator=alice.annotator)
     upload = Upload.objects.create(kind=Upload.Kind.RESPONSES, campaign=jp, file_name="r.jsonl", path="/nowhere",
                                    size=1, created_by=lena, status=Upload.Status.DONE)
+    gold = rated_gold_item(jp, alice.annotator, after=item)
+    series_create(name="llm-jp-auth", created_by=lena)
+    figures = campaign_figure_dir("jp")
+    figures.mkdir(parents=True, exist_ok=True)
+    (figures / "fig-1.png").write_bytes(PNG)
     return World(slug="jp", rubric="quality-5x5", item=item.public_id, batch=item.batch.public_id,
-                 assignment=assignment.public_id, upload=upload.public_id)
+                 assignment=assignment.public_id, upload=upload.public_id, gold_item=gold.public_id)
+
+
+def rated_gold_item(campaign, annotator, after):
+    """A gold item of ``campaign`` in training mode, rated by ``annotator``: the other item of the batch they hold."""
+    Campaign.objects.filter(pk=campaign.pk).update(gold_training=True)
+    gold = Item.objects.filter(batch=after.batch).exclude(pk=after.pk).first()
+    gold_answer_set(item=gold, scores=FULL_SCORES, tolerance=1)
+    rating_submit(annotator=annotator, item=Item.objects.get(pk=gold.pk), scores=FULL_SCORES,
+                  idempotency_key=uuid.uuid4())
+    return gold
 
 
 def add_unbatched_items(campaign):
@@ -239,6 +284,11 @@ def snapshot():
                          for pk, scores, verdict, checks in Draft.objects.values_list("id", "scores", "verdict", "checks")),
         "skips": Skip.objects.count(),
         "uploads": Upload.objects.count(),
+        "models": sorted(LanguageModel.objects.values_list("name", "step")),
+        "quality": sorted(Campaign.objects.values_list("id", "gold_share", "gold_training", "gold_warn_after",
+                                                       "gold_pause_after")),
+        "gold": sorted(GoldAnswer.objects.values_list("item_id", "tolerance")),
+        "pause_lifts": sorted(GoldPauseLift.objects.values_list("annotator_id", "misses_forgiven")),
     }
 
 
@@ -250,6 +300,7 @@ def url_of(name, rule, world):
 
 
 UPLOADED = {"{file}": ("r.jsonl", b'{"prompt_id": "u1", "prompt": "?", "model": "m", "response": "!"}\n'),
+            "{scores}": ("scores.csv", b"step,task,metric,score\n1000,jcommonsenseqa,acc,0.5\n"),
             "{rubric}": ("rubric.json", b'{"key": "up", "name": "up", "kind": "pairwise", "verdicts": ["A", "B"]}')}
 
 
