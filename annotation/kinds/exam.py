@@ -16,6 +16,7 @@ NAME = "exam"
 QUESTION_MODEL = "exam-question"  # the reserved LanguageModel of the questions' placeholder responses
 
 import re  # noqa: E402
+from collections import Counter  # noqa: E402
 
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
@@ -122,14 +123,16 @@ def clean_verdict(rubric, verdict, complete, item_id=None):
         raise FieldError("verdict", f"{verdict!r} is not an answer: give choice numbers, e.g. 3 or 5,3")
     numbers = [int(number) for number in text.split(",")]
     if item_id is not None:
-        _check_against_question(item_id, numbers, complete)
-    return text
+        numbers = _check_against_question(item_id, numbers, complete)
+    return ",".join(str(number) for number in numbers)
 
 
 def _check_against_question(item_id, numbers, complete):
-    question = ExamQuestion.objects.filter(item_id=item_id).values("choices", "correct_answer").first()
+    """The numbers, checked against the question; in ascending order when the question's answer is a set, so
+    that one answer is stored one way ("3,5" whichever was picked first)."""
+    question = ExamQuestion.objects.filter(item_id=item_id).values("choices", "correct_answer", "answer_form").first()
     if question is None:
-        return
+        return numbers
     count, wanted = len(question["choices"]), max(1, len(question["correct_answer"]))
     for number in numbers:
         if not 1 <= number <= count:
@@ -138,6 +141,7 @@ def _check_against_question(item_id, numbers, complete):
         raise FieldError("verdict", "each choice may be given once")
     if len(numbers) > wanted or (complete and len(numbers) != wanted):
         raise FieldError("verdict", f"this question takes {wanted} answer{'s' if wanted > 1 else ''}")
+    return sorted(numbers) if question["answer_form"] == ExamQuestion.AnswerForm.UNORDERED else numbers
 
 
 CHECK_SHAPE = "true or false"
@@ -228,6 +232,29 @@ def hot_answer(data):
 
 
 HOT_ANSWER_SQL = {"order": "''", "ctes": "", "answered": "false", "verdict": "''", "store": "", "tick_side": "''"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Adjudication (annotation.final_labels, annotation.adjudication_selectors): an answer is {"answer": "5,3"}, as
+# clean_verdict stores it (a set's numbers in ascending order), so equal answers compare equal.
+
+ADJUDICATE_TEMPLATE = "annotation/kinds/exam/adjudicate.html"
+
+
+def final_answer(scores, verdict):
+    """A rating's or an adjudication's answer, for annotation.final_labels: the choices picked."""
+    return {"answer": verdict}
+
+
+def disagreement(answers):
+    """How many answers differ from the most common one (0 when all agree)."""
+    votes = Counter(answer["answer"] for answer in answers)
+    return sum(votes.values()) - max(votes.values(), default=0)
+
+
+def final_label_text(label, axes):
+    """A final label in words: the choice numbers, as the adjudication page lists and takes them ("5, 3")."""
+    return ", ".join(label["answer"].split(","))
 
 
 # ---------------------------------------------------------------------------------------------------------

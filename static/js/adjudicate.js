@@ -13,7 +13,8 @@
     if (target) target.focus();
   }
 
-  focusGroup(groups[0]);
+  if (groups.length) focusGroup(groups[0]);
+  else (form.querySelector("[data-answer]") || note).focus();  // an exam's answer is typed
   form.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();

@@ -2,8 +2,9 @@
 // goes (debounced PUT), and a copy stays in sessionStorage until the server has it, so neither a reload
 // nor an expired session loses work. A submit carries an idempotency key made once per attempt and
 // reused on retry, so a double Enter or a retried request stores one rating.
-// Two kinds of page: likert (a score per axis) and pairwise (one verdict about two responses shown left and
-// right; the server turns left/right into the item's A/B). Either may have a checklist of optional ticks; on a
+// Three kinds of page: likert (a score per axis), pairwise (one verdict about two responses shown left and
+// right; the server turns left/right into the item's A/B) and exam (the choices picked, "3" or "5,3": as many
+// as the question asks for, in the order picked; its choices are the verdict buttons). Either may have a checklist of optional ticks; on a
 // pair each point is answered for each response ({"left": yes/no, "right": yes/no}, again turned into A/B by
 // the server). The keyboard moves through "stops": the axes or the verdict, then the checklist points; on a
 // pair's point, ← → (or Tab) pick the response the tick is for.
@@ -30,6 +31,10 @@
   });
   var verdictGroup = root.querySelector("[data-verdicts]");
   var verdictButtons = Array.prototype.slice.call(root.querySelectorAll("button[data-verdict]"));
+  // An exam question that takes several choices: each digit adds one, in order (pressing a picked one takes it
+  // back); on a full answer another digit starts again.
+  var answersWanted = verdictGroup ? parseInt(verdictGroup.getAttribute("data-answers") || "1", 10) : 1;
+  var answerShown = root.querySelector("[data-answer-shown]");
   var checkButtons = Array.prototype.slice.call(root.querySelectorAll("button[data-check]"));
   var checkPoints = Array.prototype.slice.call(root.querySelectorAll("[data-check-point]"));
   var stops = axes.map(function (axis, index) { return { type: "axis", index: index, element: axis.element }; });
@@ -245,13 +250,30 @@
     verdictGroup.classList.toggle("is-current", isCurrent);
     verdictGroup.classList.toggle("is-scored", Boolean(state.verdict));
     var tabbable = null;
+    var chosen = picked();
     verdictButtons.forEach(function (button) {
-      var pressed = button.getAttribute("data-verdict") === state.verdict;
-      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+      var at = chosen.indexOf(button.getAttribute("data-verdict"));
+      button.setAttribute("aria-pressed", at !== -1 ? "true" : "false");
+      var order = button.querySelector("[data-order]");
+      if (order) order.textContent = at !== -1 && answersWanted > 1 ? " " + (at + 1) : "";
       button.tabIndex = -1;
-      if (pressed) tabbable = button;
+      if (at !== -1 && !tabbable) tabbable = button;
     });
     (tabbable || verdictButtons[0]).tabIndex = 0;
+    if (answerShown) {
+      answerShown.textContent = chosen.length ? text.answerShown.replace("{answer}", chosen.map(function (value) {
+        return labelOf(value);
+      }).join(", ")).replace("{n}", chosen.length).replace("{k}", answersWanted) : "";
+    }
+  }
+
+  function picked() {
+    return state.verdict ? state.verdict.split(",") : [];
+  }
+
+  function labelOf(value) {
+    var button = verdictButtons.filter(function (candidate) { return candidate.getAttribute("data-verdict") === value; })[0];
+    return button ? button.textContent.replace(/^\s*\S+\s*/, "").trim() : value;  // the label after the key
   }
 
   function focusStop(index) {
@@ -346,19 +368,30 @@
 
   function chooseVerdict(value) {
     if (isFinal) return;
-    state.verdict = value;
+    if (answersWanted > 1) {
+      var chosen = picked();
+      var at = chosen.indexOf(value);
+      if (at !== -1) chosen.splice(at, 1);
+      else if (chosen.length >= answersWanted) chosen = [value];
+      else chosen.push(value);
+      state.verdict = chosen.join(",");
+    } else {
+      state.verdict = value;
+    }
     changed();
-    say(text.verdictChosen);
+    say(picked().length < answersWanted ? text.moreAnswers.replace("{left}", answersWanted - picked().length)
+      : verdictGroup.getAttribute("data-chosen") || text.verdictChosen);
   }
 
   function pickVerdict(digit) {
-    var button = verdictButtons[digit - 1];
+    var button = verdictButtons[(digit === 0 ? 10 : digit) - 1];  // 0: the tenth choice of an exam question
     if (!button) return;
     chooseVerdict(button.getAttribute("data-verdict"));
     if (stops[current].type !== "check") focusStop(current);
   }
 
   function stepVerdict(step) {
+    if (answersWanted > 1) return;  // several choices: digits or clicks, in order
     var values = verdictButtons.map(function (button) { return button.getAttribute("data-verdict"); });
     var at = values.indexOf(state.verdict);
     var next = at === -1 ? (step > 0 ? 0 : values.length - 1) : Math.max(0, Math.min(values.length - 1, at + step));
@@ -368,7 +401,7 @@
 
   function clearVerdict() {
     if (isFinal) return;
-    state.verdict = "";
+    state.verdict = picked().slice(0, -1).join(",");  // the last choice picked (a verdict: the verdict)
     changed();
     focusStop(current);
   }
@@ -471,8 +504,8 @@
       focusAxis(missing);
       return;
     }
-    if (verdictGroup && !state.verdict) {
-      say(text.missingVerdict);
+    if (verdictGroup && picked().length < answersWanted) {
+      say(verdictGroup.getAttribute("data-missing") || text.missingVerdict);
       focusStop(0);
       return;
     }
