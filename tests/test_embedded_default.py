@@ -36,6 +36,25 @@ def test_all_migrations_apply_to_a_fresh_sqlite_database_with_their_triggers(mig
             "judging_verdictscore_only_on_scored_insert", "exports_release_immutable_update"} <= triggers
 
 
+@pytest.mark.django_db
+def test_every_table_with_a_trigger_on_postgresql_keeps_one_on_sqlite(migrated_sqlite):
+    """A migration that adds a field or a constraint to a table rebuilds it on SQLite (create, copy, drop,
+    rename), dropping its triggers: a later migration must install them again. Each table with a trigger on
+    PostgreSQL (where ALTER keeps them) has one on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("compares with the triggers of the suite's PostgreSQL database")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                       "WHERE trigger_schema = current_schema()")
+        on_postgresql = {table for (table,) in cursor.fetchall()}
+    on_sqlite = {table for (table,) in sqlite3.connect(migrated_sqlite).execute(
+        "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'")}
+    assert "annotation_itemslot" in on_postgresql
+    assert sorted(on_postgresql - on_sqlite) == []
+
+
 @pytest.mark.parametrize("statement,index", [
     (workflow.CLAIM_SQL.format(lock="", item_filter="", source=workflow.CLAIM_SOURCE["sqlite"],
                                claimable=workflow.claimable_conditions("%(me)s", "sqlite")), "slot_open_by_position"),
