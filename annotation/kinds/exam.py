@@ -43,18 +43,26 @@ def item_payload(item, order, language):
     question = ExamQuestion.objects.get(item=item)
     return {"response": None, "left": None, "right": None, "verdicts": [],
             "exam": question_shown(question.label, question.choices, question.choice_labels, question.figures,
-                                   len(question.correct_answer))}
+                                   len(question.correct_answer), question.answer_form)}
 
 
-def question_shown(label, choices, labels, figures, answers):
+def question_shown(label, choices, labels, figures, answers, form):
     """What the rating page shows of a question besides its text (the prompt's turn). The figures are file
-    names, served at /campaigns/<slug>/figures/<name> (annotation.exam_views)."""
+    names, served at /campaigns/<slug>/figures/<name> (annotation.exam_views). A choice's ``label`` is shown
+    before its text unless the text starts with it (the center exams write "①H2O"); its ``number``, the key
+    that picks it, is shown when the label is not that number already."""
+    shown = []
+    for number, text in enumerate(choices, start=1):
+        name = choice_label(labels, number)
+        shown.append({"number": number, "label": name, "text": text,
+                      "label_in_text": text.lstrip().startswith(name),
+                      "number_in_label": name in (str(number), CIRCLED[number - 1:number])})
     return {
         "label": label,
-        "choices": [{"number": number, "label": choice_label(labels, number), "text": text}
-                    for number, text in enumerate(choices, start=1)],
+        "choices": shown,
         "figures": list(figures),
         "answers": max(1, answers),  # how many choices to pick; one for a question without a correct answer
+        "form": form,  # single, ordered (blanks in order) or unordered (a set)
     }
 
 
@@ -211,7 +219,8 @@ LEFT JOIN annotation_examquestion q ON q.item_id=i.id"""
 HOT_ITEM_COLUMNS = {  # the question's row (PostgreSQL: whole, so the statement stays under psycopg's cache limit)
     "postgresql": ("to_json(q)",),
     "sqlite": ("json_object('label', q.label, 'choices', json(q.choices), 'choice_labels', json(q.choice_labels), "
-               "'figures', json(q.figures), 'correct_answer', json(q.correct_answer))",),
+               "'figures', json(q.figures), 'correct_answer', json(q.correct_answer), "
+               "'answer_form', q.answer_form)",),
 }
 SQLITE_FUNCTIONS = {}
 
@@ -220,7 +229,8 @@ def hot_item_shown(values, show_model_names, language):
     """(order shown, the item's kind-specific part of the payload) from HOT_ITEM_COLUMNS' values (as JSON)."""
     (row,) = values
     return "", {"response": None, "left": None, "right": None, "verdicts": [], "exam": question_shown(
-        row["label"], row["choices"], row["choice_labels"], row["figures"], len(row["correct_answer"]))}
+        row["label"], row["choices"], row["choice_labels"], row["figures"], len(row["correct_answer"]),
+        row["answer_form"])}
 
 
 HOT_ANSWER_FIELDS = ("verdict",)

@@ -273,7 +273,7 @@
 
   function labelOf(value) {
     var button = verdictButtons.filter(function (candidate) { return candidate.getAttribute("data-verdict") === value; })[0];
-    return button ? button.textContent.replace(/^\s*\S+\s*/, "").trim() : value;  // the label after the key
+    return button && button.getAttribute("data-label") || value;  // an exam's label (①, ア); else the value
   }
 
   function focusStop(index) {
