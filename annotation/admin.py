@@ -26,9 +26,13 @@ from annotation.models import (
     Exam,
     ExamAnswer,
     ExamQuestion,
+    ExampleOutcomes,
+    GoldAnswer,
+    GoldPauseLift,
     Item,
     ItemSlot,
     LanguageModel,
+    ModelSeries,
     Prompt,
     Rating,
     RatingRevision,
@@ -37,8 +41,10 @@ from annotation.models import (
     Response,
     Rubric,
     RubricAxis,
+    SeriesTask,
     Skip,
     SlotTally,
+    TaskScore,
     Upload,
 )
 from annotation.selectors import rubric_is_locked
@@ -449,3 +455,58 @@ class ExamAnswerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["question", "examinee", "sample", "answer", "parsed", "figures_sent", "created_at"]
     list_filter = ["parsed", "figures_sent", "examinee"]
     list_select_related = ["examinee", "question"]
+
+
+# Quality control: gold answers are set on the QC page or with import_gold, pauses lifted there; shown here.
+
+
+@admin.register(GoldAnswer)
+class GoldAnswerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["item", "scores", "verdict", "tolerance", "created_at"]
+    list_select_related = ["item__campaign"]
+    list_filter = ["item__campaign"]
+    raw_id_fields = ["item"]
+    search_fields = ["item__campaign__slug", "item__response__prompt__external_id", "explanation"]
+
+
+@admin.register(GoldPauseLift)
+class GoldPauseLiftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["campaign", "annotator", "misses_forgiven", "lifted_by", "lifted_at"]
+    list_select_related = ["campaign", "annotator", "lifted_by"]
+    search_fields = ["campaign__slug", "annotator__handle"]
+
+
+# Model series: made by import_checkpoint_scores or on the series pages; their scores are imported records.
+
+
+@admin.register(ModelSeries)
+class ModelSeriesAdmin(admin.ModelAdmin):
+    list_display = ["name", "family", "size", "created_at"]
+    search_fields = ["name", "family"]
+    readonly_fields = ["created_by"]
+
+
+@admin.register(SeriesTask)
+class SeriesTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["key", "series", "category", "is_average"]
+    list_select_related = ["series"]
+    list_filter = ["series", "is_average"]
+    search_fields = ["key", "category"]
+    exclude = ["example_ids"]  # thousands of ids: the releases and the API carry them
+
+
+@admin.register(TaskScore)
+class TaskScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["task", "model", "metric", "score"]
+    list_select_related = ["task__series", "model"]
+    list_filter = ["task__series"]
+    search_fields = ["task__key", "model__name"]
+
+
+@admin.register(ExampleOutcomes)
+class ExampleOutcomesAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["task", "model"]
+    list_select_related = ["task__series", "model"]
+    list_filter = ["task__series"]
+    search_fields = ["task__key", "model__name"]
+    exclude = ["correct", "predictions"]  # one byte per example: read them through the trajectory report

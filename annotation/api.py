@@ -12,7 +12,6 @@ from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Ru
 from annotation.selectors import campaign_people, user_is_annotator
 from annotation.serializers import CampaignProgressSerializer, ItemSerializer
 from annotation.quality_gates import gold_notice, gold_standing, known_answer
-from annotation.quality_selectors import campaign_qc_report
 from annotation.services import quality as quality_services, workflow
 from annotation.services.campaigns import campaign_create
 from annotation.services.memberships import annotator_tier_set, campaign_member_add, campaign_member_remove
@@ -416,6 +415,8 @@ class MyTokenApi(APIView):
 class QualityApi(APIView):
     @extend_schema(responses=dict, summary="Per-annotator reliability: attention test, gold accuracy, z, competence")
     def get(self, request, slug):
+        from annotation.quality_selectors import campaign_qc_report  # numpy, pandas, scipy: not at start-up
+
         campaign = access.campaign_for_lead(request.user, slug)
         return Response(campaign_qc_report(campaign))
 

@@ -13,7 +13,6 @@ from annotation.forms import add_service_error
 from annotation.models import GoldAnswer
 from annotation.quality_forms import GoldAnswerForm, QualitySettingsForm
 from annotation.quality_gates import gold_standing
-from annotation.quality_selectors import campaign_qc_report
 from annotation.services import quality
 
 
@@ -24,6 +23,8 @@ def campaign_qc_page(request, slug):
 
 
 def _page(request, campaign, **forms):
+    from annotation.quality_selectors import campaign_qc_report  # numpy, pandas, scipy: not at start-up
+
     context = {
         "campaign": campaign, "report": campaign_qc_report(campaign),
         "gold_answers": GoldAnswer.objects.filter(item__campaign=campaign).select_related(

@@ -92,8 +92,8 @@ def insert_items(cursor, campaign_id, slug, models, n_items):
         "FROM annotation_prompt p CROSS JOIN unnest(%s::bigint[]) m WHERE p.source = %s ORDER BY p.id, m LIMIT %s",
         [models, slug, n_items])
     cursor.execute(
-        "INSERT INTO annotation_item (public_id, campaign_id, response_id, position, created_at) "
-        "SELECT gen_random_uuid(), %s, r.id, row_number() OVER (ORDER BY r.id), now() "
+        "INSERT INTO annotation_item (public_id, campaign_id, response_id, position, quality_role, created_at) "
+        "SELECT gen_random_uuid(), %s, r.id, row_number() OVER (ORDER BY r.id), '', now() "
         "FROM annotation_response r JOIN annotation_prompt p ON p.id = r.prompt_id WHERE p.source = %s",
         [campaign_id, slug])
 

@@ -47,11 +47,12 @@ FILL_SQL = [
        SELECT gen_random_uuid(), p.id, m.id, jsonb_build_array(m.name || 'の答え：' || repeat(%(s)s, 8)), '{}'::jsonb, now()
        FROM annotation_prompt p CROSS JOIN annotation_languagemodel m""",
     """INSERT INTO annotation_campaign (slug, name, description, instructions, rubric_id, overlap, show_model_names,
-                                         status, mode, lease_minutes, context_placement, created_at)
-       SELECT 'bench', 'Export bench', '', '', id, 2, false, 'closed', 'batches', 30, 'system', now()
+                                         status, mode, lease_minutes, context_placement, gold_share, gold_training,
+                                         release_quality_items, extra_raters_max, created_at)
+       SELECT 'bench', 'Export bench', '', '', id, 2, false, 'closed', 'batches', 30, 'system', 0, false, false, 0, now()
        FROM annotation_rubric WHERE key = 'quality-5x5'""",
-    """INSERT INTO annotation_item (public_id, campaign_id, response_id, position, created_at)
-       SELECT gen_random_uuid(), c.id, r.id, r.id, now()
+    """INSERT INTO annotation_item (public_id, campaign_id, response_id, position, quality_role, created_at)
+       SELECT gen_random_uuid(), c.id, r.id, r.id, '', now()
        FROM annotation_response r CROSS JOIN annotation_campaign c""",
     """INSERT INTO annotation_annotator (handle, tier, pseudonym, is_external, source, created_at)
        SELECT 'rater-' || a, (ARRAY['professional','graduate','undergraduate','vendor','external'])[1 + a %% 5],

@@ -44,14 +44,15 @@ FILL_SQL = [
        SELECT gen_random_uuid(), p.id, m.id, jsonb_build_array(m.name || 'の答え'), '{}'::jsonb, now()
        FROM annotation_prompt p CROSS JOIN annotation_languagemodel m""",
     """INSERT INTO annotation_campaign (slug, name, description, instructions, rubric_id, overlap, show_model_names,
-                                         status, mode, lease_minutes, context_placement, created_at)
-       SELECT 'bench', 'Progress bench', '', '', id, 2, false, 'active', 'batches', 30, 'system', now()
+                                         status, mode, lease_minutes, context_placement, gold_share, gold_training,
+                                         release_quality_items, extra_raters_max, created_at)
+       SELECT 'bench', 'Progress bench', '', '', id, 2, false, 'active', 'batches', 30, 'system', 0, false, false, 0, now()
        FROM annotation_rubric WHERE key = 'quality-5x5'""",
     """INSERT INTO annotation_batch (public_id, campaign_id, number, "order", seed, created_at)
        SELECT gen_random_uuid(), c.id, b, 'prompt', NULL, now()
        FROM annotation_campaign c CROSS JOIN generate_series(1, ceil(%(prompts)s::int * %(models)s::int / %(batch)s::float)::int) b""",
-    """INSERT INTO annotation_item (public_id, campaign_id, response_id, batch_id, position, created_at)
-       SELECT gen_random_uuid(), c.id, r.id, b.id, r.n, now()
+    """INSERT INTO annotation_item (public_id, campaign_id, response_id, batch_id, position, quality_role, created_at)
+       SELECT gen_random_uuid(), c.id, r.id, b.id, r.n, '', now()
        FROM (SELECT id, row_number() OVER (ORDER BY prompt_id, model_id) - 1 AS n FROM annotation_response) r
        CROSS JOIN annotation_campaign c
        JOIN annotation_batch b ON b.campaign_id = c.id AND b.number = r.n / %(batch)s + 1""",
@@ -68,8 +69,8 @@ FILL_SQL = [
        FROM annotation_item i CROSS JOIN generate_series(0, 1) k
        JOIN annotation_annotator an ON an.handle = 'rater-' || lpad(((i.id + k * 7) %% %(annotators)s)::text, 2, '0')
        WHERE NOT (k = 1 AND i.id %% 10 = 0) AND (i.id * 2 + k) %% 10 < 7""",
-    """INSERT INTO annotation_itemslot (campaign_id, item_id, position, annotator_id, rating_id)
-       SELECT i.campaign_id, i.id, i.position, CASE WHEN k = 1 AND i.id %% 10 = 0 THEN NULL ELSE an.id END, r.id
+    """INSERT INTO annotation_itemslot (campaign_id, item_id, position, annotator_id, rating_id, extra)
+       SELECT i.campaign_id, i.id, i.position, CASE WHEN k = 1 AND i.id %% 10 = 0 THEN NULL ELSE an.id END, r.id, 0
        FROM annotation_item i CROSS JOIN generate_series(0, 1) k
        JOIN annotation_annotator an ON an.handle = 'rater-' || lpad(((i.id + k * 7) %% %(annotators)s)::text, 2, '0')
        LEFT JOIN annotation_rating r ON r.item_id = i.id AND r.annotator_id = an.id""",

@@ -13,7 +13,6 @@ import random
 
 from django.db import transaction
 
-from annotation.agreement_selectors import campaign_for_report
 from annotation.degradations import DEGRADATIONS, degrade
 from annotation.errors import FieldError, HyokaError, RecordError, collected
 from annotation.models import Campaign, GoldAnswer, GoldPauseLift, Item, Response
@@ -70,6 +69,8 @@ def gold_import(*, path, campaign_slug, file_format=None):
     """Known answers from JSONL or CSV: {prompt_id, model, scores, tolerance?, explanation?} for a response, or
     {prompt_id, model_a, model_b, verdict, explanation?} for a pair (named either way round). All or nothing:
     a bad record raises FILE:LINE: field: reason and nothing is written. Returns how many gold items were set."""
+    from annotation.agreement_selectors import campaign_for_report  # numpy, pandas, scipy: not at start-up
+
     campaign = campaign_for_report(campaign_slug)
     items = _addressable_items(campaign)
     answers = []

@@ -31,7 +31,6 @@ from annotation.errors import HyokaError, RecordError, RecordErrors, collecting_
 from annotation.models import Annotator, Upload
 from annotation.readers import detect_format, reporting_progress
 
-from .checkpoint_imports import checkpoint_scores_import
 from .imports import checklists_import, ratings_import, responses_import
 from .rubrics import rubric_file_import
 
@@ -197,6 +196,8 @@ register_upload_importer(Upload.Kind.RESPONSES, UploadImporter(_responses))
 register_upload_importer(Upload.Kind.RATINGS, UploadImporter(_ratings))
 register_upload_importer(Upload.Kind.CHECKLISTS, UploadImporter(_checklists))
 def _checkpoint_scores(upload):
+    from .checkpoint_imports import checkpoint_scores_import  # numpy, pyarrow: in the worker, not at start-up
+
     step = upload.options.get("step")
     return checkpoint_scores_import(paths=[upload.path], series_name=upload.options["series"],
                                     step=int(step) if step not in (None, "") else None,

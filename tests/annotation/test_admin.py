@@ -21,12 +21,16 @@ from annotation.models import (
     CampaignMembership,
     CampaignPrompt,
     ExamAnswer,
+    ExampleOutcomes,
     ExamQuestion,
+    GoldAnswer,
+    GoldPauseLift,
     ChecklistItem,
     Draft,
     Item,
     ItemSlot,
     LanguageModel,
+    ModelSeries,
     Prompt,
     Rating,
     RatingCheck,
@@ -35,7 +39,9 @@ from annotation.models import (
     Response,
     Rubric,
     RubricAxis,
+    SeriesTask,
     Skip,
+    TaskScore,
     Upload,
 )
 from judging.models import (
@@ -86,6 +92,18 @@ def build_campaign_data(slug, rubric, pairwise_rubric, annotators):
     Upload.objects.create(kind=Upload.Kind.RATINGS, campaign=campaign, file_name="q1-ratings.jsonl", path="/gone",
                           size=10, created_by=lead, status=Upload.Status.FAILED, errors=["q1-ratings.jsonl:1: x: y"])
     exam_rows(f"{slug}-exam", models[0])
+    GoldAnswer.objects.create(item=item, scores={"overall": 4}, tolerance=1, explanation="q1 の正解")
+    GoldPauseLift.objects.create(campaign=campaign, annotator=annotators[0], misses_forgiven=2, lifted_by=lead)
+    series_rows(slug)
+
+
+def series_rows(slug):
+    """A model series with a checkpoint, a task, its score and per-example outcomes."""
+    series = ModelSeries.objects.create(name=f"{slug}-series", family="llm-jp", size="13B")
+    checkpoint = LanguageModel.objects.create(name=f"{slug}-series-step1000", series=series, step=1000)
+    task = SeriesTask.objects.create(series=series, key="q1-jcommonsenseqa", category="QA", example_ids=["e1", "e2"])
+    TaskScore.objects.create(model=checkpoint, task=task, metric="acc", score=0.5)
+    ExampleOutcomes.objects.create(model=checkpoint, task=task, correct=bytes([1, 0]))
 
 
 def exam_rows(slug, model):
