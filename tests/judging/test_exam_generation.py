@@ -230,3 +230,51 @@ class TestCommand:
         assert 765 < with_figure.input_tokens - without.input_tokens < 765 + 100
         assert not GenerationCall.objects.exists()
 
+
+
+class TestPagesAndApi:
+    @pytest.fixture
+    def led_exam(self, exam, lead):
+        exam.created_by = lead
+        exam.save(update_fields=["created_by"])
+        return exam
+
+    def test_the_api_takes_the_exam_options(self, led_exam, lead, fake_llm):
+        from .test_api import client_for
+
+        make_endpoint(fake_llm, name="m1")
+        api = client_for(lead)
+        estimate = api.get("/api/campaigns/exam/generation-estimate/", {"endpoint": "m1", "text_only": "true"})
+        assert estimate.status_code == 200 and estimate.json()["units"] == 3
+        refused = api.post("/api/campaigns/exam/generation-jobs/", {"endpoint": "m1", "figures": True}, format="json")
+        assert refused.status_code == 400 and "does not accept images" in refused.json()["detail"]
+        created = api.post("/api/campaigns/exam/generation-jobs/",
+                           {"endpoint": "m1", "text_only": True, "output_format": "json_schema"}, format="json")
+        assert created.status_code == 201, created.json()
+        job = GenerationJob.objects.get()
+        assert (job.total, job.spec["text_only"], job.spec["output_format"], job.spec["figures"]) == \
+            (3, True, "json_schema", False)
+
+    def test_the_page_offers_the_exam_options_and_the_job_page_counts_parse_failures(self, led_exam, lead, client,
+                                                                                       fake_llm):
+        from django.urls import reverse
+
+        make_endpoint(fake_llm)
+        client.force_login(lead)
+        url = reverse("generation_job_list", args=["exam"])
+        page = client.get(url).content.decode()
+        assert 'name="text_only"' in page and 'name="output_format"' in page and 'name="no_figures"' in page
+        estimate = client.get(url, {"endpoint": "fake-model", "text_only": "on"}).content.decode()
+        assert 'data-estimate="units">3<' in estimate and 'name="text_only" value="on"' in estimate
+        started = client.post(url, {"endpoint": "fake-model", "text_only": "on"})
+        job = GenerationJob.objects.get()
+        assert started.status_code == 302 and job.spec["text_only"] is True and job.total == 3
+
+        scripted(fake_llm, TEXT_REPLIES)
+        generation_job_run(job_id=job.id, threads=1)
+        shown = client.get(job.get_absolute_url()).content.decode()
+        assert 'data-field="done">3<' in shown
+        assert '<code class="muted small">parse_error</code></th><td class="number">1</td>' in shown
+
+        likert = campaign_for_generation(prompts=1, created_by=lead)
+        assert 'name="text_only"' not in client.get(reverse("generation_job_list", args=[likert.slug])).content.decode()
