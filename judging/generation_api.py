@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from annotation import access
 from judging import selectors, services
 from judging.api import EstimateSerializer, JudgeJobProgressSerializer, require_lead
-from judging.models import ModelEndpoint
+from judging.models import JudgeConfig, ModelEndpoint
 from judging.services.generation import endpoint_named
 
 
@@ -55,7 +55,7 @@ class EndpointInputSerializer(serializers.Serializer):
     requests_per_minute = serializers.IntegerField(required=False, min_value=0)
     timeout_seconds = serializers.IntegerField(required=False, min_value=1)
     max_attempts = serializers.IntegerField(required=False, min_value=1)
-    output_format = serializers.ChoiceField(["text", "json_schema"], required=False,
+    output_format = serializers.ChoiceField(JudgeConfig.OutputFormat.choices, required=False,
                                             help_text="How exam questions are answered by default.")
     accepts_images = serializers.BooleanField(required=False,
                                               help_text="Exam questions are sent with their figures as image parts.")
@@ -150,7 +150,7 @@ class CampaignGenerationJobsApi(APIView):
             default=False, help_text="Answer as the model's next free sample (MODEL#n) rather than refusing when "
                                      "the model has responses made elsewhere.")
         output_format = serializers.ChoiceField(
-            ["text", "json_schema"], required=False, allow_null=True, default=None,
+            JudgeConfig.OutputFormat.choices, required=False, allow_null=True, default=None,
             help_text="Exam campaigns: text (a reply ending in 「答え: N」) or json_schema; default the endpoint's.")
         text_only = serializers.BooleanField(
             default=False, help_text="Exam campaigns: leave out the questions that need a figure.")
@@ -187,7 +187,8 @@ def exam_options(data):
 class GenerationEstimateApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("endpoint", str, required=True, description="Model endpoint name."),
                                OpenApiParameter("new_sample", bool, required=False),
-                               OpenApiParameter("output_format", str, required=False, enum=["text", "json_schema"],
+                               OpenApiParameter("output_format", str, required=False,
+                                                enum=JudgeConfig.OutputFormat.values,
                                                 description="Exam campaigns."),
                                OpenApiParameter("text_only", bool, required=False, description="Exam campaigns."),
                                OpenApiParameter("figures", bool, required=False, description="Exam campaigns.")],

@@ -43,7 +43,6 @@ def verdict_importer(campaign, path, summary, judge):
 # the job's progress) and a parse failure in its ExamAnswer; a truncated reply or a refusal is the job's typed
 # failure, as exam_prompt.exam_answer_parse types it, never an answer.
 
-OUTPUT_FORMATS = ("text", "json_schema")
 GENERATION_OPTIONS = ("output_format", "text_only", "figures")
 
 
@@ -51,13 +50,15 @@ def generation_options(campaign, endpoint, options):
     """The spec's part of a job on an exam campaign, from ``options`` (output_format, text_only, figures; None:
     not given) and the endpoint's defaults. Raises HyokaError for an option the endpoint cannot take."""
     from judging.exam_prompt import EXAM_PROMPT_VERSION, TEMPLATE
+    from judging.models import JudgeConfig
 
     unknown = sorted(set(options) - set(GENERATION_OPTIONS))
     if unknown:
         raise HyokaError(f"unknown generation options: {', '.join(unknown)}")
     output_format = options.get("output_format") or endpoint.output_format
-    if output_format not in OUTPUT_FORMATS:
-        raise HyokaError(f"output format {output_format!r}: expected one of {', '.join(OUTPUT_FORMATS)}")
+    if output_format not in JudgeConfig.OutputFormat.values:
+        raise HyokaError(f"output format {output_format!r}: expected one of "
+                         f"{', '.join(JudgeConfig.OutputFormat.values)}")
     text_only, figures = bool(options.get("text_only")), options.get("figures")
     if text_only and figures:
         raise HyokaError("a text-only run leaves out the questions that need a figure: it sends no figures; "
@@ -65,8 +66,10 @@ def generation_options(campaign, endpoint, options):
     if figures and not endpoint.accepts_images:
         raise HyokaError(f"endpoint {endpoint.name} does not accept images; if it does, say so with "
                          f"manage.py model_endpoint {endpoint.name} ... --accepts-images")
+    if figures is None:
+        figures = endpoint.accepts_images and not text_only
     return {"template": TEMPLATE, "template_version": EXAM_PROMPT_VERSION, "output_format": output_format,
-            "text_only": text_only, "figures": endpoint.accepts_images and not text_only if figures is None else figures}
+            "text_only": text_only, "figures": figures}
 
 
 def generation_prompt_ids(campaign, spec):

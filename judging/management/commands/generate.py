@@ -4,6 +4,7 @@ import argparse
 
 from judging.management.commands.judge import campaign_named
 from judging.management.waiting import JobCommand
+from judging.models import JudgeConfig
 from judging.services import generation_job_create
 from judging.services.generation import endpoint_named
 
@@ -28,7 +29,7 @@ class Command(JobCommand):
                             help="Answer as the model's next free sample (MODEL#n) instead of refusing when the "
                                  "model already has responses made elsewhere.")
         exam = parser.add_argument_group("exam campaigns")
-        exam.add_argument("--output-format", choices=["text", "json_schema"],
+        exam.add_argument("--output-format", choices=JudgeConfig.OutputFormat.values,
                           help="text: the reply ends in 「答え: N」; json_schema: a strict JSON schema "
                                '{"reasoning": ..., "answer": [...]} (for endpoints with structured output). '
                                "Default: the endpoint's (model_endpoint --output-format).")

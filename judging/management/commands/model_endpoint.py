@@ -4,6 +4,7 @@ import argparse
 
 from annotation.management.base import HyokaCommand
 from judging.management.commands.judge_config import decimal_argument
+from judging.models import JudgeConfig
 from judging.services import model_endpoint_save
 
 
@@ -34,7 +35,7 @@ class Command(HyokaCommand):
         parser.add_argument("--rpm", type=int, help="Requests per minute across workers (0: no limit).")
         parser.add_argument("--timeout", type=int, help="Seconds per call.")
         parser.add_argument("--max-attempts", type=int, help="Calls per request in all, with retries.")
-        parser.add_argument("--output-format", choices=["text", "json_schema"],
+        parser.add_argument("--output-format", choices=JudgeConfig.OutputFormat.values,
                             help="How exam questions are answered by default: text ending in 「答え: N」 (the "
                                  "default), or json_schema for endpoints that support structured output "
                                  '({"reasoning": ..., "answer": [...]}). A generate job may override it.')
