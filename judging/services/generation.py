@@ -152,8 +152,9 @@ def generation_samples(prompt_ids, endpoint, new_sample):
 def generation_check(*, campaign, prompt_ids, endpoint, samples):
     """Refuse to mix another source's responses with this endpoint's under one model name (module docstring)."""
     if not prompt_ids:
-        raise HyokaError(f"campaign {campaign.slug} has no prompts; import them first "
-                         f"(manage.py import_prompts FILE --campaign {campaign.slug}).")
+        raise HyokaError(f"campaign {campaign.slug} has no prompts to answer (in a text-only run, none without a "
+                         f"figure); import them first (manage.py import_prompts FILE --campaign {campaign.slug}, "
+                         f"or import_exam for an exam campaign).")
     names = [sample_model_name(endpoint.language_model.name, sample) for sample in samples]
     foreign = (Response.objects.filter(prompt_id__in=prompt_ids, model__name__in=names)
                .exclude(generation__endpoint=endpoint))
