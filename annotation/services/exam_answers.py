@@ -64,7 +64,7 @@ def _examinees(names):
     """{name: LanguageModel id}, making the base model of a sample when only its samples were stored."""
     found = dict(LanguageModel.objects.filter(name__in=names).values_list("name", "id"))
     for name in sorted(names - found.keys()):
-        found[name] = LanguageModel.objects.create(name=name).pk
+        found[name] = LanguageModel.objects.get_or_create(name=name)[0].pk
     return found
 
 
