@@ -153,9 +153,11 @@ class TestJsonSchema:
 
     def test_an_endpoint_that_supports_it_answers_in_json_by_default(self, exam, fake_llm):
         scripted(fake_llm, {question: Reply.json({"reasoning": "", "answer": ["1"]}) for question in ASKS})
-        job = generate(exam, make_endpoint(fake_llm, output_format="json_schema"))
+        job = generate(exam, make_endpoint(fake_llm, output_format="json_schema", system_prompt="日本語で答えること。"))
         assert job.spec["output_format"] == "json_schema"
         assert all("response_format" in request for request in fake_llm.requests)
+        system = fake_llm.requests[0]["messages"][0]["content"]  # the endpoint's own system prompt, then the exam's
+        assert system.startswith("日本語で答えること。\n\n") and "試験問題に解答する受験者" in system
         assert answers()[("Q1", 0)] == ([1], True, False)
 
 
