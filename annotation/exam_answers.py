@@ -40,6 +40,8 @@ digits and NFKC (full-width digits, colons and letters become half-width):
    "③2": "答え: 2" is choice 2). A number outside the choices is not an answer.
 Anything else is a parse failure (``Extraction.answer`` is None), never a guess.
 
+``read_reply`` reads a reply by its output format (text, or JSON-schema output).
+
 A JSON reply (``read_json_answer``) is ``{"answer": [...]}`` (a code fence tolerated) whose items are choice
 numbers (integers or strings) or tokens as above; a reply that is not JSON is read as text.
 
@@ -138,6 +140,14 @@ def choices_from_labels(texts, labels, field="choices"):
     if any(not token for token in tokens) or len(set(tokens)) != len(tokens):
         raise ExamAnswerError(field, f"labels must be distinct and not empty: {', '.join(labels)}")
     return tuple(Choice(label.strip(), text.strip()) for label, text in zip(labels, texts))
+
+
+def question_choices(texts, labels=()):
+    """The choices of a stored question (ExamQuestion.choices and choice_labels): with the exam's own labels
+    (the gakucho layout), else numbered as the center-examination-jp layout numbers them."""
+    if labels:
+        return choices_from_labels(list(texts), list(labels))
+    return choices_from_center({f"choice{number}": text for number, text in enumerate(texts, start=1)})
 
 
 def answer_token(choice):
@@ -368,6 +378,14 @@ def read_json_answer(content, choices, count=1):
     if None in positions:
         return failure(f"answer {items!r}: not all are among the {len(choices)} choices")
     return Extraction(positions)
+
+
+def read_reply(content, choices, count=1, output_format="text"):
+    """A model's reply read as its output format says: ``json_schema`` by read_json_answer, ``text`` (anything
+    else) by extract_answer. The one reading of a model's answer, whether a generation job asked for it or it was
+    imported (annotation.services.exam_answers)."""
+    read = read_json_answer if output_format == "json_schema" else extract_answer
+    return read(content or "", choices, count)
 
 
 def _json_item(item, choices):

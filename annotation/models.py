@@ -70,6 +70,20 @@ class LanguageModel(models.Model):
         return self.name
 
 
+def sample_model_name(name, sample):
+    """The LanguageModel a model's sample is stored as: the model itself for sample 0, ``NAME#n`` for sample n - 1.
+    A Response is one model's answer to one prompt, so each further sample is a model of its own."""
+    return name if sample == 0 else f"{name}#{sample + 1}"
+
+
+def model_and_sample(name):
+    """The inverse of sample_model_name: ("gpt-4o", 1) for "gpt-4o#2", ("gpt-4o", 0) for "gpt-4o"."""
+    base, mark, number = name.rpartition("#")
+    if mark and number.isdigit() and int(number) >= 2 and base:
+        return base, int(number) - 1
+    return name, 0
+
+
 class Prompt(models.Model):
     """One or more user turns, identified by (source, external_id)."""
 

@@ -7,7 +7,7 @@ and asks the model to reason briefly and end with a line 「答え: N」 (「答
 the choice's token (annotation.exam_answers.answer_token: 1 for ①, ア for ア).
 
 - ``text`` output: the reply is read by annotation.exam_answers.extract_answer (the last answer given wins;
-  nothing readable is a parse failure).
+  nothing readable is a parse failure); both outputs are read by annotation.exam_answers.read_reply.
 - ``json_schema`` output, for endpoints that support it: a strict schema ``{"reasoning": str, "answer":
   [token, ...]}`` whose items are limited to the choices' tokens; the reply is read by read_json_answer. The
   schema does not fix the number of answers (strict schemas may not allow minItems): a wrong number is simply
@@ -24,7 +24,7 @@ import mimetypes
 from dataclasses import dataclass
 
 from annotation.exam_answers import (
-    ORDERED, SINGLE, UNORDERED, Extraction, answer_token, extract_answer, read_json_answer,
+    ORDERED, SINGLE, UNORDERED, Extraction, answer_token, read_reply,
 )
 from judging.parsing import REFUSED, TRUNCATED, reads_as_refusal
 
@@ -132,8 +132,7 @@ def exam_answer_parse(*, content, choices, answer_count=1, output_format="text",
         return Extraction(None, TRUNCATED, "the reply stopped at max tokens")
     if refusal or finish_reason == "content_filter":
         return Extraction(None, REFUSED, (refusal or "the endpoint's content filter stopped the reply")[:500])
-    read = read_json_answer if output_format == "json_schema" else extract_answer
-    extraction = read(content or "", choices, answer_count)
+    extraction = read_reply(content, choices, answer_count, output_format)
     if not extraction.parsed and reads_as_refusal(content or ""):
         return Extraction(None, REFUSED, "the reply reads as a refusal")
     return extraction

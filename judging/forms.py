@@ -119,6 +119,7 @@ class ModelEndpointForm(forms.ModelForm):
             self.fields["name"].disabled = True
             self.initial["answers_as"] = instance.language_model.name
         self.fields["api_key_env"].required = False
+        self.fields["output_format"].required = False  # not given: the endpoint's, text for a new one
 
     def clean_name(self):
         name = self.cleaned_data["name"]
@@ -130,7 +131,8 @@ class ModelEndpointForm(forms.ModelForm):
         """The keyword arguments of judging.services.model_endpoint_save."""
         data = self.cleaned_data
         return {"name": data["name"], "answers_as": data["answers_as"] or None,
-                **{name: data[name] for name in ENDPOINT_FIELDS if name in data}}
+                **{name: data[name] for name in ENDPOINT_FIELDS if name in data},
+                "output_format": data.get("output_format") or None}
 
     def _post_clean(self):
         pass  # the service validates the whole endpoint and saves it; the form only checks each field
@@ -143,3 +145,22 @@ class GenerationJobStartForm(forms.Form):
         label=_("As a new sample"), required=False,
         help_text=_("Store the answers as the model's next free sample (MODEL#n), beside the responses it has."),
     )
+    # Exam campaigns only (judging.kinds: generation_options); shown on exam campaigns' page.
+    output_format = forms.ChoiceField(
+        label=_("Output format"), required=False,
+        choices=[("", _("The endpoint's")), ("text", _("Text ending in 「答え: N」")),
+                 ("json_schema", _("JSON with a schema (structured output)"))],
+    )
+    text_only = forms.BooleanField(label=_("Text-only"), required=False,
+                                   help_text=_("Leave out the questions that need a figure."))
+    no_figures = forms.BooleanField(
+        label=_("Send no figures"), required=False,
+        help_text=_("Ask every question by its text alone, even where the endpoint accepts images."),
+    )
+
+    def service_arguments(self):
+        """The keyword arguments of generation_job_create and generation_job_estimate (besides the campaign)."""
+        data = self.cleaned_data
+        return {"endpoint": data["endpoint"], "new_sample": data["new_sample"], "options": {
+            "output_format": data.get("output_format") or None, "text_only": data.get("text_only", False),
+            "figures": False if data.get("no_figures") else None}}

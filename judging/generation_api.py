@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from annotation import access
 from judging import selectors, services
 from judging.api import EstimateSerializer, JudgeJobProgressSerializer, require_lead
-from judging.models import ModelEndpoint
+from judging.models import JudgeConfig, ModelEndpoint
 from judging.services.generation import endpoint_named
 
 
@@ -29,8 +29,8 @@ class EndpointOutputSerializer(serializers.ModelSerializer):
         fields = [
             "name", "answers_as", "description", "base_url", "model", "api_key_env", "temperature", "top_p", "seed",
             "max_tokens", "samples", "system_prompt", "price_input_per_million", "price_output_per_million",
-            "budget", "concurrency", "requests_per_minute", "timeout_seconds", "max_attempts", "created_at",
-            "updated_at",
+            "budget", "concurrency", "requests_per_minute", "timeout_seconds", "max_attempts", "output_format",
+            "accepts_images", "created_at", "updated_at",
         ]
 
 
@@ -55,6 +55,10 @@ class EndpointInputSerializer(serializers.Serializer):
     requests_per_minute = serializers.IntegerField(required=False, min_value=0)
     timeout_seconds = serializers.IntegerField(required=False, min_value=1)
     max_attempts = serializers.IntegerField(required=False, min_value=1)
+    output_format = serializers.ChoiceField(JudgeConfig.OutputFormat.choices, required=False,
+                                            help_text="How exam questions are answered by default.")
+    accepts_images = serializers.BooleanField(required=False,
+                                              help_text="Exam questions are sent with their figures as image parts.")
 
 
 class EndpointsApi(APIView):
@@ -145,6 +149,15 @@ class CampaignGenerationJobsApi(APIView):
         new_sample = serializers.BooleanField(
             default=False, help_text="Answer as the model's next free sample (MODEL#n) rather than refusing when "
                                      "the model has responses made elsewhere.")
+        output_format = serializers.ChoiceField(
+            JudgeConfig.OutputFormat.choices, required=False, allow_null=True, default=None,
+            help_text="Exam campaigns: text (a reply ending in 「答え: N」) or json_schema; default the endpoint's.")
+        text_only = serializers.BooleanField(
+            default=False, help_text="Exam campaigns: leave out the questions that need a figure.")
+        figures = serializers.BooleanField(
+            required=False, allow_null=True, default=None,
+            help_text="Exam campaigns: send the questions' figures as image parts; default: when the endpoint "
+                      "accepts images.")
 
     @extend_schema(responses=GenerationJobSerializer(many=True), summary="A campaign's generation jobs")
     def get(self, request, slug):
@@ -159,22 +172,36 @@ class CampaignGenerationJobsApi(APIView):
         campaign = access.campaign_for_lead(request.user, slug)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = services.generation_job_create(campaign=campaign,
-                                             endpoint=endpoint_named(serializer.validated_data["endpoint"]),
-                                             new_sample=serializer.validated_data["new_sample"], user=request.user)
+        data = serializer.validated_data
+        job = services.generation_job_create(campaign=campaign, endpoint=endpoint_named(data["endpoint"]),
+                                             new_sample=data["new_sample"], options=exam_options(data),
+                                             user=request.user)
         return Response(GenerationJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+def exam_options(data):
+    """The exam options of a job (judging.kinds: generation_options) from validated input."""
+    return {name: data.get(name) for name in ("output_format", "text_only", "figures")}
 
 
 class GenerationEstimateApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("endpoint", str, required=True, description="Model endpoint name."),
-                               OpenApiParameter("new_sample", bool, required=False)],
+                               OpenApiParameter("new_sample", bool, required=False),
+                               OpenApiParameter("output_format", str, required=False,
+                                                enum=JudgeConfig.OutputFormat.values,
+                                                description="Exam campaigns."),
+                               OpenApiParameter("text_only", bool, required=False, description="Exam campaigns."),
+                               OpenApiParameter("figures", bool, required=False, description="Exam campaigns.")],
                    responses=EstimateSerializer, summary="What a generation job would ask for, before it starts")
     def get(self, request, slug):
         campaign = access.campaign_for_lead(request.user, slug)
-        endpoint = endpoint_named(request.query_params.get("endpoint", ""))
-        new_sample = request.query_params.get("new_sample", "") in ("1", "true")
+        # A plain dict: DRF reads a missing boolean of a QueryDict as false, and figures must default to None.
+        serializer = CampaignGenerationJobsApi.InputSerializer(data=request.query_params.dict())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         return Response(EstimateSerializer(services.generation_job_estimate(
-            campaign=campaign, endpoint=endpoint, new_sample=new_sample)).data)
+            campaign=campaign, endpoint=endpoint_named(data["endpoint"]), new_sample=data["new_sample"],
+            options=exam_options(data))).data)
 
 
 class GenerationJobApi(APIView):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from annotation import access
 from annotation.errors import HyokaError
-from judging import selectors, services
+from judging import kinds, selectors, services
 from judging.forms import GenerationJobStartForm, JudgeJobResumeForm, ModelEndpointForm
 from judging.models import ModelEndpoint
 from judging.views import JOB_ACTIONS
@@ -54,7 +54,7 @@ def generation_job_list(request, slug):
     form = GenerationJobStartForm(request.POST or request.GET or None)
     estimate = None
     if form.is_bound and form.is_valid():
-        arguments = {"campaign": campaign, **form.cleaned_data}
+        arguments = {"campaign": campaign, **form.service_arguments()}
         try:
             if request.method == "POST":
                 job = services.generation_job_create(**arguments, user=request.user)
@@ -64,7 +64,8 @@ def generation_job_list(request, slug):
         except HyokaError as error:
             form.add_error(None, str(error))
     context = {"campaign": campaign, "form": form, "estimate": estimate,
-               "jobs": selectors.generation_jobs_for_lead(request.user, campaign)}
+               "jobs": selectors.generation_jobs_for_lead(request.user, campaign),
+               "generation_options": kinds.for_campaign(campaign).GENERATION_OPTIONS}
     return render(request, "judging/generation_job_list.html", context)
 
 

@@ -166,6 +166,15 @@ class ModelEndpoint(EndpointConnection):
     system_prompt = models.TextField(
         _("system prompt"), blank=True, help_text=_("Sent first in every conversation; empty for none.")
     )
+    output_format = models.CharField(
+        _("output format"), max_length=20, choices=JudgeConfig.OutputFormat.choices, default="text",
+        help_text=_("How exam questions are answered by default: text ending in 「答え: N」, or JSON with a schema "
+                    "(for endpoints that support structured output)."),
+    )
+    accepts_images = models.BooleanField(
+        _("accepts images"), default=False,
+        help_text=_("The endpoint takes image parts: exam questions are sent with their figures."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

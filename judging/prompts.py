@@ -581,12 +581,21 @@ def cache_key(*, spec, messages, sample, reask, parser_version):
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
+IMAGE_TOKENS = 765  # an image part: what OpenAI charges for a 1024×1024 image at high detail
+
+
 def approximate_tokens(messages):
     """A rough token count for estimates, without a tokenizer: about one token per Japanese character
-    and one per four ASCII characters, plus a few per message. Real counts come back with each call."""
+    and one per four ASCII characters, plus a few per message, and IMAGE_TOKENS per image part. Real counts
+    come back with each call."""
     total = 0
     for message in messages:
-        text = message["content"]
-        ascii_count = sum(1 for char in text if ord(char) < 128)
-        total += 4 + (len(text) - ascii_count) + ascii_count // 4
+        content = message["content"]
+        parts = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        total += 4 + sum(_text_tokens(part["text"]) if part["type"] == "text" else IMAGE_TOKENS for part in parts)
     return total
+
+
+def _text_tokens(text):
+    ascii_count = sum(1 for char in text if ord(char) < 128)
+    return (len(text) - ascii_count) + ascii_count // 4

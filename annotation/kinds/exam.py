@@ -5,7 +5,8 @@ The item's ``response`` is the question's placeholder response (annotation.servi
 of the reserved model QUESTION_MODEL to the question's prompt, with no text. It is what ties the item to its
 prompt, as every item is tied, so the rating workflow, its hot path, progress and exports read an exam item as
 they read any other; nobody rates it, and it answers for no model (RESPONSE_FIELDS is empty). Models answer the
-question's prompt through generation jobs (judging.kinds.exam); their answers are ExamAnswer rows.
+question's prompt through generation jobs (judging.kinds.exam), or their answers are imported with
+import_responses; either way their replies are read into ExamAnswer rows (annotation.services.exam_answers).
 
 A person's answer is their rating's verdict: the choice numbers picked, in the order given, comma-separated
 ("3", "5,3"; annotation.models.EXAM_ANSWER_PATTERN). The page shows choices with the exam's labels (①, ア, ...)
@@ -21,7 +22,7 @@ from collections import Counter  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
 from annotation.errors import FieldError, HyokaError  # noqa: E402
-from annotation.models import EXAM_ANSWER_PATTERN, ExamQuestion  # noqa: E402
+from annotation.models import EXAM_ANSWER_PATTERN, ExamQuestion, Prompt  # noqa: E402
 from annotation.rubric_definitions import no_verdicts_part  # noqa: E402
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -169,7 +170,7 @@ def parse_rubric_part(verdicts):
 
 
 RESPONSE_FIELDS = ()  # the item's response is the question's placeholder: it answers for no model
-ITEM_PER_RESPONSE = False  # questions come from import_exam, not import_responses
+ITEM_PER_RESPONSE = False  # questions come from import_exam; import_responses brings models' answers
 
 
 def check_pair_option(campaign, pair):
@@ -183,11 +184,28 @@ def score_importer(campaign, path, summary, annotators):
 
 
 def items_after_import(*, campaign, prompt_ids, pair, path, summary):
-    """Nothing: an exam campaign's items are its questions (import_exam); imported responses are answers."""
+    """No items (an exam campaign's items are its questions, from import_exam): the imported responses are
+    models' answers, read into ExamAnswer rows (annotation.services.exam_answers). Every imported prompt must be
+    a question of the campaign (its prompt_id EXAM/QUESTION_ID, its source and text as imported)."""
+    from annotation.services.exam_answers import exam_answers_record  # the services import the kinds
+
+    questions = set(ExamQuestion.objects.filter(exam__campaign=campaign).values_list("prompt_id", flat=True))
+    strangers = sorted(Prompt.objects.filter(pk__in=set(prompt_ids) - questions).values_list("external_id", flat=True))
+    if strangers:
+        raise HyokaError(f"{path}: {len(strangers)} prompts are no questions of exam campaign {campaign.slug} "
+                         f"({', '.join(strangers[:5])}); name a question by prompt_id EXAM/QUESTION_ID with the "
+                         f"exam's source and the question's text")
+    recorded = exam_answers_record(campaign=campaign, prompt_ids=prompt_ids)
+    summary.created["exam answers"] += recorded.created
+    summary.created["exam answers without a readable answer (parse failures)"] += recorded.parse_failures
 
 
 def items_for_generated(*, campaign, responses):
-    """Nothing: a model's answer is no item to rate; judging.kinds.exam records it as an ExamAnswer."""
+    """No items: a model's answer to a question (``responses``: (response id, prompt id, model name) tuples, from
+    a generation job) is read into an ExamAnswer (annotation.services.exam_answers), as an imported one is."""
+    from annotation.services.exam_answers import exam_answers_record  # the services import the kinds
+
+    exam_answers_record(campaign=campaign, response_ids={response_id for response_id, _, _ in responses})
 
 
 def rating_importer(campaign, path, summary, annotators):

@@ -10,6 +10,8 @@ CONTRACT = (
     "NAME",
     # Judge jobs (judging.services.jobs, configs) and imported verdicts (judging.services.imports).
     "UNIT_ORDERS", "DEFAULT_TEMPLATE", "template_scale", "verdict_importer",
+    # Generation jobs (judging.services.generation): the job's options, the prompts it answers, what it asks.
+    "GENERATION_OPTIONS", "generation_options", "generation_prompt_ids", "generation_asks",
     # Reports (judging.selectors)
     "verdicts_position_bias",
 )

@@ -22,6 +22,35 @@ def verdict_importer(campaign, path, summary, judge):
     from judging.services.imports import VerdictImporter  # the services import the kinds
 
     return VerdictImporter(campaign, path, summary, judge)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Generation jobs: the campaign's prompts, answered turn by turn as they are
+
+GENERATION_OPTIONS = ()  # the options a job takes (the pages show their fields)
+
+
+def generation_options(campaign, endpoint, options):
+    """None: the options of a generation job (text-only, figures, output format) are an exam campaign's."""
+    from judging.services.generation import no_options  # the services import the kinds
+
+    return no_options(campaign, options)
+
+
+def generation_prompt_ids(campaign, spec):
+    """Every prompt of the campaign: its items' and those listed for generation (import_prompts)."""
+    from judging.services.generation import campaign_prompt_ids  # the services import the kinds
+
+    return campaign_prompt_ids(campaign)
+
+
+def generation_asks(campaign, spec, prompts):
+    """Each prompt's own turns, after the endpoint's system prompt and the prompt's context."""
+    from judging.services.generation import prompt_asks  # the services import the kinds
+
+    return prompt_asks(spec, prompts)
+
+
 # Reports
 
 

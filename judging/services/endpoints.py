@@ -8,7 +8,7 @@ from judging.models import ModelEndpoint
 from judging.services.connections import CONNECTION_FIELDS, NULLABLE_FIELDS, connection_check
 
 # Fields a lead may set besides the name and the model it answers as; each has the model's default.
-SETTABLE_FIELDS = ("description", *CONNECTION_FIELDS, "system_prompt")
+SETTABLE_FIELDS = ("description", *CONNECTION_FIELDS, "system_prompt", "output_format", "accepts_images")
 
 
 @transaction.atomic

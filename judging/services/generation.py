@@ -22,8 +22,16 @@ finish reasons, tokens, latency, cost) and its items are made as an import makes
 Responses are never overwritten: a model whose responses to the campaign's prompts were made
 elsewhere (imported, or by another endpoint) refuses a new endpoint, unless the job asks for a
 new sample (stored under the next free ``MODEL#n``).
+
+What differs by campaign kind is asked of the kind (judging.kinds): the job's options
+(``generation_options``, frozen in its spec), the prompts it answers (``generation_prompt_ids``)
+and what a unit sends first and how its answer is read (``generation_asks``: an Ask). Likert and
+pairwise campaigns send the prompt's own turns (``prompt_asks``); an exam campaign sends each
+question in the built-in exam prompt and reads the reply as an answer (judging.kinds.exam).
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -34,7 +42,8 @@ from django.utils.translation import gettext_lazy
 from annotation import kinds as annotation_kinds
 from annotation.bulk import bulk_insert
 from annotation.errors import HyokaError
-from annotation.models import CampaignPrompt, Item, LanguageModel, Prompt, Response
+from annotation.models import CampaignPrompt, Item, LanguageModel, Prompt, Response, sample_model_name
+from judging import kinds
 from judging.client import ChatRequest
 from judging.models import Generation, GenerationCall, GenerationJob, GenerationUnit, LlmJob, ModelEndpoint
 from judging.prompts import approximate_tokens, cache_key, request_seed
@@ -51,11 +60,6 @@ REFUSAL_FINISH = "content_filter"
 generation_job_run = partial(llm_job_run, label=GenerationJob._meta.label_lower)
 
 
-def sample_model_name(name, sample):
-    """The LanguageModel a sample is stored as: the model itself for sample 0, ``NAME#n`` for sample n - 1."""
-    return name if sample == 0 else f"{name}#{sample + 1}"
-
-
 def campaign_prompt_ids(campaign):
     """The pks of the campaign's prompts: its items' (both responses of a pair answer one prompt) and those listed
     for generation."""
@@ -63,13 +67,53 @@ def campaign_prompt_ids(campaign):
             | set(CampaignPrompt.objects.filter(campaign=campaign).values_list("prompt_id", flat=True)))
 
 
-def generation_spec(endpoint, campaign):
-    """The request parameters a job freezes: what decides the answers and their price."""
+def generation_spec(endpoint, campaign, options=None):
+    """The request parameters a job freezes: what decides the answers and their price, with the kind's options
+    (``options``: {name: value or None for not given}; judging.kinds: generation_options)."""
     return {
         **endpoint.connection_spec(), "template": TEMPLATE, "template_version": TEMPLATE_VERSION,
         "output_format": "text", "system_prompt": endpoint.system_prompt,
         "context_placement": campaign.context_placement, "language_model": endpoint.language_model.name,
+        **kinds.for_campaign(campaign).generation_options(campaign, endpoint, options or {}),
     }
+
+
+def no_options(campaign, options):
+    """{}: for a kind that takes no generation options; any given is refused, naming it."""
+    given = sorted(name for name, value in options.items() if value not in (None, False, ""))
+    if given:
+        raise HyokaError(f"{', '.join(given)}: options of generation jobs on exam campaigns; campaign "
+                         f"{campaign.slug} is a {campaign.rubric.kind} campaign, whose prompts are sent as they are")
+    return {}
+
+
+def reply_outcome(answer):
+    """How an answer ends, as a call outcome: refused, truncated (cut by max tokens) or ok."""
+    if answer.refusal or answer.finish_reason == REFUSAL_FINISH:
+        return Generation.Status.REFUSED
+    if answer.finish_reason == "length":
+        return Generation.Status.TRUNCATED
+    return Generation.Status.OK
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a unit sends first, and how its answer is read (judging.kinds: generation_asks).
+
+    ``messages`` open the conversation up to the first user turn (later turns follow the prompt's own);
+    ``response_format`` goes with every request; ``metadata`` is stored on the response; ``outcome`` tells
+    how an answer ends (a call outcome): ``truncated`` or ``refused`` end the unit as a failure, ``ok`` and
+    ``parse_error`` (an exam reply with no readable answer) are stored as the response."""
+
+    messages: list
+    response_format: dict | None = None
+    metadata: dict = field(default_factory=dict)
+    outcome: Callable = reply_outcome
+
+
+def prompt_asks(spec, prompts):
+    """{prompt pk: Ask} sending each prompt's own turns (likert and pairwise campaigns)."""
+    return {prompt.pk: Ask(opening_messages(spec, prompt) + [user_message(spec, prompt, 0)]) for prompt in prompts}
 
 
 def opening_messages(spec, prompt):
@@ -93,12 +137,11 @@ def turn_key(spec, messages, sample, round_):
 
 # Creating a job ----------------------------------------------------------------------------------------
 
-def generation_samples(campaign, endpoint, new_sample):
+def generation_samples(prompt_ids, endpoint, new_sample):
     """The samples the job answers: 0.. (samples - 1), or with ``new_sample`` the next free ones."""
     count = endpoint.samples
     if not new_sample:
         return range(count)
-    prompt_ids = campaign_prompt_ids(campaign)
     first = 0
     while Response.objects.filter(model__name=sample_model_name(endpoint.language_model.name, first),
                                   prompt_id__in=prompt_ids).exists():
@@ -106,12 +149,12 @@ def generation_samples(campaign, endpoint, new_sample):
     return range(first, first + count)
 
 
-def generation_check(*, campaign, endpoint, samples):
+def generation_check(*, campaign, prompt_ids, endpoint, samples):
     """Refuse to mix another source's responses with this endpoint's under one model name (module docstring)."""
-    prompt_ids = campaign_prompt_ids(campaign)
     if not prompt_ids:
-        raise HyokaError(f"campaign {campaign.slug} has no prompts; import them first "
-                         f"(manage.py import_prompts FILE --campaign {campaign.slug}).")
+        raise HyokaError(f"campaign {campaign.slug} has no prompts to answer (in a text-only run, none without a "
+                         f"figure); import them first (manage.py import_prompts FILE --campaign {campaign.slug}, "
+                         f"or import_exam for an exam campaign).")
     names = [sample_model_name(endpoint.language_model.name, sample) for sample in samples]
     foreign = (Response.objects.filter(prompt_id__in=prompt_ids, model__name__in=names)
                .exclude(generation__endpoint=endpoint))
@@ -126,9 +169,9 @@ def generation_check(*, campaign, endpoint, samples):
         )
 
 
-def missing_units(campaign, endpoint, samples):
-    """[(prompt, sample)] for the campaign's prompts without a response of the sample's model, in prompt order."""
-    prompts = list(Prompt.objects.filter(pk__in=campaign_prompt_ids(campaign)).order_by("pk"))
+def missing_units(prompt_ids, endpoint, samples):
+    """[(prompt, sample)] for the job's prompts without a response of the sample's model, in prompt order."""
+    prompts = list(Prompt.objects.filter(pk__in=prompt_ids).order_by("pk"))
     missing = []
     for sample in samples:
         answered = set(Response.objects.filter(
@@ -138,21 +181,40 @@ def missing_units(campaign, endpoint, samples):
     return missing
 
 
-def generation_job_estimate(*, campaign, endpoint, new_sample=False):
+@dataclass(frozen=True)
+class JobPlan:
+    """What a job would do: its spec, the samples it answers and its units, (prompt, sample) pairs."""
+
+    spec: dict
+    samples: range
+    prompt_ids: set
+    units: list
+
+
+def generation_plan(*, campaign, endpoint, new_sample=False, options=None):
+    """The plan of a job of ``endpoint`` on ``campaign``, checked (HyokaError says what is wrong)."""
+    spec = generation_spec(endpoint, campaign, options)
+    prompt_ids = kinds.for_campaign(campaign).generation_prompt_ids(campaign, spec)
+    samples = generation_samples(prompt_ids, endpoint, new_sample)
+    generation_check(campaign=campaign, prompt_ids=prompt_ids, endpoint=endpoint, samples=samples)
+    return JobPlan(spec, samples, prompt_ids, missing_units(prompt_ids, endpoint, samples))
+
+
+def generation_job_estimate(*, campaign, endpoint, new_sample=False, options=None):
     """Calls, tokens and cost of answering the campaign's prompts that lack this endpoint's answer.
 
     The first turn's answer may be cached; later turns are counted as calls (they follow the answers).
     Input tokens count the questions and context only (earlier answers add up to max tokens per turn);
     output tokens and the cost are upper bounds (max tokens per call)."""
-    samples = generation_samples(campaign, endpoint, new_sample)
-    generation_check(campaign=campaign, endpoint=endpoint, samples=samples)
-    return _estimate(generation_spec(endpoint, campaign), missing_units(campaign, endpoint, samples))
+    plan = generation_plan(campaign=campaign, endpoint=endpoint, new_sample=new_sample, options=options)
+    return _estimate(campaign, plan.spec, plan.units)
 
 
-def _estimate(spec, units):
+def _estimate(campaign, spec, units):
     keys, turns, tokens = [], 0, 0
+    asks = kinds.for_campaign(campaign).generation_asks(campaign, spec, list({prompt for prompt, _ in units}))
     for prompt, sample in units:
-        messages = opening_messages(spec, prompt) + [user_message(spec, prompt, 0)]
+        messages = asks[prompt.pk].messages
         keys.append(turn_key(spec, messages, sample, 0))
         turns += len(prompt.turns)
         tokens += approximate_tokens(messages) + approximate_tokens(
@@ -167,15 +229,14 @@ def _estimate(spec, units):
 
 
 @transaction.atomic
-def generation_job_create(*, campaign, endpoint, new_sample=False, user=None):
+def generation_job_create(*, campaign, endpoint, new_sample=False, options=None, user=None):
     """Queue a job answering every prompt of the campaign without this endpoint's answer; the work starts once
-    the transaction commits. With nothing to answer the job is made succeeded at once and makes no call."""
-    samples = generation_samples(campaign, endpoint, new_sample)
-    generation_check(campaign=campaign, endpoint=endpoint, samples=samples)
-    spec = generation_spec(endpoint, campaign)
-    _items_of_stored_answers(campaign, endpoint, samples)
-    units = missing_units(campaign, endpoint, samples)
-    estimate = _estimate(spec, units)
+    the transaction commits. With nothing to answer the job is made succeeded at once and makes no call.
+    ``options`` are the kind's (judging.kinds: generation_options), e.g. an exam's text_only."""
+    plan = generation_plan(campaign=campaign, endpoint=endpoint, new_sample=new_sample, options=options)
+    spec, samples, units = plan.spec, plan.samples, plan.units
+    _items_of_stored_answers(campaign, plan.prompt_ids, endpoint, samples)
+    estimate = _estimate(campaign, spec, units)
     done = {} if units else {"status": LlmJob.Status.SUCCEEDED, "finished_at": timezone.now(),
                              "message": str(NOTHING_TO_ANSWER) % {"model": endpoint.language_model.name}}
     try:
@@ -198,11 +259,11 @@ def generation_job_create(*, campaign, endpoint, new_sample=False, user=None):
     return job
 
 
-def _items_of_stored_answers(campaign, endpoint, samples):
+def _items_of_stored_answers(campaign, prompt_ids, endpoint, samples):
     """Make the campaign's items of the answers this endpoint already gave to its prompts (for another campaign,
     say), as an import of them would: they are asked for no second time."""
     names = [sample_model_name(endpoint.language_model.name, sample) for sample in samples]
-    stored = list(Response.objects.filter(prompt_id__in=campaign_prompt_ids(campaign), model__name__in=names)
+    stored = list(Response.objects.filter(prompt_id__in=prompt_ids, model__name__in=names)
                   .values_list("id", "prompt_id", "model__name"))
     if stored:
         annotation_kinds.for_campaign(campaign).items_for_generated(campaign=campaign, responses=stored)
@@ -281,9 +342,12 @@ class GenerationWork:
         self.model_ids = dict(LanguageModel.objects.filter(name__in=names).values_list("name", "id"))
 
     def prepare(self, units):
-        """The first turn's messages and cached answer of each unit, one query."""
+        """The first turn's messages (the kind's Ask) and cached answer of each unit, one query."""
+        asks = kinds.for_campaign(self.campaign).generation_asks(self.campaign, self.spec,
+                                                                 list({unit.prompt for unit in units}))
         for unit in units:
-            unit.messages = opening_messages(self.spec, unit.prompt) + [user_message(self.spec, unit.prompt, 0)]
+            unit.ask = asks[unit.prompt_id]
+            unit.messages = unit.ask.messages
             unit.first_key = turn_key(self.spec, unit.messages, unit.sample, unit.round)
         answers = cached_answers(unit.first_key for unit in units)
         for unit in units:
@@ -306,30 +370,24 @@ class GenerationWork:
                 answer = lane.call(unit, self.request(messages, unit), key, outcome, turn=turn)
             if answer is None:
                 return outcome  # stopped, paused, or an API error (outcome.result)
-            status = self.status_of(answer)
-            outcome.calls.append(lane.call_row(unit, outcome, answer, status, cached, turn=turn))
+            ending = unit.ask.outcome(answer)  # ok, or parse_error, is an answer; truncated, refused are not
+            outcome.calls.append(lane.call_row(unit, outcome, answer, ending, cached, turn=turn))
             answers.append((answer, cached))
-            if status != Generation.Status.OK:
-                outcome.result = self.generation_fields(unit, answers, status=status,
+            if ending in (Generation.Status.TRUNCATED, Generation.Status.REFUSED):
+                outcome.result = self.generation_fields(unit, answers, status=ending,
                                                         raw_output=answer.content or answer.refusal)
                 return outcome
             messages.append({"role": "assistant", "content": answer.content})
         outcome.result = self.generation_fields(unit, answers, status=Generation.Status.OK)
         outcome.extra["turns"] = [answer.content for answer, _ in answers]
+        outcome.extra["metadata"] = unit.ask.metadata
         return outcome
 
     def request(self, messages, unit):
         return ChatRequest(model=self.spec["model"], messages=list(messages), temperature=self.spec["temperature"],
                            max_tokens=self.spec["max_tokens"], top_p=self.spec["top_p"],
-                           seed=request_seed(self.spec["seed"], unit.sample, unit.round))
-
-    @staticmethod
-    def status_of(answer):
-        if answer.refusal or answer.finish_reason == REFUSAL_FINISH:
-            return Generation.Status.REFUSED
-        if answer.finish_reason == "length":
-            return Generation.Status.TRUNCATED
-        return Generation.Status.OK
+                           seed=request_seed(self.spec["seed"], unit.sample, unit.round),
+                           response_format=unit.ask.response_format)
 
     def api_error(self, unit, failure):
         return self.generation_fields(unit, [], status=Generation.Status.API_ERROR, error_kind=failure.kind,
@@ -372,7 +430,8 @@ class GenerationWork:
                                                     "it was not overwritten")
         response_ids = bulk_insert(Response, [
             {"prompt_id": outcome.result["prompt_id"], "model_id": self.model_id(outcome.result["sample"]),
-             "turns": outcome.extra["turns"], "metadata": {"generated_by": self.endpoint_name}}
+             "turns": outcome.extra["turns"], "metadata": {"generated_by": self.endpoint_name,
+                                                           **outcome.extra["metadata"]}}
             for outcome in new
         ])
         for outcome, response_id in zip(new, response_ids):

@@ -65,3 +65,37 @@ def test_a_worker_killed_mid_generation_is_replaced_and_no_prompt_is_answered_tw
     assert len(responses) == 30 and set(responses.values()) == {1}  # one response and one item per prompt
     asked = Counter(request["messages"][-1]["content"] for request in fake_llm.requests)
     assert all(asked[question] == 1 for question in stored_before)  # no call repeated for an answer stored
+
+
+def test_generate_wait_answers_an_exam_with_its_figure_as_a_user_would(fake_llm, environment, workers, tmp_path):
+    """An exam campaign imported as import_exam does, answered by `generate --wait` on a worker: the figure
+    question goes with its figure as a data URL, each reply becomes the model's answer, the unreadable one a parse
+    failure that the progress line counts."""
+    import base64
+
+    from annotation.models import ExamAnswer
+    from tests.annotation.exam_factories import PNG, exam_campaign
+
+    from .test_exam_generation import TEXT_REPLIES, asked, user_text
+
+    (tmp_path / "source").mkdir()
+    exam_campaign(slug="exam-e2e", folder=tmp_path / "source")
+    make_endpoint(fake_llm, name="exam-model", accepts_images=True)
+    fake_llm.responder = lambda request: Reply.text({**TEXT_REPLIES, "Q3": "図から b と d。\n答え: 2, 4"}[asked(request)])
+    workers()
+
+    result = manage(environment, "generate", "--campaign", "exam-e2e", "--endpoint", "exam-model", "--wait")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "4 answers, 4 calls (0 cached)" in lines[0]
+    assert lines[-1].startswith("[" + "#" * 30 + "] 100.0% 4/4 (answered 4, failed 0)") and "succeeded" in lines[-1]
+    assert "errors: parse_error 1" in lines[-1]
+    found = {(row.question.question_id, row.examinee.name, row.sample): (row.answer, row.parsed, row.figures_sent)
+             for row in ExamAnswer.objects.select_related("question", "examinee")}
+    assert found == {("Q1", "exam-model", 0): ([1], True, False), ("Q2", "exam-model", 0): ([3, 1], True, False),
+                     ("Q3", "exam-model", 0): ([2, 4], True, True), ("Q4", "exam-model", 0): ([], False, False)}
+    figure_request = next(request for request in fake_llm.requests if asked(request) == "Q3")
+    image = figure_request["messages"][-1]["content"][1]["image_url"]["url"]
+    assert image == "data:image/png;base64," + base64.b64encode(PNG).decode()
+    assert "答え: N" in user_text(figure_request)

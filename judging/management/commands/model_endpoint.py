@@ -1,15 +1,19 @@
 """Create or update a model endpoint from the command line."""
 
+import argparse
+
 from annotation.management.base import HyokaCommand
 from judging.management.commands.judge_config import decimal_argument
+from judging.models import JudgeConfig
 from judging.services import model_endpoint_save
 
 
 class Command(HyokaCommand):
     help = (
         "Create the model endpoint NAME, or update it: an OpenAI-compatible endpoint and the model name there, "
-        "the environment variable that holds the API key, sampling, a system prompt, prices and limits. Its "
-        "answers are stored as the language model NAME (or --answers-as MODEL)."
+        "the environment variable that holds the API key, sampling, a system prompt, prices and limits, and how it "
+        "answers exam questions (--output-format, --accepts-images). Its answers are stored as the language model "
+        "NAME (or --answers-as MODEL)."
     )
 
     def add_arguments(self, parser):
@@ -31,6 +35,13 @@ class Command(HyokaCommand):
         parser.add_argument("--rpm", type=int, help="Requests per minute across workers (0: no limit).")
         parser.add_argument("--timeout", type=int, help="Seconds per call.")
         parser.add_argument("--max-attempts", type=int, help="Calls per request in all, with retries.")
+        parser.add_argument("--output-format", choices=JudgeConfig.OutputFormat.values,
+                            help="How exam questions are answered by default: text ending in 「答え: N」 (the "
+                                 "default), or json_schema for endpoints that support structured output "
+                                 '({"reasoning": ..., "answer": [...]}). A generate job may override it.')
+        parser.add_argument("--accepts-images", action=argparse.BooleanOptionalAction, default=None,
+                            help="The endpoint takes image parts: exam questions are sent with their figures "
+                                 "(--no-accepts-images: it does not).")
         parser.add_argument("--description")
 
     def handle(self, *args, name, answers_as, **options):
@@ -41,7 +52,8 @@ class Command(HyokaCommand):
             "price_input_per_million": options["price_input"], "price_output_per_million": options["price_output"],
             "concurrency": options["concurrency"], "requests_per_minute": options["rpm"],
             "timeout_seconds": options["timeout"], "max_attempts": options["max_attempts"],
-            "description": options["description"],
+            "description": options["description"], "output_format": options["output_format"],
+            "accepts_images": options["accepts_images"],
         }
         fields = {key: value for key, value in fields.items() if value is not None}
         for optional in ("seed", "budget", "top_p"):  # given: set; absent: leave as it is
