@@ -30,6 +30,12 @@ def campaign_figure_dir(slug):
     return Path(settings.HYOKA_EXAM_FIGURES_DIR) / slug
 
 
+def uploaded_figures_dir(slug):
+    """Where zips of figures uploaded to a campaign are unpacked, for the exam files uploaded after them (what
+    --images DIR is to import_exam); not served: a figure is served once a question that names it is imported."""
+    return Path(settings.HYOKA_EXAM_FIGURES_DIR) / ".uploaded" / slug
+
+
 def check_figure_name(name):
     """The name of a figure as a plain file name with an image suffix; HyokaError otherwise."""
     if not isinstance(name, str) or not name or "/" in name or "\\" in name or name in (".", "..") \

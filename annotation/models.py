@@ -856,6 +856,8 @@ class Upload(models.Model):
         CHECKLISTS = "checklists", _("Checklists")
         RUBRIC = "rubric", _("Rubric")
         CHECKPOINT_SCORES = "checkpoint_scores", _("Checkpoint scores")
+        EXAM = "exam", _("Exam questions")
+        EXAM_FIGURES = "exam_figures", _("Exam figures (zip)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -181,6 +181,10 @@ def _model_annotator_pairs(campaign, fields):
 
 
 def _distinct_union(querysets):
+    """The distinct rows of the querysets' union; none for no querysets (a kind whose items answer for no model:
+    exam questions)."""
+    if not querysets:
+        return []
     first, *others = querysets
     return first.union(*others) if others else first.distinct()
 

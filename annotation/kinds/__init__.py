@@ -26,6 +26,8 @@ CONTRACT = (
     # The rubric's part (rubric_definitions, the rubric form), imports and the models an item answers for.
     "RUBRIC_PART", "parse_rubric_part", "RESPONSE_FIELDS", "ITEM_PER_RESPONSE", "check_pair_option", "score_importer",
     "items_after_import", "rating_importer", "items_for_generated", "check_exam_import",
+    # What a lead may upload on the campaign's page (annotation.services.uploads), in the order offered.
+    "UPLOAD_KINDS",
     # Reports (annotation.ranking_selectors)
     "check_rankable",
     # The rating hot path (annotation.hot_paths): the kind's part of the next-item and submit statements.

@@ -170,6 +170,8 @@ def parse_rubric_part(verdicts):
 
 
 RESPONSE_FIELDS = ()  # the item's response is the question's placeholder: it answers for no model
+# The questions (and their figures, a zip uploaded first), and models' answers made elsewhere.
+UPLOAD_KINDS = ("exam", "exam_figures", "responses")
 ITEM_PER_RESPONSE = False  # questions come from import_exam; import_responses brings models' answers
 
 

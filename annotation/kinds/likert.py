@@ -91,6 +91,7 @@ def parse_rubric_part(axes):
 
 
 RESPONSE_FIELDS = ("response",)  # the item's fields holding a model's response
+UPLOAD_KINDS = ("responses", "ratings", "verdicts", "checklists")
 ITEM_PER_RESPONSE = True  # import_responses makes an item of every response it stores
 
 

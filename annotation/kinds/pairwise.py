@@ -212,6 +212,7 @@ def parse_rubric_part(verdicts):
 
 
 RESPONSE_FIELDS = ("response", "response_b")  # the item's fields holding a model's response: both sides
+UPLOAD_KINDS = ("responses", "ratings", "verdicts", "checklists")
 ITEM_PER_RESPONSE = False  # import_responses pairs the responses once they are stored (items_after_import)
 
 

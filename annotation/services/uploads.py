@@ -27,7 +27,9 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from annotation import kinds
 from annotation.errors import HyokaError, RecordError, RecordErrors, collecting_record_errors
+from annotation.figure_files import uploaded_figures_dir
 from annotation.models import Annotator, Upload
 from annotation.readers import detect_format, reporting_progress
 
@@ -37,7 +39,9 @@ from .rubrics import rubric_file_import
 logger = logging.getLogger(__name__)
 
 MAX_LISTED_ERRORS = 50
-CAMPAIGN_KINDS = (Upload.Kind.RESPONSES, Upload.Kind.RATINGS, Upload.Kind.VERDICTS, Upload.Kind.CHECKLISTS)
+# Uploaded on a campaign's page; which of them a campaign takes is its kind's (annotation.kinds: UPLOAD_KINDS).
+CAMPAIGN_KINDS = (Upload.Kind.RESPONSES, Upload.Kind.RATINGS, Upload.Kind.VERDICTS, Upload.Kind.CHECKLISTS,
+                  Upload.Kind.EXAM, Upload.Kind.EXAM_FIGURES)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class UploadImporter:
     run: Callable
     on_campaign: bool = True  # uploaded to a campaign; else on its own (a rubric)
     suffixes: tuple = ()  # what the file name must end with (before .gz); () for JSON Lines or CSV
+    suffix_message: str = ""  # the refusal of another suffix: %(name)s is the file's name
     required: dict = field(default_factory=dict)  # option -> the message when it is missing
 
 
@@ -90,9 +95,14 @@ def _check_options(kind, campaign, file_name, options):
     if importer.on_campaign != (campaign is not None):
         raise HyokaError(_("%(kind)s are uploaded on a campaign's page, rubrics on the rubrics page.")
                          % {"kind": Upload.Kind(kind).label})
+    if campaign is not None and kind not in kinds.for_campaign(campaign).UPLOAD_KINDS:
+        offered = ", ".join(str(Upload.Kind(name).label) for name in kinds.for_campaign(campaign).UPLOAD_KINDS)
+        raise HyokaError(_("%(kind)s cannot be uploaded to campaign %(slug)s, a %(campaign_kind)s campaign; it takes: "
+                           "%(offered)s.") % {"kind": Upload.Kind(kind).label, "slug": campaign.slug,
+                                              "campaign_kind": campaign.rubric.get_kind_display(), "offered": offered})
     if importer.suffixes:
         if not str(file_name).lower().removesuffix(".gz").endswith(importer.suffixes):
-            raise HyokaError(_("%(name)s: a rubric is a JSON document (.json, or .json.gz).") % {"name": file_name})
+            raise HyokaError(str(importer.suffix_message) % {"name": file_name})
     else:
         detect_format(file_name, options.get("format"))  # a RecordError naming the file when it cannot tell
     for option, message in importer.required.items():
@@ -142,8 +152,16 @@ def _located(upload, error):
     """An error as the uploader should read it: FILE:LINE: field: reason, FILE being the name they gave."""
     if isinstance(error, RecordError):
         where = f"{upload.file_name}:{error.line}" if error.line else upload.file_name
-        return f"{where}: {error.field}: {error.reason}"
-    return str(error).replace(upload.path, upload.file_name)
+        return _without_server_paths(upload, f"{where}: {error.field}: {error.reason}")
+    return _without_server_paths(upload, str(error).replace(upload.path, upload.file_name))
+
+
+def _without_server_paths(upload, message):
+    """The server's folders are not the uploader's business: an exam's figure folder is "the figures uploaded"."""
+    if upload.campaign_id:
+        message = message.replace(str(uploaded_figures_dir(upload.campaign.slug)),
+                                  _("the figures uploaded to the campaign (upload their zip first)"))
+    return message.replace(str(Path(upload.path).parent), _("the uploaded file's folder"))
 
 
 def _finish(upload, status, summary="", errors=(), error_count=0):
@@ -204,6 +222,42 @@ def _checkpoint_scores(upload):
                                     file_format=_file_format(upload)).describe()
 
 
-register_upload_importer(Upload.Kind.RUBRIC, UploadImporter(_rubric, on_campaign=False, suffixes=(".json",)))
+def _exam(upload):
+    """Exam questions (a center-examination-jp .json or a gakucho .jsonl file, named as its exam): their figures
+    come from the zips uploaded to the campaign before."""
+    from .exam_imports import exam_import
+
+    return exam_import(paths=[upload.path], campaign_slug=upload.campaign.slug,
+                       images=uploaded_figures_dir(upload.campaign.slug)).describe()
+
+
+def _exam_figures(upload):
+    """A zip of figures, unpacked (images only, by plain names, within the size limits) into the campaign's
+    uploaded figures, where the exam files uploaded next find them. Nothing is kept of a zip that fails."""
+    from annotation.figure_files import unpack_figures_zip
+
+    kinds.for_campaign(upload.campaign).check_exam_import(upload.campaign)
+    folder = uploaded_figures_dir(upload.campaign.slug)
+    staging = folder.with_name(f".unpacking-{upload.public_id}")
+    try:
+        names = unpack_figures_zip(upload.path, staging)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return _("%(count)d figures received; the exam files uploaded next take their figures from them.") % {
+        "count": len(names)}
+
+
+register_upload_importer(Upload.Kind.RUBRIC, UploadImporter(
+    _rubric, on_campaign=False, suffixes=(".json",),
+    suffix_message=gettext_lazy("%(name)s: a rubric is a JSON document (.json, or .json.gz).")))
+register_upload_importer(Upload.Kind.EXAM, UploadImporter(
+    _exam, suffixes=(".json", ".jsonl"), suffix_message=gettext_lazy(
+        "%(name)s: exam questions are a .json file (center-examination-jp, named as its exam) or a .jsonl file "
+        "(gakucho-benchmark).")))
+register_upload_importer(Upload.Kind.EXAM_FIGURES, UploadImporter(
+    _exam_figures, suffixes=(".zip",), suffix_message=gettext_lazy("%(name)s: exam figures come as a .zip file.")))
 register_upload_importer(Upload.Kind.CHECKPOINT_SCORES, UploadImporter(
     _checkpoint_scores, on_campaign=False, required={"series": gettext_lazy("Name the model series the scores belong to.")}))

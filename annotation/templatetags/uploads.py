@@ -1,5 +1,6 @@
 """The upload widget of a campaign page and of the rubrics page: ``{% load uploads %}``, then
-``{% upload_section campaign %}`` (responses, ratings, verdicts, checklists), ``{% upload_section %}`` (a rubric)
+``{% upload_section campaign %}`` (what the campaign's kind takes: responses, ratings, verdicts, checklists; exam
+questions and their figures), ``{% upload_section %}`` (a rubric)
 or ``{% upload_section series=series %}`` (checkpoint scores of a model series).
 It renders templates/annotation/includes/upload_section.html, which loads static/js/upload.js."""
 
@@ -27,9 +28,12 @@ def upload_section(context, campaign=None, series=None):
                                                            options__series=series.name)[:5]}
     if campaign is None:
         return section | {"post_url": reverse("api_rubric_uploads"), "accept": ".json,.gz"}
+    offered = kinds.for_campaign(campaign).UPLOAD_KINDS
     return section | {
-        "post_url": reverse("api_campaign_uploads", args=[campaign.slug]), "accept": ".jsonl,.ndjson,.json,.csv,.gz",
-        "kinds": [(kind.value, kind.label) for kind in CAMPAIGN_KINDS], "tiers": Annotator.Tier.choices,
+        "post_url": reverse("api_campaign_uploads", args=[campaign.slug]),
+        "accept": ".jsonl,.ndjson,.json,.csv,.gz" + (",.zip" if Upload.Kind.EXAM_FIGURES in offered else ""),
+        "kinds": [(kind.value, kind.label) for kind in CAMPAIGN_KINDS if kind in offered],
+        "tiers": Annotator.Tier.choices,
         "asks_pair": not kinds.for_campaign(campaign).ITEM_PER_RESPONSE,
         "uploads": campaign.uploads.all()[:5],
     }

@@ -35,7 +35,7 @@
   function showOptionsOfWhatItHolds() {
     if (!holds) return;
     root.querySelectorAll("[data-for-upload]").forEach(function (element) {
-      element.hidden = element.dataset.forUpload !== holds.value;
+      element.hidden = element.dataset.forUpload.split(" ").indexOf(holds.value) === -1;  // kinds it is for
     });
   }
   if (holds) { holds.addEventListener("change", showOptionsOfWhatItHolds); showOptionsOfWhatItHolds(); }

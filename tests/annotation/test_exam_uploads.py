@@ -1,0 +1,152 @@
+"""Exam questions and their figures uploaded in the browser (the campaign page's upload widget, the same API): a
+zip of figures first, then the exam files; a bad zip or a missing figure writes nothing and says why in the
+uploader's terms, never with the server's folders."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from annotation.figure_files import uploaded_figures_dir
+from annotation.models import Campaign, ExamQuestion, Rubric
+from annotation.services.exam_imports import EXAM_RUBRIC
+
+from .exam_factories import PNG, center_exam, gakucho_question
+from .test_uploads import named
+
+FIGURE = "Center-2001--Main-Test-001.png"  # the figure center_exam's third question names
+
+
+@pytest.fixture(autouse=True)
+def eager(settings, tmp_path, celery_eager):
+    settings.HYOKA_UPLOAD_DIR = tmp_path / "uploads"
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads" / "incoming"
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir(parents=True)
+    settings.HYOKA_EXAM_FIGURES_DIR = tmp_path / "figures"
+
+
+@pytest.fixture
+def exam(db, lead):
+    return Campaign.objects.create(slug="center-chem", name="センター試験 化学", rubric=Rubric.objects.get(key=EXAM_RUBRIC),
+                                   created_by=lead)
+
+
+@pytest.fixture
+def as_lead(lead):
+    client = APIClient()
+    client.force_authenticate(lead)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def zipped(members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def send(client, campaign, kind, name, content, capture):
+    """POST the file as ``kind``; (the POST's answer, the upload as the API shows it once imported)."""
+    with capture(execute=True):
+        answer = client.post(f"/api/campaigns/{campaign.slug}/uploads/", {"file": named(name, content), "kind": kind},
+                             format="multipart")
+    if answer.status_code != 202:
+        return answer, None
+    return answer, client.get(f"/api/uploads/{answer.json()['id']}/").json()
+
+
+CENTER = json.dumps(center_exam(), ensure_ascii=False).encode()
+
+
+def test_figures_then_the_exam_file_make_the_questions_with_their_figure(
+        as_lead, client, lead, exam, django_capture_on_commit_callbacks):
+    _, figures = send(as_lead, exam, "exam_figures", "figures.zip", zipped({f"images/{FIGURE}": PNG}),
+                      django_capture_on_commit_callbacks)
+    assert (figures["status"], figures["summary"]) == (
+        "done", "1 figures received; the exam files uploaded next take their figures from them.")
+
+    _, questions = send(as_lead, exam, "exam", "Center-2001--Main-Test.json", CENTER, django_capture_on_commit_callbacks)
+
+    assert questions["status"] == "done", questions["errors"]
+    stored = ExamQuestion.objects.filter(exam__campaign=exam, exam__key="Center-2001--Main-Test")
+    assert sorted(stored.values_list("question_id", flat=True)) == ["Q1", "Q2", "Q3", "Q4"]
+    assert stored.get(question_id="Q3").figures == [FIGURE]
+    client.force_login(lead)
+    served = client.get(f"/campaigns/{exam.slug}/figures/{FIGURE}")
+    assert served.status_code == 200 and b"".join(served.streaming_content) == PNG
+
+
+def test_the_gakucho_layout_uploads_as_jsonl(as_lead, exam, django_capture_on_commit_callbacks):
+    records = [gakucho_question("Q1"), gakucho_question("Q2", answer_label="ウ")]
+    content = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode()
+
+    _, done = send(as_lead, exam, "exam", "gakucho-science-2019.jsonl", content, django_capture_on_commit_callbacks)
+
+    assert done["status"] == "done", done["errors"]
+    assert sorted(ExamQuestion.objects.values_list("question_id", "correct_answer")) == [("Q1", [2]), ("Q2", [3])]
+
+
+def test_an_exam_file_whose_figure_was_not_uploaded_writes_nothing_and_says_to_upload_it(
+        as_lead, exam, django_capture_on_commit_callbacks):
+    _, done = send(as_lead, exam, "exam", "Center-2001--Main-Test.json", CENTER, django_capture_on_commit_callbacks)
+
+    assert done["status"] == "failed" and ExamQuestion.objects.count() == 0
+    message = " ".join(done["errors"])
+    assert FIGURE in message and "upload their zip first" in message
+    assert str(settings.HYOKA_EXAM_FIGURES_DIR) not in message and str(settings.HYOKA_UPLOAD_DIR) not in message
+
+
+@pytest.mark.parametrize("members, named_in_error", [
+    ({"notes.txt": b"hello"}, "notes.txt"),  # not an image
+    ({"../escape.png": PNG}, "../escape.png"),  # a path outside the folder
+    ({"fake.png": b"GIF89a not a png at all"}, "fake.png"),  # an image name over other bytes
+])
+def test_a_bad_zip_is_refused_naming_the_member_and_keeps_nothing(as_lead, exam, django_capture_on_commit_callbacks,
+                                                                   members, named_in_error):
+    good = {"ok.png": PNG}
+    _, done = send(as_lead, exam, "exam_figures", "figures.zip", zipped({**good, **members}),
+                   django_capture_on_commit_callbacks)
+
+    assert done["status"] == "failed" and named_in_error in " ".join(done["errors"])
+    folder = uploaded_figures_dir(exam.slug)
+    assert not folder.exists() or list(folder.iterdir()) == []
+    assert [path.name for path in folder.parent.glob(".unpacking-*")] == []
+
+
+def test_a_zip_that_is_no_zip_is_refused(as_lead, exam, django_capture_on_commit_callbacks):
+    _, done = send(as_lead, exam, "exam_figures", "figures.zip", b"PK? not really", django_capture_on_commit_callbacks)
+
+    assert done["status"] == "failed" and "not a zip archive" in " ".join(done["errors"])
+
+
+def test_exam_uploads_go_to_exam_campaigns_and_in_their_file_types(as_lead, campaign, exam,
+                                                                   django_capture_on_commit_callbacks):
+    refused, _ = send(as_lead, campaign, "exam", "Center-2001--Main-Test.json", CENTER, django_capture_on_commit_callbacks)
+    assert refused.status_code == 400
+    assert "cannot be uploaded to campaign jp-quality" in refused.json()["detail"]
+    assert "Ratings" in refused.json()["detail"]  # what a likert campaign takes
+
+    refused, _ = send(as_lead, exam, "ratings", "ratings.jsonl", b"{}\n", django_capture_on_commit_callbacks)
+    assert refused.status_code == 400 and "Exam questions" in refused.json()["detail"]
+
+    refused, _ = send(as_lead, exam, "exam", "questions.csv", b"a,b\n", django_capture_on_commit_callbacks)
+    assert refused.status_code == 400 and ".jsonl" in refused.json()["detail"]
+    refused, _ = send(as_lead, exam, "exam_figures", "figures.tar", b"x", django_capture_on_commit_callbacks)
+    assert refused.status_code == 400 and ".zip" in refused.json()["detail"]
+
+
+def test_the_campaign_page_offers_what_its_kind_takes(client, lead, campaign, exam):
+    client.force_login(lead)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    exam_page = client.get(f"/campaigns/{exam.slug}/").content.decode()
+    likert_page = client.get(f"/campaigns/{campaign.slug}/").content.decode()
+
+    assert '<option value="exam">' in exam_page and '<option value="exam_figures">' in exam_page
+    assert '<option value="ratings">' not in exam_page and ".zip" in exam_page
+    assert '<option value="ratings">' in likert_page and '<option value="exam">' not in likert_page
