@@ -16,7 +16,7 @@ RELEASE_CONTRACT = (
 # What the report page, the JSON reports and the commands' text of them take from the kind (exports.reports).
 REPORT_CONTRACT = (
     "REPORT_TEMPLATE", "report_page", "agreement_report", "agreement_text", "meta_eval_report", "meta_eval_text",
-    "checklist_part", "leaderboard_report", "lengths_report",
+    "checklist_part", "leaderboard_report", "lengths_report", "exam_report",
 )
 
 CONTRACT = ("NAME", *RELEASE_CONTRACT, *REPORT_CONTRACT)

@@ -24,9 +24,20 @@ def _not_yet(ctx_or_value, *args, **options):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Reports
-REPORT_TEMPLATE = "exports/report.html"
-report_page = _no_figures("the report page's agreement and leaderboard figures")
+# Reports: the exam report (exports.reports.exam) on the page, from the command and the API
+
+from exports.reports.exam import exam_campaign_report as exam_report  # noqa: E402
+from exports.reports.exam_page import exam_page  # noqa: E402
+
+REPORT_TEMPLATE = "exports/report_exam.html"
+
+
+def report_page(campaign, report_request):
+    """The report page's parts (exports.reports.exam_page): every question, whatever ``report_request`` asks
+    of the other kinds (a judge, a level, replicates: none applies to exam answers)."""
+    return exam_page(campaign, exam_report(campaign))
+
+
 agreement_report = _no_figures("agreement figures")
 meta_eval_report = _no_figures("human–judge figures")
 leaderboard_report = _no_figures("leaderboards")

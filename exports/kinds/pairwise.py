@@ -15,7 +15,10 @@ from exports.reports.pairwise_page import pairwise_report as report_page  # noqa
 from exports.reports.text import pairwise_meta_eval_text as meta_eval_text  # noqa: E402, F401
 from exports.reports.text import verdict_agreement_text as agreement_text  # noqa: E402, F401
 
+from exports.reports.exam import no_exam_report  # noqa: E402
+
 REPORT_TEMPLATE = "exports/report_pairwise.html"
+exam_report = no_exam_report("pairwise")
 CHECKLIST_REASON = ("pairwise votes have no score to compare the ticks with; each item is answered for each "
                     "response instead, and tracks the preference when the response ticked is the preferred one")
 
