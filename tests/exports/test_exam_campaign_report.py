@@ -193,3 +193,16 @@ def test_the_report_page_shows_the_exam_table_and_chart(client, campaign, lead):
     assert "60.00" in table  # the students
     assert 'data-chart="exam-scores"' in html and "<svg" in html
     assert 'data-table="exam-questions"' in html and "✗" in html  # sample 1's unreadable Q3
+
+
+def test_new_answers_and_student_results_change_the_pages_data_version(campaign):
+    from annotation.models import Exam, ExamAnswer, ExamQuestion
+    from exports.services.report_snapshots import campaign_data_version
+
+    before = campaign_data_version(campaign)
+    ExamAnswer.objects.filter(sample=1, question__question_id="Q1").update(answer=[1])
+    after_answer = campaign_data_version(campaign)
+    ExamQuestion.objects.filter(question_id="Q4").update(student_correct_rate=0.4)
+    after_question = campaign_data_version(campaign)
+    Exam.objects.filter(campaign=campaign).update(student_average=55)
+    assert before < after_answer < after_question < campaign_data_version(campaign)
