@@ -101,3 +101,31 @@ def _people_answers(campaign, text_only):
     samples = {handle: sample for sample, handle in enumerate(sorted({row[2] for row in rows}))}
     return [Answer(exam, question_id, HUMANS, tuple(int(number) for number in verdict.split(",")), samples[handle])
             for exam, question_id, handle, verdict in rows]
+
+
+# A release's rows (exports.kinds.exam_tables) ---------------------------------------------------------------
+
+def release_questions(campaign_ids):
+    """The counted questions of the campaigns with their exam, item and prompt, by campaign, exam and position."""
+    return list(ExamQuestion.objects.filter(counted("item__"), exam__campaign_id__in=campaign_ids)
+                .select_related("exam", "item", "prompt").order_by("exam__campaign_id", "exam__key", "position", "pk"))
+
+
+def release_model_answers(campaign_ids):
+    """The models' answers to the campaigns' counted questions, with the reply each was read from."""
+    return list(ExamAnswer.objects.filter(counted("question__item__"), question__exam__campaign_id__in=campaign_ids)
+                .select_related("examinee", "response").order_by("question_id", "examinee__name", "sample"))
+
+
+def release_people_answers(campaign_ids):
+    """(question pk, annotator pk, verdict, submitted_at, revised_at, revision, comment) of the current ratings
+    of the campaigns' counted questions."""
+    return list(Rating.objects.filter(counted("item__"), item__campaign_id__in=campaign_ids).exclude(verdict="")
+                .order_by("item__exam_question", "annotator__handle")
+                .values_list("item__exam_question", "annotator_id", "verdict", "submitted_at", "revised_at",
+                             "revision", "comment"))
+
+
+def campaign_exam_licenses(campaign):
+    """The source licenses recorded on the campaign's exams, each once, "" standing for unknown."""
+    return sorted(set(ExamRow.objects.filter(campaign=campaign).values_list("license", flat=True)))

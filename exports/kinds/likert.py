@@ -55,6 +55,10 @@ def write_figures(ctx, human, judged):
             "leaderboard.json": leaderboard}, write_table(ctx, likert_tables.LEADERBOARD, leaderboard_rows)
 
 
+def check_release_license(campaigns, license):
+    """Any license: the responses and ratings are the lead's to license (an exam source's may not be)."""
+
+
 def release_stats(human):
     """Entries of the release's stats besides those of every kind."""
     return {}

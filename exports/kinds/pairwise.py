@@ -67,6 +67,10 @@ def write_figures(ctx, votes, judged):
     return {"agreement.json": agreement, "rankings.json": rankings}, tables
 
 
+def check_release_license(campaigns, license):
+    """Any license: the responses and ratings are the lead's to license (an exam source's may not be)."""
+
+
 def release_stats(votes):
     """Entries of the release's stats besides those of every kind: the pairs voted on."""
     return {"items": len(votes.item_pk)}

@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("exports", "0006_report_change_on_quality_role"),
-        ("annotation", "0017_exam_questions"),
+        ("annotation", "0023_exam_source_license"),  # after the exam table is rebuilt (SQLite drops its triggers)
     ]
 
     operations = [migrations.RunPython(run(0), run(1))]
