@@ -131,3 +131,14 @@ def test_import_exam_records_the_source_license(tmp_path):
     assert Exam.objects.get(campaign__slug="licensed").license == NC
     call_command("import_exam", path, campaign="licensed", stdout=io.StringIO())  # again, without: kept
     assert Exam.objects.get(campaign__slug="licensed").license == NC
+
+
+def test_the_published_release_shows_on_the_datasets_pages(client, campaign):
+    from django.urls import reverse
+
+    release = release_publish(release=built(campaign))
+    listing = client.get(reverse("dataset_list")).content.decode()
+    assert release.name in listing
+    page = client.get(reverse("dataset_detail", args=[release.name, release.version]))
+    assert page.status_code == 200
+    assert "data/answers.parquet" in page.content.decode() and "exam_report.json" in page.content.decode()
