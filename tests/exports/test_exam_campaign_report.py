@@ -206,3 +206,31 @@ def test_new_answers_and_student_results_change_the_pages_data_version(campaign)
     after_question = campaign_data_version(campaign)
     Exam.objects.filter(campaign=campaign).update(student_average=55)
     assert before < after_answer < after_question < campaign_data_version(campaign)
+
+
+def test_a_gakucho_exam_reads_the_students_answers_for_the_common_wrong_answer(tmp_path):
+    """The gakucho layout gives the students' answers: イ right (61 %), ア the most common wrong one (20.5 %)."""
+    from annotation.models import ExamAnswer, ExamQuestion, LanguageModel, Response
+    from annotation.services.exam_imports import exam_import
+    from tests.annotation.exam_factories import gakucho_question, write_jsonl
+
+    path = write_jsonl(tmp_path / "gakucho.jsonl", [gakucho_question("1-1"), gakucho_question("1-2"),
+                                                    gakucho_question("1-3", answer_label="ウ")])
+    exam_import(paths=[path], campaign_slug="gakucho")
+    model = LanguageModel.objects.create(name="swallow")
+    for question_id, answer in (("1-1", [1]), ("1-2", [3]), ("1-3", [3])):  # ア ✗ (common), ウ ✗ (not), ウ ✓
+        question = ExamQuestion.objects.get(question_id=question_id)
+        response = Response.objects.create(prompt=question.prompt, model=model, turns=["答え: ア"])
+        ExamAnswer.objects.create(question=question, response=response, examinee=model, answer=answer)
+    report = json.loads(command(campaign="gakucho", json=True))
+    (tracking,) = report["tracking"]
+    assert (tracking["wrong"], tracking["common_wrong"]) == (2, 1)
+    questions = {q["question_id"]: q for q in report["questions"]}
+    assert questions["1-1"]["student_correct_rate"] == pytest.approx(0.61)
+    assert questions["1-1"]["students_common_wrong"] == ["ア"]
+    assert questions["1-2"]["answers"]["swallow"]["answers"] == ["ウ"]
+    (exam,) = report["exams"]
+    assert (exam["exam"], exam["subject"], exam["year"]) == ("理科-2019", "理科", "2019")
+    # no points in the source: accuracy 1 of 3, no score
+    (found,) = exam["examinees"]
+    assert found["all"]["accuracy"]["value"] == pytest.approx(100 / 3) and found["all"]["score"]["value"] is None
