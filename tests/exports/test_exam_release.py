@@ -142,3 +142,16 @@ def test_the_published_release_shows_on_the_datasets_pages(client, campaign):
     page = client.get(reverse("dataset_detail", args=[release.name, release.version]))
     assert page.status_code == 200
     assert "data/answers.parquet" in page.content.decode() and "exam_report.json" in page.content.decode()
+
+
+def test_the_release_api_answers_400_with_the_reason(client, campaign, lead):
+    campaign.created_by = lead
+    campaign.save(update_fields=["created_by"])
+    client.force_login(lead)
+    response = client.post(f"/api/campaigns/{campaign.slug}/releases/", {"version": "1.0.0"},
+                           content_type="application/json")  # the default license, CC BY 4.0
+    assert response.status_code == 400 and "non-commercial license cc-by-nc-4.0" in response.content.decode()
+    assert not Release.objects.exists()
+    accepted = client.post(f"/api/campaigns/{campaign.slug}/releases/", {"version": "1.0.0", "license": NC},
+                           content_type="application/json")
+    assert accepted.status_code == 202
