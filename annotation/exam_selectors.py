@@ -72,7 +72,7 @@ def _questions(campaign, text_only):
     rows = _question_rows(campaign, text_only).select_related("exam").order_by("exam__key", "position", "pk")
     return [Question(
         exam=row.exam.key, question_id=row.question_id, correct=tuple(row.correct_answer), form=row.answer_form,
-        points=None if row.points is None else float(row.points), needs_figure=row.needs_figure,
+        points=row.points, needs_figure=row.needs_figure,
         student_correct_rate=row.student_correct_rate, student_answers=_student_answers(row.student_answers),
         choice_labels=tuple(choice_label(row.choice_labels, number) for number in range(1, len(row.choices) + 1)),
     ) for row in rows]
