@@ -903,6 +903,11 @@ class Exam(models.Model):
         _("students' average"), null=True, blank=True, help_text=_("On the exam's scale; empty when unknown.")
     )
     scale = models.FloatField(_("scale"), default=100, help_text=_("The score of a perfect paper."))
+    license = models.CharField(
+        _("source license"), max_length=100, blank=True,
+        help_text=_("The license of the source the questions come from (e.g. cc-by-nc-4.0); empty when unknown. "
+                    "A release carries it, and a non-commercial one forbids a permissive release license."),
+    )
 
     class Meta:
         ordering = ["campaign", "key"]

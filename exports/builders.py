@@ -14,10 +14,13 @@ being gathered, and numeric arrays (a few bytes per score) for the statistics.
 
 import json
 from array import array
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import numpy as np
 import pyarrow as pa
+from django.utils.dateparse import parse_datetime
 
 from exports import selectors
 from exports.tables import Column, TableSpec, TableWriter, columns
@@ -175,6 +178,17 @@ def judge_head(judge, job):
             source.get("temperature"))
 
 
+def iso_utc(value):
+    """A database timestamp (a datetime, or text on SQLite) as ISO 8601 in UTC, to the second; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def write_chunks(ctx, writer, chunks, read, numbers):
     """Write the table rows of each chunk of a stream and keep its numeric rows: ``read(chunk)`` returns both
     (lists of tuples) and ``numbers`` (NumericColumns) takes the numeric ones. Advances the build's progress."""
@@ -256,10 +270,11 @@ class PromptBeingRead:
 
 def write_prompts_responses_pairs(ctx, pairs_spec, pairs_of):
     """Pass 2. Returns the WrittenFiles of the three tables. The preference pairs are ``pairs_of(prompts)``:
-    rows of ``pairs_spec`` for the PromptsBeingRead just read (exports.kinds: ``preference_pairs``)."""
+    rows of ``pairs_spec`` for the PromptsBeingRead just read (exports.kinds: ``preference_pairs``); a kind
+    whose ``pairs_spec`` is None makes none, and has no such table."""
     names = ctx.model_names
     with TableWriter(ctx.folder, PROMPTS) as prompts, TableWriter(ctx.folder, RESPONSES) as responses, \
-            TableWriter(ctx.folder, pairs_spec) as pairs:
+            (TableWriter(ctx.folder, pairs_spec) if pairs_spec else nullcontext(NoTable())) as pairs:
         current, current_pk = None, None
         for chunk in selectors.response_rows(ctx.campaign_ids):
             prompt_rows, response_rows, done = [], [], []
@@ -282,7 +297,16 @@ def write_prompts_responses_pairs(ctx, pairs_spec, pairs_of):
             ctx.advance(len(chunk))
         if current is not None:
             write_in_batches(pairs, pairs_of([current]), PAIRS_PER_WRITE)
-    return prompts.files + responses.files + pairs.files
+    return prompts.files + responses.files + list(pairs.files)
+
+
+class NoTable:
+    """The table of a kind without one (exam releases have no preference pairs): takes rows, writes nothing."""
+
+    files = ()
+
+    def write(self, rows):
+        pass
 
 
 def write_in_batches(writer, rows, size):

@@ -190,6 +190,33 @@ class ChecklistApi(APIView):
         return Response(checklist_report(access.campaign_for_reader(request.user, slug)))
 
 
+class ExamReportApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        text_only = serializers.BooleanField(default=False, help_text="Only the questions that need no figure.")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("text_only", bool, description="Every figure on the questions that need no "
+                                                                     "figure only.")],
+        responses={200: OpenApiTypes.OBJECT},
+        description="\"meta\" (the examinees: each model, and \"humans\" for the annotators pooled, each one a "
+                    "sample; counts; \"reason\" when there is nothing to report), \"exams\": per exam and "
+                    "examinee the questions, scorable questions, accuracy and the points-weighted score normalised "
+                    "by the scorable points ({value, samples, sd, low, high} in %), with parse failures left out "
+                    "and counted as wrong, on every question and on the text-only ones, beside the students' "
+                    "average; \"questions\": per question each examinee's answers and correctness and the "
+                    "students' correct rate; \"tracking\": per examinee the correlation of its correctness with "
+                    "the students' correct rate (with p and n) and how often its wrong answer is the students' "
+                    "most common one; \"table\": the working group's table. 400 for a campaign that is not an "
+                    "exam campaign.",
+        summary="An exam campaign's report (as the exam_report command's --json)",
+    )
+    def get(self, request, slug):
+        from exports.reports.campaign import campaign_exam_report
+
+        campaign = access.campaign_for_reader(request.user, slug)
+        return Response(campaign_exam_report(campaign, **query_options(self.InputSerializer, request)))
+
+
 class TrajectoryApi(APIView):
     class InputSerializer(serializers.Serializer):
         window = serializers.IntegerField(min_value=1, default=3, help_text="Odd number of checkpoints.")

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/campaigns/<slug:slug>/leaderboard/", report_api.LeaderboardApi.as_view(), name="api_leaderboard"),
     path("api/campaigns/<slug:slug>/lengths/", report_api.LengthsApi.as_view(), name="api_lengths"),
     path("api/campaigns/<slug:slug>/checklist/", report_api.ChecklistApi.as_view(), name="api_checklist"),
+    path("api/campaigns/<slug:slug>/exam-report/", report_api.ExamReportApi.as_view(), name="api_exam_report"),
 ]

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from annotation.access import is_lead, is_lead_of, is_reader_of
-from annotation.models import Annotator, Item, LanguageModel, ModelSeries, Prompt, Rating, RatingScore
+from annotation.models import Annotator, ExamAnswer, Item, LanguageModel, ModelSeries, Prompt, Rating, RatingScore
 from annotation.models import Response, RubricAxis
 from annotation.quality_items import counted, counted_sql
 from exports.models import Release
@@ -250,9 +250,11 @@ def rating_annotators(campaign_ids, with_checks=()):
 
 
 def campaign_models(campaign_ids):
-    """The language models behind the campaigns' items (either side of a pair), by name."""
+    """The language models behind the campaigns' items (either side of a pair) and those that answered their exam
+    questions (annotation.models.ExamAnswer), by name."""
     shown = Response.objects.filter(_shown_in(campaign_ids)).values("model_id")
-    return list(LanguageModel.objects.filter(pk__in=shown).order_by("name"))
+    answered = ExamAnswer.objects.filter(question__exam__campaign_id__in=campaign_ids).values("examinee_id")
+    return list(LanguageModel.objects.filter(Q(pk__in=shown) | Q(pk__in=answered)).order_by("name"))
 
 
 def verdict_judges(campaign_ids):

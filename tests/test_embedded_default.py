@@ -33,7 +33,8 @@ def test_all_migrations_apply_to_a_fresh_sqlite_database_with_their_triggers(mig
     triggers = {name for (name,) in sqlite3.connect(migrated_sqlite).execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert {"annotation_ratingscore_score_in_range_insert", "judging_verdictscore_score_in_range_insert",
-            "judging_verdictscore_only_on_scored_insert", "exports_release_immutable_update"} <= triggers
+            "judging_verdictscore_only_on_scored_insert", "exports_release_immutable_update",
+            "annotation_examanswer_report_insert", "annotation_exam_report_update"} <= triggers
 
 
 @pytest.mark.django_db

@@ -30,10 +30,12 @@ EXAM_RUBRIC = "exam"
 LAYOUTS = {".json": "center-examination-jp", ".jsonl": "gakucho-benchmark"}
 
 
-def exam_import(*, paths, campaign_slug, images=None, leads=()):
+def exam_import(*, paths, campaign_slug, images=None, leads=(), license=None):
     """Import the exam questions of ``paths`` (.json: the center-examination-jp layout, one exam per file; .jsonl:
     the gakucho layout) into an exam campaign, created if needed. Figures are looked for in ``images``, else
-    beside each file. Returns an ImportSummary."""
+    beside each file. ``license`` (the source's license, e.g. cc-by-nc-4.0) is recorded on the exams of the
+    files, replacing what was recorded; None leaves it as it is (unknown for a new exam). Returns an
+    ImportSummary."""
     summary = ImportSummary()
     with transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, default_rubric=EXAM_RUBRIC, leads=leads)
@@ -42,6 +44,9 @@ def exam_import(*, paths, campaign_slug, images=None, leads=()):
             importer = QuestionImporter(campaign, summary, figures)
             for path in paths:
                 importer.add_file(Path(path), Path(images) if images else Path(path).parent)
+            if license is not None:
+                pks = [exam.pk for exam in importer.exams.values()]
+                Exam.objects.filter(pk__in=pks).exclude(license=license.strip()).update(license=license.strip())
     return summary
 
 

@@ -12,11 +12,12 @@ RELEASE_CONTRACT = (
     "rows_to_read", "write_judgments", "PREFERENCE_PAIRS", "preference_pairs", "write_verdicts", "write_figures",
     "table_specs", "release_stats", "rubric_fields", "CHECK_WITHOUT_SIDE", "SUMMARY_JUDGMENTS", "SUMMARY_VERDICTS",
     "card_campaign", "card_collection_notes", "card_sections", "listed_sizes", "built_summary",
+    "check_release_license",
 )
 # What the report page, the JSON reports and the commands' text of them take from the kind (exports.reports).
 REPORT_CONTRACT = (
     "REPORT_TEMPLATE", "report_page", "agreement_report", "agreement_text", "meta_eval_report", "meta_eval_text",
-    "checklist_part", "leaderboard_report", "lengths_report",
+    "checklist_part", "leaderboard_report", "lengths_report", "exam_report",
 )
 
 CONTRACT = ("NAME", *RELEASE_CONTRACT, *REPORT_CONTRACT)

@@ -1,9 +1,9 @@
 """Exam campaigns, the exports side (see exports.kinds).
 
 An exam campaign's answers are scored against each question's correct answer: the figures are the exam report
-(exam_report), not agreement, leaderboards or human–judge statistics. Until the exam report and the exam
-release are built here, each of these refuses with a message saying so, rather than computing figures that do
-not fit exam answers.
+(exam_report: the report page, the command, the API, the release's scores), not agreement, leaderboards or
+human–judge statistics, which refuse with a message saying so rather than computing figures that do not fit
+exam answers.
 """
 
 NAME = "exam"
@@ -18,15 +18,21 @@ def _no_figures(what):
     return refuse
 
 
-def _not_yet(ctx_or_value, *args, **options):
-    raise HyokaError("exam campaigns cannot be released yet: the exam release (questions, answers, scores, "
-                     "report) is still to come")
-
-
 # ---------------------------------------------------------------------------------------------------------
-# Reports
-REPORT_TEMPLATE = "exports/report.html"
-report_page = _no_figures("the report page's agreement and leaderboard figures")
+# Reports: the exam report (exports.reports.exam) on the page, from the command and the API
+
+from exports.reports.exam import exam_campaign_report as exam_report  # noqa: E402
+from exports.reports.exam_page import exam_page  # noqa: E402
+
+REPORT_TEMPLATE = "exports/report_exam.html"
+
+
+def report_page(campaign, report_request):
+    """The report page's parts (exports.reports.exam_page): every question, whatever ``report_request`` asks
+    of the other kinds (a judge, a level, replicates: none applies to exam answers)."""
+    return exam_page(campaign, exam_report(campaign))
+
+
 agreement_report = _no_figures("agreement figures")
 meta_eval_report = _no_figures("human–judge figures")
 leaderboard_report = _no_figures("leaderboards")
@@ -47,18 +53,123 @@ def checklist_part(ticks):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Releases
-rows_to_read = write_judgments = preference_pairs = write_verdicts = write_figures = table_specs = _not_yet
-release_stats = rubric_fields = card_campaign = card_collection_notes = card_sections = _not_yet
-PREFERENCE_PAIRS = None
+# Releases (exports.services.build, exports.card, the datasets pages): the questions, the answers, the scores and
+# the report; the tables are written by exports.kinds.exam_tables. The card carries the source's license, and a
+# non-commercial source is never published under a license that allows commercial use (check_release_license).
+
+from annotation.exam_selectors import campaign_exam_licenses  # noqa: E402
+from exports.card import markdown_table  # noqa: E402
+from exports.kinds.exam_tables import (  # noqa: E402, F401
+    PREFERENCE_PAIRS, preference_pairs, rows_to_read, table_specs, write_figures, write_judgments, write_verdicts,
+)
+
+SUMMARY_JUDGMENTS = (("Questions", "questions"), ("Answers (models' and people's)", "answers"))
+SUMMARY_VERDICTS = (("Score rows (exam × examinee × question set)", "scores"),)
 CHECK_WITHOUT_SIDE = ""
-SUMMARY_JUDGMENTS = (("Human answers", "answers"),)
-SUMMARY_VERDICTS = ()
+# Release licenses that keep a non-commercial source non-commercial ("other": the description says the terms).
+NON_COMMERCIAL_RELEASE_LICENSES = ("cc-by-nc-4.0", "cc-by-nc-sa-4.0", "other")
+
+
+def source_is_non_commercial(license):
+    """Whether a source license forbids commercial use: an NC license (cc-by-nc-4.0, CC BY-NC-SA 4.0) or one
+    that says non-commercial."""
+    text = (license or "").lower().replace("_", "-").replace(" ", "-")
+    return "nc" in text.split("-") or "noncommercial" in text or "non-commercial" in text
+
+
+def check_release_license(campaigns, license):
+    """Refuse (HyokaError) a release ``license`` that allows commercial use over a campaign whose exams come from
+    a non-commercial source."""
+    if license in NON_COMMERCIAL_RELEASE_LICENSES:
+        return
+    for campaign in campaigns:
+        found = [name for name in campaign_exam_licenses(campaign) if source_is_non_commercial(name)]
+        if found:
+            raise HyokaError(
+                f"campaign {campaign.slug} is built on questions under the non-commercial license {found[0]}: its "
+                f"release cannot be published under {license}, which allows commercial use; choose "
+                f"{' or '.join(NON_COMMERCIAL_RELEASE_LICENSES[:2])} (or other, stating the source's terms)")
+
+
+def release_stats(answers):
+    """Entries of the release's stats besides those of every kind: the questions."""
+    return {"items": answers.questions}
+
+
+def rubric_fields(rubric):
+    """Nothing besides the fields of every kind: each question carries its correct answer."""
+    return {}
 
 
 def listed_sizes(stats):
+    """(answer rows, questions) of a release, from its stats: what the datasets list shows."""
     return stats.get("rows", {}).get("answers", 0), stats.get("items", 0)
 
 
 def built_summary(stats):
-    return f"{stats.get('items', 0)} questions"
+    """What the release command says it built, from the release's stats."""
+    return f"{stats.get('rows', {}).get('answers', 0)} answers to {stats.get('items', 0)} questions"
+
+
+def card_campaign(campaign):
+    """The card's line on one campaign, after its name: its exams and their source's license."""
+    licenses = [name or "unknown" for name in campaign_exam_licenses(campaign)]
+    exams = campaign.exams.count()
+    return f"questions of {exams} exam{'s' if exams != 1 else ''}; source license: {', '.join(licenses) or 'unknown'}."
+
+
+def card_collection_notes(ctx):
+    """The end of the card's collection section: what an item and an answer are, and the source's license."""
+    return ("An item is one multiple-choice exam question (`questions`), answered by models (through generation jobs "
+            "or imported replies: one row per sample in `answers`, with the reply the answer was read from) and by "
+            "people on the rating page (their current answer; `answers.annotator`). Answers are scored "
+            "automatically by exact match against the question's correct answer: the same choice, the same blanks in "
+            "the same order, or the same set in any order (`answer_form`). A question without a correct answer is "
+            "kept and counted as unscorable, never scored. A reply no answer could be read from is a parse failure "
+            "(`parsed` false), never a guess. `prompts` holds each question's text; `responses` holds the "
+            "questions' placeholders (model `exam-question`, no text), the models' replies being in "
+            "`answers.response`.\n\n" + _source_licenses(ctx))
+
+
+def _source_licenses(ctx):
+    lines = ["**The source's license.** The questions remain under their source's license, whatever this "
+             "release's: " + "; ".join(
+                 f"{campaign.slug}: {', '.join(name or 'unknown' for name in campaign_exam_licenses(campaign))}"
+                 for campaign in ctx.campaigns) + "."]
+    if any(source_is_non_commercial(name) for campaign in ctx.campaigns for name in campaign_exam_licenses(campaign)):
+        lines.append("The source is for non-commercial use only: so is this release.")
+    return " ".join(lines)
+
+
+def card_sections(ctx, written, figures):
+    """The card's section on the scores: the working group's table of each campaign."""
+    lines = ["## Scores", "",
+             "Per exam: its questions (in brackets, the text-only ones, which need no figure), each examinee's "
+             "score (in brackets, on the text-only questions) and the students' average in % of the exam's scale. "
+             "The score is points-weighted and normalised by the points of the scorable questions answered "
+             "readably (100 × the points of the right answers ÷ those points), the mean over a model's samples; "
+             "`humans` pools the people, each one a sample. Every figure (accuracy, spread over samples, parse "
+             "failures, each question's answers, how each examinee tracks the students) is in `exam_report.json` "
+             "(as the exam_report command's --json) and the `scores` table."]
+    for report in figures["exam_report.json"]["campaigns"]:
+        names = [examinee["name"] for examinee in report["meta"]["examinees"]]
+        lines += ["", f"### {report['meta']['campaign']}", ""]
+        if report["meta"]["reason"]:
+            lines.append(f"Not computed: {report['meta']['reason']}.")
+            continue
+        lines.append(markdown_table(
+            ["Subject", "Year", "Questions (text-only)", *names, "Students' average"],
+            [(row["subject"] or row["exam"], row["year"], f"{row['questions']} ({row['text_only_questions']})",
+              *[_score_cell(row["scores"].get(name)) for name in names], _percent(row["student_average"]))
+             for row in report["table"]]))
+    return ["\n".join(lines)]
+
+
+def _score_cell(scores):
+    if not scores:
+        return "—"
+    return f"{_percent(scores['score']['value'])} ({_percent(scores['text_only_score']['value'])})"
+
+
+def _percent(value):
+    return "—" if value is None else f"{value:.2f}"

@@ -13,7 +13,10 @@ from exports.reports.likert_page import likert_report as report_page  # noqa: E4
 from exports.reports.meta_eval import likert_meta_eval as meta_eval_report  # noqa: E402, F401
 from exports.reports.text import agreement_text, meta_eval_text  # noqa: E402, F401
 
+from exports.reports.exam import no_exam_report  # noqa: E402
+
 REPORT_TEMPLATE = "exports/report.html"
+exam_report = no_exam_report("likert")
 
 
 def checklist_part(ticks):
@@ -50,6 +53,10 @@ def write_figures(ctx, human, judged):
     return {"agreement.json": statistics.agreement_figures(ctx, human),
             "meta_eval.json": statistics.meta_eval_figures(ctx, human, judged),
             "leaderboard.json": leaderboard}, write_table(ctx, likert_tables.LEADERBOARD, leaderboard_rows)
+
+
+def check_release_license(campaigns, license):
+    """Any license: the responses and ratings are the lead's to license (an exam source's may not be)."""
 
 
 def release_stats(human):

@@ -15,7 +15,10 @@ from exports.reports.pairwise_page import pairwise_report as report_page  # noqa
 from exports.reports.text import pairwise_meta_eval_text as meta_eval_text  # noqa: E402, F401
 from exports.reports.text import verdict_agreement_text as agreement_text  # noqa: E402, F401
 
+from exports.reports.exam import no_exam_report  # noqa: E402
+
 REPORT_TEMPLATE = "exports/report_pairwise.html"
+exam_report = no_exam_report("pairwise")
 CHECKLIST_REASON = ("pairwise votes have no score to compare the ticks with; each item is answered for each "
                     "response instead, and tracks the preference when the response ticked is the preferred one")
 
@@ -62,6 +65,10 @@ def write_figures(ctx, votes, judged):
     rankings, ranking_rows = statistics.ranking_figures(ctx, votes, judged)
     tables = write_table(ctx, pairwise_tables.RANKINGS, ranking_rows)
     return {"agreement.json": agreement, "rankings.json": rankings}, tables
+
+
+def check_release_license(campaigns, license):
+    """Any license: the responses and ratings are the lead's to license (an exam source's may not be)."""
 
 
 def release_stats(votes):

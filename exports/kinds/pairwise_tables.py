@@ -10,17 +10,15 @@
 """
 
 from dataclasses import dataclass
-from datetime import UTC
 from typing import ClassVar
 
 import numpy as np
-from django.utils.dateparse import parse_datetime
 
 from annotation.models import PairOrder
 from annotation.rubric_definitions import PAIRWISE_VERDICTS
 from exports import selectors
 from exports.builders import (
-    JUDGE_COLUMNS, MODELS, PROMPTS, RESPONSES, JudgedArrays, NumericColumns, first_turn, opted_in_columns,
+    JUDGE_COLUMNS, MODELS, PROMPTS, RESPONSES, JudgedArrays, NumericColumns, first_turn, iso_utc, opted_in_columns,
     opted_in_values, write_chunks, write_verdict_pass,
 )
 from exports.tables import TableSpec, TableWriter, columns
@@ -184,17 +182,6 @@ def write_judgments(ctx):
     item_pk, item_campaign, item_prompt, response_a, response_b = items.arrays()
     return writer.files, HumanVotes(*votes.arrays(), item_pk, item_campaign, item_prompt, response_a, response_b,
                                     item_ids)
-
-
-def iso_utc(value):
-    """A database timestamp (a datetime, or text on SQLite) as ISO 8601 in UTC, to the second; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -31,3 +31,9 @@ def campaign_lengths(campaign):
     """How often the longer response wins, for the humans and each judge, overall and per context category
     (exports.reports.lengths); a HyokaError for a kind without pairs."""
     return kinds.for_campaign(campaign).lengths_report(campaign)
+
+
+def campaign_exam_report(campaign, *, text_only=False):
+    """An exam campaign's report (exports.reports.exam): per exam and examinee the scores beside the students',
+    per question every answer; a HyokaError for a campaign that is not an exam campaign."""
+    return kinds.for_campaign(campaign).exam_report(campaign, text_only=text_only)

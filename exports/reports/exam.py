@@ -22,10 +22,26 @@ questions' points, parse failures are left out except in the *_failures_wrong fi
 
 import dataclasses
 
+from annotation.errors import HyokaError
 from annotation.exam_answers import Choice, format_answer
 from annotation.exam_figures import exam_report, working_group_table
+from annotation.exam_selectors import HUMANS, exam_inputs  # noqa: F401 (HUMANS: the page names the people)
 
-HUMANS = "humans"
+
+def exam_campaign_report(campaign, *, text_only=False):
+    """The report of an exam campaign, read from the database (annotation.exam_selectors); with ``text_only``
+    every figure covers the questions that need no figure."""
+    inputs = exam_inputs(campaign, text_only=text_only)
+    return exam_report_json(campaign.slug, inputs.exams, inputs.questions, inputs.answers,
+                            examinee_kinds=inputs.examinee_kinds, text_only=text_only)
+
+
+def no_exam_report(kind):
+    """The exam_report of a kind whose campaigns are not exams (exports.kinds): a refusal saying so."""
+    def refuse(campaign, **options):
+        raise HyokaError(f"campaign {campaign.slug} is a {kind} campaign, not an exam campaign: the exam report "
+                         f"scores answers to exam questions (import_exam makes an exam campaign)")
+    return refuse
 
 
 def exam_report_json(campaign_slug, exams, questions, answers, *, examinee_kinds, text_only=False):

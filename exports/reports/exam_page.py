@@ -34,7 +34,10 @@ class ExamPage:
 
     @property
     def tracking(self):
-        return self.report["tracking"]
+        """Per examinee how it tracks the students, with the name shown (``label``)."""
+        labels = dict(self.examinees)
+        return [{**found, "label": labels.get(found["examinee"], found["examinee"])}
+                for found in self.report["tracking"]]
 
 
 def exam_page(campaign, report):
@@ -45,7 +48,8 @@ def exam_page(campaign, report):
     return ExamPage(
         campaign=campaign, report=report, notices=page_notices(report), examinees=shown,
         table=[{**row, "cells": [row["scores"].get(name) for name in names]} for row in report["table"]],
-        exams=report["exams"],
+        exams=[{**exam, "examinees": [{**found, "label": dict(shown).get(found["examinee"], found["examinee"])}
+                                      for found in exam["examinees"]]} for exam in report["exams"]],
         questions=[{**question, "cells": [question["answers"].get(name) for name in names]}
                    for question in report["questions"]],
         score_charts=score_charts(report, shown, "score", _("Score by exam (% of the scorable points)")),

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from annotation.errors import HyokaError
+from exports import kinds
 from exports.checksums import file_matches
 from exports.models import SEMVER_PATTERN, Release, ReleaseCampaign, ReleaseFile, ReleaseSeries
 from exports.privacy import release_secret
@@ -65,12 +66,14 @@ def release_create(*, campaigns=(), version, series=(), title="", description=""
     caller builds it: ``release_build``). A draft of the same name and version is replaced, files and all, so
     that building a version again leaves one draft on disk. Raises HyokaError on a bad version, a published or
     withdrawn (name, version), a draft of it being built, campaigns of different kinds together, campaigns
-    and series together, or a threshold that is not positive."""
+    and series together, a threshold that is not positive, or a license the campaigns' kind refuses (an exam
+    source's non-commercial license under a permissive one)."""
     campaigns, series = list(campaigns), list(series)
     if series:
         _check_new_series_release(campaigns, version)
     else:
         _check_new_release(campaigns, version, dpo_threshold)
+        kinds.for_campaign(campaigns[0]).check_release_license(campaigns, license)
     first = campaigns[0] if campaigns else series[0]
     name = name or getattr(first, "slug", None) or first.name
     earlier = Release.objects.filter(name=name, version=version).first()
@@ -215,6 +218,9 @@ def release_publish(*, release):
     if release.status != Status.DRAFT or release.build_status != BuildStatus.SUCCEEDED:
         raise HyokaError(f"release {release} is {release.get_status_display().lower()} with build "
                          f"{release.get_build_status_display().lower()}: only a built draft can be published")
+    campaigns = list(release.campaigns.select_related("rubric"))
+    if campaigns:  # a source's license may have been recorded since the draft was made
+        kinds.for_campaign(campaigns[0]).check_release_license(campaigns, release.license)
     folder = release_folder(release)
     files = list(release.files.all())
     if not files:

@@ -49,7 +49,7 @@ def test_meta_eval_is_the_commands_json(campaign, lead):
     assert response.json()["meta"]["judge"] == "gpt-4o-judge"
 
 
-@pytest.mark.parametrize("path", ["agreement/", "meta-eval/?judge=gpt-4o-judge"])
+@pytest.mark.parametrize("path", ["agreement/", "meta-eval/?judge=gpt-4o-judge", "exam-report/"])
 def test_only_the_campaigns_leads_may_read(campaign, path, annotator, researcher, django_user_model):
     url = f"/api/campaigns/{campaign.slug}/{path}"
     other_lead = django_user_model.objects.create_user("leo")

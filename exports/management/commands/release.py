@@ -12,8 +12,9 @@ class Command(HyokaCommand):
         "Build a release of one or more campaigns (Parquet, JSON Lines and CSV tables, rubric, agreement and "
         "human-judge figures, dataset card, SHA256SUMS, zip) without a worker; --publish publishes it. "
         "A release holds likert campaigns (ratings, items, verdicts, preference pairs by mean overall score) or "
-        "pairwise ones (votes, verdicts, rankings, preference pairs by the human majority), not both; or model "
-        "series (--series: checkpoints, trajectories raw and smoothed with their measures, per-example outcomes). "
+        "pairwise ones (votes, verdicts, rankings, preference pairs by the human majority) or exam ones (questions, "
+        "answers, scores, the exam report; a source under a non-commercial license refuses a license that allows "
+        "commercial use), one kind at a time; or model series (--series: checkpoints, trajectories raw and smoothed with their measures, per-example outcomes). "
         "The last line printed is the folder holding the files."
     )
 
@@ -33,7 +34,9 @@ class Command(HyokaCommand):
                                                        "series' name).")
         parser.add_argument("--title", default="")
         parser.add_argument("--description", default="")
-        parser.add_argument("--license", default=Release.License.CC_BY_4_0, choices=Release.License.values)
+        parser.add_argument("--license", default=Release.License.CC_BY_4_0, choices=Release.License.values,
+                            help="The release's license (default cc-by-4.0; an exam campaign on a non-commercial "
+                                 "source needs cc-by-nc-4.0, cc-by-nc-sa-4.0 or other).")
         parser.add_argument("--citation", default="", help="Citation text (e.g. BibTeX).")
         parser.add_argument("--restricted", action="store_true", help="Only signed-in researchers may download it.")
         parser.add_argument("--include-usernames", action="store_true", help="Publish annotators' user names.")
