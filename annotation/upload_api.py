@@ -91,6 +91,9 @@ class CampaignUploadsApi(UploadingApi):
         model_b = serializers.CharField(required=False, help_text="Responses of a pairwise campaign: model B.")
         source = serializers.CharField(required=False, help_text="Responses and checklists: the source benchmark "
                                                                  "of prompts whose records name none.")
+        license = serializers.CharField(required=False, max_length=100, help_text=(
+            "Exam questions: the source's license (e.g. cc-by-nc-4.0), recorded on the exams; a non-commercial one "
+            "forbids releasing the campaign under a permissive license."))
 
     @extend_schema(responses=UploadSerializer(many=True), summary="A campaign's latest uploads")
     def get(self, request, slug):

@@ -67,7 +67,8 @@ def upload_receive(*, user, kind, received_path, file_name, size, campaign=None,
 
     ``options``: ``tier`` (ratings), ``judge`` (verdicts), ``pair`` [model A, model B] (responses of a
     pairwise campaign), ``source``, ``format`` (jsonl or csv, instead of the file name's suffix), ``series``
-    and ``step`` (checkpoint scores: the model series, and the step of a result file that does not say it).
+    and ``step`` (checkpoint scores: the model series, and the step of a result file that does not say it),
+    ``license`` (exam questions: the source's license).
     """
     options = {key: value for key, value in (options or {}).items() if value}
     _check_options(kind, campaign, file_name, options)
@@ -108,6 +109,8 @@ def _check_options(kind, campaign, file_name, options):
     for option, message in importer.required.items():
         if not options.get(option):
             raise HyokaError(str(message))
+    if options.get("license") and kind != Upload.Kind.EXAM:
+        raise HyokaError(_("A license is recorded with exam questions only."))
     if options.get("tier") and options["tier"] not in Annotator.Tier.values:
         raise HyokaError(_("%(tier)r is not a tier.") % {"tier": options["tier"]})
     if "pair" in options and (len(options["pair"]) != 2 or not all(options["pair"])):
@@ -228,7 +231,8 @@ def _exam(upload):
     from .exam_imports import exam_import
 
     return exam_import(paths=[upload.path], campaign_slug=upload.campaign.slug,
-                       images=uploaded_figures_dir(upload.campaign.slug)).describe()
+                       images=uploaded_figures_dir(upload.campaign.slug),
+                       license=upload.options.get("license") or None).describe()
 
 
 def _exam_figures(upload):

@@ -50,11 +50,11 @@ def zipped(members):
     return buffer.getvalue()
 
 
-def send(client, campaign, kind, name, content, capture):
+def send(client, campaign, kind, name, content, capture, **fields):
     """POST the file as ``kind``; (the POST's answer, the upload as the API shows it once imported)."""
     with capture(execute=True):
-        answer = client.post(f"/api/campaigns/{campaign.slug}/uploads/", {"file": named(name, content), "kind": kind},
-                             format="multipart")
+        answer = client.post(f"/api/campaigns/{campaign.slug}/uploads/",
+                             {"file": named(name, content), "kind": kind, **fields}, format="multipart")
     if answer.status_code != 202:
         return answer, None
     return answer, client.get(f"/api/uploads/{answer.json()['id']}/").json()
@@ -79,6 +79,18 @@ def test_figures_then_the_exam_file_make_the_questions_with_their_figure(
     client.force_login(lead)
     served = client.get(f"/campaigns/{exam.slug}/figures/{FIGURE}")
     assert served.status_code == 200 and b"".join(served.streaming_content) == PNG
+
+
+def test_the_source_license_is_recorded_on_the_exams(as_lead, exam, django_capture_on_commit_callbacks):
+    send(as_lead, exam, "exam_figures", "figures.zip", zipped({FIGURE: PNG}), django_capture_on_commit_callbacks)
+
+    _, done = send(as_lead, exam, "exam", "Center-2001--Main-Test.json", CENTER, django_capture_on_commit_callbacks,
+                   license="cc-by-nc-4.0")
+    refused, _ = send(as_lead, exam, "exam_figures", "more.zip", zipped({"b.png": PNG}),
+                      django_capture_on_commit_callbacks, license="cc-by-4.0")
+
+    assert done["status"] == "done" and list(exam.exams.values_list("license", flat=True)) == ["cc-by-nc-4.0"]
+    assert refused.status_code == 400 and "exam questions only" in refused.json()["detail"]
 
 
 def test_the_gakucho_layout_uploads_as_jsonl(as_lead, exam, django_capture_on_commit_callbacks):
