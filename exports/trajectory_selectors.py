@@ -1,7 +1,8 @@
 """What a series' trajectory report is computed from, read from the database as arrays (annotation.trajectory
 computes it): the checkpoints in step order, each task's scores per metric as one float array (NaN where a
 checkpoint has no score), each task's per-example outcomes as one checkpoints × examples uint8 matrix, and the
-scores computed in Hyoka from campaigns whose models are checkpoints of the series.
+scores computed in Hyoka from campaigns whose models are checkpoints of the series (the human and judge means of
+their leaderboards, and the accuracy of their answers to exam questions).
 
 Outcomes are read as one short row per checkpoint and task (annotation.models.ExampleOutcomes), so 200
 checkpoints × 20 tasks × 1,000 examples are 4,000 rows of 1,000 bytes, not 4,000,000 rows.
@@ -13,7 +14,9 @@ import numpy as np
 from django.db.models import Subquery
 
 from annotation.errors import HyokaError
-from annotation.models import Campaign, ExampleOutcomes, Item, LanguageModel, ModelSeries, SeriesTask, TaskScore
+from annotation.models import (
+    Campaign, ExamAnswer, ExampleOutcomes, Item, LanguageModel, ModelSeries, SeriesTask, TaskScore,
+)
 from annotation.trajectory import MISSING
 from exports import kinds
 
@@ -133,9 +136,37 @@ def _board_means(campaign, board, position, length):
             for (axis, source), scores in means.items()]
 
 
-# Where scores computed in Hyoka come from: each a function (series, checkpoints) → [ScoreSeries]. Exam
-# accuracy per checkpoint (exam campaigns) joins here as one more such function.
-COMPUTED_SCORE_SOURCES = (campaign_means,)
+def exam_accuracy(series, checkpoints):
+    """Per exam of every campaign whose questions the series' checkpoints answered, each checkpoint's accuracy
+    (a share, 0 to 1, as harnesses give it) by the exam report's rule (annotation.exam_figures: exact match on
+    the scorable questions, the mean over samples): metric "accuracy" leaves parse failures out, as the report's
+    accuracy does; "accuracy (parse failures wrong)" counts them wrong, as an evaluation harness would. The
+    task is the exam's id, its category the campaign's slug, its source "exam"."""
+    from annotation.exam_figures import exam_report
+    from annotation.exam_selectors import exam_inputs
+
+    position = {checkpoint.name: index for index, checkpoint in enumerate(checkpoints)}
+    campaigns = Campaign.objects.filter(id__in=Subquery(ExamAnswer.objects.filter(examinee__series=series).values(
+        "question__exam__campaign_id"))).select_related("rubric").order_by("slug")
+    found = []
+    for campaign in campaigns:
+        inputs = exam_inputs(campaign)
+        examinees = [name for name in inputs.examinee_kinds if name in position]
+        rows = exam_report(inputs.exams, inputs.questions, inputs.answers, examinees=examinees).rows
+        for exam in inputs.exams:
+            for metric, figure in (("accuracy", "accuracy"), ("accuracy (parse failures wrong)",
+                                                              "accuracy_failures_wrong")):
+                scores = np.full(len(checkpoints), np.nan)
+                for row in rows:
+                    value = getattr(row.all, figure).value
+                    if row.exam.exam == exam.exam and value is not None:
+                        scores[position[row.examinee]] = value / 100
+                found.append(ScoreSeries(exam.exam, campaign.slug, metric, "exam", scores))
+    return found
+
+
+# Where scores computed in Hyoka come from: each a function (series, checkpoints) → [ScoreSeries].
+COMPUTED_SCORE_SOURCES = (campaign_means, exam_accuracy)
 
 
 def computed_scores(series, checkpoints):

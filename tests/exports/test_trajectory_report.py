@@ -108,3 +108,51 @@ def test_human_and_judge_means_per_axis_of_a_campaign_answered_by_the_checkpoint
                  and found["metric"] == "fluency" and found["source"] == "judge gpt-4o-judge")
     judged = pd.DataFrame([{"model": r["model"], "score": r["scores"]["fluency"]} for r in verdicts])
     assert judge["raw"]["scores"] == pytest.approx(judged.groupby("model").score.mean()[checkpoints].tolist())
+
+
+# Exam accuracy per checkpoint: the checkpoints answer an exam campaign (imported replies, read as generation
+# jobs read them); per checkpoint, right answers among the three scorable questions (Q1: 1; Q2: 3,1 in order;
+# Q3: 2|4 in any order; Q4 has no correct answer).
+EXAM_REPLIES = {
+    100: {"Q1": "2", "Q2": "1, 3", "Q3": "1, 3", "Q4": "1"},  # none right
+    200: {"Q1": "1", "Q2": "1, 3", "Q3": "1, 3", "Q4": "1"},  # Q1
+    300: {"Q1": "1", "Q2": "3, 1", "Q3": "1, 3", "Q4": "1"},  # Q1, Q2
+    400: {"Q1": "2", "Q2": "3, 1", "Q3": "1, 3", "Q4": "1"},  # Q2
+    500: {"Q1": "1", "Q2": "3, 1", "Q3": "4, 2", "Q4": "1"},  # all three
+}
+EXAM_ACCURACY = [0.0, 1 / 3, 2 / 3, 1 / 3, 1.0]
+
+
+def test_exam_accuracy_computed_from_the_checkpoints_answers_is_the_trajectory_of_the_same_scores_imported(
+        series, tmp_path, capsys):
+    from annotation.models import ExamQuestion
+    from tests.annotation.exam_factories import exam_campaign
+
+    (tmp_path / "exam").mkdir()
+    exam_campaign(slug="ckpt-exam", folder=tmp_path / "exam")
+    questions = ExamQuestion.objects.select_related("prompt", "exam")
+    replies = [{"prompt_id": question.prompt.external_id, "source": question.prompt.source,
+                "prompt": question.prompt.turns[0], "model": f"tiny-step{step}",
+                "response": f"考えた結果。\n答え: {EXAM_REPLIES[step][question.question_id]}"}
+               for step in STEPS for question in questions]
+    import_responses_file = write_jsonl(tmp_path / "answers.jsonl", replies)
+    call_command("import_responses", import_responses_file, "--campaign", "ckpt-exam")
+    # The same accuracies, imported as a long table under another series with the same steps.
+    imported = [{"step": step, "task": "Center-2001--Main-Test", "metric": "accuracy", "score": score}
+                for step, score in zip(STEPS, EXAM_ACCURACY)]
+    checkpoint_scores_import(paths=[write_jsonl(tmp_path / "imported.jsonl", imported)], series_name="tiny-copy")
+    capsys.readouterr()
+
+    computed = task_of(report_json(capsys), "Center-2001--Main-Test", source="exam")
+    call_command("trajectory", "--series", "tiny-copy", "--json")
+    copied = task_of(json.loads(capsys.readouterr().out), "Center-2001--Main-Test", source="imported")
+
+    assert (computed["category"], computed["metric"]) == ("ckpt-exam", "accuracy")
+    assert computed["raw"]["scores"] == pytest.approx(EXAM_ACCURACY)
+    for part in ("raw", "smoothed"):
+        assert computed[part]["scores"] == pytest.approx(copied[part]["scores"])
+        assert computed[part]["total_variation"] == pytest.approx(copied[part]["total_variation"])
+    assert computed["raw"]["total_variation"] == pytest.approx((1 / 3 + 1 / 3 + 1 / 3 + 2 / 3) / 4)
+    # Smoothed: 1/6, 1/3, 4/9, 2/3, 2/3: rising from the first quarter with no stretch making most of the rise.
+    assert computed["smoothed"]["scores"] == pytest.approx([1 / 6, 1 / 3, 4 / 9, 2 / 3, 2 / 3])
+    assert computed["type"] == copied["type"] and computed["type"]["type"] == "gradual"
