@@ -16,7 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("HYOKA_VAR_DIR", BASE_DIR / "var"))
+# The suite runs in several processes (pytest-xdist, bin/test): each keeps its files in a folder of its own.
+VAR_DIR = Path(os.environ.get("HYOKA_VAR_DIR", BASE_DIR / "var")) / os.environ.get("PYTEST_XDIST_WORKER", "")
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}

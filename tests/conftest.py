@@ -1,7 +1,17 @@
+import os
+
 import pytest
 from django.contrib.auth.models import Group, User
 
 from annotation.models import Annotator, Campaign, Rubric
+
+# bin/test runs the suite in several processes (pytest-xdist: gw0, gw1, ...), each with a test database of its
+# own (pytest-django names them) and a folder of its own (hyoka.settings). The Celery tests' Redis database too:
+# one process's workers must never take the other's tasks. Set here, before the test modules read it.
+_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _PROCESS.startswith("gw") and os.environ.get("HYOKA_TEST_REDIS_URL"):
+    _base, _, _number = os.environ["HYOKA_TEST_REDIS_URL"].rpartition("/")
+    os.environ["HYOKA_TEST_REDIS_URL"] = f"{_base}/{int(_number) - int(_PROCESS[2:])}"
 
 
 def make_user(username, role):
