@@ -2,7 +2,8 @@
 
 1. Scores (items × ratings × axes, in item order) → ``ratings`` (long form: one row per item ×
    annotator × axis) and ``items`` (wide form: one row per item, per axis all scores and their mean, and
-   the item's final label with its provenance, exports.builders.FinalLabels), and the compact arrays the agreement and meta-evaluation figures are computed from.
+   the item's final label with its provenance, exports.builders.FinalLabels), and the compact arrays the
+   agreement and meta-evaluation figures are computed from.
 2. ``preference_pairs``: for each prompt, the pairs of responses whose mean human overall scores differ
    by at least the release's threshold.
 3. Verdicts with their scores (in verdict order) → ``verdicts`` (one row per verdict × axis; a failed
