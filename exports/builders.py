@@ -2,8 +2,9 @@
 shares. The kind of the release's campaigns (exports.kinds) supplies the rest: its tables of human judgments
 and judge verdicts, and its preference pairs.
 
-1. Human judgments → the kind's tables (likert: ``ratings`` and ``items``; pairwise: ``votes``), and the
-   compact arrays the figures are computed from.
+1. Human judgments → the kind's tables (likert: ``ratings`` and ``items``; pairwise: ``votes`` and
+   ``items``), and the compact arrays the figures are computed from. An ``items`` table gives each item's
+   final label and its provenance (``FinalLabels``).
 2. Responses with their prompts (in prompt order) → ``prompts``, ``responses`` and ``preference_pairs``
    (the kind's: ``write_prompts_responses_pairs``).
 3. Judge verdicts (in verdict order) → the kind's ``verdicts`` table, and the judges' arrays.
@@ -22,10 +23,13 @@ import numpy as np
 import pyarrow as pa
 from django.utils.dateparse import parse_datetime
 
+from annotation import kinds as annotation_kinds
+from annotation.adjudication_selectors import adjudicated_answers
+from annotation.final_labels import PROVENANCES, final_label
 from exports import selectors
 from exports.tables import Column, TableSpec, TableWriter, columns
 
-STRING, FLOAT = pa.string(), pa.float64()
+STRING, FLOAT, INT16 = pa.string(), pa.float64(), pa.int16()
 STRINGS, INTS = pa.list_(pa.string()), pa.list_(pa.int16())
 
 
@@ -43,6 +47,7 @@ class BuildContext:
     names: dict  # annotator pk → release pseudonym
     models: list
     progress: object = None
+    final_labels: "FinalLabels" = None
 
     @property
     def campaign_ids(self):
@@ -162,6 +167,47 @@ def opted_in_values(release, annotator, comment):
     if release.include_comments:
         values += (comment or "",)
     return values
+
+
+# The items table's last columns, after the kind's final label (exports.kinds: likert final_<axis>, pairwise
+# final_verdict): where the label comes from, and the adjudicator's note when the lead opts in to free text.
+FINAL_PROVENANCE = Column(
+    "final_provenance", STRING, "Where the final label comes from: unanimous (every rater, at least two, gave "
+    "it), majority (more than half of the raters gave it, key by key), adjudicated (an adjudicator recorded it), "
+    "single (one rater) or unresolved (no label: a tie, or no rating).")
+
+
+def adjudication_note_columns(release):
+    """The adjudicator's note, a free text published like the comments: only when the lead opts in."""
+    if not release.include_comments:
+        return []
+    return [Column("adjudication_note", STRING, "The adjudicator's free-text note on the final label (the lead "
+                                                "opted in to comments); null for an item not adjudicated.")]
+
+
+class FinalLabels:
+    """The final label of each item, as a build's first pass reads the item's ratings (the rule is
+    annotation.final_labels; the answers are the kind's, annotation.kinds: ``final_answer``). The adjudications
+    are read up front: there are few, one per item whose ratings disagreed. Tallies the provenances per
+    campaign for the card and the release's stats."""
+
+    def __init__(self, release, campaigns):
+        ids = [campaign.pk for campaign in campaigns]
+        self.kind = annotation_kinds.for_campaign(campaigns[0])
+        self.adjudicated = adjudicated_answers(self.kind, item__campaign_id__in=ids)
+        self.notes = selectors.adjudication_notes(ids) if release.include_comments else {}
+        self.counts = {campaign.slug: dict.fromkeys(PROVENANCES, 0) for campaign in campaigns}
+
+    def of(self, item_pk, campaign_slug, ratings):
+        """The FinalLabel of an item rated with ``ratings``, [(scores: axis key → score, verdict)]."""
+        final = final_label([self.kind.final_answer(scores, verdict) for scores, verdict in ratings],
+                            self.adjudicated.get(item_pk))
+        self.counts[campaign_slug][final.provenance] += 1
+        return final
+
+    def note_values(self, release, item_pk):
+        """The values of adjudication_note_columns for one item."""
+        return (self.notes.get(item_pk),) if release.include_comments else ()
 
 
 def judge_head(judge, job):

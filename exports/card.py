@@ -11,6 +11,8 @@ The front matter declares one config per table with its Parquet file, so that
 
 import json
 
+from annotation.final_labels import PROVENANCES
+
 SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
 TASK_CATEGORIES = ("text-classification", "text-generation")
@@ -223,6 +225,31 @@ def campaign_figures_section(title, intro, campaigns, body):
         lines += ["", f"### {campaign['campaign']}", ""]
         lines.append(f"Not computed: {campaign['reason']}." if campaign["reason"] else body(campaign))
     return "\n".join(lines)
+
+
+def final_labels_section(ctx, label, measure):
+    """The items table's final labels: the rule of their provenance, how each campaign sends items to an
+    adjudicator, and how many items have each provenance (counted by the build, exports.builders.FinalLabels).
+    ``label`` names the label's columns and what an answer is; ``measure`` says what the threshold measures."""
+    note = ("The adjudicator's note on the label is in `adjudication_note` (free text, published because the lead "
+            "opted in to comments)." if ctx.release.include_comments else
+            "Adjudicators' notes are free text, like the annotators' comments, and are left out.")
+    counts = ctx.final_labels.counts
+    rows = [(campaign.slug, "none" if campaign.disagreement_threshold is None else campaign.disagreement_threshold,
+             *[f"{counts[campaign.slug][name]:,}" for name in PROVENANCES]) for campaign in ctx.campaigns]
+    return "\n".join([
+        "## Final labels", "",
+        f"Each row of `items` gives the item's final label, {label}, and where it comes from, `final_provenance`. "
+        "The first that applies:", "",
+        "1. `adjudicated`: an adjudicator recorded the label, having seen every rating with its comment;",
+        "2. `unanimous`: at least two raters, all giving the same answer;",
+        "3. `majority`: value by value, the one more than half of the raters gave, when every value has one;",
+        "4. `single`: one rater only, whose answer it is;",
+        "5. `unresolved`: no label (the label's columns are null): a tie, e.g. two raters who differ, an answer "
+        "without a strict majority, or no rating.", "",
+        f"An item goes to an adjudicator when its ratings disagree beyond the campaign's threshold: {measure} above "
+        f"it (none: the campaign adjudicates nothing, and its ties stay unresolved). {note}", "",
+        markdown_table(["Campaign", "Threshold", *PROVENANCES], rows)])
 
 
 def judges_section(title, intro, campaigns, body):

@@ -15,7 +15,9 @@ from django.db.models import Q
 from django.http import Http404
 
 from annotation.access import is_lead, is_lead_of, is_reader_of
-from annotation.models import Annotator, ExamAnswer, Item, LanguageModel, ModelSeries, Prompt, Rating, RatingScore
+from annotation.models import (
+    Adjudication, Annotator, ExamAnswer, Item, LanguageModel, ModelSeries, Prompt, Rating, RatingScore,
+)
 from annotation.models import Response, RubricAxis
 from annotation.quality_items import counted, counted_sql
 from exports.models import Release
@@ -154,7 +156,8 @@ def count_verdict_rows(campaign_ids):
 
 
 def vote_rows(campaign_ids, *, with_comments):
-    """Every pairwise vote (a rating with a verdict) on the campaigns' items, in the order (item, rating).
+    """Every pairwise item of the campaigns with each of its votes (a rating with a verdict), in the order
+    (item, rating); an item nobody voted on gives one row with NULL rating columns.
 
     Columns: rating pk, item pk, campaign pk, item id, prompt pk, prompt id, response A pk, response B pk,
     model A pk, model B pk, response A id, response B id, position shown, verdict (in the item's terms),
@@ -167,20 +170,29 @@ def vote_rows(campaign_ids, *, with_comments):
                ra.id, rb.id, ra.model_id, rb.model_id, {_uuid_text('ra.public_id')}, {_uuid_text('rb.public_id')},
                rt.position, rt.verdict, rt.annotator_id, rt.seconds_spent, rt.submitted_at, rt.revised_at,
                rt.revision, {comment}
-        FROM {_table(Rating)} rt
-        JOIN {_table(Item)} i ON i.id = rt.item_id
+        FROM {_table(Item)} i
         JOIN {_table(Response)} ra ON ra.id = i.response_id
         JOIN {_table(Response)} rb ON rb.id = i.response_b_id
         JOIN {_table(Prompt)} p ON p.id = ra.prompt_id
-        WHERE i.campaign_id IN {campaigns} AND {counted_sql('i')} AND rt.verdict <> ''
+        LEFT JOIN {_table(Rating)} rt ON rt.item_id = i.id AND rt.verdict <> ''
+        WHERE i.campaign_id IN {campaigns} AND {counted_sql('i')}
         ORDER BY i.id, rt.id
     """
     return stream(sql, params)
 
 
 def count_votes(campaign_ids):
-    """How many rows vote_rows yields (the campaigns are pairwise ones), for progress."""
-    return Rating.objects.filter(counted("item__"), item__campaign_id__in=campaign_ids).exclude(verdict="").count()
+    """How many rows vote_rows yields (the campaigns are pairwise ones), for progress: the votes plus the items
+    nobody voted on."""
+    votes = Rating.objects.filter(counted("item__"), item__campaign_id__in=campaign_ids).exclude(verdict="")
+    items = Item.objects.filter(counted(), campaign_id__in=campaign_ids).exclude(
+        pk__in=votes.values("item_id"))
+    return votes.count() + items.count()
+
+
+def adjudication_notes(campaign_ids):
+    """{item pk: the adjudicator's note} of the campaigns' adjudicated items."""
+    return dict(Adjudication.objects.filter(item__campaign_id__in=campaign_ids).values_list("item_id", "note"))
 
 
 def pair_verdict_rows(campaign_ids):

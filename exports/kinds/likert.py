@@ -33,7 +33,7 @@ from exports import statistics  # noqa: E402
 from exports.builders import write_table  # noqa: E402
 from exports.kinds import likert_tables  # noqa: E402
 from exports.card import (  # noqa: E402
-    campaign_figures_section, estimate_text, interval_text, judges_section, markdown_table,
+    campaign_figures_section, estimate_text, final_labels_section, interval_text, judges_section, markdown_table,
 )
 # The passes and tables of the contract, as the tables module names them.
 from exports.kinds.likert_tables import (  # noqa: E402, F401
@@ -103,8 +103,14 @@ def card_collection_notes(ctx):
 
 def card_sections(ctx, written, figures):
     """The card's sections on the figures and the preference pairs."""
-    return [_agreement(figures["agreement.json"]), _meta_eval(figures["meta_eval.json"]),
+    return [_agreement(figures["agreement.json"]), _final_labels(ctx), _meta_eval(figures["meta_eval.json"]),
             _leaderboard(figures["leaderboard.json"]), _preference_pairs(ctx.release, written)]
+
+
+def _final_labels(ctx):
+    return final_labels_section(
+        ctx, "a score per axis (`final_<axis>`: " + ", ".join(f"`final_{key}`" for key in ctx.axis_keys) + ")",
+        "the largest range of the scores given on one axis")
 
 
 def _agreement(agreement):

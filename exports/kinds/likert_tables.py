@@ -1,8 +1,9 @@
 """The tables of a release of likert campaigns, in the passes of exports.builders:
 
 1. Scores (items × ratings × axes, in item order) → ``ratings`` (long form: one row per item ×
-   annotator × axis) and ``items`` (wide form: one row per item, per axis all scores and their mean),
-   and the compact arrays the agreement and meta-evaluation figures are computed from.
+   annotator × axis) and ``items`` (wide form: one row per item, per axis all scores and their mean, and
+   the item's final label with its provenance, exports.builders.FinalLabels), and the compact arrays the
+   agreement and meta-evaluation figures are computed from.
 2. ``preference_pairs``: for each prompt, the pairs of responses whose mean human overall scores differ
    by at least the release's threshold.
 3. Verdicts with their scores (in verdict order) → ``verdicts`` (one row per verdict × axis; a failed
@@ -17,8 +18,8 @@ import numpy as np
 
 from exports import selectors
 from exports.builders import (
-    FLOAT, INTS, JUDGE_COLUMNS, MODELS, PROMPTS, RESPONSES, STRINGS, JudgedArrays, NumericColumns, first_turn,
-    opted_in_columns, opted_in_values, write_verdict_pass,
+    FINAL_PROVENANCE, FLOAT, INT16, INTS, JUDGE_COLUMNS, MODELS, PROMPTS, RESPONSES, STRINGS, JudgedArrays,
+    NumericColumns, adjudication_note_columns, first_turn, opted_in_columns, opted_in_values, write_verdict_pass,
 )
 from exports.tables import Column, TableSpec, TableWriter, columns
 
@@ -56,11 +57,15 @@ def items_spec(release, axis_keys):
     for key in axis_keys:
         found += [Column(f"{key}_scores", INTS, f"Scores on {key}, one per annotator (null where one gave none)."),
                   Column(f"{key}_mean", FLOAT, f"Mean of the {key} scores; null when there are none.")]
+    found += [Column(f"final_{key}", INT16, f"The item's final score on {key} (final_provenance says where it "
+                                            "comes from); null when the label is unresolved.") for key in axis_keys]
+    found.append(FINAL_PROVENANCE)
     if release.include_comments:
         found.append(Column("comments", STRINGS, "The annotators' comments, in the same order (opted in)."))
+    found += adjudication_note_columns(release)
     return TableSpec("items", "Every item of the campaigns in wide form, rated or not: one row per item, all scores "
-                     "per axis and their mean (an item nobody rated has no scores and null means).",
-                     tuple(found))
+                     "per axis and their mean (an item nobody rated has no scores and null means), and the item's "
+                     "final label, a score per axis, with its provenance.", tuple(found))
 
 
 VERDICTS = TableSpec("verdicts", "LLM judges' verdicts in long form: one row per verdict × axis; a failed "
@@ -244,9 +249,13 @@ def _wide_row(ctx, item, keys):
         values = [given.get(pk) for pk in rating_pks]
         present = [value for value in values if value is not None]
         row += [values, sum(present) / len(present) if present else None]
+    answers = [({key: given[pk] for key, given in item.scores.items() if pk in given}, "") for pk in rating_pks]
+    final = ctx.final_labels.of(item.pk, item.head[1], answers)
+    row += [(final.label or {}).get(key) for key in keys]
+    row.append(final.provenance)
     if ctx.release.include_comments:
         row.append([comment or "" for _, _, comment in item.ratings])
-    return tuple(row)
+    return (*row, *ctx.final_labels.note_values(ctx.release, item.pk))
 
 
 def _collect(ctx, done, items, overall):

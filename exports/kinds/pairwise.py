@@ -44,7 +44,7 @@ def checklist_part(ticks):
 from exports import statistics  # noqa: E402
 from exports.builders import write_table  # noqa: E402
 from exports.card import (  # noqa: E402
-    campaign_figures_section, estimate_text, interval_text, judges_section, markdown_table,
+    campaign_figures_section, estimate_text, final_labels_section, interval_text, judges_section, markdown_table,
 )
 from exports.kinds import pairwise_tables  # noqa: E402
 # The passes and tables of the contract, as the tables module names them.
@@ -53,7 +53,7 @@ from exports.kinds.pairwise_tables import (  # noqa: E402, F401
 )
 
 # The summary's rows counted from the tables, (label, table): the human judgments, and the judges'.
-SUMMARY_JUDGMENTS = (("Human votes", "votes"),)
+SUMMARY_JUDGMENTS = (("Human votes", "votes"), ("Pairs (items)", "items"))
 SUMMARY_VERDICTS = (("Judge verdicts", "verdicts"), ("Ranking rows", "rankings"))
 # checks.side of a checklist answer that names no response (ticked before answers were per response).
 CHECK_WITHOUT_SIDE = "?"
@@ -108,8 +108,14 @@ def card_collection_notes(ctx):
 def card_sections(ctx, written, figures):
     """The card's sections on the figures and the preference pairs."""
     rankings = figures["rankings.json"]
-    return [_agreement(figures["agreement.json"]), _rankings(rankings), _judges_against_humans(rankings),
-            _preference_pairs(written)]
+    return [_agreement(figures["agreement.json"]), _final_labels(ctx), _rankings(rankings),
+            _judges_against_humans(rankings), _preference_pairs(written)]
+
+
+def _final_labels(ctx):
+    return final_labels_section(
+        ctx, "a verdict in the item's terms (`final_verdict`: A, B, tie, both or neither)",
+        "the votes against the most common verdict")
 
 
 def _agreement(agreement):

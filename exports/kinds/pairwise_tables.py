@@ -1,7 +1,8 @@
 """The tables of a release of pairwise campaigns, in the passes of exports.builders:
 
-1. Votes (in item order) → ``votes`` (one row per human vote, in the item's terms), and the compact arrays
-   the agreement, the rankings and the preference pairs are computed from.
+1. Votes (in item order) → ``votes`` (one row per human vote, in the item's terms) and ``items`` (one row
+   per pair, voted on or not, with its final verdict and the verdict's provenance, exports.builders.FinalLabels),
+   and the compact arrays the agreement, the rankings and the preference pairs are computed from.
 2. ``preference_pairs``: the items whose human majority prefers one side (see ``item_majorities``).
 3. Judge verdicts (in verdict order) → ``verdicts`` (one row per verdict, failures included).
 
@@ -9,7 +10,7 @@
 (exports.statistics.ranking_figures), once the three passes are done.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -18,10 +19,10 @@ from annotation.models import PairOrder
 from annotation.rubric_definitions import PAIRWISE_VERDICTS
 from exports import selectors
 from exports.builders import (
-    JUDGE_COLUMNS, MODELS, PROMPTS, RESPONSES, JudgedArrays, NumericColumns, first_turn, iso_utc, opted_in_columns,
-    opted_in_values, write_chunks, write_verdict_pass,
+    FINAL_PROVENANCE, JUDGE_COLUMNS, MODELS, PROMPTS, RESPONSES, STRINGS, JudgedArrays, NumericColumns,
+    adjudication_note_columns, first_turn, iso_utc, opted_in_columns, opted_in_values, write_verdict_pass,
 )
-from exports.tables import TableSpec, TableWriter, columns
+from exports.tables import Column, TableSpec, TableWriter, columns
 
 A, B = PAIRWISE_VERDICTS.index("A"), PAIRWISE_VERDICTS.index("B")
 ORDERS = PairOrder.values  # a judge verdict's order in JudgeVerdicts: its index here, -1 when unknown
@@ -48,6 +49,29 @@ def votes_spec(release):
         revised_at          string  When it was last revised (ISO 8601, UTC); null if never.
         revision            int16   1 for a first vote, more when the annotator revised it (latest kept).
     """) + tuple(opted_in_columns(release)))
+
+
+def items_spec(release):
+    found = list(columns("""
+        item_id         string    Public id of the compared pair (votes.item_id).
+        campaign        string    Slug of the campaign.
+        prompt_id       string    Public id of the prompt.
+        model_a         string    Model of response A.
+        model_b         string    Model of response B.
+        response_a_id   string    Public id of response A.
+        response_b_id   string    Public id of response B.
+        n_votes         int32     How many annotators voted on the pair.
+        annotators      string[]  Pseudonyms of the annotators, in the order of the verdicts.
+        verdicts        string[]  Their votes in the item's terms (as in votes.verdict).
+        final_verdict   string    The pair's final verdict in the item's terms: A, B, tie, both or neither
+                                  (final_provenance says where it comes from); null when unresolved.
+    """))
+    found.append(FINAL_PROVENANCE)
+    if release.include_comments:
+        found.append(Column("comments", STRINGS, "The annotators' comments, in the same order (opted in)."))
+    found += adjudication_note_columns(release)
+    return TableSpec("items", "Every compared pair of the campaigns, voted on or not: one row per item, its votes "
+                     "and its final verdict with the verdict's provenance.", tuple(found))
 
 
 VERDICTS = TableSpec("verdicts", "LLM judges' pairwise verdicts: one row per verdict (item × order shown × "
@@ -116,7 +140,8 @@ RANKINGS = TableSpec("rankings", "Rankings of the models per campaign, from the 
 
 def table_specs(ctx):
     """The tables of a pairwise release, in the card's order (the human votes first)."""
-    return [votes_spec(ctx.release), PROMPTS, RESPONSES, MODELS, VERDICTS, RANKINGS, PREFERENCE_PAIRS]
+    return [votes_spec(ctx.release), items_spec(ctx.release), PROMPTS, RESPONSES, MODELS, VERDICTS, RANKINGS,
+            PREFERENCE_PAIRS]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -149,39 +174,72 @@ def rows_to_read(campaign_ids):
 
 
 def write_judgments(ctx):
-    """Pass 1: the votes table. Returns its WrittenFiles and the HumanVotes of the release."""
+    """Pass 1: the votes and items tables. Returns their WrittenFiles and the HumanVotes of the release."""
     release, slugs, index, names = ctx.release, ctx.slugs, ctx.campaign_index, ctx.model_names
     votes = NumericColumns("h", "q", "q", "h", "q", "q")
     items = NumericColumns("q", "h", "q", "q", "q")
-    item_ids, last_item = [], None
+    item_ids, current = [], None
 
     def read(chunk):
-        nonlocal last_item
-        rows, numbers, new_items = [], [], []
-        for (_, item_pk, campaign_pk, item_id, prompt_pk, prompt_id, response_a, response_b, model_a, model_b,
+        """The chunk's vote rows and numeric rows, and the items it finished reading."""
+        nonlocal current
+        rows, numbers, new_items, done = [], [], [], []
+        for (rating_pk, item_pk, campaign_pk, item_id, prompt_pk, prompt_id, response_a, response_b, model_a, model_b,
              response_a_id, response_b_id, position, verdict, annotator_pk, seconds, submitted, revised, revision,
              comment) in chunk:
-            if item_pk != last_item:
-                last_item = item_pk
+            if current is None or current.pk != item_pk:
+                if current is not None:
+                    done.append(current)
+                current = _PairBeingRead(item_pk, (item_id, slugs[campaign_pk], prompt_id, names[model_a],
+                                                   names[model_b], response_a_id, response_b_id))
+            if rating_pk is None:
+                continue  # an item nobody voted on
+            if not current.votes:
                 new_items.append((item_pk, index[campaign_pk], prompt_pk, response_a, response_b))
                 item_ids.append(item_id)
+            current.votes.append((annotator_pk, verdict, comment))
             annotator = ctx.annotators[annotator_pk]
-            row = (item_id, slugs[campaign_pk], prompt_id, names[model_a], names[model_b], response_a_id,
-                   response_b_id, position or None, verdict, ctx.names[annotator_pk], annotator.tier,
+            row = (*current.head, position or None, verdict, ctx.names[annotator_pk], annotator.tier,
                    annotator.is_external, seconds, iso_utc(submitted), iso_utc(revised), revision)
             rows.append(row + opted_in_values(release, annotator, comment))
             numbers.append((index[campaign_pk], item_pk, annotator_pk, PAIRWISE_VERDICTS.index(verdict), model_a,
                             model_b))
         if new_items:
             items.extend(*zip(*new_items))
-        return rows, numbers
+        if numbers:
+            votes.extend(*zip(*numbers))
+        return rows, done
 
-    with TableWriter(ctx.folder, votes_spec(release)) as writer:
-        write_chunks(ctx, writer, selectors.vote_rows(ctx.campaign_ids, with_comments=release.include_comments),
-                     read, votes)
+    with TableWriter(ctx.folder, votes_spec(release)) as votes_table, \
+            TableWriter(ctx.folder, items_spec(release)) as items_table:
+        for chunk in selectors.vote_rows(ctx.campaign_ids, with_comments=release.include_comments):
+            rows, done = read(chunk)
+            votes_table.write(rows)
+            items_table.write([_item_row(ctx, pair) for pair in done])
+            ctx.advance(len(chunk))
+        if current is not None:
+            items_table.write([_item_row(ctx, current)])
     item_pk, item_campaign, item_prompt, response_a, response_b = items.arrays()
-    return writer.files, HumanVotes(*votes.arrays(), item_pk, item_campaign, item_prompt, response_a, response_b,
-                                    item_ids)
+    return votes_table.files + items_table.files, HumanVotes(
+        *votes.arrays(), item_pk, item_campaign, item_prompt, response_a, response_b, item_ids)
+
+
+@dataclass
+class _PairBeingRead:
+    """One item's votes, gathered until the stream moves to the next item."""
+
+    pk: int
+    head: tuple  # item id, campaign slug, prompt id, model A, model B, response A id, response B id
+    votes: list = field(default_factory=list)  # [(annotator pk, verdict, comment)]
+
+
+def _item_row(ctx, pair):
+    final = ctx.final_labels.of(pair.pk, pair.head[1], [({}, verdict) for _, verdict, _ in pair.votes])
+    row = (*pair.head, len(pair.votes), [ctx.names[pk] for pk, _, _ in pair.votes],
+           [verdict for _, verdict, _ in pair.votes], (final.label or {}).get("verdict"), final.provenance)
+    if ctx.release.include_comments:
+        row += ([comment or "" for _, _, comment in pair.votes],)
+    return (*row, *ctx.final_labels.note_values(ctx.release, pair.pk))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -136,6 +136,7 @@ def _write_all(release, folder, progress):
     stats = {"kind": kind.NAME, "rows": rows, **kind.release_stats(judgments), "annotators": dict(tiers),
              "raters_per_item": {campaign.slug: {"overlap": campaign.overlap, **raters[campaign.slug].as_dict()}
                                  for campaign in ctx.campaigns},
+             "final_labels": ctx.final_labels.counts,
              "files": len(files), "bytes": sum(file.size for file in files)}
     return BuildResult(files, stats, card)
 
@@ -164,6 +165,7 @@ def build_context(release, folder, progress=None):
         axes_by_rubric=selectors.campaign_axes(campaigns),
         annotators=annotators, names={pk: names[row.pseudonym] for pk, row in annotators.items()},
         models=selectors.campaign_models(ids), progress=progress,
+        final_labels=builders.FinalLabels(release, campaigns),
     )
 
 

@@ -20,7 +20,7 @@ from tests.exports.release_factories import few_bootstrap_replicates  # noqa: F4
 from tests.exports.test_checklist_report import tick_pairs
 from tests.exports.test_release_build import PUBLISHED_COLUMNS, parquet_columns
 
-TABLES = ("votes", "prompts", "responses", "models", "verdicts", "rankings", "preference_pairs")
+TABLES = ("votes", "items", "prompts", "responses", "models", "verdicts", "rankings", "preference_pairs")
 
 
 @pytest.fixture
