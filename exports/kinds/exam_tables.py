@@ -20,8 +20,7 @@ from annotation import exam_selectors
 from annotation.exam_answers import Choice, answer_is_correct, format_answer
 from annotation.kinds.exam import choice_label
 from exports import selectors
-from exports.builders import MODELS, PROMPTS, RESPONSES, opted_in_columns, opted_in_values, write_table
-from exports.kinds.pairwise_tables import iso_utc
+from exports.builders import MODELS, PROMPTS, RESPONSES, iso_utc, opted_in_columns, opted_in_values, write_table
 from exports.reports.exam import exam_campaign_report
 from exports.tables import TableSpec, columns
 
