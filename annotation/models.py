@@ -700,19 +700,23 @@ class ItemSlot(models.Model):
 
 class Adjudication(models.Model):
     """The final label an adjudicator gave an item whose ratings disagree, with a note: scores as
-    AdjudicationScore rows (likert) or a verdict in the item's terms (pairwise). One per item; recording
-    another replaces it."""
+    AdjudicationScore rows (likert), a verdict in the item's terms (pairwise) or an answer (exam: the choices, as
+    a rating's). One per item; recording another replaces it."""
 
     item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="adjudication")
     adjudicator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    verdict = models.CharField(_("verdict"), max_length=10, choices=PairwiseVerdict.choices, blank=True)
+    verdict = models.CharField(
+        _("verdict"), max_length=10, blank=True,
+        help_text=_("Pairwise items: the verdict in the item's terms; exam items: the choices, e.g. 3 or 5,3; empty "
+                    "for likert items."),
+    )
     note = models.TextField(_("note"), blank=True)
     decided_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(verdict__in=["", *PairwiseVerdict.values]),
-                                   name="adjudication_verdict_known"),
+            models.CheckConstraint(condition=Q(verdict__in=["", *PairwiseVerdict.values])
+                                   | Q(verdict__regex=EXAM_ANSWER_PATTERN), name="adjudication_verdict_known"),
         ]
 
     def __str__(self):

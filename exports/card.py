@@ -227,7 +227,7 @@ def campaign_figures_section(title, intro, campaigns, body):
     return "\n".join(lines)
 
 
-def final_labels_section(ctx, label, measure):
+def final_labels_section(ctx, label, measure, table="items"):
     """The items table's final labels: the rule of their provenance, how each campaign sends items to an
     adjudicator, and how many items have each provenance (counted by the build, exports.builders.FinalLabels).
     ``label`` names the label's columns and what an answer is; ``measure`` says what the threshold measures."""
@@ -239,7 +239,7 @@ def final_labels_section(ctx, label, measure):
              *[f"{counts[campaign.slug][name]:,}" for name in PROVENANCES]) for campaign in ctx.campaigns]
     return "\n".join([
         "## Final labels", "",
-        f"Each row of `items` gives the item's final label, {label}, and where it comes from, `final_provenance`. "
+        f"Each row of `{table}` gives the item's final label, {label}, and where it comes from, `final_provenance`. "
         "The first that applies:", "",
         "1. `adjudicated`: an adjudicator recorded the label, having seen every rating with its comment;",
         "2. `unanimous`: at least two raters, all giving the same answer;",

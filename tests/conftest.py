@@ -1,17 +1,22 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
 
 from annotation.models import Annotator, Campaign, Rubric
 
 # bin/test runs the suite in several processes (pytest-xdist: gw0, gw1, ...), each with a test database of its
-# own (pytest-django names them) and a folder of its own (hyoka.settings). The Celery tests' Redis database too:
-# one process's workers must never take the other's tasks. Set here, before the test modules read it.
-_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _PROCESS.startswith("gw") and os.environ.get("HYOKA_TEST_REDIS_URL"):
-    _base, _, _number = os.environ["HYOKA_TEST_REDIS_URL"].rpartition("/")
-    os.environ["HYOKA_TEST_REDIS_URL"] = f"{_base}/{int(_number) - int(_PROCESS[2:])}"
+# own (pytest-django names them) and a folder of its own (hyoka.settings puts VAR_DIR in a subfolder named after
+# the process). The processes a test starts get that folder as HYOKA_VAR_DIR, and no process name, so that a
+# folder a test gives them is used as given. The Celery tests' Redis database is the process's own too: one
+# process's workers must never take the other's tasks. Set here, before the test modules read them.
+_PROCESS = os.environ.pop("PYTEST_XDIST_WORKER", "")
+if _PROCESS.startswith("gw"):
+    os.environ["HYOKA_VAR_DIR"] = str(django_settings.VAR_DIR)
+    if os.environ.get("HYOKA_TEST_REDIS_URL"):
+        _base, _, _number = os.environ["HYOKA_TEST_REDIS_URL"].rpartition("/")
+        os.environ["HYOKA_TEST_REDIS_URL"] = f"{_base}/{int(_number) - int(_PROCESS[2:])}"
 
 
 def make_user(username, role):

@@ -58,7 +58,7 @@ def checklist_part(ticks):
 # non-commercial source is never published under a license that allows commercial use (check_release_license).
 
 from annotation.exam_selectors import campaign_exam_licenses  # noqa: E402
-from exports.card import markdown_table  # noqa: E402
+from exports.card import final_labels_section, markdown_table  # noqa: E402
 from exports.kinds.exam_tables import (  # noqa: E402, F401
     PREFERENCE_PAIRS, preference_pairs, rows_to_read, table_specs, write_figures, write_judgments, write_verdicts,
 )
@@ -162,7 +162,9 @@ def card_sections(ctx, written, figures):
             [(row["subject"] or row["exam"], row["year"], f"{row['questions']} ({row['text_only_questions']})",
               *[_score_cell(row["scores"].get(name)) for name in names], _percent(row["student_average"]))
              for row in report["table"]]))
-    return ["\n".join(lines)]
+    return ["\n".join(lines), final_labels_section(
+        ctx, "the people's answer (`final_answer`, choice numbers)", "the answers other than the most common one",
+        table="questions")]
 
 
 def _score_cell(scores):

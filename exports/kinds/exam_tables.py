@@ -20,15 +20,25 @@ from annotation import exam_selectors
 from annotation.exam_answers import Choice, answer_is_correct, format_answer
 from annotation.kinds.exam import choice_label
 from exports import selectors
-from exports.builders import MODELS, PROMPTS, RESPONSES, iso_utc, opted_in_columns, opted_in_values, write_table
+from exports.builders import (
+    FINAL_PROVENANCE, INTS, MODELS, PROMPTS, RESPONSES, adjudication_note_columns, iso_utc, opted_in_columns,
+    opted_in_values, write_table,
+)
 from exports.reports.exam import exam_campaign_report
-from exports.tables import TableSpec, columns
+from exports.tables import Column, TableSpec, columns
 
 PREFERENCE_PAIRS = None  # exam answers make no preference pairs
 MODEL, HUMANS = exam_selectors.MODEL, exam_selectors.HUMANS
 QUESTION_SETS = (("all", "all"), ("text_only", "text_only"))  # (report key, scores.questions_set)
 
-QUESTIONS = TableSpec("questions", "The exam questions, one row each.", columns("""
+def questions_spec(release):
+    return TableSpec("questions", "The exam questions, one row each.", QUESTION_COLUMNS + (
+        Column("final_answer", INTS, "The question's final answer among the people (1-based choice numbers): "
+                                           "see final_provenance; null when unresolved or nobody answered."),
+        FINAL_PROVENANCE, *adjudication_note_columns(release)))
+
+
+QUESTION_COLUMNS = (columns("""
     campaign              string    Slug of the campaign.
     exam                  string    The exam's id (a center-examination-jp file's name without .json).
     question_id           string    The question's id in its exam.
@@ -115,7 +125,7 @@ SCORES = TableSpec("scores", "Each examinee's standing per exam, on every questi
 
 def table_specs(ctx):
     """The tables of an exam release, in the card's order (the questions first)."""
-    return [QUESTIONS, answers_spec(ctx.release), SCORES, PROMPTS, RESPONSES, MODELS]
+    return [questions_spec(ctx.release), answers_spec(ctx.release), SCORES, PROMPTS, RESPONSES, MODELS]
 
 
 def rows_to_read(campaign_ids):
@@ -140,7 +150,11 @@ def write_judgments(ctx):
     questions = exam_selectors.release_questions(ctx.campaign_ids)
     by_pk = {question.pk: question for question in questions}
     people = exam_selectors.release_people_answers(ctx.campaign_ids)
-    files = write_table(ctx, QUESTIONS, [_question_row(ctx, question) for question in questions])
+    answered = {}
+    for found in people:
+        answered.setdefault(found[0], []).append(({}, found[2]))
+    files = write_table(ctx, questions_spec(ctx.release),
+                        [_question_row(ctx, question, answered.get(question.pk, [])) for question in questions])
     rows = [_model_answer_row(ctx, by_pk[answer.question_id], answer)
             for answer in exam_selectors.release_model_answers(ctx.campaign_ids)]
     rows += [_person_answer_row(ctx, by_pk[found[0]], *found[1:]) for found in people]
@@ -153,14 +167,19 @@ def shown_choices(question):
             for number, text in enumerate(question.choices, start=1)]
 
 
-def _question_row(ctx, question):
+def _question_row(ctx, question, answers):
+    """A question's row; ``answers`` are the people's, [({}, verdict)], for its final label."""
     exam, correct = question.exam, tuple(question.correct_answer)
+    final = ctx.final_labels.of(question.item_id, ctx.slugs[exam.campaign_id], answers)
+    final_answer = (final.label or {}).get("answer")
     return (ctx.slugs[exam.campaign_id], exam.key, question.question_id, str(question.item.public_id),
             str(question.prompt.public_id), exam.subject, exam.year, question.label, question.text,
             list(question.choices), [choice.label for choice in shown_choices(question)], list(correct),
             format_answer(correct, shown_choices(question), question.answer_form) or None, question.answer_form,
             question.points, bool(correct), question.needs_figure, list(question.figures),
-            [str(code) for code in question.knowledge_codes], question.student_correct_rate, exam.license or None)
+            [str(code) for code in question.knowledge_codes], question.student_correct_rate, exam.license or None,
+            [int(number) for number in final_answer.split(",")] if final_answer else None, final.provenance,
+            *ctx.final_labels.note_values(ctx.release, question.item_id))
 
 
 def _answer_head(ctx, question, answer):

@@ -249,3 +249,32 @@ def test_a_lead_sets_the_threshold_and_extra_annotators_on_the_queue_page(client
     assert (campaign.disagreement_threshold, campaign.extra_raters_max) == (1, 2)
     page = client.get(reverse("adjudication_queue", args=[campaign.slug])).content.decode()
     assert page.count("data-queue-item=") == 2
+
+
+def test_an_exam_question_whose_people_split_is_adjudicated_on_its_page(client, db, lead, tmp_path):
+    """Two annotators answer the exam's questions; on Q1 one says ① and the other ③: the question goes to the
+    queue, its page shows the question, its choices and both answers, and the lead records ③ (a choice the
+    question has; ⑨ is refused with the reason)."""
+    from .exam_factories import exam_campaign
+
+    campaign = open_for_pull(exam_campaign(slug="adj-exam", folder=tmp_path), batch_size=10)
+    Campaign.objects.filter(pk=campaign.pk).update(created_by=lead)
+    campaign_adjudication_set(campaign=campaign, threshold=0)
+    answers = {"Q1": ("1", "3"), "Q2": ("3,1", "3,1"), "Q3": ("4,2", "2,4"), "Q4": ("2", "2")}
+    for index, person in enumerate(annotators(2, campaign, prefix="x")):
+        while (item := item_next(annotator=person, campaign=campaign)) is not None:
+            rating_submit(annotator=person, item=item, idempotency_key=key(),
+                          verdict=answers[item.exam_question.question_id][index])
+    entry, = adjudication_queue(campaign)  # Q3's "4,2" is the set 2,4: the same answer
+    assert entry.item.exam_question.question_id == "Q1" and entry.disagreement == 1
+    client.force_login(lead)
+    url = reverse("item_adjudicate", args=[campaign.slug, entry.item.public_id])
+
+    page = client.get(url).content.decode()
+    refused = client.post(url, {"verdict": "9", "note": ""})
+    posted = client.post(url, {"verdict": "3", "note": "③ が正しい"})
+
+    assert "水の化学式" in page and page.count("data-choice=") == 4 and page.count("data-rating=") == 2
+    assert refused.status_code == 200 and "9 is not a choice of this question" in refused.content.decode()
+    assert posted.status_code == 302 and posted.url == reverse("adjudication_queue", args=[campaign.slug])
+    assert campaign_final_labels(campaign)[entry.item.id] == FinalLabel({"answer": "3"}, ADJUDICATED, 2)

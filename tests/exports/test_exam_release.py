@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from annotation.errors import HyokaError
-from annotation.models import Exam
+from annotation.models import ExamQuestion, Exam
 from exports.models import Release
 from exports.services import release_build, release_create, release_folder, release_publish
 from tests.annotation.exam_factories import write_center_exam
@@ -55,6 +55,23 @@ def test_the_questions_table(campaign):
     assert questions.loc["Q1"].student_correct_rate == pytest.approx(0.8)
     assert questions.loc["Q1"].question.startswith("水の化学式") and list(questions.loc["Q1"].choices)[0] == "①H2O"
     assert set(questions.source_license) == {NC}
+
+
+def test_each_question_carries_the_peoples_final_answer_and_its_provenance(campaign, lead):
+    """The people's answers (exam_report_factories): Q1 alice 1, bob 3 (a tie: unresolved until an adjudicator
+    records 3); Q2 alice alone 3,1; Q3 alice alone 2,4; Q4 bob alone 1."""
+    from annotation.services.adjudication import adjudication_record
+
+    first = table(built(campaign), "questions").set_index("question_id")
+    q1 = ExamQuestion.objects.get(exam__campaign=campaign, question_id="Q1")
+    adjudication_record(item=q1.item, adjudicator=lead, verdict="3", note="問題文の条件から③")
+    again = table(built(campaign, version="1.0.1"), "questions").set_index("question_id")
+
+    assert first.loc["Q1"].final_answer is None and first.loc["Q1"].final_provenance == "unresolved"
+    assert [(list(row.final_answer), row.final_provenance) for _, row in first.loc[["Q2", "Q3", "Q4"]].iterrows()] \
+        == [([3, 1], "single"), ([2, 4], "single"), ([1], "single")]
+    assert (list(again.loc["Q1"].final_answer), again.loc["Q1"].final_provenance) == ([3], "adjudicated")
+    assert "adjudication_note" not in again.columns  # free text: only when the lead opts in to comments
 
 
 def test_the_answers_table_scores_every_answer(campaign):
