@@ -105,8 +105,11 @@ def mace(tasks, annotators, labels, *, n_tasks=None, n_annotators=None, n_labels
     priori; annotator j answers it with probability θ_j, else draws from their own strategy ξ_j. Counts are
     smoothed by 0.01 / n_labels, as crowd-kit does.
 
-    Each EM step is a few bincounts over the answers, in log space per task (a task with many answers does not
-    underflow); memory is a few arrays of the answers' length.
+    The E step works on the labels each task was given, not on every label of every task: a label nobody gave
+    a task has the likelihood that all its answers were strategy draws, the same for each such label, so the
+    posterior of the labels given is exp(δ) / (unseen + Σ exp(δ)), δ a label's log-likelihood over that common
+    one (in log space, shifted per task, so that a task with many answers does not overflow). Each EM step is a
+    few bincounts and gathers over the answers; memory is a few arrays of the answers' length.
     """
     tasks, annotators, labels = (np.asarray(codes, dtype=np.int64) for codes in (tasks, annotators, labels))
     n_tasks = int(n_tasks if n_tasks is not None else tasks.max(initial=-1) + 1)
@@ -115,33 +118,62 @@ def mace(tasks, annotators, labels, *, n_tasks=None, n_annotators=None, n_labels
     smoothing = 0.01 / max(n_labels, 1)
     theta = np.full(n_annotators, 0.5)
     strategy = np.full((n_annotators, n_labels), 1.0 / max(n_labels, 1))
-    posterior = np.zeros((n_tasks, n_labels))
+    given = _GivenLabels(tasks, labels, n_labels)
+    by_annotator_label = annotators * n_labels + labels
+    delta = np.zeros(len(given.task))
     for _ in range(iterations):
-        posterior, knowing = _mace_expectations(tasks, annotators, labels, theta, strategy, n_tasks, n_labels)
-        theta, strategy = _mace_maximisation(annotators, labels, knowing, n_annotators, n_labels, smoothing)
-    labels_of_tasks = posterior.argmax(axis=1) if n_tasks else np.zeros(0, dtype=np.int64)
-    return Competence(theta, labels_of_tasks, iterations)
+        delta, knowing = _mace_expectations(given, by_annotator_label, theta, strategy, n_labels)
+        theta, strategy = _mace_maximisation(annotators, by_annotator_label, knowing, n_annotators, n_labels,
+                                             smoothing)
+    return Competence(theta, given.most_likely(delta, n_tasks, n_labels), iterations)
 
 
-def _mace_expectations(tasks, annotators, labels, theta, strategy, n_tasks, n_labels):
-    """The posterior of each task's true label, and for each answer the probability it was given knowingly."""
-    spam = (1.0 - theta[annotators]) * strategy[annotators, labels]
-    on_match = np.log(theta[annotators] + spam)
-    otherwise = np.log(np.maximum(spam, 1e-300))
-    log_like = np.bincount(tasks, otherwise, minlength=n_tasks)[:, None] + np.bincount(
-        tasks * n_labels + labels, on_match - otherwise, minlength=n_tasks * n_labels).reshape(n_tasks, n_labels)
-    log_like -= log_like.max(axis=1, keepdims=True)
-    posterior = np.exp(log_like)
-    posterior /= posterior.sum(axis=1, keepdims=True)
-    knowing = posterior[tasks, labels] * theta[annotators] / (theta[annotators] + spam)
-    return posterior, knowing
+class _GivenLabels:
+    """The (task, label) pairs the answers hold, sorted by task: ``pair`` of each answer, per pair its task and
+    label, and per task with answers (``group``: its number among them) where its pairs start and how many labels
+    nobody gave it."""
+
+    def __init__(self, tasks, labels, n_labels):
+        keys, self.pair = np.unique(tasks * n_labels + labels, return_inverse=True)
+        self.task, self.label = keys // n_labels, keys % n_labels
+        self.starts = np.flatnonzero(np.r_[True, self.task[1:] != self.task[:-1]]) if len(keys) else np.zeros(0, int)
+        self.group = np.cumsum(np.r_[False, self.task[1:] != self.task[:-1]]) if len(keys) else np.zeros(0, int)
+        self.unseen = n_labels - np.diff(np.r_[self.starts, len(keys)])
+
+    def posterior(self, delta):
+        """Per pair, the posterior probability of its label being the task's true one."""
+        if not len(delta):
+            return delta
+        shift = np.maximum.reduceat(delta, self.starts)
+        shifted = np.exp(delta - shift[self.group])
+        total = np.bincount(self.group, shifted, minlength=len(self.starts)) + self.unseen * np.exp(-shift)
+        return shifted / total[self.group]
+
+    def most_likely(self, delta, n_tasks, n_labels):
+        """Per task, the most likely true label (the lowest of equally likely ones; label 0 for a task nobody
+        answered): δ where a label was given, 0 (the common likelihood) where not."""
+        log_like = np.zeros((n_tasks, n_labels))
+        log_like[self.task, self.label] = delta
+        return log_like.argmax(axis=1) if n_tasks else np.zeros(0, dtype=np.int64)
 
 
-def _mace_maximisation(annotators, labels, knowing, n_annotators, n_labels, smoothing):
+def _mace_expectations(given, by_annotator_label, theta, strategy, n_labels):
+    """δ per given (task, label) pair (module docstring of mace), and for each answer the probability it was
+    given knowingly. What an answer contributes depends only on its annotator and label: computed per
+    (annotator, label) and gathered."""
+    spam = (1.0 - theta[:, None]) * strategy
+    gain = (np.log(theta[:, None] + spam) - np.log(np.maximum(spam, 1e-300))).ravel()
+    knew_if_right = (theta[:, None] / (theta[:, None] + spam)).ravel()
+    delta = np.bincount(given.pair, gain[by_annotator_label], minlength=len(given.task))
+    knowing = given.posterior(delta)[given.pair] * knew_if_right[by_annotator_label]
+    return delta, knowing
+
+
+def _mace_maximisation(annotators, by_annotator_label, knowing, n_annotators, n_labels, smoothing):
     answered = np.bincount(annotators, minlength=n_annotators).astype(float)
     knew = np.bincount(annotators, knowing, minlength=n_annotators)
     theta = (knew + smoothing) / (answered + 2 * smoothing)
-    spam_counts = np.bincount(annotators * n_labels + labels, 1.0 - knowing,
+    spam_counts = np.bincount(by_annotator_label, 1.0 - knowing,
                               minlength=n_annotators * n_labels).reshape(n_annotators, n_labels)
     strategy = (spam_counts + smoothing) / (spam_counts.sum(axis=1, keepdims=True) + n_labels * smoothing)
     return theta, strategy
