@@ -19,6 +19,13 @@ if _PROCESS.startswith("gw"):
         os.environ["HYOKA_TEST_REDIS_URL"] = f"{_base}/{int(_number) - int(_PROCESS[2:])}"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The benches' smoke runs first: they take minutes in processes of their own and touch no test database, so
+    started first they overlap the rest of the suite (pytest-django has put the tests in its order already)."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/test_benches.py")
+
+
 def make_user(username, role):
     user = User.objects.create_user(username=username, password=f"{username}-password", email=f"{username}@example.org")
     user.groups.add(Group.objects.get(name=role))

@@ -26,6 +26,9 @@ RATING = "/api/items/{public_id}/rating/"
 NEXT = "/api/campaigns/{slug}/next/"
 
 
+pytestmark = pytest.mark.xdist_group("schema")  # one process runs the module, so its fixtures run once
+
+
 @pytest.fixture(scope="module")
 def schema():
     return SchemaGenerator().get_schema(request=None, public=True)

@@ -50,6 +50,9 @@ def expected_instances(human, judge, axis):
     return both["x"].to_numpy(), both["y"].to_numpy(), both.index.to_numpy()
 
 
+pytestmark = pytest.mark.xdist_group("meta-eval")  # one process runs the module, so its fixtures run once
+
+
 @pytest.fixture(scope="module")
 def campaign():
     return synthetic_campaign()
