@@ -61,8 +61,8 @@ CHECKS_SHOWN_HELP = ("Checklist item id → ticked; on a pairwise item, id → {
 
 
 class ItemDraftSerializer(serializers.Serializer):
-    scores = serializers.DictField(child=serializers.IntegerField(), help_text="Axis key → score, the axes scored "
-                                                                               "so far.")
+    scores = serializers.JSONField(help_text="Axis key → score, the axes scored so far; in a campaign that scores "
+                                             "each turn, turn (\"1\", \"2\", ...) → {axis key → score}.")
     verdict = serializers.CharField(allow_blank=True, help_text="Pairwise items: the verdict in screen terms.")
     checks = serializers.JSONField(help_text=CHECKS_SHOWN_HELP)
     comment = serializers.CharField(allow_blank=True)
@@ -74,7 +74,7 @@ class ItemDraftSerializer(serializers.Serializer):
 class ItemRatingSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     revision = serializers.IntegerField()
-    scores = serializers.DictField(child=serializers.IntegerField(), help_text="Axis key → score.")
+    scores = serializers.JSONField(help_text="Axis key → score; per turn, turn → {axis key → score}.")
     verdict = serializers.CharField(allow_blank=True, help_text="Pairwise items: the verdict in screen terms.")
     checks = serializers.JSONField(help_text=CHECKS_SHOWN_HELP)
     comment = serializers.CharField(allow_blank=True)
@@ -100,6 +100,9 @@ class ItemSerializer(serializers.Serializer):
     left = ShownResponseSerializer(allow_null=True, help_text="Pairwise items: the response shown on the left.")
     right = ShownResponseSerializer(allow_null=True, help_text="Pairwise items: the response shown on the right.")
     axes = RubricAxisSerializer(many=True, help_text="The rubric's axes, to score on likert items.")
+    score_turns = serializers.IntegerField(
+        allow_null=True, help_text="A campaign that scores each turn: the turns to score, every axis once per turn "
+                                   "(scores as turn → {axis → score}); null: one score per axis.")
     verdicts = VerdictOptionSerializer(
         many=True, help_text="Pairwise items: the verdicts to choose from (left, right, then tie / both / neither).")
     exam = ExamQuestionShownSerializer(allow_null=True, help_text="Exam items: the question's choices and figures.")

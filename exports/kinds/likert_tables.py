@@ -26,7 +26,8 @@ OVERALL_AXIS = "overall"
 
 
 def ratings_spec(release):
-    return TableSpec("ratings", "Human ratings in long form: one row per item × annotator × axis.", columns("""
+    return TableSpec("ratings", "Human ratings in long form: one row per item × annotator × axis (× turn, in a "
+                                "campaign that scores each turn).", columns("""
         item_id             string  Public id of the rated item (items.item_id).
         campaign            string  Slug of the campaign the item belongs to.
         prompt_id           string  Public id of the prompt (prompts.prompt_id).
@@ -37,6 +38,7 @@ def ratings_spec(release):
         annotator_external  bool    Whether the rating was made outside the platform and imported.
         axis                string  Key of the rubric axis (rubric.json).
         score               int16   The score on the axis, within the axis range.
+        turn                int16   The turn scored (1, 2, ...) in a campaign that scores each turn; null: the whole conversation.
         seconds_spent       int32   Seconds the annotator spent on the item, when known.
         revision            int16   1 for a first rating, more when the annotator revised it (latest kept).
     """) + tuple(opted_in_columns(release)))
@@ -198,7 +200,7 @@ def write_judgments(ctx):
         for chunk in selectors.score_rows(ctx.campaign_ids, with_comments=release.include_comments):
             long_rows, done = [], []
             for (item_pk, campaign_pk, item_id, prompt_id, response_id, response_pk, model_pk, rating_pk,
-                 annotator_pk, seconds, revision, comment, axis_pk, score) in chunk:
+                 annotator_pk, seconds, revision, comment, axis_pk, score, turn) in chunk:
                 if current is None or current.pk != item_pk:
                     if current is not None:
                         done.append(current)
@@ -209,8 +211,11 @@ def write_judgments(ctx):
                 key = axes[axis_pk].key
                 if not current.ratings or current.ratings[-1][0] != rating_pk:
                     current.ratings.append((rating_pk, annotator_pk, comment))
+                long_rows.append(_long_row(ctx, current.head, annotator_pk, key, score, turn, seconds, revision,
+                                           comment))
+                if turn is not None:
+                    continue  # per-turn scores are in the long form only: the items and figures take whole ones
                 current.scores.setdefault(key, {})[rating_pk] = score
-                long_rows.append(_long_row(ctx, current.head, annotator_pk, key, score, seconds, revision, comment))
                 h_campaign(current.campaign_index), h_item(item_pk), h_annotator(annotator_pk), h_axis(axis_pk)
                 h_score(score)
             long_form.write(long_rows)
@@ -229,9 +234,9 @@ def write_judgments(ctx):
     return long_form.files + wide_form.files, scores
 
 
-def _long_row(ctx, head, annotator_pk, key, score, seconds, revision, comment):
+def _long_row(ctx, head, annotator_pk, key, score, turn, seconds, revision, comment):
     annotator = ctx.annotators[annotator_pk]
-    return (*head, ctx.names[annotator_pk], annotator.tier, annotator.is_external, key, score, seconds, revision,
+    return (*head, ctx.names[annotator_pk], annotator.tier, annotator.is_external, key, score, turn, seconds, revision,
             *opted_in_values(ctx.release, annotator, comment))
 
 
