@@ -57,7 +57,8 @@ def campaign_ratings(campaign):
     """
     scores = RatingScore.objects.filter(counted("rating__item__"), rating__item__campaign=campaign).values_list(
         "rating__item_id", "rating__annotator_id", "axis_id", Coalesce("turn", 0), "score")
-    columns = integer_columns(scores, (np.int64, np.int64, np.int64, np.int16, np.int16))
+    # COALESCE(smallint, 0) is an integer: 4 bytes wide.
+    columns = integer_columns(scores, (np.int64, np.int64, np.int64, np.int32, np.int16))
     order = canonical_order(*columns[:4])
     item, annotator, axis, turn, score = (column[order] for column in columns)
     return pd.DataFrame({
