@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from annotation import access
 from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Rubric, Skip
 from annotation.selectors import campaign_people, user_is_annotator
-from annotation.serializers import CampaignProgressSerializer, ItemSerializer
+from annotation.serializers import CampaignProgressSerializer, ItemSerializer, ScoresField
 from annotation.quality_gates import gold_notice, gold_standing, known_answer
 from annotation.services import quality as quality_services, workflow
 from annotation.services.campaigns import campaign_create
@@ -83,7 +83,7 @@ class ItemApi(APIView):
 class DraftApi(APIView):
     @extend_schema_serializer(component_name="DraftSave")
     class InputSerializer(serializers.Serializer):
-        scores = serializers.JSONField(required=False, default=dict,
+        scores = ScoresField(required=False, default=dict,
                                        help_text="Likert items: axis key → score, the axes scored so far (null: "
                                                  "not scored); in a campaign that scores each turn, turn (\"1\", "
                                                  "\"2\", ...) → {axis key → score}.")
@@ -109,7 +109,7 @@ class DraftApi(APIView):
 class RatingApi(APIView):
     @extend_schema_serializer(component_name="RatingSubmit")
     class InputSerializer(serializers.Serializer):
-        scores = serializers.JSONField(required=False, default=dict,
+        scores = ScoresField(required=False, default=dict,
                                        help_text="Likert items (required there): axis key → score, every axis of "
                                                  "the rubric, each within the axis's min..max; in a campaign that "
                                                  "scores each turn, turn (\"1\", \"2\", ...) → {axis key → score}, "

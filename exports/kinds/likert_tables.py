@@ -38,9 +38,9 @@ def ratings_spec(release):
         annotator_external  bool    Whether the rating was made outside the platform and imported.
         axis                string  Key of the rubric axis (rubric.json).
         score               int16   The score on the axis, within the axis range.
-        turn                int16   The turn scored (1, 2, ...) in a campaign that scores each turn; null: the whole conversation.
         seconds_spent       int32   Seconds the annotator spent on the item, when known.
         revision            int16   1 for a first rating, more when the annotator revised it (latest kept).
+        turn                int16   The turn scored (1, 2, ...) in a campaign that scores each turn; null: the whole conversation.
     """) + tuple(opted_in_columns(release)))
 
 
@@ -236,7 +236,7 @@ def write_judgments(ctx):
 
 def _long_row(ctx, head, annotator_pk, key, score, turn, seconds, revision, comment):
     annotator = ctx.annotators[annotator_pk]
-    return (*head, ctx.names[annotator_pk], annotator.tier, annotator.is_external, key, score, turn, seconds, revision,
+    return (*head, ctx.names[annotator_pk], annotator.tier, annotator.is_external, key, score, seconds, revision, turn,
             *opted_in_values(ctx.release, annotator, comment))
 
 
