@@ -255,3 +255,43 @@ def test_the_release_ratings_table_has_the_turn_and_the_card_says_what_it_means(
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "| `turn` | int16 |" in card
     assert "each turn scored" in card and "null for a score of the whole conversation" in card
+
+
+# --- the quick export and the human–judge comparison ---------------------------------------------------------
+
+
+def test_the_quick_export_gives_one_record_per_turn_which_imports_back(imported, tmp_path):
+    from exports.rating_export import ratings_export
+
+    records = [json.loads(line) for chunk in ratings_export(imported) for line in chunk.splitlines()]
+    assert len(records) == 16 and {record["turn"] for record in records} == {1, 2}
+    exported = {(r["model"], r["prompt_id"], r["turn"], r["annotator"]): r["scores"]["score"] for r in records}
+    assert exported == {(model, prompt, turn, f"rater{rater}"): score
+                        for (model, prompt, turn), scores in HUMAN.items() for rater, score in enumerate(scores)}
+    header = "".join(ratings_export(imported, output="csv")).splitlines()[0].split(",")
+    assert header[header.index("model") + 1:] == ["turn", "scores.score"]
+
+    copy = campaign_for_judging(slug="mt-copy", items=4, models=2, rubric_key="mt-bench-10", turns=2)
+    ratings_import(path=write_jsonl(tmp_path / "exported.jsonl", [
+        {key: record[key] for key in ("prompt_id", "model", "annotator", "turn", "scores")} for record in records
+    ]), campaign_slug=copy.slug)
+    assert sorted(RatingScore.objects.filter(rating__item__campaign=copy).values_list("turn", "score")) == sorted(
+        RatingScore.objects.filter(rating__item__campaign=imported).values_list("turn", "score"))
+
+
+def test_meta_eval_takes_a_raters_per_turn_scores_as_their_mean_over_turns(imported, tmp_path):
+    from judging.services import verdicts_import
+
+    judged = {("mt-model-0", "p0"): (7, 6), ("mt-model-0", "p1"): (8, 6),
+              ("mt-model-1", "p0"): (4, 2), ("mt-model-1", "p1"): (5, 3)}
+    verdicts_import(path=write_jsonl(tmp_path / "verdicts.jsonl", [
+        {"prompt_id": prompt, "model": model, "turn": turn + 1, "scores": {"score": score}}
+        for (model, prompt), scores in judged.items() for turn, score in enumerate(scores)
+    ]), campaign_slug="mt", judge_name="mt-judge")
+    report = command_json("meta_eval", "--judge", "mt-judge")
+    axis = report["score"]
+    means = {row["model"]: (row["human_mean"], row["judge_mean"]) for row in axis["system"]["models"]}
+    # Humans: each item's four scores (two raters × two turns) averaged: mt-model-0 p0 6.5, p1 7; mt-model-1
+    # p0 3.25, p1 3.5. The judge: the mean of its two turns: 6.5, 7; 3, 4.
+    assert means["mt-model-0"] == (pytest.approx(6.75), pytest.approx(6.75))
+    assert means["mt-model-1"] == (pytest.approx(3.375), pytest.approx(3.5))
