@@ -3,6 +3,8 @@
 import django.db.models.functions.comparison
 from django.db import migrations, models
 
+from annotation.score_checks import score_range_trigger
+
 
 class Migration(migrations.Migration):
 
@@ -33,4 +35,8 @@ class Migration(migrations.Migration):
             model_name='ratingscore',
             constraint=models.CheckConstraint(condition=models.Q(('turn__isnull', True), ('turn__gte', 1), _connector='OR'), name='ratingscore_turn_from_one'),
         ),
+        # On SQLite the new field and constraints rebuild the table (create, copy, drop, rename), which drops the
+        # score range triggers 0002 put on it: installed again (idempotent; PostgreSQL's are replaced in place).
+        # Reversed, nothing: 0002's triggers stay.
+        migrations.RunPython(score_range_trigger("annotation_ratingscore").code, migrations.RunPython.noop),
     ]
