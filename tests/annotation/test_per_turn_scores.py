@@ -295,3 +295,17 @@ def test_meta_eval_takes_a_raters_per_turn_scores_as_their_mean_over_turns(impor
     # p0 3.25, p1 3.5. The judge: the mean of its two turns: 6.5, 7; 3, 4.
     assert means["mt-model-0"] == (pytest.approx(6.75), pytest.approx(6.75))
     assert means["mt-model-1"] == (pytest.approx(3.375), pytest.approx(3.5))
+
+
+def test_the_report_page_shows_agreement_per_turn(imported, lead, client):
+    from annotation.models import CampaignMembership
+
+    CampaignMembership.objects.create(campaign=imported, user=lead, role=CampaignMembership.Role.LEAD)
+    client.force_login(lead)
+    response = client.get(f"/campaigns/{imported.slug}/report/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    agreement = html.split('data-table="agreement"', 1)[1].split("</table>", 1)[0]
+    for turn, exact in ((1, "0.250"), (2, "0.000")):  # as worked out in test_agreement_is_per_axis_and_turn
+        row = agreement.split(f'data-axis="score" data-turn="{turn}"', 1)[1].split("</tr>", 1)[0]
+        assert f"(ターン {turn})" in row and exact in row.split('data-stat="exact"', 1)[1].split("</td>", 1)[0]
