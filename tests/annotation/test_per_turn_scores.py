@@ -115,7 +115,7 @@ def test_the_rating_page_asks_each_axis_once_per_turn(open_two_turns, client):
     assert "data-turn-scores" not in whole and 'data-turn="' not in whole and whole.count('data-axis="score"') == 1
 
 
-def test_the_api_stores_each_score_with_its_turn_and_refuses_a_missing_turn(open_two_turns):
+def test_the_api_stores_each_score_with_its_turn_and_refuses_a_missing_turn(open_two_turns, client):
     alice = annotators(1, open_two_turns, prefix="alice")[0]
     api = client_for(alice.user)  # a token: the rating hot path first, which hands these submits over
     item = api.post("/api/campaigns/mt/next/").json()
@@ -153,6 +153,8 @@ def test_the_api_stores_each_score_with_its_turn_and_refuses_a_missing_turn(open
     rating = Rating.objects.get()
     assert rating.revisions.get().scores == {"1": {"score": 7}, "2": {"score": 4}}  # the earlier version, per turn
     assert sorted(RatingScore.objects.values_list("turn", "score")) == [(1, 8), (2, 4)]
+    client.force_login(alice.user)  # "my ratings" shows the turns' scores side by side, turn 1's first
+    assert 'data-axis="score">8 · 4</td>' in client.get(reverse("my_ratings", args=["mt"])).content.decode()
 
 
 def test_a_whole_conversation_campaign_still_takes_flat_scores_through_the_hot_path(db):
