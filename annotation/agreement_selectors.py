@@ -100,7 +100,7 @@ def ratings_mean_over_turns(ratings):
     Without per-turn scores, the table as it is."""
     if "turn" not in ratings.columns or not ratings["turn"].notna().any():
         return ratings
-    means = ratings.groupby(["item", "annotator", "axis"], sort=True)["score"].mean().reset_index()
+    means = ratings.groupby(["item", "annotator", "axis"], sort=True, observed=True)["score"].mean().reset_index()
     return means.assign(turn=np.nan)
 
 

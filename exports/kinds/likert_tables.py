@@ -142,7 +142,7 @@ def table_specs(ctx):
 
 @dataclass
 class HumanScores:
-    """The scores of a release as numeric arrays (campaign index, item pk, annotator pk, axis pk, score),
+    """The scores of a release as numeric arrays (campaign index, item pk, annotator pk, axis pk, score, turn),
     the model of each item, and each item's overall score (for preference pairs)."""
 
     campaign: np.ndarray
@@ -155,6 +155,7 @@ class HumanScores:
     item_model: np.ndarray
     overall_key: np.ndarray  # response pk × campaigns + campaign index, sorted
     overall_mean: np.ndarray
+    turn: np.ndarray  # of each score: 1, 2, ... in a campaign that scores each turn, 0 for the whole conversation
 
     def overall_of(self, response_pks, campaign_index, n_campaigns):
         """Mean overall score of each response in the campaign, NaN where it has none."""
@@ -190,8 +191,9 @@ def write_judgments(ctx):
     release = ctx.release
     axes, keys, slugs = ctx.axes, ctx.axis_keys, ctx.slugs
     model_names, index = ctx.model_names, ctx.campaign_index
-    human = NumericColumns("h", "q", "q", "q", "h")  # campaign index, item pk, annotator pk, axis pk, score
-    h_campaign, h_item, h_annotator, h_axis, h_score = (column.append for column in human.columns)
+    # campaign index, item pk, annotator pk, axis pk, score, turn (0: the whole conversation)
+    human = NumericColumns("h", "q", "q", "q", "h", "h")
+    h_campaign, h_item, h_annotator, h_axis, h_score, h_turn = (column.append for column in human.columns)
     items = NumericColumns("h", "q", "q")
     overall = NumericColumns("q", "d")
     with TableWriter(ctx.folder, ratings_spec(release)) as long_form, \
@@ -213,11 +215,10 @@ def write_judgments(ctx):
                     current.ratings.append((rating_pk, annotator_pk, comment))
                 long_rows.append(_long_row(ctx, current.head, annotator_pk, key, score, turn, seconds, revision,
                                            comment))
-                if turn is not None:
-                    continue  # per-turn scores are in the long form only: the items and figures take whole ones
-                current.scores.setdefault(key, {})[rating_pk] = score
                 h_campaign(current.campaign_index), h_item(item_pk), h_annotator(annotator_pk), h_axis(axis_pk)
-                h_score(score)
+                h_score(score), h_turn(turn or 0)
+                if turn is None:  # the items table holds scores of the whole conversation
+                    current.scores.setdefault(key, {})[rating_pk] = score
             long_form.write(long_rows)
             wide_form.write([_wide_row(ctx, item, keys) for item in done])
             _collect(ctx, done, items, overall)
@@ -225,12 +226,12 @@ def write_judgments(ctx):
         if current is not None:
             wide_form.write([_wide_row(ctx, current, keys)])
             _collect(ctx, [current], items, overall)
-    campaign, item, annotator, axis, score = human.arrays()
+    campaign, item, annotator, axis, score, turn = human.arrays()
     item_campaign, item_pk, item_model = items.arrays()
     overall_key, overall_mean = overall.arrays()
     order = np.argsort(overall_key, kind="stable")
     scores = HumanScores(campaign, item, annotator, axis, score, item_campaign, item_pk, item_model,
-                         overall_key[order], overall_mean[order])
+                         overall_key[order], overall_mean[order], turn)
     return long_form.files + wide_form.files, scores
 
 

@@ -254,9 +254,19 @@ def test_the_release_ratings_table_has_the_turn_and_the_card_says_what_it_means(
     assert sorted(ratings["turn"].tolist()) == [1] * 8 + [2] * 8
     high = ratings[(ratings["model"] == "mt-model-0") & (ratings["turn"] == 1)]
     assert sorted(high["score"].tolist()) == [6, 8, 9, 9]
+    # The release's figures: agreement per axis and turn, the humans' per-turn boards (as worked out above).
+    axes = json.loads((folder / "agreement.json").read_text())["campaigns"][0]["axes"]
+    assert axes["score (turn 1)"]["exact_agreement"]["value"] == pytest.approx(0.25)
+    assert axes["score (turn 2)"]["within_one_agreement"]["value"] == pytest.approx(0.25)
+    boards = json.loads((folder / "leaderboard.json").read_text())["campaigns"][0]["boards"]
+    means = {(board["turn"], row["model"]): row["standings"]["humans"]["mean"]["value"]
+             for board in boards for row in board["rows"]}
+    assert means[(1, "mt-model-0")] == pytest.approx(8.0) and means[(2, "mt-model-1")] == pytest.approx(2.25)
+    assert means[(None, "mt-model-1")] == pytest.approx(3.375)
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "| `turn` | int16 |" in card
     assert "each turn scored" in card and "null for a score of the whole conversation" in card
+    assert "The `items` table holds scores of the whole conversation only" in card
 
 
 # --- the quick export and the human–judge comparison ---------------------------------------------------------
