@@ -15,8 +15,10 @@ def rating_answers(kind, **rating_filter):
     """{item id: [(rating id, answer)]} of the ratings matching ``rating_filter``, answers as ``kind`` makes them
     (final_answer), ratings in the order they were submitted."""
     scores = {}
+    # Scores of the whole conversation: adjudication sets one final score per axis (per-turn scores, from a
+    # campaign that scores each turn, are not adjudicated).
     for rating_id, key, score in RatingScore.objects.filter(
-            **{f"rating__{name}": value for name, value in rating_filter.items()}
+            turn__isnull=True, **{f"rating__{name}": value for name, value in rating_filter.items()}
     ).values_list("rating_id", "axis__key", "score"):
         scores.setdefault(rating_id, {})[key] = score
     answers = {}

@@ -14,6 +14,7 @@ import io
 import numpy as np
 import pandas as pd
 from django.db import connections, router, transaction
+from django.db.models.functions import Coalesce
 
 from annotation import agreement
 from annotation.errors import HyokaError
@@ -47,22 +48,60 @@ def rubric_axis_keys(campaign):
 
 
 def campaign_ratings(campaign):
-    """Every score of the campaign's ratings (their current version), one row per (rating, axis).
+    """Every score of the campaign's ratings (their current version), one row per (rating, axis, turn).
 
-    Columns: item (Item pk), annotator (handle), axis (axis key), score (int16). An axis a rating did not
-    score has no row.
+    Columns: item (Item pk), annotator (handle), axis (axis key), score (int16), turn (float: 1.0, 2.0, ... for
+    a campaign that scores each turn, NaN for a score of the whole conversation, as judges' scores carry it).
+    An axis a rating did not score has no row. annotation.agreement wants one score per (item, annotator, axis):
+    ratings_per_turn_as_axes or ratings_mean_over_turns make one of a table with per-turn scores.
     """
     scores = RatingScore.objects.filter(counted("rating__item__"), rating__item__campaign=campaign).values_list(
-        "rating__item_id", "rating__annotator_id", "axis_id", "score")
-    columns = integer_columns(scores, (np.int64, np.int64, np.int64, np.int16))
-    order = canonical_order(*columns[:3])
-    item, annotator, axis, score = (column[order] for column in columns)
+        "rating__item_id", "rating__annotator_id", "axis_id", Coalesce("turn", 0), "score")
+    # COALESCE(smallint, 0) is an integer: 4 bytes wide.
+    columns = integer_columns(scores, (np.int64, np.int64, np.int64, np.int32, np.int16))
+    order = canonical_order(*columns[:4])
+    item, annotator, axis, turn, score = (column[order] for column in columns)
     return pd.DataFrame({
         "item": item,
         "annotator": labels_of(annotator, Annotator.objects, "handle"),
         "axis": labels_of(axis, campaign.rubric.axes.all(), "key"),
         "score": score,
+        "turn": np.where(turn == 0, np.nan, turn.astype(float)),
     })
+
+
+def turn_axis_label(axis, turn):
+    """The name agreement gives an axis scored per turn: "relevance (turn 1)"."""
+    return f"{axis} (turn {int(turn)})"
+
+
+def axis_keys_with_turns(axis_keys, ratings):
+    """The rubric's ``axis_keys``, then for each turn the ratings carry (a campaign that scores each turn) each
+    axis named with the turn, turn 1's first: the axes of an agreement report."""
+    turns = sorted({int(turn) for turn in ratings["turn"].dropna()}) if "turn" in ratings.columns else []
+    return [*axis_keys, *(turn_axis_label(key, turn) for turn in turns for key in axis_keys)]
+
+
+def ratings_per_turn_as_axes(ratings):
+    """The ratings table with each per-turn score's axis named with its turn (turn_axis_label), so that
+    agreement is computed per axis and turn; a score of the whole conversation keeps its axis. Without a turn
+    column, or without per-turn scores, the table as it is."""
+    if "turn" not in ratings.columns or not ratings["turn"].notna().any():
+        return ratings
+    turned = ratings["turn"].notna().to_numpy()
+    axes = ratings["axis"].to_numpy(dtype=object).copy()
+    axes[turned] = [turn_axis_label(axis, turn) for axis, turn in zip(axes[turned], ratings["turn"].to_numpy()[turned])]
+    return ratings.assign(axis=pd.Series(axes, index=ratings.index, dtype=object))
+
+
+def ratings_mean_over_turns(ratings):
+    """One score per (item, annotator, axis): a rater's per-turn scores of an item averaged over its turns (as a
+    model's MT-Bench score is the mean over turns, and as judging.meta_eval treats a judge's per-turn scores).
+    Without per-turn scores, the table as it is."""
+    if "turn" not in ratings.columns or not ratings["turn"].notna().any():
+        return ratings
+    means = ratings.groupby(["item", "annotator", "axis"], sort=True, observed=True)["score"].mean().reset_index()
+    return means.assign(turn=np.nan)
 
 
 def canonical_order(*ids):

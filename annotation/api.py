@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from annotation import access
 from annotation.models import Annotator, Batch, Campaign, CampaignMembership, Rubric, Skip
 from annotation.selectors import campaign_people, user_is_annotator
-from annotation.serializers import CampaignProgressSerializer, ItemSerializer
+from annotation.serializers import CampaignProgressSerializer, ItemSerializer, ScoresField
 from annotation.quality_gates import gold_notice, gold_standing, known_answer
 from annotation.services import quality as quality_services, workflow
 from annotation.services.campaigns import campaign_create
@@ -83,9 +83,10 @@ class ItemApi(APIView):
 class DraftApi(APIView):
     @extend_schema_serializer(component_name="DraftSave")
     class InputSerializer(serializers.Serializer):
-        scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict,
+        scores = ScoresField(required=False, default=dict,
                                        help_text="Likert items: axis key → score, the axes scored so far (null: "
-                                                 "not scored).")
+                                                 "not scored); in a campaign that scores each turn, turn (\"1\", "
+                                                 "\"2\", ...) → {axis key → score}.")
         verdict = serializers.CharField(required=False, allow_blank=True, default="", help_text=VERDICT_HELP)
         checks = serializers.JSONField(required=False, default=dict, help_text=CHECKS_HELP)
         comment = serializers.CharField(required=False, allow_blank=True, default="")
@@ -108,9 +109,11 @@ class DraftApi(APIView):
 class RatingApi(APIView):
     @extend_schema_serializer(component_name="RatingSubmit")
     class InputSerializer(serializers.Serializer):
-        scores = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict,
+        scores = ScoresField(required=False, default=dict,
                                        help_text="Likert items (required there): axis key → score, every axis of "
-                                                 "the rubric, each within the axis's min..max.")
+                                                 "the rubric, each within the axis's min..max; in a campaign that "
+                                                 "scores each turn, turn (\"1\", \"2\", ...) → {axis key → score}, "
+                                                 "every axis of every turn.")
         verdict = serializers.CharField(required=False, allow_blank=True, default="",
                                         help_text=VERDICT_HELP + " Required on pairwise items.")
         checks = serializers.JSONField(required=False, default=dict, help_text=CHECKS_HELP)
@@ -287,6 +290,7 @@ class CampaignSerializer(serializers.Serializer):
     rubric = serializers.CharField(source="rubric.key")
     overlap = serializers.IntegerField()
     show_model_names = serializers.BooleanField()
+    per_turn_scores = serializers.BooleanField(help_text="Likert: every axis is scored once per turn.")
     status = serializers.ChoiceField(choices=Campaign.Status.choices)
     mode = serializers.ChoiceField(choices=Campaign.Mode.choices)
     description = serializers.CharField()
@@ -302,6 +306,9 @@ class CampaignsApi(APIView):
         overlap = serializers.IntegerField(default=2, max_value=100,
                                            help_text="k, the distinct annotators each item gets (2 to 100).")
         show_model_names = serializers.BooleanField(default=False)
+        per_turn_scores = serializers.BooleanField(
+            default=False, help_text="Likert: annotators score every axis once per turn of the conversation "
+                                     "(scores sent as turn → {axis → score}).")
         description = serializers.CharField(required=False, default="", allow_blank=True)
         instructions = serializers.CharField(required=False, default="", allow_blank=True,
                                              help_text="Markdown, shown on every rating page.")

@@ -256,6 +256,10 @@ class CampaignForm(WorkflowForm):
                                  help_text=_("How many distinct annotators rate each item."))
     show_model_names = forms.BooleanField(label=_("Show model names to annotators"), required=False,
                                           help_text=_("Leave unticked for a blind study."))
+    per_turn_scores = forms.BooleanField(
+        label=_("Score each turn"), required=False,
+        help_text=_("Likert campaigns: on a conversation of several turns, annotators score every axis for each "
+                    "turn (as MT-Bench grades turn 1 and turn 2), instead of once for the whole conversation."))
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                   help_text=_("Markdown, shown on the campaign's page."))
     instructions = forms.CharField(label=_("Instructions for the annotators"), required=False,
@@ -275,6 +279,7 @@ class CampaignForm(WorkflowForm):
         data = self.cleaned_data
         return {"slug": data["slug"], "name": data["name"], "rubric_key": data["rubric"],
                 "overlap": data["overlap"], "show_model_names": data["show_model_names"],
+                "per_turn_scores": data["per_turn_scores"],
                 "description": data["description"], "instructions": data["instructions"], "leads": data["leads"]}
 
 

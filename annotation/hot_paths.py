@@ -43,7 +43,7 @@ from annotation import api, hot_sqlite
 from annotation.accepting import accepting_sql, item_accepting_sql
 from annotation.hot_answers import from_json
 from annotation.kinds import KINDS, for_name
-from annotation.models import Rubric
+from annotation.models import Rubric, turns_scored
 from annotation.services.extra_raters import extra_rater_add_if_disagreeing
 from annotation.services.workflow import CLAIM_ATTEMPTS, FLAGS, claimable_conditions
 from annotation.workflow_selectors import axes_for_display
@@ -55,7 +55,7 @@ from annotation.workflow_selectors import axes_for_display
 # when there is nothing to rate), none otherwise. `me` is read through scalar subqueries, which PostgreSQL runs
 # once and then uses like parameters, so each step keeps its index plan.
 ITEM_COLUMNS = {  # what every kind's item shows, by name
-    "slug": "me.slug", "show_models": "me.show_model_names", "rubric": "me.rubric",
+    "slug": "me.slug", "show_models": "me.show_model_names", "per_turn": "me.per_turn_scores", "rubric": "me.rubric",
     "rubric_created": "me.rubric_created", "kind": "me.kind", "public_id": "i.public_id", "position": "i.position",
     "batch": "b.number", "batch_closed": "b.closed_at IS NOT NULL", "prompt_turns": "p.turns", "context": "p.context",
     "category": "p.category", "draft_scores": "d.scores", "draft_verdict": "d.verdict", "draft_checks": "d.checks",
@@ -70,6 +70,7 @@ NEXT_SQL = """
 WITH me AS MATERIALIZED (
     SELECT a.id AS annotator, c.id AS campaign, c.slug, {campaign_accepting} AS open,
            c.mode = 'pull' AS pull, make_interval(mins => c.lease_minutes) AS lease, c.show_model_names,
+           c.per_turn_scores,
            r.id AS rubric, r.created_at AS rubric_created, r.kind
     FROM authtoken_token t
     JOIN auth_user u ON u.id = t.user_id AND u.is_active
@@ -123,8 +124,9 @@ LEFT JOIN annotation_draft d ON d.item_id = i.id AND d.annotator_id = me.annotat
 def compact(sql):
     """The statement with its runs of whitespace made one space. psycopg parses a statement's text on every
     execution unless it is at most 4,096 bytes long (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH): a tenth of
-    a millisecond or more per call, on each of these two calls. (None of them has whitespace inside a literal.)"""
-    return re.sub(r"\s+", " ", sql).strip()
+    a millisecond or more per call, on each of these two calls. (None of them has whitespace or a comma inside a
+    literal, so the space after a comma goes too.)"""
+    return re.sub(r",\s+", ",", re.sub(r"\s+", " ", sql)).strip()
 
 
 NEXT_SQL = compact(NEXT_SQL)
@@ -145,7 +147,8 @@ WITH me AS (
     JOIN annotation_annotator a ON a.user_id = u.id
     WHERE t.key = %(key)s
 ), slot AS (
-    SELECT s.id, s.item_id, s.annotator_id, c.rubric_id, i.response_id, {order} AS shown FROM annotation_item i
+    SELECT s.id, s.item_id, s.annotator_id, c.rubric_id, i.response_id, c.per_turn_scores, {order} AS shown
+    FROM annotation_item i
     JOIN annotation_campaign c ON c.id = i.campaign_id
     JOIN annotation_rubric ru ON ru.id = c.rubric_id AND ru.kind = '{kind}'
     JOIN annotation_itemslot s ON s.item_id = i.id AND s.rating_id IS NULL
@@ -289,6 +292,7 @@ def _item_payload(item, kind, kind_values, language):
         "batch_closed": bool(item["batch_closed"]), "position": item["position"],
         "prompt": {"turns": from_json(item["prompt_turns"]), "context": item["context"], "category": item["category"]},
         **shown, "axes": axes_for_display(rubric, language),  # the rubric's axes, cached
+        "score_turns": turns_scored(item["per_turn"], (shown.get("response") or {}).get("turns")),
         "checklist": from_json(item["checklist"]), "draft": draft, "rating": None,
         # A slot claimed by this statement is not yet seen by its own read of the tally.
         "progress": {"done": item["done"], "total": item["total"] + (1 if item["new"] else 0)},

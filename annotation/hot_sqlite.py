@@ -41,7 +41,7 @@ MEMBERSHIP = """EXISTS (SELECT 1 FROM annotation_campaignmembership m
                         WHERE m.campaign_id = c.id AND m.user_id = u.id AND m.role = 'annotator')"""
 ME_SQL = named(f"""
 SELECT a.id, c.id, c.slug, {accepting_sql("c")}, c.mode = 'pull', c.lease_minutes, c.show_model_names,
-       r.id, r.created_at, r.kind
+       r.id, r.created_at, r.kind, c.per_turn_scores
 FROM authtoken_token t
 JOIN auth_user u ON u.id = t.user_id AND u.is_active
 JOIN annotation_annotator a ON a.user_id = u.id
@@ -94,11 +94,11 @@ def hold_or_claim(params):
     me = cursor.execute(ME_SQL, params).fetchone()
     if me is None:
         return None
-    annotator, campaign, slug, accepting, pull, lease_minutes, show_models, rubric, rubric_created, kind = me
+    annotator, campaign, slug, accepting, pull, lease_minutes, show_models, rubric, rubric_created, kind, per_turn = me
     found = {"me": annotator, "campaign": campaign, "now": params["now"]}
     item_id = _held_or_claimed(cursor, found, accepting, pull, lease_minutes)
     # "new": False, as the tally read after the claim counts the claimed slot already.
-    item = {"slug": slug, "show_models": bool(show_models), "rubric": rubric,
+    item = {"slug": slug, "show_models": bool(show_models), "per_turn": bool(per_turn), "rubric": rubric,
             "rubric_created": _datetime(rubric_created), "kind": kind, "new": False}
     if item_id is None:
         return {**item, "public_id": None}, None
@@ -136,7 +136,7 @@ def _held_or_claimed(cursor, found, accepting, pull, lease_minutes):
 # The annotator's unrated slot on the item, with what checking and storing the answer needs; only while the
 # item takes ratings (annotation.accepting) and the annotator is a member of its campaign.
 SLOT_SQL = named(f"""
-SELECT s.id, i.id, a.id, ru.id, ru.kind, ru.verdicts, ru.created_at, r.prompt_id
+SELECT s.id, i.id, a.id, ru.id, ru.kind, ru.verdicts, ru.created_at, r.prompt_id, c.per_turn_scores
 FROM authtoken_token t
 JOIN auth_user u ON u.id = t.user_id AND u.is_active
 JOIN annotation_annotator a ON a.user_id = u.id
@@ -160,7 +160,7 @@ FILL_SQL = named(f"""
 UPDATE annotation_itemslot SET rating_id = %(rating)s, lease_expires_at = NULL
 WHERE id = %(slot)s AND annotator_id = %(me)s AND rating_id IS NULL AND {item_accepting_sql("%(item)s")}
 """)
-SCORE_SQL = "INSERT INTO annotation_ratingscore (rating_id, axis_id, score) VALUES (?, ?, ?)"
+SCORE_SQL = "INSERT INTO annotation_ratingscore (rating_id, axis_id, turn, score) VALUES (?, ?, ?, ?)"
 CHECK_SQL = "INSERT INTO annotation_ratingcheck (rating_id, checklist_item_id, side, checked) VALUES (?, ?, ?, ?)"
 DROP_DRAFT_SQL = "DELETE FROM annotation_draft WHERE item_id = ? AND annotator_id = ?"
 
@@ -174,9 +174,10 @@ def submit(kind, answer, params):
     takes them) and the generic ``params``; True once stored, None to hand the request over."""
     cursor = _cursor()
     slot = cursor.execute(SLOT_SQL, {"key": params["key"], "item": params["item"].hex}).fetchone()
-    if slot is None or for_name(slot[4]) is not kind:
+    # Scores per turn are the service's to check and store (it knows the response's turns).
+    if slot is None or for_name(slot[4]) is not kind or slot[-1]:
         return None
-    slot_id, item_id, annotator, rubric_id, kind_name, verdicts, rubric_created, prompt_id = slot
+    slot_id, item_id, annotator, rubric_id, kind_name, verdicts, rubric_created, prompt_id, _ = slot
     rubric = Rubric(pk=rubric_id, kind=kind_name, verdicts=from_json(verdicts),
                     created_at=_datetime(rubric_created))
     try:
@@ -200,7 +201,7 @@ def _store(cursor, rating, slot_id, scores, checks):
         rating_id = cursor.execute(RATING_SQL, rating).fetchone()[0]
         if cursor.execute(FILL_SQL, {**rating, "rating": rating_id, "slot": slot_id}).rowcount != 1:
             raise _Taken
-        cursor.executemany(SCORE_SQL, [(rating_id, axis, score) for axis, score in scores])
+        cursor.executemany(SCORE_SQL, [(rating_id, axis, turn, score) for axis, turn, score in scores])
         if checks:
             cursor.executemany(CHECK_SQL, [(rating_id, *check) for check in checks])
         cursor.execute(DROP_DRAFT_SQL, (rating["item"], rating["me"]))

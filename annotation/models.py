@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -280,6 +280,11 @@ class Annotator(models.Model):
         return self.handle
 
 
+def turns_scored(per_turn_scores, response_turns):
+    """The rule of Campaign.scored_turns, from plain values (the rating hot paths read them in SQL)."""
+    return max(1, len(response_turns or [])) if per_turn_scores else None
+
+
 class Campaign(models.Model):
     """A rubric applied to a set of items, rated by k distinct annotators each."""
 
@@ -304,6 +309,10 @@ class Campaign(models.Model):
         PULL = "pull", _("Annotators pull the next item")
 
     show_model_names = models.BooleanField(_("show model names to annotators"), default=False)
+    per_turn_scores = models.BooleanField(
+        _("score each turn"), default=False,
+        help_text=_("Likert campaigns: annotators score every axis once per turn of the conversation (as MT-Bench "
+                    "grades turn 1 and turn 2), instead of once for the whole conversation."))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     mode = models.CharField(_("assignment mode"), max_length=20, choices=Mode.choices, default=Mode.BATCHES)
     lease_minutes = models.PositiveSmallIntegerField(
@@ -380,6 +389,11 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         return reverse("campaign_detail", args=[self.slug])
+
+    def scored_turns(self, response):
+        """How many turns an annotator scores one by one on an item showing ``response``: None when the campaign
+        scores the whole conversation (the default), else the response's turns (at least one)."""
+        return turns_scored(self.per_turn_scores, response.turns)
 
 
 class Item(models.Model):
@@ -582,14 +596,22 @@ class RatingScore(models.Model):
     rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="scores")
     axis = models.ForeignKey(RubricAxis, on_delete=models.PROTECT, related_name="+")
     score = models.SmallIntegerField(_("score"))
+    turn = models.PositiveSmallIntegerField(
+        _("turn"), null=True, blank=True,
+        help_text=_("The turn scored (1, 2, ...) in a campaign that scores each turn; empty for the whole "
+                    "conversation."))
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["rating", "axis"], name="ratingscore_unique_rating_axis"),
+            # Coalesce: a null turn (the whole conversation) is one score per axis, not one per insert. The
+            # expression index serves the (rating, axis) lookups as the plain one did (rating first).
+            models.UniqueConstraint(F("rating"), F("axis"), Coalesce(F("turn"), 0),
+                                    name="ratingscore_unique_rating_axis_turn"),
+            models.CheckConstraint(condition=Q(turn__isnull=True) | Q(turn__gte=1), name="ratingscore_turn_from_one"),
         ]
 
     def __str__(self):
-        return f"{self.axis.key}={self.score}"
+        return f"{self.axis.key}={self.score}" if self.turn is None else f"{self.axis.key}@{self.turn}={self.score}"
 
 
 class RatingCheck(models.Model):

@@ -42,7 +42,8 @@ def _answers(campaign, axes):
     """The campaign's scores and verdicts as quality.Answers, and the handle of each annotator code."""
     axis_codes = {axis.pk: code for code, axis in enumerate(axes)}
     item, annotator_id, axis_id, score = integer_columns(
-        RatingScore.objects.filter(rating__item__campaign=campaign).values_list(
+        # Gold answers score the whole conversation: per-turn scores are not compared with them.
+        RatingScore.objects.filter(rating__item__campaign=campaign, turn__isnull=True).values_list(
             "rating__item_id", "rating__annotator_id", "axis_id", "score"),
         (np.int64, np.int64, np.int64, np.int16))
     verdicts = list(Rating.objects.filter(item__campaign=campaign).exclude(verdict="")

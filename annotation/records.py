@@ -45,7 +45,7 @@ class ScoreRecord:
     rationale: str = ""
     sample: int = 0
     tier: str = ""  # a rating's annotator tier, when the record states one
-    turn: int | None = None  # a verdict's turn graded (1, 2, ...); None: the whole conversation
+    turn: int | None = None  # the turn a verdict grades or a rating scores (1, 2, ...); None: the whole conversation
 
 
 @dataclass(frozen=True)
@@ -287,6 +287,7 @@ def rating_record(line, record, axis_ranges, rubric_key):
         scores=scores_field(record, axis_ranges, rubric_key),
         comment=text_field(record, "comment", required=False),
         tier=tier_field(record),
+        turn=turn_field(record),
     )
 
 
@@ -303,7 +304,8 @@ def verdict_record(line, record, axis_ranges, rubric_key):
 
 
 def turn_field(record):
-    """The turn a verdict grades, from 1; missing or empty: the whole conversation (None)."""
+    """The turn a verdict grades or a rating's scores score, from 1; missing or empty: the whole conversation
+    (None)."""
     value = record.get("turn")
     if is_missing(value):
         return None

@@ -368,7 +368,11 @@ def my_ratings(annotator, campaign):
     )
     rows = []
     for rating in ratings:
-        by_axis = {score.axis.key: score.score for score in rating.scores.all()}
+        by_axis = {}
+        # Scored per turn: the turns' scores side by side ("4 · 5"), turn 1's first.
+        for score in sorted(rating.scores.all(), key=lambda score: score.turn or 0):
+            by_axis[score.axis.key] = (score.score if score.turn is None or score.axis.key not in by_axis
+                                       else f"{by_axis[score.axis.key]} · {score.score}")
         is_final = refusal(campaign, rating.item.batch) is not None
         rows.append(MyRatingRow(rating, [(key, by_axis.get(key)) for key in axis_keys], is_final))
     return rows

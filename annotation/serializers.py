@@ -5,9 +5,23 @@
 serializers only document them: tests/test_schema.py checks real answers against the schema.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotation.kinds import KINDS
+
+
+@extend_schema_field({
+    "type": "object",
+    "additionalProperties": {"oneOf": [
+        {"type": "integer", "nullable": True, "description": "axis key → score"},
+        {"type": "object", "additionalProperties": {"type": "integer", "nullable": True},
+         "description": "in a campaign that scores each turn: turn (\"1\", \"2\", ...) → {axis key → score}"},
+    ]},
+})
+class ScoresField(serializers.JSONField):
+    """A likert answer's scores: axis key → score, or per turn, turn → {axis key → score}; checked by the
+    service (workflow.clean_scores), which knows the campaign and the item's turns."""
 
 class ItemPromptSerializer(serializers.Serializer):
     turns = serializers.ListField(child=serializers.CharField(allow_blank=True), help_text="The user turns, in order.")
@@ -61,8 +75,8 @@ CHECKS_SHOWN_HELP = ("Checklist item id → ticked; on a pairwise item, id → {
 
 
 class ItemDraftSerializer(serializers.Serializer):
-    scores = serializers.DictField(child=serializers.IntegerField(), help_text="Axis key → score, the axes scored "
-                                                                               "so far.")
+    scores = ScoresField(help_text="Axis key → score, the axes scored so far; in a campaign that scores "
+                                             "each turn, turn (\"1\", \"2\", ...) → {axis key → score}.")
     verdict = serializers.CharField(allow_blank=True, help_text="Pairwise items: the verdict in screen terms.")
     checks = serializers.JSONField(help_text=CHECKS_SHOWN_HELP)
     comment = serializers.CharField(allow_blank=True)
@@ -74,7 +88,7 @@ class ItemDraftSerializer(serializers.Serializer):
 class ItemRatingSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     revision = serializers.IntegerField()
-    scores = serializers.DictField(child=serializers.IntegerField(), help_text="Axis key → score.")
+    scores = ScoresField(help_text="Axis key → score; per turn, turn → {axis key → score}.")
     verdict = serializers.CharField(allow_blank=True, help_text="Pairwise items: the verdict in screen terms.")
     checks = serializers.JSONField(help_text=CHECKS_SHOWN_HELP)
     comment = serializers.CharField(allow_blank=True)
@@ -100,6 +114,9 @@ class ItemSerializer(serializers.Serializer):
     left = ShownResponseSerializer(allow_null=True, help_text="Pairwise items: the response shown on the left.")
     right = ShownResponseSerializer(allow_null=True, help_text="Pairwise items: the response shown on the right.")
     axes = RubricAxisSerializer(many=True, help_text="The rubric's axes, to score on likert items.")
+    score_turns = serializers.IntegerField(
+        allow_null=True, help_text="A campaign that scores each turn: the turns to score, every axis once per turn "
+                                   "(scores as turn → {axis → score}); null: one score per axis.")
     verdicts = VerdictOptionSerializer(
         many=True, help_text="Pairwise items: the verdicts to choose from (left, right, then tie / both / neither).")
     exam = ExamQuestionShownSerializer(allow_null=True, help_text="Exam items: the question's choices and figures.")

@@ -173,6 +173,7 @@ def item_rate(request, public_id):
     context = {
         "item": payload,
         "axes": axes_with_scores(payload["axes"]),
+        "score_turns": range(1, payload["score_turns"] + 1) if payload["score_turns"] else None,
         "campaign": item.campaign,
         "turns": kind.page_turns(payload),
         "refusal": refused,

@@ -59,6 +59,8 @@ def item_for_rating(item, annotator, language="ja"):
         "prompt": {"turns": prompt.turns, "context": prompt.context, "category": prompt.category},
         **kind.item_payload(item, order, language),
         "axes": axes_for_display(campaign.rubric, language),
+        # A campaign that scores each turn: how many turns are scored (scores then turn → {axis → score}).
+        "score_turns": campaign.scored_turns(item.response),
         "checklist": [{"id": check.id, "text": check.text}
                       for check in ChecklistItem.objects.filter(prompt=prompt).order_by("position")],
         "draft": _draft_data(draft, kind, order),
@@ -78,11 +80,24 @@ def _draft_data(draft, kind, order):
 def _rating_data(rating, kind, order):
     if rating is None:
         return None
-    return {"scores": dict(rating.scores.values_list("axis__key", "score")),
+    return {"scores": rating_scores(rating),
             "verdict": kind.verdict_in_screen_terms(rating.verdict, order),
             "checks": kind.checks_in_screen_terms(rating_checks(rating), order),
             "comment": rating.comment, "flags": rating.flags, "revision": rating.revision,
             "id": str(rating.public_id)}
+
+
+def rating_scores(rating):
+    """The rating's scores as the rating page and the API take them: axis → score, or, when they carry turns (a
+    campaign that scores each turn), turn ("1", "2", ...) → {axis → score}."""
+    found = {}
+    for key, turn, score in rating.scores.order_by("turn", "axis__position", "axis_id").values_list(
+            "axis__key", "turn", "score"):
+        if turn is None:
+            found[key] = score
+        else:
+            found.setdefault(str(turn), {})[key] = score
+    return found
 
 
 def rating_checks(rating):

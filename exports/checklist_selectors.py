@@ -28,8 +28,9 @@ def campaign_ticks(campaign):
             .order_by("checklist_item__prompt_id", "checklist_item__position", "rating_id", "side")
             .values_list("rating_id", "checklist_item_id", "side", "checked", "rating__verdict", "rating__item_id"))
     ticks = pd.DataFrame(list(rows), columns=TICK_COLUMNS)
-    return _with_scores(ticks, campaign, RatingScore.objects.filter(counted("rating__item__"), rating__item__campaign=campaign),
-                        "rating_id")
+    # The ticks are tracked against scores of the whole conversation (per-turn scores are left out).
+    return _with_scores(ticks, campaign, RatingScore.objects.filter(counted("rating__item__"), rating__item__campaign=campaign,
+                                                                    turn__isnull=True), "rating_id")
 
 
 def judge_ticks(campaign, judge):

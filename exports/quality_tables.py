@@ -36,8 +36,8 @@ def write_quality_tables(ctx):
         return [], []
     slugs = {campaign.pk: campaign.slug for campaign in ctx.campaigns}
     answers = {answer.item_id: answer for answer in GoldAnswer.objects.filter(item__campaign_id__in=ids)}
-    rows = [_score_row(ctx, slugs, answers, *values) for values in RatingScore.objects.filter(
-        rating__item__campaign_id__in=ids).exclude(rating__item__quality_role="").order_by(
+    rows = [_score_row(ctx, slugs, answers, *values) for values in RatingScore.objects.filter(  # gold: whole
+        rating__item__campaign_id__in=ids, turn__isnull=True).exclude(rating__item__quality_role="").order_by(
         "rating__item_id", "rating_id", "axis__position").values_list(*SCORE_FIELDS)]
     rows += [_vote_row(ctx, slugs, answers, *values) for values in Rating.objects.filter(
         item__campaign_id__in=ids).exclude(item__quality_role="").exclude(verdict="").order_by(

@@ -62,11 +62,13 @@ def _table(model):
 
 
 def score_rows(campaign_ids, *, with_comments):
-    """Every item of the campaigns with each score of its ratings: one row per (item, rating, axis), in the
-    order (item, rating, axis position); an item nobody rated gives one row with NULL rating and score.
+    """Every item of the campaigns with each score of its ratings: one row per (item, rating, turn, axis), in the
+    order (item, rating, turn, axis position), a score of the whole conversation (turn NULL) first; an item nobody
+    rated gives one row with NULL rating and score.
 
     Columns: item pk, campaign pk, item id, prompt id, response id, response pk, model pk, rating pk,
-    annotator pk, seconds spent, revision, comment (NULL unless ``with_comments``), axis pk, score.
+    annotator pk, seconds spent, revision, comment (NULL unless ``with_comments``), axis pk, score, turn (NULL:
+    the whole conversation; 1, 2, ... in a campaign that scores each turn).
     The three public ids are given on an item's first row only (NULL on the others): they are the same
     on all its rows, and leaving them out of the others makes the stream a third faster.
     """
@@ -76,7 +78,7 @@ def score_rows(campaign_ids, *, with_comments):
                     for column in ("i.public_id", "p.public_id", "r.public_id"))
     sql = f"""
         SELECT i.id, i.campaign_id, {ids}, r.id, r.model_id, rt.id, rt.annotator_id, rt.seconds_spent,
-               rt.revision, {comment}, s.axis_id, s.score
+               rt.revision, {comment}, s.axis_id, s.score, s.turn
         FROM {_table(Item)} i
         JOIN {_table(Response)} r ON r.id = i.response_id
         JOIN {_table(Prompt)} p ON p.id = r.prompt_id
@@ -84,8 +86,8 @@ def score_rows(campaign_ids, *, with_comments):
         LEFT JOIN {_table(RatingScore)} s ON s.rating_id = rt.id
         LEFT JOIN {_table(RubricAxis)} a ON a.id = s.axis_id
         WHERE i.campaign_id IN {campaigns} AND {counted_sql('i')}
-        WINDOW item_rows AS (PARTITION BY i.id ORDER BY rt.id, a.position, s.axis_id)
-        ORDER BY i.id, rt.id, a.position, s.axis_id
+        WINDOW item_rows AS (PARTITION BY i.id ORDER BY rt.id, COALESCE(s.turn, 0), a.position, s.axis_id)
+        ORDER BY i.id, rt.id, COALESCE(s.turn, 0), a.position, s.axis_id
     """
     return stream(sql, params)
 

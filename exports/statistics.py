@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from annotation import agreement, ranking
+from annotation.agreement_selectors import axis_keys_with_turns, ratings_mean_over_turns, ratings_per_turn_as_axes
 from annotation.models import PairOrder
 from annotation.scored_verdicts import SCORED_STATUSES
 from annotation.verdict_options import PAIRWISE_VERDICTS
@@ -30,7 +31,8 @@ REPLICATES = agreement.DEFAULT_REPLICATES  # bootstrap replicates behind each pu
 
 
 def _human_table(ctx, human, campaign_index):
-    """The ratings table of annotation.agreement for one campaign: item pk, annotator pseudonym, axis key, score.
+    """The ratings table of annotation.agreement for one campaign: item pk, annotator pseudonym, axis key, score,
+    and turn as campaign_ratings gives it (NaN for a score of the whole conversation).
 
     Annotators and axes are categoricals: as strings, pandas would copy a million labels into string
     columns (tens of MB each) that the statistics only factorise again.
@@ -43,6 +45,7 @@ def _human_table(ctx, human, campaign_index):
         "annotator": pd.Categorical.from_codes(annotator_codes, [ctx.names[pk] for pk in annotator_pks.tolist()]),
         "axis": pd.Categorical.from_codes(axis_codes, [ctx.axes[pk].key for pk in axis_pks.tolist()]),
         "score": human.score[rows].astype(np.float64),
+        "turn": np.where(human.turn[rows] == 0, np.nan, human.turn[rows].astype(np.float64)),
     })
 
 
@@ -58,12 +61,14 @@ def agreement_figures(ctx, human, *, replicates=None, seed=agreement.DEFAULT_SEE
     campaigns = []
     for index, campaign in enumerate(ctx.campaigns):
         table = _human_table(ctx, human, index)
+        keys = axis_keys_with_turns(_rubric_keys(ctx, campaign), table)
+        table = ratings_per_turn_as_axes(table)  # per-turn scores: agreement per axis and turn
         campaigns.append({
             "campaign": campaign.slug, "rubric": campaign.rubric.key, "level": agreement.DEFAULT_LEVEL,
             "replicates": replicates, "confidence": agreement.DEFAULT_CONFIDENCE, "seed": seed,
             "n_items": int(table["item"].nunique()), "n_scores": len(table),
             "n_annotators": int(table["annotator"].nunique()), "reason": _agreement_reason(table),
-            "axes": {key: _axis_agreement(key, table, replicates, seed) for key in _rubric_keys(ctx, campaign)},
+            "axes": {key: _axis_agreement(key, table, replicates, seed) for key in keys},
         })
     return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}
 
@@ -91,7 +96,7 @@ def meta_eval_figures(ctx, human, judged, *, replicates=None, seed=agreement.DEF
     judges, jobs = judged.tally.judges, judged.tally.jobs
     campaigns = []
     for index, campaign in enumerate(ctx.campaigns):
-        table = _human_table(ctx, human, index)
+        table = ratings_mean_over_turns(_human_table(ctx, human, index))  # a rater's turns: their mean
         item_models = _item_models(ctx, human, index)
         entries = [
             _judge_entry(ctx, campaign, index, judges[judge_pk], jobs, judged, table, item_models, replicates, seed)

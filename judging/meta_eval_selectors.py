@@ -12,7 +12,9 @@ import pandas as pd
 from django.db.models import SmallIntegerField
 from django.db.models.functions import Cast, Coalesce
 
-from annotation.agreement_selectors import campaign_item_models, campaign_ratings, integer_columns, labels_of
+from annotation.agreement_selectors import (
+    campaign_item_models, campaign_ratings, integer_columns, labels_of, ratings_mean_over_turns,
+)
 from annotation.scored_verdicts import SCORED_STATUSES
 from judging.models import VerdictScore
 from judging.verdict_selectors import judge_verdicts, verdict_counts
@@ -50,7 +52,8 @@ def report_inputs(campaign, judge, *, ratings=None, item_models=None):
     when given are used as they are."""
     verdicts, job = judge_verdicts(campaign, judge)
     return ReportInputs(
-        human=campaign_ratings(campaign) if ratings is None else ratings,
+        # A rater's per-turn scores count as their mean over the item's turns, as a judge's do (meta_eval).
+        human=ratings_mean_over_turns(campaign_ratings(campaign) if ratings is None else ratings),
         judge=judge_scores(verdicts, campaign),
         item_models=campaign_item_models(campaign) if item_models is None else item_models,
         job=job,

@@ -69,7 +69,10 @@ class TestWhatTheSchemaSays:
         assert {"scores", "verdict", "checks", "idempotency_key", "comment", "flags", "seconds_spent"} == set(
             body["properties"])
         assert body["required"] == ["idempotency_key"]
-        assert body["properties"]["scores"]["additionalProperties"]["type"] == "integer"
+        # axis → score, or in a campaign that scores each turn, turn → {axis → score}
+        shapes = body["properties"]["scores"]["additionalProperties"]["oneOf"]
+        assert [shape["type"] for shape in shapes] == ["integer", "object"]
+        assert shapes[1]["additionalProperties"]["type"] == "integer"
         answers = schema["paths"][RATING]["post"]["responses"]
         for code in ("201", "200"):
             stored = resolved(schema, answers[code]["content"]["application/json"]["schema"])

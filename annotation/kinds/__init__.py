@@ -24,7 +24,7 @@ CONTRACT = (
     # What a rating carries, checked and stored in the item's terms (services.workflow.clean_entry).
     "clean_verdict", "clean_check", "CHECK_SHAPE", "verdict_in_item_terms", "checks_in_item_terms",
     # The rubric's part (rubric_definitions, the rubric form), imports and the models an item answers for.
-    "RUBRIC_PART", "parse_rubric_part", "RESPONSE_FIELDS", "ITEM_PER_RESPONSE", "check_pair_option", "score_importer",
+    "RUBRIC_PART", "parse_rubric_part", "TURN_SCORES", "RESPONSE_FIELDS", "ITEM_PER_RESPONSE", "check_pair_option", "score_importer",
     "items_after_import", "rating_importer", "items_for_generated", "check_exam_import",
     # What a lead may upload on the campaign's page (annotation.services.uploads), in the order offered.
     "UPLOAD_KINDS",

@@ -162,6 +162,7 @@ def clean_check(value, field):
     return tick_value(value, field)
 
 
+TURN_SCORES = False  # a campaign may ask for scores per turn (Campaign.per_turn_scores)
 RUBRIC_PART = "verdicts"  # an exam rubric holds none: each question carries its correct answer
 
 

@@ -83,6 +83,7 @@ def clean_check(value, field):
     return tick_value(value, field)
 
 
+TURN_SCORES = True  # a campaign may ask for scores per turn (Campaign.per_turn_scores)
 RUBRIC_PART = "axes"  # what a likert rubric's definition holds (annotation.rubric_definitions)
 
 
@@ -189,7 +190,9 @@ given AS (
     JOIN annotation_rubricaxis x ON x.rubric_id = slot.rubric_id
     JOIN given g ON g.key = x.key AND g.score BETWEEN x.min_score AND x.max_score
 ),""",
-    "answered": """(SELECT count(*) FROM scored) = cardinality(%(axes)s::text[])
+    # Scores per turn (turn → {axis → score}) never come this way (hot_answer); flat scores for a campaign
+    # that asks for them per turn go to the service, which refuses them.
+    "answered": """NOT slot.per_turn_scores AND (SELECT count(*) FROM scored) = cardinality(%(axes)s::text[])
       AND (SELECT count(*) FROM annotation_rubricaxis x WHERE x.rubric_id = slot.rubric_id)
           = cardinality(%(axes)s::text[])""",
     "verdict": "''",
@@ -208,13 +211,15 @@ EXPORT_LOOKUPS = ("item__response__model__name",)
 
 
 def export_columns(campaign):
-    """The CSV columns this kind adds: the model, then a score column per axis of the rubric, in its order."""
+    """The CSV columns this kind adds: the model (and, in a campaign that scores each turn, the turn), then a
+    score column per axis of the rubric, in its order."""
     keys = campaign.rubric.axes.order_by("position").values_list("key", flat=True)
-    return ["model", *(f"scores.{key}" for key in keys)]
+    return ["model", *(["turn"] if campaign.per_turn_scores else []), *(f"scores.{key}" for key in keys)]
 
 
 def export_records(campaign, records, rows):
-    """Add the model and the scores ({axis key: score}, in rubric order) to each rating's record."""
+    """Add the model and the scores ({axis key: score}, in rubric order) to each rating's record. A rating scored
+    per turn becomes one record per turn, with its ``turn`` (import_ratings reads them back so)."""
     from annotation.models import RatingScore
 
     axes = dict(campaign.rubric.axes.order_by("position").values_list("pk", "key"))
@@ -222,13 +227,18 @@ def export_records(campaign, records, rows):
     # The chunk's id range, read along the (rating, axis) index; scores of ratings outside the chunk (other
     # campaigns', or before --since) are skipped. Much cheaper than an IN list of thousands of ids.
     in_range = RatingScore.objects.filter(rating_id__gte=rows[0][0], rating_id__lte=rows[-1][0])
-    for rating, axis, score in in_range.values_list("rating_id", "axis_id", "score"):
+    for rating, axis, turn, score in in_range.values_list("rating_id", "axis_id", "turn", "score"):
         if rating in scores and axis in axes:
-            scores[rating][axes[axis]] = score
+            scores[rating].setdefault(turn, {})[axes[axis]] = score
+    found = []
     for record, row in zip(records, rows):
-        by_axis = scores[row[0]]
-        record.update(model=row[-1], scores={key: by_axis[key] for key in axes.values() if key in by_axis})
-    return records
+        by_turn = scores[row[0]] or {None: {}}
+        for turn in sorted(by_turn, key=lambda turn: turn or 0):
+            by_axis = by_turn[turn]
+            turned = {} if turn is None else {"turn": turn}
+            found.append({**record, "model": row[-1], **turned,
+                          "scores": {key: by_axis[key] for key in axes.values() if key in by_axis}})
+    return found
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -204,6 +204,7 @@ def clean_check(value, field):
     return {side: tick for side, tick in sides.items() if tick is not None}
 
 
+TURN_SCORES = False  # a campaign may ask for scores per turn (Campaign.per_turn_scores)
 RUBRIC_PART = "verdicts"  # what a pairwise rubric's definition holds (annotation.rubric_definitions)
 
 

@@ -3,6 +3,7 @@ import re
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from annotation import kinds
 from annotation.errors import FieldError, HyokaError
 from annotation.models import Campaign, CampaignMembership, Rubric
 
@@ -34,11 +35,12 @@ def campaign_for_import(*, slug, rubric_key=None, create=True, leads=(), default
 
 @transaction.atomic
 def campaign_create(*, slug, name, rubric_key, overlap=2, show_model_names=False, description="",
-                    instructions="", created_by=None, leads=()):
+                    instructions="", created_by=None, leads=(), per_turn_scores=False):
     """A new campaign in draft, led by ``created_by`` (if any) and the users named in ``leads``.
 
-    Its kind is its rubric's. Refused with the field at fault: a slug taken or malformed, an unknown rubric,
-    an overlap below 2, an unknown lead.
+    Its kind is its rubric's. ``per_turn_scores``: annotators score every axis once per turn (a kind that takes
+    scores per turn only, kinds' TURN_SCORES). Refused with the field at fault: a slug taken or malformed, an
+    unknown rubric, an overlap below 2, an unknown lead, scores per turn for a kind without scores.
     """
     slug = (slug or "").strip()
     if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
@@ -52,12 +54,15 @@ def campaign_create(*, slug, name, rubric_key, overlap=2, show_model_names=False
                                    f"{DEFAULT_RUBRIC}.")
     if overlap is None or overlap < 2:
         raise FieldError("overlap", "every item needs at least 2 annotators (k ≥ 2).")
+    if per_turn_scores and not kinds.for_rubric(rubric).TURN_SCORES:
+        raise FieldError("per_turn_scores", f"rubric {rubric.key} is a {rubric.kind} rubric: only a likert "
+                                            f"campaign scores each turn.")
     try:
         with transaction.atomic():  # a savepoint: another request may take the slug between the check and here
             campaign = Campaign.objects.create(
                 slug=slug, name=(name or "").strip() or slug, rubric=rubric, overlap=overlap,
                 show_model_names=show_model_names, description=description, instructions=instructions,
-                created_by=created_by,
+                created_by=created_by, per_turn_scores=bool(per_turn_scores),
             )
     except IntegrityError:
         raise slug_taken(slug) from None

@@ -435,6 +435,21 @@ class ExternalAnnotators:
         return self.ids({record.annotator for record in records}, stated)
 
 
+def check_record_turns(path, records, items):
+    """A record's turn past its item's last turn is an error (path:line): the scores would score nothing."""
+    numbered = [record for record in records if record.turn is not None]
+    if not numbered:
+        return
+    turns = dict(Item.objects.filter(id__in={items[(r.prompt_id, r.model)] for r in numbered}).values_list(
+        "id", "response__turns"))
+    for record in numbered:
+        count = len(turns[items[(record.prompt_id, record.model)]] or [])
+        if record.turn > count:
+            raise RecordError(path, record.line, "turn", f"model {record.model!r} answered prompt "
+                                                         f"{record.prompt_id!r} in {count} turn(s); there is no "
+                                                         f"turn {record.turn}")
+
+
 class RatingImporter(ScoreImporter):
     """Writes rating ScoreRecords by annotators who are created as external when unknown."""
 
@@ -446,45 +461,65 @@ class RatingImporter(ScoreImporter):
         return rating_record(line, record, self.axis_ranges, self.campaign.rubric.key)
 
     def add(self, records):
+        """Store the records' ratings. A record with a ``turn`` holds the scores of that turn: the records of one
+        item and annotator make one rating, one record per turn (and maybe one for the whole conversation)."""
         if not records:
             return
         items = self.item_ids(records)
+        check_record_turns(self.path, records, items)
         annotator_ids = self.annotators.for_records(records)
-        keyed = [((items[(r.prompt_id, r.model)], annotator_ids[r.annotator]), r, r) for r in records]
-        stored = self._stored_digests({key for key, _, _ in keyed})  # earlier chunks included
+        keyed = [((items[(r.prompt_id, r.model)], annotator_ids[r.annotator], r.turn), r, r) for r in records]
+        ratings = self._stored_ratings({key[:2] for key, _, _ in keyed})  # earlier chunks included
         new = split_new(
-            keyed, stored, lambda record: content_hash([record.scores, record.comment]),
+            keyed, self._stored_digests(ratings), lambda record: content_hash([record.scores, record.comment]),
             lambda record, _: RecordError(
                 self.path, record.line, "annotator",
-                f"{record.annotator!r} already rated model {record.model!r} on prompt {record.prompt_id!r} "
-                f"with other scores; one rating per item and annotator",
+                f"{record.annotator!r} already rated model {record.model!r} on prompt {record.prompt_id!r}"
+                f"{'' if record.turn is None else f' (turn {record.turn})'} with other scores; one rating per item "
+                f"and annotator",
             ),
             self.summary, "ratings",
         )
-        self._write(new)
+        self._write(new, ratings)
 
-    def _stored_digests(self, keys):
+    def _stored_ratings(self, keys):
+        """{(item id, annotator id): (rating id, comment)} of the stored ratings among ``keys``."""
         if not keys:
             return {}
         ratings = Rating.objects.filter(
             item_id__in={key[0] for key in keys}, annotator_id__in={key[1] for key in keys}
         ).values_list("id", "item_id", "annotator_id", "comment")
-        ratings = [row for row in ratings if (row[1], row[2]) in keys]
-        scores = self.score_rows([row[0] for row in ratings], RatingScore, "rating")
-        return {
-            (item_id, annotator_id): content_hash([scores.get(pk, {}), comment])
-            for pk, item_id, annotator_id, comment in ratings
-        }
+        return {(item_id, annotator_id): (pk, comment) for pk, item_id, annotator_id, comment in ratings
+                if (item_id, annotator_id) in keys}
 
-    def _write(self, new):
-        ratings = [
-            Rating(item_id=key[0], annotator_id=key[1], comment=record.comment, source=Rating.Source.IMPORT)
-            for key, (record, _) in new.items()
-        ]
-        Rating.objects.bulk_create(ratings)
+    def _stored_digests(self, ratings):
+        """{(item id, annotator id, turn): digest} of the stored ratings' scores, turn by turn (None: the whole
+        conversation), each with its rating's comment, as a record of them would be digested."""
+        key_of = {pk: key for key, pk in self.axis_ids.items()}
+        owner = {pk: key for key, (pk, _) in ratings.items()}
+        scores = {}
+        for rating_id, axis_id, turn, score in RatingScore.objects.filter(rating_id__in=owner).values_list(
+                "rating_id", "axis_id", "turn", "score"):
+            scores.setdefault((*owner[rating_id], turn), {})[key_of.get(axis_id, axis_id)] = score
+        scored = {key[:2] for key in scores}
+        digests = {(*key, None): content_hash([{}, comment]) for key, (_, comment) in ratings.items()
+                   if key not in scored}  # a rating without scores
+        digests.update((key, content_hash([given, ratings[key[:2]][1]])) for key, given in scores.items())
+        return digests
+
+    def _write(self, new, stored):
+        """Add the new scores, to the stored rating of their item and annotator or to a new one."""
+        rating_ids = {key: pk for key, (pk, _) in stored.items()}
+        fresh = {}
+        for key, (record, _) in new.items():
+            if key[:2] not in rating_ids and key[:2] not in fresh:
+                fresh[key[:2]] = Rating(item_id=key[0], annotator_id=key[1], comment=record.comment,
+                                        source=Rating.Source.IMPORT)
+        Rating.objects.bulk_create(fresh.values())
+        rating_ids.update((key, rating.id) for key, rating in fresh.items())
         RatingScore.objects.bulk_create(
-            RatingScore(rating_id=rating.id, axis_id=self.axis_ids[axis], score=score)
-            for rating, (record, _) in zip(ratings, new.values())
+            RatingScore(rating_id=rating_ids[key[:2]], axis_id=self.axis_ids[axis], turn=key[2], score=score)
+            for key, (record, _) in new.items()
             for axis, score in record.scores.items()
         )
-        self.summary.created["ratings"] += len(ratings)
+        self.summary.created["ratings"] += len(fresh)

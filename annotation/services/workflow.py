@@ -29,7 +29,7 @@ from annotation.quality_gates import gold_standing
 from annotation.records import score_value
 from annotation.services.extra_raters import extra_rater_add_if_disagreeing
 from annotation.rubric_axes import rubric_axes
-from annotation.workflow_selectors import rating_checks, shown_order
+from annotation.workflow_selectors import rating_checks, rating_scores, shown_order
 
 from .quality import batches_with_checks
 
@@ -292,21 +292,43 @@ def _claim_open_slot(annotator, campaign, item=None):
 
 # Drafts, submits and skips -------------------------------------------------------------------------------
 
-def clean_scores(axes, scores, complete):
-    """Check axis → score against the rubric's ``axes``; with ``complete``, every axis must be scored."""
+def clean_scores(axes, scores, complete, turns=None):
+    """Check the scores against the rubric's ``axes``; with ``complete``, every axis must be scored.
+
+    ``turns`` None: axis → score, for the whole conversation. A number (a campaign that scores each turn,
+    Campaign.scored_turns): turn → {axis → score}, turns numbered from "1" to ``turns``, and with ``complete``
+    every axis of every turn scored."""
+    if turns is None:
+        return _axis_scores(axes, scores, complete, "scores")
     if not isinstance(scores, dict):
-        raise FieldError("scores", "expected an object of axis → score")
+        raise FieldError("scores", "this campaign scores each turn: expected an object of turn → {axis → score}")
+    numbers = [str(turn) for turn in range(1, turns + 1)]
+    for key in scores:
+        if str(key) not in numbers:
+            raise FieldError(f"scores.{key}", f"the conversation has {turns} turn(s): expected turn numbers "
+                                              f"{', '.join(numbers)}, got {key!r}")
+    cleaned = {number: _axis_scores(axes, scores.get(number) or {}, complete, f"scores.{number}")
+               for number in numbers}
+    return {number: given for number, given in cleaned.items() if given}
+
+
+def _axis_scores(axes, scores, complete, field):
+    """Axis → score checked against ``axes``; ``field`` names where the scores are, in errors."""
+    if not isinstance(scores, dict):
+        raise FieldError(field, "expected an object of axis → score")
     axes = {axis.key: axis for axis in axes}
     cleaned = {}
     for key, value in scores.items():
         if key not in axes:
-            raise FieldError(f"scores.{key}", f"the rubric has no axis {key!r}")
+            raise FieldError(f"{field}.{key}", f"the rubric has no axis {key!r}")
         if value is None:
             continue
-        cleaned[key] = score_value(value, f"scores.{key}", (axes[key].min_score, axes[key].max_score))
+        cleaned[key] = score_value(value, f"{field}.{key}", (axes[key].min_score, axes[key].max_score))
     missing = [key for key in axes if key not in cleaned]
     if complete and missing:
-        raise FieldError(f"scores.{missing[0]}", "every axis needs a score before submitting")
+        turn = field.partition(".")[2]
+        raise FieldError(f"{field}.{missing[0]}", f"every axis of turn {turn} needs a score before submitting"
+                         if turn else "every axis needs a score before submitting")
     return cleaned
 
 
@@ -370,19 +392,21 @@ class Entry:
         return self.kind.checks_in_item_terms(self.checks, order)
 
 
-def clean_entry(rubric, prompt_id, *, scores, verdict, checks, complete, item_id=None):
-    """What was entered on item ``item_id`` of ``rubric`` showing prompt ``prompt_id``, checked (FieldError if not)."""
+def clean_entry(rubric, prompt_id, *, scores, verdict, checks, complete, item_id=None, turns=None):
+    """What was entered on item ``item_id`` of ``rubric`` showing prompt ``prompt_id``, checked (FieldError if not);
+    ``turns``: the turns scored one by one (Campaign.scored_turns), None for the whole conversation."""
     kind = kinds.for_rubric(rubric)
     return Entry(
         kind=kind,
-        scores=clean_scores(rubric_axes(rubric), scores or {}, complete=complete),
+        scores=clean_scores(rubric_axes(rubric), scores or {}, complete=complete, turns=turns),
         verdict=kind.clean_verdict(rubric, verdict or "", complete=complete, item_id=item_id),
         checks=clean_checks(prompt_id, checks, kind),
     )
 
 
 def _entry_of(item, **entered):
-    return clean_entry(item.campaign.rubric, item.response.prompt_id, item_id=item.pk, **entered)
+    return clean_entry(item.campaign.rubric, item.response.prompt_id, item_id=item.pk,
+                       turns=item.campaign.scored_turns(item.response), **entered)
 
 
 @transaction.atomic
@@ -465,7 +489,7 @@ def _revise(rating, entry, order, fields, axes):
     """Keep the rating as it was (scores, verdict, ticks, comment, ...) as a RatingRevision, then change it.
     ``order`` is the one shown (shown_order): the annotator sees the pair as when they first rated it."""
     RatingRevision.objects.create(
-        rating=rating, revision=rating.revision, scores=dict(rating.scores.values_list("axis__key", "score")),
+        rating=rating, revision=rating.revision, scores=rating_scores(rating),
         verdict=rating.verdict, checks=rating_checks(rating), comment=rating.comment, flags=rating.flags,
         seconds_spent=rating.seconds_spent, idempotency_key=rating.idempotency_key,
         submitted_at=rating.revised_at or rating.submitted_at,
@@ -484,7 +508,8 @@ def _revise(rating, entry, order, fields, axes):
 
 def _write_answers(rating, entry, order, axes):
     scores, checks = answer_rows(entry, order, axes)
-    RatingScore.objects.bulk_create(RatingScore(rating=rating, axis_id=axis, score=score) for axis, score in scores)
+    RatingScore.objects.bulk_create(RatingScore(rating=rating, axis_id=axis, turn=turn, score=score)
+                                    for axis, turn, score in scores)
     RatingCheck.objects.bulk_create(
         RatingCheck(rating=rating, checklist_item_id=point, side=side, checked=checked)
         for point, side, checked in checks
@@ -493,12 +518,21 @@ def _write_answers(rating, entry, order, axes):
 
 def answer_rows(entry, order, axes):
     """The rows a rating's answers are stored as, in the item's terms given the ``order`` shown: scores as
-    [(axis id, score)] (``axes``: the rubric's), ticks as [(checklist item id, side, ticked)]."""
+    [(axis id, turn, score)] (``axes``: the rubric's; turn None for the whole conversation), ticks as
+    [(checklist item id, side, ticked)]."""
     axis_ids = {axis.key: axis.id for axis in axes}
-    scores = [(axis_ids[key], score) for key, score in entry.scores.items()]
+    scores = [(axis_ids[key], turn, score) for turn, given in _scores_by_turn(entry.scores)
+              for key, score in given.items()]
     checks = [(int(key), side, checked) for key, answer in entry.checks_for(order).items()
               for side, checked in (answer.items() if isinstance(answer, dict) else [("", answer)])]
     return scores, checks
+
+
+def _scores_by_turn(scores):
+    """[(turn, {axis: score})] of cleaned scores: one (None, scores) for the whole conversation, else per turn."""
+    if all(isinstance(value, dict) for value in scores.values()) and scores:
+        return [(int(turn), given) for turn, given in scores.items()]
+    return [(None, scores)]
 
 
 @transaction.atomic

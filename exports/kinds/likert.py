@@ -83,6 +83,11 @@ def built_summary(stats):
 
 def card_campaign(campaign):
     """The card's line on one campaign, after its name."""
+    if campaign.per_turn_scores:
+        return (f"rubric `{campaign.rubric.key}`; each turn scored: the annotators scored every axis once per turn "
+                "of the conversation, and the `ratings` table gives each such score its `turn` (1, 2, ...; null "
+                "for a score of the whole conversation). The `items` table holds scores of the whole conversation "
+                "only; the figures give agreement per axis and turn, and boards per turn.")
     return f"rubric `{campaign.rubric.key}`."
 
 

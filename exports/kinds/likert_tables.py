@@ -27,7 +27,8 @@ OVERALL_AXIS = "overall"
 
 
 def ratings_spec(release):
-    return TableSpec("ratings", "Human ratings in long form: one row per item × annotator × axis.", columns("""
+    return TableSpec("ratings", "Human ratings in long form: one row per item × annotator × axis (× turn, in a "
+                                "campaign that scores each turn).", columns("""
         item_id             string  Public id of the rated item (items.item_id).
         campaign            string  Slug of the campaign the item belongs to.
         prompt_id           string  Public id of the prompt (prompts.prompt_id).
@@ -40,6 +41,7 @@ def ratings_spec(release):
         score               int16   The score on the axis, within the axis range.
         seconds_spent       int32   Seconds the annotator spent on the item, when known.
         revision            int16   1 for a first rating, more when the annotator revised it (latest kept).
+        turn                int16   The turn scored (1, 2, ...) in a campaign that scores each turn; null: the whole conversation.
     """) + tuple(opted_in_columns(release)))
 
 
@@ -145,7 +147,7 @@ def table_specs(ctx):
 
 @dataclass
 class HumanScores:
-    """The scores of a release as numeric arrays (campaign index, item pk, annotator pk, axis pk, score),
+    """The scores of a release as numeric arrays (campaign index, item pk, annotator pk, axis pk, score, turn),
     the model of each item, and each item's overall score (for preference pairs)."""
 
     campaign: np.ndarray
@@ -158,6 +160,7 @@ class HumanScores:
     item_model: np.ndarray
     overall_key: np.ndarray  # response pk × campaigns + campaign index, sorted
     overall_mean: np.ndarray
+    turn: np.ndarray  # of each score: 1, 2, ... in a campaign that scores each turn, 0 for the whole conversation
 
     def overall_of(self, response_pks, campaign_index, n_campaigns):
         """Mean overall score of each response in the campaign, NaN where it has none."""
@@ -193,8 +196,9 @@ def write_judgments(ctx):
     release = ctx.release
     axes, keys, slugs = ctx.axes, ctx.axis_keys, ctx.slugs
     model_names, index = ctx.model_names, ctx.campaign_index
-    human = NumericColumns("h", "q", "q", "q", "h")  # campaign index, item pk, annotator pk, axis pk, score
-    h_campaign, h_item, h_annotator, h_axis, h_score = (column.append for column in human.columns)
+    # campaign index, item pk, annotator pk, axis pk, score, turn (0: the whole conversation)
+    human = NumericColumns("h", "q", "q", "q", "h", "h")
+    h_campaign, h_item, h_annotator, h_axis, h_score, h_turn = (column.append for column in human.columns)
     items = NumericColumns("h", "q", "q")
     overall = NumericColumns("q", "d")
     with TableWriter(ctx.folder, ratings_spec(release)) as long_form, \
@@ -203,7 +207,7 @@ def write_judgments(ctx):
         for chunk in selectors.score_rows(ctx.campaign_ids, with_comments=release.include_comments):
             long_rows, done = [], []
             for (item_pk, campaign_pk, item_id, prompt_id, response_id, response_pk, model_pk, rating_pk,
-                 annotator_pk, seconds, revision, comment, axis_pk, score) in chunk:
+                 annotator_pk, seconds, revision, comment, axis_pk, score, turn) in chunk:
                 if current is None or current.pk != item_pk:
                     if current is not None:
                         done.append(current)
@@ -214,10 +218,12 @@ def write_judgments(ctx):
                 key = axes[axis_pk].key
                 if not current.ratings or current.ratings[-1][0] != rating_pk:
                     current.ratings.append((rating_pk, annotator_pk, comment))
-                current.scores.setdefault(key, {})[rating_pk] = score
-                long_rows.append(_long_row(ctx, current.head, annotator_pk, key, score, seconds, revision, comment))
+                long_rows.append(_long_row(ctx, current.head, annotator_pk, key, score, turn, seconds, revision,
+                                           comment))
                 h_campaign(current.campaign_index), h_item(item_pk), h_annotator(annotator_pk), h_axis(axis_pk)
-                h_score(score)
+                h_score(score), h_turn(turn or 0)
+                if turn is None:  # the items table holds scores of the whole conversation
+                    current.scores.setdefault(key, {})[rating_pk] = score
             long_form.write(long_rows)
             wide_form.write([_wide_row(ctx, item, keys) for item in done])
             _collect(ctx, done, items, overall)
@@ -225,18 +231,18 @@ def write_judgments(ctx):
         if current is not None:
             wide_form.write([_wide_row(ctx, current, keys)])
             _collect(ctx, [current], items, overall)
-    campaign, item, annotator, axis, score = human.arrays()
+    campaign, item, annotator, axis, score, turn = human.arrays()
     item_campaign, item_pk, item_model = items.arrays()
     overall_key, overall_mean = overall.arrays()
     order = np.argsort(overall_key, kind="stable")
     scores = HumanScores(campaign, item, annotator, axis, score, item_campaign, item_pk, item_model,
-                         overall_key[order], overall_mean[order])
+                         overall_key[order], overall_mean[order], turn)
     return long_form.files + wide_form.files, scores
 
 
-def _long_row(ctx, head, annotator_pk, key, score, seconds, revision, comment):
+def _long_row(ctx, head, annotator_pk, key, score, turn, seconds, revision, comment):
     annotator = ctx.annotators[annotator_pk]
-    return (*head, ctx.names[annotator_pk], annotator.tier, annotator.is_external, key, score, seconds, revision,
+    return (*head, ctx.names[annotator_pk], annotator.tier, annotator.is_external, key, score, seconds, revision, turn,
             *opted_in_values(ctx.release, annotator, comment))
 
 

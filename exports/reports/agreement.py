@@ -10,7 +10,8 @@ import dataclasses
 
 from annotation import agreement
 from annotation.agreement_selectors import (
-    annotator_tiers, campaign_ratings, campaign_verdict_votes, rubric_axis_keys,
+    annotator_tiers, axis_keys_with_turns, campaign_ratings, campaign_verdict_votes, ratings_per_turn_as_axes,
+    rubric_axis_keys,
 )
 from annotation.models import Annotator
 from annotation.errors import HyokaError
@@ -24,7 +25,10 @@ def likert_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLI
     rubric, in rubric order; an axis nobody scored has counts 0 and every statistic undefined with its
     reason). Pass `ratings` (campaign_ratings) when already read. `level` None is the default (ordinal)."""
     level = level or agreement.DEFAULT_LEVEL
+    # Per-turn scores (a campaign that scores each turn) are agreed on per axis and turn: "relevance (turn 1)".
     ratings = campaign_ratings(campaign) if ratings is None else ratings
+    keys = axis_keys_with_turns(rubric_axis_keys(campaign), ratings)
+    ratings = ratings_per_turn_as_axes(ratings)
     report = agreement.agreement_report(ratings, level=level, replicates=replicates, seed=seed, normalise=normalise)
     computed = {axis.axis: axis for axis in report.axes}
     meta = {
@@ -35,8 +39,7 @@ def likert_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLI
         "reason": ratings_reason(campaign, ratings), "raters_per_item": raters_per_item(campaign),
         "tiers": tier_figures(ratings, level=level, replicates=replicates, seed=seed),
     }
-    axes = {key: computed.get(key) or agreement.unscored_axis_agreement(key, level=level)
-            for key in rubric_axis_keys(campaign)}
+    axes = {key: computed.get(key) or agreement.unscored_axis_agreement(key, level=level) for key in keys}
     return {"meta": meta, **{key: dataclasses.asdict(axis) for key, axis in axes.items()}}
 
 

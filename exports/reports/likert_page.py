@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext as _
 
-from annotation.agreement_selectors import campaign_item_models, campaign_ratings
+from annotation.agreement_selectors import campaign_item_models, campaign_ratings, turn_axis_label
 from exports import svg_charts
 from exports.reports.agreement import likert_agreement
 from exports.reports.leaderboard import likert_leaderboard
@@ -28,6 +28,7 @@ class AxisSection:
     min_score: int
     max_score: int
     agreement: dict
+    turn_agreements: list[tuple[int, dict]]  # (turn, agreement) per turn, where ratings score each turn
     meta_eval: dict | None
     board: dict  # exports.reports.leaderboard: this axis's board over every turn
     turn_boards: list[dict]  # and its board per turn, where scores carry turns
@@ -162,6 +163,8 @@ def axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, 
         sections.append(AxisSection(
             key=axis.key, label=label, min_score=axis.min_score, max_score=axis.max_score,
             agreement=agreement_json[axis.key], meta_eval=axis_meta, board=boards[0], turn_boards=boards[1:],
+            turn_agreements=[(found["turn"], agreement_json[turn_axis_label(axis.key, found["turn"])])
+                             for found in boards[1:] if turn_axis_label(axis.key, found["turn"]) in agreement_json],
             distribution_chart=distribution_chart(label, axis, models, human_counts, judge_counts, judge),
             leaderboard_chart=leaderboard_chart(label, axis, boards[0], groups),
             heatmap_chart=heatmap_chart(label, axis_meta, judge),

@@ -23,6 +23,7 @@
     return {
       element: element,
       key: element.getAttribute("data-axis"),
+      turn: element.getAttribute("data-turn"),  // a campaign that scores each turn: "1", "2", ...; else null
       label: element.getAttribute("data-label"),
       min: parseInt(element.getAttribute("data-min"), 10),
       max: parseInt(element.getAttribute("data-max"), 10),
@@ -62,6 +63,7 @@
   var storageKey = "hyoka:item:" + urls.itemId;
   var RAW_KEY = "hyoka:raw-text";  // the texts shown as stored rather than formatted, kept for the tab
 
+  // scores: axis → score, or in a campaign that scores each turn turn → {axis → score} (as the server takes them).
   var state = { scores: {}, verdict: "", checks: {}, comment: "", flags: [], seconds: 0 };
   var current = 0;            // the stop the keyboard is on
   var axisIndex = 0;          // the current axis (likert): digits score it even from the checklist
@@ -75,6 +77,19 @@
   var submitting = false;
   var rated = false;          // stored on the server; what is left is moving on
   var digitBuffer = null;
+
+  // A score of an axis (of its turn, when turns are scored one by one) -------------------------------------
+
+  function scoresOf(axis) {
+    if (axis.turn === null) return state.scores;
+    if (typeof state.scores[axis.turn] !== "object" || state.scores[axis.turn] === null) state.scores[axis.turn] = {};
+    return state.scores[axis.turn];
+  }
+
+  function scoreOf(axis) {
+    var given = axis.turn === null ? state.scores : state.scores[axis.turn];
+    return given && typeof given === "object" ? given[axis.key] : undefined;
+  }
 
   // Time on the item: counted only while the page is visible -------------------------------------------
 
@@ -211,7 +226,7 @@
   function render() {
     var onStop = stops[current] || {};
     axes.forEach(function (axis, index) {
-      var score = state.scores[axis.key];
+      var score = scoreOf(axis);
       axis.element.classList.toggle("is-current", onStop.type === "axis" && index === onStop.index);
       axis.element.classList.toggle("is-scored", score !== undefined && score !== null);
       var tabbable = null;
@@ -300,7 +315,7 @@
 
   function firstUnscored() {
     for (var index = 0; index < axes.length; index++) {
-      var score = state.scores[axes[index].key];
+      var score = scoreOf(axes[index]);
       if (score === undefined || score === null) return index;
     }
     return -1;
@@ -312,7 +327,7 @@
     if (isFinal) return;
     var axis = axes[index];
     if (value < axis.min || value > axis.max) return;
-    state.scores[axis.key] = value;
+    scoresOf(axis)[axis.key] = value;
     axisIndex = index;
     changed();
   }
@@ -351,7 +366,7 @@
 
   function nudge(step) {
     var axis = axes[axisIndex];
-    var score = state.scores[axis.key];
+    var score = scoreOf(axis);
     var start = score === undefined || score === null ? (step > 0 ? axis.min - 1 : axis.max + 1) : score;
     setScore(axisIndex, Math.max(axis.min, Math.min(axis.max, start + step)));
     focusAxis(axisIndex);
@@ -359,7 +374,7 @@
 
   function clearScore() {
     if (isFinal) return;
-    delete state.scores[axes[axisIndex].key];
+    delete scoresOf(axes[axisIndex])[axes[axisIndex].key];
     changed();
     focusAxis(axisIndex);
   }
@@ -831,7 +846,7 @@
     var rating = JSON.parse(document.getElementById("rate-rating").textContent);
     var source = (kept && kept.unsaved && kept) || draft || rating;
     if (source) {
-      state.scores = Object.assign({}, source.scores || {});
+      state.scores = JSON.parse(JSON.stringify(source.scores || {}));  // a deep copy: per turn, objects in it
       state.verdict = source.verdict || "";
       state.checks = Object.assign({}, source.checks || {});
       state.comment = source.comment || "";

@@ -36,14 +36,15 @@ def test_ratings_come_back_as_imported_including_axes_left_out(tmp_path):
     expected = sorted((r["prompt_id"], r["model"], r["annotator"], axis, score)
                       for r in records for axis, score in r["scores"].items())
     assert found == expected
-    assert list(frame.columns) == ["item", "annotator", "axis", "score"]
+    assert list(frame.columns) == ["item", "annotator", "axis", "score", "turn"]
+    assert frame["turn"].isna().all()  # scores of the whole conversation
     assert set(frame["annotator"]) <= set(ANNOTATORS)
 
 
 def test_a_campaign_without_ratings_gives_an_empty_table(tmp_path):
     campaign = rated_campaign(tmp_path, prompts=2, ratings=[], judge=None)
     frame = campaign_ratings(campaign)
-    assert frame.empty and list(frame.columns) == ["item", "annotator", "axis", "score"]
+    assert frame.empty and list(frame.columns) == ["item", "annotator", "axis", "score", "turn"]
 
 
 def test_items_map_to_the_models_that_wrote_them(tmp_path):
