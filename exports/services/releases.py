@@ -25,7 +25,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from annotation.errors import HyokaError
-from exports import kinds
 from exports.checksums import file_matches
 from exports.models import SEMVER_PATTERN, Release, ReleaseCampaign, ReleaseFile, ReleaseSeries
 from exports.privacy import release_secret
@@ -73,7 +72,7 @@ def release_create(*, campaigns=(), version, series=(), title="", description=""
         _check_new_series_release(campaigns, version)
     else:
         _check_new_release(campaigns, version, dpo_threshold)
-        kinds.for_campaign(campaigns[0]).check_release_license(campaigns, license)
+        _check_license(campaigns, license)
     first = campaigns[0] if campaigns else series[0]
     name = name or getattr(first, "slug", None) or first.name
     earlier = Release.objects.filter(name=name, version=version).first()
@@ -209,6 +208,14 @@ def release_rebuild(*, release):
 # Publishing, withdrawing, discarding
 
 
+def _check_license(campaigns, license):
+    """The campaigns' kind may refuse the release's license (an exam source's non-commercial license under a
+    permissive one)."""
+    from exports import kinds  # the release builders and reports (pandas, pyarrow): not at a web process's start
+
+    kinds.for_campaign(campaigns[0]).check_release_license(campaigns, license)
+
+
 def release_publish(*, release):
     """Publish a built draft, after checking every file on disk against its recorded SHA-256.
 
@@ -220,7 +227,7 @@ def release_publish(*, release):
                          f"{release.get_build_status_display().lower()}: only a built draft can be published")
     campaigns = list(release.campaigns.select_related("rubric"))
     if campaigns:  # a source's license may have been recorded since the draft was made
-        kinds.for_campaign(campaigns[0]).check_release_license(campaigns, release.license)
+        _check_license(campaigns, release.license)
     folder = release_folder(release)
     files = list(release.files.all())
     if not files:
