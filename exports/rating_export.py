@@ -35,8 +35,8 @@ FORMATS = ("jsonl", "csv")
 CONTENT_TYPES = {"jsonl": "application/jsonl; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 LINE_ENDS = {"jsonl": "\n", "csv": "\r\n"}  # json.dumps's records one a line; the csv module's row end
 # What every rating has, whatever its kind: (record field, Rating lookup, SQL value on PostgreSQL; the campaign's
-# slug for None). In the SQL, r is the rating, i its item, rs the item's response, p its prompt and an the annotator; times are written as
-# Python's isoformat() writes them (in UTC, microseconds only when there are any).
+# slug for None). In the SQL, r is the rating, i its item, rs the item's response, p its prompt and an the
+# annotator; times are written as Python's isoformat() writes them (in UTC, microseconds only when there are any).
 _ISO = "replace(to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || '+00:00'"
 COMMON = (
     ("campaign", None, None), ("item_id", "item__public_id", "i.public_id::text"),

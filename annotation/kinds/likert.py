@@ -242,7 +242,8 @@ def export_sql(campaign):
                           for number, (pk, _) in enumerate(axes))
         joins += (f" LEFT JOIN LATERAL (SELECT {picks} FROM annotation_ratingscore s WHERE s.rating_id = r.id) sc"
                   " ON true")
-    return joins, [("model", "m.name"), ("scores", [(key, f"sc.axis_{number}") for number, (_, key) in enumerate(axes)])]
+    scores = [(key, f"sc.axis_{number}") for number, (_, key) in enumerate(axes)]
+    return joins, [("model", "m.name"), ("scores", scores)]
 
 
 # ---------------------------------------------------------------------------------------------------------

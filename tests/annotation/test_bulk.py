@@ -26,7 +26,8 @@ def _in_python(field, value):
 
 
 ROWS = {
-    Prompt: [{"source": "s", "external_id": "p1", "turns": ["質問 \"1\"\n"], "metadata": {}, "category": lazy(str, str)("c")},
+    Prompt: [{"source": "s", "external_id": "p1", "turns": ["質問 \"1\"\n"], "metadata": {},
+              "category": lazy(str, str)("c")},
              {"source": "s", "external_id": 7, "turns": [], "metadata": {"k": [1, "二"]}, "category": "c"}],
     Response: [{"prompt_id": 1, "model_id": 2, "turns": ["答え"], "metadata": None},
                {"prompt": 1, "model_id": True, "turns": ["x"], "metadata": {"a": 1}}],
