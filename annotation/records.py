@@ -7,7 +7,7 @@ FieldError naming the field. No database access happens here.
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .errors import FieldError
 
@@ -209,16 +209,12 @@ def scores_field(record, axis_ranges, rubric_key):
 
 
 def response_record(line, record, default_source):
-    return replace(
-        prompt_record(line, record, default_source),
-        model=text_field(record, "model"),
-        response_turns=turns_field(record, "response", "responses", check=answer_text),
-        response_metadata=metadata_field(record, "response_metadata"),
-    )
+    return prompt_record(line, record, default_source, answered=True)
 
 
-def prompt_record(line, record, default_source):
-    """A prompt to be answered (import_prompts): a responses record without model and response."""
+def prompt_record(line, record, default_source, answered=False):
+    """A prompt to be answered (import_prompts): a responses record without model and response; ``answered``:
+    a responses record, its model and response read after the prompt's fields (the first bad field is named)."""
     return ResponseRecord(
         line=line,
         source=text_field(record, "source", required=False, default=default_source),
@@ -228,10 +224,10 @@ def prompt_record(line, record, default_source):
         reference=text_field(record, "reference", required=False),
         context=text_field(record, "context", required=False),
         prompt_metadata=metadata_field(record),
-        model="",
-        response_turns=(),
-        response_metadata={},
         checklist=checklist_field(record),
+        model=text_field(record, "model") if answered else "",
+        response_turns=turns_field(record, "response", "responses", check=answer_text) if answered else (),
+        response_metadata=metadata_field(record, "response_metadata") if answered else {},
     )
 
 
@@ -439,6 +435,9 @@ def _llmjp_ratings(line, prompt_id, model, field, human_evals, axis_ranges, anno
     ]
 
 
+_HASHED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one, not one a record as json.dumps makes
+
+
 def content_hash(value):
     """A short stable digest of JSON-able content, to compare records without keeping their text."""
-    return hashlib.blake2b(json.dumps(value, ensure_ascii=False, sort_keys=True).encode(), digest_size=16).digest()
+    return hashlib.blake2b(_HASHED_JSON.encode(value).encode(), digest_size=16).digest()

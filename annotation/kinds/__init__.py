@@ -36,8 +36,9 @@ CONTRACT = (
     # calls, registered on every SQLite connection (register_sqlite_functions).
     "HOT_ITEM_JOINS", "HOT_ITEM_COLUMNS", "hot_item_shown", "HOT_ANSWER_FIELDS", "hot_answer", "HOT_ANSWER_SQL",
     "SQLITE_FUNCTIONS",
-    # The quick export of a campaign's ratings (exports.rating_export): the kind's columns and fields.
-    "EXPORT_LOOKUPS", "export_columns", "export_records",
+    # The quick export of a campaign's ratings (exports.rating_export): the kind's columns and fields, and the same
+    # fields as SQL for PostgreSQL's path (export_sql: joins and (key, SQL value) pairs).
+    "EXPORT_LOOKUPS", "export_columns", "export_records", "export_sql",
     # Adjudication (annotation.final_labels): an answer as a dict, how far answers disagree, the page, the label.
     "final_answer", "disagreement", "final_label_text", "ADJUDICATE_TEMPLATE",
 )

@@ -301,3 +301,10 @@ def export_records(campaign, records, rows):
     for record, row in zip(records, rows):
         record.update(exam=row[-3], question_id=row[-2], answer=row[-1])
     return records
+
+
+def export_sql(campaign):
+    """export_records' fields in PostgreSQL's terms (the export's SQL path; r is the rating, i its item)."""
+    joins = ("LEFT JOIN annotation_examquestion eq ON eq.item_id = i.id "
+             "LEFT JOIN annotation_exam ex ON ex.id = eq.exam_id")
+    return joins, [("exam", "ex.key"), ("question_id", "eq.question_id"), ("answer", "r.verdict")]

@@ -241,6 +241,21 @@ def export_records(campaign, records, rows):
     return found
 
 
+def export_sql(campaign):
+    """export_records' fields in PostgreSQL's terms (the export's SQL path; r is the rating, rs the item's
+    response): the model, and the scores as (axis key, score) in rubric order, gathered per rating along the
+    (rating, axis) index; an axis the rating has no score on is left out."""
+    axes = list(campaign.rubric.axes.order_by("position").values_list("pk", "key"))
+    joins = "JOIN annotation_languagemodel m ON m.id = rs.model_id"
+    if axes:
+        picks = ", ".join(f"max(s.score) FILTER (WHERE s.axis_id = {int(pk)}) AS axis_{number}"
+                          for number, (pk, _) in enumerate(axes))
+        joins += (f" LEFT JOIN LATERAL (SELECT {picks} FROM annotation_ratingscore s WHERE s.rating_id = r.id) sc"
+                  " ON true")
+    scores = [(key, f"sc.axis_{number}") for number, (_, key) in enumerate(axes)]
+    return joins, [("model", "m.name"), ("scores", scores)]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Adjudication (annotation.final_labels, annotation.adjudication_selectors): an answer is axis → score
 

@@ -360,6 +360,15 @@ def export_records(campaign, records, rows):
     return records
 
 
+def export_sql(campaign):
+    """export_records' fields in PostgreSQL's terms (the export's SQL path; r is the rating, i its item, rs the
+    item's first response)."""
+    joins = ("JOIN annotation_languagemodel ma ON ma.id = rs.model_id "
+             "LEFT JOIN annotation_response rb ON rb.id = i.response_b_id "
+             "LEFT JOIN annotation_languagemodel mb ON mb.id = rb.model_id")
+    return joins, [("model_a", "ma.name"), ("model_b", "mb.name"), ("verdict", "r.verdict")]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Adjudication (annotation.final_labels, annotation.adjudication_selectors): an answer is {"verdict": ...}
 #

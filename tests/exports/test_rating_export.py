@@ -127,3 +127,56 @@ def test_from_a_shell_an_unknown_campaign_exits_1_with_one_line():
                             cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url()}, capture_output=True,
                             text=True, timeout=120)
     assert (result.returncode, result.stderr) == (1, "no campaign nope\n")
+
+
+# On PostgreSQL the database writes each line; elsewhere Python does (exports.rating_export). Both must give the
+# same bytes on the same data, for every kind and format, with the texts and values that need escaping or quoting.
+AWKWARD = ['say "yes", then\nno', "back\\slash\ttab\r\nCRLF", "ctrl\x01\x1f\x7f end", "日本語の,カンマ",
+           "\u2028 line separator", ""]
+
+
+def awkward_ratings(campaign):
+    """Comments that need escaping in JSON or quoting in CSV, revisions with and without microseconds, a rating
+    with no seconds and one with a score missing (likert)."""
+    ratings = list(Rating.objects.filter(item__campaign=campaign).order_by("pk"))
+    moment = timezone.now().replace(microsecond=0)
+    for number, rating in enumerate(ratings[:len(AWKWARD)]):
+        Rating.objects.filter(pk=rating.pk).update(
+            comment=AWKWARD[number], seconds_spent=None if number == 1 else 7,
+            revised_at=moment + timedelta(microseconds=number * 1230) if number % 2 else None,
+            submitted_at=moment - timedelta(days=number, microseconds=number))
+    from annotation.models import RatingScore
+
+    RatingScore.objects.filter(rating=ratings[2], axis__position=1).delete()
+    return ratings
+
+
+@pytest.mark.parametrize("output", ["jsonl", "csv"])
+@pytest.mark.parametrize("kind", ["likert", "pairwise", "exam"])
+def test_the_sql_path_writes_the_same_bytes_as_the_python_path(tmp_path, output, kind):
+    from exports.rating_export import python_export, sql_export
+    from tests.exports.exam_report_factories import answered_exam_campaign
+
+    campaign = {"likert": rated_campaign, "exam": answered_exam_campaign,
+                "pairwise": lambda: voted_campaign(tmp_path, judge=False)}[kind]()
+    ratings = awkward_ratings(campaign)
+    in_python = "".join(python_export(campaign, output))
+    assert "".join(sql_export(campaign, output)) == in_python
+    assert len(in_python.encode()) > 100 * len(AWKWARD)
+    since = ratings[3].submitted_at + timedelta(microseconds=1)  # keeps ratings[3] only by its revision
+    assert "".join(sql_export(campaign, output, since)) == "".join(python_export(campaign, output, since))
+
+
+def test_the_awkward_texts_read_back_as_they_were_from_both_formats(client, lead, likert):
+    ratings = awkward_ratings(likert)
+    client.force_login(lead)
+    _, body = export(client, likert)
+    records = [json.loads(line) for line in body.split("\n")[:-1]]  # not splitlines(): U+2028 is not escaped
+    assert [record["comment"] for record in records[:len(AWKWARD)]] == AWKWARD
+    assert records[1]["seconds_spent"] is None and records[1]["revised_at"].endswith(".001230+00:00")
+    assert "." not in records[0]["submitted_at"] and records[0]["revised_at"] is None
+    assert list(records[2]["scores"]) == [axis for number, axis in enumerate(AXES) if number != 1]
+    _, body = export(client, likert, output="csv")
+    rows = list(csv.DictReader(io.StringIO(body, newline="")))
+    assert [row["comment"] for row in rows[:len(AWKWARD)]] == AWKWARD and len(rows) == len(ratings)
+    assert rows[2][f"scores.{list(AXES)[1]}"] == "" and rows[1]["seconds_spent"] == ""

@@ -1,0 +1,56 @@
+"""bulk_insert works its values out a column at a time (annotation.bulk._values); they must be those Django's
+fields give one value at a time (_db_value), whatever the rows name or leave out."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django.utils.functional import lazy
+
+from annotation.bulk import _db_value, _values, bulk_insert
+from annotation.models import Item, Prompt, Response
+
+pytestmark = pytest.mark.django_db
+
+
+def _in_python(field, value):
+    """A database value as Python reads it back, so that a Jsonb wrapper and JSON text compare by content."""
+    if hasattr(value, "obj"):
+        return value.obj
+    if field.get_internal_type() == "JSONField" and isinstance(value, str):
+        import json
+
+        return json.loads(value)
+    return value
+
+
+ROWS = {
+    Prompt: [{"source": "s", "external_id": "p1", "turns": ["質問 \"1\"\n"], "metadata": {},
+              "category": lazy(str, str)("c")},
+             {"source": "s", "external_id": 7, "turns": [], "metadata": {"k": [1, "二"]}, "category": "c"}],
+    Response: [{"prompt_id": 1, "model_id": 2, "turns": ["答え"], "metadata": None},
+               {"prompt": 1, "model_id": True, "turns": ["x"], "metadata": {"a": 1}}],
+    Item: [{"campaign_id": 3, "response_id": 4, "position": 5}, {"campaign_id": 3, "response_id": "6"}],
+}
+
+
+@pytest.mark.parametrize("model", list(ROWS))
+def test_column_values_are_the_fields_values(model):
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    now = timezone.now()
+    rows = ROWS[model]
+    for row, values in zip(rows, _values(fields, rows, now, connection)):
+        for field, value in zip(fields, values):
+            if field.get_internal_type() == "UUIDField":  # a new random one each: the form, not the value
+                assert uuid.UUID(str(value)).version == 4
+                continue
+            expected = _db_value(field, row, now, connection)
+            assert _in_python(field, value) == _in_python(field, expected), field.name
+
+
+def test_new_rows_get_distinct_version_4_public_ids(lead):
+    ids = bulk_insert(Prompt, [{"source": "bulk", "external_id": f"p{n}", "turns": [f"q{n}"]} for n in range(500)])
+    public_ids = list(Prompt.objects.filter(pk__in=ids).values_list("public_id", flat=True))
+    assert len(set(public_ids)) == 500 and {value.version for value in public_ids} == {4}
+    assert Prompt.objects.get(pk=ids[0]).turns == ["q0"] and Prompt.objects.get(pk=ids[0]).metadata == {}
