@@ -11,7 +11,8 @@ Two paths give the same bytes (tests/exports/test_rating_export.py holds them to
 - on PostgreSQL, the database writes each line (`sql_export`): the scores gathered per rating, times, ids and
   JSON or CSV text formatted in SQL, so Python only joins lines (a million ratings: the Python path spent two
   thirds of its time encoding records one by one);
-- elsewhere (SQLite, the embedded default), Python builds a record per rating and encodes it (`python_export`).
+- elsewhere (SQLite, the embedded default), and for a campaign that scores each turn (a record per rating and
+  turn), Python builds each record and encodes it (`python_export`).
 """
 
 import csv
@@ -74,7 +75,8 @@ def export_since(text):
 def ratings_export(campaign, output="jsonl", since=None):
     """The export as an iterator of text chunks: one JSON object per line, or CSV with a header line (lists and
     objects as JSON, scores as ``scores.AXIS`` columns, the CSV the importers read)."""
-    export = sql_export if connection.vendor == "postgresql" else python_export
+    whole_ratings = not getattr(campaign, "per_turn_scores", False)  # the SQL gathers one score per rating and axis
+    export = sql_export if connection.vendor == "postgresql" and whole_ratings else python_export
     return export(campaign, output, since)
 
 
