@@ -48,8 +48,8 @@ FILL_SQL = [
        FROM annotation_prompt p CROSS JOIN annotation_languagemodel m""",
     """INSERT INTO annotation_campaign (slug, name, description, instructions, rubric_id, overlap, show_model_names,
                                          status, mode, lease_minutes, context_placement, gold_share, gold_training,
-                                         release_quality_items, extra_raters_max, created_at)
-       SELECT 'bench', 'Export bench', '', '', id, 2, false, 'closed', 'batches', 30, 'system', 0, false, false, 0, now()
+                                         release_quality_items, extra_raters_max, per_turn_scores, created_at)
+       SELECT 'bench', 'Export bench', '', '', id, 2, false, 'closed', 'batches', 30, 'system', 0, false, false, 0, false, now()
        FROM annotation_rubric WHERE key = 'quality-5x5'""",
     """INSERT INTO annotation_item (public_id, campaign_id, response_id, position, quality_role, created_at)
        SELECT gen_random_uuid(), c.id, r.id, r.id, '', now()

@@ -45,8 +45,8 @@ FILL_SQL = [
        FROM annotation_prompt p CROSS JOIN annotation_languagemodel m""",
     """INSERT INTO annotation_campaign (slug, name, description, instructions, rubric_id, overlap, show_model_names,
                                          status, mode, lease_minutes, context_placement, gold_share, gold_training,
-                                         release_quality_items, extra_raters_max, created_at)
-       SELECT 'bench', 'Progress bench', '', '', id, 2, false, 'active', 'batches', 30, 'system', 0, false, false, 0, now()
+                                         release_quality_items, extra_raters_max, per_turn_scores, created_at)
+       SELECT 'bench', 'Progress bench', '', '', id, 2, false, 'active', 'batches', 30, 'system', 0, false, false, 0, false, now()
        FROM annotation_rubric WHERE key = 'quality-5x5'""",
     """INSERT INTO annotation_batch (public_id, campaign_id, number, "order", seed, created_at)
        SELECT gen_random_uuid(), c.id, b, 'prompt', NULL, now()
