@@ -185,7 +185,9 @@ def verify(items, judge_items, states, server, retries, workers):
                                              f"for {2 * units} units")
     check(server.max_in_flight <= 2 * JUDGE_CONCURRENCY,
           f"at most {server.max_in_flight} calls in flight (two configs x {JUDGE_CONCURRENCY}, across both workers)")
-    check(all(count > 0 for count in workers.values()), f"both workers ran judge tasks: {workers}")
+    # Which worker took the job's tasks is Celery's to decide: with a few tasks, one worker may take them all (its
+    # prefetch), so this is said, not checked; exactly-once and the in-flight cap above hold across both anyway.
+    print(f"  [info] judge tasks per worker: {workers}")
 
 
 def main():

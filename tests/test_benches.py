@@ -96,9 +96,7 @@ RUNS = [(script, index) for script, runs in SMOKE_RUNS.items() for index in rang
 ALONE = {"production_trial.py"}  # flushes its Redis database: run after the others, which share it
 
 pytestmark = [
-    # One process runs them all, so the module's fixture runs once, and not beside the other modules that open many
-    # database connections at once (the group's).
-    pytest.mark.xdist_group("connections"),
+    pytest.mark.xdist_group("benches"),  # one process runs them all, so the module's fixture runs once
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the benches fill PostgreSQL databases"),
     pytest.mark.skipif(not REDIS_URL, reason="Redis is not reachable (bin/test sets HYOKA_TEST_REDIS_URL)"),

@@ -27,7 +27,6 @@ from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, ke
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
-    pytest.mark.xdist_group("connections"),  # many connections at once: one suite process runs these modules
 ]
 
 

@@ -33,9 +33,6 @@ from .workflow_factories import FULL_SCORES, annotators, campaign_with_items, ke
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statements")
 
 
-pytestmark = pytest.mark.xdist_group("connections")  # many connections at once: one suite process
-
-
 def token_client(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
