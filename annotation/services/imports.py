@@ -436,7 +436,8 @@ class ExternalAnnotators:
 
 
 def check_record_turns(path, records, items):
-    """A record's turn past its item's last turn is an error (path:line): the scores would score nothing."""
+    """A record's turn past its item's last turn is an error (path:line): the scores (or a judge's verdict) would
+    score nothing. Ratings' and verdicts' imports share it."""
     numbered = [record for record in records if record.turn is not None]
     if not numbered:
         return

@@ -7,7 +7,7 @@ from annotation.models import Item
 from annotation.readers import chunked, read_records
 from annotation.records import content_hash, pairwise_verdict_record, verdict_record
 from annotation.services import ImportSummary, campaign_for_import
-from annotation.services.imports import CHUNK_SIZE, ScoreImporter, located
+from annotation.services.imports import CHUNK_SIZE, ScoreImporter, check_record_turns, located
 from annotation.services.repeats import split_new
 from annotation.services.pairwise_imports import PairImporter
 from judging import kinds
@@ -63,7 +63,7 @@ class VerdictImporter(ScoreImporter):
         if not records:
             return
         items = self.item_ids(records)
-        self._check_turns(records, items)
+        check_record_turns(self.path, records, items)
         keyed = [((items[(r.prompt_id, r.model)], r.sample, r.turn), r, r) for r in records]
         stored = self._stored_digests({key for key, _, _ in keyed})
         new = split_new(
@@ -77,20 +77,6 @@ class VerdictImporter(ScoreImporter):
             self.summary, "verdicts",
         )
         self._write(new)
-
-    def _check_turns(self, records, items):
-        """A turn past the item's last turn is an error: the verdict would grade nothing."""
-        numbered = [record for record in records if record.turn is not None]
-        if not numbered:
-            return
-        turns = dict(Item.objects.filter(id__in={items[(r.prompt_id, r.model)] for r in numbered}).values_list(
-            "id", "response__turns"))
-        for record in numbered:
-            count = len(turns[items[(record.prompt_id, record.model)]] or [])
-            if record.turn > count:
-                raise RecordError(self.path, record.line, "turn",
-                                  f"model {record.model!r} answered prompt {record.prompt_id!r} in {count} turn(s); "
-                                  f"there is no turn {record.turn}")
 
     def _stored_digests(self, keys):
         verdicts = Verdict.objects.filter(
