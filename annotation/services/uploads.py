@@ -216,6 +216,8 @@ def _rubric(upload):
 register_upload_importer(Upload.Kind.RESPONSES, UploadImporter(_responses))
 register_upload_importer(Upload.Kind.RATINGS, UploadImporter(_ratings))
 register_upload_importer(Upload.Kind.CHECKLISTS, UploadImporter(_checklists))
+
+
 def _checkpoint_scores(upload):
     from .checkpoint_imports import checkpoint_scores_import  # numpy, pyarrow: in the worker, not at start-up
 
