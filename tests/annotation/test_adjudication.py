@@ -84,14 +84,14 @@ def scores(overall):
 
 @pytest.fixture
 def rated_likert(db, lead):
-    """Four items, k = 2, led by lena; r0 gives overall 3 to each, r1 3, 4, 5 and 1 by position: ranges 0, 1, 2, 2."""
+    """Four items, k = 2, led by lena; rater 0 gives overall 3 to each, rater 1 3, 4, 5 and 1 by position: ranges 0, 1, 2, 2."""
     campaign = open_for_pull(campaign_with_items(slug="adj", items=4, models=2), batch_size=10)
     Campaign.objects.filter(pk=campaign.pk).update(created_by=lead)
     campaign.created_by = lead
-    alice, bob = annotators(2, campaign, prefix="r")
-    alice.handle, bob.handle = "r0", "r1"
+    alice, bob = annotators(2, campaign, prefix="rater_kiyoshi_")
     bob_gives = {1: 3, 2: 4, 3: 5, 4: 1}
-    rate_each_item(campaign, [alice, bob], {"r0": lambda _: scores(3), "r1": lambda pos: scores(bob_gives[pos])})
+    rate_each_item(campaign, [alice, bob], {alice.handle: lambda _: scores(3),
+                                            bob.handle: lambda pos: scores(bob_gives[pos])})
     return campaign
 
 
@@ -220,7 +220,8 @@ def test_an_adjudicator_records_a_final_label_on_the_page_and_goes_to_the_next_i
     queue = client.get(reverse("adjudication_queue", args=[campaign.slug])).content.decode()
     page = client.get(reverse("item_adjudicate", args=[campaign.slug, first.public_id])).content.decode()
     assert str(first.public_id) in queue and str(second.public_id) in queue
-    assert page.count("data-rating=") == 2 and "ann-" in page and "r0" not in page and "r1" not in page
+    # pseudonyms, never usernames (long enough not to occur by chance, as "r0" did in a CSRF token)
+    assert page.count("data-rating=") == 2 and "ann-" in page and "rater_kiyoshi_" not in page
     posted = client.post(reverse("item_adjudicate", args=[campaign.slug, first.public_id]),
                          {**{f"score-{axis}": value for axis, value in FULL_SCORES.items()}, "note": "中間をとる"})
 
