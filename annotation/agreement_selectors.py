@@ -76,10 +76,16 @@ def turn_axis_label(axis, turn):
 
 
 def axis_keys_with_turns(axis_keys, ratings):
-    """The rubric's ``axis_keys``, then for each turn the ratings carry (a campaign that scores each turn) each
-    axis named with the turn, turn 1's first: the axes of an agreement report."""
-    turns = sorted({int(turn) for turn in ratings["turn"].dropna()}) if "turn" in ratings.columns else []
-    return [*axis_keys, *(turn_axis_label(key, turn) for turn in turns for key in axis_keys)]
+    """The axes of an agreement report: the rubric's ``axis_keys``, then for each turn the ratings carry (a
+    campaign that scores each turn) each axis named with the turn, turn 1's first. With per-turn scores, an
+    axis of the whole conversation is kept only where some rating has such a score on it (an import may mix
+    the two), so a campaign that scores each turn does not open its report with axes nobody was asked for."""
+    if "turn" not in ratings.columns or not ratings["turn"].notna().any():
+        return list(axis_keys)
+    turns = sorted({int(turn) for turn in ratings["turn"].dropna()})
+    whole = set(ratings.loc[ratings["turn"].isna(), "axis"])
+    return [*(key for key in axis_keys if key in whole),
+            *(turn_axis_label(key, turn) for turn in turns for key in axis_keys)]
 
 
 def ratings_per_turn_as_axes(ratings):

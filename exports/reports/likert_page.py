@@ -82,8 +82,14 @@ class LikertReport:
     @property
     def agreement_reasons(self):
         """Why alpha is undefined on some axes (or has no interval): "label: reason" lines."""
-        return [f"{section.label}: {translated_reason(section.agreement['alpha']['reason'])}" for section in self.sections
-                if section.agreement["alpha"]["reason"]]
+        reasons = []
+        for section in self.sections:
+            axes = [(section.label, section.agreement)] if section.agreement else []
+            axes += [(f"{section.label} ({_('turn %(number)s') % {'number': number}})", axis)
+                     for number, axis in section.turn_agreements]
+            reasons += [f"{label}: {translated_reason(axis['alpha']['reason'])}" for label, axis in axes
+                        if axis["alpha"]["reason"]]
+        return reasons
 
     @property
     def meta_eval_reason(self):
@@ -162,7 +168,7 @@ def axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, 
         axis_meta = meta_eval_json[axis.key] if meta_eval_json and "instance" in meta_eval_json[axis.key] else None
         sections.append(AxisSection(
             key=axis.key, label=label, min_score=axis.min_score, max_score=axis.max_score,
-            agreement=agreement_json[axis.key], meta_eval=axis_meta, board=boards[0], turn_boards=boards[1:],
+            agreement=agreement_json.get(axis.key), meta_eval=axis_meta, board=boards[0], turn_boards=boards[1:],
             turn_agreements=[(found["turn"], agreement_json[turn_axis_label(axis.key, found["turn"])])
                              for found in boards[1:] if turn_axis_label(axis.key, found["turn"]) in agreement_json],
             distribution_chart=distribution_chart(label, axis, models, human_counts, judge_counts, judge),

@@ -238,7 +238,7 @@ def test_agreement_is_per_axis_and_turn(imported):
     assert first["within_one_agreement"]["value"] == pytest.approx(0.25)
     assert second["exact_agreement"]["value"] == pytest.approx(0.0)
     assert second["within_one_agreement"]["value"] == pytest.approx(0.25)
-    assert report["score"]["n_ratings"] == 0  # no score of the whole conversation
+    assert "score" not in report  # no score of the whole conversation: no such axis in the report
 
 
 # --- the release ---------------------------------------------------------------------------------------------
@@ -318,6 +318,7 @@ def test_the_report_page_shows_agreement_per_turn(imported, lead, client):
     assert response.status_code == 200
     html = response.content.decode()
     agreement = html.split('data-table="agreement"', 1)[1].split("</table>", 1)[0]
+    assert '<tr data-axis="score">' not in agreement  # no row for a score nobody gave (the whole conversation's)
     for turn, exact in ((1, "0.250"), (2, "0.000")):  # as worked out in test_agreement_is_per_axis_and_turn
         row = agreement.split(f'data-axis="score" data-turn="{turn}"', 1)[1].split("</tr>", 1)[0]
         assert f"(ターン {turn})" in row and exact in row.split('data-stat="exact"', 1)[1].split("</td>", 1)[0]
