@@ -222,7 +222,10 @@ class ReportDataChange(models.Model):
 class ReportSnapshot(models.Model):
     """The report page's figures for one campaign, one request (judge, level, replicates, language: `key`)
     and one data version, rendered as HTML. Computed once (the unique constraint; a computation is claimed by a
-    conditional update), kept while newer ones are computed."""
+    conditional update), kept while newer ones are computed.
+
+    A report API's answer is kept the same way, as JSON text in `answer_json` (its key names the API: a page's
+    and an API's rows never share a key): exports.services.report_snapshots.report_json_kept."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -237,6 +240,7 @@ class ReportSnapshot(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
     html = models.TextField(blank=True)
+    answer_json = models.TextField(blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -1,5 +1,6 @@
 """The campaign report's numbers as JSON, for the leads of the campaign: the same objects as the
-`agreement --json`, `meta_eval --json` and `ranking --json` commands print."""
+`agreement --json`, `meta_eval --json` and `ranking --json` commands print. Each answer is kept per request and
+data version (`kept`), as the report page's figures are."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,6 +22,14 @@ class BootstrapSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=stats.LEVELS, default=stats.DEFAULT_LEVEL)
     replicates = serializers.IntegerField(min_value=0, max_value=MAX_REPLICATES, default=stats.DEFAULT_REPLICATES)
     seed = serializers.IntegerField(min_value=0, default=stats.DEFAULT_SEED)
+
+
+def kept(campaign, name, params, compute):
+    """The answer of a campaign's report API, computed once per request and data version and kept: a repeat
+    call with the same parameters on unchanged data reads it back (exports.services.report_snapshots)."""
+    from exports.services.report_snapshots import report_json_kept
+
+    return Response(report_json_kept(campaign=campaign, name=name, params=params, compute=compute))
 
 
 def query_options(serializer_class, request):
@@ -62,7 +71,8 @@ class AgreementApi(APIView):
         from exports.reports.campaign import campaign_agreement
 
         campaign = access.campaign_for_reader(request.user, slug)
-        return Response(campaign_agreement(campaign, **query_options(self.InputSerializer, request)))
+        options = query_options(self.InputSerializer, request)
+        return kept(campaign, "agreement", options, lambda: campaign_agreement(campaign, **options))
 
 
 class MetaEvalApi(APIView):
@@ -81,7 +91,8 @@ class MetaEvalApi(APIView):
         campaign = access.campaign_for_reader(request.user, slug)
         options = query_options(self.InputSerializer, request)
         judge = judge_for_report(options.pop("judge"))
-        return Response(campaign_meta_eval(campaign, judge, **options))
+        return kept(campaign, "meta-eval", {**options, "judge": judge.name},
+                    lambda: campaign_meta_eval(campaign, judge, **options))
 
 
 class RankingApi(APIView):
@@ -110,7 +121,8 @@ class RankingApi(APIView):
         options = query_options(self.InputSerializer, request)
         judge_name = options.pop("judge", None)
         judge = judge_for_report(judge_name) if judge_name else None
-        return Response(campaign_ranking(campaign, judge, **options))
+        return kept(campaign, "ranking", {**options, "judge": judge_name},
+                    lambda: campaign_ranking(campaign, judge, **options))
 
 
 class LeaderboardApi(APIView):
@@ -145,7 +157,8 @@ class LeaderboardApi(APIView):
         options = query_options(self.InputSerializer, request)
         judge_name = options.pop("judge", None)
         judge = judge_for_report(judge_name) if judge_name else None
-        return Response(campaign_leaderboard(campaign, judge, **options))
+        return kept(campaign, "leaderboard", {**options, "judge": judge_name},
+                    lambda: campaign_leaderboard(campaign, judge, **options))
 
 
 class LengthsApi(APIView):
@@ -162,7 +175,8 @@ class LengthsApi(APIView):
     def get(self, request, slug):
         from exports.reports.campaign import campaign_lengths
 
-        return Response(campaign_lengths(access.campaign_for_reader(request.user, slug)))
+        campaign = access.campaign_for_reader(request.user, slug)
+        return kept(campaign, "lengths", {}, lambda: campaign_lengths(campaign))
 
 
 class ChecklistApi(APIView):
@@ -187,7 +201,8 @@ class ChecklistApi(APIView):
     def get(self, request, slug):
         from exports.reports.checklists import checklist_report
 
-        return Response(checklist_report(access.campaign_for_reader(request.user, slug)))
+        campaign = access.campaign_for_reader(request.user, slug)
+        return kept(campaign, "checklist", {}, lambda: checklist_report(campaign))
 
 
 class ExamReportApi(APIView):
@@ -214,7 +229,8 @@ class ExamReportApi(APIView):
         from exports.reports.campaign import campaign_exam_report
 
         campaign = access.campaign_for_reader(request.user, slug)
-        return Response(campaign_exam_report(campaign, **query_options(self.InputSerializer, request)))
+        options = query_options(self.InputSerializer, request)
+        return kept(campaign, "exam-report", options, lambda: campaign_exam_report(campaign, **options))
 
 
 class TrajectoryApi(APIView):

@@ -114,3 +114,22 @@ def test_the_schema_documents_both_endpoints(lead):
     assert {p["name"] for p in agreement["parameters"]} >= {"level", "replicates", "seed", "normalise"}
     assert any(p["name"] == "judge" and p["required"] for p in meta_eval["parameters"])
     assert "keyed by axis" in agreement["description"]
+
+
+def test_an_answer_is_kept_per_request_and_data_version(campaign, lead, monkeypatch):
+    from annotation.models import RatingScore
+    from exports.reports import campaign as reports
+
+    client, url = client_for(lead), f"/api/campaigns/{campaign.slug}/agreement/"
+    first = client.get(url, {"replicates": 50}).json()
+    computed = []
+    monkeypatch.setattr(reports, "campaign_agreement", lambda *args, **kwargs: computed.append(kwargs) or {"new": 1})
+    assert client.get(url, {"replicates": 50}).json() == first and computed == []  # read back, not computed
+    assert client.get(url, {"replicates": 60}).json() == {"new": 1} and len(computed) == 1  # another request
+    monkeypatch.undo()
+
+    score = RatingScore.objects.filter(rating__item__campaign=campaign).order_by("pk").first()
+    RatingScore.objects.filter(pk=score.pk).update(score=score.score % 5 + 1)  # a new data version
+    changed = client.get(url, {"replicates": 50}).json()
+    assert changed != first
+    assert changed == command_json("agreement", "--campaign", campaign.slug, "--replicates", "50")
