@@ -362,7 +362,7 @@ def my_ratings(annotator, campaign):
     axis_keys = list(campaign.rubric.axes.order_by("position").values_list("key", flat=True))
     ratings = list(
         Rating.objects.filter(annotator=annotator, item__campaign=campaign)
-        .select_related("item__batch", "item__response__prompt")
+        .select_related("item__batch", "item__response__prompt", "item__exam_question")  # exam: the labels
         .prefetch_related(Prefetch("scores", queryset=RatingScore.objects.select_related("axis")))
         .order_by("item__position", "id")
     )

@@ -81,9 +81,10 @@ def page_turns(payload):
 
 
 def answer_label(rating, language):
-    """The answer as the annotator picked it, in the exam's labels ("my ratings")."""
-    question = ExamQuestion.objects.filter(item_id=rating.item_id).values_list("choice_labels", flat=True).first()
-    return answer_text(rating.verdict, question or [])
+    """The answer as the annotator picked it, in the exam's labels ("my ratings"). The item's question comes with
+    the rating (annotation.selectors.my_ratings selects it), so a long list costs no query per row."""
+    question = getattr(rating.item, "exam_question", None)
+    return answer_text(rating.verdict, question.choice_labels if question else [])
 
 
 def answer_text(verdict, labels):
