@@ -61,6 +61,7 @@ def dataset_card(ctx, *, specs, written, figures, annotator_tiers, raters):
         _fields(specs),
         _collection(ctx, annotator_tiers, raters),
         *kind.card_sections(ctx, written, figures),
+        _report(),
         _checklists(written),
         _privacy(release),
         "## License\n\n" + _license_text(release),
@@ -140,6 +141,16 @@ def _raters_per_item(campaigns, raters):
 
 def _count(value):
     return "—" if value is None else f"{value:g}"
+
+
+def _report():
+    """The section on report.html (exports.release_report), which every release of campaigns has."""
+    return ("## Report\n\n"
+            "`report.html` is each campaign's report page as the platform shows it (agreement among the annotators, "
+            "the leaderboard or ranking with intervals and ranks, a judge against the humans, and whatever else the "
+            "campaign's kind has: safety rates, checklists, answer lengths, tiers, exam scores), computed when this "
+            "release was built on the data it holds, annotators named by this release's pseudonyms. Open it in a "
+            "browser; the dataset's page on the platform shows it too.")
 
 
 def _checklists(written):

@@ -179,6 +179,7 @@ class ReleaseFile(models.Model):
         CSV = "csv", "CSV"
         JSON = "json", "JSON"
         MARKDOWN = "md", "Markdown"
+        HTML = "html", "HTML"
         CHECKSUMS = "sha256", "SHA256SUMS"
         ZIP = "zip", "ZIP"
 

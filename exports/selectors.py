@@ -316,6 +316,16 @@ def release_files(release):
     return list(release.files.order_by("position", "path"))
 
 
+# A release's report (exports.release_report): each campaign's report page, rendered when it was built.
+REPORT_FILE = "report.html"
+
+
+def report_is_served(release, files):
+    """Whether the release's report is served, `files` being its release_files: releases built before reports
+    were, and releases of model series, have none; a withdrawn release's files are no longer served."""
+    return release.status != Release.Status.WITHDRAWN and any(file.path == REPORT_FILE for file in files)
+
+
 def other_versions(release):
     return list(Release.objects.filter(name=release.name).exclude(pk=release.pk)
                 .exclude(status=Release.Status.DRAFT).order_by("-published_at"))

@@ -7,6 +7,7 @@ from exports import api, views
 urlpatterns = [
     path("datasets/", views.dataset_list, name="dataset_list"),
     path("datasets/<slug:name>/<str:version>/", views.dataset_detail, name="dataset_detail"),
+    path("datasets/<slug:name>/<str:version>/report/", views.dataset_report, name="dataset_report"),
     # A DRF view, so that scripts can download restricted files with an API token as well as a session.
     path("datasets/<slug:name>/<str:version>/files/<path:path>", api.DatasetFileApi.as_view(), name="dataset_file"),
     path("campaigns/<slug:slug>/releases/", views.campaign_releases, name="campaign_releases"),

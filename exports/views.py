@@ -1,11 +1,13 @@
 """Pages of releases: the public datasets list and release pages, and the lead's pages to make, watch,
 publish and withdraw releases. Thin: check access, call one service, render."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +18,7 @@ from annotation.errors import HyokaError
 from annotation.markdown import render_document
 from exports import selectors, services
 from exports.forms import ReleaseForm, WithdrawForm
-from exports.models import Release
+from exports.models import Release, ReleaseFile
 
 
 def dataset_list(request):
@@ -29,19 +31,53 @@ def dataset_list(request):
     return render(request, "exports/datasets_list.html", context)
 
 
-def dataset_detail(request, name, version):
-    release = selectors.release_for_reader(request.user, name, version)
-    if release is None:
-        if not request.user.is_authenticated and Release.objects.filter(
-                name=name, version=version, restricted=True).exclude(status=Release.Status.DRAFT).exists():
-            return redirect_to_login(request.get_full_path())
-        raise Http404("no such dataset")
+def _for_reader(view):
+    """A page of one dataset, called with the release its reader may read: anonymous readers of a restricted
+    release are sent to sign in, and a release a reader may not read (an unpublished draft, to anyone but its
+    leads and the researchers they granted) does not exist for them (404)."""
+
+    @wraps(view)
+    def wrapped(request, name, version):
+        release = selectors.release_for_reader(request.user, name, version)
+        if release is None:
+            if not request.user.is_authenticated and Release.objects.filter(
+                    name=name, version=version, restricted=True).exclude(status=Release.Status.DRAFT).exists():
+                return redirect_to_login(request.get_full_path())
+            raise Http404("no such dataset")
+        return view(request, release)
+
+    return wrapped
+
+
+@_for_reader
+def dataset_detail(request, release):
+    files = selectors.release_files(release)
     context = {
-        "release": release, "card": render_document(release.card), "files": selectors.release_files(release),
+        "release": release, "card": render_document(release.card), "files": files,
         "other_versions": selectors.other_versions(release),
         "can_manage": selectors.user_leads_release(request.user, release),
+        "has_report": selectors.report_is_served(release, files),
     }
     return render(request, "exports/datasets_detail.html", context)
+
+
+@_for_reader
+def dataset_report(request, release):
+    """The release's report (report.html, exports.release_report) as it was published: checked against its
+    SHA-256 like any download, shown in the browser. A withdrawn release's files are no longer served: its page
+    says why."""
+    if release.status == Release.Status.WITHDRAWN:
+        return redirect(release.get_absolute_url())
+    try:
+        target = services.release_file_for_download(release=release, path=selectors.REPORT_FILE)
+    except ReleaseFile.DoesNotExist:
+        raise Http404("this release has no report") from None  # built before releases had one, or of model series
+    except services.ReleaseFileMismatch as error:
+        return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
+    response = FileResponse(open(target, "rb"), content_type="text/html; charset=utf-8")
+    # The page is our own template's output; it needs its inline styles and nothing else.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @login_required
@@ -70,9 +106,11 @@ def campaign_releases(request, slug):
 @login_required
 def release_manage(request, public_id):
     release = selectors.release_for_lead(request.user, public_id)
+    files = selectors.release_files(release)
     context = {
         "release": release, "card": render_document(release.card) if release.card else None,
-        "files": selectors.release_files(release), "withdraw_form": WithdrawForm(),
+        "files": files, "has_report": selectors.report_is_served(release, files),
+        "withdraw_form": WithdrawForm(),
         "campaigns": list(release.campaigns.order_by("slug")), "stale": services.release_build_is_stale(release),
     }
     return render(request, "exports/release_manage.html", context)

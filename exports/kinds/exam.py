@@ -27,9 +27,10 @@ from exports.reports.exam_page import exam_page  # noqa: E402
 REPORT_TEMPLATE = "exports/report_exam.html"
 
 
-def report_page(campaign, report_request):
+def report_page(campaign, report_request, *, annotator_names=None):
     """The report page's parts (exports.reports.exam_page): every question, whatever ``report_request`` asks
-    of the other kinds (a judge, a level, replicates: none applies to exam answers)."""
+    of the other kinds (a judge, a level, replicates: none applies to exam answers). The page names no
+    annotator (the people are pooled as one examinee), so ``annotator_names`` changes nothing."""
     return exam_page(campaign, exam_report(campaign))
 
 

@@ -14,7 +14,9 @@ from exports.reports.agreement import likert_agreement
 from exports.reports.leaderboard import likert_leaderboard
 from exports.reports.meta_eval import likert_meta_eval
 from exports.reports.reasons import translated_reason
-from exports.reports.page import UNRELIABLE_ALPHA_RISE, UNRELIABLE_CORRELATION, ReportRequest, chosen_replicates
+from exports.reports.page import (
+    UNRELIABLE_ALPHA_RISE, UNRELIABLE_CORRELATION, ReportRequest, annotator_label, chosen_replicates,
+)
 from judging import leaderboard
 from judging.leaderboard_selectors import leaderboard_inputs
 from judging.meta_eval_selectors import report_inputs
@@ -96,9 +98,9 @@ class LikertReport:
         return self.meta_eval["meta"]["reason"] if self.meta_eval else None
 
 
-def likert_report(campaign, request=ReportRequest()):
+def likert_report(campaign, request=ReportRequest(), *, annotator_names=None):
     """Everything the report page of a likert campaign shows, computed from one read of the ratings and of
-    the judge's scores."""
+    the judge's scores; annotators are named by handle, or by `annotator_names` ({handle: name}) when given."""
     ratings = campaign_ratings(campaign)
     item_models = campaign_item_models(campaign)
     replicates, notices = chosen_replicates(request.replicates, len(ratings))
@@ -121,7 +123,7 @@ def likert_report(campaign, request=ReportRequest()):
         agreement=agreement_json, meta_eval=meta_eval_json,
         sections=axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, meta_eval_json,
                                judge, board),
-        annotators=annotator_rows(agreement_json), raters=agreement_json["meta"]["raters_per_item"],
+        annotators=annotator_rows(agreement_json, annotator_names), raters=agreement_json["meta"]["raters_per_item"],
         leaderboard=board,
     )
 
@@ -243,13 +245,14 @@ def heatmap_chart(label, axis_meta, judge):
 # Annotators
 
 
-def annotator_rows(agreement_json):
+def annotator_rows(agreement_json, annotator_names=None):
     """One row per annotator (in order of appearance), one cell per axis (None where they scored nothing)."""
     axes = [value for key, value in agreement_json.items() if key != "meta"]
     by_axis = [{row["annotator"]: row for row in axis["annotators"]} for axis in axes]
     names = list(dict.fromkeys(name for found in by_axis for name in found))
-    return [AnnotatorRow(str(name), [_annotator_cell(found.get(name), axis["alpha"]) for axis, found in
-                                     zip(axes, by_axis)]) for name in names]
+    return [AnnotatorRow(annotator_label(name, annotator_names),
+                         [_annotator_cell(found.get(name), axis["alpha"]) for axis, found in zip(axes, by_axis)])
+            for name in names]
 
 
 def _annotator_cell(row, alpha):

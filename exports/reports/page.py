@@ -1,7 +1,9 @@
 """What the report pages of every kind share: what the page was asked for (the query string), how many
-bootstrap replicates it uses, and the thresholds it flags annotators by. The page of each kind is built by its
-kind's `report_page` (exports.reports.likert_page, exports.reports.pairwise_page) and shown with its kind's
-`REPORT_TEMPLATE`.
+bootstrap replicates it uses, the thresholds it flags annotators by, and the rendering of its figures
+(`figures_html`). The page of each kind is built by its kind's `report_page` (exports.reports.likert_page,
+exports.reports.pairwise_page, exports.reports.exam_page) and shown with its kind's `REPORT_TEMPLATE`: on the
+campaign's report page (exports.services.report_snapshots) and in a release's report.html
+(exports.release_report), the same figures.
 
 The page's figures are computed once per request and data version, in the background for large campaigns,
 and kept (exports.services.report_snapshots): 1,000 replicates on a campaign of a few thousand ratings take well
@@ -11,6 +13,7 @@ by default and says so; ?replicates= asks for more, up to MAX_REPLICATES.
 
 from dataclasses import dataclass
 
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _, gettext_lazy
 
 from annotation import agreement
@@ -23,6 +26,8 @@ LARGE_CAMPAIGN_REPLICATES = 200
 # with the others' mean.
 UNRELIABLE_ALPHA_RISE = 0.05
 UNRELIABLE_CORRELATION = 0.3
+# The kinds' templates extend this (it keeps their figures, without the site's layout) when rendered by figures_html.
+FIGURES_TEMPLATE = "exports/report_figures.html"
 LEVEL_NAMES = {
     "ordinal": gettext_lazy("Ordinal"), "interval": gettext_lazy("Interval"),
     "nominal": gettext_lazy("Nominal"), "ratio": gettext_lazy("Ratio"),
@@ -62,3 +67,30 @@ def chosen_replicates(requested, n_scores):
             "This page uses at most %(cap)s bootstrap replicates; run the agreement or meta_eval command for more."
         ) % {"cap": MAX_REPLICATES}]
     return requested, []
+
+
+def figures_html(campaign, report_request, *, progress=None, annotator_names=None, release=None):
+    """The report's figures of one campaign as HTML: its kind's `report_page` rendered with its `REPORT_TEMPLATE`,
+    without the site's layout. `progress(percent)` is told how far it got. With `release`, the page is the
+    release's (exports.release_report): no controls, no links to the campaign's pages and API, and annotators
+    shown by `annotator_names` ({handle: name shown}; the report pages name them by handle)."""
+    from exports import kinds  # which import this module
+    from exports.reports.checklists import page_checklist
+
+    progress = progress or (lambda percent: None)
+    kind = kinds.for_campaign(campaign)
+    report = kind.report_page(campaign, report_request, annotator_names=annotator_names)
+    progress(70)
+    checklist = page_checklist(campaign)
+    progress(90)
+    return render_to_string(kind.REPORT_TEMPLATE, {
+        "report_base": FIGURES_TEMPLATE, "campaign": campaign, "report": report, "checklist": checklist,
+        "release": release, "levels": list(LEVEL_NAMES.items()), "max_replicates": MAX_REPLICATES,
+        "unreliable_alpha_rise": UNRELIABLE_ALPHA_RISE, "unreliable_correlation": UNRELIABLE_CORRELATION,
+    })
+
+
+def annotator_label(handle, annotator_names):
+    """How the page names the annotator `handle`: by handle, or by `annotator_names` when given (a release's
+    pseudonyms), where a missing handle is an error rather than shown."""
+    return str(handle) if annotator_names is None else annotator_names[str(handle)]

@@ -15,7 +15,7 @@ from annotation.errors import HyokaError
 from exports import svg_charts
 from exports.reports.agreement import verdict_agreement
 from exports.reports.lengths import pairwise_lengths
-from exports.reports.page import ReportRequest, chosen_replicates
+from exports.reports.page import ReportRequest, annotator_label, chosen_replicates
 from exports.reports.ranking import campaign_ranking
 from judging.length_selectors import campaign_length_inputs
 from judging.selectors import position_bias_rows
@@ -84,12 +84,14 @@ class PairwiseReport:
         return [judge for judge in self.judges if judge.report]
 
 
-def pairwise_report(campaign, request=ReportRequest()):
+def pairwise_report(campaign, request=ReportRequest(), *, annotator_names=None):
     """Everything the report page of a pairwise campaign shows: the humans' ranking, agreement among the
-    annotators on the verdicts, and each judge's ranking beside the humans' with its agreement with them."""
+    annotators on the verdicts, and each judge's ranking beside the humans' with its agreement with them.
+    Annotators are named by handle, or by `annotator_names` ({handle: name}) when given."""
     votes = campaign_verdict_votes(campaign)
     replicates, notices = chosen_replicates(request.replicates, len(votes))
-    agreement_json = verdict_agreement(campaign, replicates=replicates, votes=votes)
+    agreement_json = with_annotator_labels(verdict_agreement(campaign, replicates=replicates, votes=votes),
+                                           annotator_names)
     n_items = campaign.items.count()
     if not n_items:
         notices.append(_("This campaign has no items yet: import responses first."))
@@ -112,6 +114,13 @@ def pairwise_report(campaign, request=ReportRequest()):
         rates_chart=rates_chart(humans, judges), raters=agreement_json["meta"]["raters_per_item"],
         lengths=pairwise_lengths(campaign, length_inputs), length_chart=length_chart(length_inputs[0]),
     )
+
+
+def with_annotator_labels(agreement_json, annotator_names):
+    """The agreement report with each annotator's row named as the page names them (annotator_label)."""
+    verdict = agreement_json["verdict"]
+    rows = [{**row, "annotator": annotator_label(row["annotator"], annotator_names)} for row in verdict["annotators"]]
+    return {**agreement_json, "verdict": {**verdict, "annotators": rows}}
 
 
 def length_chart(items):

@@ -18,13 +18,10 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from exports import kinds
 from exports.models import ReportDataChange, ReportSnapshot
 from exports.reports import page
-from exports.reports.checklists import page_checklist
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +31,6 @@ INLINE_MAX_ITEMS = 5_000
 # finished for this long may be claimed again (its worker died).
 STALE_PENDING = timedelta(minutes=5)
 STALE_RUNNING = timedelta(minutes=30)
-FIGURES_TEMPLATE = "exports/report_figures.html"
 
 
 def campaign_data_version(campaign):
@@ -148,19 +144,11 @@ def _progress(snapshot_id, percent):
 
 
 def _render_figures(snapshot):
-    params, campaign = snapshot.params, snapshot.campaign
-    kind = kinds.for_campaign(campaign)
+    params = snapshot.params
     with translation.override(params["language"]):
-        report = kind.report_page(campaign, page.ReportRequest(
-            judge=params["judge"], level=params["level"], replicates=params["replicates"]))
-        _progress(snapshot.pk, 70)
-        checklist = page_checklist(campaign)
-        _progress(snapshot.pk, 90)
-        return render_to_string(kind.REPORT_TEMPLATE, {
-            "report_base": FIGURES_TEMPLATE, "campaign": campaign, "report": report, "checklist": checklist,
-            "levels": list(page.LEVEL_NAMES.items()), "max_replicates": page.MAX_REPLICATES,
-            "unreliable_alpha_rise": page.UNRELIABLE_ALPHA_RISE, "unreliable_correlation": page.UNRELIABLE_CORRELATION,
-        })
+        return page.figures_html(snapshot.campaign, page.ReportRequest(
+            judge=params["judge"], level=params["level"], replicates=params["replicates"]),
+            progress=lambda percent: _progress(snapshot.pk, percent))
 
 
 def report_json_kept(*, campaign, name, params, compute):
