@@ -68,3 +68,12 @@ def test_mace_ranks_annotators_as_crowd_kit_vb_does_with_a_constant_and_a_random
     assert list(np.argsort(ours)[::-1][:4]) == list(np.argsort(reference)[::-1][:4])
     careful, random_one, constant = ours[[0, 1]], ours[2], ours[3]
     assert careful.min() > 0.85 and random_one < 0.05 and constant < 0.05
+
+
+def test_mace_counts_every_task_given_the_same_answers():
+    """1,000 tasks rated twice by four annotators hold at most 150 distinct sets of answers, computed once each:
+    counted as often as tasks were given them, the competences are crowd-kit's on the 1,000 tasks."""
+    tasks, annotators, labels = simulated_answers(SCENARIOS["rated_twice"])
+    result = quality.mace(tasks, annotators, labels, n_labels=5)
+    np.testing.assert_allclose(result.competence, REFERENCE["rated_twice"]["em"], atol=0.04)
+    assert list(np.argsort(result.competence)) == list(np.argsort(REFERENCE["rated_twice"]["em"]))
