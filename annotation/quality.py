@@ -16,6 +16,7 @@
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.stats import mannwhitneyu
 
 ALPHA = 0.05
@@ -139,20 +140,22 @@ class _AnswerSets:
     (``weight``), and per task its set (-1 for a task nobody answered)."""
 
     def __init__(self, tasks, codes, n_tasks):
-        order = np.lexsort((codes, tasks))
-        codes = codes[order]
-        task, starts, sizes = np.unique(tasks[order], return_index=True, return_counts=True)
-        self.of_task, base = np.full(n_tasks, -1, dtype=np.int64), int(codes.max(initial=0)) + 1
+        base = int(codes.max(initial=0)) + 1
+        tasks, codes = _sorted_by_task_and_code(tasks, codes, base)
+        starts = np.flatnonzero(np.r_[True, tasks[1:] != tasks[:-1]]) if len(tasks) else np.zeros(0, dtype=np.int64)
+        sizes = np.diff(np.r_[starts, len(tasks)])
+        self.of_task = np.full(n_tasks, -1, dtype=np.int64)
         set_codes, set_of, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], []
         for size in np.unique(sizes).tolist():
             mine = sizes == size
             rows = codes[starts[mine][:, None] + np.arange(size)]
-            _, first, inverse, counts = np.unique(_row_keys(rows, base), return_index=True,
-                                                  return_inverse=True, return_counts=True)
+            inverse, counts = _equal_rows(rows, base)
+            some = np.empty(len(counts), dtype=np.int64)
+            some[inverse] = np.arange(len(rows))  # a row of each set (they are equal)
             n_sets = sum(len(found) for found in weights)
-            self.of_task[task[mine]] = n_sets + inverse
-            set_codes.append(rows[first].ravel())
-            set_of.append(np.repeat(np.arange(n_sets, n_sets + len(first)), size))
+            self.of_task[tasks[starts[mine]]] = n_sets + inverse
+            set_codes.append(rows[some].ravel())
+            set_of.append(np.repeat(np.arange(n_sets, n_sets + len(counts)), size))
             weights.append(counts)
         self.code, self.set_of = np.concatenate(set_codes), np.concatenate(set_of)
         self.weight = np.concatenate(weights).astype(float) if weights else np.zeros(0)
@@ -165,15 +168,32 @@ class _AnswerSets:
         return values
 
 
-def _row_keys(rows, base):
-    """An integer per row of ``rows`` (integers in [0, base)), equal for equal rows: the columns' digits in
-    ``base``, the key so far renumbered densely whenever another digit would overflow."""
+def _sorted_by_task_and_code(tasks, codes, base):
+    """``tasks`` and ``codes`` (integers in [0, base)) sorted by task, then code: one sort of a combined key
+    where it fits in 64 bits."""
+    top = (int(tasks.max(initial=0)) + 1) * base
+    if top >= 2 ** 62:
+        order = np.lexsort((codes, tasks))
+        return tasks[order], codes[order]
+    key = np.sort((tasks * base + codes).astype(np.int32 if top < 2 ** 31 else np.int64))  # 32 bits sort faster
+    return key // base, key % base
+
+
+def _equal_rows(rows, base):
+    """The number of each row's kind among the distinct rows of ``rows`` (integers in [0, base)), and how many
+    rows are of each kind: a row read as the digits of an integer in ``base``, the integer so far renumbered
+    densely whenever another digit would overflow."""
     key = np.zeros(len(rows), dtype=np.int64)
     for column in rows.T:
         if (int(key.max(initial=0)) + 1) * base >= 2 ** 62:
             key = np.unique(key, return_inverse=True)[1].astype(np.int64)
         key = key * base + column
-    return key
+    if key.max(initial=0) < 4 * len(key):  # few possible rows: the kinds found by counting, not by sorting
+        present = np.bincount(key) > 0
+        inverse = (np.cumsum(present) - 1)[key]
+    else:
+        inverse = np.unique(key, return_inverse=True)[1].reshape(-1)
+    return inverse, np.bincount(inverse)
 
 
 class _GivenLabels:
@@ -324,12 +344,12 @@ def _gold_answers(answers, gold):
 
 
 def _competence(answers, n_annotators):
-    tasks = np.unique(answers.item * (answers.verdict_axis + 1) + answers.axis, return_inverse=True)[1]
+    tasks = pd.factorize(answers.item)[0] * (answers.verdict_axis + 1) + answers.axis
     labels = answers.value - answers.value.min(initial=0)
     return mace(tasks, answers.annotator, labels, n_annotators=n_annotators).competence
 
 
 def _split(values, groups, n_groups):
-    order = np.argsort(groups, kind="stable")
+    order = np.argsort(groups.astype(np.min_scalar_type(max(n_groups - 1, 0))), kind="stable")  # radix when small
     values, bounds = values[order], np.searchsorted(groups[order], np.arange(n_groups + 1))
     return [values[bounds[code]:bounds[code + 1]] for code in range(n_groups)]
