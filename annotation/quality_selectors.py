@@ -74,17 +74,15 @@ def _attention_copies(campaign):
 def _gold_keys(campaign, axes, verdict_axis):
     """The known answers of every gold item of the campaign, its copies' included (they share their original's)."""
     axis_codes = {axis.key: code for code, axis in enumerate(axes)}
-    answers = {answer.item_id: answer for answer in GoldAnswer.objects.filter(item__campaign=campaign)}
+    answers = {item: (scores, tolerance, verdict) for item, scores, tolerance, verdict in GoldAnswer.objects.filter(
+        item__campaign=campaign).values_list("item_id", "scores", "tolerance", "verdict")}
     keys = []
     for pk, original in Item.objects.filter(campaign=campaign, quality_role=Item.QualityRole.GOLD).values_list(
             "id", "original_id"):
-        answer = answers.get(original or pk)
-        if answer is None:
-            continue
-        keys += [(pk, axis_codes[key], score, answer.tolerance) for key, score in answer.scores.items()
-                 if key in axis_codes]
-        if answer.verdict:
-            keys.append((pk, verdict_axis, VERDICT_CODES[answer.verdict], 0))
+        scores, tolerance, verdict = answers.get(original or pk, ({}, 0, ""))
+        keys += [(pk, axis_codes[key], score, tolerance) for key, score in scores.items() if key in axis_codes]
+        if verdict:
+            keys.append((pk, verdict_axis, VERDICT_CODES[verdict], 0))
     columns = list(zip(*keys)) if keys else ([], [], [], [])
     return quality.GoldKeys(*(np.array(column, dtype=np.int64) for column in columns))
 
