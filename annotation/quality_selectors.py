@@ -53,8 +53,9 @@ def _answers(campaign, axes):
     if len(verdicts):
         v_value = np.array([VERDICT_CODES[verdict] for _, _, verdict in verdicts], dtype=np.int64)
     codes, ids = pd.factorize(np.concatenate([annotator_id, v_annotator]))
-    axis = np.array([axis_codes[pk] for pk in np.unique(axis_id).tolist()], dtype=np.int64)[
-        np.searchsorted(np.unique(axis_id), axis_id)] if len(axis_id) else np.zeros(0, dtype=np.int64)
+    present = np.unique(axis_id)
+    axis = np.array([axis_codes[pk] for pk in present.tolist()], dtype=np.int64)[
+        np.searchsorted(present, axis_id)] if len(axis_id) else np.zeros(0, dtype=np.int64)
     answers = quality.Answers(
         item=np.concatenate([item, v_item]), annotator=codes.astype(np.int64),
         axis=np.concatenate([axis, np.full(len(v_item), len(axes), dtype=np.int64)]),
