@@ -113,7 +113,7 @@ def mace(tasks, annotators, labels, *, n_tasks=None, n_annotators=None, n_labels
     The E step works on the labels each set holds, not on every label: a label nobody gave a task has the
     likelihood that all its answers were strategy draws, the same for each such label, so the posterior of the
     labels given is exp(δ) / (unseen + Σ exp(δ)), δ a label's log-likelihood over that common one (in log space,
-    shifted per task, so that a task with many answers does not overflow).
+    shifted per task when a task with many answers would overflow).
     """
     tasks, annotators, labels = (np.asarray(codes, dtype=np.int64) for codes in (tasks, annotators, labels))
     n_tasks = int(n_tasks if n_tasks is not None else tasks.max(initial=-1) + 1)
@@ -209,11 +209,17 @@ class _GivenLabels:
         self.unseen = n_labels - np.diff(np.r_[self.starts, len(keys)])
 
     def posterior(self, delta):
-        """Per pair, the posterior probability of its label being the task's true one."""
+        """Per pair, the posterior probability of its label being the task's true one. δ is shifted by its
+        task's largest (a reduceat, the E step's largest cost) only when an exponential could overflow or
+        underflow: δ grows with a task's number of answers, and tasks with a few never need it."""
         if not len(delta):
             return delta
-        shift = np.maximum.reduceat(delta, self.starts)
-        shifted = np.exp(delta - shift[self.group])
+        if -700 < delta.min() and delta.max() < 700:
+            shift = np.zeros(len(self.starts))
+            shifted = np.exp(delta)
+        else:
+            shift = np.maximum.reduceat(delta, self.starts)
+            shifted = np.exp(delta - shift[self.group])
         total = np.bincount(self.group, shifted, minlength=len(self.starts)) + self.unseen * np.exp(-shift)
         return shifted / total[self.group]
 

@@ -77,3 +77,15 @@ def test_mace_counts_every_task_given_the_same_answers():
     result = quality.mace(tasks, annotators, labels, n_labels=5)
     np.testing.assert_allclose(result.competence, REFERENCE["rated_twice"]["em"], atol=0.04)
     assert list(np.argsort(result.competence)) == list(np.argsort(REFERENCE["rated_twice"]["em"]))
+
+
+def test_mace_stays_finite_when_tasks_have_a_hundred_answers():
+    """A hundred agreeing answers make a label's likelihood ratio far beyond what a float holds: the posterior is
+    taken relative to each task's most likely label, and the careful annotators and true labels come out."""
+    rng = np.random.default_rng(4)
+    truth = rng.integers(0, 5, 50)
+    tasks, annotators = np.repeat(np.arange(50), 100), np.tile(np.arange(100), 50)
+    labels = np.where(rng.random(len(tasks)) < 0.95, truth[tasks], rng.integers(0, 5, len(tasks)))
+    result = quality.mace(tasks, annotators, labels, n_labels=5)
+    assert result.competence.min() > 0.8
+    assert list(result.labels) == list(truth)
