@@ -16,6 +16,7 @@
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.stats import mannwhitneyu
 
 ALPHA = 0.05
@@ -105,27 +106,95 @@ def mace(tasks, annotators, labels, *, n_tasks=None, n_annotators=None, n_labels
     priori; annotator j answers it with probability θ_j, else draws from their own strategy ξ_j. Counts are
     smoothed by 0.01 / n_labels, as crowd-kit does.
 
-    The E step works on the labels each task was given, not on every label of every task: a label nobody gave
-    a task has the likelihood that all its answers were strategy draws, the same for each such label, so the
-    posterior of the labels given is exp(δ) / (unseen + Σ exp(δ)), δ a label's log-likelihood over that common
-    one (in log space, shifted per task, so that a task with many answers does not overflow). Each EM step is a
-    few bincounts and gathers over the answers; memory is a few arrays of the answers' length.
+    Tasks given the same answers (the same annotators giving the same labels) have the same posterior at every
+    step, so EM runs on the distinct sets of answers, each counted as often as tasks were given it: with a few
+    dozen annotators and a five-point scale, millions of tasks rated twice hold at most tens of thousands (the
+    qc bench's 2,625,000 hold 1,024).
+
+    The E step works on the labels each set holds, not on every label: a label nobody gave a task has the
+    likelihood that all its answers were strategy draws, the same for each such label, so the posterior of the
+    labels given is exp(δ) / (unseen + Σ exp(δ)), δ a label's log-likelihood over that common one (in log space,
+    shifted per task when a task with many answers would overflow).
     """
     tasks, annotators, labels = (np.asarray(codes, dtype=np.int64) for codes in (tasks, annotators, labels))
     n_tasks = int(n_tasks if n_tasks is not None else tasks.max(initial=-1) + 1)
     n_annotators = int(n_annotators if n_annotators is not None else annotators.max(initial=-1) + 1)
     n_labels = int(n_labels if n_labels is not None else labels.max(initial=-1) + 1)
     smoothing = 0.01 / max(n_labels, 1)
+    codes = annotators * n_labels + labels
+    answered = np.bincount(codes, minlength=n_annotators * n_labels).reshape(n_annotators, n_labels).astype(float)
+    sets = _AnswerSets(tasks, codes, n_tasks)
+    given = _GivenLabels(sets.set_of, sets.code % n_labels, n_labels)
+    weight = sets.weight[sets.set_of]
     theta = np.full(n_annotators, 0.5)
     strategy = np.full((n_annotators, n_labels), 1.0 / max(n_labels, 1))
-    given = _GivenLabels(tasks, labels, n_labels)
-    by_annotator_label = annotators * n_labels + labels
     delta = np.zeros(len(given.task))
     for _ in range(iterations):
-        delta, knowing = _mace_expectations(given, by_annotator_label, theta, strategy, n_labels)
-        theta, strategy = _mace_maximisation(annotators, by_annotator_label, knowing, n_annotators, n_labels,
-                                             smoothing)
-    return Competence(theta, given.most_likely(delta, n_tasks, n_labels), iterations)
+        delta, knowing = _mace_expectations(given, sets.code, theta, strategy)
+        theta, strategy = _mace_maximisation(sets.code, knowing * weight, answered, smoothing)
+    return Competence(theta, sets.per_task(given.most_likely(delta, len(sets.weight), n_labels)), iterations)
+
+
+class _AnswerSets:
+    """The distinct sets of answers the tasks were given, an answer coded annotator × n_labels + label: per
+    answer of a set its ``code`` and set (``set_of``, sorted), per set how many tasks were given it
+    (``weight``), and per task its set (-1 for a task nobody answered)."""
+
+    def __init__(self, tasks, codes, n_tasks):
+        base = int(codes.max(initial=0)) + 1
+        tasks, codes = _sorted_by_task_and_code(tasks, codes, base)
+        starts = np.flatnonzero(np.r_[True, tasks[1:] != tasks[:-1]]) if len(tasks) else np.zeros(0, dtype=np.int64)
+        sizes = np.diff(np.r_[starts, len(tasks)])
+        self.of_task = np.full(n_tasks, -1, dtype=np.int64)
+        set_codes, set_of, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], []
+        for size in np.unique(sizes).tolist():
+            mine = sizes == size
+            rows = codes[starts[mine][:, None] + np.arange(size)]
+            inverse, counts = _equal_rows(rows, base)
+            some = np.empty(len(counts), dtype=np.int64)
+            some[inverse] = np.arange(len(rows))  # a row of each set (they are equal)
+            n_sets = sum(len(found) for found in weights)
+            self.of_task[tasks[starts[mine]]] = n_sets + inverse
+            set_codes.append(rows[some].ravel())
+            set_of.append(np.repeat(np.arange(n_sets, n_sets + len(counts)), size))
+            weights.append(counts)
+        self.code, self.set_of = np.concatenate(set_codes), np.concatenate(set_of)
+        self.weight = np.concatenate(weights).astype(float) if weights else np.zeros(0)
+
+    def per_task(self, of_sets):
+        """A value per set, per task (0 for a task nobody answered)."""
+        values = np.zeros(len(self.of_task), dtype=np.asarray(of_sets).dtype)
+        answered = self.of_task >= 0
+        values[answered] = of_sets[self.of_task[answered]]
+        return values
+
+
+def _sorted_by_task_and_code(tasks, codes, base):
+    """``tasks`` and ``codes`` (integers in [0, base)) sorted by task, then code: one sort of a combined key
+    where it fits in 64 bits."""
+    top = (int(tasks.max(initial=0)) + 1) * base
+    if top >= 2 ** 62:
+        order = np.lexsort((codes, tasks))
+        return tasks[order], codes[order]
+    key = np.sort((tasks * base + codes).astype(np.int32 if top < 2 ** 31 else np.int64))  # 32 bits sort faster
+    return key // base, key % base
+
+
+def _equal_rows(rows, base):
+    """The number of each row's kind among the distinct rows of ``rows`` (integers in [0, base)), and how many
+    rows are of each kind: a row read as the digits of an integer in ``base``, the integer so far renumbered
+    densely whenever another digit would overflow."""
+    key = np.zeros(len(rows), dtype=np.int64)
+    for column in rows.T:
+        if (int(key.max(initial=0)) + 1) * base >= 2 ** 62:
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+        key = key * base + column
+    if key.max(initial=0) < 4 * len(key):  # few possible rows: the kinds found by counting, not by sorting
+        present = np.bincount(key) > 0
+        inverse = (np.cumsum(present) - 1)[key]
+    else:
+        inverse = np.unique(key, return_inverse=True)[1].reshape(-1)
+    return inverse, np.bincount(inverse)
 
 
 class _GivenLabels:
@@ -141,11 +210,17 @@ class _GivenLabels:
         self.unseen = n_labels - np.diff(np.r_[self.starts, len(keys)])
 
     def posterior(self, delta):
-        """Per pair, the posterior probability of its label being the task's true one."""
+        """Per pair, the posterior probability of its label being the task's true one. δ is shifted by its
+        task's largest (a reduceat, the E step's largest cost) only when an exponential could overflow or
+        underflow: δ grows with a task's number of answers, and tasks with a few never need it."""
         if not len(delta):
             return delta
-        shift = np.maximum.reduceat(delta, self.starts)
-        shifted = np.exp(delta - shift[self.group])
+        if -700 < delta.min() and delta.max() < 700:
+            shift = np.zeros(len(self.starts))
+            shifted = np.exp(delta)
+        else:
+            shift = np.maximum.reduceat(delta, self.starts)
+            shifted = np.exp(delta - shift[self.group])
         total = np.bincount(self.group, shifted, minlength=len(self.starts)) + self.unseen * np.exp(-shift)
         return shifted / total[self.group]
 
@@ -157,24 +232,25 @@ class _GivenLabels:
         return log_like.argmax(axis=1) if n_tasks else np.zeros(0, dtype=np.int64)
 
 
-def _mace_expectations(given, by_annotator_label, theta, strategy, n_labels):
+def _mace_expectations(given, codes, theta, strategy):
     """δ per given (task, label) pair (module docstring of mace), and for each answer the probability it was
-    given knowingly. What an answer contributes depends only on its annotator and label: computed per
-    (annotator, label) and gathered."""
+    given knowingly. What an answer contributes depends only on its annotator and label (its code): computed
+    per code and gathered."""
     spam = (1.0 - theta[:, None]) * strategy
     gain = (np.log(theta[:, None] + spam) - np.log(np.maximum(spam, 1e-300))).ravel()
     knew_if_right = (theta[:, None] / (theta[:, None] + spam)).ravel()
-    delta = np.bincount(given.pair, gain[by_annotator_label], minlength=len(given.task))
-    knowing = given.posterior(delta)[given.pair] * knew_if_right[by_annotator_label]
+    delta = np.bincount(given.pair, gain[codes], minlength=len(given.task))
+    knowing = given.posterior(delta)[given.pair] * knew_if_right[codes]
     return delta, knowing
 
 
-def _mace_maximisation(annotators, by_annotator_label, knowing, n_annotators, n_labels, smoothing):
-    answered = np.bincount(annotators, minlength=n_annotators).astype(float)
-    knew = np.bincount(annotators, knowing, minlength=n_annotators)
-    theta = (knew + smoothing) / (answered + 2 * smoothing)
-    spam_counts = np.bincount(by_annotator_label, 1.0 - knowing,
-                              minlength=n_annotators * n_labels).reshape(n_annotators, n_labels)
+def _mace_maximisation(codes, knowing, answered, smoothing):
+    """θ and ξ: ``knowing`` (answers given knowingly, each counted as often as tasks were given its set) summed
+    per code; ``answered`` the number of answers per annotator and label."""
+    n_annotators, n_labels = answered.shape
+    knew = np.bincount(codes, knowing, minlength=answered.size).reshape(n_annotators, n_labels)
+    theta = (knew.sum(axis=1) + smoothing) / (answered.sum(axis=1) + 2 * smoothing)
+    spam_counts = answered - knew
     strategy = (spam_counts + smoothing) / (spam_counts.sum(axis=1, keepdims=True) + n_labels * smoothing)
     return theta, strategy
 
@@ -237,12 +313,12 @@ def reliability(answers: Answers, copies: np.ndarray, originals: np.ndarray, gol
 
 def _rating_means(answers):
     """(item, annotator, mean score) per rating with scores, sorted by (item, annotator)."""
-    scored = answers.scored
-    keys = answers.item[scored] * (int(answers.annotator.max(initial=0)) + 1) + answers.annotator[scored]
-    unique, inverse = np.unique(keys, return_inverse=True)
+    scored, width = answers.scored, int(answers.annotator.max(initial=0)) + 1
+    keys = answers.item[scored] * width + answers.annotator[scored]
+    inverse, unique = pd.factorize(keys)  # hashing the answers, then sorting the ratings: faster than np.unique
     means = np.bincount(inverse, answers.value[scored].astype(float)) / np.bincount(inverse)
-    width = int(answers.annotator.max(initial=0)) + 1
-    return unique, means, width
+    order = np.argsort(unique)
+    return unique[order], means[order], width
 
 
 def _attention_pairs(means, copies, originals):
@@ -275,12 +351,12 @@ def _gold_answers(answers, gold):
 
 
 def _competence(answers, n_annotators):
-    tasks = np.unique(answers.item * (answers.verdict_axis + 1) + answers.axis, return_inverse=True)[1]
+    tasks = pd.factorize(answers.item)[0] * (answers.verdict_axis + 1) + answers.axis
     labels = answers.value - answers.value.min(initial=0)
     return mace(tasks, answers.annotator, labels, n_annotators=n_annotators).competence
 
 
 def _split(values, groups, n_groups):
-    order = np.argsort(groups, kind="stable")
+    order = np.argsort(groups.astype(np.min_scalar_type(max(n_groups - 1, 0))), kind="stable")  # radix when small
     values, bounds = values[order], np.searchsorted(groups[order], np.arange(n_groups + 1))
     return [values[bounds[code]:bounds[code + 1]] for code in range(n_groups)]

@@ -53,8 +53,9 @@ def _answers(campaign, axes):
     if len(verdicts):
         v_value = np.array([VERDICT_CODES[verdict] for _, _, verdict in verdicts], dtype=np.int64)
     codes, ids = pd.factorize(np.concatenate([annotator_id, v_annotator]))
-    axis = np.array([axis_codes[pk] for pk in np.unique(axis_id).tolist()], dtype=np.int64)[
-        np.searchsorted(np.unique(axis_id), axis_id)] if len(axis_id) else np.zeros(0, dtype=np.int64)
+    present = np.unique(axis_id)
+    axis = np.array([axis_codes[pk] for pk in present.tolist()], dtype=np.int64)[
+        np.searchsorted(present, axis_id)] if len(axis_id) else np.zeros(0, dtype=np.int64)
     answers = quality.Answers(
         item=np.concatenate([item, v_item]), annotator=codes.astype(np.int64),
         axis=np.concatenate([axis, np.full(len(v_item), len(axes), dtype=np.int64)]),
@@ -74,17 +75,15 @@ def _attention_copies(campaign):
 def _gold_keys(campaign, axes, verdict_axis):
     """The known answers of every gold item of the campaign, its copies' included (they share their original's)."""
     axis_codes = {axis.key: code for code, axis in enumerate(axes)}
-    answers = {answer.item_id: answer for answer in GoldAnswer.objects.filter(item__campaign=campaign)}
+    answers = {item: (scores, tolerance, verdict) for item, scores, tolerance, verdict in GoldAnswer.objects.filter(
+        item__campaign=campaign).values_list("item_id", "scores", "tolerance", "verdict")}
     keys = []
     for pk, original in Item.objects.filter(campaign=campaign, quality_role=Item.QualityRole.GOLD).values_list(
             "id", "original_id"):
-        answer = answers.get(original or pk)
-        if answer is None:
-            continue
-        keys += [(pk, axis_codes[key], score, answer.tolerance) for key, score in answer.scores.items()
-                 if key in axis_codes]
-        if answer.verdict:
-            keys.append((pk, verdict_axis, VERDICT_CODES[answer.verdict], 0))
+        scores, tolerance, verdict = answers.get(original or pk, ({}, 0, ""))
+        keys += [(pk, axis_codes[key], score, tolerance) for key, score in scores.items() if key in axis_codes]
+        if verdict:
+            keys.append((pk, verdict_axis, VERDICT_CODES[verdict], 0))
     columns = list(zip(*keys)) if keys else ([], [], [], [])
     return quality.GoldKeys(*(np.array(column, dtype=np.int64) for column in columns))
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exports', '0007_report_change_on_exam_data'),
+        ('exports', '0008_report_api_answers'),
     ]
 
     operations = [

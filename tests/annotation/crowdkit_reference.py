@@ -11,14 +11,16 @@ import json
 
 import numpy as np
 
-SCENARIOS = {"careful_random_constant": 0, "mixed_skill": 1}
+SCENARIOS = {"careful_random_constant": 0, "mixed_skill": 1, "rated_twice": 2}
 
 
 def simulated_answers(seed):
     """(tasks, annotators, labels) codes: 300 tasks with 5 labels, 6 annotators each answering about two thirds
     of them. Scenario 0: two careful annotators (right 90% of the time), one at random, one always the top label,
-    two middling (right 60%). Scenario 1: skills spread from 95% to 30%."""
+    two middling (right 60%). Scenario 1: skills spread from 95% to 30%. Scenario 2 (rated_twice): see there."""
     rng = np.random.default_rng(seed)
+    if seed == SCENARIOS["rated_twice"]:
+        return rated_twice(rng)
     n_tasks, n_labels = 300, 5
     truth = rng.integers(0, n_labels, n_tasks)
     skills = [0.9, 0.9, None, "constant", 0.6, 0.6] if seed == 0 else [0.95, 0.8, 0.65, 0.5, 0.4, 0.3]
@@ -35,6 +37,19 @@ def simulated_answers(seed):
             annotators.append(annotator)
             labels.append(int(label))
     return np.array(tasks), np.array(annotators), np.array(labels)
+
+
+def rated_twice(rng):
+    """1,000 tasks with 5 labels, each answered by two of four annotators (who know the answer 90%, 75% and 50%
+    of the time and otherwise guess, and one who always guesses): at most 150 distinct sets of answers, most of
+    them given to many tasks, as in a large campaign rated twice by a few dozen annotators."""
+    n_tasks, n_labels, skills = 1000, 5, [0.9, 0.75, 0.5, 0.0]
+    truth = rng.integers(0, n_labels, n_tasks)
+    tasks = np.repeat(np.arange(n_tasks), 2)
+    annotators = np.concatenate([rng.choice(len(skills), 2, replace=False) for _ in range(n_tasks)])
+    right = rng.random(len(tasks)) < np.array(skills)[annotators]
+    labels = np.where(right, truth[tasks], rng.integers(0, n_labels, len(tasks)))
+    return tasks, annotators, labels
 
 
 def crowdkit_competence(seed, method):

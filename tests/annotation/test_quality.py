@@ -68,3 +68,24 @@ def test_mace_ranks_annotators_as_crowd_kit_vb_does_with_a_constant_and_a_random
     assert list(np.argsort(ours)[::-1][:4]) == list(np.argsort(reference)[::-1][:4])
     careful, random_one, constant = ours[[0, 1]], ours[2], ours[3]
     assert careful.min() > 0.85 and random_one < 0.05 and constant < 0.05
+
+
+def test_mace_counts_every_task_given_the_same_answers():
+    """1,000 tasks rated twice by four annotators hold at most 150 distinct sets of answers, computed once each:
+    counted as often as tasks were given them, the competences are crowd-kit's on the 1,000 tasks."""
+    tasks, annotators, labels = simulated_answers(SCENARIOS["rated_twice"])
+    result = quality.mace(tasks, annotators, labels, n_labels=5)
+    np.testing.assert_allclose(result.competence, REFERENCE["rated_twice"]["em"], atol=0.04)
+    assert list(np.argsort(result.competence)) == list(np.argsort(REFERENCE["rated_twice"]["em"]))
+
+
+def test_mace_stays_finite_when_tasks_have_a_hundred_answers():
+    """A hundred agreeing answers make a label's likelihood ratio far beyond what a float holds: the posterior is
+    taken relative to each task's most likely label, and the careful annotators and true labels come out."""
+    rng = np.random.default_rng(4)
+    truth = rng.integers(0, 5, 50)
+    tasks, annotators = np.repeat(np.arange(50), 100), np.tile(np.arange(100), 50)
+    labels = np.where(rng.random(len(tasks)) < 0.95, truth[tasks], rng.integers(0, 5, len(tasks)))
+    result = quality.mace(tasks, annotators, labels, n_labels=5)
+    assert result.competence.min() > 0.8
+    assert list(result.labels) == list(truth)
