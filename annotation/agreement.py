@@ -33,7 +33,7 @@ replicates where alpha is undefined are dropped and counted.
 import dataclasses
 import itertools
 import math
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -258,14 +258,20 @@ def alpha_by_axis(
 
 
 def alpha_estimates(
-    axes: Sequence[AxisRatings], n_items: int, *, level: str, replicates: int, confidence: float, seed: int
+    axes: Iterable[AxisRatings], n_items: int, *, level: str, replicates: int, confidence: float, seed: int
 ) -> list[Estimate]:
-    """Alpha per axis, with intervals from one resampling of the `n_items` items shared by all axes."""
-    points = [alpha_point(axis, level) for axis in axes]
+    """Alpha per axis, with intervals from one resampling of the `n_items` items shared by all axes.
+
+    Each axis is read once, for its point estimate and its value patterns (all the resampling needs), so `axes`
+    may be a generator that builds one axis at a time: only one is then held in memory."""
+    points, patterns = [], []
+    for axis in axes:
+        points.append(alpha_point(axis, level))
+        if replicates and points[-1].value is not None:
+            patterns.append(value_patterns(axis, n_items))
     defined = [index for index, point in enumerate(points) if point.value is not None]
     if replicates == 0 or not defined:
         return points
-    patterns = [value_patterns(axes[index], n_items) for index in defined]
     replicate_alphas = alpha_replicates(patterns, level, n_items, replicates, seed)
     estimates = list(points)
     for index, values in zip(defined, replicate_alphas):

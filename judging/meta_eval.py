@@ -485,9 +485,11 @@ def system_agreement(instances: Instances, item_models: np.ndarray) -> SystemAgr
 
 def _alphas(axes: Sequence[agreement.AxisRatings], instances: Sequence[Instances], n_items: int, *,
             level: str, replicates: int, confidence: float, seed: int) -> tuple[list[Estimate], list[Estimate]]:
-    """Alpha per axis of the humans, and of the humans with the judge as one more annotator."""
+    """Alpha per axis of the humans, and of the humans with the judge as one more annotator. The axes with the
+    judge are made one at a time as alpha reads them (a generator): on a million ratings, the five at once
+    held about 90 MB."""
     options = dict(level=level, replicates=replicates, confidence=confidence, seed=seed)
-    with_judge = [_with_judge(axis, judged) for axis, judged in zip(axes, instances)]
+    with_judge = (_with_judge(axis, judged) for axis, judged in zip(axes, instances))
     return (agreement.alpha_estimates(axes, n_items, **options),
             agreement.alpha_estimates(with_judge, n_items, **options))
 
