@@ -3,10 +3,11 @@ report.html, a page that stands alone (its styles inline; no scripts, no links),
 like the release's other files, and served from the dataset's page (exports.views.dataset_report).
 
 The figures are those of the campaign's report page, from the same code (exports.reports.page.figures_html),
-computed on the data the release holds: the report is rendered in the build, right after the tables, and the
-build fails when the campaigns' data version (exports.services.report_snapshots.campaign_data_version: their
-ratings, verdicts, ticks and answers) moved between the first table and the end of the report, since the report
-could then describe other data than the tables. Annotators appear by the release's pseudonyms, as in its tables,
+computed on the data the release holds: the report is rendered in the build, before the tables (its figures
+take the most memory, and the process holds least then), and the build fails when the campaigns' data version
+(exports.services.report_snapshots.campaign_data_version: their ratings, verdicts, ticks and answers) moved
+between the start of the report and the last table, since the report could then describe other data than the
+tables. Annotators appear by the release's pseudonyms, as in its tables,
 never by handle or user name (not even when the lead chose to put user names in the tables).
 
 Releases of model series have no report (exports.series_release).
@@ -47,7 +48,7 @@ def check_data_unchanged(release, campaigns, versions):
 
 def write_release_report(ctx, versions):
     """Write report.html of the release of `ctx` (an exports.builders.BuildContext) and return its WrittenFile.
-    `versions` are the campaigns' data versions taken before the first table was read."""
+    `versions` are the campaigns' data versions taken before the report and the tables were read."""
     check_data_unchanged(ctx.release, ctx.campaigns, versions)  # before minutes of figures, not only after
     names = annotator_names(ctx)
     # The intervals rest on as many replicates as the release's other figures (exports.statistics).

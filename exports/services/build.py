@@ -3,12 +3,12 @@
 sections) comes from the kind's module, exports.kinds.<kind>.
 
 Everything is written into a staging folder beside the release folder, then moved into place in one
-rename, so a reader (or a failed build) never sees half a release. Order: the tables (three streaming
-passes, see exports.builders; then the tables made from the figures, and the checklists), rubric.json,
-the figures' files (likert: agreement.json, meta_eval.json; pairwise: agreement.json, rankings.json),
-report.html (each campaign's report page: exports.release_report), README.md, then SHA256SUMS of those, the
-zip of all of them (with that SHA256SUMS), and finally SHA256SUMS again with the zip's line added:
-``sha256sum -c SHA256SUMS`` passes both in the folder and in the unpacked zip.
+rename, so a reader (or a failed build) never sees half a release. Order: report.html (each campaign's report
+page, exports.release_report: first, while the process holds least memory), the tables (three streaming passes,
+see exports.builders; then the tables made from the figures, and the checklists), rubric.json, the figures'
+files (likert: agreement.json, meta_eval.json; pairwise: agreement.json, rankings.json), README.md, then
+SHA256SUMS of those, the zip of all of them (with that SHA256SUMS), and finally SHA256SUMS again with the zip's
+line added: ``sha256sum -c SHA256SUMS`` passes both in the folder and in the unpacked zip.
 """
 
 import ctypes
@@ -32,7 +32,7 @@ from exports.checksums import HashingFile, WrittenFile, sha256sums_text
 from exports.models import Release
 from exports.privacy import pseudonyms
 from exports.quality_tables import opted_in, write_quality_tables
-from exports.release_report import data_versions, write_release_report
+from exports.release_report import check_data_unchanged, data_versions, write_release_report
 from exports.tables import write_json
 
 CHECKSUMS = "SHA256SUMS"
@@ -112,6 +112,9 @@ def _write_all(release, folder, progress):
     progress.total_rows = kind.rows_to_read(ctx.campaign_ids)
     progress.step(Release.BuildStep.RATINGS, 5)
     versions = data_versions(ctx.campaigns)  # the report must describe the data the tables hold
+    # The report first: its figures take the most memory, and before the passes the process holds least.
+    report = write_release_report(ctx, versions)
+    release_freed_memory()
     files, judgments = kind.write_judgments(ctx)
     release_freed_memory()
     progress.step(Release.BuildStep.RESPONSES)
@@ -128,12 +131,9 @@ def _write_all(release, folder, progress):
     checklist_files, checklist_specs = checklist_files + quality_files, checklist_specs + quality_specs
     files += figure_tables + checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx))]
     files += [write_json(folder, name, data) for name, data in figures.items()]
+    files += [report]
+    check_data_unchanged(release, ctx.campaigns, versions)  # the tables, too, describe the report's data
     tiers = Counter(ctx.annotators[pk].tier for pk in set(judgments.annotator.tolist()))
-    kind_stats = kind.release_stats(judgments)
-    del judgments, judged  # the report reads its own data: the passes' arrays are not kept beside it
-    release_freed_memory()
-    progress.step(Release.BuildStep.STATISTICS, 85)
-    files += [write_release_report(ctx, versions)]
     progress.step(Release.BuildStep.CARD, 90)
     rows = {file.table: file.rows for file in files if file.table}
     raters = {campaign.slug: campaign_rater_counts([campaign.pk]) for campaign in ctx.campaigns}
@@ -141,7 +141,7 @@ def _write_all(release, folder, progress):
                         annotator_tiers=tiers, raters=raters)
     files = [write_json(folder, README, card, fmt="md")] + files
     files += checksums_and_zip(release, folder, files)
-    stats = {"kind": kind.NAME, "rows": rows, **kind_stats, "annotators": dict(tiers),
+    stats = {"kind": kind.NAME, "rows": rows, **kind.release_stats(judgments), "annotators": dict(tiers),
              "raters_per_item": {campaign.slug: {"overlap": campaign.overlap, **raters[campaign.slug].as_dict()}
                                  for campaign in ctx.campaigns},
              "final_labels": ctx.final_labels.counts,
