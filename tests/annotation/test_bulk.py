@@ -54,3 +54,17 @@ def test_new_rows_get_distinct_version_4_public_ids(lead):
     public_ids = list(Prompt.objects.filter(pk__in=ids).values_list("public_id", flat=True))
     assert len(set(public_ids)) == 500 and {value.version for value in public_ids} == {4}
     assert Prompt.objects.get(pk=ids[0]).turns == ["q0"] and Prompt.objects.get(pk=ids[0]).metadata == {}
+
+
+def test_text_that_copy_would_misread_comes_back_as_it_was_given(lead):
+    """PostgreSQL's rows go in as COPY's text format, written by annotation.bulk: backslashes, tabs, newlines and
+    carriage returns in text, and in JSON, must come back unchanged."""
+    texts = ["a\\b", "tab\there", "line\nbreak", "cr\rlf\r\n", "\\N", "\\", "quote \" and \\\" 絵文字 😀", "\b\f\v"]
+    ids = bulk_insert(Prompt, [{"source": "copy", "external_id": f"p{n}", "turns": [text, f"{text}!"],
+                                "reference": text, "context": "", "metadata": {"note": text}}
+                               for n, text in enumerate(texts)])
+    stored = {prompt.pk: prompt for prompt in Prompt.objects.filter(pk__in=ids)}
+    for pk, text in zip(ids, texts):
+        prompt = stored[pk]
+        assert (prompt.turns, prompt.reference, prompt.metadata) == ([text, f"{text}!"], text, {"note": text})
+        assert prompt.category == "" and prompt.created_at is not None
