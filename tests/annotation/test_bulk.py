@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.functional import lazy
 
-from annotation.bulk import _db_value, _values, bulk_insert
+from annotation.bulk import _db_value, _values, bulk_insert, rows_with_keys
 from annotation.models import Item, Prompt, Response
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,17 @@ def test_new_rows_get_distinct_version_4_public_ids(lead):
     public_ids = list(Prompt.objects.filter(pk__in=ids).values_list("public_id", flat=True))
     assert len(set(public_ids)) == 500 and {value.version for value in public_ids} == {4}
     assert Prompt.objects.get(pk=ids[0]).turns == ["q0"] and Prompt.objects.get(pk=ids[0]).metadata == {}
+
+
+def test_rows_with_keys_are_the_rows_of_those_keys_only(lead):
+    """A key whose fields each match some row, but not the same row, gives nothing (s and p2 are stored, (s, p2)
+    is not); JSON fields come back as the ORM reads them."""
+    bulk_insert(Prompt, [{"source": source, "external_id": external_id, "turns": [f"{source}{external_id}"]}
+                         for source, external_id in [("s", "p1"), ("s", "p3"), ("t", "p2")]])
+    rows = rows_with_keys(Prompt, ("source", "external_id"), [("s", "p1"), ("s", "p2"), ("t", "p2"), ("u", "p1")],
+                          ("external_id", "source", "turns"))
+    assert sorted(rows) == [("p1", "s", ["sp1"]), ("p2", "t", ["tp2"])]
+    assert rows_with_keys(Prompt, ("source", "external_id"), [], ("id",)) == []
 
 
 def test_text_that_copy_would_misread_comes_back_as_it_was_given(lead):
