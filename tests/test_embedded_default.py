@@ -123,6 +123,8 @@ def test_sqlite_imports_distinct_prompts_in_bulk_all_or_nothing(migrated_sqlite,
     assert failed.returncode != 0
     assert f"{tmp_path / 'bad.jsonl'}:3: model:" in failed.stderr
     assert len(stored()) == 3
+    again = manage(migrated_sqlite.parent, "import_responses", str(tmp_path / "a.jsonl"), "--campaign", "exam")
+    assert again.returncode == 0 and "3 records: created nothing new; 3 already present" in again.stdout, again.stderr
     second = manage(migrated_sqlite.parent, "import_responses", str(write_records(tmp_path / "b.jsonl", [4, 5])),
                     "--campaign", "exam")
     assert second.returncode == 0, second.stderr[-2000:]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from annotation import kinds
-from annotation.bulk import bulk_insert
+from annotation.bulk import bulk_insert, rows_with_keys
 from annotation.errors import FieldError, HyokaError, RecordError, collected
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response
 from annotation.quality_items import addressable
@@ -218,16 +218,13 @@ class ResponseImporter:
         self.summary.created["models"] += len(new)
 
     def _resolve_prompts(self, records):
-        wanted = {(r.source, r.prompt_id) for r in records} - self.prompts.keys()
+        # Not a set less self.prompts.keys(): that goes through every prompt named so far, in every chunk.
+        wanted = {(r.source, r.prompt_id) for r in records if (r.source, r.prompt_id) not in self.prompts}
         if wanted:
-            stored = Prompt.objects.filter(  # both columns, so that their unique index is probed, not scanned
-                source__in={key[0] for key in wanted}, external_id__in={key[1] for key in wanted}
-            ).values_list(
-                "id", "source", "external_id", "turns", "reference", "context"
-            )
+            stored = rows_with_keys(Prompt, ("source", "external_id"), wanted,  # probes their unique index
+                                    ("id", "source", "external_id", "turns", "reference", "context"))
             for pk, source, external_id, turns, reference, context in stored:
-                if (source, external_id) in wanted:
-                    self.prompts[(source, external_id)] = (pk, content_hash([turns, reference, context]))
+                self.prompts[(source, external_id)] = (pk, content_hash([turns, reference, context]))
         new = {}
         checked = {}  # key -> content already matched in this chunk; records of one prompt come in runs
         for record in records:

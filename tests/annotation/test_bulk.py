@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.functional import lazy
 
-from annotation.bulk import _db_value, _values, bulk_insert
+from annotation.bulk import _db_value, _values, bulk_insert, rows_with_keys
 from annotation.models import Item, Prompt, Response
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +54,28 @@ def test_new_rows_get_distinct_version_4_public_ids(lead):
     public_ids = list(Prompt.objects.filter(pk__in=ids).values_list("public_id", flat=True))
     assert len(set(public_ids)) == 500 and {value.version for value in public_ids} == {4}
     assert Prompt.objects.get(pk=ids[0]).turns == ["q0"] and Prompt.objects.get(pk=ids[0]).metadata == {}
+
+
+def test_rows_with_keys_are_the_rows_of_those_keys_only(lead):
+    """A key whose fields each match some row, but not the same row, gives nothing (s and p2 are stored, (s, p2)
+    is not); JSON fields come back as the ORM reads them."""
+    bulk_insert(Prompt, [{"source": source, "external_id": external_id, "turns": [f"{source}{external_id}"]}
+                         for source, external_id in [("s", "p1"), ("s", "p3"), ("t", "p2")]])
+    rows = rows_with_keys(Prompt, ("source", "external_id"), [("s", "p1"), ("s", "p2"), ("t", "p2"), ("u", "p1")],
+                          ("external_id", "source", "turns"))
+    assert sorted(rows) == [("p1", "s", ["sp1"]), ("p2", "t", ["tp2"])]
+    assert rows_with_keys(Prompt, ("source", "external_id"), [], ("id",)) == []
+
+
+def test_text_that_copy_would_misread_comes_back_as_it_was_given(lead):
+    """PostgreSQL's rows go in as COPY's text format, written by annotation.bulk: backslashes, tabs, newlines and
+    carriage returns in text, and in JSON, must come back unchanged."""
+    texts = ["a\\b", "tab\there", "line\nbreak", "cr\rlf\r\n", "\\N", "\\", "quote \" and \\\" 絵文字 😀", "\b\f\v"]
+    ids = bulk_insert(Prompt, [{"source": "copy", "external_id": f"p{n}", "turns": [text, f"{text}!"],
+                                "reference": text, "context": "", "metadata": {"note": text}}
+                               for n, text in enumerate(texts)])
+    stored = {prompt.pk: prompt for prompt in Prompt.objects.filter(pk__in=ids)}
+    for pk, text in zip(ids, texts):
+        prompt = stored[pk]
+        assert (prompt.turns, prompt.reference, prompt.metadata) == ([text, f"{text}!"], text, {"note": text})
+        assert prompt.category == "" and prompt.created_at is not None
