@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from annotation import kinds
-from annotation.bulk import bulk_insert, rows_with_keys
+from annotation.bulk import bulk_insert, bulk_insert_per_value, rows_with_keys
 from annotation.errors import FieldError, HyokaError, RecordError, collected
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response
 from annotation.quality_items import addressable
@@ -316,7 +316,7 @@ def response_items_make(*, campaign, response_ids, created=frozenset()):
     existing = set(
         Item.objects.filter(campaign=campaign, response_id__in=stored).values_list("response_id", flat=True)
     ) if stored else set()
-    return bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": pk} for pk in sorted(response_ids - existing)])
+    return bulk_insert_per_value(Item, "response_id", sorted(response_ids - existing), campaign_id=campaign.id)
 
 
 class ScoreImporter:
