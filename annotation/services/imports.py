@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from annotation import kinds
-from annotation.bulk import bulk_insert, bulk_insert_per_value, rows_with_keys
+from annotation.bulk import bulk_insert, bulk_insert_per_value, cycle_collector_paused, rows_with_keys
 from annotation.errors import FieldError, HyokaError, RecordError, collected
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response
 from annotation.quality_items import addressable
@@ -63,7 +63,7 @@ def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source=
     campaign, created now or not.
     """
     summary = ImportSummary()
-    with transaction.atomic():
+    with cycle_collector_paused(), transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, rubric_key=rubric_key, leads=leads)
         kind = kinds.for_campaign(campaign)
         kind.check_pair_option(campaign, pair)

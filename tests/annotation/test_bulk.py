@@ -8,7 +8,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.functional import lazy
 
-from annotation.bulk import _db_value, _values, bulk_insert, bulk_insert_per_value, rows_with_keys
+from annotation.bulk import (
+    _db_value, _values, bulk_insert, bulk_insert_per_value, cycle_collector_paused, rows_with_keys,
+)
 from annotation.models import Item, Prompt, Response
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +99,20 @@ def test_rows_per_value_take_the_constants_and_the_defaults(lead):
     assert len(public_ids) == 3 and {public_id.version for public_id in public_ids} == {4}
     assert all(item.created_at is not None for item in items.values())
     assert bulk_insert_per_value(Item, "response_id", [], campaign_id=campaign.id) == []
+
+
+def test_the_cycle_collector_runs_again_after_the_block_as_it_did_before():
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError), cycle_collector_paused():
+        assert not gc.isenabled()
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cycle_collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
