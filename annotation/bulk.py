@@ -149,13 +149,13 @@ def _copy_value(value):
 
 def rows_with_keys(model, key_fields, keys, fields):
     """The ``fields`` (attnames) of every ``model`` row whose ``key_fields`` equal one of ``keys`` (tuples), as
-    the ORM's values_list reads them; in no particular order.
+    the ORM's values_list reads them; in no particular order. Key values are text or whole numbers.
 
-    On PostgreSQL the keys go as one array per key field and the table is probed once per key, through its
-    index on the key fields: a subquery per key, so that the planner cannot scan the table instead (it did, and
-    in a table growing in the import's own transaction, with no statistics yet, each chunk's lookup read every
-    row the chunks before it had added). The statement stays a few bytes whatever the number of keys: filters
-    with ``IN`` lists of 2,000 values cost an import more to build and bind than the database took to answer.
+    On PostgreSQL the keys go as one JSON value and the table is probed once per key, through its index on the
+    key fields: a subquery per key, so that the planner cannot scan the table instead (it did, and in a table
+    growing in the import's own transaction, with no statistics yet, each chunk's lookup read every row the
+    chunks before it had added). Filters with ``IN`` lists of 2,000 values, or arrays, cost an import more to
+    build and bind (psycopg writes them into the statement, value by value) than the database took to answer.
     Elsewhere, a filter on each key field's values, less the rows that match no key.
     """
     keys = set(keys)
@@ -171,14 +171,13 @@ def rows_with_keys(model, key_fields, keys, fields):
     quote = connection.ops.quote_name
     keyed = [model._meta.get_field(name) for name in key_fields]
     wanted = [model._meta.get_field(name) for name in fields]
-    names = [f"k{index}" for index in range(len(keyed))]
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in keyed)
-    matches = " AND ".join(f"{quote(field.column)} = k.{name}" for name, field in zip(names, keyed))
-    sql = (f"SELECT t.* FROM unnest({arrays}) AS k({', '.join(names)}) CROSS JOIN LATERAL (SELECT "
+    matches = " AND ".join(f"{quote(field.column)} = (k.key ->> {index})::{field.db_type(connection)}"
+                           for index, field in enumerate(keyed))
+    sql = (f"SELECT t.* FROM jsonb_array_elements(%s::jsonb) AS k(key) CROSS JOIN LATERAL (SELECT "
            f"{', '.join(quote(field.column) for field in wanted)} FROM {quote(model._meta.db_table)} WHERE {matches} "
            f"OFFSET 0) t")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[key[index] for key in keys] for index in range(len(keyed))])
+        cursor.execute(sql, [json.dumps([list(key) for key in keys])])  # one value to bind, not an array literal
         rows = cursor.fetchall()
     converters = [getattr(field, "from_db_value", None) for field in wanted]  # JSON fields read their text
     if not any(converters):
