@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from annotation import kinds
-from annotation.bulk import bulk_insert, rows_with_keys
+from annotation.bulk import bulk_insert, bulk_insert_per_value, cycle_collector_paused, rows_with_keys
 from annotation.errors import FieldError, HyokaError, RecordError, collected
 from annotation.models import Annotator, Item, LanguageModel, Prompt, Rating, RatingScore, Response
 from annotation.quality_items import addressable
@@ -63,7 +63,7 @@ def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source=
     campaign, created now or not.
     """
     summary = ImportSummary()
-    with transaction.atomic():
+    with cycle_collector_paused(), transaction.atomic():
         campaign = campaign_for_import(slug=campaign_slug, rubric_key=rubric_key, leads=leads)
         kind = kinds.for_campaign(campaign)
         kind.check_pair_option(campaign, pair)
@@ -218,13 +218,8 @@ class ResponseImporter:
         self.summary.created["models"] += len(new)
 
     def _resolve_prompts(self, records):
-        # Not a set less self.prompts.keys(): that goes through every prompt named so far, in every chunk.
-        wanted = {(r.source, r.prompt_id) for r in records if (r.source, r.prompt_id) not in self.prompts}
-        if wanted:
-            stored = rows_with_keys(Prompt, ("source", "external_id"), wanted,  # probes their unique index
-                                    ("id", "source", "external_id", "turns", "reference", "context"))
-            for pk, source, external_id, turns, reference, context in stored:
-                self.prompts[(source, external_id)] = (pk, content_hash([turns, reference, context]))
+        keys = {(record.source, record.prompt_id) for record in records}
+        self._look_up_prompts(keys)
         new = {}
         checked = {}  # key -> content already matched in this chunk; records of one prompt come in runs
         for record in records:
@@ -232,27 +227,42 @@ class ResponseImporter:
             content = (record.prompt_turns, record.reference, record.context)
             if checked.get(key) == content:
                 continue
-            checked[key] = content
-            digest = content_hash([list(record.prompt_turns), record.reference, record.context])
-            known = self.prompts.get(key) or new.get(key)
-            if known is None:
-                new[key] = (record, digest)
-            elif known[1] != digest:
+            known = self.prompts.get(key)
+            if key in checked or (known is not None and known[1] != content_hash([list(content[0]), *content[1:]])):
                 raise RecordError(
                     self.path, record.line, "prompt",
                     f"prompt {record.prompt_id!r} is already stored with other text, reference or context; "
                     f"give the changed prompt its own prompt_id",
                 )
+            checked[key] = content
+            if known is None:
+                new[key] = record
         ids = bulk_insert(Prompt, [
             {"source": record.source, "external_id": record.prompt_id, "category": record.category,
              "turns": list(record.prompt_turns), "reference": record.reference, "context": record.context,
              "metadata": record.prompt_metadata}
-            for record, _ in new.values()
+            for record in new.values()
         ])
-        for pk, (key, (_, digest)) in zip(ids, new.items()):
-            self.prompts[key] = (pk, digest)
+        self.prompts.update((key, (pk, None)) for pk, key in zip(ids, new))  # digested when named again (below)
         self.created_prompt_ids.update(ids)
         self.summary.created["prompts"] += len(ids)
+
+    def _look_up_prompts(self, keys):
+        """Note the id and digest of each stored prompt among ``keys``. A prompt this import created is digested
+        only when a later chunk names it again, rarely: digesting every new one cost a tenth of an import in
+        which every record has a prompt of its own."""
+        # Not a set less self.prompts.keys(): that goes through every prompt named so far, in every chunk.
+        wanted = {key for key in keys if key not in self.prompts}
+        if wanted:
+            stored = rows_with_keys(Prompt, ("source", "external_id"), wanted,  # probes their unique index
+                                    ("id", "source", "external_id", "turns", "reference", "context"))
+            for pk, source, external_id, turns, reference, context in stored:
+                self.prompts[(source, external_id)] = (pk, content_hash([turns, reference, context]))
+        undigested = {self.prompts[key][0]: key for key in keys - wanted if self.prompts[key][1] is None}
+        if undigested:
+            for pk, turns, reference, context in Prompt.objects.filter(pk__in=undigested).values_list(
+                    "id", "turns", "reference", "context"):
+                self.prompts[undigested[pk]] = (pk, content_hash([turns, reference, context]))
 
     def _resolve_responses(self, records):
         keyed = [(self._response_key(record), record) for record in records]
@@ -306,7 +316,7 @@ def response_items_make(*, campaign, response_ids, created=frozenset()):
     existing = set(
         Item.objects.filter(campaign=campaign, response_id__in=stored).values_list("response_id", flat=True)
     ) if stored else set()
-    return bulk_insert(Item, [{"campaign_id": campaign.id, "response_id": pk} for pk in sorted(response_ids - existing)])
+    return bulk_insert_per_value(Item, "response_id", sorted(response_ids - existing), campaign_id=campaign.id)
 
 
 class ScoreImporter:

@@ -8,7 +8,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.functional import lazy
 
-from annotation.bulk import _db_value, _values, bulk_insert, rows_with_keys
+from annotation.bulk import (
+    _db_value, _values, bulk_insert, bulk_insert_per_value, cycle_collector_paused, rows_with_keys,
+)
 from annotation.models import Item, Prompt, Response
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +81,38 @@ def test_text_that_copy_would_misread_comes_back_as_it_was_given(lead):
         prompt = stored[pk]
         assert (prompt.turns, prompt.reference, prompt.metadata) == ([text, f"{text}!"], text, {"note": text})
         assert prompt.category == "" and prompt.created_at is not None
+
+
+def test_rows_per_value_take_the_constants_and_the_defaults(lead):
+    from annotation.models import Campaign, LanguageModel, Rubric
+
+    prompt_ids = bulk_insert(Prompt, [{"source": "per", "external_id": f"p{n}", "turns": ["q"]} for n in range(3)])
+    model = LanguageModel.objects.create(name="per-value")
+    response_ids = bulk_insert(Response, [{"prompt_id": pk, "model_id": model.id, "turns": ["a"]} for pk in prompt_ids])
+    campaign = Campaign.objects.create(slug="per-value", name="per value", rubric=Rubric.objects.first())
+    ids = bulk_insert_per_value(Item, "response_id", response_ids, campaign_id=campaign.id)
+    items = {item.pk: item for item in Item.objects.filter(pk__in=ids)}
+    assert [items[pk].response_id for pk in ids] == response_ids
+    assert {(item.campaign_id, item.position, item.quality_role, item.batch_id) for item in items.values()} == {
+        (campaign.id, 0, "", None)}
+    public_ids = {item.public_id for item in items.values()}
+    assert len(public_ids) == 3 and {public_id.version for public_id in public_ids} == {4}
+    assert all(item.created_at is not None for item in items.values())
+    assert bulk_insert_per_value(Item, "response_id", [], campaign_id=campaign.id) == []
+
+
+def test_the_cycle_collector_runs_again_after_the_block_as_it_did_before():
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError), cycle_collector_paused():
+        assert not gc.isenabled()
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cycle_collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

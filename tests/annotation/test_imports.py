@@ -124,6 +124,28 @@ class TestResponsesImport:
             responses_import(path=str(path), campaign_slug="jp-eval")
         assert Prompt.objects.count() == 0 and Response.objects.count() == 0
 
+    @pytest.mark.parametrize("chunk_size", [2, 10])
+    def test_a_prompt_this_import_stored_named_again_with_other_text_is_refused_with_its_line(
+            self, db, tmp_path, monkeypatch, chunk_size):
+        """In a later chunk (the prompt stored by an earlier one) or in the same one."""
+        monkeypatch.setattr("annotation.services.imports.CHUNK_SIZE", chunk_size)
+        records = response_records(prompts=3, models=("llm-a",))
+        changed = {**records[0], "model": "llm-b", "prompt": "別の質問"}
+        path = write_jsonl(tmp_path / "changed.jsonl", [*records, changed])
+        with pytest.raises(RecordError, match=r"changed\.jsonl:4: prompt: prompt 'q1' is already stored with other"):
+            responses_import(path=str(path), campaign_slug="jp-eval")
+        assert Prompt.objects.count() == 0
+
+    def test_a_bad_record_in_a_later_chunk_of_new_prompts_leaves_nothing(self, db, tmp_path, monkeypatch):
+        """The chunks before it were written (their prompts, responses and items): all of it is undone."""
+        monkeypatch.setattr("annotation.services.imports.CHUNK_SIZE", 2)
+        records = response_records(prompts=3, models=("llm-a",))
+        path = write_jsonl(tmp_path / "bad.jsonl", [*records, {"prompt_id": "q9", "model": "llm-a", "response": "x"}])
+        with pytest.raises(RecordError, match=r"bad\.jsonl:4: prompt: is required"):
+            responses_import(path=str(path), campaign_slug="jp-eval")
+        assert (Prompt.objects.count(), Response.objects.count(), Item.objects.count()) == (0, 0, 0)
+        assert not Campaign.objects.filter(slug="jp-eval").exists()
+
     def test_same_responses_into_a_second_campaign_share_prompts_and_responses(self, db, responses_file):
         responses_import(path=str(responses_file), campaign_slug="first")
         responses_import(path=str(responses_file), campaign_slug="second", rubric_key="safety-5")
