@@ -77,9 +77,9 @@ def bulk_insert_per_value(model, field_name, values, **constants):
     """Insert a ``model`` row for each of ``values`` in field ``field_name`` (an attname), its other fields as
     ``constants`` give them or their defaults; return the new rows' ids. The values are text or whole numbers.
 
-    On PostgreSQL one INSERT of the values sent as an array, the server making the ids and new random UUIDs:
-    taking ids and writing each row here cost this process as much as the server's work when an import made an
-    item of each of its responses. Elsewhere bulk_insert.
+    On PostgreSQL one INSERT over the values, sent as one JSON value, the server making the ids and the new
+    random UUIDs: taking ids and writing each row here cost this process as much as the server's work when an
+    import made an item of each of its responses. Elsewhere bulk_insert.
     """
     values = list(values)
     if not values:

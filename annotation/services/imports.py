@@ -228,7 +228,10 @@ class ResponseImporter:
             if checked.get(key) == content:
                 continue
             known = self.prompts.get(key)
-            if key in checked or (known is not None and known[1] != content_hash([list(content[0]), *content[1:]])):
+            changed = key in checked  # named earlier in this chunk with other text
+            if not changed and known is not None:
+                changed = known[1] != content_hash([list(record.prompt_turns), record.reference, record.context])
+            if changed:
                 raise RecordError(
                     self.path, record.line, "prompt",
                     f"prompt {record.prompt_id!r} is already stored with other text, reference or context; "
@@ -249,8 +252,8 @@ class ResponseImporter:
 
     def _look_up_prompts(self, keys):
         """Note the id and digest of each stored prompt among ``keys``. A prompt this import created is digested
-        only when a later chunk names it again, rarely: digesting every new one cost a tenth of an import in
-        which every record has a prompt of its own."""
+        only when a later chunk names it again, rarely: digesting every new one took 0.4 s of the import of
+        100,000 records with a prompt each."""
         # Not a set less self.prompts.keys(): that goes through every prompt named so far, in every chunk.
         wanted = {key for key in keys if key not in self.prompts}
         if wanted:
