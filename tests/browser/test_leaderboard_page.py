@@ -4,10 +4,9 @@ counted as score 1 as the job was told to; the screenshot is the one the README'
 
 import pytest
 
-from annotation.models import Campaign, CampaignMembership, Item, RubricAxis
+from annotation.models import Campaign, CampaignMembership
 from annotation.services import ratings_import, responses_import
-from judging.models import JudgeConfig, JudgeJob, Verdict, VerdictScore
-from tests.exports.report_factories import write_jsonl
+from tests.exports.report_factories import safety_judge_job, write_jsonl
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,20 +41,7 @@ def safety_campaign(folder, lead):
     campaign = Campaign.objects.get(slug="safety")
     CampaignMembership.objects.create(campaign=campaign, user=lead, role=CampaignMembership.Role.LEAD)
 
-    config = JudgeConfig.objects.create(name="guard-judge", rubric=campaign.rubric, base_url="http://127.0.0.1:9/v1",
-                                        model="m", template="safety")
-    job = JudgeJob.objects.create(campaign=campaign, config=config, spec={}, api_error_as_lowest=True,
-                                  status=JudgeJob.Status.SUCCEEDED)
-    axis = RubricAxis.objects.get(rubric=campaign.rubric, key="safety")
-    for model, scores in JUDGE.items():
-        for p, score in enumerate(scores):
-            item = Item.objects.get(campaign=campaign, response__model__name=model, response__prompt__external_id=f"q{p}")
-            if score is None:
-                Verdict.objects.create(judge=config, job=job, item=item, parse_status=Verdict.ParseStatus.API_ERROR,
-                                       error_kind="content_filter")
-            else:
-                VerdictScore.objects.create(verdict=Verdict.objects.create(judge=config, job=job, item=item),
-                                            axis=axis, score=score)
+    safety_judge_job(campaign, JUDGE, api_error_as_lowest=True)
     return campaign
 
 

@@ -75,3 +75,26 @@ def rated_campaign(tmp_path, slug="jp-report", prompts=12, lead=None, judge="gpt
     if lead is not None:
         CampaignMembership.objects.create(campaign=campaign, user=lead, role=CampaignMembership.Role.LEAD)
     return campaign
+
+
+def safety_judge_job(campaign, scores_by_model, api_error_as_lowest):
+    """A finished job of the judge "guard-judge" on a safety campaign: per model, its score of each prompt q0, q1,
+    ... in order (None an API error, a verdict without scores)."""
+    from annotation.models import Item, RubricAxis
+    from judging.models import JudgeConfig, JudgeJob, Verdict, VerdictScore
+
+    config = JudgeConfig.objects.create(name="guard-judge", rubric=campaign.rubric, base_url="http://127.0.0.1:9/v1",
+                                        model="m", template="safety")
+    job = JudgeJob.objects.create(campaign=campaign, config=config, spec={}, api_error_as_lowest=api_error_as_lowest,
+                                  status=JudgeJob.Status.SUCCEEDED)
+    axis = RubricAxis.objects.get(rubric=campaign.rubric, key="safety")
+    for model, scores in scores_by_model.items():
+        for p, score in enumerate(scores):
+            item = Item.objects.get(campaign=campaign, response__model__name=model, response__prompt__external_id=f"q{p}")
+            if score is None:
+                Verdict.objects.create(judge=config, job=job, item=item, parse_status=Verdict.ParseStatus.API_ERROR,
+                                       error_kind="content_filter")
+            else:
+                VerdictScore.objects.create(verdict=Verdict.objects.create(judge=config, job=job, item=item),
+                                            axis=axis, score=score)
+    return job

@@ -9,12 +9,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from annotation.models import Campaign, CampaignMembership, Item, RubricAxis
+from annotation.models import Campaign, CampaignMembership
 from annotation.services import ratings_import, responses_import
-from judging.models import JudgeConfig, JudgeJob, Verdict, VerdictScore
+from judging.models import JudgeConfig, JudgeJob
 
 from .pairwise_factories import voted_campaign
-from .report_factories import rated_campaign, write_jsonl
+from .report_factories import rated_campaign, safety_judge_job, write_jsonl
 
 pytestmark = pytest.mark.django_db
 
@@ -56,21 +56,7 @@ def safety_campaign(tmp_path, lead):
 
 
 def judge_job(campaign, api_error_as_lowest):
-    config = JudgeConfig.objects.create(name="guard-judge", rubric=campaign.rubric, base_url="http://127.0.0.1:9/v1",
-                                        model="m", template="safety")
-    job = JudgeJob.objects.create(campaign=campaign, config=config, spec={}, api_error_as_lowest=api_error_as_lowest,
-                                  status=JudgeJob.Status.SUCCEEDED)
-    axis = RubricAxis.objects.get(rubric=campaign.rubric, key="safety")
-    for model, scores in JUDGE.items():
-        for p, score in enumerate(scores):
-            item = Item.objects.get(campaign=campaign, response__model__name=model, response__prompt__external_id=f"q{p}")
-            if score is None:
-                Verdict.objects.create(judge=config, job=job, item=item, parse_status=Verdict.ParseStatus.API_ERROR,
-                                       error_kind="content_filter")
-            else:
-                verdict = Verdict.objects.create(judge=config, job=job, item=item)
-                VerdictScore.objects.create(verdict=verdict, axis=axis, score=score)
-    return job
+    return safety_judge_job(campaign, JUDGE, api_error_as_lowest)
 
 
 def rates(report, model, group):
