@@ -149,8 +149,10 @@ def _report():
             "`report.html` is each campaign's report page as the platform shows it (agreement among the annotators, "
             "the leaderboard or ranking with intervals and ranks, a judge against the humans, and whatever else the "
             "campaign's kind has: safety rates, checklists, answer lengths, tiers, exam scores), computed when this "
-            "release was built on the data it holds, annotators named by this release's pseudonyms. Open it in a "
-            "browser; the dataset's page on the platform shows it too.")
+            "release was built on the data it holds, annotators named by this release's pseudonyms. For likert "
+            "campaigns its agreement, judge and leaderboard figures are those of `agreement.json`, `meta_eval.json` "
+            "and `leaderboard.json` (the judge it compares with the humans is the first by name with scores; the "
+            "files have every judge). Open it in a browser; the dataset's page on the platform shows it too.")
 
 
 def _checklists(written):

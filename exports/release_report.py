@@ -2,12 +2,14 @@
 report.html, a page that stands alone (its styles inline; no scripts, no links), listed in SHA256SUMS and the zip
 like the release's other files, and served from the dataset's page (exports.views.dataset_report).
 
-The figures are those of the campaign's report page, from the same code (exports.reports.page.figures_html),
-computed on the data the release holds: the report is rendered in the build, before the tables (its figures
-take the most memory, and the process holds least then), and the build fails when the campaigns' data version
-(exports.services.report_snapshots.campaign_data_version: their ratings, verdicts, ticks and answers) moved
-between the start of the report and the last table, since the report could then describe other data than the
-tables. Annotators appear by the release's pseudonyms, as in its tables,
+The page is the campaign's report page, drawn by the same code (exports.reports.page.figures_html) on the data
+the release holds. A likert release's report is drawn from the release's own figures (agreement.json,
+meta_eval.json, leaderboard.json and the arrays they were computed from: exports.statistics.likert_report_figures),
+so its numbers are those of the files beside it and are computed once; the other kinds' reports are computed from
+the database as their pages are (report_from_database). The report is rendered last, and the build fails when the
+campaigns' data version (exports.services.report_snapshots.campaign_data_version: their ratings, verdicts, ticks
+and answers) moved between the first table and the report, since the report could then describe other data than
+the tables. Annotators appear by the release's pseudonyms, as in its tables,
 never by handle or user name (not even when the lead chose to put user names in the tables).
 
 Releases of model series have no report (exports.series_release).
@@ -46,24 +48,40 @@ def check_data_unchanged(release, campaigns, versions):
             "its report and its tables could describe different data: build it again once the changes have stopped")
 
 
-def write_release_report(ctx, versions):
+def write_release_report(ctx, versions, figures, judgments, judged, raters):
     """Write report.html of the release of `ctx` (an exports.builders.BuildContext) and return its WrittenFile.
-    `versions` are the campaigns' data versions taken before the report and the tables were read."""
-    check_data_unchanged(ctx.release, ctx.campaigns, versions)  # before minutes of figures, not only after
-    names = annotator_names(ctx)
-    # The intervals rest on as many replicates as the release's other figures (exports.statistics).
-    request = page.ReportRequest(replicates=statistics.REPLICATES)
+    `versions` are the campaigns' data versions taken before the tables were read; `figures` ({file name:
+    figures}), `judgments` and `judged` what the build computed and read for the release's files; `raters`
+    {campaign slug: RaterCounts}. Each campaign's report comes from its kind's `release_report_page`."""
+    check_data_unchanged(ctx.release, ctx.campaigns, versions)
+    request = release_request()
     try:
         with translation.override(LANGUAGE):
-            figures = [mark_safe(page.figures_html(campaign, request, annotator_names=names, release=ctx.release))
-                       for campaign in ctx.campaigns]
-            html = render_to_string(TEMPLATE, {"release": ctx.release, "figures": figures, "styles": styles(),
+            pages = [mark_safe(page.figures_html(
+                campaign, request, release=ctx.release,
+                report=ctx.kind.release_report_page(ctx, index, figures, judgments, judged, raters[campaign.slug])))
+                for index, campaign in enumerate(ctx.campaigns)]
+            html = render_to_string(TEMPLATE, {"release": ctx.release, "figures": pages, "styles": styles(),
                                                "built_at": timezone.now()})
     except KeyError:  # an annotator the tables do not have: their ratings came in meanwhile
         check_data_unchanged(ctx.release, ctx.campaigns, versions)
         raise
     check_data_unchanged(ctx.release, ctx.campaigns, versions)
     return write_json(ctx.folder, REPORT_FILE, html, fmt="html")
+
+
+def release_request():
+    """What a release's report is asked for: the intervals rest on as many replicates as the release's other
+    figures (exports.statistics); the default level and judge."""
+    return page.ReportRequest(replicates=statistics.REPLICATES)
+
+
+def report_from_database(ctx, index):
+    """The report of the release's campaign `index` computed from the database, as its campaign's page computes
+    it, with annotators named by their pseudonyms: for the kinds whose release files keep other figures than
+    the page shows (pairwise, exam)."""
+    campaign = ctx.campaigns[index]
+    return ctx.kind.report_page(campaign, release_request(), annotator_names=annotator_names(ctx))
 
 
 def annotator_names(ctx):

@@ -11,6 +11,8 @@ agreement_report or meta_eval_report call over all axes would share one), which 
 values and intervals of the same kind, in a third of the time and half the memory on a million scores.
 """
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,7 @@ from annotation.agreement_selectors import axis_keys_with_turns, ratings_mean_ov
 from annotation.models import PairOrder
 from annotation.scored_verdicts import SCORED_STATUSES
 from annotation.verdict_options import PAIRWISE_VERDICTS
+from exports.reports.agreement import tier_figures
 from judging import leaderboard, meta_eval
 from judging.leaderboard_selectors import lowest_scores_of_api_errors
 from judging.meta_eval_selectors import turns_or_nan
@@ -46,7 +49,7 @@ def _human_table(ctx, human, campaign_index):
         "axis": pd.Categorical.from_codes(axis_codes, [ctx.axes[pk].key for pk in axis_pks.tolist()]),
         "score": human.score[rows].astype(np.float64),
         "turn": np.where(human.turn[rows] == 0, np.nan, human.turn[rows].astype(np.float64)),
-    })
+    }, copy=False)  # the columns are new arrays already: a second copy of a million rows only costs memory
 
 
 def _rubric_keys(ctx, campaign):
@@ -69,6 +72,8 @@ def agreement_figures(ctx, human, *, replicates=None, seed=agreement.DEFAULT_SEE
             "n_items": int(table["item"].nunique()), "n_scores": len(table),
             "n_annotators": int(table["annotator"].nunique()), "reason": _agreement_reason(table),
             "axes": {key: _axis_agreement(key, table, replicates, seed) for key in keys},
+            "tiers": tier_figures(table, level=agreement.DEFAULT_LEVEL, replicates=replicates, seed=seed,
+                                  tiers={ctx.names[pk]: row.tier for pk, row in ctx.annotators.items()}),
         })
     return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}
 
@@ -143,7 +148,7 @@ def _judge_scores(ctx, judged, campaign_index, judge_pk, job_pk):
         "score": judged.score[rows].astype(np.float64),
         "sample": judged.sample[rows],
         "turn": turns_or_nan(judged.turn[rows]),
-    })
+    }, copy=False)  # new arrays already (_human_table)
 
 
 def _axis_meta_eval(key, human_table, judge_table, item_models, options):
@@ -197,14 +202,16 @@ def leaderboard_figures(ctx, human, judged, *, replicates=None, seed=agreement.D
                 errors = lowest_scores_of_api_errors(Verdict.objects.filter(job_id=job_pk), campaign)
                 table = pd.concat([table.astype({"axis": object}), errors], ignore_index=True)
             tables[judges[pk].name] = table
-            settings[judges[pk].name] = {"job": str(job.public_id) if job else None, "api_error_as_lowest": as_lowest}
+            settings[judges[pk].name] = {"job": str(job.public_id) if job else None, "api_error_as_lowest": as_lowest,
+                                         "n_api_errors_scored": len(errors) if as_lowest else 0,
+                                         "n_scores": len(table)}
         result = leaderboard.leaderboard(
             _human_table(ctx, human, index), tables, _item_models(ctx, human, index), axes=keys,
             replicates=replicates, seed=seed, safety_axes=[key for key in keys if key.startswith(SAFETY_PREFIX)],
         ).as_dict()
         campaigns.append({"campaign": campaign.slug, "rubric": campaign.rubric.key, "judges": settings,
                           **{name: result[name] for name in ("replicates", "confidence", "seed", "violation_max",
-                                                              "acceptable_min", "boards")}})
+                                                              "acceptable_min", "boards", "mt_bench")}})
         rows += _leaderboard_rows(campaign.slug, result["boards"], settings)
     return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}, rows
 
@@ -230,6 +237,54 @@ def _rate_cells(safety, name):
         return (None,) * 5
     rate = safety[name]
     return rate["count"], rate["total"], rate["rate"]["value"], rate["rate"]["low"], rate["rate"]["high"]
+
+
+def likert_report_figures(ctx, index, figures, human, judged, raters):
+    """What the report page draws (exports.reports.likert_page.LikertFigures) for the release's campaign `index`,
+    taken from the release's own figures (`figures`: agreement.json, meta_eval.json and leaderboard.json as
+    write_figures made them) and the arrays they were computed from, so that report.html shows the numbers of
+    the release's files and nothing is computed twice. The compared judge is the page's default: the first by
+    name with scores. Annotators are named by their pseudonyms. `raters`: the campaign's RaterCounts."""
+    from exports.reports.likert_page import LikertFigures
+
+    campaign = ctx.campaigns[index]
+    agreed = figures["agreement.json"]["campaigns"][index]
+    agreement_json = {
+        "meta": {**{key: value for key, value in agreed.items() if key not in ("axes", "tiers")},
+                 "raters_per_item": raters.as_dict(), "tiers": agreed["tiers"]},
+        # An axis nobody scored is listed with every statistic undefined, as the page lists it.
+        **{key: axis if "alpha" in axis
+           else dataclasses.asdict(agreement.unscored_axis_agreement(key, level=agreed["level"]))
+           for key, axis in agreed["axes"].items()},
+    }
+    entries = [entry for entry in figures["meta_eval.json"]["campaigns"][index]["judges"] if entry["n_judge_scores"]]
+    judge = entries[0] if entries else None
+    board = figures["leaderboard.json"]["campaigns"][index]
+    return LikertFigures(
+        ratings=_human_table(ctx, human, index), item_models=_item_models(ctx, human, index),
+        replicates=agreed["replicates"], judges=[entry["judge"] for entry in entries],
+        judge=judge and judge["judge"], agreement=agreement_json,
+        meta_eval=judge and _page_meta_eval(ctx, campaign, judge),
+        judge_scores=judge and _judge_scores_of(ctx, judged, index, judge["judge"]),
+        leaderboard={"meta": {key: value for key, value in board.items() if key not in ("boards", "mt_bench")},
+                     "boards": board["boards"], "mt_bench": board["mt_bench"]},
+    )
+
+
+def _page_meta_eval(ctx, campaign, entry):
+    """A judge's entry of meta_eval.json in the form of exports.reports.meta_eval (every axis of the rubric)."""
+    axes = entry.get("axes", {})
+    meta = {key: value for key, value in entry.items() if key != "axes"}
+    return {"meta": {"campaign": campaign.slug, "rubric": campaign.rubric.key, **meta},
+            **{key: axes.get(key) or {"axis": key, "reason": entry["reason"]} for key in _rubric_keys(ctx, campaign)}}
+
+
+def _judge_scores_of(ctx, judged, campaign_index, name):
+    """The scores the release's figures rest on of the judge `name` in one campaign (its latest job's, or its
+    imports)."""
+    judge_pk = next(pk for pk, judge in judged.tally.judges.items() if judge.name == name)
+    job_pk = _job_of_report(campaign_index, judge_pk, judged.tally.jobs, judged.tally.counts)
+    return _judge_scores(ctx, judged, campaign_index, judge_pk, job_pk)
 
 
 # ---------------------------------------------------------------------------------------------------------

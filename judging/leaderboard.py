@@ -198,11 +198,16 @@ def _judge_table(judge: pd.DataFrame) -> pd.DataFrame:
 
 
 def _scores(table: pd.DataFrame) -> pd.DataFrame:
-    turn = table["turn"] if "turn" in table.columns else pd.Series(np.nan, index=table.index)
-    scores = pd.DataFrame({"item": table["item"].to_numpy(), "axis": table["axis"].to_numpy(),
-                           "score": pd.to_numeric(table["score"], errors="raise").to_numpy(dtype=float),
-                           "turn": pd.to_numeric(turn, errors="raise").to_numpy(dtype=float)})
-    return scores[scores["score"].notna()]
+    """The item, axis, score and turn (NaN: of the whole conversation) of the rows that have a score. The axis
+    keeps its dtype (a categorical stays one), and rows are copied once, only when some have no score: a
+    release's table holds a million scores."""
+    score = pd.to_numeric(table["score"], errors="raise").to_numpy(dtype=float)
+    turn = (pd.to_numeric(table["turn"], errors="raise").to_numpy(dtype=float) if "turn" in table.columns
+            else np.full(len(table), np.nan))
+    scored = ~np.isnan(score)
+    keep = slice(None) if scored.all() else scored
+    return pd.DataFrame({"item": table["item"].to_numpy()[keep], "axis": table["axis"].array[keep],
+                         "score": score[keep], "turn": turn[keep]}, copy=False)
 
 
 def _item_models(item_model: Mapping | pd.Series) -> pd.Series:

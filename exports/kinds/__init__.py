@@ -12,7 +12,7 @@ RELEASE_CONTRACT = (
     "rows_to_read", "write_judgments", "PREFERENCE_PAIRS", "preference_pairs", "write_verdicts", "write_figures",
     "table_specs", "release_stats", "rubric_fields", "CHECK_WITHOUT_SIDE", "SUMMARY_JUDGMENTS", "SUMMARY_VERDICTS",
     "card_campaign", "card_collection_notes", "card_sections", "listed_sizes", "built_summary",
-    "check_release_license",
+    "check_release_license", "release_report_page",
 )
 # What the report page, the JSON reports and the commands' text of them take from the kind (exports.reports).
 REPORT_CONTRACT = (

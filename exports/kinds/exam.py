@@ -78,6 +78,14 @@ def source_is_non_commercial(license):
     return "nc" in text.split("-") or "noncommercial" in text or "non-commercial" in text
 
 
+def release_report_page(ctx, index, figures, judgments, judged, raters):
+    """The report page of the release's campaign `index` (exports.release_report), computed from the database
+    as the campaign's page is (the page's figures are cheap to compute)."""
+    from exports.release_report import report_from_database
+
+    return report_from_database(ctx, index)
+
+
 def check_release_license(campaigns, license):
     """Refuse (HyokaError) a release ``license`` that allows commercial use over a campaign whose exams come from
     a non-commercial source."""

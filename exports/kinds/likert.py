@@ -55,6 +55,16 @@ def write_figures(ctx, human, judged):
             "leaderboard.json": leaderboard}, write_table(ctx, likert_tables.LEADERBOARD, leaderboard_rows)
 
 
+def release_report_page(ctx, index, figures, human, judged, raters):
+    """The report page of the release's campaign `index` (exports.release_report), drawn from the release's own
+    figures (exports.statistics.likert_report_figures): report.html shows the numbers of agreement.json,
+    meta_eval.json and leaderboard.json. `raters`: the campaign's RaterCounts."""
+    from exports.release_report import release_request
+
+    figures = statistics.likert_report_figures(ctx, index, figures, human, judged, raters)
+    return report_page(ctx.campaigns[index], release_request(), figures=figures)
+
+
 def check_release_license(campaigns, license):
     """Any license: the responses and ratings are the lead's to license (an exam source's may not be)."""
 

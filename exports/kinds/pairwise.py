@@ -67,6 +67,14 @@ def write_figures(ctx, votes, judged):
     return {"agreement.json": agreement, "rankings.json": rankings}, tables
 
 
+def release_report_page(ctx, index, figures, judgments, judged, raters):
+    """The report page of the release's campaign `index` (exports.release_report), computed from the database
+    as the campaign's page is (rankings.json keeps the judges' rankings, not the page's figures)."""
+    from exports.release_report import report_from_database
+
+    return report_from_database(ctx, index)
+
+
 def check_release_license(campaigns, license):
     """Any license: the responses and ratings are the lead's to license (an exam source's may not be)."""
 

@@ -43,11 +43,14 @@ def likert_agreement(campaign, *, level=None, replicates=agreement.DEFAULT_REPLI
     return {"meta": meta, **{key: dataclasses.asdict(axis) for key, axis in axes.items()}}
 
 
-def tier_figures(ratings, *, level, replicates, seed):
+def tier_figures(ratings, *, level, replicates, seed, tiers=None):
     """Per annotator tier the mean and alpha per axis, and tier against tier (exports.tier_stats), as a dict
-    with "reason" (why there are none: every annotator is of one tier, or no ratings); the annotators' tiers
-    are read here."""
-    tiers = annotator_tiers(ratings["annotator"].unique().tolist()) if len(ratings) else {}
+    with "reason" (why there are none: every annotator is of one tier, or no ratings). `tiers` ({annotator as
+    `ratings` names them: tier}) are read here by handle when not given."""
+    if tiers is None:
+        tiers = annotator_tiers(ratings["annotator"].unique().tolist()) if len(ratings) else {}
+    else:
+        tiers = {name: tiers[name] for name in ratings["annotator"].unique().tolist()}
     if len(set(tiers.values())) < 2:
         # One tier's figures would repeat the campaign's: they are not computed twice.
         return {"tiers": [], "pairs": [], "reason": "the annotators are all of one tier" if tiers else "no ratings"}

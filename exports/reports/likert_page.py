@@ -5,6 +5,9 @@ shapes them for templates/exports/report.html."""
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext as _
 
@@ -98,9 +101,27 @@ class LikertReport:
         return self.meta_eval["meta"]["reason"] if self.meta_eval else None
 
 
-def likert_report(campaign, request=ReportRequest(), *, annotator_names=None):
-    """Everything the report page of a likert campaign shows, computed from one read of the ratings and of
-    the judge's scores; annotators are named by handle, or by `annotator_names` ({handle: name}) when given."""
+@dataclass(frozen=True)
+class LikertFigures:
+    """What a likert report is drawn from: the human scores (campaign_ratings' columns), the items' models, the
+    judges with scores and the one compared with the humans, and the figures in the forms of the JSON reports
+    (exports.reports.agreement, meta_eval, leaderboard). The campaign's page reads and computes them
+    (`likert_figures`); a release's report takes those its build computed for its files (exports.statistics)."""
+
+    ratings: object
+    item_models: object
+    replicates: int
+    judges: list[str]
+    judge: str | None
+    agreement: dict
+    meta_eval: dict | None
+    judge_scores: object | None  # the compared judge's scores (every sample), or None
+    leaderboard: dict
+    notices: list[str] = field(default_factory=list)
+
+
+def likert_figures(campaign, request=ReportRequest()):
+    """The figures of the campaign's report page, from one read of the ratings and of the judge's scores."""
     ratings = campaign_ratings(campaign)
     item_models = campaign_item_models(campaign)
     replicates, notices = chosen_replicates(request.replicates, len(ratings))
@@ -112,19 +133,31 @@ def likert_report(campaign, request=ReportRequest(), *, annotator_names=None):
         config = judge_for_report(judge)
         inputs = report_inputs(campaign, config, ratings=ratings, item_models=item_models)
         meta_eval_json = likert_meta_eval(campaign, config, level=request.level, replicates=replicates, inputs=inputs)
-    judge_scores = inputs.judge if inputs is not None else None
     board = likert_leaderboard(campaign, replicates=replicates,
                                inputs=leaderboard_inputs(campaign, ratings=ratings, item_models=item_models))
+    return LikertFigures(
+        ratings=ratings, item_models=item_models, replicates=replicates, judges=judges, judge=judge,
+        agreement=agreement_json, meta_eval=meta_eval_json, judge_scores=inputs.judge if inputs is not None else None,
+        leaderboard=board, notices=notices)
+
+
+def likert_report(campaign, request=ReportRequest(), *, annotator_names=None, figures=None):
+    """Everything the report page of a likert campaign shows, drawn from `figures` (LikertFigures; by default
+    `likert_figures` computes them); annotators are named as the figures name them, or by `annotator_names`
+    ({name in the figures: name shown}) when given."""
+    figures = figures or likert_figures(campaign, request)
+    agreement_json, meta_eval_json, judge, judges = figures.agreement, figures.meta_eval, figures.judge, figures.judges
+    n_items = len(figures.item_models)
     return LikertReport(
-        campaign=campaign, level=request.level, replicates=replicates, judges=judges, judge=judge,
-        notices=notices + data_notices(len(item_models), agreement_json, request.judge, judge, judges, meta_eval_json),
-        n_items=len(item_models), n_scores=len(ratings), n_annotators=agreement_json["meta"]["n_annotators"],
-        n_judge_scores=0 if judge_scores is None else len(judge_scores),
+        campaign=campaign, level=request.level, replicates=figures.replicates, judges=judges, judge=judge,
+        notices=figures.notices + data_notices(n_items, agreement_json, request.judge, judge, judges, meta_eval_json),
+        n_items=n_items, n_scores=len(figures.ratings), n_annotators=agreement_json["meta"]["n_annotators"],
+        n_judge_scores=0 if figures.judge_scores is None else len(figures.judge_scores),
         agreement=agreement_json, meta_eval=meta_eval_json,
-        sections=axis_sections(campaign, ratings, judge_scores, item_models, agreement_json, meta_eval_json,
-                               judge, board),
+        sections=axis_sections(campaign, figures.ratings, figures.judge_scores, figures.item_models, agreement_json,
+                               meta_eval_json, judge, figures.leaderboard),
         annotators=annotator_rows(agreement_json, annotator_names), raters=agreement_json["meta"]["raters_per_item"],
-        leaderboard=board,
+        leaderboard=figures.leaderboard,
     )
 
 
@@ -185,23 +218,24 @@ def axis_label(axis):
 
 
 def score_counts(scores, item_models):
-    """{(axis key, model): {score: count}} over every score row (every sample of a judge)."""
+    """{(axis key, model): {score: count}} over every score row (every sample of a judge); rows of items without
+    a model are left out. Counted on integer codes: a release's table holds a million scores, whose labels
+    hashed as Python objects would cost more memory than the table."""
     if scores is None or not len(scores):
         return {}
-    models = item_models.reindex(scores["item"].to_numpy()).to_numpy()
-    counted = scores.assign(model=models).groupby(["axis", "model", "score"], sort=False).size()
+    axis_codes, axes = pd.factorize(scores["axis"])
+    score_codes, values = pd.factorize(scores["score"])
+    model_of_item, models = pd.factorize(item_models)
+    found_at = item_models.index.get_indexer(scores["item"].to_numpy())
+    model_codes = np.where(found_at >= 0, model_of_item[found_at], -1)
+    known = (model_codes >= 0) & (axis_codes >= 0) & (score_codes >= 0)
+    sizes = (len(axes), len(models), len(values))
+    counts = np.bincount(np.ravel_multi_index((axis_codes[known], model_codes[known], score_codes[known]), sizes),
+                         minlength=int(np.prod(sizes))).reshape(sizes)
     found = {}
-    for (axis, model, score), count in counted.items():
-        found.setdefault((axis, model), {})[int(score)] = int(count)
+    for a, m, v in zip(*np.nonzero(counts)):
+        found.setdefault((axes[a], models[m]), {})[int(values[v])] = int(counts[a, m, v])
     return found
-
-
-def item_scores(scores, how):
-    """{axis key: Series item → the mean (humans) or median (judge samples) of the item's scores}."""
-    if scores is None or not len(scores):
-        return {}
-    grouped = scores.groupby(["axis", "item"], sort=True)["score"].agg(how)
-    return {axis: grouped.loc[axis] for axis in grouped.index.get_level_values(0).unique()}
 
 
 def distribution_chart(label, axis, models, human_counts, judge_counts, judge):

@@ -69,17 +69,19 @@ def chosen_replicates(requested, n_scores):
     return requested, []
 
 
-def figures_html(campaign, report_request, *, progress=None, annotator_names=None, release=None):
+def figures_html(campaign, report_request, *, progress=None, annotator_names=None, release=None, report=None):
     """The report's figures of one campaign as HTML: its kind's `report_page` rendered with its `REPORT_TEMPLATE`,
     without the site's layout. `progress(percent)` is told how far it got. With `release`, the page is the
     release's (exports.release_report): no controls, no links to the campaign's pages and API, and annotators
-    shown by `annotator_names` ({handle: name shown}; the report pages name them by handle)."""
+    shown by `annotator_names` ({handle: name shown}; the report pages name them by handle). `report`: the
+    kind's report already made (a release's, from its own figures), else `report_page` makes it."""
     from exports import kinds  # which import this module
     from exports.reports.checklists import page_checklist
 
     progress = progress or (lambda percent: None)
     kind = kinds.for_campaign(campaign)
-    report = kind.report_page(campaign, report_request, annotator_names=annotator_names)
+    if report is None:
+        report = kind.report_page(campaign, report_request, annotator_names=annotator_names)
     progress(70)
     checklist = page_checklist(campaign)
     progress(90)

@@ -3,10 +3,10 @@
 sections) comes from the kind's module, exports.kinds.<kind>.
 
 Everything is written into a staging folder beside the release folder, then moved into place in one
-rename, so a reader (or a failed build) never sees half a release. Order: report.html (each campaign's report
-page, exports.release_report: first, while the process holds least memory), the tables (three streaming passes,
+rename, so a reader (or a failed build) never sees half a release. Order: the tables (three streaming passes,
 see exports.builders; then the tables made from the figures, and the checklists), rubric.json, the figures'
-files (likert: agreement.json, meta_eval.json; pairwise: agreement.json, rankings.json), README.md, then
+files (likert: agreement.json, meta_eval.json, leaderboard.json; pairwise: agreement.json, rankings.json),
+report.html (each campaign's report page, exports.release_report), README.md, then
 SHA256SUMS of those, the zip of all of them (with that SHA256SUMS), and finally SHA256SUMS again with the zip's
 line added: ``sha256sum -c SHA256SUMS`` passes both in the folder and in the unpacked zip.
 """
@@ -32,7 +32,7 @@ from exports.checksums import HashingFile, WrittenFile, sha256sums_text
 from exports.models import Release
 from exports.privacy import pseudonyms
 from exports.quality_tables import opted_in, write_quality_tables
-from exports.release_report import check_data_unchanged, data_versions, write_release_report
+from exports.release_report import data_versions, write_release_report
 from exports.tables import write_json
 
 CHECKSUMS = "SHA256SUMS"
@@ -112,9 +112,6 @@ def _write_all(release, folder, progress):
     progress.total_rows = kind.rows_to_read(ctx.campaign_ids)
     progress.step(Release.BuildStep.RATINGS, 5)
     versions = data_versions(ctx.campaigns)  # the report must describe the data the tables hold
-    # The report first: its figures take the most memory, and before the passes the process holds least.
-    report = write_release_report(ctx, versions)
-    release_freed_memory()
     files, judgments = kind.write_judgments(ctx)
     release_freed_memory()
     progress.step(Release.BuildStep.RESPONSES)
@@ -131,12 +128,12 @@ def _write_all(release, folder, progress):
     checklist_files, checklist_specs = checklist_files + quality_files, checklist_specs + quality_specs
     files += figure_tables + checklist_files + [write_json(folder, "rubric.json", rubric_document(ctx))]
     files += [write_json(folder, name, data) for name, data in figures.items()]
-    files += [report]
-    check_data_unchanged(release, ctx.campaigns, versions)  # the tables, too, describe the report's data
+    raters = {campaign.slug: campaign_rater_counts([campaign.pk]) for campaign in ctx.campaigns}
+    # The report is drawn from the figures just written (likert) and checks that the data did not move.
+    files += [write_release_report(ctx, versions, figures, judgments, judged, raters)]
     tiers = Counter(ctx.annotators[pk].tier for pk in set(judgments.annotator.tolist()))
     progress.step(Release.BuildStep.CARD, 90)
     rows = {file.table: file.rows for file in files if file.table}
-    raters = {campaign.slug: campaign_rater_counts([campaign.pk]) for campaign in ctx.campaigns}
     card = dataset_card(ctx, specs=kind.table_specs(ctx) + checklist_specs, written=rows, figures=figures,
                         annotator_tiers=tiers, raters=raters)
     files = [write_json(folder, README, card, fmt="md")] + files

@@ -101,6 +101,45 @@ def test_the_report_keeps_the_figures_of_the_data_it_was_built_on(client, campai
     assert read_report(client, release) == built
 
 
+def estimates(html, table, stat):
+    """{axis: (value, "[low, high]" as shown)} of one statistic in one of the report's tables."""
+    found = {}
+    for axis, row in re.findall(rf'<tr data-axis="([^"]+)">(.*?)</tr>', re.search(
+            rf'<table[^>]*data-table="{table}".*?</table>', html, re.S).group(0), re.S):
+        cell = re.search(rf'data-stat="{stat}".*?</td>', row, re.S).group(0)
+        value = re.search(r'data-value="([-0-9.]+)"', cell)
+        interval = re.search(r'<span class="interval">(\[[^]]*\])</span>', cell)
+        found[axis] = (float(value.group(1)), interval.group(1)) if value and interval else None
+    return found
+
+
+def shown(estimate):
+    return (pytest.approx(estimate["value"], abs=1e-6), f"[{estimate['low']:.3f}, {estimate['high']:.3f}]")
+
+
+def test_the_report_shows_the_figures_of_the_release_files_computed_once(campaign, monkeypatch):
+    from exports.reports import likert_page
+
+    def computed_again(*args, **kwargs):
+        raise AssertionError("the release's report computed its figures again")
+
+    monkeypatch.setattr(likert_page, "likert_figures", computed_again)
+    release = build(campaign)
+    folder = release_folder(release)
+    html = (folder / "report.html").read_text()
+    agreed = json.loads((folder / "agreement.json").read_text())["campaigns"][0]["axes"]
+    judged = json.loads((folder / "meta_eval.json").read_text())["campaigns"][0]["judges"][0]
+
+    # Every axis's alpha with its interval, as agreement.json has them (its own resampling per axis).
+    assert estimates(html, "agreement", "alpha") == {
+        axis: shown(figures["alpha"]) for axis, figures in agreed.items() if figures["alpha"]["value"] is not None}
+    # The judge against the humans, as meta_eval.json has it.
+    assert html.count(f"<code>{judged['judge']}</code>") >= 1
+    assert estimates(html, "meta-eval", "pearson") == {
+        axis: shown(figures["instance"]["pearson"]) for axis, figures in judged["axes"].items()
+        if "instance" in figures}
+
+
 def test_the_report_names_annotators_by_the_release_pseudonyms_only(client, campaign):
     release = build(campaign, include_usernames=True, include_emails=True)  # the tables name them; the report not
     html = read_report(client, release)
