@@ -112,23 +112,40 @@ def flip_rate(outcomes):
 # Trajectory type
 
 
+def _threshold(default, words):
+    """A threshold of TypeRule with its meaning in words (the command's --rule-* help says them)."""
+    return field(default=default, metadata={"words": words})
+
+
 @dataclass(frozen=True)
 class TypeRule:
     """The thresholds of ``classify``. Positions are shares of training (0 at the first checkpoint's step,
     1 at the last's); progress is the share of the rise made so far: (m_t − m_first) / (m_peak − m_first)
     on the smoothed scores m."""
 
-    min_rise: float = 0.05  # peak − first score (in the score's own units) below which nothing is classified
-    onset_progress: float = 0.2  # the onset is the first position where progress reaches this
-    late_onset_after: float = 0.5  # an onset at or after this position makes the trajectory late-onset
-    plateau_span: float = 0.2  # a plateau lasts at least this share of training ...
-    plateau_change: float = 0.1  # ... over which progress moves by less than this
-    first_stage: float = 0.2  # two-stage: progress before the plateau at least this (an early jump) ...
-    second_stage: float = 0.2  # ... and progress rises by at least this after it (a later rise)
-    steepest_share: float = 0.6  # gradual: no stretch of plateau_span makes more than this share of the rise
+    min_rise: float = _threshold(0.05, "the rise (peak − first score, in the score's own units) under which a "
+                                       "trajectory is unclassified")
+    max_fall: float = _threshold(0.25, "how far the last score may drop below the peak, as a share of the rise, "
+                                       "before the trajectory counts as a rise and fall (unclassified)")
+    onset_progress: float = _threshold(0.2, "the onset is the first position where progress reaches this")
+    late_onset_after: float = _threshold(0.5, "an onset at or after this position makes the trajectory late-onset")
+    plateau_span: float = _threshold(0.2, "a plateau lasts at least this share of training (also the stretch "
+                                          "of the gradual test)")
+    plateau_change: float = _threshold(0.1, "over a plateau, progress moves by less than this")
+    first_stage: float = _threshold(0.2, "two-stage: progress made before the plateau, at least this (an early "
+                                         "jump)")
+    second_stage: float = _threshold(0.2, "two-stage: progress rises by at least this after the plateau (a "
+                                          "later rise)")
+    steepest_share: float = _threshold(0.6, "gradual: no stretch of plateau_span makes more than this share of "
+                                            "the rise")
 
     def as_dict(self):
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def words(cls, name):
+        """What the threshold ``name`` means, in words."""
+        return cls.__dataclass_fields__[name].metadata["words"]
 
 
 @dataclass(frozen=True)
@@ -140,21 +157,28 @@ class TypeReading:
     onset: float | None = None
     plateau: tuple | None = None  # (start, end) positions of the plateau that made it two-stage
     steepest: float | None = None  # the largest share of the rise made within plateau_span
+    fall: float | None = None  # how far the last score is below the peak, as a share of the rise
 
     def as_dict(self):
         return {"type": self.type, "rise": self.rise, "onset": self.onset,
-                "plateau": list(self.plateau) if self.plateau else None, "steepest": self.steepest}
+                "plateau": list(self.plateau) if self.plateau else None, "steepest": self.steepest,
+                "fall": self.fall}
 
 
 def classify(steps, scores, rule=TypeRule()):
     """The trajectory type of (smoothed) ``scores`` at ``steps``, by this rule, in order:
 
     1. unclassified when fewer than three checkpoints are scored or the rise (peak − first) is under min_rise;
-    2. late-onset when the onset (first position with progress ≥ onset_progress) is at or after late_onset_after;
-    3. two-stage when a plateau (≥ plateau_span of training over which progress moves < plateau_change) starts
+    2. unclassified when the last score is more than max_fall of the rise below the peak (a rise and fall: the
+       trajectory does not keep what it gained);
+    3. late-onset when the onset (first position with progress ≥ onset_progress) is at or after late_onset_after;
+    4. two-stage when a plateau (≥ plateau_span of training over which progress moves < plateau_change) starts
        before late_onset_after with progress ≥ first_stage already made, and progress rises ≥ second_stage after it;
-    4. gradual when no stretch of plateau_span makes more than steepest_share of the rise;
-    5. unclassified otherwise (a single jump, a rise and fall, noise).
+    5. gradual when no stretch of plateau_span makes more than steepest_share of the rise;
+    6. unclassified otherwise (a single jump, noise).
+
+    The report reads the smoothed scores, so "the last score" there is the moving average at the last
+    checkpoint (the mean of the last K//2 + 1 scores): a jitter of the last raw score alone does not make a fall.
     """
     steps, scores = np.asarray(steps, dtype=float), np.asarray(scores, dtype=float)
     keep = ~np.isnan(scores)
@@ -168,7 +192,10 @@ def classify(steps, scores, rule=TypeRule()):
     progress = (scores - scores[0]) / rise
     onset = float(position[np.argmax(progress >= rule.onset_progress - EPSILON)])
     steepest = _steepest_share(position, progress, rule.plateau_span)
-    reading = {"rise": rise, "onset": onset, "steepest": steepest}
+    fall = float((scores.max() - scores[-1]) / rise)
+    reading = {"rise": rise, "onset": onset, "steepest": steepest, "fall": fall}
+    if fall > rule.max_fall + EPSILON:
+        return TypeReading(TrajectoryType.UNCLASSIFIED, **reading)
     if onset >= rule.late_onset_after:
         return TypeReading(TrajectoryType.LATE_ONSET, **reading)
     plateau = _two_stage_plateau(position, progress, rule)

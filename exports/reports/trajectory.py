@@ -10,7 +10,7 @@ JSON: {"series": {"name", "family", "size"}, "window", "rule": {threshold: value
  "checkpoints": [{"model", "step", "tokens"}],
  "tasks": [{"task", "category", "metric", "source", "is_average", "examples",
             "raw": {"scores", "total_variation", "flip_rate"}, "smoothed": {...}, "voted_accuracy",
-            "type": {"type", "rise", "onset", "plateau", "steepest"}}]}
+            "type": {"type", "rise", "onset", "plateau", "steepest", "fall"}}]}
 """
 
 from dataclasses import dataclass

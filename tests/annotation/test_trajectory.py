@@ -134,7 +134,30 @@ def test_a_flat_or_falling_trajectory_is_unclassified():
     assert classify([0, 1], [0.1, 0.9]).type == TrajectoryType.UNCLASSIFIED
 
 
+def test_a_rise_and_fall_is_unclassified():
+    triangle = curve(lambda x: 1.2 * x if x <= 0.5 else 1.2 * (1 - x))  # up to 0.6 and back to 0
+    hump = curve(lambda x: 0.1 + 0.5 * np.sin(np.pi * x))
+    for scores in (triangle, hump, moving_average(triangle), moving_average(hump)):
+        reading = classify(STEPS, scores)
+        assert reading.type == TrajectoryType.UNCLASSIFIED
+        assert reading.fall == pytest.approx(1.0, abs=0.05)
+    # A rise that keeps most of its gain is still read: losing a fifth of it is within the default max_fall.
+    kept = curve(lambda x: 0.2 + 0.6 * x if x <= 0.8 else 0.68 - 0.6 * (x - 0.8))
+    assert classify(STEPS, kept).type == TrajectoryType.GRADUAL
+
+
+def test_a_gradual_rise_with_ordinary_jitter_at_the_end_stays_gradual():
+    jitter = np.random.default_rng(11).normal(0, 0.02, len(STEPS))
+    scores = curve(lambda x: 0.2 + 0.6 * x) + jitter
+    scores[-1] -= 0.04  # the last checkpoint a little low, below the one before it
+    assert scores[-1] < scores[:-1].max()
+    assert classify(STEPS, scores).type == TrajectoryType.GRADUAL
+    assert task_trajectory(STEPS, scores).reading.type == TrajectoryType.GRADUAL
+
+
 def test_the_thresholds_are_parameters():
+    triangle = curve(lambda x: 1.2 * x if x <= 0.5 else 1.2 * (1 - x))
+    assert classify(STEPS, triangle, TypeRule(max_fall=1.0)).type == TrajectoryType.GRADUAL
     late_rise = curve(lambda x: 0.25 if x < 0.6 else 0.25 + 0.5 * (x - 0.6) / 0.4)
     assert classify(STEPS, late_rise, TypeRule(late_onset_after=0.8)).type != TrajectoryType.LATE_ONSET
 

@@ -82,6 +82,14 @@ def test_the_window_and_the_rule_are_options(series, capsys):
         call_command("trajectory", "--series", "nope")
 
 
+def test_the_rule_options_say_what_each_threshold_means(capsys):
+    with pytest.raises(SystemExit):
+        call_command("trajectory", "--help")
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--rule-max-fall RULE_MAX_FALL" in help_text
+    assert "how far the last score may drop below the peak, as a share of the rise" in help_text
+
+
 def test_the_text_report_lists_every_trajectory_and_the_rule(series, capsys):
     call_command("trajectory", "--series", "tiny")
     text = capsys.readouterr().out
@@ -155,4 +163,4 @@ def test_exam_accuracy_computed_from_the_checkpoints_answers_is_the_trajectory_o
     assert computed["raw"]["total_variation"] == pytest.approx((1 / 3 + 1 / 3 + 1 / 3 + 2 / 3) / 4)
     # Smoothed: 1/6, 1/3, 4/9, 2/3, 2/3: rising from the first quarter with no stretch making most of the rise.
     assert computed["smoothed"]["scores"] == pytest.approx([1 / 6, 1 / 3, 4 / 9, 2 / 3, 2 / 3])
-    assert computed["type"] == copied["type"] and computed["type"]["type"] == "gradual"
+    assert computed["type"] == pytest.approx(copied["type"]) and computed["type"]["type"] == "gradual"

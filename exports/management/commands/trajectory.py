@@ -14,8 +14,9 @@ class Command(HyokaCommand):
         "checkpoints, the mean total variation (mean |s_t − s_{t−1}|) and, with per-example outcomes, the flip "
         "rate (share of examples whose correctness changes between consecutive checkpoints), raw and smoothed "
         "over a centred window of K checkpoints (moving average; per example a majority vote, a tie keeping the "
-        "checkpoint's own outcome), and the trajectory type (gradual, two-stage, late-onset, unclassified) by "
-        "the rule whose thresholds the --rule-* options set. With --json, prints one JSON object."
+        "checkpoint's own outcome), and the trajectory type (gradual, two-stage, late-onset, unclassified: a rise "
+        "that falls back by more than --rule-max-fall of itself is unclassified) by the rule whose thresholds the "
+        "--rule-* options set. With --json, prints one JSON object."
     )
 
     def add_arguments(self, parser):
@@ -24,7 +25,8 @@ class Command(HyokaCommand):
         parser.add_argument("--json", action="store_true", help="Print the numbers as one JSON object.")
         for name in RULE_OPTIONS:
             parser.add_argument(f"--rule-{name.replace('_', '-')}", dest=f"rule_{name}", type=float,
-                                help=f"Trajectory type threshold {name} (default {getattr(TypeRule(), name)}).")
+                                help=f"Trajectory type threshold {name}: {TypeRule.words(name)} (default "
+                                     f"{getattr(TypeRule(), name)}).")
 
     def handle(self, *args, series, window, json, **options):
         rule = TypeRule(**{name: options[f"rule_{name}"] for name in RULE_OPTIONS
