@@ -13,31 +13,19 @@ has no score); with per-example outcomes it is also a matrix of checkpoints × e
   mean of the window's scores (the moving average). Outcomes: per example, the majority of the window's
   outcomes; a tie (possible where the window is cut, or where outcomes are missing) keeps the checkpoint's own
   outcome, and a checkpoint without an outcome stays without one.
-- Trajectory type: see ``classify`` and TypeRule.
+- Trajectory type: see ``classify`` and TypeRule (annotation.trajectory_rule).
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+# The window and the type rule live in a module without numpy (the API checks them in web processes).
+from annotation.trajectory_rule import DEFAULT_WINDOW, TrajectoryType, TypeRule, check_window  # noqa: F401
+
 MISSING = 255
 # Slack for comparing shares computed in floating point with thresholds (0.6 * 0.2 / 0.6 is not quite 0.2).
 EPSILON = 1e-9
-DEFAULT_WINDOW = 3
-
-
-class TrajectoryType:
-    GRADUAL = "gradual"
-    TWO_STAGE = "two-stage"
-    LATE_ONSET = "late-onset"
-    UNCLASSIFIED = "unclassified"
-
-
-def check_window(window):
-    """A window must be a positive odd number of checkpoints (so that it is centred)."""
-    if not isinstance(window, int) or window < 1 or window % 2 == 0:
-        raise ValueError(f"the window must be a positive odd number of checkpoints, not {window!r}")
-    return window
 
 
 def total_variation(scores):
@@ -112,42 +100,6 @@ def flip_rate(outcomes):
 # Trajectory type
 
 
-def _threshold(default, words):
-    """A threshold of TypeRule with its meaning in words (the command's --rule-* help says them)."""
-    return field(default=default, metadata={"words": words})
-
-
-@dataclass(frozen=True)
-class TypeRule:
-    """The thresholds of ``classify``. Positions are shares of training (0 at the first checkpoint's step,
-    1 at the last's); progress is the share of the rise made so far: (m_t − m_first) / (m_peak − m_first)
-    on the smoothed scores m."""
-
-    min_rise: float = _threshold(0.05, "the rise (peak − first score, in the score's own units) under which a "
-                                       "trajectory is unclassified")
-    max_fall: float = _threshold(0.25, "how far the last score may drop below the peak, as a share of the rise, "
-                                       "before the trajectory counts as a rise and fall (unclassified)")
-    onset_progress: float = _threshold(0.2, "the onset is the first position where progress reaches this")
-    late_onset_after: float = _threshold(0.5, "an onset at or after this position makes the trajectory late-onset")
-    plateau_span: float = _threshold(0.2, "a plateau lasts at least this share of training (also the stretch "
-                                          "of the gradual test)")
-    plateau_change: float = _threshold(0.1, "over a plateau, progress moves by less than this")
-    first_stage: float = _threshold(0.2, "two-stage: progress made before the plateau, at least this (an early "
-                                         "jump)")
-    second_stage: float = _threshold(0.2, "two-stage: progress rises by at least this after the plateau (a "
-                                          "later rise)")
-    steepest_share: float = _threshold(0.6, "gradual: no stretch of plateau_span makes more than this share of "
-                                            "the rise")
-
-    def as_dict(self):
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-    @classmethod
-    def words(cls, name):
-        """What the threshold ``name`` means, in words."""
-        return cls.__dataclass_fields__[name].metadata["words"]
-
-
 @dataclass(frozen=True)
 class TypeReading:
     """The type of one trajectory and what it was read from (positions as shares of training)."""
@@ -186,7 +138,7 @@ def classify(steps, scores, rule=TypeRule()):
     if len(scores) < 3 or steps[-1] == steps[0]:
         return TypeReading(TrajectoryType.UNCLASSIFIED)
     rise = float(scores.max() - scores[0])
-    if rise < rule.min_rise:
+    if rise < rule.min_rise or rise <= 0:
         return TypeReading(TrajectoryType.UNCLASSIFIED, rise=rise)
     position = (steps - steps[0]) / (steps[-1] - steps[0])
     progress = (scores - scores[0]) / rise

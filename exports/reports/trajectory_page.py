@@ -5,11 +5,12 @@ Charts are inline SVG (exports.svg_charts), drawn on the server."""
 
 import math
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from annotation.trajectory import DEFAULT_WINDOW, check_window
+from annotation.trajectory_rule import DEFAULT_WINDOW, TypeRule
 from exports import svg_charts
 from exports.reports.trajectory import series_trajectory_report
 
@@ -23,27 +24,34 @@ class PageRequest:
     window: int = DEFAULT_WINDOW
     compare: tuple = ()
     x: str = "step"
+    rule: TypeRule = TypeRule()
 
 
-def page_request(query, series_name):
-    """What the page was asked for; values that make no sense fall back to the defaults."""
-    try:
-        window = check_window(int(query.get("window", DEFAULT_WINDOW)))
-    except ValueError:
-        window = DEFAULT_WINDOW
-    compare = tuple(dict.fromkeys(name for name in query.getlist("compare") if name and name != series_name))
-    return PageRequest(window, compare[:MAX_COMPARED], "tokens" if query.get("x") == "tokens" else "step")
+def page_request(form):
+    """What the page was asked for (exports.forms.TrajectoryOptionsForm): what is empty or bad takes its
+    default, and the form holds the errors that the page shows."""
+    window, x, compare, rule = form.options()
+    return PageRequest(window, compare[:MAX_COMPARED], x, rule)
 
 
 def trajectory_page(series_name, request):
-    report = series_trajectory_report(series_name, window=request.window)
-    compared = [series_trajectory_report(name, window=request.window) for name in request.compare]
+    report = series_trajectory_report(series_name, window=request.window, rule=request.rule)
+    compared = [series_trajectory_report(name, window=request.window, rule=request.rule) for name in request.compare]
     x = request.x if all(c.tokens is not None for c in report.checkpoints) else "step"
     xs = [getattr(checkpoint, x) for checkpoint in report.checkpoints]
     x_title = _("Tokens seen") if x == "tokens" else _("Training step")
     tasks = [_task_section(index, task, xs, x_title, compared, x) for index, task in enumerate(report.tasks)]
     return {"report": report, "tasks": tasks, "x": x, "compared": compared, "window": request.window,
-            "rule": report.rule.as_dict(), "has_tokens": all(c.tokens is not None for c in report.checkpoints)}
+            "rule": report.rule.as_dict(), "has_tokens": all(c.tokens is not None for c in report.checkpoints),
+            "rule_changed": report.rule != TypeRule(), "api_query": _api_query(request)}
+
+
+def _api_query(request):
+    """The query string of the JSON of what the page shows: the window and the thresholds that differ from the
+    defaults."""
+    default = TypeRule().as_dict()
+    changed = {name: value for name, value in request.rule.as_dict().items() if value != default[name]}
+    return urlencode({"window": request.window, **changed})
 
 
 def _task_section(index, task, xs, x_title, compared, x):

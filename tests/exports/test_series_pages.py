@@ -61,7 +61,44 @@ def test_the_trajectory_page_draws_every_trajectory_and_its_measures(client, lea
     assert page.count("<svg") == 2 * 2  # a small multiple and a large chart per trajectory
     assert 'data-task="jamp"' in page and 'data-task="niilc"' in page
     assert 'data-stat="flips-raw">0.250' in page  # one of the four examples turns correct at each checkpoint
-    assert "min_rise" not in page and "0.05" in page  # the rule's thresholds, in words
+    rule = rule_text(page)
+    assert "min_rise" not in rule and "0.05" in rule and "0.25 of the rise below the peak" in rule  # in words
+
+
+def rule_text(page):
+    start = page.index("data-rule>")
+    return page[start:page.index("</p>", start)]
+
+
+def test_the_page_takes_the_type_rules_thresholds_from_its_query(client, lead, tmp_path):
+    import_series(tmp_path, "small")
+    client.force_login(lead)
+    url = reverse("series_trajectory", args=["small"])
+    page = client.get(url).content.decode()
+    assert 'data-form="rule"' in page and 'name="min_rise"' in page and 'name="max_fall"' in page
+    assert 'data-task="jamp"' in page and 'data-type="late-onset"' in page
+    strict = client.get(url, {"min_rise": "0.9", "plateau_span": "0.3"})
+    assert strict.status_code == 200
+    page = strict.content.decode()
+    assert "under 0.9" in rule_text(page) and "at least 0.3 of training" in rule_text(page)
+    assert 'data-type="late-onset"' not in page  # jamp's rise (0.45 smoothed) is under the least rise asked for
+    assert "?window=3&amp;min_rise=0.9&amp;plateau_span=0.3" in page  # the JSON of what the page shows
+
+
+@pytest.mark.parametrize("query, field, message", [
+    ({"min_rise": "-0.1"}, "min_rise", "greater than or equal to 0"),
+    ({"plateau_span": "1.5"}, "plateau_span", "less than or equal to 1"),
+    ({"onset_progress": "lots"}, "onset_progress", "Enter a number"),
+    ({"window": "4"}, "window", "odd number of checkpoints"),
+])
+def test_a_bad_threshold_on_the_page_is_a_400_that_says_what_is_wrong(client, lead, tmp_path, query, field, message):
+    import_series(tmp_path, "small")
+    client.force_login(lead)
+    response = client.get(reverse("series_trajectory", args=["small"]), query)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Some values were not applied" in page and message in page
+    assert "under 0.05" in rule_text(page) and 'data-task="jamp"' in page  # the defaults, shown
 
 
 def test_a_compared_series_is_drawn_on_the_same_chart(client, lead, tmp_path):
@@ -80,6 +117,23 @@ def test_the_api_returns_the_commands_json(client, lead, tmp_path):
     found = client.get(reverse("api_series_trajectory", args=["small"]), {"window": 5}).json()
     assert found["window"] == 5 and [task["task"] for task in found["tasks"]] == ["jamp", "niilc"]
     assert client.get(reverse("api_series_trajectory", args=["small"]), {"window": 4}).status_code == 400
+
+
+def test_the_api_takes_the_type_rules_thresholds(client, lead, tmp_path):
+    import_series(tmp_path, "small")
+    client.force_login(lead)
+    url = reverse("api_series_trajectory", args=["small"])
+    default = client.get(url).json()
+    assert default["rule"]["max_fall"] == 0.25 and default["tasks"][0]["type"]["type"] == "late-onset"
+    strict = client.get(url, {"min_rise": 0.9, "steepest_share": 0.5}).json()
+    assert strict["rule"]["min_rise"] == 0.9 and strict["rule"]["steepest_share"] == 0.5
+    assert strict["tasks"][0]["type"]["type"] == "unclassified"
+    bad = client.get(url, {"plateau_change": 2, "max_fall": -1, "first_stage": "nan"})
+    assert bad.status_code == 400
+    errors = bad.json()
+    assert errors["plateau_change"] == ["plateau_change must be between 0 and 1, not 2"]
+    assert errors["max_fall"] == ["max_fall must be 0 or more, not -1"]
+    assert errors["first_stage"] == ["A valid number is required."]
 
 
 def test_scores_uploaded_in_the_browser_are_imported_by_the_upload_worker(client, lead, celery_eager, settings,

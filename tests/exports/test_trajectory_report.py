@@ -78,6 +78,8 @@ def test_the_window_and_the_rule_are_options(series, capsys):
     assert task_of(report, "jamp")["type"]["type"] == "unclassified"
     with pytest.raises(CommandError, match="odd"):
         call_command("trajectory", "--series", "tiny", "--window", "2")
+    with pytest.raises(CommandError, match="plateau_span must be between 0 and 1, not 2"):
+        call_command("trajectory", "--series", "tiny", "--rule-plateau-span", "2")
     with pytest.raises(CommandError, match="no model series named 'nope'"):
         call_command("trajectory", "--series", "nope")
 

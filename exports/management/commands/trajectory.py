@@ -29,9 +29,9 @@ class Command(HyokaCommand):
                                      f"{getattr(TypeRule(), name)}).")
 
     def handle(self, *args, series, window, json, **options):
-        rule = TypeRule(**{name: options[f"rule_{name}"] for name in RULE_OPTIONS
-                           if options.get(f"rule_{name}") is not None})
         try:
+            rule = TypeRule(**{name: options[f"rule_{name}"] for name in RULE_OPTIONS
+                               if options.get(f"rule_{name}") is not None})
             report = series_trajectory_report(series, window=window, rule=rule)
         except ValueError as error:
             raise HyokaError(str(error)) from None
