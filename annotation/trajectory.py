@@ -208,23 +208,33 @@ class TaskTrajectory:
     window: int
     reading: TypeReading
     voted_accuracy: list | None = field(default=None)  # accuracy of the majority-voted outcomes
+    voted_total_variation: float | None = None  # the mean total variation of that accuracy
 
 
 def task_trajectory(steps, scores, outcomes=None, *, window=DEFAULT_WINDOW, rule=TypeRule()):
     """Raw and smoothed measures of one task. ``outcomes`` (checkpoints × examples, rows in the order of
-    ``steps``) is optional; without it there is no flip rate."""
+    ``steps``) is optional; without it there is no flip rate, and no accuracy of voted outcomes (whose mean
+    total variation sits beside the smoothed scores': smoothing the outcomes, not the score)."""
     scores = np.asarray(scores, dtype=float)
     smoothed = moving_average(scores, window)
-    raw_flips = smoothed_flips = voted = None
+    raw_flips = smoothed_flips = voted = voted_variation = None
     if outcomes is not None and np.asarray(outcomes).size:
         votes = majority_vote(outcomes, window)
         raw_flips, smoothed_flips = flip_rate(outcomes), flip_rate(votes)
-        voted = _listed(accuracy(votes))
+        voted_scores = accuracy(votes)
+        voted, voted_variation = _listed(voted_scores), total_variation(voted_scores)
     return TaskTrajectory(
         raw=Measures(_listed(scores), total_variation(scores), raw_flips),
         smoothed=Measures(_listed(smoothed), total_variation(smoothed), smoothed_flips),
         window=window, reading=classify(steps, smoothed, rule), voted_accuracy=voted,
+        voted_total_variation=voted_variation,
     )
+
+
+def last_score(scores):
+    """The score at the last checkpoint that has one (None when none has)."""
+    present = [value for value in scores if value is not None and not np.isnan(value)]
+    return present[-1] if present else None
 
 
 def _listed(values):

@@ -47,6 +47,8 @@ MEASURES = TableSpec("trajectory_measures", "One row per trajectory: its instabi
     flip_rate                double  Mean share of examples whose correctness changes between consecutive
         checkpoints, raw; null without outcomes.
     voted_flip_rate          double  The same after majority voting over the window.
+    voted_total_variation    double  Mean total variation of the accuracy of the majority-voted outcomes
+        (voted_accuracy in trajectories); null without outcomes.
     type                     string  gradual, two-stage, late-onset or unclassified (see the card's rule).
     onset                    double  Share of training where progress first reaches the onset threshold.
 """))
@@ -110,7 +112,7 @@ def _trajectory_rows(report):
 def _measure_rows(report):
     return [(report.series.name, task.task, task.metric, task.source, task.is_average, task.examples, report.window,
              task.raw.total_variation, task.smoothed.total_variation, task.raw.flip_rate, task.smoothed.flip_rate,
-             task.reading.type, task.reading.onset) for task in report.tasks]
+             task.voted_total_variation, task.reading.type, task.reading.onset) for task in report.tasks]
 
 
 def _write_outcomes(folder, series_list):

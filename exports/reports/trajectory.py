@@ -4,12 +4,14 @@ release of the series keeps. exports.trajectory_selectors reads the arrays; anno
 Per trajectory (a task by one metric, imported or computed in Hyoka): the scores at each checkpoint raw and
 smoothed (centred moving average over the window), the mean total variation of both, with per-example
 outcomes the flip rate raw and after majority voting over the same window and the accuracy of the voted
-outcomes, and the trajectory type read from the smoothed scores by the rule whose thresholds are in "rule".
+outcomes with its mean total variation, and the trajectory type read from the smoothed scores by the rule
+whose thresholds are in "rule".
 
 JSON: {"series": {"name", "family", "size"}, "window", "rule": {threshold: value},
  "checkpoints": [{"model", "step", "tokens"}],
  "tasks": [{"task", "category", "metric", "source", "is_average", "examples",
             "raw": {"scores", "total_variation", "flip_rate"}, "smoothed": {...}, "voted_accuracy",
+            "voted_total_variation",
             "type": {"type", "rise", "onset", "plateau", "steepest", "fall"}}]}
 """
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annotation.trajectory import DEFAULT_WINDOW, TypeRule, accuracy, check_window, task_trajectory
+from annotation.trajectory import DEFAULT_WINDOW, TypeRule, accuracy, check_window, last_score, task_trajectory
 from exports import trajectory_selectors as selectors
 
 OUTCOME_METRIC = "accuracy"
@@ -34,13 +36,27 @@ class TaskReport:
     raw: object
     smoothed: object
     voted_accuracy: list | None
+    voted_total_variation: float | None
     reading: object
+
+    @property
+    def last_raw(self):
+        return last_score(self.raw.scores)
+
+    @property
+    def last_smoothed(self):
+        """The moving average at the last scored checkpoint: the mean of its last window//2 + 1 scores."""
+        return last_score(self.smoothed.scores)
+
+    @property
+    def last_voted(self):
+        return last_score(self.voted_accuracy or [])
 
     def as_dict(self):
         return {"task": self.task, "category": self.category, "metric": self.metric, "source": self.source,
                 "is_average": self.is_average, "examples": self.examples,
                 "raw": vars(self.raw), "smoothed": vars(self.smoothed), "voted_accuracy": self.voted_accuracy,
-                "type": self.reading.as_dict()}
+                "voted_total_variation": self.voted_total_variation, "type": self.reading.as_dict()}
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,7 @@ def _task_report(found, steps, outcomes, window, rule):
     trajectory = task_trajectory(steps, found.scores, outcomes, window=window, rule=rule)
     return TaskReport(found.task, found.category, found.metric, found.source, found.is_average,
                       0 if outcomes is None else outcomes.shape[1], trajectory.raw, trajectory.smoothed,
-                      trajectory.voted_accuracy, trajectory.reading)
+                      trajectory.voted_accuracy, trajectory.voted_total_variation, trajectory.reading)
 
 
 def trajectory_json(name, **options):
@@ -106,7 +122,7 @@ def trajectory_text(report):
         lines.append(f"steps {report.checkpoints[0].step}–{report.checkpoints[-1].step}")
     lines.append("")
     header = ("task", "metric", "source", "type", "last raw", "last smooth", "TV raw", "TV smooth", "flips raw",
-              "flips voted")
+              "flips voted", "voted acc", "voted TV")
     rows = [header] + [_text_row(task) for task in report.tasks]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
@@ -116,14 +132,10 @@ def trajectory_text(report):
 
 def _text_row(task):
     return (task.task + (" (average)" if task.is_average else ""), task.metric, task.source, task.reading.type,
-            _number(_last(task.raw.scores)), _number(_last(task.smoothed.scores)),
+            _number(task.last_raw), _number(task.last_smoothed),
             _number(task.raw.total_variation), _number(task.smoothed.total_variation),
-            _number(task.raw.flip_rate), _number(task.smoothed.flip_rate))
-
-
-def _last(scores):
-    present = [value for value in scores if value is not None]
-    return present[-1] if present else None
+            _number(task.raw.flip_rate), _number(task.smoothed.flip_rate),
+            _number(task.last_voted), _number(task.voted_total_variation))
 
 
 def _number(value):

@@ -173,4 +173,6 @@ def test_task_trajectory_puts_raw_and_smoothed_side_by_side():
     # votes: example 0 → [0 (tie keeps 0), 0, 1, 1, 1]; example 1 → [0, 0, 1, 1, 1]
     assert found.voted_accuracy == [0.0, 0.0, 1.0, 1.0, 1.0]
     assert found.smoothed.flip_rate == pytest.approx((0 + 1 + 0 + 0) / 4)
+    assert found.voted_total_variation == pytest.approx((0 + 1 + 0 + 0) / 4)  # of the voted accuracy
     assert found.window == 3
+    assert task_trajectory(steps, accuracy(outcomes)).voted_total_variation is None  # no outcomes, none

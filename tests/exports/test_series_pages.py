@@ -65,6 +65,26 @@ def test_the_trajectory_page_draws_every_trajectory_and_its_measures(client, lea
     assert "min_rise" not in rule and "0.05" in rule and "0.25 of the rise below the peak" in rule  # in words
 
 
+def test_the_table_puts_each_measure_raw_and_smoothed_side_by_side(client, lead, tmp_path):
+    import_series(tmp_path, "small")
+    client.force_login(lead)
+    page = client.get(reverse("series_trajectory", args=["small"])).content.decode()
+    jamp, niilc = table_row(page, "jamp"), table_row(page, "niilc")
+    # jamp: 0.1, 0.25, 0.4, 0.55, 0.7; the moving average at the last checkpoint is (0.55 + 0.7) / 2.
+    assert 'data-stat="last-raw">0.700' in jamp and 'data-stat="last-smoothed">0.625' in jamp
+    assert 'data-stat="tv-raw">0.150' in jamp and 'data-stat="voted-tv">—' in jamp
+    # niilc: accuracy 0, 1/4, 2/4, 3/4, 1 of four examples; the votes over three change none of them.
+    assert 'data-stat="last-raw">1.000' in niilc and 'data-stat="last-smoothed">0.875' in niilc
+    assert 'data-stat="flips-raw">0.250' in niilc and 'data-stat="flips-voted">0.250' in niilc
+    assert 'data-stat="voted-last">1.000' in niilc and 'data-stat="voted-tv">0.250' in niilc
+    assert "Last score: the score at the last scored checkpoint" in page  # what the column means
+
+
+def table_row(page, task):
+    start = page.index(f'<tr data-task="{task}"')
+    return page[start:page.index("</tr>", start)]
+
+
 def rule_text(page):
     start = page.index("data-rule>")
     return page[start:page.index("</p>", start)]

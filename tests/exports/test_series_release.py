@@ -58,6 +58,8 @@ def test_the_measures_and_the_outcomes_raw_and_voted(released):
     assert measures.loc["jamp", "total_variation"] == pytest.approx(0.2)
     assert measures.loc["niilc", "flip_rate"] == pytest.approx(0.5)
     assert measures.loc["niilc", "voted_flip_rate"] == pytest.approx(0.25)
+    assert measures.loc["niilc", "voted_total_variation"] == pytest.approx(0.25)  # voted accuracy 0 0 1 1 1
+    assert pd.isna(measures.loc["jamp", "voted_total_variation"])
     outcomes = pd.read_parquet(folder / "data" / "outcomes.parquet")
     q1 = outcomes[outcomes.example_id == "q1"].sort_values("step")
     assert q1.correct.tolist() == [False, True, False, True, True]
@@ -71,7 +73,7 @@ def test_every_file_matches_its_checksum_and_the_card_explains_the_measures(rele
         assert hashlib.sha256((folder / name.lstrip("*")).read_bytes()).hexdigest() == digest
     card = (folder / "README.md").read_text()
     for words in ("Mean total variation", "Flip rate", "tie keeping the checkpoint's own outcome", "`late-onset`",
-                  "`min_rise` = 0.05", "`max_fall` = 0.25", "a rise and fall", "config_name: outcomes"):
+                  "`min_rise` = 0.05", "`max_fall` = 0.25", "a rise and fall", "`voted_total_variation`", "config_name: outcomes"):
         assert words in card
 
 

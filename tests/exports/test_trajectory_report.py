@@ -56,7 +56,7 @@ def test_raw_and_smoothed_scores_and_total_variation_side_by_side(series, capsys
     assert jamp["smoothed"]["scores"] == pytest.approx([0.2, 0.2, 1.1 / 3, 0.5, 0.65])
     assert jamp["raw"]["total_variation"] == pytest.approx((0.2 + 0.1 + 0.4 + 0.1) / 4)
     assert jamp["smoothed"]["total_variation"] == pytest.approx((0 + 1.1 / 3 - 0.2 + 0.5 - 1.1 / 3 + 0.15) / 4)
-    assert jamp["raw"]["flip_rate"] is None
+    assert jamp["raw"]["flip_rate"] is None and jamp["voted_total_variation"] is None
 
 
 def test_outcomes_give_an_accuracy_trajectory_with_flip_rates_raw_and_voted(series, capsys):
@@ -67,6 +67,7 @@ def test_outcomes_give_an_accuracy_trajectory_with_flip_rates_raw_and_voted(seri
     assert niilc["raw"]["flip_rate"] == pytest.approx((0.5 + 1.0 + 0.5 + 0.0) / 4)
     # votes over 3 (cut at the ends, ties keep their own): q1 → 0 0 1 1 1, q2 → 0 0 1 1 1
     assert niilc["voted_accuracy"] == [0.0, 0.0, 1.0, 1.0, 1.0]
+    assert niilc["voted_total_variation"] == pytest.approx(1 / 4)  # the voted accuracy's one step of 1, over 4
     assert niilc["smoothed"]["flip_rate"] == pytest.approx(0.25)
 
 
