@@ -81,25 +81,25 @@ def series_trajectory_report(name, *, window=DEFAULT_WINDOW, rule=TypeRule()):
     checkpoints = selectors.series_checkpoints(series)
     tasks = selectors.series_tasks(series)
     matrices = selectors.outcome_matrices(series, checkpoints)
-    trajectories = selectors.imported_scores(series, checkpoints, tasks)
+    trajectories = selectors.imported_scores(series, checkpoints, tasks, matrices)
     trajectories += outcome_accuracies(tasks, matrices, trajectories)
     trajectories += selectors.computed_scores(series, checkpoints)
     steps = [checkpoint.step for checkpoint in checkpoints]
     return SeriesReport(series, window, rule, checkpoints,
-                        [_task_report(found, steps, matrices.get(found.task_id), window, rule)
-                         for found in trajectories])
+                        [_task_report(found, steps, window, rule) for found in trajectories])
 
 
 def outcome_accuracies(tasks, matrices, imported):
     """The accuracy of the outcomes of each task with outcomes and no imported accuracy score."""
     scored = {(found.task_id, found.metric) for found in imported}
     return [selectors.ScoreSeries(tasks[pk].key, tasks[pk].category, OUTCOME_METRIC, "outcomes", accuracy(matrix),
-                                  tasks[pk].is_average, pk)
+                                  tasks[pk].is_average, pk, matrix)
             for pk, matrix in sorted(matrices.items(), key=lambda pair: tasks[pair[0]].key)
             if (pk, OUTCOME_METRIC) not in scored]
 
 
-def _task_report(found, steps, outcomes, window, rule):
+def _task_report(found, steps, window, rule):
+    outcomes = found.outcomes
     trajectory = task_trajectory(steps, found.scores, outcomes, window=window, rule=rule)
     return TaskReport(found.task, found.category, found.metric, found.source, found.is_average,
                       0 if outcomes is None else outcomes.shape[1], trajectory.raw, trajectory.smoothed,
