@@ -13,12 +13,15 @@ columns (``check_file``, and the import service against what is stored), and a f
 record-by-record reading knows it, and for pyarrow's the rows are found by reading the file again
 (``lines_of_rows``).
 
-Result files, one JSON document per checkpoint (the step from ``--step``, a "step" key, or the digits after
-"step", "iter" or "ckpt" in the file name):
+Result files, one JSON document per checkpoint: a .json file holding one object without a "task" field (the
+step from ``--step``, a "step" key, or the digits after "step", "iter" or "ckpt" in the file name):
   llm-jp-eval   {"scores": {NAME: score, ...}, "outputs"?: {TASK: [{"pred", "gold", "id"?}, ...]}}
                 upper-case NAMEs (AVG, NLI, QA, ...) are category averages, the others tasks (metric
                 "score"); an optional "categories": {CATEGORY: [TASK, ...]} gives the tasks' categories;
                 outputs become per-example outcomes (correct when pred equals gold, both stripped).
+  bare          {NAME: score, ...}, with "step" and "tokens" keys allowed: the scores object alone, read as
+                llm-jp-eval's (upper-case NAMEs are category averages; a task's category is not in the file, so
+                it stays as stored, or empty). A score may be a number in a string ("0.4062").
   lm-evaluation-harness  {"results": {TASK: {"METRIC,FILTER": score, ...}}, "groups"?: {...}}
                 every metric except the *_stderr ones; the tasks of "groups" are category averages.
 """
@@ -398,7 +401,8 @@ def _codes(values, codes):
 
 
 def is_harness_file(path):
-    """A JSON document (not JSON Lines) whose top level has "scores" (llm-jp-eval) or "results" (lm-eval)."""
+    """A JSON document (not JSON Lines) that is an object without a "task" field: a result file (a long table's
+    record names its task)."""
     if not str(path).lower().removesuffix(".gz").endswith(".json"):
         return False
     try:
@@ -406,7 +410,10 @@ def is_harness_file(path):
             document = json.loads(handle.read())
     except (json.JSONDecodeError, RecordError):
         return False
-    return isinstance(document, dict) and isinstance(document.get("scores", document.get("results")), dict)
+    return isinstance(document, dict) and "task" not in document
+
+
+HARNESS_KEYS = ("step", "tokens")  # what a result file may say besides its scores
 
 
 def read_harness_file(path, *, step=None, tokens=None):
@@ -415,9 +422,8 @@ def read_harness_file(path, *, step=None, tokens=None):
     step = _harness_step(path, document, step)
     tokens = tokens if tokens is not None else document.get("tokens")
     builder = _ColumnBuilder(str(path))
-    records = (_llmjp_eval_records if "scores" in document else _lm_eval_records)(document)
     averages = set()
-    for field_name, record, is_average in records:
+    for field_name, record, is_average in _harness_records(path, document):
         record = {"step": step, **record}
         if tokens is not None:
             record["tokens"] = tokens
@@ -430,6 +436,34 @@ def read_harness_file(path, *, step=None, tokens=None):
     found = builder.build()
     found.averages = averages
     return found
+
+
+def _harness_records(path, document):
+    """The records of a result file by its layout: {"scores": …} (llm-jp-eval), {"results": …}
+    (lm-evaluation-harness), or a bare object of task → score (what llm-jp-eval's scores are on their own)."""
+    if isinstance(document.get("scores"), dict):
+        return _llmjp_eval_records(document)
+    if isinstance(document.get("results"), dict):
+        return _lm_eval_records(document)
+    scores = {name: value for name, value in document.items() if name not in HARNESS_KEYS}
+    for name, value in scores.items():
+        if not _is_number(value):
+            raise RecordError(path, 0, name, f"{value!r} is not a score: a result file is an object of task → "
+                                             "score, {\"scores\": …} (llm-jp-eval) or {\"results\": …} "
+                                             "(lm-evaluation-harness)")
+    if not scores:
+        raise RecordError(path, 0, "scores", "the result file holds no score")
+    return _llmjp_eval_records({"scores": scores})
+
+
+def _is_number(value):
+    """A score as result files write them: a number, or a number in a string ("0.4062", as llm-jp-eval's)."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return False
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _harness_step(path, document, step):
@@ -448,6 +482,8 @@ def _harness_step(path, document, step):
 
 
 def _llmjp_eval_records(document):
+    """Upper-case names (AVG, NLI, QA, …) are category averages, each its own category; a task's category is
+    given by an optional "categories": {CATEGORY: [TASK, …]}, else it is left as stored (or empty)."""
     category_of = {task: category for category, tasks in (document.get("categories") or {}).items()
                    for task in tasks}
     for name, score in document["scores"].items():

@@ -172,6 +172,48 @@ def test_llm_jp_eval_result_files_one_per_checkpoint(tmp_path):
     assert stored_outcomes("h", "niilc")[1] == {1000: [1, 0], 2000: [1, 0]}
 
 
+# The scores object llm-jp-eval computes, on its own: tasks as DATASET_METRIC, category averages under upper-case
+# names with AVG over them, every score a string of four decimals.
+BARE_SCORES = {"AVG": "0.3750", "NLI": "0.4000", "QA": "0.3500", "jamp_exact_match": "0.4500",
+               "janli_exact_match": "0.3500", "niilc_char_f1": "0.3500"}
+
+
+def test_a_bare_object_of_task_scores_is_one_checkpoints_result_file(tmp_path):
+    # An earlier long table put jamp_exact_match in NLI; the bare files do not say a task's category.
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "first.jsonl", [
+        {"step": 500, "task": "jamp_exact_match", "category": "NLI", "metric": "score", "score": 0.2}]),
+        "--series", "bare")
+    paths = []
+    for step, shift in ((1000, 0.0), (2000, 0.1)):
+        path = tmp_path / f"llm-jp-3-1.8b_iter_{step:07d}.json"
+        scores = {name: f"{float(value) + shift:.4f}" for name, value in BARE_SCORES.items()}
+        path.write_text(json.dumps(scores), encoding="utf-8")
+        paths.append(str(path))
+    call_command("import_checkpoint_scores", *paths, "--series", "bare")
+    tasks = {task.key: task for task in SeriesTask.objects.filter(series__name="bare")}
+    assert {key for key, task in tasks.items() if task.is_average} == {"AVG", "NLI", "QA"}
+    assert (tasks["NLI"].category, tasks["AVG"].category) == ("NLI", "AVG")  # an average is its own category
+    assert tasks["jamp_exact_match"].category == "NLI"  # as stored
+    assert tasks["niilc_char_f1"].category == ""  # never given
+    scores = dict(TaskScore.objects.filter(task__key="jamp_exact_match").values_list("model__step", "score"))
+    assert scores == {500: 0.2, 1000: 0.45, 2000: pytest.approx(0.55)}
+    assert set(TaskScore.objects.values_list("metric", flat=True)) == {"score"}
+
+
+def test_a_bare_result_file_with_its_step_and_a_value_that_is_not_a_score(tmp_path):
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"step": 300, "tokens": 1200, "jcommonsenseqa": 0.5, "AVG": 0.5}))
+    call_command("import_checkpoint_scores", str(path), "--series", "b")
+    score = TaskScore.objects.get(task__key="jcommonsenseqa")
+    assert (score.score, score.model.step, score.model.tokens) == (0.5, 300, 1200)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"step": 400, "jcommonsenseqa": 0.6, "model": "llm-jp-3-1.8b"}))
+    with pytest.raises(CommandError, match=rf"^{bad}: model: 'llm-jp-3-1.8b' is not a score: a result file is an "
+                                           r"object of task → score"):
+        call_command("import_checkpoint_scores", str(bad), "--series", "b")
+    assert not TaskScore.objects.filter(model__step=400).exists()
+
+
 def test_lm_evaluation_harness_results_and_a_result_file_without_a_step(tmp_path):
     path = tmp_path / "results.json"
     path.write_text(json.dumps({"results": {"jcommonsenseqa": {"alias": "jcqa", "acc,none": 0.5,
