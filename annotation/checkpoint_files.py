@@ -4,7 +4,8 @@ evaluation harnesses write, one per checkpoint. No database access happens here.
 Long table, one record per line or row:
   scores    {"step", "tokens"?, "task", "category"?, "metric", "score"}
   outcomes  {"step", "tokens"?, "task", "category"?, "example_id", "correct"}  (correct: true/false or 1/0),
-            or "prediction" and "reference" instead of "correct" (correct when they are equal, both stripped).
+            or "prediction" and "reference" instead of "correct" (correct when they are equal, both stripped);
+            a "prediction" alone is kept with its correctness unknown (not evaluated, MISSING).
 A record with an ``example_id`` is an outcome, any other a score.
 
 A long table is read by pyarrow when it can (millions of outcomes in seconds), else record by record (which
@@ -41,6 +42,7 @@ import pyarrow.json as pa_json
 
 from .errors import FieldError, RecordError, collected
 from .readers import GZIP_MAGIC, detect_format, open_text, read_records
+from .trajectory import MISSING
 
 SCORE_FIELDS = {"step", "tokens", "task", "category", "metric", "score"}
 OUTCOME_FIELDS = {"step", "tokens", "task", "category", "example_id", "correct", "prediction", "reference"}
@@ -213,7 +215,9 @@ CORRECT_WORDS = {True: 1, False: 0, 1: 1, 0: 0, "true": 1, "false": 0, "1": 1, "
 
 
 def outcome_value(record):
-    """(correct 0/1, prediction or None) of an outcome record."""
+    """(correct 0/1, or MISSING when it is unknown; prediction or None) of an outcome record. A prediction
+    without a reference (and no ``correct``) is kept, its correctness unknown: the example counts as not
+    evaluated at that checkpoint (out of the accuracy, the flip rate and the votes), as one never asked."""
     if record.get("correct") is not None:
         value = record["correct"]
         key = value.strip().lower() if isinstance(value, str) else value
@@ -222,10 +226,10 @@ def outcome_value(record):
         prediction = record.get("prediction")
         return CORRECT_WORDS[key], None if prediction is None else str(prediction)
     if record.get("prediction") is None:
-        raise FieldError("correct", "is missing (give correct, or a prediction with its reference)")
-    if record.get("reference") is None:
-        raise FieldError("reference", "is missing: a prediction is scored against its reference")
+        raise FieldError("correct", "is missing (give correct, or a prediction, with its reference to score it)")
     prediction = str(record["prediction"])
+    if record.get("reference") is None:
+        return MISSING, prediction
     return int(prediction.strip() == str(record["reference"]).strip()), prediction
 
 

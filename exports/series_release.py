@@ -53,13 +53,18 @@ MEASURES = TableSpec("trajectory_measures", "One row per trajectory: its instabi
     onset                    double  Share of training where progress first reaches the onset threshold.
 """))
 
-OUTCOMES = TableSpec("outcomes", "Per-example outcomes at every checkpoint, as imported and majority-voted.", columns("""
+OUTCOMES = TableSpec("outcomes", "Per-example outcomes at every checkpoint, as imported and majority-voted, with the "
+                                 "checkpoint's prediction where the import gave one.", columns("""
     series         string  The model series.
     task           string  Task.
     example_id     string  The example's id in its task.
     step           int64   Training step of the checkpoint.
-    correct        bool    Whether the checkpoint got it right (only evaluated examples have a row).
-    voted_correct  bool    The majority over the window (a tie keeps the checkpoint's own outcome).
+    correct        bool    Whether the checkpoint got it right; null when only its prediction was given (no
+        reference to score it: not evaluated). Examples neither evaluated nor predicted have no row.
+    voted_correct  bool    The majority over the window (a tie keeps the checkpoint's own outcome); null where
+        correct is.
+    prediction     string  The checkpoint's answer as imported (a prediction, or llm-jp-eval's pred); null
+        when none was given.
 """))
 
 SPECS = (TRAJECTORIES, MEASURES, CHECKPOINTS, OUTCOMES)
@@ -123,18 +128,31 @@ def _write_outcomes(folder, series_list):
             checkpoints = trajectory_selectors.series_checkpoints(series)
             tasks = {task.pk: task for task in series.tasks.all()}
             for task_id, matrix in trajectory_selectors.outcome_matrices(series, checkpoints).items():
-                writer.write(_outcome_rows(series.name, tasks[task_id], checkpoints, matrix))
+                predictions = trajectory_selectors.task_predictions(tasks[task_id], checkpoints)
+                writer.write(_outcome_rows(series.name, tasks[task_id], checkpoints, matrix, predictions))
     return writer.files
 
 
-def _outcome_rows(series, task, checkpoints, matrix):
+def _outcome_rows(series, task, checkpoints, matrix, predictions):
+    """A row per checkpoint and example evaluated or predicted there, in checkpoint and example order."""
     voted = majority_vote(matrix, DEFAULT_WINDOW)
-    checkpoint_index, example_index = np.nonzero(matrix != MISSING)
+    listed = matrix != MISSING
+    for index, row in predictions.items():
+        listed[index, :len(row)] |= np.array([value is not None for value in row], dtype=bool)
     steps = [checkpoint.step for checkpoint in checkpoints]
     examples = task.example_ids
-    return [(series, task.key, examples[example], steps[index], bool(matrix[index, example]),
-             bool(voted[index, example]))
-            for index, example in zip(checkpoint_index.tolist(), example_index.tolist())]
+    return [(series, task.key, examples[example], steps[index], _outcome(matrix[index, example]),
+             _outcome(voted[index, example]), _prediction(predictions, index, example))
+            for index, example in zip(*(found.tolist() for found in np.nonzero(listed)))]
+
+
+def _outcome(value):
+    return None if value == MISSING else bool(value)
+
+
+def _prediction(predictions, index, example):
+    row = predictions.get(index)
+    return row[example] if row is not None and example < len(row) else None
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -94,6 +94,14 @@ def outcome_matrices(series, checkpoints):
     return matrices
 
 
+def task_predictions(task, checkpoints):
+    """{checkpoint index: predictions in the order of the task's example_ids (None where none)} of the
+    checkpoints whose outcomes of ``task`` came with predictions; read one task at a time (they are text)."""
+    index = {checkpoint.model_id: position for position, checkpoint in enumerate(checkpoints)}
+    return {index[model_id]: predictions for model_id, predictions in ExampleOutcomes.objects.filter(
+        task=task, predictions__isnull=False).values_list("model_id", "predictions")}
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Scores computed in Hyoka from campaigns whose models are checkpoints of the series
 

@@ -95,6 +95,38 @@ def test_a_prediction_with_its_reference_is_scored_and_kept(tmp_path):
     assert row.predictions == [" 東京 ", "大阪"]
 
 
+def test_a_prediction_without_a_reference_is_kept_and_not_evaluated(tmp_path):
+    path = write_jsonl(tmp_path / "p.jsonl", [
+        {"step": 5, "task": "niilc", "example_id": "q1", "prediction": "東京", "reference": "東京"},
+        {"step": 5, "task": "niilc", "example_id": "q2", "prediction": "大阪"}])
+    call_command("import_checkpoint_scores", path, "--series", "p")
+    row = ExampleOutcomes.objects.get()
+    assert list(bytes(row.correct)) == [1, MISSING] and row.predictions == ["東京", "大阪"]
+    # Its correctness given later fills the unknown outcome; the prediction stays.
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "c.jsonl", [
+        {"step": 5, "task": "niilc", "example_id": "q2", "correct": False}]), "--series", "p")
+    row.refresh_from_db()
+    assert list(bytes(row.correct)) == [1, 0] and row.predictions == ["東京", "大阪"]
+
+
+def test_a_reimport_adds_predictions_to_stored_outcomes_and_refuses_other_ones(tmp_path):
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "a.jsonl", LONG_TABLE), "--series", "s")
+    assert set(ExampleOutcomes.objects.values_list("predictions", flat=True)) == {None}
+    again = [{**record, "prediction": f"answer {record['example_id']}"} for record in LONG_TABLE
+             if "example_id" in record and record["step"] == 1000]
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "b.jsonl", again), "--series", "s")
+    stored = ExampleOutcomes.objects.get(model__step=1000)
+    assert stored.predictions == ["answer e1", "answer e2", None]  # e3 was not evaluated at step 1000
+    assert list(bytes(stored.correct)) == [1, 0, MISSING]
+    other = write_jsonl(tmp_path / "c.jsonl", [
+        {"step": 1000, "task": "jamp", "example_id": "e2", "correct": False, "prediction": "another answer"}])
+    with pytest.raises(CommandError, match=rf"{other}:1: prediction: contradicts the prediction stored for step "
+                                           r"1000, task jamp"):
+        call_command("import_checkpoint_scores", other, "--series", "s")
+    stored.refresh_from_db()
+    assert stored.predictions == ["answer e1", "answer e2", None]
+
+
 BAD_RECORDS = [
     ({"step": "x", "task": "jamp", "metric": "m", "score": 0.1}, "step: a whole number is required"),
     ({"step": 3, "task": "jamp", "metric": "m", "score": "high"}, "score: 'high' is not a number"),
