@@ -253,6 +253,8 @@ def _rule_parameters():
 class TrajectoryApi(APIView):
     class InputSerializer(serializers.Serializer):
         window = serializers.IntegerField(min_value=1, default=DEFAULT_WINDOW, help_text="Odd number of checkpoints.")
+        compare = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list,
+                                        help_text="Series to compare with.")
 
         def get_fields(self):
             """The window, and a number for each threshold of the type rule (annotation.trajectory_rule)."""
@@ -268,12 +270,17 @@ class TrajectoryApi(APIView):
             return value
 
         def validate(self, data):
-            return {"window": data["window"],
+            return {"window": data["window"], "compare": data["compare"],
                     "rule": TypeRule(**{name: data[name] for name in RULE_THRESHOLDS if name in data})}
 
     @extend_schema(
         parameters=[OpenApiParameter("window", int, description="Checkpoints in the centred smoothing window (odd; "
-                                                                 "default 3)."), *_rule_parameters()],
+                                                                 "default 3)."),
+                    OpenApiParameter("compare", str, many=True, explode=True,
+                                     description="A series to compare with, at the same window and rule (repeat "
+                                                 "for more; 400 for one that does not exist): its report is added "
+                                                 "under \"compared\"."),
+                    *_rule_parameters()],
         responses={200: OpenApiTypes.OBJECT},
         description="\"series\", \"window\", \"rule\" (the thresholds of the trajectory type), \"checkpoints\" "
                     "(model, step, tokens) and \"tasks\": per task, metric and source (imported, outcomes, exam, "
@@ -281,7 +288,8 @@ class TrajectoryApi(APIView):
                     "their mean total variation, with per-example outcomes the flip rate raw and after majority voting "
                     "and the voted outcomes' accuracy, and the trajectory type (gradual, two-stage, late-onset, "
                     "unclassified) with what it was read from. Each threshold of the type's rule may be given (400 "
-                    "for one out of its bounds). For leads.",
+                    "for one out of its bounds). With compare, \"compared\": the same object for each series "
+                    "compared. For leads.",
         summary="A model series' trajectories (as the trajectory command's --json)",
     )
     def get(self, request, name):

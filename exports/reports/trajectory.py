@@ -12,7 +12,8 @@ JSON: {"series": {"name", "family", "size"}, "window", "rule": {threshold: value
  "tasks": [{"task", "category", "metric", "source", "is_average", "examples",
             "raw": {"scores", "total_variation", "flip_rate"}, "smoothed": {...}, "voted_accuracy",
             "voted_total_variation",
-            "type": {"type", "rise", "onset", "plateau", "steepest", "fall"}}]}
+            "type": {"type", "rise", "onset", "plateau", "steepest", "fall"}}],
+ "compared"?: [{the same object for each series compared, without "compared"}]}
 """
 
 from dataclasses import dataclass
@@ -66,16 +67,28 @@ class SeriesReport:
     rule: TypeRule
     checkpoints: list
     tasks: list
+    compared: tuple = ()  # the reports of the series compared with this one (same window and rule)
 
     def as_dict(self):
-        return {"series": {"name": self.series.name, "family": self.series.family, "size": self.series.size},
-                "window": self.window, "rule": self.rule.as_dict(),
-                "checkpoints": [{"model": c.name, "step": c.step, "tokens": c.tokens} for c in self.checkpoints],
-                "tasks": [task.as_dict() for task in self.tasks]}
+        found = {"series": {"name": self.series.name, "family": self.series.family, "size": self.series.size},
+                 "window": self.window, "rule": self.rule.as_dict(),
+                 "checkpoints": [{"model": c.name, "step": c.step, "tokens": c.tokens} for c in self.checkpoints],
+                 "tasks": [task.as_dict() for task in self.tasks]}
+        return found | ({"compared": [report.as_dict() for report in self.compared]} if self.compared else {})
+
+    def matching(self, task):
+        """(compared report, its task) of each compared series with the task, metric and source of ``task``:
+        the trajectories drawn and listed beside it."""
+        return [(report, other) for report in self.compared for other in report.tasks
+                if (other.task, other.metric, other.source) == (task.task, task.metric, task.source)]
 
 
-def series_trajectory_report(name, *, window=DEFAULT_WINDOW, rule=TypeRule()):
-    """The report of the series ``name`` (HyokaError when there is none, ValueError for an even window)."""
+def series_trajectory_report(name, *, window=DEFAULT_WINDOW, rule=TypeRule(), compare=()):
+    """The report of the series ``name``, with the reports of the series named in ``compare`` (other sizes of
+    the family, say) at the same window and rule (HyokaError for a series that does not exist, ValueError for
+    an even window)."""
+    compared = tuple(series_trajectory_report(other, window=window, rule=rule)
+                     for other in dict.fromkeys(compare) if other != name)
     check_window(window)
     series = selectors.series_by_name(name)
     checkpoints = selectors.series_checkpoints(series)
@@ -86,7 +99,7 @@ def series_trajectory_report(name, *, window=DEFAULT_WINDOW, rule=TypeRule()):
     trajectories += selectors.computed_scores(series, checkpoints)
     steps = [checkpoint.step for checkpoint in checkpoints]
     return SeriesReport(series, window, rule, checkpoints,
-                        [_task_report(found, steps, window, rule) for found in trajectories])
+                        [_task_report(found, steps, window, rule) for found in trajectories], compared)
 
 
 def outcome_accuracies(tasks, matrices, imported):
@@ -115,19 +128,37 @@ def trajectory_json(name, **options):
 
 
 def trajectory_text(report):
-    model = " ".join(part for part in (report.series.family, report.series.size) if part)
-    lines = [f"series {report.series.name}" + (f" ({model})" if model else "") + ": "
-             f"{len(report.checkpoints)} checkpoints, {len(report.tasks)} trajectories, window {report.window}"]
+    """The report as the command prints it: a table of every trajectory, then, when series are compared, each
+    trajectory beside those of the same task, metric and source in the compared series."""
+    lines = [f"series {_series_label(report)}: {len(report.checkpoints)} checkpoints, {len(report.tasks)} "
+             f"trajectories, window {report.window}"]
     if report.checkpoints:
         lines.append(f"steps {report.checkpoints[0].step}–{report.checkpoints[-1].step}")
     lines.append("")
-    header = ("task", "metric", "source", "type", "last raw", "last smooth", "TV raw", "TV smooth", "flips raw",
-              "flips voted", "voted acc", "voted TV")
-    rows = [header] + [_text_row(task) for task in report.tasks]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines += _text_table(TEXT_HEADER, [_text_row(task) for task in report.tasks])
+    if report.compared:
+        lines += ["", "compared with " + ", ".join(_series_label(other) for other in report.compared) +
+                  " (the trajectories of the same task, metric and source):", ""]
+        lines += _text_table(("series",) + TEXT_HEADER, [
+            (series.series.name,) + _text_row(task) for main in report.tasks
+            for series, task in [(report, main)] + report.matching(main)])
     lines += ["", "type rule: " + ", ".join(f"{key}={value}" for key, value in report.rule.as_dict().items())]
     return "\n".join(lines)
+
+
+def _series_label(report):
+    model = " ".join(part for part in (report.series.family, report.series.size) if part)
+    return report.series.name + (f" ({model})" if model else "")
+
+
+def _text_table(header, rows):
+    rows = [header] + rows
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+
+TEXT_HEADER = ("task", "metric", "source", "type", "last raw", "last smooth", "TV raw", "TV smooth", "flips raw",
+               "flips voted", "voted acc", "voted TV")
 
 
 def _text_row(task):

@@ -2,6 +2,7 @@
 trajectory page (charts, measures, comparison), its JSON, and uploading scores through the upload machinery."""
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -127,8 +128,25 @@ def test_a_compared_series_is_drawn_on_the_same_chart(client, lead, tmp_path):
     client.force_login(lead)
     page = client.get(reverse("series_trajectory", args=["small"]), {"compare": ["large"]}).content.decode()
     assert 'data-line="large"' in page
+    assert "?window=3&amp;compare=large" in page  # the JSON of what the page shows
     tokens = client.get(reverse("series_trajectory", args=["small"]), {"x": "tokens"}).content.decode()
     assert "Tokens seen" in tokens
+    assert client.get(reverse("series_trajectory", args=["small"]), {"compare": ["nope"]}).status_code == 400
+
+
+def test_checkpoints_of_a_compared_series_without_tokens_are_left_out_of_a_tokens_chart(client, lead, tmp_path):
+    import_series(tmp_path, "small")
+    import_series(tmp_path, "large", shift=0.2, size="13B")
+    LanguageModel.objects.filter(series__name="large", step__gte=400).update(tokens=None)
+    client.force_login(lead)
+    page = client.get(reverse("series_trajectory", args=["small"]),
+                      {"compare": ["large"], "x": "tokens"}).content.decode()
+    start = page.index('data-line="large"')
+    drawn = re.findall(r'data-x="([^"]+)"', page[start:page.index("</g>", start)])
+    assert drawn == ["1000", "2000", "3000"]  # steps 100–300 at 10 tokens a step; none at 0
+    assert "large: 2 of its 5 checkpoints have no token count; they are left out of the charts" in page
+    by_step = client.get(reverse("series_trajectory", args=["small"]), {"compare": ["large"]}).content.decode()
+    assert "no token count" not in by_step
 
 
 def test_the_api_returns_the_commands_json(client, lead, tmp_path):
@@ -137,6 +155,20 @@ def test_the_api_returns_the_commands_json(client, lead, tmp_path):
     found = client.get(reverse("api_series_trajectory", args=["small"]), {"window": 5}).json()
     assert found["window"] == 5 and [task["task"] for task in found["tasks"]] == ["jamp", "niilc"]
     assert client.get(reverse("api_series_trajectory", args=["small"]), {"window": 4}).status_code == 400
+
+
+def test_the_api_compares_series(client, lead, tmp_path):
+    import_series(tmp_path, "small")
+    import_series(tmp_path, "large", shift=0.2, size="13B")
+    client.force_login(lead)
+    url = reverse("api_series_trajectory", args=["small"])
+    found = client.get(url, {"compare": ["large"], "window": 5}).json()
+    assert [other["series"]["name"] for other in found["compared"]] == ["large"]
+    large = found["compared"][0]
+    assert large["window"] == 5 and large["tasks"][0]["raw"]["scores"][0] == pytest.approx(0.3)
+    assert "compared" not in client.get(url).json()
+    missing = client.get(url, {"compare": ["nope"]})
+    assert missing.status_code == 400 and "no model series named 'nope'" in missing.json()["detail"]
 
 
 def test_the_api_takes_the_type_rules_thresholds(client, lead, tmp_path):

@@ -93,6 +93,25 @@ def test_the_rule_options_say_what_each_threshold_means(capsys):
     assert "how far the last score may drop below the peak, as a share of the rise" in help_text
 
 
+def test_the_command_compares_series(series, tmp_path, capsys):
+    larger = [{**record, "score": record["score"] + 0.1} if "score" in record else record
+              for record in series_records()]
+    checkpoint_scores_import(paths=[write_jsonl(tmp_path / "large.jsonl", larger)], series_name="large",
+                             family="llm-jp-3", size="13B")
+    report = report_json(capsys, "--compare", "large", "--rule-min-rise", "0.1")
+    assert [other["series"]["size"] for other in report["compared"]] == ["13B"]
+    compared = task_of(report["compared"][0], "jamp")
+    assert compared["raw"]["scores"] == pytest.approx([score + 0.1 for score in JAMP])
+    assert report["compared"][0]["rule"]["min_rise"] == 0.1  # the same rule and window
+    call_command("trajectory", "--series", "tiny", "--compare", "large")
+    text = capsys.readouterr().out
+    assert "compared with large (llm-jp-3 13B)" in text
+    rows = [line.split() for line in text.splitlines() if line.split()[:2] in (["tiny", "jamp"], ["large", "jamp"])]
+    assert [row[0] for row in rows] == ["tiny", "large"] and rows[1][5:7] == ["0.800", "0.750"]  # last raw, smooth
+    with pytest.raises(CommandError, match="no model series named 'nope'"):
+        call_command("trajectory", "--series", "tiny", "--compare", "nope")
+
+
 def test_the_text_report_lists_every_trajectory_and_the_rule(series, capsys):
     call_command("trajectory", "--series", "tiny")
     text = capsys.readouterr().out

@@ -21,6 +21,10 @@ class Command(HyokaCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--series", required=True, help="Name of the model series.")
+        parser.add_argument("--compare", action="append", default=[], metavar="SERIES",
+                            help="Another series to compare with (other sizes of the family, say), at the same "
+                                 "window and rule; repeat for more. The text lists each trajectory beside those "
+                                 "of the same task, metric and source; the JSON adds their reports as \"compared\".")
         parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, help="Odd number of checkpoints (3).")
         parser.add_argument("--json", action="store_true", help="Print the numbers as one JSON object.")
         for name in RULE_OPTIONS:
@@ -28,11 +32,11 @@ class Command(HyokaCommand):
                                 help=f"Trajectory type threshold {name}: {TypeRule.words(name)} (default "
                                      f"{getattr(TypeRule(), name)}).")
 
-    def handle(self, *args, series, window, json, **options):
+    def handle(self, *args, series, compare, window, json, **options):
         try:
             rule = TypeRule(**{name: options[f"rule_{name}"] for name in RULE_OPTIONS
                                if options.get(f"rule_{name}") is not None})
-            report = series_trajectory_report(series, window=window, rule=rule)
+            report = series_trajectory_report(series, window=window, rule=rule, compare=compare)
         except ValueError as error:
             raise HyokaError(str(error)) from None
         self.stdout.write(json_text(report.as_dict()) if json else trajectory_text(report))
