@@ -208,3 +208,20 @@ def test_scores_uploaded_in_the_browser_are_imported_by_the_upload_worker(client
     assert failed.errors == ["s.jsonl:1: score: 'x' is not a number"]
     page = client.get(reverse("series_trajectory", args=["uploaded"])).content.decode()
     assert "Upload checkpoint scores" in page and "iter_0004000.json" in page
+    assert 'name="tokens"' in page  # as the command's --tokens
+
+
+def test_an_uploaded_result_file_takes_its_step_and_tokens_from_the_form(client, lead, celery_eager, settings,
+                                                                        tmp_path, django_capture_on_commit_callbacks):
+    settings.HYOKA_UPLOAD_DIR = str(tmp_path / "uploads")
+    ModelSeries.objects.create(name="uploaded")
+    client.force_login(lead)
+    url = reverse("api_series_uploads", args=["uploaded"])
+    for step, tokens in ((0, 0), (4000, 16_000_000)):
+        body = SimpleUploadedFile("result.json", json.dumps({"AVG": 0.3, "jamp": 0.3}).encode())
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {"file": body, "step": step, "tokens": tokens}).status_code == 202
+    assert list(LanguageModel.objects.filter(series__name="uploaded").order_by("step").values_list(
+        "step", "tokens")) == [(0, 0), (4000, 16_000_000)]
+    bad = client.post(url, {"file": SimpleUploadedFile("r.json", b"{}"), "step": 1, "tokens": -5})
+    assert bad.status_code == 400 and "tokens" in bad.json()
