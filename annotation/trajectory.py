@@ -4,10 +4,13 @@ A trajectory is a task's score at successive checkpoints (a float array in step 
 has no score); with per-example outcomes it is also a matrix of checkpoints × examples (uint8: 1 correct,
 0 wrong, MISSING not evaluated).
 
-- Mean total variation: the mean over consecutive checkpoints of |s_t − s_{t−1}| (checkpoints without a score
-  are skipped, so "consecutive" means consecutive among the scored ones).
-- Flip rate: for each pair of consecutive checkpoints, the share of the examples evaluated at both whose
-  correctness differs; the mean of those shares over the pairs.
+- Gaps, one rule for both measures: a checkpoint where the task has nothing (no score; no outcome of any
+  example) is skipped, so "consecutive" means consecutive among the checkpoints that have one, and the step
+  over the gap counts once.
+- Mean total variation: the mean over consecutive scored checkpoints of |s_t − s_{t−1}|.
+- Flip rate: for each pair of consecutive evaluated checkpoints, the share of the examples evaluated at both
+  whose correctness differs; the mean of those shares over the pairs. A pair with no example evaluated at both
+  (disjoint subsets of the examples) has no share and is left out.
 - Smoothing over a centred window of K checkpoints (K odd): at checkpoint t the window is t − K//2 … t + K//2,
   cut at the ends of the series (so the first checkpoint's window of K = 3 holds two checkpoints). Scores: the
   mean of the window's scores (the moving average). Outcomes: per example, the majority of the window's
@@ -83,9 +86,12 @@ def accuracy(outcomes):
 
 
 def flip_rate(outcomes):
-    """Mean over consecutive checkpoints of the share of examples (evaluated at both) whose correctness
-    changes; pairs with no example in common are left out. None with fewer than two such pairs' worth."""
+    """Mean over consecutive evaluated checkpoints of the share of examples (evaluated at both) whose
+    correctness changes. A checkpoint with no outcome at all is skipped, as total_variation skips an unscored
+    one: its neighbours are consecutive. A pair of evaluated checkpoints with no example in common (disjoint
+    subsets) has nothing to compare and is left out. None when no pair is left."""
     matrix = np.asarray(outcomes, dtype=np.uint8)
+    matrix = matrix[(matrix != MISSING).any(axis=1)]
     if matrix.shape[0] < 2:
         return None
     before, after = matrix[:-1], matrix[1:]

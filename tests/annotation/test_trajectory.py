@@ -63,6 +63,24 @@ def test_flip_rate_compares_only_examples_evaluated_at_both_checkpoints():
     assert flip_rate([[1, 0]]) is None
 
 
+def test_a_checkpoint_without_outcomes_is_skipped_as_an_unscored_one_is():
+    # The middle checkpoint evaluated nothing: its neighbours are consecutive, for flips as for total variation.
+    outcomes = np.array([[1, 1], [M, M], [0, 1]], dtype=np.uint8)
+    assert flip_rate(outcomes) == pytest.approx(1 / 2)  # example 0 flips from the first to the last
+    assert total_variation(accuracy(outcomes)) == pytest.approx(1 / 2)  # accuracy 1, –, 1/2
+    found = task_trajectory([0, 1, 2], accuracy(outcomes), outcomes)
+    assert found.raw.flip_rate == pytest.approx(1 / 2) and found.raw.total_variation == pytest.approx(1 / 2)
+
+
+def test_a_pair_of_checkpoints_with_no_example_in_common_has_nothing_to_compare():
+    # Disjoint subsets of the examples at the first two checkpoints: that pair is left out, not counted as 0.
+    outcomes = [[1, M, M],
+                [M, 0, M],
+                [M, 1, 1]]   # example 1 flips
+    assert flip_rate(outcomes) == pytest.approx(1.0)
+    assert flip_rate([[1, M], [M, 0]]) is None
+
+
 def test_majority_vote_in_the_middle_takes_the_majority_of_the_window():
     outcomes = np.array([[1], [0], [1], [1], [0]], dtype=np.uint8)
     assert majority_vote(outcomes, 3)[:, 0].tolist() == [1, 1, 1, 1, 0]
