@@ -23,10 +23,12 @@ CHECKPOINTS = TableSpec("checkpoints", "The checkpoints of each series, one row 
 
 TRAJECTORIES = TableSpec("trajectories", "Every trajectory's score at every checkpoint, raw and smoothed.", columns("""
     series          string  The model series.
-    task            string  Task (benchmark dataset), category average, or campaign.
-    category        string  The task's category; "campaign" for the means of a campaign.
-    metric          string  The metric, or the campaign's axis.
-    source          string  imported, outcomes (accuracy of the per-example outcomes), humans, or judge NAME.
+    task            string  Task (benchmark dataset), category average, campaign, or exam.
+    category        string  The task's category; "campaign" for the means of a campaign; an exam's campaign.
+    metric          string  The metric, the campaign's axis, or an exam's accuracy (parse failures left out, or
+        "accuracy (parse failures wrong)").
+    source          string  imported, outcomes (accuracy of the per-example outcomes), exam (accuracy of the
+        checkpoints' answers to an exam campaign's questions), humans, or judge NAME.
     step            int64   Training step of the checkpoint.
     tokens          int64   Tokens seen; null when not given.
     score           double  The score; null when the checkpoint has none.
@@ -36,7 +38,7 @@ TRAJECTORIES = TableSpec("trajectories", "Every trajectory's score at every chec
 
 MEASURES = TableSpec("trajectory_measures", "One row per trajectory: its instability and type.", columns("""
     series                   string  The model series.
-    task                     string  Task, category average, or campaign.
+    task                     string  Task, category average, campaign, or exam.
     metric                   string  The metric, or the campaign's axis.
     source                   string  Where the scores come from (see trajectories).
     is_average               bool    Whether the task is a category average.

@@ -94,7 +94,8 @@ def test_every_file_matches_its_checksum_and_the_card_explains_the_measures(rele
         assert hashlib.sha256((folder / name.lstrip("*")).read_bytes()).hexdigest() == digest
     card = (folder / "README.md").read_text()
     for words in ("Mean total variation", "Flip rate", "tie keeping the checkpoint's own outcome", "`late-onset`",
-                  "`min_rise` = 0.05", "`max_fall` = 0.25", "a rise and fall", "`voted_total_variation`", "config_name: outcomes"):
+                  "`min_rise` = 0.05", "`max_fall` = 0.25", "a rise and fall", "`voted_total_variation`", "config_name: outcomes",
+                  "the accuracy of the checkpoints' answers (`exam`)", "exam (accuracy of the checkpoints' answers"):
         assert words in card
 
 

@@ -91,6 +91,8 @@ def test_the_rule_options_say_what_each_threshold_means(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "--rule-max-fall RULE_MAX_FALL" in help_text
     assert "how far the last score may drop below the peak, as a share of the rise" in help_text
+    assert "the accuracy of their answers to exam campaigns" in help_text  # every source of scores
+    assert "--compare SERIES" in help_text
 
 
 def test_the_command_compares_series(series, tmp_path, capsys):

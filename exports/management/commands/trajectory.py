@@ -9,8 +9,9 @@ RULE_OPTIONS = tuple(TypeRule.__dataclass_fields__)
 
 class Command(HyokaCommand):
     help = (
-        "A model series' trajectories: per task and metric (imported, the accuracy of per-example outcomes, and "
-        "the human and judge means per axis of campaigns answered by its checkpoints) the scores over the "
+        "A model series' trajectories: per task and metric (imported, the accuracy of per-example outcomes, "
+        "the human and judge means per axis of campaigns answered by its checkpoints, and the accuracy of their "
+        "answers to exam campaigns) the scores over the "
         "checkpoints, the mean total variation (mean |s_t − s_{t−1}|) and, with per-example outcomes, the flip "
         "rate (share of examples whose correctness changes between consecutive checkpoints), raw and smoothed "
         "over a centred window of K checkpoints (moving average; per example a majority vote, a tie keeping the "
