@@ -4,7 +4,8 @@ evaluation harnesses write, one per checkpoint. No database access happens here.
 Long table, one record per line or row:
   scores    {"step", "tokens"?, "task", "category"?, "metric", "score"}
   outcomes  {"step", "tokens"?, "task", "category"?, "example_id", "correct"}  (correct: true/false or 1/0),
-            or "prediction" and "reference" instead of "correct" (correct when they are equal, both stripped).
+            or "prediction" and "reference" instead of "correct" (correct when they are equal, both stripped);
+            a "prediction" alone is kept with its correctness unknown (not evaluated, MISSING).
 A record with an ``example_id`` is an outcome, any other a score.
 
 A long table is read by pyarrow when it can (millions of outcomes in seconds), else record by record (which
@@ -13,12 +14,15 @@ columns (``check_file``, and the import service against what is stored), and a f
 record-by-record reading knows it, and for pyarrow's the rows are found by reading the file again
 (``lines_of_rows``).
 
-Result files, one JSON document per checkpoint (the step from ``--step``, a "step" key, or the digits after
-"step", "iter" or "ckpt" in the file name):
+Result files, one JSON document per checkpoint: a .json file holding one object without a "task" field (the
+step from ``--step``, a "step" key, or the digits after "step", "iter" or "ckpt" in the file name):
   llm-jp-eval   {"scores": {NAME: score, ...}, "outputs"?: {TASK: [{"pred", "gold", "id"?}, ...]}}
                 upper-case NAMEs (AVG, NLI, QA, ...) are category averages, the others tasks (metric
                 "score"); an optional "categories": {CATEGORY: [TASK, ...]} gives the tasks' categories;
                 outputs become per-example outcomes (correct when pred equals gold, both stripped).
+  bare          {NAME: score, ...}, with "step" and "tokens" keys allowed: the scores object alone, read as
+                llm-jp-eval's (upper-case NAMEs are category averages; a task's category is not in the file, so
+                it stays as stored, or empty). A score may be a number in a string ("0.4062").
   lm-evaluation-harness  {"results": {TASK: {"METRIC,FILTER": score, ...}}, "groups"?: {...}}
                 every metric except the *_stderr ones; the tasks of "groups" are category averages.
 """
@@ -38,6 +42,7 @@ import pyarrow.json as pa_json
 
 from .errors import FieldError, RecordError, collected
 from .readers import GZIP_MAGIC, detect_format, open_text, read_records
+from .trajectory import MISSING
 
 SCORE_FIELDS = {"step", "tokens", "task", "category", "metric", "score"}
 OUTCOME_FIELDS = {"step", "tokens", "task", "category", "example_id", "correct", "prediction", "reference"}
@@ -210,7 +215,9 @@ CORRECT_WORDS = {True: 1, False: 0, 1: 1, 0: 0, "true": 1, "false": 0, "1": 1, "
 
 
 def outcome_value(record):
-    """(correct 0/1, prediction or None) of an outcome record."""
+    """(correct 0/1, or MISSING when it is unknown; prediction or None) of an outcome record. A prediction
+    without a reference (and no ``correct``) is kept, its correctness unknown: the example counts as not
+    evaluated at that checkpoint (out of the accuracy, the flip rate and the votes), as one never asked."""
     if record.get("correct") is not None:
         value = record["correct"]
         key = value.strip().lower() if isinstance(value, str) else value
@@ -219,10 +226,10 @@ def outcome_value(record):
         prediction = record.get("prediction")
         return CORRECT_WORDS[key], None if prediction is None else str(prediction)
     if record.get("prediction") is None:
-        raise FieldError("correct", "is missing (give correct, or a prediction with its reference)")
-    if record.get("reference") is None:
-        raise FieldError("reference", "is missing: a prediction is scored against its reference")
+        raise FieldError("correct", "is missing (give correct, or a prediction, with its reference to score it)")
     prediction = str(record["prediction"])
+    if record.get("reference") is None:
+        return MISSING, prediction
     return int(prediction.strip() == str(record["reference"]).strip()), prediction
 
 
@@ -398,7 +405,8 @@ def _codes(values, codes):
 
 
 def is_harness_file(path):
-    """A JSON document (not JSON Lines) whose top level has "scores" (llm-jp-eval) or "results" (lm-eval)."""
+    """A JSON document (not JSON Lines) that is an object without a "task" field: a result file (a long table's
+    record names its task)."""
     if not str(path).lower().removesuffix(".gz").endswith(".json"):
         return False
     try:
@@ -406,7 +414,10 @@ def is_harness_file(path):
             document = json.loads(handle.read())
     except (json.JSONDecodeError, RecordError):
         return False
-    return isinstance(document, dict) and isinstance(document.get("scores", document.get("results")), dict)
+    return isinstance(document, dict) and "task" not in document
+
+
+HARNESS_KEYS = ("step", "tokens")  # what a result file may say besides its scores
 
 
 def read_harness_file(path, *, step=None, tokens=None):
@@ -415,9 +426,8 @@ def read_harness_file(path, *, step=None, tokens=None):
     step = _harness_step(path, document, step)
     tokens = tokens if tokens is not None else document.get("tokens")
     builder = _ColumnBuilder(str(path))
-    records = (_llmjp_eval_records if "scores" in document else _lm_eval_records)(document)
     averages = set()
-    for field_name, record, is_average in records:
+    for field_name, record, is_average in _harness_records(path, document):
         record = {"step": step, **record}
         if tokens is not None:
             record["tokens"] = tokens
@@ -430,6 +440,34 @@ def read_harness_file(path, *, step=None, tokens=None):
     found = builder.build()
     found.averages = averages
     return found
+
+
+def _harness_records(path, document):
+    """The records of a result file by its layout: {"scores": …} (llm-jp-eval), {"results": …}
+    (lm-evaluation-harness), or a bare object of task → score (what llm-jp-eval's scores are on their own)."""
+    if isinstance(document.get("scores"), dict):
+        return _llmjp_eval_records(document)
+    if isinstance(document.get("results"), dict):
+        return _lm_eval_records(document)
+    scores = {name: value for name, value in document.items() if name not in HARNESS_KEYS}
+    for name, value in scores.items():
+        if not _is_number(value):
+            raise RecordError(path, 0, name, f"{value!r} is not a score: a result file is an object of task → "
+                                             "score, {\"scores\": …} (llm-jp-eval) or {\"results\": …} "
+                                             "(lm-evaluation-harness)")
+    if not scores:
+        raise RecordError(path, 0, "scores", "the result file holds no score")
+    return _llmjp_eval_records({"scores": scores})
+
+
+def _is_number(value):
+    """A score as result files write them: a number, or a number in a string ("0.4062", as llm-jp-eval's)."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return False
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _harness_step(path, document, step):
@@ -448,6 +486,8 @@ def _harness_step(path, document, step):
 
 
 def _llmjp_eval_records(document):
+    """Upper-case names (AVG, NLI, QA, …) are category averages, each its own category; a task's category is
+    given by an optional "categories": {CATEGORY: [TASK, …]}, else it is left as stored (or empty)."""
     category_of = {task: category for category, tasks in (document.get("categories") or {}).items()
                    for task in tasks}
     for name, score in document["scores"].items():

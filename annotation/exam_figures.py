@@ -263,12 +263,37 @@ def _points(question):
 
 def _sample_figures(scorable, sheets, sample):
     """(accuracy, score, accuracy with failures wrong, score with failures wrong) of one sample, in %."""
-    answered = [(q, sheets[q.key][sample]) for q in scorable if sample in sheets.get(q.key, {})]
-    readable = [(q, answer) for q, answer in answered if answer is not None]
-    right = [q for q, answer in readable if answer_is_correct(answer, q.correct, q.form)]
+    answered = sample_marks(scorable, sheets, sample)
+    readable = [q for q, mark in answered if mark is not None]
+    right = [q for q, mark in answered if mark]
     right_points = sum(map(_points, right))
-    return (_percent(len(right), len(readable)), _percent(right_points, sum(_points(q) for q, _ in readable)),
+    return (_percent(len(right), len(readable)), _percent(right_points, sum(map(_points, readable))),
             _percent(len(right), len(answered)), _percent(right_points, sum(_points(q) for q, _ in answered)))
+
+
+def sample_marks(scorable, sheets, sample):
+    """(question, mark) of each of the ``scorable`` questions answered in ``sample``: True right, False wrong,
+    None a parse failure. What every accuracy of the report counts: right / readable, or with parse failures
+    wrong, right / answered."""
+    return [(q, answer_is_correct(sheets[q.key][sample], q.correct, q.form))
+            for q in scorable if sample in sheets.get(q.key, {})]
+
+
+def exam_marks(questions, answers, *, examinees):
+    """{(examinee, exam): {(question id, sample): mark}}: each sample's answer to each scorable question the
+    examinee answered, marked as the report's accuracy counts it (``sample_marks``), in question order. A
+    model series' exam trajectory reads them as per-example outcomes (exports.trajectory_selectors)."""
+    answers_by = _answers_by(answers, {question.key for question in questions})
+    scorable = [question for question in questions if question.scorable]
+    found = defaultdict(dict)
+    for examinee in examinees:
+        sheets = {q.key: answers_by.get((examinee, *q.key), {}) for q in scorable}
+        for sample in sorted({sample for sheet in sheets.values() for sample in sheet}):
+            for question, mark in sample_marks(scorable, sheets, sample):
+                found[(examinee, question.exam)][(question.question_id, sample)] = mark
+    position = {question.key: index for index, question in enumerate(scorable)}
+    return {(examinee, exam): dict(sorted(marks.items(), key=lambda pair: (position[(exam, pair[0][0])], pair[0][1])))
+            for (examinee, exam), marks in found.items()}
 
 
 def _percent(part, whole):

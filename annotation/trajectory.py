@@ -4,40 +4,31 @@ A trajectory is a task's score at successive checkpoints (a float array in step 
 has no score); with per-example outcomes it is also a matrix of checkpoints × examples (uint8: 1 correct,
 0 wrong, MISSING not evaluated).
 
-- Mean total variation: the mean over consecutive checkpoints of |s_t − s_{t−1}| (checkpoints without a score
-  are skipped, so "consecutive" means consecutive among the scored ones).
-- Flip rate: for each pair of consecutive checkpoints, the share of the examples evaluated at both whose
-  correctness differs; the mean of those shares over the pairs.
+- Gaps, one rule for both measures: a checkpoint where the task has nothing (no score; no outcome of any
+  example) is skipped, so "consecutive" means consecutive among the checkpoints that have one, and the step
+  over the gap counts once.
+- Mean total variation: the mean over consecutive scored checkpoints of |s_t − s_{t−1}|.
+- Flip rate: for each pair of consecutive evaluated checkpoints, the share of the examples evaluated at both
+  whose correctness differs; the mean of those shares over the pairs. A pair with no example evaluated at both
+  (disjoint subsets of the examples) has no share and is left out.
 - Smoothing over a centred window of K checkpoints (K odd): at checkpoint t the window is t − K//2 … t + K//2,
   cut at the ends of the series (so the first checkpoint's window of K = 3 holds two checkpoints). Scores: the
   mean of the window's scores (the moving average). Outcomes: per example, the majority of the window's
   outcomes; a tie (possible where the window is cut, or where outcomes are missing) keeps the checkpoint's own
   outcome, and a checkpoint without an outcome stays without one.
-- Trajectory type: see ``classify`` and TypeRule.
+- Trajectory type: see ``classify`` and TypeRule (annotation.trajectory_rule).
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+# The window and the type rule live in a module without numpy (the API checks them in web processes).
+from annotation.trajectory_rule import DEFAULT_WINDOW, TrajectoryType, TypeRule, check_window  # noqa: F401
+
 MISSING = 255
 # Slack for comparing shares computed in floating point with thresholds (0.6 * 0.2 / 0.6 is not quite 0.2).
 EPSILON = 1e-9
-DEFAULT_WINDOW = 3
-
-
-class TrajectoryType:
-    GRADUAL = "gradual"
-    TWO_STAGE = "two-stage"
-    LATE_ONSET = "late-onset"
-    UNCLASSIFIED = "unclassified"
-
-
-def check_window(window):
-    """A window must be a positive odd number of checkpoints (so that it is centred)."""
-    if not isinstance(window, int) or window < 1 or window % 2 == 0:
-        raise ValueError(f"the window must be a positive odd number of checkpoints, not {window!r}")
-    return window
 
 
 def total_variation(scores):
@@ -95,9 +86,12 @@ def accuracy(outcomes):
 
 
 def flip_rate(outcomes):
-    """Mean over consecutive checkpoints of the share of examples (evaluated at both) whose correctness
-    changes; pairs with no example in common are left out. None with fewer than two such pairs' worth."""
+    """Mean over consecutive evaluated checkpoints of the share of examples (evaluated at both) whose
+    correctness changes. A checkpoint with no outcome at all is skipped, as total_variation skips an unscored
+    one: its neighbours are consecutive. A pair of evaluated checkpoints with no example in common (disjoint
+    subsets) has nothing to compare and is left out. None when no pair is left."""
     matrix = np.asarray(outcomes, dtype=np.uint8)
+    matrix = matrix[(matrix != MISSING).any(axis=1)]
     if matrix.shape[0] < 2:
         return None
     before, after = matrix[:-1], matrix[1:]
@@ -113,25 +107,6 @@ def flip_rate(outcomes):
 
 
 @dataclass(frozen=True)
-class TypeRule:
-    """The thresholds of ``classify``. Positions are shares of training (0 at the first checkpoint's step,
-    1 at the last's); progress is the share of the rise made so far: (m_t − m_first) / (m_peak − m_first)
-    on the smoothed scores m."""
-
-    min_rise: float = 0.05  # peak − first score (in the score's own units) below which nothing is classified
-    onset_progress: float = 0.2  # the onset is the first position where progress reaches this
-    late_onset_after: float = 0.5  # an onset at or after this position makes the trajectory late-onset
-    plateau_span: float = 0.2  # a plateau lasts at least this share of training ...
-    plateau_change: float = 0.1  # ... over which progress moves by less than this
-    first_stage: float = 0.2  # two-stage: progress before the plateau at least this (an early jump) ...
-    second_stage: float = 0.2  # ... and progress rises by at least this after it (a later rise)
-    steepest_share: float = 0.6  # gradual: no stretch of plateau_span makes more than this share of the rise
-
-    def as_dict(self):
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-@dataclass(frozen=True)
 class TypeReading:
     """The type of one trajectory and what it was read from (positions as shares of training)."""
 
@@ -140,21 +115,28 @@ class TypeReading:
     onset: float | None = None
     plateau: tuple | None = None  # (start, end) positions of the plateau that made it two-stage
     steepest: float | None = None  # the largest share of the rise made within plateau_span
+    fall: float | None = None  # how far the last score is below the peak, as a share of the rise
 
     def as_dict(self):
         return {"type": self.type, "rise": self.rise, "onset": self.onset,
-                "plateau": list(self.plateau) if self.plateau else None, "steepest": self.steepest}
+                "plateau": list(self.plateau) if self.plateau else None, "steepest": self.steepest,
+                "fall": self.fall}
 
 
 def classify(steps, scores, rule=TypeRule()):
     """The trajectory type of (smoothed) ``scores`` at ``steps``, by this rule, in order:
 
     1. unclassified when fewer than three checkpoints are scored or the rise (peak − first) is under min_rise;
-    2. late-onset when the onset (first position with progress ≥ onset_progress) is at or after late_onset_after;
-    3. two-stage when a plateau (≥ plateau_span of training over which progress moves < plateau_change) starts
+    2. unclassified when the last score is more than max_fall of the rise below the peak (a rise and fall: the
+       trajectory does not keep what it gained);
+    3. late-onset when the onset (first position with progress ≥ onset_progress) is at or after late_onset_after;
+    4. two-stage when a plateau (≥ plateau_span of training over which progress moves < plateau_change) starts
        before late_onset_after with progress ≥ first_stage already made, and progress rises ≥ second_stage after it;
-    4. gradual when no stretch of plateau_span makes more than steepest_share of the rise;
-    5. unclassified otherwise (a single jump, a rise and fall, noise).
+    5. gradual when no stretch of plateau_span makes more than steepest_share of the rise;
+    6. unclassified otherwise (a single jump, noise).
+
+    The report reads the smoothed scores, so "the last score" there is the moving average at the last
+    checkpoint (the mean of the last K//2 + 1 scores): a jitter of the last raw score alone does not make a fall.
     """
     steps, scores = np.asarray(steps, dtype=float), np.asarray(scores, dtype=float)
     keep = ~np.isnan(scores)
@@ -162,13 +144,16 @@ def classify(steps, scores, rule=TypeRule()):
     if len(scores) < 3 or steps[-1] == steps[0]:
         return TypeReading(TrajectoryType.UNCLASSIFIED)
     rise = float(scores.max() - scores[0])
-    if rise < rule.min_rise:
+    if rise < rule.min_rise or rise <= 0:
         return TypeReading(TrajectoryType.UNCLASSIFIED, rise=rise)
     position = (steps - steps[0]) / (steps[-1] - steps[0])
     progress = (scores - scores[0]) / rise
     onset = float(position[np.argmax(progress >= rule.onset_progress - EPSILON)])
     steepest = _steepest_share(position, progress, rule.plateau_span)
-    reading = {"rise": rise, "onset": onset, "steepest": steepest}
+    fall = float((scores.max() - scores[-1]) / rise)
+    reading = {"rise": rise, "onset": onset, "steepest": steepest, "fall": fall}
+    if fall > rule.max_fall + EPSILON:
+        return TypeReading(TrajectoryType.UNCLASSIFIED, **reading)
     if onset >= rule.late_onset_after:
         return TypeReading(TrajectoryType.LATE_ONSET, **reading)
     plateau = _two_stage_plateau(position, progress, rule)
@@ -229,23 +214,33 @@ class TaskTrajectory:
     window: int
     reading: TypeReading
     voted_accuracy: list | None = field(default=None)  # accuracy of the majority-voted outcomes
+    voted_total_variation: float | None = None  # the mean total variation of that accuracy
 
 
 def task_trajectory(steps, scores, outcomes=None, *, window=DEFAULT_WINDOW, rule=TypeRule()):
     """Raw and smoothed measures of one task. ``outcomes`` (checkpoints × examples, rows in the order of
-    ``steps``) is optional; without it there is no flip rate."""
+    ``steps``) is optional; without it there is no flip rate, and no accuracy of voted outcomes (whose mean
+    total variation sits beside the smoothed scores': smoothing the outcomes, not the score)."""
     scores = np.asarray(scores, dtype=float)
     smoothed = moving_average(scores, window)
-    raw_flips = smoothed_flips = voted = None
+    raw_flips = smoothed_flips = voted = voted_variation = None
     if outcomes is not None and np.asarray(outcomes).size:
         votes = majority_vote(outcomes, window)
         raw_flips, smoothed_flips = flip_rate(outcomes), flip_rate(votes)
-        voted = _listed(accuracy(votes))
+        voted_scores = accuracy(votes)
+        voted, voted_variation = _listed(voted_scores), total_variation(voted_scores)
     return TaskTrajectory(
         raw=Measures(_listed(scores), total_variation(scores), raw_flips),
         smoothed=Measures(_listed(smoothed), total_variation(smoothed), smoothed_flips),
         window=window, reading=classify(steps, smoothed, rule), voted_accuracy=voted,
+        voted_total_variation=voted_variation,
     )
+
+
+def last_score(scores):
+    """The score at the last checkpoint that has one (None when none has)."""
+    present = [value for value in scores if value is not None and not np.isnan(value)]
+    return present[-1] if present else None
 
 
 def _listed(values):

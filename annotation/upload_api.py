@@ -130,6 +130,9 @@ class SeriesUploadsApi(UploadingApi):
                                          help_text="Instead of the format the file name's suffix tells.")
         step = serializers.IntegerField(required=False, min_value=0,
                                         help_text="The step of a result file that does not say it.")
+        tokens = serializers.IntegerField(required=False, min_value=0, help_text=(
+            "Tokens seen at that step, for a result file that does not say it (as import_checkpoint_scores' "
+            "--tokens)."))
 
     @extend_schema(request={"multipart/form-data": InputSerializer}, responses=UPLOAD_RESPONSES,
                    summary="Upload checkpoint scores to import into a model series")

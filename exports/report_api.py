@@ -10,6 +10,9 @@ from rest_framework.views import APIView
 
 from annotation import access
 from annotation import statistics_options as stats
+from annotation.trajectory_rule import (
+    DEFAULT_WINDOW, RULE_THRESHOLDS, TypeRule, threshold_bounds, threshold_problem,
+)
 from judging.verdict_selectors import judge_for_report
 
 # The reports (exports.reports) are imported by the methods that build them: they load pandas, numpy and
@@ -233,25 +236,60 @@ class ExamReportApi(APIView):
         return kept(campaign, "exam-report", options, lambda: campaign_exam_report(campaign, **options))
 
 
+def _threshold_validator(name):
+    def validate(value):
+        problem = threshold_problem(name, value)
+        if problem:
+            raise serializers.ValidationError(f"{name} {problem}")
+    return validate
+
+
+def _rule_parameters():
+    return [OpenApiParameter(name, float, description=f"Trajectory type threshold: {TypeRule.words(name)} (default "
+                                                      f"{getattr(TypeRule(), name)}; {threshold_bounds(name)}).")
+            for name in RULE_THRESHOLDS]
+
+
 class TrajectoryApi(APIView):
     class InputSerializer(serializers.Serializer):
-        window = serializers.IntegerField(min_value=1, default=3, help_text="Odd number of checkpoints.")
+        window = serializers.IntegerField(min_value=1, default=DEFAULT_WINDOW, help_text="Odd number of checkpoints.")
+        compare = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list,
+                                        help_text="Series to compare with.")
+
+        def get_fields(self):
+            """The window, and a number for each threshold of the type rule (annotation.trajectory_rule)."""
+            fields = super().get_fields()
+            for name in RULE_THRESHOLDS:
+                fields[name] = serializers.FloatField(required=False, help_text=TypeRule.words(name),
+                                                      validators=[_threshold_validator(name)])
+            return fields
 
         def validate_window(self, value):
             if value % 2 == 0:
                 raise serializers.ValidationError("The window must be an odd number of checkpoints.")
             return value
 
+        def validate(self, data):
+            return {"window": data["window"], "compare": data["compare"],
+                    "rule": TypeRule(**{name: data[name] for name in RULE_THRESHOLDS if name in data})}
+
     @extend_schema(
         parameters=[OpenApiParameter("window", int, description="Checkpoints in the centred smoothing window (odd; "
-                                                                 "default 3).")],
+                                                                 "default 3)."),
+                    OpenApiParameter("compare", str, many=True, explode=True,
+                                     description="A series to compare with, at the same window and rule (repeat "
+                                                 "for more; 400 for one that does not exist): its report is added "
+                                                 "under \"compared\"."),
+                    *_rule_parameters()],
         responses={200: OpenApiTypes.OBJECT},
         description="\"series\", \"window\", \"rule\" (the thresholds of the trajectory type), \"checkpoints\" "
-                    "(model, step, tokens) and \"tasks\": per task, metric and source (imported, outcomes, humans, "
-                    "judge NAME) the scores raw and smoothed (centred moving average, cut at the ends) with their "
-                    "mean total variation, with per-example outcomes the flip rate raw and after majority voting "
+                    "(model, step, tokens) and \"tasks\": per task, metric and source (imported, outcomes, exam, "
+                    "humans, judge NAME) the scores raw and smoothed (centred moving average, cut at the ends) with "
+                    "their mean total variation, with per-example outcomes the flip rate raw and after majority voting "
                     "and the voted outcomes' accuracy, and the trajectory type (gradual, two-stage, late-onset, "
-                    "unclassified) with what it was read from. For leads.",
+                    "unclassified) with what it was read from. Each threshold of the type's rule may be given (400 "
+                    "for one out of its bounds). With compare, \"compared\": the same object for each series "
+                    "compared. For leads.",
         summary="A model series' trajectories (as the trajectory command's --json)",
     )
     def get(self, request, name):

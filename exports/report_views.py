@@ -37,13 +37,17 @@ def campaign_report_status(request, slug):
 
 @access.lead_required
 def series_trajectory_page(request, name):
-    """A model series' page: its trajectories (exports.reports.trajectory_page), its checkpoints, the upload of
-    its scores and the form that adds a checkpoint."""
+    """A model series' page: its trajectories (exports.reports.trajectory_page) as its query asks (the window,
+    the axis, the series compared, the type rule's thresholds: 400, with the errors shown, for a bad value), its
+    checkpoints, the upload of its scores and the form that adds a checkpoint."""
     from annotation.forms import CheckpointForm
+    from exports.forms import TrajectoryOptionsForm
     from exports.reports.trajectory_page import page_request, trajectory_page
 
     series = access.series_for_lead(request.user, name)
-    context = trajectory_page(series.name, page_request(request.GET, series.name))
-    others = ModelSeries.objects.exclude(pk=series.pk).order_by("name").values_list("name", flat=True)
+    others = list(ModelSeries.objects.exclude(pk=series.pk).order_by("name").values_list("name", flat=True))
+    form = TrajectoryOptionsForm(request.GET, other_series=others)
+    context = trajectory_page(series.name, page_request(form))
     return render(request, "exports/series_trajectory.html",
-                  {**context, "series": series, "other_series": list(others), "checkpoint_form": CheckpointForm()})
+                  {**context, "series": series, "other_series": others, "options_form": form,
+                   "checkpoint_form": CheckpointForm()}, status=400 if form.errors else 200)

@@ -23,10 +23,12 @@ CHECKPOINTS = TableSpec("checkpoints", "The checkpoints of each series, one row 
 
 TRAJECTORIES = TableSpec("trajectories", "Every trajectory's score at every checkpoint, raw and smoothed.", columns("""
     series          string  The model series.
-    task            string  Task (benchmark dataset), category average, or campaign.
-    category        string  The task's category; "campaign" for the means of a campaign.
-    metric          string  The metric, or the campaign's axis.
-    source          string  imported, outcomes (accuracy of the per-example outcomes), humans, or judge NAME.
+    task            string  Task (benchmark dataset), category average, campaign, or exam.
+    category        string  The task's category; "campaign" for the means of a campaign; an exam's campaign.
+    metric          string  The metric, the campaign's axis, or an exam's accuracy (parse failures left out, or
+        "accuracy (parse failures wrong)").
+    source          string  imported, outcomes (accuracy of the per-example outcomes), exam (accuracy of the
+        checkpoints' answers to an exam campaign's questions), humans, or judge NAME.
     step            int64   Training step of the checkpoint.
     tokens          int64   Tokens seen; null when not given.
     score           double  The score; null when the checkpoint has none.
@@ -36,7 +38,7 @@ TRAJECTORIES = TableSpec("trajectories", "Every trajectory's score at every chec
 
 MEASURES = TableSpec("trajectory_measures", "One row per trajectory: its instability and type.", columns("""
     series                   string  The model series.
-    task                     string  Task, category average, or campaign.
+    task                     string  Task, category average, campaign, or exam.
     metric                   string  The metric, or the campaign's axis.
     source                   string  Where the scores come from (see trajectories).
     is_average               bool    Whether the task is a category average.
@@ -47,17 +49,24 @@ MEASURES = TableSpec("trajectory_measures", "One row per trajectory: its instabi
     flip_rate                double  Mean share of examples whose correctness changes between consecutive
         checkpoints, raw; null without outcomes.
     voted_flip_rate          double  The same after majority voting over the window.
+    voted_total_variation    double  Mean total variation of the accuracy of the majority-voted outcomes
+        (voted_accuracy in trajectories); null without outcomes.
     type                     string  gradual, two-stage, late-onset or unclassified (see the card's rule).
     onset                    double  Share of training where progress first reaches the onset threshold.
 """))
 
-OUTCOMES = TableSpec("outcomes", "Per-example outcomes at every checkpoint, as imported and majority-voted.", columns("""
+OUTCOMES = TableSpec("outcomes", "Per-example outcomes at every checkpoint, as imported and majority-voted, with the "
+                                 "checkpoint's prediction where the import gave one.", columns("""
     series         string  The model series.
     task           string  Task.
     example_id     string  The example's id in its task.
     step           int64   Training step of the checkpoint.
-    correct        bool    Whether the checkpoint got it right (only evaluated examples have a row).
-    voted_correct  bool    The majority over the window (a tie keeps the checkpoint's own outcome).
+    correct        bool    Whether the checkpoint got it right; null when only its prediction was given (no
+        reference to score it: not evaluated). Examples neither evaluated nor predicted have no row.
+    voted_correct  bool    The majority over the window (a tie keeps the checkpoint's own outcome); null where
+        correct is.
+    prediction     string  The checkpoint's answer as imported (a prediction, or llm-jp-eval's pred); null
+        when none was given.
 """))
 
 SPECS = (TRAJECTORIES, MEASURES, CHECKPOINTS, OUTCOMES)
@@ -110,7 +119,7 @@ def _trajectory_rows(report):
 def _measure_rows(report):
     return [(report.series.name, task.task, task.metric, task.source, task.is_average, task.examples, report.window,
              task.raw.total_variation, task.smoothed.total_variation, task.raw.flip_rate, task.smoothed.flip_rate,
-             task.reading.type, task.reading.onset) for task in report.tasks]
+             task.voted_total_variation, task.reading.type, task.reading.onset) for task in report.tasks]
 
 
 def _write_outcomes(folder, series_list):
@@ -121,18 +130,31 @@ def _write_outcomes(folder, series_list):
             checkpoints = trajectory_selectors.series_checkpoints(series)
             tasks = {task.pk: task for task in series.tasks.all()}
             for task_id, matrix in trajectory_selectors.outcome_matrices(series, checkpoints).items():
-                writer.write(_outcome_rows(series.name, tasks[task_id], checkpoints, matrix))
+                predictions = trajectory_selectors.task_predictions(tasks[task_id], checkpoints)
+                writer.write(_outcome_rows(series.name, tasks[task_id], checkpoints, matrix, predictions))
     return writer.files
 
 
-def _outcome_rows(series, task, checkpoints, matrix):
+def _outcome_rows(series, task, checkpoints, matrix, predictions):
+    """A row per checkpoint and example evaluated or predicted there, in checkpoint and example order."""
     voted = majority_vote(matrix, DEFAULT_WINDOW)
-    checkpoint_index, example_index = np.nonzero(matrix != MISSING)
+    listed = matrix != MISSING
+    for index, row in predictions.items():
+        listed[index, :len(row)] |= np.array([value is not None for value in row], dtype=bool)
     steps = [checkpoint.step for checkpoint in checkpoints]
     examples = task.example_ids
-    return [(series, task.key, examples[example], steps[index], bool(matrix[index, example]),
-             bool(voted[index, example]))
-            for index, example in zip(checkpoint_index.tolist(), example_index.tolist())]
+    return [(series, task.key, examples[example], steps[index], _outcome(matrix[index, example]),
+             _outcome(voted[index, example]), _prediction(predictions, index, example))
+            for index, example in zip(*(found.tolist() for found in np.nonzero(listed)))]
+
+
+def _outcome(value):
+    return None if value == MISSING else bool(value)
+
+
+def _prediction(predictions, index, example):
+    row = predictions.get(index)
+    return row[example] if row is not None and example < len(row) else None
 
 
 # ---------------------------------------------------------------------------------------------------------

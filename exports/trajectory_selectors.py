@@ -2,7 +2,8 @@
 computes it): the checkpoints in step order, each task's scores per metric as one float array (NaN where a
 checkpoint has no score), each task's per-example outcomes as one checkpoints × examples uint8 matrix, and the
 scores computed in Hyoka from campaigns whose models are checkpoints of the series (the human and judge means of
-their leaderboards, and the accuracy of their answers to exam questions).
+their leaderboards, and the accuracy of their answers to exam questions, with those answers as per-example
+outcomes).
 
 Outcomes are read as one short row per checkpoint and task (annotation.models.ExampleOutcomes), so 200
 checkpoints × 20 tasks × 1,000 examples are 4,000 rows of 1,000 bytes, not 4,000,000 rows.
@@ -39,7 +40,8 @@ class ScoreSeries:
     source: str  # "imported", "outcomes" (accuracy of the per-example outcomes), "humans", "judge NAME", ...
     scores: np.ndarray
     is_average: bool = False
-    task_id: int | None = None  # the SeriesTask, when the scores belong to one (its outcomes go with them)
+    task_id: int | None = None  # the SeriesTask, when the scores belong to one
+    outcomes: np.ndarray | None = None  # checkpoints × examples uint8, when there are per-example outcomes
 
 
 def series_by_name(name):
@@ -58,8 +60,9 @@ def series_tasks(series):
     return {task.pk: task for task in SeriesTask.objects.filter(series=series).defer("example_ids")}
 
 
-def imported_scores(series, checkpoints, tasks):
-    """A ScoreSeries per (task, metric) of the imported scores, in category, task and metric order."""
+def imported_scores(series, checkpoints, tasks, matrices):
+    """A ScoreSeries per (task, metric) of the imported scores, in category, task and metric order, each with
+    its task's outcomes (``matrices``: outcome_matrices) when it has some."""
     index = {checkpoint.model_id: position for position, checkpoint in enumerate(checkpoints)}
     found = {}
     for task_id, metric, model_id, score in TaskScore.objects.filter(task__series=series).values_list(
@@ -67,7 +70,7 @@ def imported_scores(series, checkpoints, tasks):
         scores = found.setdefault((task_id, metric), np.full(len(checkpoints), np.nan))
         scores[index[model_id]] = score
     return [ScoreSeries(tasks[task_id].key, tasks[task_id].category, metric, "imported", scores,
-                        tasks[task_id].is_average, task_id)
+                        tasks[task_id].is_average, task_id, matrices.get(task_id))
             for (task_id, metric), scores in sorted(found.items(), key=lambda pair: _task_order(tasks, *pair[0]))]
 
 
@@ -89,6 +92,14 @@ def outcome_matrices(series, checkpoints):
         row = np.frombuffer(correct, dtype=np.uint8)
         matrices[task_id][index[model_id], :len(row)] = row
     return matrices
+
+
+def task_predictions(task, checkpoints):
+    """{checkpoint index: predictions in the order of the task's example_ids (None where none)} of the
+    checkpoints whose outcomes of ``task`` came with predictions; read one task at a time (they are text)."""
+    index = {checkpoint.model_id: position for position, checkpoint in enumerate(checkpoints)}
+    return {index[model_id]: predictions for model_id, predictions in ExampleOutcomes.objects.filter(
+        task=task, predictions__isnull=False).values_list("model_id", "predictions")}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -136,13 +147,25 @@ def _board_means(campaign, board, position, length):
             for (axis, source), scores in means.items()]
 
 
+# (metric, the exam report's figure, what a parse failure counts as in the outcomes)
+EXAM_METRICS = (("accuracy", "accuracy", MISSING), ("accuracy (parse failures wrong)", "accuracy_failures_wrong", 0))
+
+
 def exam_accuracy(series, checkpoints):
     """Per exam of every campaign whose questions the series' checkpoints answered, each checkpoint's accuracy
     (a share, 0 to 1, as harnesses give it) by the exam report's rule (annotation.exam_figures: exact match on
     the scorable questions, the mean over samples): metric "accuracy" leaves parse failures out, as the report's
     accuracy does; "accuracy (parse failures wrong)" counts them wrong, as an evaluation harness would. The
-    task is the exam's id, its category the campaign's slug, its source "exam"."""
-    from annotation.exam_figures import exam_report
+    task is the exam's id, its category the campaign's slug, its source "exam".
+
+    Each comes with per-example outcomes, so that it has flip rates as an imported series does: an example is
+    a scorable question answered in one sample (a checkpoint that answered k times gives k examples per
+    question, each compared with the same sample at the next checkpoint), marked as the accuracy counts it
+    (annotation.exam_figures.exam_marks): right 1, wrong 0, a parse failure not evaluated under "accuracy" and
+    wrong under "accuracy (parse failures wrong)"; a question a checkpoint did not answer is not evaluated. With
+    one sample the outcomes' accuracy is the exam report's; with several it is pooled over the samples (the
+    report takes their mean: the same when every sample has as many readable answers)."""
+    from annotation.exam_figures import exam_marks, exam_report
     from annotation.exam_selectors import exam_inputs
 
     position = {checkpoint.name: index for index, checkpoint in enumerate(checkpoints)}
@@ -153,16 +176,32 @@ def exam_accuracy(series, checkpoints):
         inputs = exam_inputs(campaign)
         examinees = [name for name in inputs.examinee_kinds if name in position]
         rows = exam_report(inputs.exams, inputs.questions, inputs.answers, examinees=examinees).rows
+        marks = exam_marks(inputs.questions, inputs.answers, examinees=examinees)
         for exam in inputs.exams:
-            for metric, figure in (("accuracy", "accuracy"), ("accuracy (parse failures wrong)",
-                                                              "accuracy_failures_wrong")):
+            exam_marks_by = {position[name]: marks.get((name, exam.exam), {}) for name in examinees}
+            for metric, figure, failure in EXAM_METRICS:
                 scores = np.full(len(checkpoints), np.nan)
                 for row in rows:
                     value = getattr(row.all, figure).value
                     if row.exam.exam == exam.exam and value is not None:
                         scores[position[row.examinee]] = value / 100
-                found.append(ScoreSeries(exam.exam, campaign.slug, metric, "exam", scores))
+                found.append(ScoreSeries(exam.exam, campaign.slug, metric, "exam", scores,
+                                         outcomes=_mark_matrix(exam_marks_by, len(checkpoints), failure)))
     return found
+
+
+def _mark_matrix(marks_by_checkpoint, checkpoints, failure):
+    """checkpoints × examples uint8 of the marks {checkpoint index: {(question, sample): mark}}; None when no
+    checkpoint answered."""
+    examples = list(dict.fromkeys(example for marks in marks_by_checkpoint.values() for example in marks))
+    if not examples:
+        return None
+    column = {example: index for index, example in enumerate(examples)}
+    matrix = np.full((checkpoints, len(examples)), MISSING, dtype=np.uint8)
+    for index, marks in marks_by_checkpoint.items():
+        for example, mark in marks.items():
+            matrix[index, column[example]] = failure if mark is None else int(mark)
+    return matrix
 
 
 # Where scores computed in Hyoka come from: each a function (series, checkpoints) → [ScoreSeries].

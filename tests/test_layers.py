@@ -13,7 +13,7 @@ PURE = ("annotation/agreement.py", "annotation/ranking.py", "annotation/rater_co
         "annotation/scored_verdicts.py", "judging/meta_eval.py", "judging/position_bias.py",
         "judging/pair_votes.py", "judging/leaderboard.py", "judging/lengths.py",
         "exports/checklist_stats.py", "exports/tier_stats.py", "annotation/exam_answers.py", "annotation/exam_figures.py",
-        "judging/exam_prompt.py", "annotation/trajectory.py")
+        "judging/exam_prompt.py", "annotation/trajectory.py", "annotation/trajectory_rule.py")
 APPS = ("annotation", "judging", "exports", "hyoka")
 
 

@@ -137,22 +137,29 @@ class TaskOutcomesWriter:
         given[step_index, columns] = self.outcomes.correct[self.rows]
         predictions = self._predictions(steps, step_index, columns)
         models = [self.writer.models[int(step)] for step in steps]
-        stored = {model: (bytes(correct), saved) for model, correct, saved in ExampleOutcomes.objects.filter(
-            task=self.task, model_id__in=models).values_list("model_id", "correct", "predictions")}
-        new, changed = [], []
+        stored = {model: (pk, bytes(correct), saved) for pk, model, correct, saved in ExampleOutcomes.objects.filter(
+            task=self.task, model_id__in=models).values_list("pk", "model_id", "correct", "predictions")}
+        new, changed, predicted = [], [], []
         for index, model in enumerate(models):
-            row = self._merged(given[index], stored.get(model, (b"", None))[0], steps[index], step_index, columns)
-            found_predictions = predictions[index] if predictions else None
+            pk, stored_bytes, stored_predictions = stored.get(model, (None, b"", None))
+            row = self._merged(given[index], stored_bytes, steps[index], columns)
+            found = predictions[index] if predictions else None
+            merged = self._merged_predictions(found, stored_predictions, steps[index], columns)
             if model not in stored:
                 new.append({"model_id": model, "task_id": self.task.pk, "correct": row.tobytes(),
-                            "predictions": found_predictions})
-            elif row.tobytes() != stored[model][0]:
-                changed.append((self._stored_pk(model), row.tobytes()))
+                            "predictions": merged})
+                continue
+            if row.tobytes() != stored_bytes:
+                changed.append((pk, row.tobytes()))
+            if merged != stored_predictions:
+                predicted.append(ExampleOutcomes(pk=pk, predictions=merged))
         bulk_insert(ExampleOutcomes, new)
         bulk_update_columns(ExampleOutcomes, ["correct"], changed)
+        ExampleOutcomes.objects.bulk_update(predicted, ["predictions"], batch_size=500)
         summary = self.writer.summary
         summary.created["outcome rows (checkpoint × task)"] += len(new)
         summary.replaced["outcome rows merged with new examples"] += len(changed)
+        summary.replaced["outcome rows given predictions"] += len(predicted)
 
     def _example_columns(self):
         """The column of each row's example in the task's example_ids (new examples appended and saved)."""
@@ -168,7 +175,7 @@ class TaskOutcomesWriter:
         lookup = np.array([position[names[code]] for code in present], dtype=np.int64)
         return lookup[np.searchsorted(present, codes)]
 
-    def _merged(self, given, stored_bytes, step, step_index, columns):
+    def _merged(self, given, stored_bytes, step, columns):
         """The row given by the file, completed by the stored one; an outcome given that differs from the
         stored one is an error naming its line."""
         if not stored_bytes:
@@ -192,5 +199,20 @@ class TaskOutcomesWriter:
             table[index][column] = self.outcomes.predictions[row]
         return table
 
-    def _stored_pk(self, model):
-        return ExampleOutcomes.objects.values_list("pk", flat=True).get(task=self.task, model_id=model)
+    def _merged_predictions(self, given, stored, step, columns):
+        """The predictions given by the file, completed by the stored ones (None when neither has any): a
+        re-import may add predictions to stored outcomes; a prediction given that differs from the stored one
+        is an error naming its line."""
+        if not stored:
+            return given
+        stored = list(stored) + [None] * (len(self.task.example_ids) - len(stored))
+        if given is None:
+            return stored
+        clash = [column for column, (new, old) in enumerate(zip(given, stored))
+                 if new is not None and old is not None and new != old]
+        if clash:
+            at_step = np.flatnonzero(self.outcomes.step[self.rows] == step)
+            bad = at_step[np.isin(columns[at_step], clash)]
+            report_rows(self.writer.found, self.writer.found.outcome_rows[self.rows[bad]], "prediction",
+                        f"contradicts the prediction stored for step {step}, task {self.task.key}")
+        return [new if new is not None else old for new, old in zip(given, stored)]

@@ -66,11 +66,12 @@ def upload_receive(*, user, kind, received_path, file_name, size, campaign=None,
     """Keep the file at ``received_path`` (a file under the uploads folder) as an upload and queue its import.
 
     ``options``: ``tier`` (ratings), ``judge`` (verdicts), ``pair`` [model A, model B] (responses of a
-    pairwise campaign), ``source``, ``format`` (jsonl or csv, instead of the file name's suffix), ``series``
-    and ``step`` (checkpoint scores: the model series, and the step of a result file that does not say it),
-    ``license`` (exam questions: the source's license).
+    pairwise campaign), ``source``, ``format`` (jsonl or csv, instead of the file name's suffix), ``series``,
+    ``step`` and ``tokens`` (checkpoint scores: the model series, and the step and tokens seen of a result file
+    that does not say them), ``license`` (exam questions: the source's license). Empty ones are dropped (0 is
+    not empty: step 0 is a checkpoint).
     """
-    options = {key: value for key, value in (options or {}).items() if value}
+    options = {key: value for key, value in (options or {}).items() if value not in (None, "", [])}
     _check_options(kind, campaign, file_name, options)
     upload = Upload(kind=kind, campaign=campaign, file_name=file_name, size=size, options=options,
                     created_by=user)
@@ -221,9 +222,10 @@ register_upload_importer(Upload.Kind.CHECKLISTS, UploadImporter(_checklists))
 def _checkpoint_scores(upload):
     from .checkpoint_imports import checkpoint_scores_import  # numpy, pyarrow: in the worker, not at start-up
 
-    step = upload.options.get("step")
+    step, tokens = upload.options.get("step"), upload.options.get("tokens")
     return checkpoint_scores_import(paths=[upload.path], series_name=upload.options["series"],
                                     step=int(step) if step not in (None, "") else None,
+                                    tokens=int(tokens) if tokens not in (None, "") else None,
                                     file_format=_file_format(upload)).describe()
 
 

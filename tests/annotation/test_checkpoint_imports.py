@@ -95,6 +95,38 @@ def test_a_prediction_with_its_reference_is_scored_and_kept(tmp_path):
     assert row.predictions == [" 東京 ", "大阪"]
 
 
+def test_a_prediction_without_a_reference_is_kept_and_not_evaluated(tmp_path):
+    path = write_jsonl(tmp_path / "p.jsonl", [
+        {"step": 5, "task": "niilc", "example_id": "q1", "prediction": "東京", "reference": "東京"},
+        {"step": 5, "task": "niilc", "example_id": "q2", "prediction": "大阪"}])
+    call_command("import_checkpoint_scores", path, "--series", "p")
+    row = ExampleOutcomes.objects.get()
+    assert list(bytes(row.correct)) == [1, MISSING] and row.predictions == ["東京", "大阪"]
+    # Its correctness given later fills the unknown outcome; the prediction stays.
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "c.jsonl", [
+        {"step": 5, "task": "niilc", "example_id": "q2", "correct": False}]), "--series", "p")
+    row.refresh_from_db()
+    assert list(bytes(row.correct)) == [1, 0] and row.predictions == ["東京", "大阪"]
+
+
+def test_a_reimport_adds_predictions_to_stored_outcomes_and_refuses_other_ones(tmp_path):
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "a.jsonl", LONG_TABLE), "--series", "s")
+    assert set(ExampleOutcomes.objects.values_list("predictions", flat=True)) == {None}
+    again = [{**record, "prediction": f"answer {record['example_id']}"} for record in LONG_TABLE
+             if "example_id" in record and record["step"] == 1000]
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "b.jsonl", again), "--series", "s")
+    stored = ExampleOutcomes.objects.get(model__step=1000)
+    assert stored.predictions == ["answer e1", "answer e2", None]  # e3 was not evaluated at step 1000
+    assert list(bytes(stored.correct)) == [1, 0, MISSING]
+    other = write_jsonl(tmp_path / "c.jsonl", [
+        {"step": 1000, "task": "jamp", "example_id": "e2", "correct": False, "prediction": "another answer"}])
+    with pytest.raises(CommandError, match=rf"{other}:1: prediction: contradicts the prediction stored for step "
+                                           r"1000, task jamp"):
+        call_command("import_checkpoint_scores", other, "--series", "s")
+    stored.refresh_from_db()
+    assert stored.predictions == ["answer e1", "answer e2", None]
+
+
 BAD_RECORDS = [
     ({"step": "x", "task": "jamp", "metric": "m", "score": 0.1}, "step: a whole number is required"),
     ({"step": 3, "task": "jamp", "metric": "m", "score": "high"}, "score: 'high' is not a number"),
@@ -170,6 +202,48 @@ def test_llm_jp_eval_result_files_one_per_checkpoint(tmp_path):
     assert tasks["jamp"].category == "NLI" and tasks["niilc"].category == "QA"
     assert sorted(ModelSeries.objects.get(name="h").checkpoints.values_list("step", flat=True)) == [1000, 2000]
     assert stored_outcomes("h", "niilc")[1] == {1000: [1, 0], 2000: [1, 0]}
+
+
+# The scores object llm-jp-eval computes, on its own: tasks as DATASET_METRIC, category averages under upper-case
+# names with AVG over them, every score a string of four decimals.
+BARE_SCORES = {"AVG": "0.3750", "NLI": "0.4000", "QA": "0.3500", "jamp_exact_match": "0.4500",
+               "janli_exact_match": "0.3500", "niilc_char_f1": "0.3500"}
+
+
+def test_a_bare_object_of_task_scores_is_one_checkpoints_result_file(tmp_path):
+    # An earlier long table put jamp_exact_match in NLI; the bare files do not say a task's category.
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "first.jsonl", [
+        {"step": 500, "task": "jamp_exact_match", "category": "NLI", "metric": "score", "score": 0.2}]),
+        "--series", "bare")
+    paths = []
+    for step, shift in ((1000, 0.0), (2000, 0.1)):
+        path = tmp_path / f"llm-jp-3-1.8b_iter_{step:07d}.json"
+        scores = {name: f"{float(value) + shift:.4f}" for name, value in BARE_SCORES.items()}
+        path.write_text(json.dumps(scores), encoding="utf-8")
+        paths.append(str(path))
+    call_command("import_checkpoint_scores", *paths, "--series", "bare")
+    tasks = {task.key: task for task in SeriesTask.objects.filter(series__name="bare")}
+    assert {key for key, task in tasks.items() if task.is_average} == {"AVG", "NLI", "QA"}
+    assert (tasks["NLI"].category, tasks["AVG"].category) == ("NLI", "AVG")  # an average is its own category
+    assert tasks["jamp_exact_match"].category == "NLI"  # as stored
+    assert tasks["niilc_char_f1"].category == ""  # never given
+    scores = dict(TaskScore.objects.filter(task__key="jamp_exact_match").values_list("model__step", "score"))
+    assert scores == {500: 0.2, 1000: 0.45, 2000: pytest.approx(0.55)}
+    assert set(TaskScore.objects.values_list("metric", flat=True)) == {"score"}
+
+
+def test_a_bare_result_file_with_its_step_and_a_value_that_is_not_a_score(tmp_path):
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"step": 300, "tokens": 1200, "jcommonsenseqa": 0.5, "AVG": 0.5}))
+    call_command("import_checkpoint_scores", str(path), "--series", "b")
+    score = TaskScore.objects.get(task__key="jcommonsenseqa")
+    assert (score.score, score.model.step, score.model.tokens) == (0.5, 300, 1200)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"step": 400, "jcommonsenseqa": 0.6, "model": "llm-jp-3-1.8b"}))
+    with pytest.raises(CommandError, match=rf"^{bad}: model: 'llm-jp-3-1.8b' is not a score: a result file is an "
+                                           r"object of task → score"):
+        call_command("import_checkpoint_scores", str(bad), "--series", "b")
+    assert not TaskScore.objects.filter(model__step=400).exists()
 
 
 def test_lm_evaluation_harness_results_and_a_result_file_without_a_step(tmp_path):

@@ -5,7 +5,7 @@ from scipy import stats
 
 from annotation.exam_answers import ORDERED, UNORDERED
 from annotation.exam_figures import (
-    Answer, Exam, Question, correlation_with_p, exam_report, measure, working_group_table,
+    Answer, Exam, Question, correlation_with_p, exam_marks, exam_report, measure, working_group_table,
 )
 
 CHEM = Exam("Center-1993--Main-Kagaku", "Chemistry", "1993", student_average=58.69)
@@ -204,3 +204,16 @@ def test_measure():
     assert measure([40.0]) == measure([40.0, None])
     spread = measure([40.0, 50.0, 60.0])
     assert (spread.value, spread.sd, spread.low, spread.high, spread.samples) == (50, 10, 40, 60, 3)
+
+
+def test_exam_marks_are_what_the_accuracy_counts_per_question_and_sample(report):
+    marks = exam_marks(QUESTIONS, ANSWERS, examinees=["m1", "m2"])
+    # Scorable questions only (Q4 has no correct answer), each sample apart, a parse failure None.
+    assert marks[("m1", CHEM.exam)] == {("Q1", 0): True, ("Q1", 1): False, ("Q2", 0): False, ("Q2", 1): True,
+                                        ("Q3", 0): True, ("Q3", 1): False, ("Q5", 0): None, ("Q5", 1): True}
+    assert marks[("m1", SMALL.exam)] == {("Q1", 0): False, ("Q2", 0): True}
+    assert marks[("m2", CHEM.exam)] == {("Q1", 0): True, ("Q3", 0): True}  # unanswered questions have none
+    # The report's accuracy of sample 0 is right / readable of these: 2 of 3; with failures wrong 2 of 4.
+    sample = [mark for (_, number), mark in marks[("m1", CHEM.exam)].items() if number == 0]
+    assert sum(mark is True for mark in sample) / sum(mark is not None for mark in sample) == pytest.approx(2 / 3)
+    assert row(report, "m1").all.accuracy.high == pytest.approx(100 * 2 / 3)  # sample 0's, the better one

@@ -63,6 +63,24 @@ def test_flip_rate_compares_only_examples_evaluated_at_both_checkpoints():
     assert flip_rate([[1, 0]]) is None
 
 
+def test_a_checkpoint_without_outcomes_is_skipped_as_an_unscored_one_is():
+    # The middle checkpoint evaluated nothing: its neighbours are consecutive, for flips as for total variation.
+    outcomes = np.array([[1, 1], [M, M], [0, 1]], dtype=np.uint8)
+    assert flip_rate(outcomes) == pytest.approx(1 / 2)  # example 0 flips from the first to the last
+    assert total_variation(accuracy(outcomes)) == pytest.approx(1 / 2)  # accuracy 1, –, 1/2
+    found = task_trajectory([0, 1, 2], accuracy(outcomes), outcomes)
+    assert found.raw.flip_rate == pytest.approx(1 / 2) and found.raw.total_variation == pytest.approx(1 / 2)
+
+
+def test_a_pair_of_checkpoints_with_no_example_in_common_has_nothing_to_compare():
+    # Disjoint subsets of the examples at the first two checkpoints: that pair is left out, not counted as 0.
+    outcomes = [[1, M, M],
+                [M, 0, M],
+                [M, 1, 1]]   # example 1 flips
+    assert flip_rate(outcomes) == pytest.approx(1.0)
+    assert flip_rate([[1, M], [M, 0]]) is None
+
+
 def test_majority_vote_in_the_middle_takes_the_majority_of_the_window():
     outcomes = np.array([[1], [0], [1], [1], [0]], dtype=np.uint8)
     assert majority_vote(outcomes, 3)[:, 0].tolist() == [1, 1, 1, 1, 0]
@@ -134,7 +152,30 @@ def test_a_flat_or_falling_trajectory_is_unclassified():
     assert classify([0, 1], [0.1, 0.9]).type == TrajectoryType.UNCLASSIFIED
 
 
+def test_a_rise_and_fall_is_unclassified():
+    triangle = curve(lambda x: 1.2 * x if x <= 0.5 else 1.2 * (1 - x))  # up to 0.6 and back to 0
+    hump = curve(lambda x: 0.1 + 0.5 * np.sin(np.pi * x))
+    for scores in (triangle, hump, moving_average(triangle), moving_average(hump)):
+        reading = classify(STEPS, scores)
+        assert reading.type == TrajectoryType.UNCLASSIFIED
+        assert reading.fall == pytest.approx(1.0, abs=0.05)
+    # A rise that keeps most of its gain is still read: losing a fifth of it is within the default max_fall.
+    kept = curve(lambda x: 0.2 + 0.6 * x if x <= 0.8 else 0.68 - 0.6 * (x - 0.8))
+    assert classify(STEPS, kept).type == TrajectoryType.GRADUAL
+
+
+def test_a_gradual_rise_with_ordinary_jitter_at_the_end_stays_gradual():
+    jitter = np.random.default_rng(11).normal(0, 0.02, len(STEPS))
+    scores = curve(lambda x: 0.2 + 0.6 * x) + jitter
+    scores[-1] -= 0.04  # the last checkpoint a little low, below the one before it
+    assert scores[-1] < scores[:-1].max()
+    assert classify(STEPS, scores).type == TrajectoryType.GRADUAL
+    assert task_trajectory(STEPS, scores).reading.type == TrajectoryType.GRADUAL
+
+
 def test_the_thresholds_are_parameters():
+    triangle = curve(lambda x: 1.2 * x if x <= 0.5 else 1.2 * (1 - x))
+    assert classify(STEPS, triangle, TypeRule(max_fall=1.0)).type == TrajectoryType.GRADUAL
     late_rise = curve(lambda x: 0.25 if x < 0.6 else 0.25 + 0.5 * (x - 0.6) / 0.4)
     assert classify(STEPS, late_rise, TypeRule(late_onset_after=0.8)).type != TrajectoryType.LATE_ONSET
 
@@ -150,4 +191,6 @@ def test_task_trajectory_puts_raw_and_smoothed_side_by_side():
     # votes: example 0 → [0 (tie keeps 0), 0, 1, 1, 1]; example 1 → [0, 0, 1, 1, 1]
     assert found.voted_accuracy == [0.0, 0.0, 1.0, 1.0, 1.0]
     assert found.smoothed.flip_rate == pytest.approx((0 + 1 + 0 + 0) / 4)
+    assert found.voted_total_variation == pytest.approx((0 + 1 + 0 + 0) / 4)  # of the voted accuracy
     assert found.window == 3
+    assert task_trajectory(steps, accuracy(outcomes)).voted_total_variation is None  # no outcomes, none

@@ -58,10 +58,33 @@ def test_the_measures_and_the_outcomes_raw_and_voted(released):
     assert measures.loc["jamp", "total_variation"] == pytest.approx(0.2)
     assert measures.loc["niilc", "flip_rate"] == pytest.approx(0.5)
     assert measures.loc["niilc", "voted_flip_rate"] == pytest.approx(0.25)
+    assert measures.loc["niilc", "voted_total_variation"] == pytest.approx(0.25)  # voted accuracy 0 0 1 1 1
+    assert pd.isna(measures.loc["jamp", "voted_total_variation"])
     outcomes = pd.read_parquet(folder / "data" / "outcomes.parquet")
     q1 = outcomes[outcomes.example_id == "q1"].sort_values("step")
     assert q1.correct.tolist() == [False, True, False, True, True]
     assert q1.voted_correct.tolist() == [False, False, True, True, True]
+
+
+def test_the_outcomes_carry_the_predictions_where_there_are_some(series, settings, tmp_path, capsys):
+    # Predictions added to step 500's outcomes, and one for an example no reference scores (not evaluated).
+    checkpoint_scores_import(paths=[write_jsonl(tmp_path / "p.jsonl", [
+        {"step": 500, "task": "niilc", "example_id": "q1", "correct": True, "prediction": "東京"},
+        {"step": 500, "task": "niilc", "example_id": "q3", "prediction": "京都"}])], series_name="tiny")
+    settings.RELEASES_ROOT = str(tmp_path / "releases")
+    call_command("release", "--series", "tiny", "--version", "1.0.0")
+    folder = tmp_path / "releases" / "tiny" / "1.0.0"
+    parquet = pd.read_parquet(folder / "data" / "outcomes.parquet")
+    csv = pd.read_csv(folder / "data" / "outcomes.csv")
+    lines = pd.DataFrame([json.loads(line) for line in (folder / "data" / "outcomes.jsonl").read_text().splitlines()])
+    for table in (parquet, csv, lines):
+        at_500 = table[table.step == 500].set_index("example_id")
+        assert at_500.loc["q1", "prediction"] == "東京" and pd.isna(at_500.loc["q2", "prediction"])
+        assert at_500.loc["q3", "prediction"] == "京都" and pd.isna(at_500.loc["q3", "correct"])
+        assert len(table) == 2 * len(STEPS) + 1  # every evaluated outcome, and the prediction alone
+    measures = pd.read_parquet(folder / "data" / "trajectory_measures.parquet").set_index("task")
+    assert measures.loc["niilc", "flip_rate"] == pytest.approx(0.5)  # q3 is in no pair of checkpoints
+    assert "`prediction` in `outcomes` is the checkpoint's answer" in (folder / "README.md").read_text()
 
 
 def test_every_file_matches_its_checksum_and_the_card_explains_the_measures(released):
@@ -71,7 +94,8 @@ def test_every_file_matches_its_checksum_and_the_card_explains_the_measures(rele
         assert hashlib.sha256((folder / name.lstrip("*")).read_bytes()).hexdigest() == digest
     card = (folder / "README.md").read_text()
     for words in ("Mean total variation", "Flip rate", "tie keeping the checkpoint's own outcome", "`late-onset`",
-                  "`min_rise` = 0.05", "config_name: outcomes"):
+                  "`min_rise` = 0.05", "`max_fall` = 0.25", "a rise and fall", "`voted_total_variation`", "config_name: outcomes",
+                  "the accuracy of the checkpoints' answers (`exam`)", "exam (accuracy of the checkpoints' answers"):
         assert words in card
 
 

@@ -9,28 +9,35 @@ RULE_OPTIONS = tuple(TypeRule.__dataclass_fields__)
 
 class Command(HyokaCommand):
     help = (
-        "A model series' trajectories: per task and metric (imported, the accuracy of per-example outcomes, and "
-        "the human and judge means per axis of campaigns answered by its checkpoints) the scores over the "
+        "A model series' trajectories: per task and metric (imported, the accuracy of per-example outcomes, "
+        "the human and judge means per axis of campaigns answered by its checkpoints, and the accuracy of their "
+        "answers to exam campaigns) the scores over the "
         "checkpoints, the mean total variation (mean |s_t − s_{t−1}|) and, with per-example outcomes, the flip "
         "rate (share of examples whose correctness changes between consecutive checkpoints), raw and smoothed "
         "over a centred window of K checkpoints (moving average; per example a majority vote, a tie keeping the "
-        "checkpoint's own outcome), and the trajectory type (gradual, two-stage, late-onset, unclassified) by "
-        "the rule whose thresholds the --rule-* options set. With --json, prints one JSON object."
+        "checkpoint's own outcome), and the trajectory type (gradual, two-stage, late-onset, unclassified: a rise "
+        "that falls back by more than --rule-max-fall of itself is unclassified) by the rule whose thresholds the "
+        "--rule-* options set. With --json, prints one JSON object."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--series", required=True, help="Name of the model series.")
+        parser.add_argument("--compare", action="append", default=[], metavar="SERIES",
+                            help="Another series to compare with (other sizes of the family, say), at the same "
+                                 "window and rule; repeat for more. The text lists each trajectory beside those "
+                                 "of the same task, metric and source; the JSON adds their reports as \"compared\".")
         parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, help="Odd number of checkpoints (3).")
         parser.add_argument("--json", action="store_true", help="Print the numbers as one JSON object.")
         for name in RULE_OPTIONS:
             parser.add_argument(f"--rule-{name.replace('_', '-')}", dest=f"rule_{name}", type=float,
-                                help=f"Trajectory type threshold {name} (default {getattr(TypeRule(), name)}).")
+                                help=f"Trajectory type threshold {name}: {TypeRule.words(name)} (default "
+                                     f"{getattr(TypeRule(), name)}).")
 
-    def handle(self, *args, series, window, json, **options):
-        rule = TypeRule(**{name: options[f"rule_{name}"] for name in RULE_OPTIONS
-                           if options.get(f"rule_{name}") is not None})
+    def handle(self, *args, series, compare, window, json, **options):
         try:
-            report = series_trajectory_report(series, window=window, rule=rule)
+            rule = TypeRule(**{name: options[f"rule_{name}"] for name in RULE_OPTIONS
+                               if options.get(f"rule_{name}") is not None})
+            report = series_trajectory_report(series, window=window, rule=rule, compare=compare)
         except ValueError as error:
             raise HyokaError(str(error)) from None
         self.stdout.write(json_text(report.as_dict()) if json else trajectory_text(report))
