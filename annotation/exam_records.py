@@ -10,6 +10,12 @@
   correct answer is ``correct_answer_choice_id`` ("choice2") or its label (``correct_answer``), and
   ``answer_distribution`` gives the students' answers; the exam id is "<subject>-<year>".
 
+The answer form of a question with several answers follows ``answer_form`` when the record gives one (it must
+fit the correct answer: annotation.exam_answers.check_form), else what the answer as written and the question's
+own words say (annotation.exam_answers.suggested_form): bars, or a question that says 「解答の順序は問わない」 or
+「順不同」, make a set in any order ("2,3" in 2005's Biology Q24 is one: 「二つ選べ。ただし，解答の順序は問わない」);
+otherwise the answers are blanks in order.
+
 A bad value raises FieldError naming the field; the importer adds the file and line.
 """
 
@@ -17,10 +23,8 @@ import re
 from dataclasses import dataclass, field
 
 from annotation.errors import FieldError
+from annotation.exam_answers import ANSWER_SEPARATORS, SINGLE, check_form, suggested_form
 
-ANSWER_FORMS = ("single", "ordered", "unordered")
-SEPARATORS = r"[,、，|｜￨]"  # between choice numbers: commas for blanks in order, bars for a set in any order
-UNORDERED_MARKS = ("|", "｜", "￨")
 # How the gakucho layout names the students' answers that are no choice.
 OTHER_ANSWER, NO_ANSWER = "上記以外の解答", "無解答"
 
@@ -36,7 +40,8 @@ class QuestionRecord:
     choices: tuple
     choice_labels: tuple = ()
     correct_answer: tuple = ()  # 1-based choice numbers; empty: unscorable
-    answer_form: str | None = None  # None: not given (single for one answer, ordered blanks for several)
+    answer_form: str | None = None  # as the record gives it; None: not given
+    implied_form: str = SINGLE  # what the answer as written and the question's words say (suggested_form)
     points: int | None = None
     label: str = ""
     answer_type: str = ""
@@ -54,7 +59,7 @@ class QuestionRecord:
 
     @property
     def form(self):
-        return self.answer_form or ("single" if len(self.correct_answer) <= 1 else "ordered")
+        return self.answer_form or self.implied_form
 
 
 def center_record(exam, record):
@@ -64,13 +69,14 @@ def center_record(exam, record):
     need = _text(record, "need_image")
     if need not in ("yes", "no"):
         raise FieldError("need_image", f"expected \"yes\" or \"no\", got {need!r}")
+    text, written = _required(record, "text"), _text(record, "correct_answer")
+    correct = _numbers(written, len(choices), "correct_answer")
     return QuestionRecord(
         exam=exam, question_id=_required(record, "question_id"), source=_text(record, "source"),
-        subject=_text(record, "subject"), year=_year(record), text=_required(record, "text"), choices=choices,
-        correct_answer=_numbers(_text(record, "correct_answer"), len(choices), "correct_answer"),
-        answer_form=_answer_form(record) or _form_of(_text(record, "correct_answer")), points=_points(record, "score"), label=_text(record, "label"),
-        answer_type=_text(record, "answer_type"), knowledge_codes=_codes(_text(record, "knowledge_type")),
-        needs_figure=need == "yes", figures=figures,
+        subject=_text(record, "subject"), year=_year(record), text=text, choices=choices, correct_answer=correct,
+        answer_form=_answer_form(record, correct), implied_form=suggested_form(written, text),
+        points=_points(record, "score"), label=_text(record, "label"), answer_type=_text(record, "answer_type"),
+        knowledge_codes=_codes(_text(record, "knowledge_type")), needs_figure=need == "yes", figures=figures,
     )
 
 
@@ -85,11 +91,13 @@ def gakucho_record(record):
     text = "\n\n".join(part for part in (_text(record, "main_text"), _text(record, "sub_text")) if part)
     if not text:
         raise FieldError("main_text", "the question has no text (main_text and sub_text are empty)")
+    correct = _gakucho_answer(record, labels, len(choices))
+    written = _text(record, "correct_answer_choice_id") or _text(record, "correct_answer")
     return QuestionRecord(
         exam=f"{subject}-{year}" if year else subject, question_id=_required(record, "question_id"),
         source=_text(record, "source"), subject=subject, year=year, text=text, choices=choices,
-        choice_labels=labels, correct_answer=_gakucho_answer(record, labels, len(choices)),
-        answer_form=_answer_form(record), points=_points(record, "score"), label=_text(record, "label"),
+        choice_labels=labels, correct_answer=correct, answer_form=_answer_form(record, correct),
+        implied_form=suggested_form(written, text), points=_points(record, "score"), label=_text(record, "label"),
         answer_type=_text(record, "answer_style"), needs_figure=bool(figures), figures=figures,
         student_answers=_distribution(record, labels),
     )
@@ -148,7 +156,7 @@ def _numbers(text, count, name):
     """Choice numbers written "3" or "5,3" (1-based, each a choice of the question); "" is none."""
     if not text:
         return ()
-    parts = [part.strip() for part in re.split(SEPARATORS, text)]
+    parts = [part.strip() for part in re.split(ANSWER_SEPARATORS, text)]
     if not all(part.isdigit() for part in parts):
         raise FieldError(name, f"expected choice numbers such as 3 or 5,3, got {text!r}")
     numbers = tuple(int(part) for part in parts)
@@ -158,11 +166,6 @@ def _numbers(text, count, name):
     if len(set(numbers)) != len(numbers):
         raise FieldError(name, f"{text!r} names a choice twice")
     return numbers
-
-
-def _form_of(answer):
-    """What the source's way of writing several answers says: bars a set in any order, else not given."""
-    return "unordered" if any(mark in answer for mark in UNORDERED_MARKS) else None
 
 
 def _gakucho_answer(record, labels, count):
@@ -176,18 +179,17 @@ def _gakucho_answer(record, labels, count):
     if not given or not labels:
         return _numbers(given, count, "correct_answer")
     numbers = []
-    for part in re.split(SEPARATORS, given):
+    for part in re.split(ANSWER_SEPARATORS, given):
         if part.strip() not in labels:
             raise FieldError("correct_answer", f"{part.strip()!r} is not one of the labels {', '.join(labels)}")
         numbers.append(labels.index(part.strip()) + 1)
     return tuple(numbers)
 
 
-def _answer_form(record):
+def _answer_form(record, correct):
+    """The record's own answer_form, checked against its correct answer; None when it gives none."""
     form = _text(record, "answer_form")
-    if form and form not in ANSWER_FORMS:
-        raise FieldError("answer_form", f"{form!r} is not one of {', '.join(ANSWER_FORMS)}")
-    return form or None
+    return check_form(form, correct) if form else None
 
 
 def _points(record, name):
