@@ -174,6 +174,15 @@ def parse_rubric_part(verdicts):
 RESPONSE_FIELDS = ()  # the item's response is the question's placeholder: it answers for no model
 # The questions (and their figures, a zip uploaded first), and models' answers made elsewhere.
 UPLOAD_KINDS = ("exam", "exam_figures", "responses")
+# The Manage page's section: each exam's source license, and the form that records it (annotation.views.exam_license).
+MANAGE_TEMPLATE = "annotation/kinds/exam/manage.html"
+
+
+def manage_context(campaign):
+    """The exams with their source's license ("" when unknown), and the form that records it."""
+    from annotation.forms import ExamLicenseForm  # the forms import the kinds
+
+    return {"exams": list(campaign.exams.order_by("key")), "license_form": ExamLicenseForm(campaign=campaign)}
 ITEM_PER_RESPONSE = False  # questions come from import_exam; import_responses brings models' answers
 
 

@@ -45,9 +45,29 @@ def exam_import(*, paths, campaign_slug, images=None, leads=(), license=None):
             for path in paths:
                 importer.add_file(Path(path), Path(images) if images else Path(path).parent)
             if license is not None:
-                pks = [exam.pk for exam in importer.exams.values()]
-                Exam.objects.filter(pk__in=pks).exclude(license=license.strip()).update(license=license.strip())
+                exam_license_record(campaign=campaign, license=license, exams=list(importer.exams))
     return summary
+
+
+def exam_license_record(*, campaign, license, exams=()):
+    """Record ``license`` (the source's, e.g. cc-by-nc-4.0) on the exams of exam campaign ``campaign`` named by
+    their keys in ``exams``, or on every one of its exams when none is named; replaces what was recorded. A
+    release carries it, and exports.kinds.exam.check_release_license reads it. Returns the number of exams."""
+    kinds.for_campaign(campaign).check_exam_import(campaign)
+    license = (license or "").strip()
+    if not license:
+        raise FieldError("license", "name the source's license, e.g. cc-by-nc-4.0")
+    if len(license) > Exam._meta.get_field("license").max_length:
+        raise FieldError("license", f"at most {Exam._meta.get_field('license').max_length} characters")
+    chosen = Exam.objects.filter(campaign=campaign)
+    if exams:
+        unknown = sorted(set(exams) - set(chosen.filter(key__in=exams).values_list("key", flat=True)))
+        if unknown:
+            raise FieldError("exams", f"campaign {campaign.slug} has no exam {', '.join(unknown)}")
+        chosen = chosen.filter(key__in=exams)
+    count = chosen.count()
+    chosen.exclude(license=license).update(license=license)
+    return count
 
 
 def exam_records(path):
@@ -142,8 +162,13 @@ class QuestionImporter:
         return prompt
 
     def _same(self, stored, fields, record):
-        given = {name: value for name, value in fields.items()
-                 if name != "answer_form" or record.answer_form is not None}  # a form set later is kept
+        """Refuse a question imported again with other content. What the record leaves out is not compared: a
+        form set since (the admin) is kept, and so are the students' results of a layout that has none (the
+        center layout; import_exam_stats brings them)."""
+        left_out = {"answer_form"} if record.answer_form is None else set()
+        if not record.student_answers:
+            left_out |= {"student_correct_rate", "student_answers"}
+        given = {name: value for name, value in fields.items() if name not in left_out}
         differing = [name for name, value in given.items() if _comparable(getattr(stored, name)) != _comparable(value)]
         if differing:
             raise FieldError(differing[0], f"question {record.question_id} of exam {record.exam} is stored with "

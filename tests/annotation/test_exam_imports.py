@@ -228,6 +228,20 @@ def test_student_statistics_are_read_per_exam_and_question(source, tmp_path, cap
     assert "created 1 exam averages, 1 question correct rates" in capsys.readouterr().out
 
 
+def test_importing_again_after_the_students_results_keeps_them_and_may_record_the_license(source, tmp_path):
+    """The center layout carries no students' results: importing its files again (to record the source's license,
+    say) neither refuses the question for the correct rate import_exam_stats gave it nor drops that rate."""
+    path = write_center_exam(source)
+    call_command("import_exam", path, "--campaign", "chem")
+    call_command("import_exam_stats", write_jsonl(tmp_path / "stats.jsonl", [
+        {"exam": "Center-2001--Main-Test", "question_id": "Q2", "correct_rate": 0.38}]), "--campaign", "chem")
+
+    call_command("import_exam", path, "--campaign", "chem", "--license", "cc-by-nc-4.0")
+
+    assert questions()["Q2"].student_correct_rate == 0.38
+    assert Exam.objects.get().license == "cc-by-nc-4.0"
+
+
 @pytest.mark.parametrize("record, message", [
     ({"exam": "Center-1999", "student_average": 50}, "stats.jsonl:2: exam: the campaign has no exam 'Center-1999'"),
     ({"exam": "Center-2001--Main-Test", "question_id": "Q2", "correct_rate": 38},
