@@ -8,7 +8,7 @@ never scored.
 
 Choices
 - ``numbered_choices``: choices numbered as the center-examination-jp layout numbers them. Choice N's label is
-  the mark-sheet label of position N (①–⑨, then 0, a, b, c, d, as the Center Test's answer sheet numbers
+  the mark-sheet label of position N (①–⑨, then 0, a, b, c, d, ..., as the Center Test's answer sheet names
   them). A leading label in the text is taken off, even where the source mislabels it (one record labels its
   sixth choice ⑤, another its tenth ◯０); surrounding whitespace and newlines are taken off too.
 - ``choices_from_labels``: the gakucho layout, texts with their labels (["ア", "イ", ...]).
@@ -64,7 +64,9 @@ SINGLE, ORDERED, UNORDERED = "single", "ordered", "unordered"
 ANSWER_FORMS = (SINGLE, ORDERED, UNORDERED)
 OK, PARSE_ERROR = "ok", "parse_error"
 
-MARK_SHEET_LABELS = ("①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", "0", "a", "b", "c", "d")
+# The Center Test's answer sheet names a question's choices ①–⑨, then 0 for the tenth and a, b, c, d for the 11th
+# to 14th (center-examination-jp's texts start "０…", "ａ…"); a longer list, which no sheet has, goes on with e, f, ...
+MARK_SHEET_LABELS = ("①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", "0", *"abcdefghijklmnopqrstuvwxyz")
 CIRCLED = {**{chr(0x2460 + n): str(n + 1) for n in range(20)},  # ①–⑳
            **{chr(0x2776 + n): str(n + 1) for n in range(10)},  # ❶–❿
            **{chr(0x2780 + n): str(n + 1) for n in range(10)},  # ➀–➉
@@ -104,11 +106,18 @@ def failure(error):
 
 # Choices ------------------------------------------------------------------------------------------------
 
+def choice_label(labels, number):
+    """How choice ``number`` (1-based) is named: by the exam's own ``labels`` (the gakucho layout's ア, イ, ...),
+    else by the mark-sheet label of its position (MARK_SHEET_LABELS; beyond them, its number). The one naming
+    of choices: the rating page, the prompt, the report and the release all show it."""
+    if number <= len(labels):
+        return labels[number - 1]
+    return MARK_SHEET_LABELS[number - 1] if number <= len(MARK_SHEET_LABELS) else str(number)
+
+
 def numbered_choices(texts):
     """Choices named by their position's mark-sheet label (①, ..., 0, a, ...), each text without its label."""
-    if len(texts) > len(MARK_SHEET_LABELS):
-        raise ExamAnswerError("choices", f"at most {len(MARK_SHEET_LABELS)} choices, got {len(texts)}")
-    return tuple(Choice(MARK_SHEET_LABELS[n - 1], _without_label(text, n)) for n, text in enumerate(texts, start=1))
+    return tuple(Choice(choice_label((), n), _without_label(text, n)) for n, text in enumerate(texts, start=1))
 
 
 def _without_label(text, position):
@@ -117,8 +126,11 @@ def _without_label(text, position):
         return re.sub(r"^[\u2460-\u2473]\s*", "", text)
     if position == 10:
         return re.sub(r"^(?:◯?[0０]|[⓪⑩])\s*", "", text)
-    label = MARK_SHEET_LABELS[position - 1]
-    return re.sub(rf"^[{label}{chr(ord(label) + 0xFEE0)}]\s*", "", text)
+    if position > len(MARK_SHEET_LABELS):
+        return text
+    label = MARK_SHEET_LABELS[position - 1]  # a letter, half- or full-width, not the start of a word: "ａ酵素"
+    return re.sub(rf"^[{label}{label.upper()}{chr(ord(label) + 0xFEE0)}{chr(ord(label.upper()) + 0xFEE0)}]"
+                  rf"(?![A-Za-zＡ-Ｚａ-ｚ])\s*", "", text)
 
 
 def choices_from_labels(texts, labels, field="choices"):

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from annotation.errors import FieldError
-from annotation.exam_answers import ANSWER_SEPARATORS, SINGLE, check_form, suggested_form
+from annotation.exam_answers import ANSWER_SEPARATORS, SINGLE, check_form, choices_from_labels, suggested_form
 
 # How the gakucho layout names the students' answers that are no choice.
 OTHER_ANSWER, NO_ANSWER = "上記以外の解答", "無解答"
@@ -86,6 +86,8 @@ def gakucho_record(record):
     labels = tuple(_field(record, "choices_labels", list, default=[]))
     if labels and (len(labels) != len(choices) or not all(isinstance(label, str) and label for label in labels)):
         raise FieldError("choices_labels", f"expected {len(choices)} labels, one per choice")
+    if labels:
+        choices_from_labels(choices, labels, field="choices_labels")  # distinct, as the page and the prompt need
     figures = _figures(record, "main_image_files") + _figures(record, "sub_image_files")
     subject, year = _required(record, "subject"), _year(record)
     text = "\n\n".join(part for part in (_text(record, "main_text"), _text(record, "sub_text")) if part)

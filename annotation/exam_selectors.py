@@ -19,8 +19,8 @@ Models come first, in name order, then the people.
 from dataclasses import dataclass
 
 from annotation.errors import HyokaError
+from annotation.exam_answers import choice_label
 from annotation.exam_figures import Answer, Exam, Question
-from annotation.kinds.exam import choice_label
 from annotation.models import Campaign, ExamAnswer, ExamQuestion, Rating
 from annotation.models import Exam as ExamRow
 from annotation.quality_items import counted

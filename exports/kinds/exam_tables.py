@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotation import exam_selectors
-from annotation.exam_answers import Choice, answer_is_correct, format_answer
-from annotation.kinds.exam import choice_label
+from annotation.exam_answers import Choice, answer_is_correct, choice_label, format_answer
 from exports import selectors
 from exports.builders import (
     FINAL_PROVENANCE, INTS, MODELS, PROMPTS, RESPONSES, adjudication_note_columns, iso_utc, opted_in_columns,

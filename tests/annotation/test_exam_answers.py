@@ -6,7 +6,7 @@ import pytest
 
 from annotation.exam_answers import (
     ORDERED, PARSE_ERROR, SINGLE, UNORDERED, Choice, ExamAnswerError, answer_is_correct, answer_token,
-    check_form, choices_from_labels, extract_answer, format_answer, numbered_choices, read_json_answer,
+    check_form, choice_label, choices_from_labels, extract_answer, format_answer, numbered_choices, read_json_answer,
     same_answer, suggested_form, token_position,
 )
 
@@ -29,6 +29,16 @@ class TestChoices:
         choices = numbered_choices(texts)
         assert [(c.label, c.text) for c in choices[9:]] == [("0", "コ"), ("a", "アドレナリン"), ("b", "変 異"),
                                                             ("c", "仕 事")]
+
+    def test_one_naming_of_choices_the_exams_own_labels_else_the_mark_sheets(self):
+        assert [choice_label((), n) for n in (1, 9, 10, 11, 14, 15, 36, 37)] == [
+            "①", "⑨", "0", "a", "d", "e", "z", "37"]
+        assert [choice_label(("ア", "イ"), n) for n in (1, 2)] == ["ア", "イ"]
+        assert [c.label for c in numbered_choices(["x"] * 16)][9:] == ["0", "a", "b", "c", "d", "e", "f"]
+
+    def test_a_letter_label_is_taken_off_only_where_it_is_no_part_of_a_word(self):
+        texts = ["x"] * 10 + ["ａ酵素", "b DNA", "cAMP"]
+        assert [c.text for c in numbered_choices(texts)][10:] == ["酵素", "DNA", "cAMP"]
 
     def test_a_mislabelled_center_choice_is_labelled_by_its_position(self):
         choices = numbered_choices(["①移動距離", "②速 さ", "③加速度", "④質 量", "⑤運動量", "⑤運動エネルギー"])

@@ -170,6 +170,12 @@ def test_a_bad_record_is_named_by_file_and_line_and_nothing_is_written(source, f
     assert not (figure_dir / "chem").exists()
 
 
+def test_gakucho_labels_must_name_each_choice_once(tmp_path):
+    path = write_jsonl(tmp_path / "gakucho.jsonl", [gakucho_question("1-1", choices_labels=["ア", "イ", "イ", "エ"])])
+    with pytest.raises(CommandError, match=r"gakucho.jsonl:1: choices_labels: labels must be distinct"):
+        call_command("import_exam", path, "--campaign", "gakucho")
+
+
 def test_a_second_file_that_fails_leaves_the_first_one_unwritten_too(source, figure_dir):
     good = write_center_exam(source)
     bad = write_jsonl(source / "bad.jsonl", [gakucho_question("1-1", correct_answer_choice_id="choice9")])
