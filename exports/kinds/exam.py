@@ -21,6 +21,7 @@ def _no_figures(what):
 # ---------------------------------------------------------------------------------------------------------
 # Reports: the exam report (exports.reports.exam) on the page, from the command and the API
 
+from exports.reports.exam import coverage_words  # noqa: E402
 from exports.reports.exam import exam_campaign_report as exam_report  # noqa: E402
 from exports.reports.exam_page import exam_page  # noqa: E402
 
@@ -160,7 +161,9 @@ def card_sections(ctx, written, figures):
              "score (in brackets, on the text-only questions) and the students' average in % of the exam's scale. "
              "The score is points-weighted and normalised by the points of the scorable questions answered "
              "readably (100 × the points of the right answers ÷ those points), the mean over a model's samples; "
-             "`humans` pools the people, each one a sample. Every figure (accuracy, spread over samples, parse "
+             "`humans` pools the people, each one a sample. A score marked [answered x of y] covers x of the y "
+             "scorable questions only (a text-only run, unreadable answers): it divides by their points, not the "
+             "exam's. Every figure (accuracy, spread over samples, parse "
              "failures, each question's answers, how each examinee tracks the students) is in `exam_report.json` "
              "(as the exam_report command's --json) and the `scores` table."]
     for report in figures["exam_report.json"]["campaigns"]:
@@ -182,7 +185,13 @@ def card_sections(ctx, written, figures):
 def _score_cell(scores):
     if not scores:
         return "—"
-    return f"{_percent(scores['score']['value'])} ({_percent(scores['text_only_score']['value'])})"
+    return (f"{_percent(scores['score']['value'])}{_partly(scores['coverage'])} "
+            f"({_percent(scores['text_only_score']['value'])}{_partly(scores['text_only_coverage'])})")
+
+
+def _partly(found):
+    words = coverage_words(found)
+    return f" [{words}]" if words else ""
 
 
 def _percent(value):

@@ -113,7 +113,9 @@ def test_the_card_carries_the_source_license_and_the_table(campaign):
     card = built(campaign).card
     assert "license: cc-by-nc-4.0" in card
     assert "source license: cc-by-nc-4.0" in card and "non-commercial use only" in card
-    assert "| KagakuIB(main exam) | 2001 | 4 (3) | 60.39 (50.00) | 50.00 (50.00) | 60.00 |" in card
+    assert ("| KagakuIB(main exam) | 2001 | 4 (3) | 60.39 [answered 2–3 of 3] (50.00) | 50.00 [answered 1–3 of 3] "
+            "(50.00 [answered 1–2 of 2]) | 60.00 |") in card
+    assert "A score marked [answered x of y] covers x of the y scorable questions only" in card
     assert "config_name: questions" in card and "preference_pairs" not in card.split("## Summary")[0]
     assert "| Models | 2 |" in card  # m13b, which answered, and the questions' placeholder model
 
