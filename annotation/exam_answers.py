@@ -212,6 +212,12 @@ def _normal(text):
     return unicodedata.normalize("NFKC", text)
 
 
+def named_choice(text, choices):
+    """The position of the choice ``text`` names as a source writes it (a label: ③, ア, ｱ, a; or a number), or
+    None (a source's "other answer", "no answer")."""
+    return token_position(_normal(text).strip(), choices)
+
+
 def token_position(token, choices):
     """The position of one choice token (a label, or a number among the choices), or None."""
     for position, choice in enumerate(choices, start=1):

@@ -18,7 +18,8 @@ from django.db.models import Max
 
 from annotation import kinds
 from annotation.errors import FieldError, HyokaError, RecordError
-from annotation.exam_records import center_record, exam_stats_record, gakucho_record
+from annotation.exam_answers import question_choices
+from annotation.exam_records import center_record, exam_stats_record, gakucho_record, with_choices
 from annotation.figure_files import FigureStaging, figure_from_folder
 from annotation.models import Exam, ExamQuestion, Item, LanguageModel, Prompt, Response
 from annotation.readers import read_json_array, read_records
@@ -98,6 +99,7 @@ class QuestionImporter:
             name=kinds.for_name(EXAM_RUBRIC).QUESTION_MODEL, defaults={"family": "exam"})
         self.position = Item.objects.filter(campaign=campaign).aggregate(last=Max("position"))["last"] or 0
         self.exams, self.seen, self.failed = {}, {}, False
+        self.positions = {}  # exam key -> the position of its last question (ExamQuestion.position)
 
     def add_file(self, path, figure_folder):
         for line, record in exam_records(path):
@@ -138,10 +140,19 @@ class QuestionImporter:
                                                 defaults={"position": self.position})
         if not made:
             raise FieldError("question_id", f"the campaign holds this question already under another exam id")
-        ExamQuestion.objects.create(exam=exam, item=item, prompt=prompt, question_id=record.question_id, **fields)
+        ExamQuestion.objects.create(exam=exam, item=item, prompt=prompt, question_id=record.question_id,
+                                    position=self._next_position(exam), **fields)
         self.summary.created["questions"] += 1
         if not record.correct_answer:
             self.summary.created["questions without a correct answer (unscorable)"] += 1
+
+    def _next_position(self, exam):
+        """The question's place in its exam: the order of the files and their records, after the questions the
+        exam already holds (a later file may add to an exam of the gakucho layout)."""
+        if exam.key not in self.positions:
+            self.positions[exam.key] = exam.questions.aggregate(last=Max("position"))["last"] or 0
+        self.positions[exam.key] += 1
+        return self.positions[exam.key]
 
     def _exam(self, record):
         if record.exam not in self.exams:
@@ -214,15 +225,28 @@ def _store_stats(exams, record, summary):
         raise FieldError("exam", f"the campaign has no exam {record.exam!r}; its exams: "
                                  f"{', '.join(sorted(exams)) or 'none yet (import_exam first)'}")
     if record.question_id:
-        updated = ExamQuestion.objects.filter(exam=exam, question_id=record.question_id).update(
-            student_correct_rate=record.correct_rate)
-        if not updated:
-            raise FieldError("question_id", f"exam {exam.key} has no question {record.question_id!r}")
-        summary.created["question correct rates"] += 1
+        _store_question_stats(exam, record, summary)
         return
     exam.student_average = record.student_average
-    exam.scale = record.scale or exam.scale
+    exam.scale = record.scale or exam.scale  # left out: the scale stored (100 unless an earlier record set it)
     if exam.student_average > exam.scale:
-        raise FieldError("student_average", f"{exam.student_average} is above the exam's scale ({exam.scale:g})")
+        raise FieldError("student_average", f"{exam.student_average:g} is not on the exam's scale "
+                                            f"(0–{exam.scale:g}; give \"scale\" for another)")
     exam.save(update_fields=["student_average", "scale"])
     summary.created["exam averages"] += 1
+
+
+def _store_question_stats(exam, record, summary):
+    """A question's correct rate and, when given, the students' answers, each named by the question's choices."""
+    question = ExamQuestion.objects.filter(exam=exam, question_id=record.question_id).first()
+    if question is None:
+        raise FieldError("question_id", f"exam {exam.key} has no question {record.question_id!r}")
+    question.student_correct_rate = record.correct_rate
+    fields = ["student_correct_rate"]
+    if record.answers:
+        choices = question_choices(question.choices, question.choice_labels)
+        question.student_answers = list(with_choices(record.answers, choices))
+        fields.append("student_answers")
+        summary.created["question answer distributions"] += 1
+    question.save(update_fields=fields)
+    summary.created["question correct rates"] += 1

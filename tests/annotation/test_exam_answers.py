@@ -92,6 +92,11 @@ class TestMarkers:
     def test_kana_labels(self, text):
         assert read(text, KANA) == (2,)
 
+    @pytest.mark.parametrize("text", ["答え: ⑩", "答え：⑩", "答え: 10", "答え: 0", "⑩", "答え: ➉"])
+    def test_the_tenth_choice_by_its_circled_number_its_number_or_its_mark_sheet_label(self, text):
+        choices = numbered_choices([f"{chr(0x245F + n)}語{n}" for n in range(1, 10)] + ["０マグネシウム", "ａ酵素"])
+        assert read(text, choices) == (10,)
+
     def test_a_number_also_names_a_labelled_choice_by_position(self):
         assert read("答え: 2", KANA) == (2,)
 

@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from annotation.exam_selectors import exam_inputs
 from annotation.models import Campaign, Exam, ExamQuestion, Item, Prompt
 from tests.annotation.exam_factories import (
     PNG, center_exam, center_question, gakucho_question, write_center_exam, write_json_array, write_jsonl,
@@ -70,6 +71,7 @@ def test_the_center_layout_makes_an_exam_campaign_with_every_question_kept(sourc
     # Each question is an item of the campaign, tied to its prompt, in the file's order.
     assert Item.objects.filter(campaign=campaign).count() == 4
     assert [found[key].item.position for key in ("Q1", "Q2", "Q3", "Q4")] == [1, 2, 3, 4]
+    assert [found[key].position for key in ("Q1", "Q2", "Q3", "Q4")] == [1, 2, 3, 4]  # their order in the exam
     assert found["Q1"].item.response.prompt == found["Q1"].prompt
     assert "created 1 exams, 4 questions, 1 questions without a correct answer (unscorable)" in capsys.readouterr().out
 
@@ -254,7 +256,12 @@ def test_importing_again_after_the_students_results_keeps_them_and_may_record_th
      "stats.jsonl:2: correct_rate: 38.0 is not a share between 0 and 1 (55% is 0.55)"),
     ({"exam": "Center-2001--Main-Test", "question_id": "Q9", "correct_rate": 0.5},
      "stats.jsonl:2: question_id: exam Center-2001--Main-Test has no question 'Q9'"),
-    ({"exam": "Center-2001--Main-Test", "student_average": 120}, "student_average: 120.0 is not on the exam's scale"),
+    ({"exam": "Center-2001--Main-Test", "student_average": 120},
+     "stats.jsonl:2: student_average: 120 is not on the exam's scale (0–100"),
+    ({"exam": "Center-2001--Main-Test", "question_id": "Q1", "correct_rate": 0.5,
+      "answer_distribution": [{"type_id": 1, "answer_type": "①", "response_rate_percent": 70, "correct": True}]},
+     "stats.jsonl:2: correct_rate: 0.5 disagrees with the answer distribution's correct share 0.7"),
+    ({"exam": "Center-2001--Main-Test", "question_id": "Q1"}, "stats.jsonl:2: correct_rate: is required"),
 ])
 def test_bad_student_statistics_write_nothing(source, tmp_path, record, message):
     call_command("import_exam", write_center_exam(source), "--campaign", "chem")
@@ -262,6 +269,57 @@ def test_bad_student_statistics_write_nothing(source, tmp_path, record, message)
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call_command("import_exam_stats", stats, "--campaign", "chem")
     assert Exam.objects.get().student_average is None
+
+
+def test_gakucho_questions_keep_their_order_across_files_of_one_exam(tmp_path):
+    first = write_jsonl(tmp_path / "first.jsonl", [gakucho_question("2-1"), gakucho_question("1-1")])
+    later = write_jsonl(tmp_path / "later.jsonl", [gakucho_question("3-1")])
+    call_command("import_exam", first, "--campaign", "gakucho")
+    call_command("import_exam", later, "--campaign", "gakucho")
+    assert list(ExamQuestion.objects.order_by("position").values_list("question_id", "position")) == [
+        ("2-1", 1), ("1-1", 2), ("3-1", 3)]
+
+
+def test_a_gakucho_answer_given_twice_must_agree(tmp_path):
+    path = write_jsonl(tmp_path / "gakucho.jsonl", [
+        gakucho_question("1-1"), gakucho_question("1-2", correct_answer="ウ", correct_answer_choice_id="choice2")])
+    with pytest.raises(CommandError, match=r"gakucho.jsonl:2: correct_answer: 'ウ' \(choice 3\) disagrees with "
+                                           r"correct_answer_choice_id 'choice2'"):
+        call_command("import_exam", path, "--campaign", "gakucho")
+    assert not ExamQuestion.objects.exists()
+
+
+def test_the_students_answer_distribution_is_read_per_question_by_the_questions_labels(source, tmp_path, capsys):
+    """The same rows as the gakucho layout's answer_distribution, naming choices as the question does (①, or
+    its number) or no choice at all; the correct rate is the correct rows' share."""
+    call_command("import_exam", write_center_exam(source), "--campaign", "chem")
+    stats = write_jsonl(tmp_path / "stats.jsonl", [{"exam": "Center-2001--Main-Test", "question_id": "Q1",
+                                                    "answer_distribution": [
+        {"type_id": 1, "answer_type": "①", "response_rate_percent": 70, "correct": True},
+        {"type_id": 3, "answer_type": "3", "response_rate_percent": 20, "correct": False},
+        {"type_id": 0, "answer_type": "無解答", "response_rate_percent": 10, "correct": False}]}])
+    call_command("import_exam_stats", stats, "--campaign", "chem")
+
+    q1 = questions()["Q1"]
+    assert q1.student_correct_rate == pytest.approx(0.7)
+    assert [(found["answer"], found["choice"], found["share"]) for found in q1.student_answers] == [
+        ("①", 1, 0.7), ("3", 3, 0.2), ("無解答", None, 0.1)]
+    assert "1 question answer distributions, 1 question correct rates" in capsys.readouterr().out
+    (first,) = [question for question in exam_inputs(q1.exam.campaign).questions if question.question_id == "Q1"]
+    assert first.student_answers == (((1,), 0.7), ((3,), 0.2))  # what the report's common wrong answer reads
+
+
+def test_an_average_left_without_its_scale_is_on_the_exams_stored_scale(source, tmp_path):
+    call_command("import_exam", write_center_exam(source), "--campaign", "chem")
+    exam = "Center-2001--Main-Test"
+    call_command("import_exam_stats", write_jsonl(tmp_path / "a.jsonl", [
+        {"exam": exam, "student_average": 150, "scale": 200}, {"exam": exam, "student_average": 160}]),
+        "--campaign", "chem")
+    assert (Exam.objects.get().student_average, Exam.objects.get().scale) == (160, 200)  # not refused as over 100
+
+    with pytest.raises(CommandError, match=r"b.jsonl:1: student_average: 210 is not on the exam's scale \(0–200"):
+        call_command("import_exam_stats", write_jsonl(tmp_path / "b.jsonl", [{"exam": exam, "student_average": 210}]),
+                     "--campaign", "chem")
 
 
 # The real data set, beside the repository in CI (its license keeps it out of the repository) ---------------
