@@ -350,7 +350,8 @@ class ExamLicenseForm(WorkflowForm):
 
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["exams"].choices = [(key, key) for key in campaign.exams.order_by("key").values_list("key", flat=True)]
+        keys = campaign.exams.order_by("key").values_list("key", flat=True)
+        self.fields["exams"].choices = [(key, key) for key in keys]
 
 
 class OpenForm(WorkflowForm):

@@ -120,7 +120,8 @@ def _labels(question):
 def _table_row(line):
     return {"subject": line.subject, "year": line.year, "exam": line.exam, "questions": line.questions,
             "text_only_questions": line.text_only_questions,
-            "scores": {name: {"score": dataclasses.asdict(every.score), "text_only_score": dataclasses.asdict(text.score),
+            "scores": {name: {"score": dataclasses.asdict(every.score),
+                              "text_only_score": dataclasses.asdict(text.score),
                               "coverage": coverage(every), "text_only_coverage": coverage(text)}
                        for name, every, text in line.scores},
             "student_average": line.student_average}

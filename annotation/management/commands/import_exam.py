@@ -19,7 +19,8 @@ class Command(HyokaCommand):
         parser.add_argument("--images", metavar="DIR", help="The folder holding the figures the questions name.")
         parser.add_argument("--license", metavar="ID",
                             help="The source's license, e.g. cc-by-nc-4.0 for center-examination-jp (academic, "
-                                 "non-commercial use only); when not given, what was recorded is kept (unknown for a new exam).")
+                                 "non-commercial use only); when not given, what was recorded is kept (unknown "
+                                 "for a new exam).")
         parser.add_argument("--lead", action="append", default=[], metavar="USERNAME",
                             help="A user who leads the campaign (repeat for co-leads).")
 
