@@ -8,10 +8,13 @@ assignments and slots are kept consistent by the workflow services (exactly k
 annotators per item): the admin shows them and never writes them by hand.
 """
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from annotation.errors import HyokaError
+from annotation.exam_answers import check_form
 from annotation.models import (
     Adjudication,
     AdjudicationScore,
@@ -436,10 +439,28 @@ class ExamAdmin(admin.ModelAdmin):
     search_fields = ["key", "subject"]
 
 
+class ExamQuestionForm(forms.ModelForm):
+    """The answer form a lead sets must fit the question's correct answer (annotation.exam_answers.check_form, as
+    an import's record is checked): one choice is "single", two or more are blanks in order or a set."""
+
+    class Meta:
+        model = ExamQuestion
+        fields = ["answer_form"]
+
+    def clean_answer_form(self):
+        form = self.cleaned_data["answer_form"]
+        try:
+            return check_form(form, self.instance.correct_answer)
+        except HyokaError as error:
+            raise forms.ValidationError(error.reason) from None
+
+
 @admin.register(ExamQuestion)
 class ExamQuestionAdmin(admin.ModelAdmin):
     """A lead sets a multi-answer question's answer form here (the sources do not say it); the rest is as
     imported."""
+
+    form = ExamQuestionForm
 
     list_display = ["question_id", "exam", "label", "correct_answer", "answer_form", "points", "needs_figure"]
     list_filter = ["answer_form", "needs_figure", "exam__campaign"]

@@ -7,18 +7,19 @@ A question's correct answer has a form (``SINGLE``, ``ORDERED`` blanks, an ``UNO
 never scored.
 
 Choices
-- ``choices_from_center``: the center-examination-jp layout, ``{"choice1": "①…", ...}``. Choice N's label is
-  the mark-sheet label of position N (①–⑨, then 0, a, b, c, d, as the Center Test's answer sheet numbers
+- ``numbered_choices``: choices numbered as the center-examination-jp layout numbers them. Choice N's label is
+  the mark-sheet label of position N (①–⑨, then 0, a, b, c, d, ..., as the Center Test's answer sheet names
   them). A leading label in the text is taken off, even where the source mislabels it (one record labels its
   sixth choice ⑤, another its tenth ◯０); surrounding whitespace and newlines are taken off too.
 - ``choices_from_labels``: the gakucho layout, texts with their labels (["ア", "イ", ...]).
 - ``answer_token``: what an examinee types or a model writes for a choice: the digit of a circled label
   (① → "1"), the label itself otherwise (ア, 0, a).
 
-The correct answer (``parse_correct_answer``): "3"; "5,3" (two blanks, in order); "3|5" or "3￨5" (two
-choices, in any order: the source writes these for "二つ選べ。ただし，解答の順序は問わない"); a label ("イ");
-"choice2"; "" (none). ``suggested_form`` gives the form these separators imply, which a lead may change per
-question.
+The correct answer is read from a source's record by annotation.exam_records. ``suggested_form`` gives the
+form its text implies: "3" one choice; "3|5" or "3￨5" (bars) a set in any order; "5,3" blanks in order, unless
+the question says 「解答の順序は問わない」 or 「順不同」 (the source writes "2,3" for one such question), which
+makes a set. ``check_form`` refuses a form that does not fit the answer (one choice for two answers), wherever
+a form is set: an import's record, the admin.
 
 Reading a model's reply (``extract_answer``), after mapping circled digits (①–⑳, ⓪, ❶–❿, ➀–➉, ⓵–⓾) to
 digits and NFKC (full-width digits, colons and letters become half-width):
@@ -45,9 +46,6 @@ Anything else is a parse failure (``Extraction.answer`` is None), never a guess.
 A JSON reply (``read_json_answer``) is ``{"answer": [...]}`` (a code fence tolerated) whose items are choice
 numbers (integers or strings) or tokens as above; a reply that is not JSON is read as text.
 
-A person's typed answer (``read_typed_answer``) must be nothing but choice tokens ("3", "③", "イ", "5,3",
-"5 3"); anything else is refused.
-
 Scoring (``answer_is_correct``) is exact: the same choice; the same blanks in the same order; the same
 choices in any order for a set (as many as asked: (3, 3) is not (3, 5), (3, 5, 6) is not (3, 5)). It
 returns None for an unscorable question or an unreadable answer: neither is ever counted as right or wrong
@@ -66,13 +64,16 @@ SINGLE, ORDERED, UNORDERED = "single", "ordered", "unordered"
 ANSWER_FORMS = (SINGLE, ORDERED, UNORDERED)
 OK, PARSE_ERROR = "ok", "parse_error"
 
-MARK_SHEET_LABELS = ("①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", "0", "a", "b", "c", "d")
+# The Center Test's answer sheet names a question's choices ①–⑨, then 0 for the tenth and a, b, c, d for the 11th
+# to 14th (center-examination-jp's texts start "０…", "ａ…"); a longer list, which no sheet has, goes on with e, f, ...
+MARK_SHEET_LABELS = ("①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", "0", *"abcdefghijklmnopqrstuvwxyz")
 CIRCLED = {**{chr(0x2460 + n): str(n + 1) for n in range(20)},  # ①–⑳
            **{chr(0x2776 + n): str(n + 1) for n in range(10)},  # ❶–❿
            **{chr(0x2780 + n): str(n + 1) for n in range(10)},  # ➀–➉
            **{chr(0x24F5 + n): str(n + 1) for n in range(10)},  # ⓵–⓾
            "⓪": "0", "◯": ""}
-UNORDERED_SEPARATORS = ("|", "｜", "￨", "│")
+ANSWER_SEPARATORS = r"[,，、|｜￨│]"  # between the choices of a correct answer as a source writes it
+UNORDERED_SEPARATORS = ("|", "｜", "￨", "│")  # those of them that make a set in any order
 ORDER_FREE_PHRASES = ("順序は問わない", "順番は問わない", "順不同")
 
 
@@ -105,21 +106,18 @@ def failure(error):
 
 # Choices ------------------------------------------------------------------------------------------------
 
-def choices_from_center(choices, field="choices"):
-    """The choices of a center-examination-jp record (``{"choice1": "①…", ...}``), in position order."""
-    if not isinstance(choices, dict) or not choices:
-        raise ExamAnswerError(field, "expected an object {\"choice1\": \"①…\", ...}")
-    positions = {}
-    for key, text in choices.items():
-        match = re.fullmatch(r"choice(\d+)", key)
-        if not match or not isinstance(text, str):
-            raise ExamAnswerError(f"{field}.{key}", "expected a key choiceN with a text")
-        positions[int(match.group(1))] = text
-    if sorted(positions) != list(range(1, len(positions) + 1)):
-        raise ExamAnswerError(field, f"choices must be choice1..choice{len(positions)}, got {', '.join(choices)}")
-    if len(positions) > len(MARK_SHEET_LABELS):
-        raise ExamAnswerError(field, f"at most {len(MARK_SHEET_LABELS)} choices, got {len(positions)}")
-    return tuple(Choice(MARK_SHEET_LABELS[n - 1], _without_label(positions[n], n)) for n in sorted(positions))
+def choice_label(labels, number):
+    """How choice ``number`` (1-based) is named: by the exam's own ``labels`` (the gakucho layout's ア, イ, ...),
+    else by the mark-sheet label of its position (MARK_SHEET_LABELS; beyond them, its number). The one naming
+    of choices: the rating page, the prompt, the report and the release all show it."""
+    if number <= len(labels):
+        return labels[number - 1]
+    return MARK_SHEET_LABELS[number - 1] if number <= len(MARK_SHEET_LABELS) else str(number)
+
+
+def numbered_choices(texts):
+    """Choices named by their position's mark-sheet label (①, ..., 0, a, ...), each text without its label."""
+    return tuple(Choice(choice_label((), n), _without_label(text, n)) for n, text in enumerate(texts, start=1))
 
 
 def _without_label(text, position):
@@ -128,8 +126,11 @@ def _without_label(text, position):
         return re.sub(r"^[\u2460-\u2473]\s*", "", text)
     if position == 10:
         return re.sub(r"^(?:◯?[0０]|[⓪⑩])\s*", "", text)
-    label = MARK_SHEET_LABELS[position - 1]
-    return re.sub(rf"^[{label}{chr(ord(label) + 0xFEE0)}]\s*", "", text)
+    if position > len(MARK_SHEET_LABELS):
+        return text
+    label = MARK_SHEET_LABELS[position - 1]  # a letter, half- or full-width, not the start of a word: "ａ酵素"
+    return re.sub(rf"^[{label}{label.upper()}{chr(ord(label) + 0xFEE0)}{chr(ord(label.upper()) + 0xFEE0)}]"
+                  rf"(?![A-Za-zＡ-Ｚａ-ｚ])\s*", "", text)
 
 
 def choices_from_labels(texts, labels, field="choices"):
@@ -147,7 +148,7 @@ def question_choices(texts, labels=()):
     (the gakucho layout), else numbered as the center-examination-jp layout numbers them."""
     if labels:
         return choices_from_labels(list(texts), list(labels))
-    return choices_from_center({f"choice{number}": text for number, text in enumerate(texts, start=1)})
+    return numbered_choices(list(texts))
 
 
 def answer_token(choice):
@@ -166,35 +167,11 @@ def format_answer(answer, choices, form=SINGLE):
 
 # The correct answer -------------------------------------------------------------------------------------
 
-def parse_correct_answer(value, choices, field="correct_answer"):
-    """The correct answer as choice positions: "3" → (3,); "5,3" → (5, 3); "3|5" → (3, 5); "イ" → (2,);
-    "choice2" → (2,); "" or None → () (unscorable). Raises ExamAnswerError naming ``field``."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return ()
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise ExamAnswerError(field, f"expected a choice number or label, got {value!r}")
-    parts = re.split(r"[,，、|｜￨│]", value.strip())
-    answer = tuple(_correct_part(part, choices, field, value) for part in parts)
-    return answer
-
-
-def _correct_part(part, choices, field, value):
-    token = re.sub(r"^choice(?=\d+$)", "", _normal(part).strip())
-    position = token_position(token, choices)
-    if position is None:
-        tokens = ", ".join(answer_token(choice) for choice in choices)
-        raise ExamAnswerError(field, f"{value!r}: {part.strip()!r} is not one of the {len(choices)} choices "
-                                     f"({tokens})")
-    return position
-
-
 def suggested_form(value, question_text=""):
     """The form a correct answer's text implies: one part is SINGLE; parts joined by "|" (or a question that
     says 解答の順序は問わない / 順不同) UNORDERED; parts joined by "," ORDERED blanks."""
     text = str(value or "")
-    if not re.search(r"[,，、|｜￨│]", text):
+    if not re.search(ANSWER_SEPARATORS, text):
         return SINGLE
     if any(sign in text for sign in UNORDERED_SEPARATORS):
         return UNORDERED
@@ -204,9 +181,11 @@ def suggested_form(value, question_text=""):
 def check_form(form, correct, field="answer_form"):
     """``form`` if it fits the correct answer (SINGLE for one choice, ORDERED/UNORDERED for more); raises."""
     if form not in ANSWER_FORMS:
-        raise ExamAnswerError(field, f"expected one of {', '.join(ANSWER_FORMS)}, got {form!r}")
+        raise ExamAnswerError(field, f"{form!r} is not one of {', '.join(ANSWER_FORMS)}")
     if correct and (form == SINGLE) != (len(correct) == 1):
-        raise ExamAnswerError(field, f"{form} does not fit a correct answer of {len(correct)} choices")
+        fits = "single" if len(correct) == 1 else "ordered or unordered"
+        raise ExamAnswerError(field, f"{form} does not fit a correct answer of {len(correct)} choice"
+                                     f"{'s' if len(correct) > 1 else ''} (give {fits})")
     return form
 
 
@@ -231,6 +210,12 @@ def same_answer(first, second, form):
 def _normal(text):
     text = "".join(CIRCLED.get(char, char) for char in text or "")
     return unicodedata.normalize("NFKC", text)
+
+
+def named_choice(text, choices):
+    """The position of the choice ``text`` names as a source writes it (a label: ③, ア, ｱ, a; or a number), or
+    None (a source's "other answer", "no answer")."""
+    return token_position(_normal(text).strip(), choices)
 
 
 def token_position(token, choices):
@@ -347,15 +332,6 @@ def _last_answer(read, count):
             break
         singles.insert(0, answer[0])
     return tuple(singles)
-
-
-def read_typed_answer(text, choices):
-    """A person's typed answer: nothing but choice tokens ("3", "③", "イ", "5,3", "5 3"), else a failure."""
-    normal = _normal(text).strip()
-    answer = _Reader(choices).answer_list(normal, whole=True) if normal else None
-    if answer:
-        return Extraction(answer)
-    return failure(f"{text!r} is not an answer: type a choice ({_tokens(choices)}), several separated by commas")
 
 
 FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)

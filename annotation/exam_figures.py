@@ -22,6 +22,10 @@ Rules
   (in the denominators, never right). Scorable questions an examinee did not answer at all (a text-only run
   leaves out those that need a figure) are in neither: ``answered`` says how many were.
   A scorable question without points counts in accuracy and weighs nothing in the score.
+- Coverage: ``scored_least`` and ``scored_most`` are the fewest and the most scorable questions a sample answered
+  readably (what its accuracy and score divide by); ``complete`` is true when every sample answered every
+  scorable question readably. A score that is not complete covers part of the exam only (a text-only run, parse
+  failures, a person given part of the questions): the report says so wherever it shows the score.
 - Over samples: the mean of the per-sample figures, with their standard deviation (n − 1), minimum and
   maximum; the spread is None with a single sample.
 - Student average beside: the exam's average as a percentage of its scale; and, for any set of questions
@@ -121,6 +125,9 @@ class Standing:
     accuracy_failures_wrong: Measure
     score_failures_wrong: Measure
     students: float | None  # the students' points-weighted correct rate (%) on these questions, when known
+    scored_least: int = 0  # the fewest scorable questions a sample answered readably (its score's denominator)
+    scored_most: int = 0  # the most
+    complete: bool = False  # every sample answered every scorable question readably
 
 
 @dataclass(frozen=True)
@@ -175,15 +182,15 @@ class ExamReport:
 
 @dataclass(frozen=True)
 class TableRow:
-    """A line of the working group's table: the exam, its questions, each examinee's score (text-only score)
-    and the students' average."""
+    """A line of the working group's table: the exam, its questions, each examinee's standing (its score, the
+    text-only score, how much of the exam each covers) and the students' average."""
 
     subject: str
     year: str
     exam: str
     questions: int
     text_only_questions: int
-    scores: tuple  # (examinee, score Measure, text-only score Measure), in the report's examinee order
+    scores: tuple  # (examinee, all Standing, text-only Standing), in the report's examinee order
     student_average: float | None  # %
 
 
@@ -226,7 +233,7 @@ def working_group_table(report):
         rows = [row for row in report.rows if row.exam == exam]
         first = rows[0]
         lines.append(TableRow(exam.subject, exam.year, exam.exam, first.all.questions, first.text_only.questions,
-                              tuple((row.examinee, row.all.score, row.text_only.score) for row in rows),
+                              tuple((row.examinee, row.all, row.text_only) for row in rows),
                               exam.student_percent))
     return tuple(lines)
 
@@ -245,6 +252,7 @@ def standing(questions, sheets, samples):
     """One examinee's standing on ``questions``; ``sheets`` maps a question's key to {sample: answer}."""
     scorable = [question for question in questions if question.scorable]
     per_sample = [_sample_figures(scorable, sheets, sample) for sample in samples]
+    scored = [figures[4] for figures in per_sample]
     return Standing(
         questions=len(questions), scorable=len(scorable), points=sum(_points(q) for q in scorable),
         answered=sum(bool(sheets.get(q.key)) for q in scorable),
@@ -254,6 +262,8 @@ def standing(questions, sheets, samples):
         accuracy_failures_wrong=measure([figures[2] for figures in per_sample]),
         score_failures_wrong=measure([figures[3] for figures in per_sample]),
         students=students_score(scorable),
+        scored_least=min(scored, default=0), scored_most=max(scored, default=0),
+        complete=bool(scored) and min(scored) == len(scorable),
     )
 
 
@@ -262,13 +272,15 @@ def _points(question):
 
 
 def _sample_figures(scorable, sheets, sample):
-    """(accuracy, score, accuracy with failures wrong, score with failures wrong) of one sample, in %."""
+    """(accuracy, score, accuracy with failures wrong, score with failures wrong) of one sample, in %, and the
+    number of scorable questions it answered readably."""
     answered = sample_marks(scorable, sheets, sample)
     readable = [q for q, mark in answered if mark is not None]
     right = [q for q, mark in answered if mark]
     right_points = sum(map(_points, right))
     return (_percent(len(right), len(readable)), _percent(right_points, sum(map(_points, readable))),
-            _percent(len(right), len(answered)), _percent(right_points, sum(_points(q) for q, _ in answered)))
+            _percent(len(right), len(answered)), _percent(right_points, sum(_points(q) for q, _ in answered)),
+            len(readable))
 
 
 def sample_marks(scorable, sheets, sample):

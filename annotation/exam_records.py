@@ -10,6 +10,12 @@
   correct answer is ``correct_answer_choice_id`` ("choice2") or its label (``correct_answer``), and
   ``answer_distribution`` gives the students' answers; the exam id is "<subject>-<year>".
 
+The answer form of a question with several answers follows ``answer_form`` when the record gives one (it must
+fit the correct answer: annotation.exam_answers.check_form), else what the answer as written and the question's
+own words say (annotation.exam_answers.suggested_form): bars, or a question that says 「解答の順序は問わない」 or
+「順不同」, make a set in any order ("2,3" in 2005's Biology Q24 is one: 「二つ選べ。ただし，解答の順序は問わない」);
+otherwise the answers are blanks in order.
+
 A bad value raises FieldError naming the field; the importer adds the file and line.
 """
 
@@ -17,10 +23,10 @@ import re
 from dataclasses import dataclass, field
 
 from annotation.errors import FieldError
+from annotation.exam_answers import (
+    ANSWER_SEPARATORS, SINGLE, check_form, choices_from_labels, named_choice, question_choices, suggested_form,
+)
 
-ANSWER_FORMS = ("single", "ordered", "unordered")
-SEPARATORS = r"[,、，|｜￨]"  # between choice numbers: commas for blanks in order, bars for a set in any order
-UNORDERED_MARKS = ("|", "｜", "￨")
 # How the gakucho layout names the students' answers that are no choice.
 OTHER_ANSWER, NO_ANSWER = "上記以外の解答", "無解答"
 
@@ -36,7 +42,8 @@ class QuestionRecord:
     choices: tuple
     choice_labels: tuple = ()
     correct_answer: tuple = ()  # 1-based choice numbers; empty: unscorable
-    answer_form: str | None = None  # None: not given (single for one answer, ordered blanks for several)
+    answer_form: str | None = None  # as the record gives it; None: not given
+    implied_form: str = SINGLE  # what the answer as written and the question's words say (suggested_form)
     points: int | None = None
     label: str = ""
     answer_type: str = ""
@@ -48,13 +55,11 @@ class QuestionRecord:
     @property
     def student_correct_rate(self):
         """The share of students whose answer was correct, when the source gives their answers."""
-        if not self.student_answers:
-            return None
-        return round(sum(answer["share"] for answer in self.student_answers if answer["correct"]), 6)
+        return student_correct_rate(self.student_answers)
 
     @property
     def form(self):
-        return self.answer_form or ("single" if len(self.correct_answer) <= 1 else "ordered")
+        return self.answer_form or self.implied_form
 
 
 def center_record(exam, record):
@@ -64,13 +69,14 @@ def center_record(exam, record):
     need = _text(record, "need_image")
     if need not in ("yes", "no"):
         raise FieldError("need_image", f"expected \"yes\" or \"no\", got {need!r}")
+    text, written = _required(record, "text"), _text(record, "correct_answer")
+    correct = _numbers(written, len(choices), "correct_answer")
     return QuestionRecord(
         exam=exam, question_id=_required(record, "question_id"), source=_text(record, "source"),
-        subject=_text(record, "subject"), year=_year(record), text=_required(record, "text"), choices=choices,
-        correct_answer=_numbers(_text(record, "correct_answer"), len(choices), "correct_answer"),
-        answer_form=_answer_form(record) or _form_of(_text(record, "correct_answer")), points=_points(record, "score"), label=_text(record, "label"),
-        answer_type=_text(record, "answer_type"), knowledge_codes=_codes(_text(record, "knowledge_type")),
-        needs_figure=need == "yes", figures=figures,
+        subject=_text(record, "subject"), year=_year(record), text=text, choices=choices, correct_answer=correct,
+        answer_form=_answer_form(record, correct), implied_form=suggested_form(written, text),
+        points=_points(record, "score"), label=_text(record, "label"), answer_type=_text(record, "answer_type"),
+        knowledge_codes=_codes(_text(record, "knowledge_type")), needs_figure=need == "yes", figures=figures,
     )
 
 
@@ -80,18 +86,22 @@ def gakucho_record(record):
     labels = tuple(_field(record, "choices_labels", list, default=[]))
     if labels and (len(labels) != len(choices) or not all(isinstance(label, str) and label for label in labels)):
         raise FieldError("choices_labels", f"expected {len(choices)} labels, one per choice")
+    if labels:
+        choices_from_labels(choices, labels, field="choices_labels")  # distinct, as the page and the prompt need
     figures = _figures(record, "main_image_files") + _figures(record, "sub_image_files")
     subject, year = _required(record, "subject"), _year(record)
     text = "\n\n".join(part for part in (_text(record, "main_text"), _text(record, "sub_text")) if part)
     if not text:
         raise FieldError("main_text", "the question has no text (main_text and sub_text are empty)")
+    correct = _gakucho_answer(record, labels, len(choices))
+    written = _text(record, "correct_answer_choice_id") or _text(record, "correct_answer")
     return QuestionRecord(
         exam=f"{subject}-{year}" if year else subject, question_id=_required(record, "question_id"),
         source=_text(record, "source"), subject=subject, year=year, text=text, choices=choices,
-        choice_labels=labels, correct_answer=_gakucho_answer(record, labels, len(choices)),
-        answer_form=_answer_form(record), points=_points(record, "score"), label=_text(record, "label"),
+        choice_labels=labels, correct_answer=correct, answer_form=_answer_form(record, correct),
+        implied_form=suggested_form(written, text), points=_points(record, "score"), label=_text(record, "label"),
         answer_type=_text(record, "answer_style"), needs_figure=bool(figures), figures=figures,
-        student_answers=_distribution(record, labels),
+        student_answers=with_choices(_distribution(record), question_choices(choices, labels)),
     )
 
 
@@ -148,7 +158,7 @@ def _numbers(text, count, name):
     """Choice numbers written "3" or "5,3" (1-based, each a choice of the question); "" is none."""
     if not text:
         return ()
-    parts = [part.strip() for part in re.split(SEPARATORS, text)]
+    parts = [part.strip() for part in re.split(ANSWER_SEPARATORS, text)]
     if not all(part.isdigit() for part in parts):
         raise FieldError(name, f"expected choice numbers such as 3 or 5,3, got {text!r}")
     numbers = tuple(int(part) for part in parts)
@@ -160,34 +170,40 @@ def _numbers(text, count, name):
     return numbers
 
 
-def _form_of(answer):
-    """What the source's way of writing several answers says: bars a set in any order, else not given."""
-    return "unordered" if any(mark in answer for mark in UNORDERED_MARKS) else None
-
-
 def _gakucho_answer(record, labels, count):
-    """The correct choices from correct_answer_choice_id ("choice2", or several with commas), else from
-    correct_answer (labels, or numbers when the choices have no labels)."""
+    """The correct choices from correct_answer_choice_id ("choice2", or several with commas) and from
+    correct_answer (labels, or numbers when the choices have no labels): either, or both when they agree."""
     ids = _text(record, "correct_answer_choice_id")
+    by_id = None
     if ids:
         numbers = ",".join(part.strip().removeprefix("choice") for part in ids.split(","))
-        return _numbers(numbers, count, "correct_answer_choice_id")
+        by_id = _numbers(numbers, count, "correct_answer_choice_id")
     given = _text(record, "correct_answer")
-    if not given or not labels:
+    if not given:
+        return by_id or ()
+    by_label = _labelled_answer(given, labels, count)
+    if by_id is not None and by_label != by_id:
+        raise FieldError("correct_answer", f"{given!r} (choice {', '.join(map(str, by_label))}) disagrees with "
+                                           f"correct_answer_choice_id {ids!r}: give one, or make them agree")
+    return by_label
+
+
+def _labelled_answer(given, labels, count):
+    """correct_answer as choice numbers: labels ("イ", "イ,エ"), or numbers when the choices have no labels."""
+    if not labels:
         return _numbers(given, count, "correct_answer")
     numbers = []
-    for part in re.split(SEPARATORS, given):
+    for part in re.split(ANSWER_SEPARATORS, given):
         if part.strip() not in labels:
             raise FieldError("correct_answer", f"{part.strip()!r} is not one of the labels {', '.join(labels)}")
         numbers.append(labels.index(part.strip()) + 1)
     return tuple(numbers)
 
 
-def _answer_form(record):
+def _answer_form(record, correct):
+    """The record's own answer_form, checked against its correct answer; None when it gives none."""
     form = _text(record, "answer_form")
-    if form and form not in ANSWER_FORMS:
-        raise FieldError("answer_form", f"{form!r} is not one of {', '.join(ANSWER_FORMS)}")
-    return form or None
+    return check_form(form, correct) if form else None
 
 
 def _points(record, name):
@@ -210,8 +226,23 @@ def _figures(record, name):
     return tuple(figures)
 
 
-def _distribution(record, labels):
-    """The students' answers: ({"answer": as given, "choice": its number or None, "share": 0..1, "correct"}, ...)."""
+def with_choices(answers, choices):
+    """The students' answers (_distribution's) with the choice each names ("choice": its number, or None for an
+    answer that is no choice: 上記以外の解答, 無解答), ``choices`` being the question's (exam_answers.Choice)."""
+    return tuple({"answer": found["answer"], "choice": named_choice(found["answer"], choices),
+                  "share": found["share"], "correct": found["correct"]} for found in answers)
+
+
+def student_correct_rate(answers):
+    """The share of the students whose answer was correct, from their answers; None without them."""
+    if not answers:
+        return None
+    return round(sum(found["share"] for found in answers if found["correct"]), 6)
+
+
+def _distribution(record):
+    """The students' answers as the gakucho layout gives them (``answer_distribution``): ({"answer": as given,
+    "share": 0..1, "correct"}, ...)."""
     rows = record.get("answer_distribution") or []
     if not isinstance(rows, list):
         raise FieldError("answer_distribution", "expected a list")
@@ -227,9 +258,7 @@ def _distribution(record, labels):
             raise FieldError(f"{where}.response_rate_percent", f"expected a percentage, got {rate!r}") from None
         if not 0 <= share <= 1:
             raise FieldError(f"{where}.response_rate_percent", f"{rate} is not between 0 and 100")
-        answer = row["answer_type"].strip()
-        choice = labels.index(answer) + 1 if answer in labels else None
-        answers.append({"answer": answer, "choice": choice, "share": share, "correct": _correct(row, where)})
+        answers.append({"answer": row["answer_type"].strip(), "share": share, "correct": _correct(row, where)})
     return tuple(answers)
 
 
@@ -246,26 +275,39 @@ def _correct(row, where):
 class ExamStatsRecord:
     exam: str
     student_average: float | None = None
-    scale: float | None = None
+    scale: float | None = None  # None: the exam's stored scale (100 unless set)
     question_id: str = ""
     correct_rate: float | None = None
+    answers: tuple = ()  # the students' answers (_distribution's rows), to be named by the question's choices
 
 
 def exam_stats_record(record):
-    """{"exam", "student_average", "scale"?} for an exam, or {"exam", "question_id", "correct_rate"} (a share
-    between 0 and 1) for one of its questions."""
+    """{"exam", "student_average", "scale"?} for an exam, or {"exam", "question_id", "correct_rate"?,
+    "answer_distribution"?} for one of its questions: a correct rate (a share between 0 and 1), the students'
+    answers as the gakucho layout gives them, or both when they agree. The average is checked against the exam's
+    scale where it is stored (annotation.services.exam_imports), the record's scale or the exam's."""
     exam = _required(record, "exam")
     if record.get("question_id") not in (None, ""):
-        rate = _number(record, "correct_rate", required=True)
-        if not 0 <= rate <= 1:
-            raise FieldError("correct_rate", f"{rate} is not a share between 0 and 1 (55% is 0.55)")
-        return ExamStatsRecord(exam=exam, question_id=_required(record, "question_id"), correct_rate=rate)
+        return _question_stats(exam, record)
     average, scale = _number(record, "student_average", required=True), _number(record, "scale")
     if scale is not None and scale <= 0:
         raise FieldError("scale", f"expected the score of a perfect paper, got {scale}")
-    if not 0 <= average <= (scale or 100):
-        raise FieldError("student_average", f"{average} is not on the exam's scale (0–{scale or 100:g})")
+    if average < 0:
+        raise FieldError("student_average", f"{average} is not on the exam's scale (it is below 0)")
     return ExamStatsRecord(exam=exam, student_average=average, scale=scale)
+
+
+def _question_stats(exam, record):
+    answers = _distribution(record)
+    rate = _number(record, "correct_rate", required=not answers)
+    if rate is not None and not 0 <= rate <= 1:
+        raise FieldError("correct_rate", f"{rate} is not a share between 0 and 1 (55% is 0.55)")
+    counted = student_correct_rate(answers)
+    if rate is not None and counted is not None and abs(rate - counted) > 0.005:
+        raise FieldError("correct_rate", f"{rate:g} disagrees with the answer distribution's correct share "
+                                         f"{counted:g}: give one, or make them agree")
+    return ExamStatsRecord(exam=exam, question_id=_required(record, "question_id"),
+                           correct_rate=rate if rate is not None else counted, answers=answers)
 
 
 def _number(record, name, required=False):

@@ -19,8 +19,8 @@ Models come first, in name order, then the people.
 from dataclasses import dataclass
 
 from annotation.errors import HyokaError
+from annotation.exam_answers import choice_label
 from annotation.exam_figures import Answer, Exam, Question
-from annotation.kinds.exam import choice_label
 from annotation.models import Campaign, ExamAnswer, ExamQuestion, Rating
 from annotation.models import Exam as ExamRow
 from annotation.quality_items import counted
@@ -129,3 +129,8 @@ def release_people_answers(campaign_ids):
 def campaign_exam_licenses(campaign):
     """The source licenses recorded on the campaign's exams, each once, "" standing for unknown."""
     return sorted(set(ExamRow.objects.filter(campaign=campaign).values_list("license", flat=True)))
+
+
+def campaign_exams_without_license(campaign):
+    """The keys of the campaign's exams whose source's license is unknown (none was recorded)."""
+    return list(ExamRow.objects.filter(campaign=campaign, license="").order_by("key").values_list("key", flat=True))

@@ -9,6 +9,7 @@ import hashlib
 import shutil
 import uuid
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -70,10 +71,13 @@ def figure_from_folder(folder, name):
     return path
 
 
-def unpack_figures_zip(zip_path, folder):
+def unpack_figures_zip(zip_path, folder, joining=None):
     """Unpack a zip of figures into ``folder``: image files only, by plain names (a member's folders are
-    dropped; absolute paths and ``..`` refused), at most HYOKA_EXAM_ZIP_MAX_BYTES in all once unpacked.
-    Returns the names unpacked. HyokaError, with nothing kept, otherwise."""
+    dropped; absolute paths and ``..`` refused), each at most HYOKA_EXAM_FIGURE_MAX_BYTES and at most
+    HYOKA_EXAM_ZIP_MAX_BYTES in all once unpacked; a member that unpacks to more than its header declares, or
+    whose bytes are damaged, is refused. With ``joining`` (the folder the figures are to be moved into), the
+    figures already there and these together stay within HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES. Returns the
+    names unpacked. HyokaError otherwise; the caller discards ``folder``."""
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as error:
@@ -87,10 +91,28 @@ def unpack_figures_zip(zip_path, folder):
         names = [_member_name(member) for member in members]
         if len(set(names)) != len(names):
             raise HyokaError("the figures zip holds two files of the same name in different folders")
+        if joining is not None:
+            check_uploaded_total(joining, {name: member.file_size for name, member in zip(names, members)})
         Path(folder).mkdir(parents=True, exist_ok=True)
         for member, name in zip(members, names):
             _unpack_member(archive, member, Path(folder) / name)
     return names
+
+
+def check_uploaded_total(folder, incoming):
+    """Refuse figures (``incoming``: name -> bytes) that would take ``folder``, a campaign's uploaded figures, over
+    HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES; a figure of the same name already there is replaced, so it counts once.
+    Two zips unpacked at the same moment are each checked against the folder as it was: the limit keeps a
+    campaign's disk use in bounds, not to the byte."""
+    limit = settings.HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES
+    folder = Path(folder)
+    kept = sum(path.stat().st_size for path in folder.iterdir()
+               if path.is_file() and path.name not in incoming) if folder.is_dir() else 0
+    total = kept + sum(incoming.values())
+    if total > limit:
+        raise HyokaError(f"with this zip the figures uploaded to the campaign would come to {total:,} bytes "
+                         f"({kept:,} already there), over the limit of {limit:,} per campaign "
+                         f"(HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES)")
 
 
 def _member_name(member):
@@ -107,7 +129,16 @@ def _member_name(member):
 
 
 def _unpack_member(archive, member, target):
-    """Copy one member out, never more bytes than its header declares (a lying header is refused)."""
+    """Copy one member out, never more bytes than its header declares. A lying header is refused: Python's
+    zipfile stops at the declared size and then finds the CRC wrong, which is reported as such."""
+    try:
+        _copy_member(archive, member, target)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise HyokaError(f"{member.filename} in the figures zip is damaged or unpacks to more than its declared "
+                         f"{member.file_size:,} bytes ({error})") from None
+
+
+def _copy_member(archive, member, target):
     limit = member.file_size
     with archive.open(member) as source, open(target, "wb") as sink:
         head = source.read(16)

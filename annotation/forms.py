@@ -337,6 +337,23 @@ class AssignForm(WorkflowForm):
         self.fields["annotators"].queryset = campaign_annotators(campaign)
 
 
+class ExamLicenseForm(WorkflowForm):
+    """The source's license of an exam campaign's exams (what import_exam --license records)."""
+
+    license = forms.CharField(
+        label=_("Source license"), max_length=100,
+        help_text=_("The license of the source the questions come from, e.g. cc-by-nc-4.0 for center-examination-jp "
+                    "(non-commercial). A release carries it; a non-commercial or unknown one forbids releasing the "
+                    "campaign under a license that allows commercial use."))
+    exams = forms.MultipleChoiceField(label=_("Exams"), required=False, widget=forms.CheckboxSelectMultiple,
+                                      help_text=_("None ticked: every exam of the campaign."))
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        keys = campaign.exams.order_by("key").values_list("key", flat=True)
+        self.fields["exams"].choices = [(key, key) for key in keys]
+
+
 class OpenForm(WorkflowForm):
     mode = forms.ChoiceField(label=_("Assignment mode"), choices=Campaign.Mode.choices, widget=forms.RadioSelect)
 

@@ -23,6 +23,7 @@ urlpatterns = [
     # Leads
     path("campaigns/<slug:slug>/manage/", views.campaign_manage, name="campaign_manage"),
     path("campaigns/<slug:slug>/members/add/", views.member_add, name="member_add"),
+    path("campaigns/<slug:slug>/exam-license/", views.exam_license, name="exam_license"),
     path("campaigns/<slug:slug>/members/<str:username>/remove/", views.member_remove, name="member_remove"),
     path("campaigns/<slug:slug>/annotators/<str:handle>/tier/", views.annotator_tier, name="annotator_tier"),
     path("campaigns/<slug:slug>/batches/cut/", views.batches_cut, name="batches_cut"),

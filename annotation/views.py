@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
@@ -13,8 +14,8 @@ from annotation import access, kinds
 from annotation.accepting import refusal
 from annotation.errors import HyokaError
 from annotation.forms import (
-    AssignForm, CampaignForm, CutBatchesForm, MemberAddForm, OpenForm, ReassignForm, RubricDefinitionForms, TierForm,
-    add_service_error,
+    AssignForm, CampaignForm, CutBatchesForm, ExamLicenseForm, MemberAddForm, OpenForm, ReassignForm,
+    RubricDefinitionForms, TierForm, add_service_error,
 )
 from annotation.models import Assignment, Campaign, Rubric, Skip
 from annotation.quality_gates import gold_notice, gold_standing
@@ -38,6 +39,7 @@ from annotation.selectors import (
 )
 from annotation.services import rubric_import, workflow
 from annotation.services.campaigns import campaign_create as campaign_create_service
+from annotation.services.exam_imports import exam_license_record
 from annotation.services.tokens import token_make, token_revoke
 from annotation.services.memberships import annotator_tier_set, campaign_member_add, campaign_member_remove
 from annotation.workflow_selectors import campaign_progress, item_for_rating, my_work as my_work_query
@@ -225,8 +227,10 @@ def _manage_page(request, campaign, **bound_forms):
         "open_form": OpenForm(initial={"mode": campaign.mode}),
         **bound_forms,
     }
+    kind = kinds.for_campaign(campaign)
     context = {"campaign": campaign, "people": campaign_people(campaign), "batches": campaign_batches(campaign),
-               "has_items": campaign.items.exists(), "tier_choices": TierForm.base_fields["tier"].choices, **forms}
+               "has_items": campaign.items.exists(), "tier_choices": TierForm.base_fields["tier"].choices,
+               "kind": kind, **kind.manage_context(campaign), **forms}
     return render(request, "annotation/manage.html", context)
 
 
@@ -247,6 +251,25 @@ def member_add(request, slug):
         return _manage_page(request, campaign, member_form=form)
     messages.success(request, MEMBER_ADDED[form.cleaned_data["role"]] % form.cleaned_data)
     return redirect("campaign_manage", slug=slug)
+
+
+@login_required
+@require_POST
+def exam_license(request, slug):
+    """Record the source's license on an exam campaign's exams (the Manage page's "Source license"); other kinds
+    have no exams: 404."""
+    campaign = access.campaign_for_lead(request.user, slug)
+    try:
+        kinds.for_campaign(campaign).check_exam_import(campaign)
+    except HyokaError as error:
+        raise Http404(str(error)) from None
+    form = ExamLicenseForm(request.POST, campaign=campaign)
+    count = _run_service(form, lambda data: exam_license_record(campaign=campaign, **data))
+    if count is FAILED:
+        return _manage_page(request, campaign, license_form=form)
+    messages.success(request, _("The source license %(license)s is recorded on %(count)d exams.") % {
+        "license": form.cleaned_data["license"].strip(), "count": count})
+    return redirect(reverse("campaign_manage", args=[slug]) + "#source-license")
 
 
 @login_required

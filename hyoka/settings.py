@@ -247,10 +247,12 @@ FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)  # Django's checks want 
 
 # Exam campaigns' figures (annotation.figure_files): one folder per campaign under this one, served to the
 # campaign's members only. A figure over HYOKA_EXAM_FIGURE_MAX_BYTES (default 20 MiB) is refused, and so is
-# a figures zip that unpacks to more than HYOKA_EXAM_ZIP_MAX_BYTES (default 1 GiB).
+# a figures zip that unpacks to more than HYOKA_EXAM_ZIP_MAX_BYTES (default 1 GiB), or one that would take the
+# figures uploaded to a campaign over HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES (default 2 GiB).
 HYOKA_EXAM_FIGURES_DIR = Path(os.environ.get("HYOKA_EXAM_FIGURES_DIR") or VAR_DIR / "exam-figures")
 HYOKA_EXAM_FIGURE_MAX_BYTES = envint("HYOKA_EXAM_FIGURE_MAX_BYTES", 20 * 1024**2)
 HYOKA_EXAM_ZIP_MAX_BYTES = envint("HYOKA_EXAM_ZIP_MAX_BYTES", 1024**3)
+HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES = envint("HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES", 2 * 1024**3)
 
 # Celery: Redis in production and tests, kombu's filesystem transport by default.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"

@@ -28,6 +28,8 @@ CONTRACT = (
     "items_after_import", "rating_importer", "items_for_generated", "check_exam_import",
     # What a lead may upload on the campaign's page (annotation.services.uploads), in the order offered.
     "UPLOAD_KINDS",
+    # The kind's own section of the campaign's Manage page ("" for none) and its context (forms unbound).
+    "MANAGE_TEMPLATE", "manage_context",
     # Reports (annotation.ranking_selectors)
     "check_rankable",
     # The rating hot path (annotation.hot_paths): the kind's part of the next-item and submit statements.

@@ -22,11 +22,9 @@ from collections import Counter  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
 from annotation.errors import FieldError, HyokaError  # noqa: E402
+from annotation.exam_answers import answer_token, choice_label, question_choices  # noqa: E402
 from annotation.models import EXAM_ANSWER_PATTERN, ExamQuestion, Prompt  # noqa: E402
 from annotation.rubric_definitions import no_verdicts_part  # noqa: E402
-
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-
 
 # ---------------------------------------------------------------------------------------------------------
 # The item and its pages, what a rating carries, the rubric's part, imports
@@ -49,15 +47,14 @@ def item_payload(item, order, language):
 
 def question_shown(label, choices, labels, figures, answers, form):
     """What the rating page shows of a question besides its text (the prompt's turn). The figures are file
-    names, served at /campaigns/<slug>/figures/<name> (annotation.exam_views). A choice's ``label`` is shown
-    before its text unless the text starts with it (the center exams write "①H2O"); its ``number``, the key
-    that picks it, is shown when the label is not that number already."""
-    shown = []
-    for number, text in enumerate(choices, start=1):
-        name = choice_label(labels, number)
-        shown.append({"number": number, "label": name, "text": text,
-                      "label_in_text": text.lstrip().startswith(name),
-                      "number_in_label": name in (str(number), CIRCLED[number - 1:number])})
+    names, served at /campaigns/<slug>/figures/<name> (annotation.exam_views). Each choice is shown as the
+    prompt shows it to a model (annotation.exam_answers.question_choices): its ``label`` (the exam's own, or
+    the mark-sheet label ①–⑨, 0, a, b, ...) and its ``text`` without the label the source wrote into it;
+    ``token`` is what typing the label means (① → 1, ア, a), and ``key`` the number key that picks it: 1–9,
+    0 for the tenth, none beyond (those are picked by typing their label)."""
+    shown = [{"number": number, "label": choice.label, "text": choice.text, "token": answer_token(choice),
+              "key": str(number % 10) if number <= 10 else ""}
+             for number, choice in enumerate(question_choices(choices, labels), start=1)]
     return {
         "label": label,
         "choices": shown,
@@ -65,13 +62,6 @@ def question_shown(label, choices, labels, figures, answers, form):
         "answers": max(1, answers),  # how many choices to pick; one for a question without a correct answer
         "form": form,  # single, ordered (blanks in order) or unordered (a set)
     }
-
-
-def choice_label(labels, number):
-    """How the exam names choice ``number`` (1-based): its own label, else a circled digit, else the number."""
-    if number <= len(labels):
-        return labels[number - 1]
-    return CIRCLED[number - 1] if number <= len(CIRCLED) else str(number)
 
 
 def page_turns(payload):
@@ -174,6 +164,15 @@ def parse_rubric_part(verdicts):
 RESPONSE_FIELDS = ()  # the item's response is the question's placeholder: it answers for no model
 # The questions (and their figures, a zip uploaded first), and models' answers made elsewhere.
 UPLOAD_KINDS = ("exam", "exam_figures", "responses")
+# The Manage page's section: each exam's source license, and the form that records it (annotation.views.exam_license).
+MANAGE_TEMPLATE = "annotation/kinds/exam/manage.html"
+
+
+def manage_context(campaign):
+    """The exams with their source's license ("" when unknown), and the form that records it."""
+    from annotation.forms import ExamLicenseForm  # the forms import the kinds
+
+    return {"exams": list(campaign.exams.order_by("key")), "license_form": ExamLicenseForm(campaign=campaign)}
 ITEM_PER_RESPONSE = False  # questions come from import_exam; import_responses brings models' answers
 
 

@@ -93,6 +93,13 @@ def parse_rubric_part(axes):
 
 RESPONSE_FIELDS = ("response",)  # the item's fields holding a model's response
 UPLOAD_KINDS = ("responses", "ratings", "verdicts", "checklists")
+MANAGE_TEMPLATE = ""  # nothing of its own on the campaign's Manage page
+
+
+def manage_context(campaign):
+    return {}
+
+
 ITEM_PER_RESPONSE = True  # import_responses makes an item of every response it stores
 
 

@@ -214,6 +214,13 @@ def parse_rubric_part(verdicts):
 
 RESPONSE_FIELDS = ("response", "response_b")  # the item's fields holding a model's response: both sides
 UPLOAD_KINDS = ("responses", "ratings", "verdicts", "checklists")
+MANAGE_TEMPLATE = ""  # nothing of its own on the campaign's Manage page
+
+
+def manage_context(campaign):
+    return {}
+
+
 ITEM_PER_RESPONSE = False  # import_responses pairs the responses once they are stored (items_after_import)
 
 

@@ -18,7 +18,8 @@ from django.db.models import Max
 
 from annotation import kinds
 from annotation.errors import FieldError, HyokaError, RecordError
-from annotation.exam_records import center_record, exam_stats_record, gakucho_record
+from annotation.exam_answers import question_choices
+from annotation.exam_records import center_record, exam_stats_record, gakucho_record, with_choices
 from annotation.figure_files import FigureStaging, figure_from_folder
 from annotation.models import Exam, ExamQuestion, Item, LanguageModel, Prompt, Response
 from annotation.readers import read_json_array, read_records
@@ -45,9 +46,29 @@ def exam_import(*, paths, campaign_slug, images=None, leads=(), license=None):
             for path in paths:
                 importer.add_file(Path(path), Path(images) if images else Path(path).parent)
             if license is not None:
-                pks = [exam.pk for exam in importer.exams.values()]
-                Exam.objects.filter(pk__in=pks).exclude(license=license.strip()).update(license=license.strip())
+                exam_license_record(campaign=campaign, license=license, exams=list(importer.exams))
     return summary
+
+
+def exam_license_record(*, campaign, license, exams=()):
+    """Record ``license`` (the source's, e.g. cc-by-nc-4.0) on the exams of exam campaign ``campaign`` named by
+    their keys in ``exams``, or on every one of its exams when none is named; replaces what was recorded. A
+    release carries it, and exports.kinds.exam.check_release_license reads it. Returns the number of exams."""
+    kinds.for_campaign(campaign).check_exam_import(campaign)
+    license = (license or "").strip()
+    if not license:
+        raise FieldError("license", "name the source's license, e.g. cc-by-nc-4.0")
+    if len(license) > Exam._meta.get_field("license").max_length:
+        raise FieldError("license", f"at most {Exam._meta.get_field('license').max_length} characters")
+    chosen = Exam.objects.filter(campaign=campaign)
+    if exams:
+        unknown = sorted(set(exams) - set(chosen.filter(key__in=exams).values_list("key", flat=True)))
+        if unknown:
+            raise FieldError("exams", f"campaign {campaign.slug} has no exam {', '.join(unknown)}")
+        chosen = chosen.filter(key__in=exams)
+    count = chosen.count()
+    chosen.exclude(license=license).update(license=license)
+    return count
 
 
 def exam_records(path):
@@ -78,6 +99,7 @@ class QuestionImporter:
             name=kinds.for_name(EXAM_RUBRIC).QUESTION_MODEL, defaults={"family": "exam"})
         self.position = Item.objects.filter(campaign=campaign).aggregate(last=Max("position"))["last"] or 0
         self.exams, self.seen, self.failed = {}, {}, False
+        self.positions = {}  # exam key -> the position of its last question (ExamQuestion.position)
 
     def add_file(self, path, figure_folder):
         for line, record in exam_records(path):
@@ -118,10 +140,19 @@ class QuestionImporter:
                                                 defaults={"position": self.position})
         if not made:
             raise FieldError("question_id", f"the campaign holds this question already under another exam id")
-        ExamQuestion.objects.create(exam=exam, item=item, prompt=prompt, question_id=record.question_id, **fields)
+        ExamQuestion.objects.create(exam=exam, item=item, prompt=prompt, question_id=record.question_id,
+                                    position=self._next_position(exam), **fields)
         self.summary.created["questions"] += 1
         if not record.correct_answer:
             self.summary.created["questions without a correct answer (unscorable)"] += 1
+
+    def _next_position(self, exam):
+        """The question's place in its exam: the order of the files and their records, after the questions the
+        exam already holds (a later file may add to an exam of the gakucho layout)."""
+        if exam.key not in self.positions:
+            self.positions[exam.key] = exam.questions.aggregate(last=Max("position"))["last"] or 0
+        self.positions[exam.key] += 1
+        return self.positions[exam.key]
 
     def _exam(self, record):
         if record.exam not in self.exams:
@@ -142,8 +173,13 @@ class QuestionImporter:
         return prompt
 
     def _same(self, stored, fields, record):
-        given = {name: value for name, value in fields.items()
-                 if name != "answer_form" or record.answer_form is not None}  # a form set later is kept
+        """Refuse a question imported again with other content. What the record leaves out is not compared: a
+        form set since (the admin) is kept, and so are the students' results of a layout that has none (the
+        center layout; import_exam_stats brings them)."""
+        left_out = {"answer_form"} if record.answer_form is None else set()
+        if not record.student_answers:
+            left_out |= {"student_correct_rate", "student_answers"}
+        given = {name: value for name, value in fields.items() if name not in left_out}
         differing = [name for name, value in given.items() if _comparable(getattr(stored, name)) != _comparable(value)]
         if differing:
             raise FieldError(differing[0], f"question {record.question_id} of exam {record.exam} is stored with "
@@ -189,15 +225,28 @@ def _store_stats(exams, record, summary):
         raise FieldError("exam", f"the campaign has no exam {record.exam!r}; its exams: "
                                  f"{', '.join(sorted(exams)) or 'none yet (import_exam first)'}")
     if record.question_id:
-        updated = ExamQuestion.objects.filter(exam=exam, question_id=record.question_id).update(
-            student_correct_rate=record.correct_rate)
-        if not updated:
-            raise FieldError("question_id", f"exam {exam.key} has no question {record.question_id!r}")
-        summary.created["question correct rates"] += 1
+        _store_question_stats(exam, record, summary)
         return
     exam.student_average = record.student_average
-    exam.scale = record.scale or exam.scale
+    exam.scale = record.scale or exam.scale  # left out: the scale stored (100 unless an earlier record set it)
     if exam.student_average > exam.scale:
-        raise FieldError("student_average", f"{exam.student_average} is above the exam's scale ({exam.scale:g})")
+        raise FieldError("student_average", f"{exam.student_average:g} is not on the exam's scale "
+                                            f"(0–{exam.scale:g}; give \"scale\" for another)")
     exam.save(update_fields=["student_average", "scale"])
     summary.created["exam averages"] += 1
+
+
+def _store_question_stats(exam, record, summary):
+    """A question's correct rate and, when given, the students' answers, each named by the question's choices."""
+    question = ExamQuestion.objects.filter(exam=exam, question_id=record.question_id).first()
+    if question is None:
+        raise FieldError("question_id", f"exam {exam.key} has no question {record.question_id!r}")
+    question.student_correct_rate = record.correct_rate
+    fields = ["student_correct_rate"]
+    if record.answers:
+        choices = question_choices(question.choices, question.choice_labels)
+        question.student_answers = list(with_choices(record.answers, choices))
+        fields.append("student_answers")
+        summary.created["question answer distributions"] += 1
+    question.save(update_fields=fields)
+    summary.created["question correct rates"] += 1

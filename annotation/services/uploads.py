@@ -248,7 +248,7 @@ def _exam_figures(upload):
     folder = uploaded_figures_dir(upload.campaign.slug)
     staging = folder.with_name(f".unpacking-{upload.public_id}")
     try:
-        names = unpack_figures_zip(upload.path, staging)
+        names = unpack_figures_zip(upload.path, staging, joining=folder)
         folder.mkdir(parents=True, exist_ok=True)
         for name in names:
             os.replace(staging / name, folder / name)

@@ -21,6 +21,7 @@ def _no_figures(what):
 # ---------------------------------------------------------------------------------------------------------
 # Reports: the exam report (exports.reports.exam) on the page, from the command and the API
 
+from exports.reports.exam import coverage_words  # noqa: E402
 from exports.reports.exam import exam_campaign_report as exam_report  # noqa: E402
 from exports.reports.exam_page import exam_page  # noqa: E402
 
@@ -58,7 +59,7 @@ def checklist_part(ticks):
 # the report; the tables are written by exports.kinds.exam_tables. The card carries the source's license, and a
 # non-commercial source is never published under a license that allows commercial use (check_release_license).
 
-from annotation.exam_selectors import campaign_exam_licenses  # noqa: E402
+from annotation.exam_selectors import campaign_exam_licenses, campaign_exams_without_license  # noqa: E402
 from exports.card import final_labels_section, markdown_table  # noqa: E402
 from exports.kinds.exam_tables import (  # noqa: E402, F401
     PREFERENCE_PAIRS, preference_pairs, rows_to_read, table_specs, write_figures, write_judgments, write_verdicts,
@@ -88,16 +89,27 @@ def release_report_page(ctx, index, figures, judgments, judged, raters):
 
 def check_release_license(campaigns, license):
     """Refuse (HyokaError) a release ``license`` that allows commercial use over a campaign whose exams come from
-    a non-commercial source."""
+    a non-commercial source, or from a source whose license was never recorded (a center-examination-jp import
+    without --license, an upload with the field empty): a lead who has not said what the source allows is not
+    to publish its questions under CC BY by default. The message says how to record the source's license."""
     if license in NON_COMMERCIAL_RELEASE_LICENSES:
         return
+    choose = f"choose {' or '.join(NON_COMMERCIAL_RELEASE_LICENSES[:2])} (or other, stating the source's terms)"
     for campaign in campaigns:
         found = [name for name in campaign_exam_licenses(campaign) if source_is_non_commercial(name)]
         if found:
             raise HyokaError(
                 f"campaign {campaign.slug} is built on questions under the non-commercial license {found[0]}: its "
-                f"release cannot be published under {license}, which allows commercial use; choose "
-                f"{' or '.join(NON_COMMERCIAL_RELEASE_LICENSES[:2])} (or other, stating the source's terms)")
+                f"release cannot be published under {license}, which allows commercial use; {choose}")
+    for campaign in campaigns:
+        unknown = campaign_exams_without_license(campaign)
+        if unknown:
+            named = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            raise HyokaError(
+                f"the source license of campaign {campaign.slug}'s exams {named} is unknown, so its release cannot "
+                f"be published under {license}, which allows commercial use: record the source's license first "
+                f"(import_exam FILES --campaign {campaign.slug} --license ID, which changes nothing else, or "
+                f"\"Source license\" on the campaign's Manage page), or {choose}")
 
 
 def release_stats(answers):
@@ -157,7 +169,9 @@ def card_sections(ctx, written, figures):
              "score (in brackets, on the text-only questions) and the students' average in % of the exam's scale. "
              "The score is points-weighted and normalised by the points of the scorable questions answered "
              "readably (100 × the points of the right answers ÷ those points), the mean over a model's samples; "
-             "`humans` pools the people, each one a sample. Every figure (accuracy, spread over samples, parse "
+             "`humans` pools the people, each one a sample. A score marked [answered x of y] covers x of the y "
+             "scorable questions only (a text-only run, unreadable answers): it divides by their points, not the "
+             "exam's. Every figure (accuracy, spread over samples, parse "
              "failures, each question's answers, how each examinee tracks the students) is in `exam_report.json` "
              "(as the exam_report command's --json) and the `scores` table."]
     for report in figures["exam_report.json"]["campaigns"]:
@@ -179,7 +193,13 @@ def card_sections(ctx, written, figures):
 def _score_cell(scores):
     if not scores:
         return "—"
-    return f"{_percent(scores['score']['value'])} ({_percent(scores['text_only_score']['value'])})"
+    return (f"{_percent(scores['score']['value'])}{_partly(scores['coverage'])} "
+            f"({_percent(scores['text_only_score']['value'])}{_partly(scores['text_only_coverage'])})")
+
+
+def _partly(found):
+    words = coverage_words(found)
+    return f" [{words}]" if words else ""
 
 
 def _percent(value):

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotation import exam_selectors
-from annotation.exam_answers import Choice, answer_is_correct, format_answer
-from annotation.kinds.exam import choice_label
+from annotation.exam_answers import Choice, answer_is_correct, choice_label, format_answer
 from exports import selectors
 from exports.builders import (
     FINAL_PROVENANCE, INTS, MODELS, PROMPTS, RESPONSES, adjudication_note_columns, iso_utc, opted_in_columns,
@@ -105,6 +104,11 @@ SCORES = TableSpec("scores", "Each examinee's standing per exam, on every questi
     scorable                 int16   Of them, those with a correct answer.
     points                   double  Points of the scorable questions.
     answered                 int16   Scorable questions the examinee answered at all.
+    scored_least             int16   The fewest scorable questions a sample answered readably: what its accuracy
+                                     and score divide by.
+    scored_most              int16   The most.
+    complete                 bool    Every sample answered every scorable question readably; false: the score
+                                     covers part of the exam only (a text-only run, unreadable answers).
     parse_failures           int32   Unreadable answers to scorable questions, every sample.
     accuracy                 double  % of the scorable questions answered readably that were right: the mean over
                                      samples.
@@ -236,7 +240,8 @@ def _score_rows(report):
                 part = found[key]
                 yield (report["meta"]["campaign"], exam["exam"], exam["subject"], exam["year"], found["examinee"],
                        kinds[found["examinee"]], name, found["samples"], part["questions"], part["scorable"],
-                       part["points"], part["answered"], part["parse_failures"], part["accuracy"]["value"],
+                       part["points"], part["answered"], part["scored_least"], part["scored_most"],
+                       part["complete"], part["parse_failures"], part["accuracy"]["value"],
                        part["accuracy"]["sd"], part["score"]["value"], part["score"]["sd"], part["score"]["low"],
                        part["score"]["high"], part["accuracy_failures_wrong"]["value"],
                        part["score_failures_wrong"]["value"], part["students"], exam["student_percent"])

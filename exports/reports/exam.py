@@ -12,12 +12,15 @@ a parse failure, one per sample), "correct" (share of readable samples right), "
  "tracking": per examinee {"examinee", "correlation", "p_value", "n", "reason", "wrong", "common_wrong",
 "common_wrong_share"},
  "table": the working group's table, per exam {"subject", "year", "exam", "questions", "text_only_questions",
-"scores": {examinee: {"score", "text_only_score"}}, "student_average" (%)}}
+"scores": {examinee: {"score", "text_only_score", "coverage", "text_only_coverage"}}, "student_average" (%)}}
 
 A standing is {"questions", "scorable", "points", "answered", "parse_failures", "accuracy", "score",
-"accuracy_failures_wrong", "score_failures_wrong", "students"}; the four figures are {"value", "samples", "sd",
-"low", "high"} in % (see annotation.exam_figures for every rule: the score is normalised by the scorable
-questions' points, parse failures are left out except in the *_failures_wrong figures).
+"accuracy_failures_wrong", "score_failures_wrong", "students", "scored_least", "scored_most", "complete"}; the
+four figures are {"value", "samples", "sd", "low", "high"} in % (see annotation.exam_figures for every rule: the
+score is normalised by the points of the scorable questions answered readably, parse failures are left out
+except in the *_failures_wrong figures). A coverage is {"scored", "scored_most", "scorable", "complete"}: the
+scorable questions a sample answered readably (the fewest, the most), of how many; a score that is not complete
+covers part of the exam only, and every view of the table marks it ("answered x of y").
 """
 
 import dataclasses
@@ -117,6 +120,33 @@ def _labels(question):
 def _table_row(line):
     return {"subject": line.subject, "year": line.year, "exam": line.exam, "questions": line.questions,
             "text_only_questions": line.text_only_questions,
-            "scores": {name: {"score": dataclasses.asdict(score), "text_only_score": dataclasses.asdict(text)}
-                       for name, score, text in line.scores},
+            "scores": {name: {"score": dataclasses.asdict(every.score),
+                              "text_only_score": dataclasses.asdict(text.score),
+                              "coverage": coverage(every), "text_only_coverage": coverage(text)}
+                       for name, every, text in line.scores},
             "student_average": line.student_average}
+
+
+def coverage(standing):
+    """How much of the exam a standing's score covers: the scorable questions a sample answered readably. The
+    standing is an annotation.exam_figures.Standing or its JSON."""
+    found = standing if isinstance(standing, dict) else dataclasses.asdict(standing)
+    return {"scored": found["scored_least"], "scored_most": found["scored_most"], "scorable": found["scorable"],
+            "complete": found["complete"]}
+
+
+def is_partial(found):
+    """Whether a coverage is that of a score over part of the exam (a score of nothing scored is no score)."""
+    return bool(found) and bool(found["scored_most"]) and not found["complete"]
+
+
+def scored_range(found):
+    """The questions a coverage's samples scored: "2", or "2–3" when the samples differ."""
+    if found["scored"] == found["scored_most"]:
+        return str(found["scored"])
+    return f"{found['scored']}–{found['scored_most']}"
+
+
+def coverage_words(found):
+    """"answered x of y" for a score over part of the exam (what the table shows beside it), else ""."""
+    return f"answered {scored_range(found)} of {found['scorable']}" if is_partial(found) else ""

@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from exports import svg_charts
-from exports.reports.exam import HUMANS
+from exports.reports.exam import HUMANS, coverage, is_partial, scored_range
 
 # The chart's colours: the students, then up to three examinees per chart.
 EXAMINEES_PER_CHART = len(svg_charts.SERIES_COLOURS) - 1
@@ -47,9 +47,9 @@ def exam_page(campaign, report):
              for name, kind in ((e["name"], e["kind"]) for e in report["meta"]["examinees"])]
     return ExamPage(
         campaign=campaign, report=report, notices=page_notices(report), examinees=shown,
-        table=[{**row, "cells": [row["scores"].get(name) for name in names]} for row in report["table"]],
-        exams=[{**exam, "examinees": [{**found, "label": dict(shown).get(found["examinee"], found["examinee"])}
-                                      for found in exam["examinees"]]} for exam in report["exams"]],
+        table=[{**row, "cells": [_cell(row["scores"].get(name)) for name in names]} for row in report["table"]],
+        exams=[{**exam, "examinees": [_examinee(found, dict(shown)) for found in exam["examinees"]]}
+               for exam in report["exams"]],
         questions=[{**question, "cells": [question["answers"].get(name) for name in names]}
                    for question in report["questions"]],
         score_charts=score_charts(report, shown, "score", _("Score by exam (% of the scorable points)")),
@@ -58,12 +58,37 @@ def exam_page(campaign, report):
     )
 
 
+def _examinee(found, shown):
+    """An examinee's line of an exam: its name shown, the scorable questions its samples scored, and whether its
+    score covers part of the exam only."""
+    covered = coverage(found["all"])
+    return {**found, "label": shown.get(found["examinee"], found["examinee"]), "scored": scored_range(covered),
+            "partly": _partly(covered)}
+
+
+def _cell(scores):
+    """An examinee's cell of the table, with what each score covers when it is not the whole exam."""
+    if not scores:
+        return None
+    return {**scores, "partly": _partly(scores["coverage"]), "text_only_partly": _partly(scores["text_only_coverage"])}
+
+
+def _partly(found):
+    """The coverage of a score over part of the exam in the page's words; None for the whole exam or no score."""
+    if not is_partial(found):
+        return None
+    return _("answered %(scored)s of %(scorable)s") % {"scored": scored_range(found), "scorable": found["scorable"]}
+
+
 def page_notices(report):
     meta, notices = report["meta"], []
     if meta["reason"]:
         notices.append(meta["reason"])
     if any(exam["student_percent"] is None for exam in report["exams"]):
         notices.append(_("Some exams have no students' average: import it with import_exam_stats."))
+    if any(_partly(scores["coverage"]) for row in report["table"] for scores in row["scores"].values()):
+        notices.append(_("Some scores cover part of an exam only (marked \"answered x of y\"): they divide by the "
+                         "points of the questions answered readably, not by the exam's."))
     return notices
 
 

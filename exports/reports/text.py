@@ -4,6 +4,7 @@
 import json
 
 from annotation.agreement import VERDICT_AXIS
+from exports.reports.exam import coverage, coverage_words, is_partial, scored_range
 
 # ---------------------------------------------------------------------------------------------------------
 # agreement (and the helpers every table uses)
@@ -342,7 +343,8 @@ def exam_report_text(report):
              f"({meta['n_text_only']} text-only, {meta['n_scorable']} scorable)"
              + (", text-only questions only." if meta["text_only"] else ".")
              + " Scores in % of the points of the scorable questions answered readably (text-only score in "
-               "brackets), the mean over samples; students: their average in % of the exam's scale.",
+               "brackets), the mean over samples; [answered x of y]: a score over x of the y scorable questions "
+               "only (a text-only run, parse failures); students: their average in % of the exam's scale.",
              "", text_table(["subject", "year", "exam", "questions (text-only)", *names, "students"],
                             [[row["subject"], row["year"], row["exam"],
                               f"{row['questions']} ({row['text_only_questions']})",
@@ -351,7 +353,7 @@ def exam_report_text(report):
     for exam in report["exams"]:
         lines += ["", f"{exam['exam']}: {exam['questions']} questions, {exam['scorable']} scorable "
                       f"({exam['points']:g} points), {exam['text_only_questions']} text-only",
-                  text_table(["examinee", "samples", "answered", "parse failures", "accuracy", "score",
+                  text_table(["examinee", "samples", "answered", "scored", "parse failures", "accuracy", "score",
                               "score sd", "accuracy, failures wrong", "score, failures wrong", "text-only accuracy",
                               "text-only score"],
                              [_exam_examinee_cells(found) for found in exam["examinees"]])]
@@ -363,7 +365,13 @@ def exam_report_text(report):
 def _exam_score_cell(scores):
     if scores is None:
         return "-"
-    return f"{_percent_text(scores['score']['value'])} ({_percent_text(scores['text_only_score']['value'])})"
+    return (f"{_percent_text(scores['score']['value'])}{_partly(scores['coverage'])} "
+            f"({_percent_text(scores['text_only_score']['value'])}{_partly(scores['text_only_coverage'])})")
+
+
+def _partly(found):
+    words = coverage_words(found)
+    return f" [{words}]" if words else ""
 
 
 def _percent_text(value):
@@ -372,7 +380,10 @@ def _percent_text(value):
 
 def _exam_examinee_cells(found):
     every, text = found["all"], found["text_only"]
-    return [found["examinee"], found["samples"], f"{every['answered']}/{every['scorable']}", every["parse_failures"],
+    covered = coverage(every)
+    return [found["examinee"], found["samples"], f"{every['answered']}/{every['scorable']}",
+            f"{scored_range(covered)}/{every['scorable']}" + (" (partial)" if is_partial(covered) else ""),
+            every["parse_failures"],
             _percent_text(every["accuracy"]["value"]), _percent_text(every["score"]["value"]),
             _percent_text(every["score"]["sd"]), _percent_text(every["accuracy_failures_wrong"]["value"]),
             _percent_text(every["score_failures_wrong"]["value"]), _percent_text(text["accuracy"]["value"]),

@@ -4,7 +4,8 @@
 // reused on retry, so a double Enter or a retried request stores one rating.
 // Three kinds of page: likert (a score per axis), pairwise (one verdict about two responses shown left and
 // right; the server turns left/right into the item's A/B) and exam (the choices picked, "3" or "5,3": as many
-// as the question asks for, in the order picked; its choices are the verdict buttons). Either may have a checklist of optional ticks; on a
+// as the question asks for, in the order picked; its choices are the verdict buttons, picked by the number keys
+// or typed by their labels in the label box). Either may have a checklist of optional ticks; on a
 // pair each point is answered for each response ({"left": yes/no, "right": yes/no}, again turned into A/B by
 // the server). The keyboard moves through "stops": the axes or the verdict, then the checklist points; on a
 // pair's point, ← → (or Tab) pick the response the tick is for.
@@ -36,6 +37,8 @@
   // back); on a full answer another digit starts again.
   var answersWanted = verdictGroup ? parseInt(verdictGroup.getAttribute("data-answers") || "1", 10) : 1;
   var answerShown = root.querySelector("[data-answer-shown]");
+  // An exam question's label box: a choice typed by its label (ア, a, ③) or number, then Enter; L goes there.
+  var typedAnswer = root.querySelector("[data-answer-typed]");
   var checkButtons = Array.prototype.slice.call(root.querySelectorAll("button[data-check]"));
   var checkPoints = Array.prototype.slice.call(root.querySelectorAll("[data-check-point]"));
   var stops = axes.map(function (axis, index) { return { type: "axis", index: index, element: axis.element }; });
@@ -405,6 +408,41 @@
     if (stops[current].type !== "check") focusStop(current);
   }
 
+  // An exam choice typed by its label or number: read as annotation.exam_answers reads a model's (its label's
+  // token first: ① is 1, ｱ and あ are ア, A is a; then its number), several separated by commas or spaces.
+
+  function typedToken(text) {
+    var normal = text.normalize("NFKC").trim().toLowerCase();
+    return normal.replace(/[\u3041-\u3096]/g, function (kana) {  // hiragana, as Japanese input first gives it
+      return String.fromCharCode(kana.charCodeAt(0) + 0x60);
+    });
+  }
+
+  function typedChoice(part) {
+    var token = typedToken(part);
+    var byLabel = verdictButtons.filter(function (button) {
+      return typedToken(button.getAttribute("data-token")) === token;
+    })[0];
+    if (byLabel) return byLabel;
+    return /^[0-9]+$/.test(token) ? verdictButtons[parseInt(token, 10) - 1] || null : null;
+  }
+
+  function pickTyped() {
+    var parts = typedAnswer.value.split(/[\s,、，・]+/).filter(Boolean);
+    if (!parts.length) return false;
+    var buttons = parts.map(typedChoice);
+    var missing = parts.filter(function (part, index) { return !buttons[index]; });
+    if (missing.length) {
+      say(verdictGroup.getAttribute("data-no-such-choice").replace("{typed}", missing[0])
+        .replace("{labels}", verdictButtons.map(function (button) { return button.getAttribute("data-label"); }).join(" "))
+        .replace("{count}", verdictButtons.length));
+      return true;
+    }
+    buttons.forEach(function (button) { chooseVerdict(button.getAttribute("data-verdict")); });
+    typedAnswer.value = "";
+    return true;
+  }
+
   function stepVerdict(step) {
     if (answersWanted > 1) return;  // several choices: digits or clicks, in order
     var values = verdictButtons.map(function (button) { return button.getAttribute("data-verdict"); });
@@ -721,6 +759,7 @@
     s: openSkip,
     f: openFlags,
     c: function () { comment.focus(); },
+    l: function () { if (typedAnswer && !typedAnswer.disabled) typedAnswer.focus(); },
     r: toggleRaw,
     "?": toggleHelp
   };
@@ -808,6 +847,16 @@
     event.preventDefault();
     submit();
   });
+  if (typedAnswer) {
+    typedAnswer.addEventListener("keydown", function (event) {
+      // Enter picks what was typed (an empty box: Enter submits, as on the page); Enter while Japanese input is
+      // still converting is the input's own.
+      if (event.key !== "Enter" || event.isComposing || event.keyCode === 229) return;
+      if (event.ctrlKey || event.metaKey) return;
+      event.preventDefault();
+      if (!pickTyped()) submit();
+    });
+  }
   comment.addEventListener("input", function () {
     state.comment = comment.value;
     changed();

@@ -248,3 +248,18 @@ def test_ratings_and_verdicts_are_records_not_edited_by_hand(admin_client, admin
         page = admin_client.get(change_url(obj)).content.decode()
         assert 'name="_save"' not in page and "deletelink" not in page
         assert "良い" in page or "妥当" in page
+
+
+def test_an_exam_questions_answer_form_set_in_the_admin_must_fit_its_correct_answer(admin_client):
+    """Q2 of the test exam is two blanks ("3,1"): a set in any order fits it, one choice does not."""
+    question = ExamQuestion.objects.get(exam__campaign=exam_campaign("chem"), question_id="Q2")
+
+    refused = admin_client.post(change_url(question), {"answer_form": "single"})
+    assert refused.status_code == 200
+    assert "single does not fit a correct answer of 2 choices (give ordered or unordered)" in refused.content.decode()
+    question.refresh_from_db()
+    assert question.answer_form == "ordered"
+
+    assert admin_client.post(change_url(question), {"answer_form": "unordered"}).status_code == 302
+    question.refresh_from_db()
+    assert question.answer_form == "unordered"

@@ -93,6 +93,8 @@ PAGES = {
     # Leads of this campaign only.
     "campaign_manage": page("get", ("slug",), {"lena": 200}, OUTSIDERS + (None,)),
     "member_add": page("post", ("slug",), {"lena": 302}, OUTSIDERS + (None,), data={"username": "dave"}),
+    # jp is a likert campaign, without exams: its lead gets 404 (test_exam_license.py records an exam campaign's).
+    "exam_license": page("post", ("slug",), {"lena": 404}, OUTSIDERS + (None,), data={"license": "cc-by-4.0"}),
     "member_remove": page("post", ("slug", "bob_name"), {"lena": 302}, OUTSIDERS + (None,)),
     "annotator_tier": page("post", ("slug", "alice_handle"), {"lena": 302}, OUTSIDERS + (None,),
                            data={"tier": "vendor"}),

@@ -188,7 +188,7 @@ def test_the_working_group_table(report):
             for line in table] == [("Chemistry", "1993", 5, 3, pytest.approx(58.69)),
                                    ("Physics", "2009", 3, 2, pytest.approx(50))]
     chem = table[0]
-    assert [(name, score.value, text.value) for name, score, text in chem.scores] == [
+    assert [(name, every.score.value, text.score.value) for name, every, text in chem.scores] == [
         ("m1", pytest.approx(55), pytest.approx(50)), ("m2", 100, 100)]
 
 

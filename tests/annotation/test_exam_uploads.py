@@ -4,10 +4,12 @@ uploader's terms, never with the server's folders."""
 
 import io
 import json
+import struct
 import zipfile
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from annotation.figure_files import uploaded_figures_dir
@@ -42,12 +44,25 @@ def as_lead(lead):
     return client
 
 
-def zipped(members):
+def zipped(members, compression=zipfile.ZIP_STORED):
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
         for name, content in members.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def declaring(content, size):
+    """A zip whose one member's headers (local and central) declare ``size`` bytes unpacked, whatever it holds."""
+    data = bytearray(content)
+    struct.pack_into("<I", data, data.find(b"PK\x03\x04") + 22, size)  # the local header's uncompressed size
+    struct.pack_into("<I", data, data.find(b"PK\x01\x02") + 24, size)  # the central directory's
+    return bytes(data)
+
+
+def uploaded_names(campaign):
+    folder = uploaded_figures_dir(campaign.slug)
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
 def send(client, campaign, kind, name, content, capture, **fields):
@@ -116,6 +131,8 @@ def test_an_exam_file_whose_figure_was_not_uploaded_writes_nothing_and_says_to_u
 @pytest.mark.parametrize("members, named_in_error", [
     ({"notes.txt": b"hello"}, "notes.txt"),  # not an image
     ({"../escape.png": PNG}, "../escape.png"),  # a path outside the folder
+    ({"/etc/escape.png": PNG}, "/etc/escape.png"),  # an absolute path
+    ({"\\escape.png": PNG}, "\\escape.png"),  # an absolute path, written the Windows way
     ({"fake.png": b"GIF89a not a png at all"}, "fake.png"),  # an image name over other bytes
 ])
 def test_a_bad_zip_is_refused_naming_the_member_and_keeps_nothing(as_lead, exam, django_capture_on_commit_callbacks,
@@ -162,3 +179,65 @@ def test_the_campaign_page_offers_what_its_kind_takes(client, lead, campaign, ex
     assert '<option value="exam">' in exam_page and '<option value="exam_figures">' in exam_page
     assert '<option value="ratings">' not in exam_page and ".zip" in exam_page
     assert '<option value="ratings">' in likert_page and '<option value="exam">' not in likert_page
+
+
+def failure(done):
+    assert done["status"] == "failed", done
+    return " ".join(done["errors"])
+
+
+@override_settings(HYOKA_EXAM_ZIP_MAX_BYTES=2 * len(PNG) - 1)
+def test_a_zip_that_unpacks_over_the_limit_is_refused_before_anything_is_unpacked(
+        as_lead, exam, django_capture_on_commit_callbacks):
+    _, done = send(as_lead, exam, "exam_figures", "figures.zip", zipped({"a.png": PNG, "b.png": PNG}),
+                   django_capture_on_commit_callbacks)
+    assert (f"the figures zip unpacks to {2 * len(PNG)} bytes, over the limit of {2 * len(PNG) - 1} "
+            f"(HYOKA_EXAM_ZIP_MAX_BYTES)") in failure(done)
+    assert uploaded_names(exam) == []
+
+    _, done = send(as_lead, exam, "exam_figures", "figures.zip", zipped({"a.png": PNG}),
+                   django_capture_on_commit_callbacks)
+    assert done["status"] == "done" and uploaded_names(exam) == ["a.png"]
+
+
+@override_settings(HYOKA_EXAM_FIGURE_MAX_BYTES=len(PNG))
+def test_a_figure_over_the_limit_per_figure_is_refused_naming_it(as_lead, exam, django_capture_on_commit_callbacks):
+    _, done = send(as_lead, exam, "exam_figures", "figures.zip",
+                   zipped({"ok.png": PNG, "images/big.png": PNG + b"\0" * 10}), django_capture_on_commit_callbacks)
+    assert (f"images/big.png is {len(PNG) + 10} bytes, over the limit of {len(PNG)} per figure") in failure(done)
+    assert uploaded_names(exam) == []
+
+
+def test_a_member_that_unpacks_to_more_than_it_declares_is_refused_naming_it(
+        as_lead, exam, django_capture_on_commit_callbacks):
+    """A header may lie to slip past the limits: the member is read no further than it declares, and refused."""
+    bomb = declaring(zipped({"bomb.png": PNG + b"\0" * 100_000}, zipfile.ZIP_DEFLATED), size=len(PNG))
+    _, done = send(as_lead, exam, "exam_figures", "figures.zip", bomb, django_capture_on_commit_callbacks)
+
+    assert f"bomb.png in the figures zip is damaged or unpacks to more than its declared {len(PNG)} bytes" \
+        in failure(done)
+    assert uploaded_names(exam) == []
+    assert [path.name for path in uploaded_figures_dir(exam.slug).parent.glob(".unpacking-*")] == []
+
+
+@override_settings(HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES=2 * len(PNG))
+def test_the_figures_uploaded_to_a_campaign_stay_within_their_limit_in_all(
+        as_lead, exam, lead, django_capture_on_commit_callbacks):
+    _, first = send(as_lead, exam, "exam_figures", "first.zip", zipped({"a.png": PNG, "b.png": PNG}),
+                    django_capture_on_commit_callbacks)
+    _, second = send(as_lead, exam, "exam_figures", "second.zip", zipped({"c.png": PNG}),
+                     django_capture_on_commit_callbacks)
+    _, again = send(as_lead, exam, "exam_figures", "again.zip", zipped({"b.png": PNG}),  # replaces b.png: no more
+                    django_capture_on_commit_callbacks)
+
+    assert first["status"] == "done" and again["status"] == "done"
+    message = failure(second)
+    assert (f"with this zip the figures uploaded to the campaign would come to {3 * len(PNG)} bytes "
+            f"({2 * len(PNG)} already there), over the limit of {2 * len(PNG)} per campaign "
+            f"(HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES)") in message
+    assert str(settings.HYOKA_EXAM_FIGURES_DIR) not in message
+    assert uploaded_names(exam) == ["a.png", "b.png"]
+    # Another campaign has a limit of its own.
+    other = Campaign.objects.create(slug="center-bio", name="センター試験 生物", rubric=exam.rubric, created_by=lead)
+    _, elsewhere = send(as_lead, other, "exam_figures", "c.zip", zipped({"c.png": PNG}), django_capture_on_commit_callbacks)
+    assert elsewhere["status"] == "done"

@@ -97,8 +97,10 @@ def test_the_working_group_table_by_default(campaign):
     assert "questions (text-only)" in header and "m13b" in header and "humans" in header
     row = next(line for line in lines if line.startswith("KagakuIB(main exam)"))
     assert "2001" in row and "4 (3)" in row
-    # m13b: 60.39 (text-only 50.00); the people 50.00 (alice Q1 ✓ Q2 ✓, bob Q1 ✗: 50.00); the students 60
-    assert "60.39 (50.00)" in row and "50.00 (50.00)" in row and row.rstrip().endswith("60.00")
+    # m13b: 60.39 (text-only 50.00), its second sample's Q3 unreadable: 2–3 of the 3 scorable questions; the
+    # people 50.00 (alice Q1 ✓ Q2 ✓ Q3 ✓, bob Q1 ✗: 1–3 of them); the students 60
+    assert "60.39 [answered 2–3 of 3] (50.00)" in row
+    assert "50.00 [answered 1–3 of 3] (50.00 [answered 1–2 of 2])" in row and row.rstrip().endswith("60.00")
 
 
 def test_the_tracking_of_the_students(campaign):

@@ -113,7 +113,9 @@ def test_the_card_carries_the_source_license_and_the_table(campaign):
     card = built(campaign).card
     assert "license: cc-by-nc-4.0" in card
     assert "source license: cc-by-nc-4.0" in card and "non-commercial use only" in card
-    assert "| KagakuIB(main exam) | 2001 | 4 (3) | 60.39 (50.00) | 50.00 (50.00) | 60.00 |" in card
+    assert ("| KagakuIB(main exam) | 2001 | 4 (3) | 60.39 [answered 2–3 of 3] (50.00) | 50.00 [answered 1–3 of 3] "
+            "(50.00 [answered 1–2 of 2]) | 60.00 |") in card
+    assert "A score marked [answered x of y] covers x of the y scorable questions only" in card
     assert "config_name: questions" in card and "preference_pairs" not in card.split("## Summary")[0]
     assert "| Models | 2 |" in card  # m13b, which answered, and the questions' placeholder model
 
@@ -132,14 +134,60 @@ def test_the_release_command_refuses_it_too(campaign):
 
 
 def test_a_license_recorded_after_the_draft_stops_its_publication(campaign):
-    Exam.objects.filter(campaign=campaign).update(license="")
-    release = built(campaign, license="cc-by-4.0")  # the source's license unknown: the lead's call
-    assert "unknown" in release.card
+    Exam.objects.filter(campaign=campaign).update(license="cc-by-4.0")  # questions of the lead's own, say
+    release = built(campaign, license="cc-by-4.0")
     Exam.objects.filter(campaign=campaign).update(license="CC BY-NC-SA 4.0")
     with pytest.raises(HyokaError, match="non-commercial license CC BY-NC-SA 4.0"):
         release_publish(release=release)
     assert Release.objects.get().status == Release.Status.DRAFT
+    Exam.objects.filter(campaign=campaign).update(license="")  # cleared since: unknown stops it too
+    with pytest.raises(HyokaError, match="the source license of campaign exam's exams Center-2001--Main-Test is unknown"):
+        release_publish(release=release)
     assert release_publish(release=built(campaign, license="cc-by-nc-sa-4.0", version="1.0.1")).status == "published"
+
+
+UNKNOWN = ("the source license of campaign exam's exams Center-2001--Main-Test is unknown, so its release cannot be "
+           "published under cc-by-4.0, which allows commercial use: record the source's license first (import_exam "
+           "FILES --campaign exam --license ID, which changes nothing else, or \"Source license\" on the campaign's "
+           "Manage page), or choose cc-by-nc-4.0 or cc-by-nc-sa-4.0 (or other, stating the source's terms)")
+
+
+def test_an_unknown_source_license_is_never_released_under_a_permissive_one_silently(campaign, tmp_path):
+    """A center exam imported without --license: the release command refuses the default CC BY and says how to
+    record the source's license; once recorded (the same files again with --license), the rule is the source's."""
+    Exam.objects.filter(campaign=campaign).update(license="")
+    with pytest.raises(CommandError) as refused:
+        call_command("release", "--campaign=exam", "--version=1.0.0", stdout=io.StringIO())  # the default, CC BY
+    assert str(refused.value) == UNKNOWN
+    assert not Release.objects.exists()
+
+    built(campaign, license="cc-by-nc-4.0")  # a non-commercial release needs no recorded source license
+    assert "source license: unknown" in Release.objects.get().card
+
+    again = tmp_path / "again"
+    again.mkdir()
+    call_command("import_exam", write_center_exam(again), campaign="exam", license="cc-by-4.0", stdout=io.StringIO())
+    assert list(Exam.objects.filter(campaign=campaign).values_list("license", flat=True)) == ["cc-by-4.0"]
+    out = io.StringIO()
+    call_command("release", "--campaign=exam", "--version=1.1.0", stdout=out)
+    assert "release exam 1.1.0: built" in out.getvalue()
+
+
+def test_the_release_api_refuses_an_unknown_source_license_under_a_permissive_one(client, campaign, lead):
+    Exam.objects.filter(campaign=campaign).update(license="")
+    campaign.created_by = lead
+    campaign.save(update_fields=["created_by"])
+    client.force_login(lead)
+
+    refused = client.post(f"/api/campaigns/{campaign.slug}/releases/", {"version": "1.0.0", "license": "cc0-1.0"},
+                          content_type="application/json")
+
+    assert refused.status_code == 400
+    assert UNKNOWN.replace("cc-by-4.0, which", "cc0-1.0, which") in refused.json()["detail"]
+    assert not Release.objects.exists()
+    accepted = client.post(f"/api/campaigns/{campaign.slug}/releases/", {"version": "1.0.0", "license": "other"},
+                           content_type="application/json")
+    assert accepted.status_code == 202
 
 
 def test_import_exam_records_the_source_license(tmp_path):

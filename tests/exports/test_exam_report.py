@@ -149,6 +149,49 @@ def test_the_page_renders_the_working_group_table(report):
     assert "unscorable" in html
 
 
+# A text-only run: the model answers Chemistry's text-only questions (Q1, Q3; Q2 needs a figure) and Physics' two,
+# one of them unreadably. Every score it gets is right, and covers part of its exam only.
+TEXT_RUN = (Answer(CHEM.exam, "Q1", "text-run", (3,)), Answer(CHEM.exam, "Q3", "text-run", (2, 4)),
+            Answer(PHYS.exam, "Q1", "text-run", None), Answer(PHYS.exam, "Q2", "text-run", (2,)))
+
+
+def test_a_score_over_part_of_an_exam_is_marked_with_what_it_covers():
+    report = exam_report_json("chem", [CHEM, PHYS], QUESTIONS, TEXT_RUN, examinee_kinds={"text-run": "model"})
+    chem, phys = (row["scores"]["text-run"] for row in report["table"])
+    assert chem["score"]["value"] == 100 and chem["coverage"] == {
+        "scored": 2, "scored_most": 2, "scorable": 3, "complete": False}
+    assert chem["text_only_coverage"]["complete"] is True  # Q1 and Q3: every text-only question
+    assert phys["coverage"] == phys["text_only_coverage"] == {"scored": 1, "scored_most": 1, "scorable": 2,
+                                                              "complete": False}
+    standing = report["exams"][0]["examinees"][0]["all"]
+    assert (standing["answered"], standing["scored_least"], standing["complete"]) == (2, 2, False)
+
+    text = exam_report_text(report)
+    assert "100.00 [answered 2 of 3] (100.00)" in text
+    assert "100.00 [answered 1 of 2] (100.00 [answered 1 of 2])" in text
+    assert "a score over x of the y scorable questions only" in text
+
+    with translation.override("en"):
+        html = render_to_string("exports/report_exam.html", {"campaign": CAMPAIGN, "report": exam_page(CAMPAIGN, report)})
+    table = html[html.index('data-table="exam-scores"'):html.index("</table>", html.index('data-table="exam-scores"'))]
+    assert '<span class="partial partial--line" data-coverage>answered 2 of 3</span>' in table
+    assert '<span class="partial partial--line" data-coverage="text-only">(answered 1 of 2)</span>' in table
+    assert "Some scores cover part of an exam only" in html  # the notice at the top
+    assert "A score divides by the points of the questions the examinee answered readably, not by the exam" in html
+    examinees = html[html.index('data-table="exam-examinees"'):]
+    assert re.search(r'data-stat="scored">2 / 3 <span class="partial" data-coverage>partial</span>', examinees)
+    with translation.override("ja"):
+        japanese = render_to_string("exports/report_exam.html",
+                                    {"campaign": CAMPAIGN, "report": exam_page(CAMPAIGN, report)})
+    assert "3 問中 2 問に解答" in japanese
+
+
+def test_a_complete_score_carries_no_mark(report):
+    assert report["table"][0]["scores"]["llm-jp-13b"]["coverage"]["complete"] is True
+    assert "answered" not in next(line for line in exam_report_text(report).splitlines()
+                                  if line.startswith("Chemistry")).split("73.33")[1].split("(")[0]
+
+
 @pytest.mark.parametrize("reason", [
     correlation_with_p([1, 0], [0.5, 0.2])[2],
     correlation_with_p([1, 1, 1], [0.2, 0.5, 0.9])[2],

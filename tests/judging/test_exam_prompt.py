@@ -5,13 +5,13 @@ import json
 
 import pytest
 
-from annotation.exam_answers import ORDERED, UNORDERED, choices_from_center, choices_from_labels
+from annotation.exam_answers import ORDERED, UNORDERED, choices_from_labels, numbered_choices
 from judging.exam_prompt import (
     Figure, exam_answer_parse, exam_messages, exam_response_format, figure_media_type,
     image_part,
 )
 
-CENTER = choices_from_center({"choice1": "①セルロース", "choice2": "②エタノール", "choice3": "③スクロース"})
+CENTER = numbered_choices(["①セルロース", "②エタノール", "③スクロース"])
 KANA = choices_from_labels(["赤", "青"], ["ア", "イ"])
 PNG = Figure("Center-1993--Main-Kagaku-001.png", "image/png", b"\x89PNG\r\n\x1a\nfigure")
 

@@ -8,7 +8,8 @@ class Command(HyokaCommand):
         "layout (a JSON array per exam; the exam id is the file name without .json) or .jsonl files in the "
         "gakucho-benchmark layout. Figures are copied into the campaign's folder from --images DIR, else from "
         "beside each file. --license records the source's license on the exams (a release of the campaign carries it; "
-        "a non-commercial one, e.g. cc-by-nc-4.0, forbids publishing the release under a permissive license). All "
+        "a non-commercial one, e.g. cc-by-nc-4.0, forbids publishing the release under a permissive license, and so "
+        "does none: import the same files again with --license to record it, nothing else changes). All "
         "or nothing: a bad record stops the import with FILE:LINE: field: reason."
     )
 
@@ -18,7 +19,8 @@ class Command(HyokaCommand):
         parser.add_argument("--images", metavar="DIR", help="The folder holding the figures the questions name.")
         parser.add_argument("--license", metavar="ID",
                             help="The source's license, e.g. cc-by-nc-4.0 for center-examination-jp (academic, "
-                                 "non-commercial use only); unknown when not given.")
+                                 "non-commercial use only); when not given, what was recorded is kept (unknown "
+                                 "for a new exam).")
         parser.add_argument("--lead", action="append", default=[], metavar="USERNAME",
                             help="A user who leads the campaign (repeat for co-leads).")
 

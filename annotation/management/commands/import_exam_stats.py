@@ -6,8 +6,10 @@ from annotation.services.exam_imports import exam_stats_import
 class Command(HyokaCommand):
     help = (
         "Import students' results into an exam campaign, from JSONL or CSV: {exam, student_average, scale?} per "
-        "exam (the average on the exam's scale, 100 unless given), {exam, question_id, correct_rate} per question "
-        "(a share between 0 and 1). All or nothing."
+        "exam (the average on the exam's scale: the record's, else the exam's stored one, 100 unless set), "
+        "{exam, question_id, correct_rate?, answer_distribution?} per question (a share between 0 and 1, and/or "
+        "the students' answers as the gakucho layout gives them, [{type_id, answer_type, response_rate_percent, "
+        "correct}], in JSONL). All or nothing."
     )
 
     def add_arguments(self, parser):
