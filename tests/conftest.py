@@ -64,6 +64,14 @@ def campaign(db, quality_rubric, lead):
     return Campaign.objects.create(slug="jp-quality", name="日本語品質評価", rubric=quality_rubric, created_by=lead)
 
 
+@pytest.fixture
+def releases_root(settings, tmp_path):
+    """Releases a test builds go to its own folder (returned), not the process's: their files and checksums are
+    the test's to read, and no other test's release shares its name and version there."""
+    settings.RELEASES_ROOT = tmp_path / "releases"
+    return settings.RELEASES_ROOT
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Test users sign in often; the production hasher is slow on purpose."""

@@ -83,11 +83,6 @@ FIGURES = {
 }
 
 
-@pytest.fixture
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-
-
 def campaign_of(kind, tmp_path):
     return rated_campaign(tmp_path) if kind == "likert" else voted_campaign(tmp_path)
 

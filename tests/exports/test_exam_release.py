@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 NC = "cc-by-nc-4.0"
 
 
-@pytest.fixture(autouse=True)
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-
-
 @pytest.fixture
 def campaign(tmp_path):
     campaign = answered_exam_campaign(folder=tmp_path)

@@ -24,12 +24,6 @@ TABLES = ("votes", "items", "prompts", "responses", "models", "verdicts", "ranki
 
 
 @pytest.fixture
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-    return settings.RELEASES_ROOT
-
-
-@pytest.fixture
 def built(db, releases_root, tmp_path):
     campaign = voted_campaign(tmp_path)
     release = release_create(campaigns=[campaign], version="1.0.0", queue=False)

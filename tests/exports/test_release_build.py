@@ -34,12 +34,6 @@ def parquet_columns(folder):
 
 
 @pytest.fixture
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-    return settings.RELEASES_ROOT
-
-
-@pytest.fixture
 def built(db, releases_root):
     campaign = rated_campaign()
     release = release_create(campaigns=[campaign], version="1.0.0", queue=False)

@@ -17,12 +17,6 @@ from tests.exports.release_factories import rated_campaign, few_bootstrap_replic
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-    return settings.RELEASES_ROOT
-
-
 def test_the_command_builds_and_publishes_and_prints_the_folder_last(capsys, releases_root):
     campaign = rated_campaign()
     call_command("release", "--campaign", campaign.slug, "--version", "1.2.0", "--publish", "--title", "命令")

@@ -51,12 +51,6 @@ PAIRWISE = [
 ]
 
 
-@pytest.fixture
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-    return settings.RELEASES_ROOT
-
-
 def likert_campaign(lead):
     """The LIKERT items, then a gold item and an attention copy of the first, both rated apart."""
     campaign = campaign_with_items(slug="lik", items=len(LIKERT) + 1, models=2)

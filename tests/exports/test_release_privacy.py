@@ -17,11 +17,6 @@ USERNAMES = [name for name, _ in SECRET_USERS] + [VENDOR_HANDLE]
 EMAILS = [email for _, email in SECRET_USERS]
 
 
-@pytest.fixture(autouse=True)
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-
-
 def readable_text(name, data):
     """The text a reader could find in a file: Parquet decoded to its values, a zip's members recursively."""
     if name.endswith(".parquet"):

@@ -28,11 +28,6 @@ HANDLES = [name for name, _ in SECRET_USERS] + [VENDOR_HANDLE]
 EMAILS = [email for _, email in SECRET_USERS]
 
 
-@pytest.fixture(autouse=True)
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-
-
 @pytest.fixture
 def campaign(lead):
     return rated_campaign(lead=lead)

@@ -16,11 +16,6 @@ from exports.tasks import release_build_task
 from tests.exports.release_factories import rated_campaign, few_bootstrap_replicates  # noqa: F401 (an autouse fixture)
 
 
-@pytest.fixture(autouse=True)
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-
-
 @pytest.fixture
 def campaign(db):
     return rated_campaign()

@@ -14,11 +14,6 @@ from tests.exports.release_factories import rated_campaign, few_bootstrap_replic
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def releases_root(settings, tmp_path):
-    settings.RELEASES_ROOT = tmp_path / "releases"
-
-
 @pytest.fixture
 def campaign(lead):
     return rated_campaign(lead=lead)
