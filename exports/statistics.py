@@ -203,7 +203,7 @@ def leaderboard_figures(ctx, human, judged, *, replicates=None, seed=agreement.D
                 table = pd.concat([table.astype({"axis": object}), errors], ignore_index=True)
             tables[judges[pk].name] = table
             settings[judges[pk].name] = {"job": str(job.public_id) if job else None, "api_error_as_lowest": as_lowest,
-                                         "n_api_errors_scored": len(errors) if as_lowest else 0,
+                                         "n_api_errors_scored": int(errors["item"].nunique()) if as_lowest else 0,
                                          "n_scores": len(table)}
         result = leaderboard.leaderboard(
             _human_table(ctx, human, index), tables, _item_models(ctx, human, index), axes=keys,

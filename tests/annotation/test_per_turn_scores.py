@@ -5,6 +5,7 @@ ratings table carries the turn. Figures worked out by hand in the comments."""
 
 import io
 import json
+import re
 import uuid
 
 import pandas as pd
@@ -263,6 +264,12 @@ def test_the_release_ratings_table_has_the_turn_and_the_card_says_what_it_means(
              for board in boards for row in board["rows"]}
     assert means[(1, "mt-model-0")] == pytest.approx(8.0) and means[(2, "mt-model-1")] == pytest.approx(2.25)
     assert means[(None, "mt-model-1")] == pytest.approx(3.375)
+    # The release's report shows those figures: agreement per turn, and the per-turn boards.
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    for turn, stat, value in ((1, "exact", 0.25), (2, "exact", 0.0), (2, "within-one", 0.25)):
+        row = re.search(rf'<tr data-axis="score" data-turn="{turn}">.*?</tr>', html, re.S).group(0)
+        shown = re.search(rf'data-stat="{stat}".*?data-value="([-0-9.]+)"', row, re.S).group(1)
+        assert float(shown) == pytest.approx(value)
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "| `turn` | int16 |" in card
     assert "each turn scored" in card and "null for a score of the whole conversation" in card

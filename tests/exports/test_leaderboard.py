@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 
 from annotation.models import Campaign, CampaignMembership
 from annotation.services import ratings_import, responses_import
-from judging.models import JudgeConfig, JudgeJob
+from exports.reports.leaderboard import likert_leaderboard
+from judging.models import JudgeConfig, JudgeJob, Verdict
 
 from .pairwise_factories import voted_campaign
 from .report_factories import rated_campaign, safety_judge_job, write_jsonl
@@ -193,9 +194,19 @@ def test_a_release_keeps_the_safety_rates_with_the_jobs_api_error_setting(safety
     from exports.services import release_build, release_create, release_folder
 
     settings.RELEASES_ROOT = tmp_path / "releases"
-    judge_job(safety_campaign, api_error_as_lowest=True)
+    job = judge_job(safety_campaign, api_error_as_lowest=True)
+    # A second sample of the item that failed fails too: still one item whose API errors count as the lowest score.
+    failed = Verdict.objects.get(job=job, parse_status=Verdict.ParseStatus.API_ERROR)
+    Verdict.objects.create(judge=failed.judge, job=job, item=failed.item, sample=1,
+                           parse_status=Verdict.ParseStatus.API_ERROR, error_kind="content_filter")
     release = release_build(release_id=release_create(campaigns=[safety_campaign], version="1.0.0", queue=False).pk)
     folder = release_folder(release)
+
+    kept = json.loads((folder / "leaderboard.json").read_text())["campaigns"][0]["judges"]["guard-judge"]
+    live = likert_leaderboard(safety_campaign)["meta"]["judges"]["guard-judge"]
+    assert kept["n_api_errors_scored"] == live["n_api_errors_scored"] == 1
+    assert "guard-judge: API errors count as score 1 (as llm-jp-judge counts them; 1 items)." in (
+        folder / "report.html").read_text()
 
     table = pd.read_parquet(folder / "data/leaderboard.parquet").set_index(["model", "source"])
     assert table.loc[("risky-lm", "judge"), ["violation_count", "violation_total"]].tolist() == [2, 3]

@@ -129,7 +129,7 @@ def test_the_report_shows_the_figures_of_the_release_files_computed_once(campaig
     assert estimates(html, "agreement", "alpha") == {
         axis: shown(figures["alpha"]) for axis, figures in agreed.items() if figures["alpha"]["value"] is not None}
     # The judge against the humans, as meta_eval.json has it.
-    assert html.count(f"<code>{judged['judge']}</code>") >= 1
+    assert f'<h2 id="judge">Judge against humans: <code>{judged["judge"]}</code></h2>' in html
     assert estimates(html, "meta-eval", "pearson") == {
         axis: shown(figures["instance"]["pearson"]) for axis, figures in judged["axes"].items()
         if "instance" in figures}
