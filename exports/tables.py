@@ -101,9 +101,15 @@ class TableWriter:
 
     def write(self, rows):
         """Append ``rows``, a list of tuples in the spec's column order."""
-        if not rows:
+        if rows:
+            self.write_columns(list(zip(*rows)))
+
+    def write_columns(self, columns):
+        """Append rows given by column: a list of values per column, in the spec's column order, all as long (a
+        table whose values come by column, as from arrays, is spared turning them into rows and back)."""
+        count = len(columns[0]) if columns else 0
+        if not count:
             return
-        columns = list(zip(*rows))
         arrays = [pa.array(values, type=column.type) for values, column in zip(columns, self.spec.columns)]
         self._parquet.write_table(pa.Table.from_arrays(arrays, schema=self.spec.schema))
         texts = [encoder.encode(values) for encoder, values in zip(self._json, columns)]
@@ -113,7 +119,7 @@ class TableWriter:
         self._csv.write_table(pa.Table.from_arrays(arrays, schema=self.spec.csv_schema))
         line = self._line
         self._handles["jsonl"].write("".join([line % values for values in zip(*texts)]).encode())
-        self.rows += len(rows)
+        self.rows += count
 
     def close(self):
         if self.files:
