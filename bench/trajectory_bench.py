@@ -2,18 +2,22 @@
 outcomes, and a score per checkpoint and task), imported and reported on PostgreSQL.
 
     .venv/bin/python bench/trajectory_bench.py [--checkpoints N] [--tasks N] [--examples N] [--window K]
-                                               [--format jsonl|csv] [--database-url URL]
+                                               [--format jsonl|csv] [--release] [--database-url URL]
 
 Writes the long table (outcomes simulated per task as gradual, late-onset or two-stage learning with noise, so
 that examples flip), recreates the bench database, migrates it, then times in this process
 ``checkpoint_scores_import`` (target: under 30 s) and the full trajectory report of the series (every task,
 raw and smoothed, window 3: target under 5 s), and prints the process's peak resident memory (target: under
-1 GB). The database named in --database-url is dropped and recreated: never point it at real data.
+1 GB). With --release, it then builds a release of the series with the release command in a process of its own
+(every outcome written raw and voted in Parquet, JSON Lines and CSV, checksummed and zipped) and prints its time
+and that process's peak memory. The database named in --database-url is dropped and recreated: never point it
+at real data.
 """
 
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,6 +77,8 @@ def main():
     parser.add_argument("--examples", type=int, default=1000)
     parser.add_argument("--window", type=int, default=3)
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parser.add_argument("--release", action="store_true",
+                        help="also build a release of the series (the release command, in a process of its own)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hyoka_bench")
     args = parser.parse_args()
     outcomes = args.checkpoints * args.tasks * args.examples
@@ -106,6 +112,8 @@ def main():
           f"load average {os.getloadavg()[0]:.2f}; target under 30 s)")
     print(f"peak memory after the import: {peak_import:.0f} MB (before it: {rss_before:.0f} MB)")
     report_trajectory(args)
+    if args.release:
+        release_series()
 
 
 def report_trajectory(args):
@@ -125,6 +133,31 @@ def report_trajectory(args):
     print(f"mean flip rate raw {np.mean(flips):.3f}, after majority voting {np.mean(smoothed):.3f}; types {types}")
     print(f"peak memory (max RSS of the process): {peak:.0f} MB (target under 1,024 MB)")
 
+
+
+# The release command in a process of its own, which prints its own peak memory at the end: its high-water mark
+# (VmHWM, Linux), since a child's ru_maxrss starts from the parent's.
+RELEASE = """
+import os, django
+django.setup()
+from django.core.management import call_command
+call_command("release", "--series", "bench-series", "--version", "1.0.0", stdout=open(os.devnull, "w"))
+print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
+"""
+
+
+def release_series():
+    """Build the series' release as a user would (the release command), in a process of its own, so that its
+    peak memory is its own and not the import's."""
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", RELEASE], check=True, capture_output=True, text=True, cwd=ROOT,
+                              env=os.environ | {"HYOKA_VAR_DIR": folder})
+        elapsed = time.perf_counter() - started
+        data = Path(folder) / "releases" / "bench-series" / "1.0.0" / "data"
+        sizes = ", ".join(f"{path.name} {path.stat().st_size / 1e6:.0f} MB" for path in sorted(data.glob("outcomes.*")))
+        print(f"release of the series (the release command, its process started) in {elapsed:.1f} s; {sizes}")
+        print(f"peak memory of the release's process: {int(done.stdout.split()[-1]) / 1024:.0f} MB")
 
 if __name__ == "__main__":
     main()

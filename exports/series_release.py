@@ -1,6 +1,7 @@
 """A release of model series: their checkpoints, the trajectories raw and smoothed with their measures (the
 trajectory report, exports.reports.trajectory, at the default window and type rule), and the per-example
-outcomes with the majority-voted ones. Written with the release machinery every release uses (TableWriter:
+outcomes its flip rates are measured on (imported, and those of trajectories computed in Hyoka: an exam's answers)
+with the majority-voted ones. Written with the release machinery every release uses (TableWriter:
 Parquet, JSON Lines and CSV; the card's front matter, loading and fields sections; SHA256SUMS and the zip),
 called by exports.services.build for a release that holds series. Also answers, for such a release, what the
 kinds answer for a release of campaigns (exports.kinds.for_release): ``listed_sizes`` and ``built_summary``.
@@ -11,7 +12,7 @@ import numpy as np
 from annotation.trajectory import DEFAULT_WINDOW, MISSING, majority_vote
 from exports import card, trajectory_selectors
 from exports.models import Release
-from exports.reports.trajectory import series_trajectory_report
+from exports.reports.trajectory import series_trajectories, trajectory_report
 from exports.tables import TableSpec, TableWriter, columns, write_json
 
 CHECKPOINTS = TableSpec("checkpoints", "The checkpoints of each series, one row each.", columns("""
@@ -55,18 +56,32 @@ MEASURES = TableSpec("trajectory_measures", "One row per trajectory: its instabi
     onset                    double  Share of training where progress first reaches the onset threshold.
 """))
 
-OUTCOMES = TableSpec("outcomes", "Per-example outcomes at every checkpoint, as imported and majority-voted, with the "
-                                 "checkpoint's prediction where the import gave one.", columns("""
+OUTCOMES = TableSpec("outcomes", "Per-example outcomes at every checkpoint, raw and majority-voted: those imported "
+                                 "(with the checkpoint's prediction where the import gave one) and those of the "
+                                 "trajectories computed in Hyoka from exam campaigns (one example per question and "
+                                 "sample, per metric).", columns("""
     series         string  The model series.
-    task           string  Task.
-    example_id     string  The example's id in its task.
+    task           string  Task, as in trajectories: an imported task, or an exam's id (the exam campaign's
+        questions.exam).
+    category       string  The task's category, as in trajectories: for an exam, its campaign's slug
+        (questions.campaign).
+    metric         string  For an exam, the trajectory's metric (accuracy, where a parse failure is not evaluated,
+        or "accuracy (parse failures wrong)", where it is wrong); null for imported outcomes, which are the
+        task's and shared by every trajectory of the task whose source is imported or outcomes.
+    source         string  imported, or the source of the trajectory computed in Hyoka they belong to: exam (the
+        checkpoints' answers to an exam campaign's questions). With task, category and metric it names the
+        trajectory (trajectories, trajectory_measures).
+    example_id     string  The example's id in its task; for an exam, the question's id in its exam
+        (questions.question_id).
+    sample         int16   For an exam, the checkpoint's sample the answer belongs to (answers.sample: 0, 1,
+        ...; answers.examinee is the checkpoint's model); null for imported outcomes.
     step           int64   Training step of the checkpoint.
     correct        bool    Whether the checkpoint got it right; null when only its prediction was given (no
         reference to score it: not evaluated). Examples neither evaluated nor predicted have no row.
     voted_correct  bool    The majority over the window (a tie keeps the checkpoint's own outcome); null where
         correct is.
     prediction     string  The checkpoint's answer as imported (a prediction, or llm-jp-eval's pred); null
-        when none was given.
+        when none was given, and for an exam (its answers are in the exam campaign's release).
 """))
 
 SPECS = (TRAJECTORIES, MEASURES, CHECKPOINTS, OUTCOMES)
@@ -77,12 +92,13 @@ def write_series_release(release, series_list, folder, progress):
     from exports.services.build import README, BuildResult, checksums_and_zip
 
     progress.step(Release.BuildStep.STATISTICS, 5)
-    reports = [series_trajectory_report(series.name, window=DEFAULT_WINDOW) for series in series_list]
+    measured = [_measured(series) for series in series_list]
+    reports = [report for report, _ in measured]
     files = _write_table(folder, CHECKPOINTS, [row for report in reports for row in _checkpoint_rows(report)])
     files += _write_table(folder, TRAJECTORIES, [row for report in reports for row in _trajectory_rows(report)])
     files += _write_table(folder, MEASURES, [row for report in reports for row in _measure_rows(report)])
     progress.step(Release.BuildStep.RATINGS, 30)
-    files += _write_outcomes(folder, series_list)
+    files += _write_outcomes(folder, measured)
     figures = {"trajectories.json": {report.series.name: report.as_dict() for report in reports}}
     files += [write_json(folder, name, data) for name, data in figures.items()]
     progress.step(Release.BuildStep.CARD, 90)
@@ -93,6 +109,14 @@ def write_series_release(release, series_list, folder, progress):
     stats = {"kind": "series", "series": [series.name for series in series_list], "rows": rows,
              "files": len(files), "bytes": sum(file.size for file in files)}
     return BuildResult(files, stats, text)
+
+
+def _measured(series):
+    """(the trajectory report of ``series`` at the default window and rule, its trajectories with their
+    per-example outcomes): the outcomes table holds what the report's flip rates were measured on."""
+    checkpoints = trajectory_selectors.series_checkpoints(series)
+    trajectories = series_trajectories(series, checkpoints)
+    return trajectory_report(series, checkpoints, trajectories, window=DEFAULT_WINDOW), trajectories
 
 
 def _write_table(folder, spec, rows):
@@ -122,34 +146,74 @@ def _measure_rows(report):
              task.voted_total_variation, task.reading.type, task.reading.onset) for task in report.tasks]
 
 
-def _write_outcomes(folder, series_list):
-    """One chunk (a Parquet row group) per task: the outcomes are read as one matrix per task
-    (exports.trajectory_selectors), voted as a whole, and only the evaluated ones written."""
+def _write_outcomes(folder, measured):
+    """One chunk (a Parquet row group) per set of outcomes (``_outcome_sets``): voted as a whole, and only the
+    evaluated or predicted ones written, so memory holds one task's rows at a time."""
     with TableWriter(folder, OUTCOMES) as writer:
-        for series in series_list:
-            checkpoints = trajectory_selectors.series_checkpoints(series)
-            tasks = {task.pk: task for task in series.tasks.all()}
-            for task_id, matrix in trajectory_selectors.outcome_matrices(series, checkpoints).items():
-                predictions = trajectory_selectors.task_predictions(tasks[task_id], checkpoints)
-                writer.write(_outcome_rows(series.name, tasks[task_id], checkpoints, matrix, predictions))
+        for report, trajectories in measured:
+            steps = np.array([checkpoint.step for checkpoint in report.checkpoints], dtype=np.int64)
+            for keys, examples, samples, matrix, predictions in _outcome_sets(report, trajectories):
+                writer.write_columns(_outcome_columns(keys, examples, samples, steps, matrix, predictions))
     return writer.files
 
 
-def _outcome_rows(series, task, checkpoints, matrix, predictions):
-    """A row per checkpoint and example evaluated or predicted there, in checkpoint and example order."""
+def _outcome_sets(report, trajectories):
+    """(row keys: series, task, category, metric, source; each column's example id and sample (None: none); the
+    matrix; the predictions by checkpoint) of each set of outcomes a trajectory of the report is measured on: a
+    computed trajectory's own, and an imported task's once, whichever of its trajectories use them."""
+    tasks = {task.pk: task for task in report.series.tasks.all()}
+    shared = set()
+    for found in trajectories:
+        if found.outcomes is not None and found.examples:
+            keys = (report.series.name, found.task, found.category, found.metric, found.source)
+            examples, samples = zip(*found.examples)
+            yield keys, examples, samples, found.outcomes, {}
+        elif found.outcomes is not None and found.task_id not in shared:
+            shared.add(found.task_id)
+            yield _imported_set(report, tasks[found.task_id], found.outcomes)
+
+
+def _imported_set(report, task, matrix):
+    """An imported task's outcomes as _outcome_sets gives them: metric null (every trajectory of the task shares
+    them), no sample, and the task's predictions, read one task at a time (they are text)."""
+    keys = (report.series.name, task.key, task.category, None, trajectory_selectors.IMPORTED)
+    return keys, task.example_ids, None, matrix, trajectory_selectors.task_predictions(task, report.checkpoints)
+
+
+# An outcome's value in the table, by its byte in the matrix: 0 wrong, 1 right, MISSING not evaluated.
+OUTCOME_VALUES = {0: False, 1: True, MISSING: None}
+
+
+def _outcome_columns(keys, examples, samples, steps, matrix, predictions):
+    """The columns of a row per checkpoint and example evaluated or predicted there, in checkpoint and example
+    order, taken from the arrays a column at a time."""
     voted = majority_vote(matrix, DEFAULT_WINDOW)
     listed = matrix != MISSING
     for index, row in predictions.items():
         listed[index, :len(row)] |= np.array([value is not None for value in row], dtype=bool)
-    steps = [checkpoint.step for checkpoint in checkpoints]
-    examples = task.example_ids
-    return [(series, task.key, examples[example], steps[index], _outcome(matrix[index, example]),
-             _outcome(voted[index, example]), _prediction(predictions, index, example))
-            for index, example in zip(*(found.tolist() for found in np.nonzero(listed)))]
+    at, of = np.nonzero(listed)
+    count = len(at)
+    return [*([key] * count for key in keys), _taken(examples, of), _taken(samples, of), steps[at].tolist(),
+            _outcomes(matrix[at, of]), _outcomes(voted[at, of]), _predictions(predictions, at, of)]
 
 
-def _outcome(value):
-    return None if value == MISSING else bool(value)
+def _taken(values, of):
+    """values[i] for each i of ``of``; None each when ``values`` is None."""
+    if values is None:
+        return [None] * len(of)
+    taken = np.empty(len(values), dtype=object)
+    taken[:] = values
+    return taken[of].tolist()
+
+
+def _outcomes(values):
+    return list(map(OUTCOME_VALUES.__getitem__, values.tolist()))
+
+
+def _predictions(predictions, at, of):
+    if not predictions:
+        return [None] * len(at)
+    return [_prediction(predictions, index, example) for index, example in zip(at.tolist(), of.tolist())]
 
 
 def _prediction(predictions, index, example):

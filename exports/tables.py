@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from exports.checksums import HashingFile, WrittenFile
 
 DATA_FOLDER = "data"
+JSON_LINES_AT_ONCE = 20_000  # rows of a chunk whose JSON lines are joined and written together
 TABLE_FORMATS = ("parquet", "jsonl", "csv")
 # The column types of the tables, by the names ``columns`` reads.
 TYPES = {"string": pa.string(), "bool": pa.bool_(), "int16": pa.int16(), "int32": pa.int32(), "int64": pa.int64(),
@@ -101,9 +102,15 @@ class TableWriter:
 
     def write(self, rows):
         """Append ``rows``, a list of tuples in the spec's column order."""
-        if not rows:
+        if rows:
+            self.write_columns(list(zip(*rows)))
+
+    def write_columns(self, columns):
+        """Append rows given by column: a list of values per column, in the spec's column order, all as long (a
+        table whose values come by column, as from arrays, is spared turning them into rows and back)."""
+        count = len(columns[0]) if columns else 0
+        if not count:
             return
-        columns = list(zip(*rows))
         arrays = [pa.array(values, type=column.type) for values, column in zip(columns, self.spec.columns)]
         self._parquet.write_table(pa.Table.from_arrays(arrays, schema=self.spec.schema))
         texts = [encoder.encode(values) for encoder, values in zip(self._json, columns)]
@@ -111,9 +118,16 @@ class TableWriter:
             if column.is_list:
                 arrays[index] = pa.array([None if text == "null" else text for text in texts[index]], pa.string())
         self._csv.write_table(pa.Table.from_arrays(arrays, schema=self.spec.csv_schema))
-        line = self._line
-        self._handles["jsonl"].write("".join([line % values for values in zip(*texts)]).encode())
-        self.rows += len(rows)
+        self._write_lines(texts, count)
+        self.rows += count
+
+    def _write_lines(self, texts, count):
+        """The JSON lines of a chunk, JSON_LINES_AT_ONCE rows at a time: a chunk's lines joined at once take
+        three copies of its JSON text (the lines, the joined text, its bytes)."""
+        line, handle = self._line, self._handles["jsonl"]
+        for start in range(0, count, JSON_LINES_AT_ONCE):
+            piece = [text[start:start + JSON_LINES_AT_ONCE] for text in texts] if count > JSON_LINES_AT_ONCE else texts
+            handle.write("".join([line % values for values in zip(*piece)]).encode())
 
     def close(self):
         if self.files:

@@ -22,6 +22,9 @@ from annotation.trajectory import MISSING
 from exports import kinds
 
 
+IMPORTED = "imported"  # the source of the scores and outcomes imported with import_checkpoint_scores
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     model_id: int
@@ -42,6 +45,9 @@ class ScoreSeries:
     is_average: bool = False
     task_id: int | None = None  # the SeriesTask, when the scores belong to one
     outcomes: np.ndarray | None = None  # checkpoints × examples uint8, when there are per-example outcomes
+    # Each outcome column's (example id, sample) when the outcomes are the trajectory's own (an exam's: (question
+    # id, sample)); () when they are its task's, in the order of the task's example_ids, shared by its metrics.
+    examples: tuple = ()
 
 
 def series_by_name(name):
@@ -69,7 +75,7 @@ def imported_scores(series, checkpoints, tasks, matrices):
             "task_id", "metric", "model_id", "score"):
         scores = found.setdefault((task_id, metric), np.full(len(checkpoints), np.nan))
         scores[index[model_id]] = score
-    return [ScoreSeries(tasks[task_id].key, tasks[task_id].category, metric, "imported", scores,
+    return [ScoreSeries(tasks[task_id].key, tasks[task_id].category, metric, IMPORTED, scores,
                         tasks[task_id].is_average, task_id, matrices.get(task_id))
             for (task_id, metric), scores in sorted(found.items(), key=lambda pair: _task_order(tasks, *pair[0]))]
 
@@ -185,23 +191,24 @@ def exam_accuracy(series, checkpoints):
                     value = getattr(row.all, figure).value
                     if row.exam.exam == exam.exam and value is not None:
                         scores[position[row.examinee]] = value / 100
-                found.append(ScoreSeries(exam.exam, campaign.slug, metric, "exam", scores,
-                                         outcomes=_mark_matrix(exam_marks_by, len(checkpoints), failure)))
+                matrix, examples = _mark_matrix(exam_marks_by, len(checkpoints), failure)
+                found.append(ScoreSeries(exam.exam, campaign.slug, metric, "exam", scores, outcomes=matrix,
+                                         examples=examples))
     return found
 
 
 def _mark_matrix(marks_by_checkpoint, checkpoints, failure):
-    """checkpoints × examples uint8 of the marks {checkpoint index: {(question, sample): mark}}; None when no
-    checkpoint answered."""
-    examples = list(dict.fromkeys(example for marks in marks_by_checkpoint.values() for example in marks))
+    """(checkpoints × examples uint8, each column's (question id, sample)) of the marks {checkpoint index:
+    {(question id, sample): mark}}; (None, ()) when no checkpoint answered."""
+    examples = tuple(dict.fromkeys(example for marks in marks_by_checkpoint.values() for example in marks))
     if not examples:
-        return None
+        return None, ()
     column = {example: index for index, example in enumerate(examples)}
     matrix = np.full((checkpoints, len(examples)), MISSING, dtype=np.uint8)
     for index, marks in marks_by_checkpoint.items():
         for example, mark in marks.items():
             matrix[index, column[example]] = failure if mark is None else int(mark)
-    return matrix
+    return matrix, examples
 
 
 # Where scores computed in Hyoka come from: each a function (series, checkpoints) → [ScoreSeries].

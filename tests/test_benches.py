@@ -54,6 +54,8 @@ SMOKE_RUNS = {
          "trajectory report of 3 task trajectories × 12 checkpoints"),
         (["--checkpoints", "12", "--tasks", "3", "--examples", "50", "--format", "csv", "--database-url", "{db}"],
          "imported 1,800 outcomes in"),
+        (["--checkpoints", "12", "--tasks", "3", "--examples", "50", "--release", "--database-url", "{db}"],
+         "peak memory of the release's process"),
     ],
     "judge_bench.py": [
         (["--items", "20", "--concurrency", "4", "--delay", "0.01", "--database-url", "{db}", "--redis-url", "{redis}"],

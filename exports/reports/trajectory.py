@@ -92,11 +92,23 @@ def series_trajectory_report(name, *, window=DEFAULT_WINDOW, rule=TypeRule(), co
     check_window(window)
     series = selectors.series_by_name(name)
     checkpoints = selectors.series_checkpoints(series)
+    return trajectory_report(series, checkpoints, series_trajectories(series, checkpoints), window=window, rule=rule,
+                             compared=compared)
+
+
+def series_trajectories(series, checkpoints):
+    """Every trajectory of the series (selectors.ScoreSeries), imported ones first, then those computed in Hyoka,
+    each with its per-example outcomes where it has some: what the report measures and a release of the series
+    writes its outcomes table from."""
     tasks = selectors.series_tasks(series)
     matrices = selectors.outcome_matrices(series, checkpoints)
     trajectories = selectors.imported_scores(series, checkpoints, tasks, matrices)
     trajectories += outcome_accuracies(tasks, matrices, trajectories)
-    trajectories += selectors.computed_scores(series, checkpoints)
+    return trajectories + selectors.computed_scores(series, checkpoints)
+
+
+def trajectory_report(series, checkpoints, trajectories, *, window=DEFAULT_WINDOW, rule=TypeRule(), compared=()):
+    """The report of ``trajectories`` (series_trajectories) over ``checkpoints``."""
     steps = [checkpoint.step for checkpoint in checkpoints]
     return SeriesReport(series, window, rule, checkpoints,
                         [_task_report(found, steps, window, rule) for found in trajectories], compared)

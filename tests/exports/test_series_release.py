@@ -4,6 +4,7 @@ in Parquet, JSON Lines and CSV with checksums, and a card describing the measure
 import hashlib
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,7 @@ from django.urls import reverse
 from annotation.services.checkpoint_imports import checkpoint_scores_import
 from exports.models import Release
 from tests.exports.report_factories import write_jsonl
+from tests.exports.test_trajectory_report import EXAM, EXAM_REPLIES, answer_exam
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +66,102 @@ def test_the_measures_and_the_outcomes_raw_and_voted(released):
     q1 = outcomes[outcomes.example_id == "q1"].sort_values("step")
     assert q1.correct.tolist() == [False, True, False, True, True]
     assert q1.voted_correct.tolist() == [False, False, True, True, True]
+
+
+def read_table(folder, name):
+    """The table ``name`` as Parquet, CSV and JSON Lines."""
+    lines = (folder / "data" / f"{name}.jsonl").read_text().splitlines()
+    return (pd.read_parquet(folder / "data" / f"{name}.parquet"), pd.read_csv(folder / "data" / f"{name}.csv"),
+            pd.DataFrame([json.loads(line) for line in lines]))
+
+
+def recomputed_flip_rates(outcomes, measure):
+    """(raw, voted) flip rates of the trajectory of a trajectory_measures row, from the outcomes table alone, as
+    the card tells: an imported task's rows (metric null) serve its imported and outcomes trajectories, a computed
+    trajectory's rows are named by its task, metric and source."""
+    rows = outcomes[(outcomes.series == measure.series) & (outcomes.task == measure.task)]
+    if measure.source in ("imported", "outcomes"):
+        rows = rows[(rows.source == "imported") & rows.metric.isna()]
+    else:
+        rows = rows[(rows.source == measure.source) & (rows.metric == measure.metric)]
+    return flip_rate(rows, "correct"), flip_rate(rows, "voted_correct")
+
+
+def flip_rate(rows, column):
+    """The mean over consecutive checkpoints with an outcome of the share of the examples (an example id in one
+    sample) evaluated at both whose correctness differs."""
+    evaluated = rows[rows[column].notna()]
+    sample = evaluated["sample"].fillna(-1).astype(int).astype(str)  # null for imported outcomes
+    wide = evaluated.assign(example=evaluated.example_id + "/" + sample,
+                            value=evaluated[column].astype(float)).pivot(index="step", columns="example",
+                                                                        values="value").sort_index().to_numpy()
+    shares = []
+    for before, after in zip(wide[:-1], wide[1:]):
+        both = ~np.isnan(before) & ~np.isnan(after)
+        if both.any():
+            shares.append(np.mean(before[both] != after[both]))
+    return float(np.mean(shares))
+
+
+def check_flip_rates(folder):
+    """Recompute every released flip rate from the released outcomes; the trajectories checked, by key."""
+    outcomes = pd.read_parquet(folder / "data" / "outcomes.parquet")
+    measures = pd.read_parquet(folder / "data" / "trajectory_measures.parquet")
+    checked = set()
+    for measure in measures[measures.flip_rate.notna()].itertuples():
+        raw, voted = recomputed_flip_rates(outcomes, measure)
+        assert (raw, voted) == pytest.approx((measure.flip_rate, measure.voted_flip_rate)), measure
+        checked.add((measure.task, measure.metric, measure.source))
+    return checked
+
+
+def test_the_flip_rates_of_an_imported_series_are_recomputed_from_its_released_outcomes(released):
+    _, folder = released
+    assert check_flip_rates(folder) == {("niilc", "accuracy", "outcomes")}
+    outcomes = pd.read_parquet(folder / "data" / "outcomes.parquet")
+    assert set(outcomes.source) == {"imported"} and outcomes.metric.isna().all() and outcomes["sample"].isna().all()
+
+
+def test_the_outcomes_of_an_exam_computed_trajectory_are_released_with_keys_back_to_the_exam(
+        series, settings, tmp_path):
+    from annotation.models import ExamAnswer
+
+    # Sample 0 at every checkpoint; a second sample at steps 200–400, whose Q1 at step 300 cannot be read.
+    replies = {f"tiny-step{step}": EXAM_REPLIES[step] for step in STEPS}
+    replies |= {"tiny-step200#2": {"Q1": "1", "Q2": "1, 3", "Q3": "2, 4"},
+                "tiny-step300#2": {"Q1": "わからない", "Q2": "3, 1", "Q3": "2, 4"},
+                "tiny-step400#2": {"Q1": "1", "Q2": "3, 1", "Q3": "1, 3"}}
+    answer_exam(tmp_path, replies)
+    settings.RELEASES_ROOT = str(tmp_path / "releases")
+    call_command("release", "--series", "tiny", "--version", "1.0.0")
+    folder = tmp_path / "releases" / "tiny" / "1.0.0"
+
+    wrong, left_out = "accuracy (parse failures wrong)", "accuracy"
+    assert check_flip_rates(folder) == {("niilc", "accuracy", "outcomes"), (EXAM, left_out, "exam"),
+                                        (EXAM, wrong, "exam")}
+    measures = pd.read_parquet(folder / "data" / "trajectory_measures.parquet").set_index(["task", "metric"])
+    assert measures.loc[(EXAM, wrong), "flip_rate"] != pytest.approx(measures.loc[(EXAM, left_out), "flip_rate"])
+
+    for table in read_table(folder, "outcomes"):
+        exam = table[table.source == "exam"]
+        # 3 scorable questions × (5 checkpoints' sample 0 + 3 checkpoints' sample 1), per metric; the parse
+        # failure has no row when it is left out.
+        assert (exam.metric == wrong).sum() == 3 * 8 and (exam.metric == left_out).sum() == 3 * 8 - 1
+        imported = table[table.source == "imported"]
+        assert set(imported.task) == {"niilc"} and imported.metric.isna().all() and len(imported) == 10
+        failure = exam[(exam.step == 300) & (exam.example_id == "Q1") & (exam["sample"] == 1)]
+        assert failure.metric.tolist() == [wrong] and failure.correct.tolist() == [False]
+
+    # Each exam row names an answer of the exam campaign: (campaign, exam, question, sample) and the checkpoint's
+    # model at its step.
+    outcomes = pd.read_parquet(folder / "data" / "outcomes.parquet")
+    models = pd.read_parquet(folder / "data" / "checkpoints.parquet").set_index("step").model
+    answers = set(ExamAnswer.objects.values_list("question__exam__campaign__slug", "question__exam__key",
+                                                 "question__question_id", "sample", "examinee__name"))
+    exam = outcomes[outcomes.source == "exam"]
+    keys = set(zip(exam.category, exam.task, exam.example_id, exam["sample"].astype(int), models[exam.step]))
+    assert keys <= answers and {key[2] for key in keys} == {"Q1", "Q2", "Q3"} and {key[3] for key in keys} == {0, 1}
+    assert "its rows with `source` `exam` are an exam trajectory's own" in (folder / "README.md").read_text()
 
 
 def test_the_outcomes_carry_the_predictions_where_there_are_some(series, settings, tmp_path, capsys):
