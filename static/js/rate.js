@@ -409,7 +409,8 @@
   }
 
   // An exam choice typed by its label or number: read as annotation.exam_answers reads a model's (its label's
-  // token first: ① is 1, ｱ and あ are ア, A is a; then its number), several separated by commas or spaces.
+  // token first: ① is 1, ｱ and あ are ア, A is a; then its number), several separated by commas or spaces: the whole
+  // answer, which replaces the one picked.
 
   function typedToken(text) {
     var normal = text.normalize("NFKC").trim().toLowerCase();
@@ -438,9 +439,34 @@
         .replace("{count}", verdictButtons.length));
       return true;
     }
-    buttons.forEach(function (button) { chooseVerdict(button.getAttribute("data-verdict")); });
+    var problem = typedProblem(buttons);
+    if (problem) {
+      say(problem);
+      return true;
+    }
+    answerWith(buttons.map(function (button) { return button.getAttribute("data-verdict"); }));
     typedAnswer.value = "";
     return true;
+  }
+
+  // What is typed is the whole answer, not keys pressed one after another (which take a picked choice back, and
+  // start again on a full answer): each choice once, as many as the question asks for. The reason in words, or null.
+  function typedProblem(buttons) {
+    var twice = buttons.filter(function (button, index) { return buttons.indexOf(button) !== index; })[0];
+    if (twice) {
+      return verdictGroup.getAttribute("data-typed-twice").replace("{label}", twice.getAttribute("data-label"));
+    }
+    if (buttons.length !== answersWanted) {
+      return verdictGroup.getAttribute("data-typed-count").replace("{typed}", buttons.length);
+    }
+    return null;
+  }
+
+  function answerWith(values) {
+    if (isFinal) return;
+    state.verdict = values.join(",");
+    changed();
+    say(verdictGroup.getAttribute("data-chosen") || text.verdictChosen);
   }
 
   function stepVerdict(step) {
