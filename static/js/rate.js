@@ -790,9 +790,23 @@
     "?": toggleHelp
   };
 
+  // The page's action for a key, by the character it types, a full-width one as its half-width self (Japanese
+  // input in full-width mode types ｌ for l, as it types ３ for 3); for a key that Japanese input takes for itself
+  // (keyCode 229: no character yet) only L, by its place on the keyboard, so that the label box is reached there.
+  function keyAction(event) {
+    if (event.isComposing || event.keyCode === 229) return event.code === "KeyL" ? KEYS.l : null;
+    var key = event.key.normalize("NFKC");
+    return KEYS[key] || KEYS[key.toLowerCase()] || null;
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (event.defaultPrevented || event.isComposing || event.keyCode === 229) return;
+    if (event.defaultPrevented) return;
     if (skipDialog.open || flagDialog.open) return;  // the dialogs have their own keys
+    if (event.isComposing || event.keyCode === 229) {
+      // Japanese input at work: in a field the key is its own; on the page L still goes to the label box.
+      if (!isTyping(event.target) && !(event.ctrlKey || event.metaKey || event.altKey)) run(keyAction(event), event);
+      return;
+    }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       submit();
@@ -824,12 +838,14 @@
       submit();
       return;
     }
-    var action = KEYS[event.key] || KEYS[event.key.toLowerCase()];
-    if (action) {
-      event.preventDefault();
-      action();
-    }
+    run(keyAction(event), event);
   });
+
+  function run(action, event) {
+    if (!action) return;
+    event.preventDefault();
+    action();
+  }
 
   // Pointer and form events ------------------------------------------------------------------------------
 

@@ -166,3 +166,37 @@ def test_the_label_box_takes_the_whole_answer_of_a_question_of_two_blanks(live_s
     page.keyboard.press("Enter")  # the box is empty: Enter submits
     page.wait_for_selector("[data-done]:not([hidden])")
     assert Rating.objects.get(item__campaign=blanks).verdict == "3,4"
+
+
+def label_box_focused(page):
+    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-answer-typed]')")
+
+
+def key_as_chromium_gets_it(session, key, code, key_code, text=None):
+    """One key press as the keyboard gives it to Chromium (Playwright's own press knows no full-width key)."""
+    down = {"key": key, "code": code, "windowsVirtualKeyCode": key_code, "nativeVirtualKeyCode": key_code}
+    session.send("Input.dispatchKeyEvent", {"type": "keyDown" if text else "rawKeyDown", **down,
+                                            **({"text": text} if text else {})})
+    session.send("Input.dispatchKeyEvent", {"type": "keyUp", **down})
+
+
+def test_l_reaches_the_label_box_with_japanese_input_on(live_server, browser_page, blanks):
+    """Japanese input in full-width mode types ｌ for L (as it types ３ for 3, which picks ③), and a key it takes
+    for itself comes as keyCode 229 with no character: either way L goes to the label box, and nothing is typed
+    in it."""
+    page = browser_page
+    first_item(page, live_server)
+    session = page.context.new_cdp_session(page)
+    key_as_chromium_gets_it(session, "３", "Digit3", 51, text="３")
+    assert pressed(page) == ["3"]
+    key_as_chromium_gets_it(session, "ｌ", "KeyL", 76, text="ｌ")
+    label_box_focused(page)
+    assert page.input_value("[data-answer-typed]") == ""
+
+    page.keyboard.press("Escape")
+    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-verdict]')")
+    key_as_chromium_gets_it(session, "Process", "KeyL", 229)
+    label_box_focused(page)
+    page.keyboard.insert_text("3,4")
+    page.keyboard.press("Enter")
+    assert pressed(page) == ["3", "4"]
