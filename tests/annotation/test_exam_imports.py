@@ -110,6 +110,34 @@ def test_the_answer_form_follows_the_question_where_it_says_the_order_does_not_m
     assert (found["Q1"].correct_answer, found["2-1"].correct_answer) == ([2, 3], [2, 4])
 
 
+SET_WRITTEN_WITH_A_COMMA = center_question(  # as 2005 Biology Q24: 「二つ選べ。ただし，解答の順序は問わない」, "2,3"
+    "Q24", "誤っているものを，次の①～⑥のうちから二つ選べ。ただし，解答の順序は問わない。",
+    ["①a", "②b", "③c", "④d", "⑤e", "⑥f"], "2,3")
+
+
+def test_importing_again_warns_of_a_question_kept_in_another_form_than_its_wording_says(tmp_path, capsys):
+    """A question imported before its wording was read keeps its form (blanks in order, marking "3, 2" wrong);
+    importing its file again says so, naming the question and how to settle it, and changes nothing."""
+    path = write_json_array(tmp_path / "Center-2005--Main-SeibutsuIB.json", [SET_WRITTEN_WITH_A_COMMA])
+    call_command("import_exam", path, "--campaign", "bio")
+    assert "Warning" not in capsys.readouterr().out
+    ExamQuestion.objects.filter(question_id="Q24").update(answer_form="ordered")  # as the earlier import stored it
+
+    call_command("import_exam", path, "--campaign", "bio")
+
+    out = capsys.readouterr().out
+    assert "created nothing new; 1 already present\nWarning: question Q24 of exam Center-2005--Main-SeibutsuIB is " \
+           "kept as ordered, but its wording implies unordered, and answers are scored as ordered. If unordered is " \
+           "right, set the question's answer form in the admin (Exam questions); if ordered is, give " \
+           "\"answer_form\": \"ordered\" in its record." in out
+    assert questions("bio")["Q24"].answer_form == "ordered"
+    # The record that states the stored form is not warned of.
+    stated = write_json_array(tmp_path / "Center-2005--Main-SeibutsuIB.json",
+                              [{**SET_WRITTEN_WITH_A_COMMA, "answer_form": "ordered"}])
+    call_command("import_exam", stated, "--campaign", "bio")
+    assert "Warning" not in capsys.readouterr().out
+
+
 def test_an_answer_form_that_does_not_fit_the_correct_answer_is_refused_at_its_line(tmp_path):
     path = write_json_array(tmp_path / "Center-2005--Main-Test.json", [
         center_question("Q1", "二つ選べ。", ["①a", "②b", "③c"], "1,3", answer_form="single")])

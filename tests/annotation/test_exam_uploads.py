@@ -118,6 +118,22 @@ def test_the_gakucho_layout_uploads_as_jsonl(as_lead, exam, django_capture_on_co
     assert sorted(ExamQuestion.objects.values_list("question_id", "correct_answer")) == [("Q1", [2]), ("Q2", [3])]
 
 
+def test_uploading_an_exam_again_warns_of_a_question_kept_in_another_form_than_its_wording_says(
+        as_lead, exam, django_capture_on_commit_callbacks):
+    records = [gakucho_question("Q1", sub_text="正しいものを二つ選びなさい（順不同）。", correct_answer="イ,エ",
+                                correct_answer_choice_id="choice2,choice4", distribution=[])]
+    content = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode()
+    send(as_lead, exam, "exam", "gakucho-science-2019.jsonl", content, django_capture_on_commit_callbacks)
+    ExamQuestion.objects.update(answer_form="ordered")  # as an import before the wording was read stored it
+
+    _, again = send(as_lead, exam, "exam", "gakucho-science-2019.jsonl", content, django_capture_on_commit_callbacks)
+
+    assert again["status"] == "done"
+    assert "Warning: question Q1 of exam 理科-2019 is kept as ordered, but its wording implies unordered" \
+        in again["summary"]
+    assert "set the question's answer form in the admin (Exam questions)" in again["summary"]
+
+
 def test_an_exam_file_whose_figure_was_not_uploaded_writes_nothing_and_says_to_upload_it(
         as_lead, exam, django_capture_on_commit_callbacks):
     _, done = send(as_lead, exam, "exam", "Center-2001--Main-Test.json", CENTER, django_capture_on_commit_callbacks)
