@@ -317,6 +317,26 @@ def test_a_gakucho_answer_given_twice_must_agree(tmp_path):
     assert not ExamQuestion.objects.exists()
 
 
+def test_a_gakucho_set_given_twice_agrees_in_any_order_and_blanks_in_order_only(tmp_path):
+    """A set's correct_answer and correct_answer_choice_id may list its choices in another order; blanks may not."""
+    in_any_order = write_jsonl(tmp_path / "set.jsonl", [
+        gakucho_question("2-1", sub_text="正しいものを二つ選びなさい（順不同）。", correct_answer="エ,イ",
+                         correct_answer_choice_id="choice2,choice4", distribution=[]),
+        gakucho_question("2-2", sub_text="正しいものを二つ選びなさい。", correct_answer="エ,イ",
+                         correct_answer_choice_id="choice2,choice4", answer_form="unordered", distribution=[])])
+    call_command("import_exam", in_any_order, "--campaign", "gakucho")
+    found = questions("gakucho")
+    assert [(found[key].answer_form, sorted(found[key].correct_answer)) for key in ("2-1", "2-2")] == [
+        ("unordered", [2, 4]), ("unordered", [2, 4])]
+
+    in_order = write_jsonl(tmp_path / "blanks.jsonl", [
+        gakucho_question("2-3", sub_text="空欄A、Bに入るものを選びなさい。", correct_answer="エ,イ",
+                         correct_answer_choice_id="choice2,choice4", distribution=[])])
+    with pytest.raises(CommandError, match=r"blanks.jsonl:1: correct_answer: 'エ,イ' \(choice 4, 2\) disagrees with "
+                                           r"correct_answer_choice_id 'choice2,choice4'"):
+        call_command("import_exam", in_order, "--campaign", "gakucho")
+
+
 def test_the_students_answer_distribution_is_read_per_question_by_the_questions_labels(source, tmp_path, capsys):
     """The same rows as the gakucho layout's answer_distribution, naming choices as the question does (①, or
     its number) or no choice at all; the correct rate is the correct rows' share."""
