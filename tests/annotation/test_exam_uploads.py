@@ -60,6 +60,25 @@ def declaring(content, size):
     return bytes(data)
 
 
+def patched(content, local_offset, central_offset, value):
+    """A zip whose one member's headers (local and central) hold ``value`` (two bytes) at the offsets given."""
+    data = bytearray(content)
+    struct.pack_into("<H", data, data.find(b"PK\x03\x04") + local_offset, value)
+    struct.pack_into("<H", data, data.find(b"PK\x01\x02") + central_offset, value)
+    return bytes(data)
+
+
+def encrypted(content):
+    """The member flagged as encrypted (Python's zipfile writes no encrypted member; it refuses to read one
+    without a password all the same)."""
+    return patched(content, 6, 8, 0x1)  # the general purpose flags
+
+
+def compressed_by(content, method):
+    """The member marked as compressed by ``method`` (9: Deflate64, which Python's zipfile does not read)."""
+    return patched(content, 8, 10, method)
+
+
 def uploaded_names(campaign):
     folder = uploaded_figures_dir(campaign.slug)
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
@@ -234,6 +253,21 @@ def test_a_member_that_unpacks_to_more_than_it_declares_is_refused_naming_it(
         in failure(done)
     assert uploaded_names(exam) == []
     assert [path.name for path in uploaded_figures_dir(exam.slug).parent.glob(".unpacking-*")] == []
+
+
+@pytest.mark.parametrize("packed, message", [
+    (encrypted, "images/locked.png in the figures zip is encrypted: zip the figures again without a password"),
+    (lambda content: compressed_by(content, 9), "images/locked.png in the figures zip cannot be unpacked here "
+                                                "(That compression method is not supported): zip the figures again "
+                                                "with the usual compression (deflate)"),
+])
+def test_a_member_zipfile_cannot_open_is_refused_naming_it(as_lead, exam, django_capture_on_commit_callbacks,
+                                                           packed, message):
+    _, done = send(as_lead, exam, "exam_figures", "figures.zip", packed(zipped({"images/locked.png": PNG})),
+                   django_capture_on_commit_callbacks)
+
+    assert message in failure(done)
+    assert uploaded_names(exam) == []
 
 
 @override_settings(HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES=2 * len(PNG))
