@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 from annotation.errors import FieldError
 from annotation.exam_answers import (
-    ANSWER_SEPARATORS, SINGLE, check_form, choices_from_labels, named_choice, question_choices, suggested_form,
+    ANSWER_SEPARATORS, SINGLE, check_form, choices_from_labels, named_choice, question_choices, same_answer,
+    suggested_form,
 )
 
 # How the gakucho layout names the students' answers that are no choice.
@@ -93,13 +94,14 @@ def gakucho_record(record):
     text = "\n\n".join(part for part in (_text(record, "main_text"), _text(record, "sub_text")) if part)
     if not text:
         raise FieldError("main_text", "the question has no text (main_text and sub_text are empty)")
-    correct = _gakucho_answer(record, labels, len(choices))
     written = _text(record, "correct_answer_choice_id") or _text(record, "correct_answer")
+    implied = suggested_form(written, text)
+    correct = _gakucho_answer(record, labels, len(choices), _text(record, "answer_form") or implied)
     return QuestionRecord(
         exam=f"{subject}-{year}" if year else subject, question_id=_required(record, "question_id"),
         source=_text(record, "source"), subject=subject, year=year, text=text, choices=choices,
         choice_labels=labels, correct_answer=correct, answer_form=_answer_form(record, correct),
-        implied_form=suggested_form(written, text), points=_points(record, "score"), label=_text(record, "label"),
+        implied_form=implied, points=_points(record, "score"), label=_text(record, "label"),
         answer_type=_text(record, "answer_style"), needs_figure=bool(figures), figures=figures,
         student_answers=with_choices(_distribution(record), question_choices(choices, labels)),
     )
@@ -170,9 +172,10 @@ def _numbers(text, count, name):
     return numbers
 
 
-def _gakucho_answer(record, labels, count):
+def _gakucho_answer(record, labels, count, form):
     """The correct choices from correct_answer_choice_id ("choice2", or several with commas) and from
-    correct_answer (labels, or numbers when the choices have no labels): either, or both when they agree."""
+    correct_answer (labels, or numbers when the choices have no labels): either, or both when they name the
+    same answer in the question's ``form`` (a set's choices in any order)."""
     ids = _text(record, "correct_answer_choice_id")
     by_id = None
     if ids:
@@ -182,7 +185,7 @@ def _gakucho_answer(record, labels, count):
     if not given:
         return by_id or ()
     by_label = _labelled_answer(given, labels, count)
-    if by_id is not None and by_label != by_id:
+    if by_id is not None and not same_answer(by_label, by_id, form):
         raise FieldError("correct_answer", f"{given!r} (choice {', '.join(map(str, by_label))}) disagrees with "
                                            f"correct_answer_choice_id {ids!r}: give one, or make them agree")
     return by_label

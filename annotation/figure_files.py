@@ -23,6 +23,7 @@ IMAGE_MAGIC = {  # the first bytes of each image type accepted, and the suffixes
     "gif": (b"GIF8", (".gif",)),
     "webp": (b"RIFF", (".webp",)),
 }
+ENCRYPTED = 0x1  # a zip member's flag bit saying it is encrypted
 CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                  ".webp": "image/webp"}
 
@@ -130,12 +131,18 @@ def _member_name(member):
 
 def _unpack_member(archive, member, target):
     """Copy one member out, never more bytes than its header declares. A lying header is refused: Python's
-    zipfile stops at the declared size and then finds the CRC wrong, which is reported as such."""
+    zipfile stops at the declared size and then finds the CRC wrong, which is reported as such. So is a member
+    zipfile cannot open: encrypted (it wants a password: RuntimeError), or packed by a compression method or an
+    encryption it does not read (NotImplementedError)."""
     try:
         _copy_member(archive, member, target)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise HyokaError(f"{member.filename} in the figures zip is damaged or unpacks to more than its declared "
                          f"{member.file_size:,} bytes ({error})") from None
+    except (RuntimeError, NotImplementedError) as error:
+        reason = ("is encrypted: zip the figures again without a password" if member.flag_bits & ENCRYPTED else
+                  f"cannot be unpacked here ({error}): zip the figures again with the usual compression (deflate)")
+        raise HyokaError(f"{member.filename} in the figures zip {reason}") from None
 
 
 def _copy_member(archive, member, target):

@@ -151,7 +151,7 @@ class TaskOutcomesWriter:
                 continue
             if row.tobytes() != stored_bytes:
                 changed.append((pk, row.tobytes()))
-            if merged != stored_predictions:
+            if self._as_compared(merged) != self._as_compared(stored_predictions):
                 predicted.append(ExampleOutcomes(pk=pk, predictions=merged))
         bulk_insert(ExampleOutcomes, new)
         bulk_update_columns(ExampleOutcomes, ["correct"], changed)
@@ -190,6 +190,14 @@ class TaskOutcomesWriter:
                         f"contradicts the outcome stored for step {step}, task {self.task.key}")
         self.writer.summary.unchanged["outcomes"] += int(((given != MISSING) & (given == stored)).sum())
         return np.where(given != MISSING, given, stored)
+
+    def _as_compared(self, predictions):
+        """A row's predictions as long as the task's example_ids, None when there is none: a row stored before
+        the task gained examples is shorter and holds the same predictions, so it is not written again."""
+        if predictions is None:
+            return None
+        padded = list(predictions) + [None] * (len(self.task.example_ids) - len(predictions))
+        return padded if any(value is not None for value in padded) else None
 
     def _predictions(self, steps, step_index, columns):
         if self.outcomes.predictions is None:

@@ -131,6 +131,7 @@ class QuestionImporter:
         stored = ExamQuestion.objects.filter(exam=exam, question_id=record.question_id).first()
         if stored is not None:
             self._same(stored, fields, record)
+            self._check_stored_form(stored, record)
             self.summary.unchanged["questions"] += 1
             return
         response, _ = Response.objects.get_or_create(prompt=prompt, model=self.question_model,
@@ -184,6 +185,19 @@ class QuestionImporter:
         if differing:
             raise FieldError(differing[0], f"question {record.question_id} of exam {record.exam} is stored with "
                                            f"another {differing[0]}; a question never changes once imported")
+
+    def _check_stored_form(self, stored, record):
+        """Warn of a question kept with another answer form than its record's wording implies (imported before
+        the wording was read, or set so in the admin since): the stored form scores every answer, so a set kept
+        as blanks in order marks "3, 2" wrong. An import never changes a stored question, and cannot tell the two
+        cases apart, so the warning says how to settle it."""
+        if record.answer_form is not None or stored.answer_form == record.implied_form:
+            return
+        self.summary.warnings.append(
+            f"question {record.question_id} of exam {record.exam} is kept as {stored.answer_form}, but its "
+            f"wording implies {record.implied_form}, and answers are scored as {stored.answer_form}. If "
+            f"{record.implied_form} is right, set the question's answer form in the admin (Exam questions); if "
+            f"{stored.answer_form} is, give \"answer_form\": \"{stored.answer_form}\" in its record.")
 
 
 def _question_fields(record, figures):

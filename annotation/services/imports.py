@@ -42,14 +42,17 @@ class ImportSummary:
     unchanged: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     replaced: Counter = field(default_factory=Counter)
+    warnings: list = field(default_factory=list)  # what the import kept but someone should look at, in words
 
     def describe(self):
+        """One line of counts, then a line per warning (the command prints it; an upload shows it as its result)."""
         made = ", ".join(f"{count} {name}" for name, count in self.created.items() if count) or "nothing new"
         kept = sum(self.unchanged.values())
         skipped = ", ".join(f"{count} {name}" for name, count in self.skipped.items() if count)
         replaced = ", ".join(f"{count} {name}" for name, count in self.replaced.items() if count)
         return (f"{self.records} records: created {made}" + (f"; {kept} already present" if kept else "")
-                + (f"; replaced {replaced}" if replaced else "") + (f"; skipped {skipped}" if skipped else ""))
+                + (f"; replaced {replaced}" if replaced else "") + (f"; skipped {skipped}" if skipped else "")
+                + "".join(f"\nWarning: {warning}" for warning in self.warnings))
 
 
 def responses_import(*, path, campaign_slug, rubric_key=None, pair=None, source="", annotator_prefix="llm-jp-eval",

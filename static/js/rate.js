@@ -409,7 +409,8 @@
   }
 
   // An exam choice typed by its label or number: read as annotation.exam_answers reads a model's (its label's
-  // token first: ① is 1, ｱ and あ are ア, A is a; then its number), several separated by commas or spaces.
+  // token first: ① is 1, ｱ and あ are ア, A is a; then its number), several separated by commas or spaces: the whole
+  // answer, which replaces the one picked.
 
   function typedToken(text) {
     var normal = text.normalize("NFKC").trim().toLowerCase();
@@ -438,9 +439,34 @@
         .replace("{count}", verdictButtons.length));
       return true;
     }
-    buttons.forEach(function (button) { chooseVerdict(button.getAttribute("data-verdict")); });
+    var problem = typedProblem(buttons);
+    if (problem) {
+      say(problem);
+      return true;
+    }
+    answerWith(buttons.map(function (button) { return button.getAttribute("data-verdict"); }));
     typedAnswer.value = "";
     return true;
+  }
+
+  // What is typed is the whole answer, not keys pressed one after another (which take a picked choice back, and
+  // start again on a full answer): each choice once, as many as the question asks for. The reason in words, or null.
+  function typedProblem(buttons) {
+    var twice = buttons.filter(function (button, index) { return buttons.indexOf(button) !== index; })[0];
+    if (twice) {
+      return verdictGroup.getAttribute("data-typed-twice").replace("{label}", twice.getAttribute("data-label"));
+    }
+    if (buttons.length !== answersWanted) {
+      return verdictGroup.getAttribute("data-typed-count").replace("{typed}", buttons.length);
+    }
+    return null;
+  }
+
+  function answerWith(values) {
+    if (isFinal) return;
+    state.verdict = values.join(",");
+    changed();
+    say(verdictGroup.getAttribute("data-chosen") || text.verdictChosen);
   }
 
   function stepVerdict(step) {
@@ -764,9 +790,23 @@
     "?": toggleHelp
   };
 
+  // The page's action for a key, by the character it types, a full-width one as its half-width self (Japanese
+  // input in full-width mode types ｌ for l, as it types ３ for 3); for a key that Japanese input takes for itself
+  // (keyCode 229: no character yet) only L, by its place on the keyboard, so that the label box is reached there.
+  function keyAction(event) {
+    if (event.isComposing || event.keyCode === 229) return event.code === "KeyL" ? KEYS.l : null;
+    var key = event.key.normalize("NFKC");
+    return KEYS[key] || KEYS[key.toLowerCase()] || null;
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (event.defaultPrevented || event.isComposing || event.keyCode === 229) return;
+    if (event.defaultPrevented) return;
     if (skipDialog.open || flagDialog.open) return;  // the dialogs have their own keys
+    if (event.isComposing || event.keyCode === 229) {
+      // Japanese input at work: in a field the key is its own; on the page L still goes to the label box.
+      if (!isTyping(event.target) && !(event.ctrlKey || event.metaKey || event.altKey)) run(keyAction(event), event);
+      return;
+    }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       submit();
@@ -798,12 +838,14 @@
       submit();
       return;
     }
-    var action = KEYS[event.key] || KEYS[event.key.toLowerCase()];
-    if (action) {
-      event.preventDefault();
-      action();
-    }
+    run(keyAction(event), event);
   });
+
+  function run(action, event) {
+    if (!action) return;
+    event.preventDefault();
+    action();
+  }
 
   // Pointer and form events ------------------------------------------------------------------------------
 

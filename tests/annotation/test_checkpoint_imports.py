@@ -127,6 +127,23 @@ def test_a_reimport_adds_predictions_to_stored_outcomes_and_refuses_other_ones(t
     assert stored.predictions == ["answer e1", "answer e2", None]
 
 
+def test_outcomes_for_new_examples_count_no_row_as_given_predictions(tmp_path, capsys):
+    """Stored predictions are as long as the task's examples were when they came: once the task has more, a file
+    without predictions, or with the same ones, leaves them as they are and says nothing of predictions."""
+    predicted = [{"step": 1000, "task": "jamp", "example_id": example, "correct": True,
+                  "prediction": f"answer {example}"} for example in ("e1", "e2")]
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "a.jsonl", predicted), "--series", "s")
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "b.jsonl", [
+        {"step": 1000, "task": "jamp", "example_id": "e3", "correct": False}]), "--series", "s")
+    call_command("import_checkpoint_scores", write_jsonl(tmp_path / "a.jsonl", predicted), "--series", "s")
+
+    out = capsys.readouterr().out.splitlines()
+    assert "replaced 1 outcome rows merged with new examples" in out[1]
+    assert "given predictions" not in out[1] and "given predictions" not in out[2]
+    stored = ExampleOutcomes.objects.get()
+    assert stored.predictions == ["answer e1", "answer e2"] and list(bytes(stored.correct)) == [1, 1, 0]
+
+
 BAD_RECORDS = [
     ({"step": "x", "task": "jamp", "metric": "m", "score": 0.1}, "step: a whole number is required"),
     ({"step": 3, "task": "jamp", "metric": "m", "score": "high"}, "score: 'high' is not a number"),

@@ -110,6 +110,34 @@ def test_the_answer_form_follows_the_question_where_it_says_the_order_does_not_m
     assert (found["Q1"].correct_answer, found["2-1"].correct_answer) == ([2, 3], [2, 4])
 
 
+SET_WRITTEN_WITH_A_COMMA = center_question(  # as 2005 Biology Q24: 「二つ選べ。ただし，解答の順序は問わない」, "2,3"
+    "Q24", "誤っているものを，次の①～⑥のうちから二つ選べ。ただし，解答の順序は問わない。",
+    ["①a", "②b", "③c", "④d", "⑤e", "⑥f"], "2,3")
+
+
+def test_importing_again_warns_of_a_question_kept_in_another_form_than_its_wording_says(tmp_path, capsys):
+    """A question imported before its wording was read keeps its form (blanks in order, marking "3, 2" wrong);
+    importing its file again says so, naming the question and how to settle it, and changes nothing."""
+    path = write_json_array(tmp_path / "Center-2005--Main-SeibutsuIB.json", [SET_WRITTEN_WITH_A_COMMA])
+    call_command("import_exam", path, "--campaign", "bio")
+    assert "Warning" not in capsys.readouterr().out
+    ExamQuestion.objects.filter(question_id="Q24").update(answer_form="ordered")  # as the earlier import stored it
+
+    call_command("import_exam", path, "--campaign", "bio")
+
+    out = capsys.readouterr().out
+    assert "created nothing new; 1 already present\nWarning: question Q24 of exam Center-2005--Main-SeibutsuIB is " \
+           "kept as ordered, but its wording implies unordered, and answers are scored as ordered. If unordered is " \
+           "right, set the question's answer form in the admin (Exam questions); if ordered is, give " \
+           "\"answer_form\": \"ordered\" in its record." in out
+    assert questions("bio")["Q24"].answer_form == "ordered"
+    # The record that states the stored form is not warned of.
+    stated = write_json_array(tmp_path / "Center-2005--Main-SeibutsuIB.json",
+                              [{**SET_WRITTEN_WITH_A_COMMA, "answer_form": "ordered"}])
+    call_command("import_exam", stated, "--campaign", "bio")
+    assert "Warning" not in capsys.readouterr().out
+
+
 def test_an_answer_form_that_does_not_fit_the_correct_answer_is_refused_at_its_line(tmp_path):
     path = write_json_array(tmp_path / "Center-2005--Main-Test.json", [
         center_question("Q1", "二つ選べ。", ["①a", "②b", "③c"], "1,3", answer_form="single")])
@@ -287,6 +315,26 @@ def test_a_gakucho_answer_given_twice_must_agree(tmp_path):
                                            r"correct_answer_choice_id 'choice2'"):
         call_command("import_exam", path, "--campaign", "gakucho")
     assert not ExamQuestion.objects.exists()
+
+
+def test_a_gakucho_set_given_twice_agrees_in_any_order_and_blanks_in_order_only(tmp_path):
+    """A set's correct_answer and correct_answer_choice_id may list its choices in another order; blanks may not."""
+    in_any_order = write_jsonl(tmp_path / "set.jsonl", [
+        gakucho_question("2-1", sub_text="正しいものを二つ選びなさい（順不同）。", correct_answer="エ,イ",
+                         correct_answer_choice_id="choice2,choice4", distribution=[]),
+        gakucho_question("2-2", sub_text="正しいものを二つ選びなさい。", correct_answer="エ,イ",
+                         correct_answer_choice_id="choice2,choice4", answer_form="unordered", distribution=[])])
+    call_command("import_exam", in_any_order, "--campaign", "gakucho")
+    found = questions("gakucho")
+    assert [(found[key].answer_form, sorted(found[key].correct_answer)) for key in ("2-1", "2-2")] == [
+        ("unordered", [2, 4]), ("unordered", [2, 4])]
+
+    in_order = write_jsonl(tmp_path / "blanks.jsonl", [
+        gakucho_question("2-3", sub_text="空欄A、Bに入るものを選びなさい。", correct_answer="エ,イ",
+                         correct_answer_choice_id="choice2,choice4", distribution=[])])
+    with pytest.raises(CommandError, match=r"blanks.jsonl:1: correct_answer: 'エ,イ' \(choice 4, 2\) disagrees with "
+                                           r"correct_answer_choice_id 'choice2,choice4'"):
+        call_command("import_exam", in_order, "--campaign", "gakucho")
 
 
 def test_the_students_answer_distribution_is_read_per_question_by_the_questions_labels(source, tmp_path, capsys):

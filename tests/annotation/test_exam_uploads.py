@@ -60,6 +60,25 @@ def declaring(content, size):
     return bytes(data)
 
 
+def patched(content, local_offset, central_offset, value):
+    """A zip whose one member's headers (local and central) hold ``value`` (two bytes) at the offsets given."""
+    data = bytearray(content)
+    struct.pack_into("<H", data, data.find(b"PK\x03\x04") + local_offset, value)
+    struct.pack_into("<H", data, data.find(b"PK\x01\x02") + central_offset, value)
+    return bytes(data)
+
+
+def encrypted(content):
+    """The member flagged as encrypted (Python's zipfile writes no encrypted member; it refuses to read one
+    without a password all the same)."""
+    return patched(content, 6, 8, 0x1)  # the general purpose flags
+
+
+def compressed_by(content, method):
+    """The member marked as compressed by ``method`` (9: Deflate64, which Python's zipfile does not read)."""
+    return patched(content, 8, 10, method)
+
+
 def uploaded_names(campaign):
     folder = uploaded_figures_dir(campaign.slug)
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
@@ -116,6 +135,22 @@ def test_the_gakucho_layout_uploads_as_jsonl(as_lead, exam, django_capture_on_co
 
     assert done["status"] == "done", done["errors"]
     assert sorted(ExamQuestion.objects.values_list("question_id", "correct_answer")) == [("Q1", [2]), ("Q2", [3])]
+
+
+def test_uploading_an_exam_again_warns_of_a_question_kept_in_another_form_than_its_wording_says(
+        as_lead, exam, django_capture_on_commit_callbacks):
+    records = [gakucho_question("Q1", sub_text="正しいものを二つ選びなさい（順不同）。", correct_answer="イ,エ",
+                                correct_answer_choice_id="choice2,choice4", distribution=[])]
+    content = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode()
+    send(as_lead, exam, "exam", "gakucho-science-2019.jsonl", content, django_capture_on_commit_callbacks)
+    ExamQuestion.objects.update(answer_form="ordered")  # as an import before the wording was read stored it
+
+    _, again = send(as_lead, exam, "exam", "gakucho-science-2019.jsonl", content, django_capture_on_commit_callbacks)
+
+    assert again["status"] == "done"
+    assert "Warning: question Q1 of exam 理科-2019 is kept as ordered, but its wording implies unordered" \
+        in again["summary"]
+    assert "set the question's answer form in the admin (Exam questions)" in again["summary"]
 
 
 def test_an_exam_file_whose_figure_was_not_uploaded_writes_nothing_and_says_to_upload_it(
@@ -218,6 +253,21 @@ def test_a_member_that_unpacks_to_more_than_it_declares_is_refused_naming_it(
         in failure(done)
     assert uploaded_names(exam) == []
     assert [path.name for path in uploaded_figures_dir(exam.slug).parent.glob(".unpacking-*")] == []
+
+
+@pytest.mark.parametrize("packed, message", [
+    (encrypted, "images/locked.png in the figures zip is encrypted: zip the figures again without a password"),
+    (lambda content: compressed_by(content, 9), "images/locked.png in the figures zip cannot be unpacked here "
+                                                "(That compression method is not supported): zip the figures again "
+                                                "with the usual compression (deflate)"),
+])
+def test_a_member_zipfile_cannot_open_is_refused_naming_it(as_lead, exam, django_capture_on_commit_callbacks,
+                                                           packed, message):
+    _, done = send(as_lead, exam, "exam_figures", "figures.zip", packed(zipped({"images/locked.png": PNG})),
+                   django_capture_on_commit_callbacks)
+
+    assert message in failure(done)
+    assert uploaded_names(exam) == []
 
 
 @override_settings(HYOKA_EXAM_UPLOADED_FIGURES_MAX_BYTES=2 * len(PNG))

@@ -33,7 +33,21 @@ def campaign(db, tmp_path):
         center_question("Q1", "空欄に入る語として最も適当なものを，次の①～ｂのうちから一つ選べ。", TWELVE, "11")])
     gakucho = write_jsonl(tmp_path / "gakucho.jsonl", [gakucho_question("1-1", answer_label="ウ")])
     exam_import(paths=[center, gakucho], campaign_slug="labels")
-    campaign = Campaign.objects.get(slug="labels")
+    return opened_to_alice(Campaign.objects.get(slug="labels"))
+
+
+@pytest.fixture
+def blanks(db, tmp_path):
+    """A campaign of one question of two blanks in order (answer ③ then ④), which alice answers."""
+    path = write_json_array(tmp_path / "Center-2001--Main-Test.json", [
+        center_question("Q2", "空欄ア・イに入る数値を，次の①～⑤のうちからそれぞれ一つずつ選べ。",
+                        ["①1", "②2", "③3", "④4", "⑤5"], "3,4", score="4")])
+    exam_import(paths=[path], campaign_slug="blanks")
+    return opened_to_alice(Campaign.objects.get(slug="blanks"))
+
+
+def opened_to_alice(campaign):
+    """The campaign opened, its items in batches for alice and carol (k = 2)."""
     people = []
     for name in ("alice", "carol"):
         user = User.objects.create_user(name, password=PASSWORD if name == "alice" else "x")
@@ -43,6 +57,19 @@ def campaign(db, tmp_path):
     campaign_cut_batches(campaign=campaign, size=100, order="prompt")
     campaign_assign_batches(campaign=campaign, annotators=people)
     return campaign_open(campaign=campaign, mode=Campaign.Mode.BATCHES)
+
+
+def first_item(page, live_server):
+    """Alice signs in and opens her first item; the keys are on its choices."""
+    page.goto(f"{live_server.url}/accounts/login/?next=/my-work/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/my-work/")
+    page.locator("form[action$='/next/'] button").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/items/[0-9a-f-]{36}/$"))
+    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-verdict]')")
 
 
 def question_at(page):
@@ -63,13 +90,7 @@ def type_label(page, text):
 
 def test_every_choice_is_picked_from_the_keyboard_by_the_names_the_prompt_gives_them(live_server, browser_page, campaign):
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/?next=/my-work/")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/my-work/")
-    page.locator("form[action$='/next/'] button").focus()
-    page.keyboard.press("Enter")
+    first_item(page, live_server)
 
     for round in range(2):
         page.wait_for_url(re.compile(r"/items/[0-9a-f-]{36}/$"))
@@ -113,3 +134,69 @@ def test_every_choice_is_picked_from_the_keyboard_by_the_names_the_prompt_gives_
         else:
             page.wait_for_selector("[data-done]:not([hidden])")
         assert Rating.objects.get(item=question.item_id).verdict == expected
+
+
+def status_says(page, words):
+    page.wait_for_function("words => document.querySelector('[data-status]').textContent.includes(words)", arg=words)
+
+
+def test_the_label_box_takes_the_whole_answer_of_a_question_of_two_blanks(live_server, browser_page, blanks):
+    """Typed choices are the answer as typed, not keys pressed one after another: with ① picked by its key, "3,4"
+    answers ③ then ④ (not ④ alone, as the second key would start the answer again); one choice, or one
+    twice, is refused in words and leaves the answer as it was."""
+    page = browser_page
+    first_item(page, live_server)
+    page.keyboard.press("1")
+    assert pressed(page) == ["1"]
+
+    type_label(page, "4")
+    status_says(page, "この設問の解答は 2 つですが、入力されたのは 1 つです")
+    assert pressed(page) == ["1"]
+    page.fill("[data-answer-typed]", "")
+    page.keyboard.insert_text("3,③")
+    page.keyboard.press("Enter")
+    status_says(page, "③ が二度入力されています")
+    assert pressed(page) == ["1"]
+
+    page.fill("[data-answer-typed]", "")
+    page.keyboard.insert_text("3,4")
+    page.keyboard.press("Enter")
+    assert pressed(page) == ["3", "4"]
+    assert page.input_value("[data-answer-typed]") == ""
+    page.keyboard.press("Enter")  # the box is empty: Enter submits
+    page.wait_for_selector("[data-done]:not([hidden])")
+    assert Rating.objects.get(item__campaign=blanks).verdict == "3,4"
+
+
+def label_box_focused(page):
+    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-answer-typed]')")
+
+
+def key_as_chromium_gets_it(session, key, code, key_code, text=None):
+    """One key press as the keyboard gives it to Chromium (Playwright's own press knows no full-width key)."""
+    down = {"key": key, "code": code, "windowsVirtualKeyCode": key_code, "nativeVirtualKeyCode": key_code}
+    session.send("Input.dispatchKeyEvent", {"type": "keyDown" if text else "rawKeyDown", **down,
+                                            **({"text": text} if text else {})})
+    session.send("Input.dispatchKeyEvent", {"type": "keyUp", **down})
+
+
+def test_l_reaches_the_label_box_with_japanese_input_on(live_server, browser_page, blanks):
+    """Japanese input in full-width mode types ｌ for L (as it types ３ for 3, which picks ③), and a key it takes
+    for itself comes as keyCode 229 with no character: either way L goes to the label box, and nothing is typed
+    in it."""
+    page = browser_page
+    first_item(page, live_server)
+    session = page.context.new_cdp_session(page)
+    key_as_chromium_gets_it(session, "３", "Digit3", 51, text="３")
+    assert pressed(page) == ["3"]
+    key_as_chromium_gets_it(session, "ｌ", "KeyL", 76, text="ｌ")
+    label_box_focused(page)
+    assert page.input_value("[data-answer-typed]") == ""
+
+    page.keyboard.press("Escape")
+    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-verdict]')")
+    key_as_chromium_gets_it(session, "Process", "KeyL", 229)
+    label_box_focused(page)
+    page.keyboard.insert_text("3,4")
+    page.keyboard.press("Enter")
+    assert pressed(page) == ["3", "4"]
