@@ -99,6 +99,16 @@ class NumericColumns:
                 for column in self.columns]
 
 
+def narrowed(ids):
+    """64-bit ids in 32 bits when every one fits. A release keeps a million scores' item, annotator and axis ids
+    for its statistics, which use them as labels only (masks, unique, joins), never in arithmetic: 4 MB less
+    per column and million rows, held from the first pass to the last figure."""
+    bounds = np.iinfo(np.int32)
+    if ids.dtype == np.int64 and len(ids) and bounds.min <= ids.min() and ids.max() <= bounds.max:
+        return ids.astype(np.int32)
+    return ids
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Tables of every kind
 
@@ -286,7 +296,8 @@ def write_verdict_pass(ctx, spec, chunks, read, arrays):
     numbers = NumericColumns(*arrays.TYPECODES)
     with TableWriter(ctx.folder, spec) as writer:
         write_chunks(ctx, writer, chunks, lambda chunk: read(chunk, tally), numbers)
-    return writer.files, arrays(*numbers.arrays(), tally=tally)
+    campaign, judge, job, item, *rest = numbers.arrays()
+    return writer.files, arrays(campaign, narrowed(judge), narrowed(job), narrowed(item), *rest, tally=tally)
 
 
 def write_table(ctx, spec, rows):

@@ -19,7 +19,8 @@ import numpy as np
 from exports import selectors
 from exports.builders import (
     FINAL_PROVENANCE, FLOAT, INT16, INTS, JUDGE_COLUMNS, MODELS, PROMPTS, RESPONSES, STRINGS, JudgedArrays,
-    NumericColumns, adjudication_note_columns, first_turn, opted_in_columns, opted_in_values, write_verdict_pass,
+    NumericColumns, adjudication_note_columns, first_turn, opted_in_columns, opted_in_values, narrowed,
+    write_verdict_pass,
 )
 from exports.tables import Column, TableSpec, TableWriter, columns
 
@@ -232,6 +233,7 @@ def write_judgments(ctx):
             wide_form.write([_wide_row(ctx, current, keys)])
             _collect(ctx, [current], items, overall)
     campaign, item, annotator, axis, score, turn = human.arrays()
+    item, annotator, axis = narrowed(item), narrowed(annotator), narrowed(axis)
     item_campaign, item_pk, item_model = items.arrays()
     overall_key, overall_mean = overall.arrays()
     order = np.argsort(overall_key, kind="stable")
