@@ -33,20 +33,24 @@ SCORED = SCORED_STATUSES
 REPLICATES = agreement.DEFAULT_REPLICATES  # bootstrap replicates behind each published interval
 
 
-def _human_table(ctx, human, campaign_index):
+def _human_table(ctx, human, campaign_index, axis_pk=None):
     """The ratings table of annotation.agreement for one campaign: item pk, annotator pseudonym, axis key, score,
-    and turn as campaign_ratings gives it (NaN for a score of the whole conversation).
+    and turn as campaign_ratings gives it (NaN for a score of the whole conversation); with `axis_pk`, the rows
+    of that axis only, exactly as the whole table filtered on it (the same categories and order).
 
     Annotators and axes are categoricals: as strings, pandas would copy a million labels into string
     columns (tens of MB each) that the statistics only factorise again.
     """
     rows = human.campaign == campaign_index
-    annotator_pks, annotator_codes = np.unique(human.annotator[rows], return_inverse=True)
-    axis_pks, axis_codes = np.unique(human.axis[rows], return_inverse=True)
+    annotator_pks, axis_pks = np.unique(human.annotator[rows]), np.unique(human.axis[rows])
+    if axis_pk is not None:
+        rows &= human.axis == axis_pk
     return pd.DataFrame({
         "item": human.item[rows],
-        "annotator": pd.Categorical.from_codes(annotator_codes, [ctx.names[pk] for pk in annotator_pks.tolist()]),
-        "axis": pd.Categorical.from_codes(axis_codes, [ctx.axes[pk].key for pk in axis_pks.tolist()]),
+        "annotator": pd.Categorical.from_codes(np.searchsorted(annotator_pks, human.annotator[rows]),
+                                               [ctx.names[pk] for pk in annotator_pks.tolist()]),
+        "axis": pd.Categorical.from_codes(np.searchsorted(axis_pks, human.axis[rows]),
+                                          [ctx.axes[pk].key for pk in axis_pks.tolist()]),
         "score": human.score[rows].astype(np.float64),
         "turn": np.where(human.turn[rows] == 0, np.nan, human.turn[rows].astype(np.float64)),
     }, copy=False)  # the columns are new arrays already: a second copy of a million rows only costs memory
@@ -96,20 +100,41 @@ def _agreement_reason(table, judgments="ratings", judged="rated"):
 
 
 def meta_eval_figures(ctx, human, judged, *, replicates=None, seed=agreement.DEFAULT_SEED):
-    """meta_eval.json: for each campaign, one entry per judge with verdicts in it (possibly none)."""
+    """meta_eval.json: for each campaign, one entry per judge with verdicts in it (possibly none). The tables of
+    the humans and of the judge are made one axis at a time (_HumanScoresOf): a million scores in one frame, then
+    filtered per axis, would hold both at once beside the comparison's own work, the build's largest moment."""
     replicates = REPLICATES if replicates is None else replicates
     judges, jobs = judged.tally.judges, judged.tally.jobs
     campaigns = []
     for index, campaign in enumerate(ctx.campaigns):
-        table = ratings_mean_over_turns(_human_table(ctx, human, index))  # a rater's turns: their mean
+        humans = _HumanScoresOf(ctx, human, index)
         item_models = _item_models(ctx, human, index)
         entries = [
-            _judge_entry(ctx, campaign, index, judges[judge_pk], jobs, judged, table, item_models, replicates, seed)
+            _judge_entry(ctx, campaign, index, judges[judge_pk], jobs, judged, humans, item_models, replicates, seed)
             for judge_pk in sorted({judge for (c, judge, _, _) in judged.tally.counts if c == index},
                                    key=lambda pk: judges[pk].name)
         ]
         campaigns.append({"campaign": campaign.slug, "rubric": campaign.rubric.key, "judges": entries})
     return {"release": ctx.release.name, "version": ctx.release.version, "campaigns": campaigns}
+
+
+class _HumanScoresOf:
+    """The human scores of one campaign as the human–judge comparison reads them (a rater's turns of an item as
+    their mean, ratings_mean_over_turns), one axis at a time, and what the comparison asks of all of them: how
+    many there are and which items they cover."""
+
+    def __init__(self, ctx, human, index):
+        self.ctx, self.human, self.index = ctx, human, index
+        rows = human.campaign == index
+        self.items = np.unique(human.item[rows])
+        self.axis_pks = np.unique(human.axis[rows])
+        if (human.turn[rows] != 0).any():  # per-turn scores: counted once averaged over their turns
+            self.count = sum(len(self.of_axis(pk)) for pk in self.axis_pks.tolist())
+        else:
+            self.count = int(rows.sum())
+
+    def of_axis(self, axis_pk):
+        return ratings_mean_over_turns(_human_table(self.ctx, self.human, self.index, axis_pk))
 
 
 def _item_models(ctx, human, campaign_index):
@@ -118,44 +143,54 @@ def _item_models(ctx, human, campaign_index):
     return pd.Series([names[pk] for pk in human.item_model[rows].tolist()], index=human.item_pk[rows], dtype=object)
 
 
-def _judge_entry(ctx, campaign, index, judge, jobs, judged, human_table, item_models, replicates, seed):
+def _judge_entry(ctx, campaign, index, judge, jobs, judged, humans, item_models, replicates, seed):
     job_pk = _job_of_report(index, judge.pk, jobs, judged.tally.counts)
     counts = {status: n for (c, j, job, status), n in sorted(judged.tally.counts.items())
               if c == index and j == judge.pk and job == job_pk}
-    table = _judge_scores(ctx, judged, index, judge.pk, job_pk)
+    judge_items = judged.item[_judge_rows(judged, index, judge.pk, job_pk)]
     entry = {
         "judge": judge.name, "judge_external": judge.is_external,
         "job": str(jobs[job_pk].public_id) if job_pk != -1 else None,
-        "verdicts_by_status": counts, "n_human_scores": len(human_table), "n_judge_scores": len(table),
-        "reason": _judge_reason(human_table, table, counts),
+        "verdicts_by_status": counts, "n_human_scores": humans.count, "n_judge_scores": len(judge_items),
+        "reason": _judge_reason(humans.count, humans.items, judge_items, counts),
     }
     if entry["reason"] is None:
         options = dict(judge_name=judge.name, replicates=replicates, seed=seed)
         entry.update(level=agreement.DEFAULT_LEVEL, replicates=replicates, confidence=agreement.DEFAULT_CONFIDENCE,
                      seed=seed)
-        entry["axes"] = {key: _axis_meta_eval(key, human_table, table, item_models, options)
+        axis_pks = {axis.key: axis.pk for axis in ctx.axes_by_rubric.get(campaign.rubric_id, [])}
+        entry["axes"] = {key: _axis_meta_eval(key, humans.of_axis(axis_pks[key]),
+                                              _judge_scores(ctx, judged, index, judge.pk, job_pk, axis_pks[key]),
+                                              item_models, options)
                          for key in _rubric_keys(ctx, campaign)}
     return entry
 
 
-def _judge_scores(ctx, judged, campaign_index, judge_pk, job_pk):
-    """The judge table of judging.meta_eval for one judge's job (or imports, job_pk -1) in one campaign."""
-    rows = (judged.campaign == campaign_index) & (judged.judge == judge_pk) & (judged.job == job_pk)
-    axis_pks, axis_codes = np.unique(judged.axis[rows], return_inverse=True)
+def _judge_rows(judged, campaign_index, judge_pk, job_pk):
+    return (judged.campaign == campaign_index) & (judged.judge == judge_pk) & (judged.job == job_pk)
+
+
+def _judge_scores(ctx, judged, campaign_index, judge_pk, job_pk, axis_pk=None):
+    """The judge table of judging.meta_eval for one judge's job (or imports, job_pk -1) in one campaign; with
+    `axis_pk`, the rows of that axis only, as the whole table filtered on it (the same categories and order)."""
+    rows = _judge_rows(judged, campaign_index, judge_pk, job_pk)
+    axis_pks = np.unique(judged.axis[rows])
+    if axis_pk is not None:
+        rows &= judged.axis == axis_pk
     return pd.DataFrame({
         "item": judged.item[rows],
-        "axis": pd.Categorical.from_codes(axis_codes, [ctx.axes[pk].key for pk in axis_pks.tolist()]),
+        "axis": pd.Categorical.from_codes(np.searchsorted(axis_pks, judged.axis[rows]),
+                                          [ctx.axes[pk].key for pk in axis_pks.tolist()]),
         "score": judged.score[rows].astype(np.float64),
         "sample": judged.sample[rows],
         "turn": turns_or_nan(judged.turn[rows]),
     }, copy=False)  # new arrays already (_human_table)
 
 
-def _axis_meta_eval(key, human_table, judge_table, item_models, options):
-    human = human_table[human_table["axis"] == key]
+def _axis_meta_eval(key, human, judge, item_models, options):
     if not len(human):
         return {"axis": key, "reason": "no human scores on this axis"}
-    report = meta_eval.meta_eval_report(human, judge_table[judge_table["axis"] == key], item_models,
+    report = meta_eval.meta_eval_report(human, judge, item_models,
                                         safety_axes=[key] if key.startswith(SAFETY_PREFIX) else [], **options)
     return report.as_dict()["axes"][0]
 
@@ -168,13 +203,13 @@ def _job_of_report(campaign_index, judge_pk, jobs, counts):
     return max(job_pks, key=lambda pk: (jobs[pk].created_at, pk))
 
 
-def _judge_reason(human_table, judge_table, counts):
-    if not len(human_table):
+def _judge_reason(n_human, human_items, judge_items, counts):
+    if not n_human:
         return "no human ratings"
-    if not len(judge_table):
+    if not len(judge_items):
         failed = sum(n for status, n in counts.items() if status not in SCORED)
         return f"the judge has no scores ({failed} verdicts failed)" if failed else "the judge has no scores"
-    if not judge_table["item"].isin(human_table["item"]).any():
+    if not np.isin(judge_items, human_items).any():
         return "the judge scored none of the items the humans rated"
     return None
 

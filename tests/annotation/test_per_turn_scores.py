@@ -298,7 +298,7 @@ def test_the_quick_export_gives_one_record_per_turn_which_imports_back(imported,
         RatingScore.objects.filter(rating__item__campaign=imported).values_list("turn", "score"))
 
 
-def test_meta_eval_takes_a_raters_per_turn_scores_as_their_mean_over_turns(imported, tmp_path):
+def test_meta_eval_takes_a_raters_per_turn_scores_as_their_mean_over_turns(imported, tmp_path, releases_root):
     from judging.services import verdicts_import
 
     judged = {("mt-model-0", "p0"): (7, 6), ("mt-model-0", "p1"): (8, 6),
@@ -314,6 +314,14 @@ def test_meta_eval_takes_a_raters_per_turn_scores_as_their_mean_over_turns(impor
     # p0 3.25, p1 3.5. The judge: the mean of its two turns: 6.5, 7; 3, 4.
     assert means["mt-model-0"] == (pytest.approx(6.75), pytest.approx(6.75))
     assert means["mt-model-1"] == (pytest.approx(3.375), pytest.approx(3.5))
+
+    # A release compares them as the command does: 8 human scores once each rater's turns are averaged.
+    release = release_build(release_id=release_create(campaigns=[imported], version="1.0.0", queue=False).pk)
+    kept = json.loads((release_folder(release) / "meta_eval.json").read_text())["campaigns"][0]["judges"][0]
+    assert (kept["n_human_scores"], kept["n_judge_scores"]) == (8, 8) == (report["meta"]["n_human_scores"],
+                                                                       report["meta"]["n_judge_scores"])
+    assert kept["axes"]["score"]["system"] == axis["system"]
+    assert kept["axes"]["score"]["instance"]["pearson"]["value"] == pytest.approx(axis["instance"]["pearson"]["value"])
 
 
 def test_the_report_page_shows_agreement_per_turn(imported, lead, client):
