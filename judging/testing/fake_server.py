@@ -221,12 +221,14 @@ def _handler_for(server):
                 delay = reply.delay or server.delay
                 if delay:
                     time.sleep(delay)
-                if reply.status != 200:
-                    return self._send(reply.status, reply.body or {}, reply.headers)
-                return self._send(200, _completion(request, reply), reply.headers)
             finally:
+                # Counted out before the answer is sent: a client that has its answer may call again at once,
+                # and must not find this call still counted (a limit of 4 would seem to let 5 through).
                 with server._lock:
                     server.in_flight -= 1
+            if reply.status != 200:
+                return self._send(reply.status, reply.body or {}, reply.headers)
+            return self._send(200, _completion(request, reply), reply.headers)
 
         def do_GET(self):
             if self.path.rstrip("/") == "/v1/models":
