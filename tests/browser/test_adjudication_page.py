@@ -13,6 +13,8 @@ from annotation.models import Adjudication, Campaign, CampaignMembership, Item, 
 from annotation.services.adjudication import campaign_adjudication_set
 from tests.annotation.workflow_factories import annotators, campaign_with_items
 
+from .pages import sign_in
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
@@ -57,14 +59,6 @@ def campaign(db):
     return Campaign.objects.get(pk=campaign.pk)
 
 
-def sign_in(page, live_server, next_path):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", "lena")
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}{next_path}")
-
-
 def adjudicate_url(campaign, item):
     return reverse("item_adjudicate", args=[campaign.slug, item.public_id])
 
@@ -73,7 +67,7 @@ def test_a_lead_adjudicates_the_first_item_of_the_queue_with_the_keyboard_alone(
         live_server, browser_page, campaign, artifacts):
     page = browser_page
     items = {item.position: item for item in campaign.items.all()}
-    sign_in(page, live_server, reverse("adjudication_queue", args=[campaign.slug]))
+    sign_in(page, live_server, "lena", reverse("adjudication_queue", args=[campaign.slug]))
     queued = page.locator("[data-queue-item]").evaluate_all("rows => rows.map(row => row.dataset.queueItem)")
     assert queued == [str(items[1].public_id), str(items[3].public_id)]  # item 2 is within the threshold
     assert page.locator("[data-queue-item] [data-disagreement]").all_inner_texts() == ["3", "2"]

@@ -17,6 +17,8 @@ from annotation.services.workflow import (
 from judging.exam_prompt import user_text
 from tests.annotation.exam_factories import center_question, gakucho_question, write_json_array, write_jsonl
 
+from .pages import sign_in, start_work
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
@@ -61,15 +63,8 @@ def opened_to_alice(campaign):
 
 def first_item(page, live_server):
     """Alice signs in and opens her first item; the keys are on its choices."""
-    page.goto(f"{live_server.url}/accounts/login/?next=/my-work/")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/my-work/")
-    page.locator("form[action$='/next/'] button").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/items/[0-9a-f-]{36}/$"))
-    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-verdict]')")
+    sign_in(page, live_server, "alice")
+    start_work(page, "[data-verdict]")
 
 
 def question_at(page):

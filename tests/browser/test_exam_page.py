@@ -26,6 +26,8 @@ from judging.services import generation_job_create, generation_job_run, model_en
 from judging.testing.fake_server import FakeLLMServer, Reply
 from tests.annotation.exam_factories import exam_campaign, gakucho_question, write_jsonl
 
+from .pages import sign_in, start_work
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
@@ -100,14 +102,8 @@ def press(page, keys):
 
 def answer_in_chromium(page, live_server, artifacts):
     """alice signs in and answers every question she is given as KEYS says; the questions' ids, in order."""
-    page.goto(f"{live_server.url}/accounts/login/?next=/my-work/")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/my-work/")
-    page.locator("form[action$='/next/'] button").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/items/[0-9a-f-]{36}/$"))
+    sign_in(page, live_server, "alice")
+    start_work(page, "[data-verdict]")
 
     seen = []
     for _ in KEYS:

@@ -6,6 +6,8 @@ import pytest
 
 from tests.exports.exam_report_factories import answered_exam_campaign
 
+from .pages import sign_in
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
@@ -17,11 +19,7 @@ def test_a_lead_reads_the_exam_report(live_server, browser_page, lead, tmp_path,
     campaign.created_by = lead
     campaign.save(update_fields=["created_by"])
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/?next=/campaigns/exam/report/")
-    page.fill("input[name=username]", "lena")
-    page.fill("input[name=password]", "lena-password")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/campaigns/exam/report/")
+    sign_in(page, live_server, "lena", "/campaigns/exam/report/")
 
     row = page.locator('[data-table="exam-scores"] tr[data-exam="Center-2001--Main-Test"]')
     cells = row.locator("[data-stat=score]")

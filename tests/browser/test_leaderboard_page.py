@@ -8,6 +8,8 @@ from annotation.models import Campaign, CampaignMembership
 from annotation.services import ratings_import, responses_import
 from tests.exports.report_factories import safety_judge_job, write_jsonl
 
+from .pages import sign_in
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
@@ -48,11 +50,7 @@ def safety_campaign(folder, lead):
 def test_a_lead_reads_the_leaderboard_and_the_safety_rates(live_server, browser_page, lead, tmp_path, artifacts):
     safety_campaign(tmp_path, lead)
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/?next=/campaigns/safety/report/")
-    page.fill("input[name=username]", "lena")
-    page.fill("input[name=password]", "lena-password")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/campaigns/safety/report/")
+    sign_in(page, live_server, "lena", "/campaigns/safety/report/")
 
     section = page.locator("section#axis-safety")
     board = section.locator('[data-table="leaderboard"]')

@@ -15,6 +15,8 @@ from annotation.services.workflow import (
 )
 from tests.annotation.pairwise_factories import give_checklist, order_for, pairwise_campaign
 
+from .pages import sign_in, start_work
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
@@ -80,23 +82,8 @@ def give_the_first_item_a_real_text(campaign):
     give_checklist(prompt, CHECKLIST)
 
 
-def sign_in(page, live_server, next_path="/my-work/"):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}{next_path}")
-
-
 def wait_for_the_verdict_buttons(page):
     page.wait_for_function("document.activeElement && document.activeElement.matches('[data-verdict]')")
-
-
-def start_rating(page):
-    page.locator("form[action$='/next/'] button").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/items/[0-9a-f-]{36}/$"))
-    wait_for_the_verdict_buttons(page)
 
 
 def item_id_of(page):
@@ -134,8 +121,8 @@ def item_at(page):
 
 def test_an_annotator_compares_pairs_with_the_keyboard_alone(live_server, browser_page, campaign, artifacts):
     page = browser_page
-    sign_in(page, live_server)
-    start_rating(page)
+    sign_in(page, live_server, "alice")
+    start_work(page, "[data-verdict]")
     first = item_at(page)
     assert first.response.prompt.context == CONTEXT
     shown = {first.public_id: order_shown(page, first)}

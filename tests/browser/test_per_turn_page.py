@@ -10,7 +10,8 @@ from annotation.services.workflow import (
 )
 from judging.testing.campaigns import campaign_for_judging
 
-from .test_rating_page import PASSWORD, item_id_of, sign_in, start_rating, type_keys
+from .pages import sign_in, start_work
+from .test_rating_page import PASSWORD, item_id_of, type_keys
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,8 +52,8 @@ def axis_in_focus(page):
 def test_digits_score_turn_one_then_turn_two_and_the_rating_keeps_each_turn(live_server, browser_page, campaign,
                                                                              artifacts):
     page = browser_page
-    sign_in(page, live_server)
-    start_rating(page)
+    sign_in(page, live_server, "alice")
+    start_work(page, "[data-score]")
     first = item_id_of(page)
     assert axis_in_focus(page) == ["relevance", "1"]
 

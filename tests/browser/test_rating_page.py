@@ -12,6 +12,8 @@ from annotation.services.workflow import (
 from tests.annotation.pairwise_factories import give_checklist
 from tests.annotation.workflow_factories import campaign_with_items
 
+from .pages import sign_in, start_work
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
@@ -59,22 +61,6 @@ def give_the_first_item_a_real_text():
     response.save(update_fields=["turns"])
 
 
-def sign_in(page, live_server, next_path="/my-work/"):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}{next_path}")  # the exact address: the login URL's ?next= has it too
-
-
-def start_rating(page):
-    """From "my work", the Start button, reached and pressed with the keyboard."""
-    page.locator("form[action$='/next/'] button").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/items/[0-9a-f-]{36}/$"))
-    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-score]')")
-
-
 def pressed_scores(page):
     return {axis: page.locator(f"[data-axis={axis}] [aria-pressed=true]").all_inner_texts() for axis in AXES}
 
@@ -99,8 +85,8 @@ def submit_and_wait_for_next(page):
 def test_an_annotator_rates_three_items_and_skips_one_with_the_keyboard_alone(
         live_server, browser_page, campaign, artifacts):
     page = browser_page
-    sign_in(page, live_server)
-    start_rating(page)
+    sign_in(page, live_server, "alice")
+    start_work(page, "[data-score]")
     first = item_id_of(page)
 
     # Item 1: three axes, then a reload; the draft saved on the server comes back.
@@ -179,8 +165,8 @@ def test_an_annotator_rates_three_items_and_skips_one_with_the_keyboard_alone(
 def test_a_draft_typed_after_the_session_ended_is_kept_and_saved_after_signing_in_again(
         live_server, browser_page, campaign):
     page = browser_page
-    sign_in(page, live_server)
-    start_rating(page)
+    sign_in(page, live_server, "alice")
+    start_work(page, "[data-score]")
     item = item_id_of(page)
 
     page.context.clear_cookies(name="sessionid")  # the session ends (expired, or signed out elsewhere)
@@ -190,7 +176,7 @@ def test_a_draft_typed_after_the_session_ended_is_kept_and_saved_after_signing_i
     assert not Draft.objects.exists()
 
     other_tab = page.context.new_page()
-    sign_in(other_tab, live_server)
+    sign_in(other_tab, live_server, "alice")
     other_tab.close()
     with page.expect_response(lambda r: r.url.endswith(f"/api/items/{item}/draft/") and r.status == 204):
         page.reload()  # the copy kept in this tab is restored and saved
@@ -204,8 +190,8 @@ def test_after_the_last_axis_the_checklist_takes_the_keys_and_its_ticks_are_stor
     first = Item.objects.filter(campaign=campaign).order_by("position").first()
     yes, no, untouched = give_checklist(first.response.prompt, ["四季をすべて挙げている", "300字を超えていない",
                                                                  "季節ごとの行事に触れている"])
-    sign_in(page, live_server)
-    start_rating(page)
+    sign_in(page, live_server, "alice")
+    start_work(page, "[data-score]")
     assert item_id_of(page) == str(first.public_id)
 
     type_keys(page, ["4", "4", "4", "4", "4"])  # after the last axis, on to the checklist

@@ -27,6 +27,8 @@ HOSTILE = (
     "  字下げと\r\n改行と末尾の空白  \n"
 )
 
+from .pages import sign_in
+
 
 @pytest.fixture
 def alices_item(db):
@@ -49,11 +51,7 @@ def alices_item(db):
 
 def open_item(page, live_server, item):
     path = reverse("item_rate", args=[item.public_id])
-    page.goto(f"{live_server.url}/accounts/login/?next={path}")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}{path}")
+    sign_in(page, live_server, "alice", path)
     page.wait_for_function("document.activeElement && document.activeElement.matches('[data-score]')")
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from annotation.services.checkpoint_imports import checkpoint_scores_import
 
+from .pages import sign_in
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
@@ -42,11 +44,7 @@ def test_a_lead_reads_a_series_trajectories(live_server, browser_page, lead, tmp
                              family="llm-jp-3", size="1.8B")
     page = browser_page
     url = "/series/llm-jp-3-1-8b/trajectory/"
-    page.goto(f"{live_server.url}/accounts/login/?next={url}")
-    page.fill("input[name=username]", "lena")
-    page.fill("input[name=password]", "lena-password")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}{url}")
+    sign_in(page, live_server, "lena", url)
 
     assert page.inner_text('[data-count="checkpoints"]') == "12"
     for task, kind in TYPES.items():

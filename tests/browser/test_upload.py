@@ -10,6 +10,8 @@ from django.urls import reverse
 from annotation.models import Campaign, Item, Rubric
 from tests.conftest import make_user
 
+from .pages import sign_in
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the built-in rubrics
@@ -38,11 +40,7 @@ def test_a_lead_uploads_a_bad_file_sees_its_errors_then_drops_the_good_one(live_
                                        created_by=lead)
     page = browser_page
     path = reverse("campaign_detail", args=[campaign.slug])
-    page.goto(f"{live_server.url}/accounts/login/?next={path}")
-    page.fill("input[name=username]", "lena")
-    page.fill("input[name=password]", "lena-password")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}{path}")
+    sign_in(page, live_server, "lena", path)
 
     bad = tmp_path / "responses.jsonl"
     bad.write_bytes(records(bad_line=2))
