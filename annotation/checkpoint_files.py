@@ -451,23 +451,15 @@ def _harness_records(path, document):
         return _lm_eval_records(document)
     scores = {name: value for name, value in document.items() if name not in HARNESS_KEYS}
     for name, value in scores.items():
-        if not _is_number(value):
+        try:
+            score_value(value)  # a number, or a number in a string ("0.4062", as llm-jp-eval writes them)
+        except FieldError:
             raise RecordError(path, 0, name, f"{value!r} is not a score: a result file is an object of task → "
                                              "score, {\"scores\": …} (llm-jp-eval) or {\"results\": …} "
-                                             "(lm-evaluation-harness)")
+                                             "(lm-evaluation-harness)") from None
     if not scores:
         raise RecordError(path, 0, "scores", "the result file holds no score")
     return _llmjp_eval_records({"scores": scores})
-
-
-def _is_number(value):
-    """A score as result files write them: a number, or a number in a string ("0.4062", as llm-jp-eval's)."""
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return False
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _harness_step(path, document, step):

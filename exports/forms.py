@@ -82,8 +82,11 @@ class TrajectoryOptionsForm(forms.Form):
 
     def clean_window(self):
         window = self.cleaned_data["window"]
-        if window is not None and window % 2 == 0:
-            raise forms.ValidationError(_("The window must be an odd number of checkpoints."))
+        if window is not None:
+            try:
+                check_window(window)
+            except ValueError:
+                raise forms.ValidationError(_("The window must be an odd number of checkpoints.")) from None
         return window
 
     def options(self):

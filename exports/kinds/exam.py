@@ -21,7 +21,7 @@ def _no_figures(what):
 # ---------------------------------------------------------------------------------------------------------
 # Reports: the exam report (exports.reports.exam) on the page, from the command and the API
 
-from exports.reports.exam import coverage_words  # noqa: E402
+from exports.reports.exam import score_cell_text  # noqa: E402
 from exports.reports.exam import exam_campaign_report as exam_report  # noqa: E402
 from exports.reports.exam_page import exam_page  # noqa: E402
 
@@ -183,23 +183,11 @@ def card_sections(ctx, written, figures):
         lines.append(markdown_table(
             ["Subject", "Year", "Questions (text-only)", *names, "Students' average"],
             [(row["subject"] or row["exam"], row["year"], f"{row['questions']} ({row['text_only_questions']})",
-              *[_score_cell(row["scores"].get(name)) for name in names], _percent(row["student_average"]))
+              *[score_cell_text(row["scores"].get(name), "—") for name in names], _percent(row["student_average"]))
              for row in report["table"]]))
     return ["\n".join(lines), final_labels_section(
         ctx, "the people's answer (`final_answer`, choice numbers)", "the answers other than the most common one",
         table="questions")]
-
-
-def _score_cell(scores):
-    if not scores:
-        return "—"
-    return (f"{_percent(scores['score']['value'])}{_partly(scores['coverage'])} "
-            f"({_percent(scores['text_only_score']['value'])}{_partly(scores['text_only_coverage'])})")
-
-
-def _partly(found):
-    words = coverage_words(found)
-    return f" [{words}]" if words else ""
 
 
 def _percent(value):

@@ -150,3 +150,19 @@ def scored_range(found):
 def coverage_words(found):
     """"answered x of y" for a score over part of the exam (what the table shows beside it), else ""."""
     return f"answered {scored_range(found)} of {found['scorable']}" if is_partial(found) else ""
+
+
+def score_cell_text(scores, missing):
+    """One examinee's cell of the working group's table as text (the command's table, the card): the score and,
+    in brackets, the text-only score, each followed by "[answered x of y]" when it covers part of the exam;
+    `missing` for a score that is not there."""
+    if not scores:
+        return missing
+
+    def scored(estimate, found):
+        value = missing if estimate["value"] is None else f"{estimate['value']:.2f}"
+        words = coverage_words(found)
+        return f"{value} [{words}]" if words else value
+
+    return (f"{scored(scores['score'], scores['coverage'])} "
+            f"({scored(scores['text_only_score'], scores['text_only_coverage'])})")

@@ -4,7 +4,7 @@
 import json
 
 from annotation.agreement import VERDICT_AXIS
-from exports.reports.exam import coverage, coverage_words, is_partial, scored_range
+from exports.reports.exam import coverage, is_partial, score_cell_text, scored_range
 
 # ---------------------------------------------------------------------------------------------------------
 # agreement (and the helpers every table uses)
@@ -348,7 +348,7 @@ def exam_report_text(report):
              "", text_table(["subject", "year", "exam", "questions (text-only)", *names, "students"],
                             [[row["subject"], row["year"], row["exam"],
                               f"{row['questions']} ({row['text_only_questions']})",
-                              *[_exam_score_cell(row["scores"].get(name)) for name in names],
+                              *[score_cell_text(row["scores"].get(name), "-") for name in names],
                               _percent_text(row["student_average"])] for row in report["table"]])]
     for exam in report["exams"]:
         lines += ["", f"{exam['exam']}: {exam['questions']} questions, {exam['scorable']} scorable "
@@ -360,18 +360,6 @@ def exam_report_text(report):
     lines.append("")
     lines += [_tracking_line(found) for found in report["tracking"]]
     return "\n".join(lines)
-
-
-def _exam_score_cell(scores):
-    if scores is None:
-        return "-"
-    return (f"{_percent_text(scores['score']['value'])}{_partly(scores['coverage'])} "
-            f"({_percent_text(scores['text_only_score']['value'])}{_partly(scores['text_only_coverage'])})")
-
-
-def _partly(found):
-    words = coverage_words(found)
-    return f" [{words}]" if words else ""
 
 
 def _percent_text(value):

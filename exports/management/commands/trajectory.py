@@ -1,10 +1,9 @@
 from annotation.errors import HyokaError
 from annotation.management.base import HyokaCommand
 from annotation.trajectory import DEFAULT_WINDOW, TypeRule
+from annotation.trajectory_rule import RULE_THRESHOLDS
 from exports.reports.text import json_text
 from exports.reports.trajectory import series_trajectory_report, trajectory_text
-
-RULE_OPTIONS = tuple(TypeRule.__dataclass_fields__)
 
 
 class Command(HyokaCommand):
@@ -28,14 +27,14 @@ class Command(HyokaCommand):
                                  "of the same task, metric and source; the JSON adds their reports as \"compared\".")
         parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, help="Odd number of checkpoints (3).")
         parser.add_argument("--json", action="store_true", help="Print the numbers as one JSON object.")
-        for name in RULE_OPTIONS:
+        for name in RULE_THRESHOLDS:
             parser.add_argument(f"--rule-{name.replace('_', '-')}", dest=f"rule_{name}", type=float,
                                 help=f"Trajectory type threshold {name}: {TypeRule.words(name)} (default "
                                      f"{getattr(TypeRule(), name)}).")
 
     def handle(self, *args, series, compare, window, json, **options):
         try:
-            rule = TypeRule(**{name: options[f"rule_{name}"] for name in RULE_OPTIONS
+            rule = TypeRule(**{name: options[f"rule_{name}"] for name in RULE_THRESHOLDS
                                if options.get(f"rule_{name}") is not None})
             report = series_trajectory_report(series, window=window, rule=rule, compare=compare)
         except ValueError as error:
