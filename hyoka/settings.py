@@ -261,6 +261,8 @@ if not CELERY_BROKER_URL.startswith(("filesystem://", "redis://", "rediss://", "
         f"CELERY_BROKER_URL={CELERY_BROKER_URL!r}: use redis://host:port/db or filesystem://."
     )
 CELERY_BROKER_FOLDER = VAR_DIR / "celery"
+# kombu's filesystem transport, with each message written whole before a worker can see it (hyoka.broker).
+CELERY_BROKER_TRANSPORT = "hyoka.broker:Transport" if CELERY_BROKER_URL.startswith("filesystem://") else None
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
